@@ -1,0 +1,148 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How to fit the Chinchilla law. Every choice that changes the answer is a field here and is reported back in the
+/// result, because the (Mis)Fitting survey (Li et al. 2025) shows each of them moves the conclusions.
+public struct ChinchillaFitOptions: Sendable, Equatable {
+    /// δ of the Huber loss on log residuals. Hoffmann et al. (2022) §D.2 use 10⁻³.
+    public var huberDelta: Double = 1e-3
+    /// Drop this many runs with the highest loss before fitting. Besiroglu et al. (2024) §2 drop 5 from the
+    /// 245 digitised Chinchilla runs (all near 10¹⁹ FLOPs with D/N < 0.5); default 0 (keep every run).
+    /// Ties in loss are broken by row order (the earlier row is dropped first). The dropped rows are reported.
+    public var excludeHighestLoss: Int = 0
+    /// Starting points; default Hoffmann's 4 500-point grid.
+    public var grid: StartGrid = .hoffmann2022
+    /// Local optimiser settings (per start).
+    public var optimizer: LBFGSOptions = LBFGSOptions()
+    /// Worker threads for the starts; 0 = one per core. The result does not depend on it.
+    public var threads: Int = 0
+
+    public init() {}
+}
+
+/// The result of a multi-start Chinchilla fit, with the diagnostics a reader needs to trust it.
+public struct ChinchillaFit: Sendable, Equatable {
+    /// The fitted law.
+    public var law: ChinchillaLaw
+    /// Σ Huber_δ(log residual) at the optimum (a sum over the runs used).
+    public var objective: Double
+    /// ‖∇objective‖∞ at the optimum, in the (a, b, e, α, β) coordinates.
+    public var gradientNorm: Double
+    /// Whether the reported optimum met the convergence test.
+    public var converged: Bool
+    /// Why the optimiser stopped at the reported optimum.
+    public var reason: TerminationReason
+    /// A sentence describing the outcome.
+    public var message: String
+    /// L-BFGS iterations of the winning start (including its final polish).
+    public var iterations: Int
+    /// Objective evaluations over all starts.
+    public var evaluations: Int
+    /// Starting points tried.
+    public var starts: Int
+    /// Starts whose local optimiser converged.
+    public var startsConverged: Int
+    /// Starts that ended within a relative 10⁻⁹ of the best objective: a measure of how easy the optimum is to find.
+    public var startsAtOptimum: Int
+    /// Runs the fit used.
+    public var pointsUsed: Int
+    /// Row indices (0-based, ascending) that `excludeHighestLoss` removed.
+    public var excludedIndices: [Int]
+    /// The options that produced this result.
+    public var options: ChinchillaFitOptions
+}
+
+extension ChinchillaLaw {
+    /// Fits `L(N, D) = E + A/N^α + B/D^β` to training runs.
+    ///
+    /// Method: Hoffmann et al. (2022) Approach 3 (§3.3, App. D.2) as replicated by Besiroglu et al. (2024):
+    /// minimise Σ Huber_δ(LSE(a − α log N, b − β log D, e) − log L) with L-BFGS and an exact gradient from every
+    /// point of `options.grid`, in parallel; keep the lowest objective among converged starts, then restart L-BFGS
+    /// once from it with a fresh history (a "polish") so the answer does not depend on the path that found it.
+    ///
+    /// - Parameters:
+    ///   - N: parameters per run (> 0).
+    ///   - D: training tokens per run (> 0).
+    ///   - loss: final loss per run (> 0).
+    /// - Throws: `ScalingKitError` on empty or mismatched arrays, non-finite or non-positive values, too few runs
+    ///   left after exclusion, or invalid options.
+    /// - Complexity: O(starts × iterations × runs); deterministic whatever `options.threads` is.
+    public static func fit(N: [Double], D: [Double], loss: [Double],
+                           options: ChinchillaFitOptions = ChinchillaFitOptions()) throws -> ChinchillaFit {
+        try InputValidation.positiveColumns([("N", N), ("D", D), ("loss", loss)])
+        try InputValidation.positiveFinite(options.huberDelta, "huber delta")
+        try InputValidation.optimizer(options.optimizer)
+        try options.grid.validate()
+        guard options.threads >= 0 else { throw ScalingKitError.invalid("threads must be >= 0 (got \(options.threads))") }
+        guard options.excludeHighestLoss >= 0 else {
+            throw ScalingKitError.invalid("excludeHighestLoss must be >= 0 (got \(options.excludeHighestLoss))")
+        }
+        let minimumRuns = 5
+        guard N.count - options.excludeHighestLoss >= minimumRuns else {
+            throw ScalingKitError.length(
+                "\(N.count) runs minus \(options.excludeHighestLoss) excluded leaves fewer than \(minimumRuns), the number of parameters")
+        }
+
+        // Exclusion (Besiroglu et al. 2024 §2): drop the k highest losses, earlier row first on ties.
+        let order = loss.indices.sorted { loss[$0] != loss[$1] ? loss[$0] > loss[$1] : $0 < $1 }
+        let excluded = Array(order.prefix(options.excludeHighestLoss)).sorted()
+        let excludedSet = Set(excluded)
+        let kept = N.indices.filter { !excludedSet.contains($0) }
+
+        let objective = ChinchillaObjective(logN: kept.map { log(N[$0]) }, logD: kept.map { log(D[$0]) },
+                                            logL: kept.map { log(loss[$0]) }, huber: Huber(delta: options.huberDelta))
+        let grid = options.grid
+        let lbfgs = options.optimizer
+        let results = ParallelMap.map(count: grid.count, threads: options.threads,
+                                      makeState: { LBFGS(dimension: 5, options: lbfgs) }) { optimizer, i in
+            optimizer.minimize(objective, from: grid.point(i))
+        }
+
+        // Lowest objective among converged starts (Epoch keeps `result.success` only); ties → lowest index.
+        func better(_ i: Int, than j: Int?) -> Bool {
+            guard let j else { return true }
+            return results[i].value < results[j].value
+        }
+        var bestConverged: Int?, bestAny: Int?
+        var evaluations = 0, convergedCount = 0
+        for i in results.indices {
+            let r = results[i]
+            evaluations += r.evaluations
+            guard r.value.isFinite else { continue }
+            if r.converged {
+                convergedCount += 1
+                if better(i, than: bestConverged) { bestConverged = i }
+            }
+            if better(i, than: bestAny) { bestAny = i }
+        }
+        guard let winner = bestConverged ?? bestAny else {
+            throw ScalingKitError(.internal, "every start produced a non-finite objective")
+        }
+
+        // Polish: one fresh L-BFGS run from the winner.
+        let polished = LBFGS(dimension: 5, options: lbfgs).minimize(objective, from: results[winner].x)
+        evaluations += polished.evaluations
+        let first = results[winner]
+        let final = polished.value <= first.value ? polished : first
+        let reason = polished.value <= first.value && polished.iterations > 0 ? polished.reason : first.reason
+        let converged = first.converged || polished.converged
+        let threshold = final.value + 1e-9 * abs(final.value)
+        let atOptimum = results.reduce(0) { $0 + ($1.value <= threshold ? 1 : 0) }
+
+        let x = final.x
+        let law = ChinchillaLaw(E: exp(x[2]), A: exp(x[0]), B: exp(x[1]), alpha: x[3], beta: x[4])
+        var message = (converged ? reason : first.reason).message
+        if bestConverged == nil { message = "no start converged; reporting the lowest objective (\(first.reason.message))" }
+        message += "; best of \(grid.count) starts, \(convergedCount) converged, \(atOptimum) reached the optimum"
+
+        return ChinchillaFit(
+            law: law, objective: final.value, gradientNorm: final.gradientNorm, converged: converged,
+            reason: converged ? (polished.converged ? polished.reason : first.reason) : first.reason,
+            message: message, iterations: first.iterations + polished.iterations, evaluations: evaluations,
+            starts: grid.count, startsConverged: convergedCount, startsAtOptimum: atOptimum,
+            pointsUsed: kept.count, excludedIndices: excluded, options: options)
+    }
+}

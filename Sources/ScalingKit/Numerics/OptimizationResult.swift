@@ -1,0 +1,44 @@
+/// Why an optimiser stopped. Modelled on scipy.optimize's `status` and `message`.
+public enum TerminationReason: String, Sendable, Equatable, CaseIterable {
+    /// ‖∇f‖∞ fell below the gradient tolerance.
+    case gradientTolerance
+    /// The relative decrease of f over one iteration fell below the function tolerance.
+    case functionTolerance
+    /// The iteration limit was reached first.
+    case maxIterations
+    /// No step along the search direction decreased f (usually: at the limit of floating-point precision).
+    case lineSearchFailed
+    /// The objective was not finite at the starting point.
+    case nonFiniteStart
+
+    /// Whether the reason counts as convergence.
+    public var isConverged: Bool { self == .gradientTolerance || self == .functionTolerance }
+
+    /// A sentence for people.
+    public var message: String {
+        switch self {
+        case .gradientTolerance: "converged: gradient norm below tolerance"
+        case .functionTolerance: "converged: relative reduction of the objective below tolerance"
+        case .maxIterations: "stopped: iteration limit reached before convergence"
+        case .lineSearchFailed: "stopped: line search found no decrease (precision limit or non-smooth point)"
+        case .nonFiniteStart: "stopped: objective is not finite at the starting point"
+        }
+    }
+}
+
+/// The outcome of one local minimisation.
+public struct OptimizationResult: Sendable, Equatable {
+    /// The final point.
+    public var x: [Double]
+    /// f(x).
+    public var value: Double
+    /// ‖∇f(x)‖∞.
+    public var gradientNorm: Double
+    /// Completed iterations (accepted steps).
+    public var iterations: Int
+    /// Objective-and-gradient evaluations, line-search trials included.
+    public var evaluations: Int
+    public var reason: TerminationReason
+
+    public var converged: Bool { reason.isConverged }
+}

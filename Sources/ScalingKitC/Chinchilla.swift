@@ -1,0 +1,102 @@
+import CScalingKit
+import ScalingKit
+
+/// The C defaults are the core's defaults: one source of truth.
+private func defaultOptions() -> sk_chinchilla_options {
+    let d = ChinchillaFitOptions()
+    var o = sk_chinchilla_options()
+    o.struct_size = MemoryLayout<sk_chinchilla_options>.size
+    o.huber_delta = d.huberDelta
+    o.exclude_highest_loss = d.excludeHighestLoss
+    o.max_iterations = d.optimizer.maxIterations
+    o.gradient_tolerance = d.optimizer.gradientTolerance
+    o.function_tolerance = d.optimizer.functionTolerance
+    o.threads = d.threads
+    return o
+}
+
+@c @implementation
+public func sk_chinchilla_options_init(_ options: UnsafeMutablePointer<sk_chinchilla_options>?, _ structSize: Int) -> Int32 {
+    guarded("sk_chinchilla_options_init") { () throws(ScalingKitError) in
+        let options = try nonNull(options, "options")
+        try checkStructSize(structSize, expected: MemoryLayout<sk_chinchilla_options>.size, "sk_chinchilla_options")
+        options.pointee = defaultOptions()
+    }
+}
+
+/// Converts C options to core options (validating what only C can get wrong; the core validates the rest).
+private func convert(_ p: UnsafePointer<sk_chinchilla_options>?) throws(ScalingKitError) -> ChinchillaFitOptions {
+    var options = ChinchillaFitOptions()
+    guard let c = p?.pointee else { return options }
+    try checkStructSize(c.struct_size, expected: MemoryLayout<sk_chinchilla_options>.size, "sk_chinchilla_options")
+    func count(_ v: Int, _ name: String) throws(ScalingKitError) -> Int {
+        guard v >= 0, v <= maxLength else {
+            throw ScalingKitError(.invalidArgument, "options.\(name) = \(UInt(bitPattern: v)) is out of range")
+        }
+        return v
+    }
+    options.huberDelta = c.huber_delta
+    options.excludeHighestLoss = try count(c.exclude_highest_loss, "exclude_highest_loss")
+    options.optimizer.maxIterations = try count(c.max_iterations, "max_iterations")
+    options.optimizer.gradientTolerance = c.gradient_tolerance
+    options.optimizer.functionTolerance = c.function_tolerance
+    options.threads = try count(c.threads, "threads")
+    let g = StartGrid.hoffmann2022
+    options.grid = StartGrid(
+        alpha: try optionalAxis(c.start_alpha, c.start_alpha_len, "start_alpha") ?? g.alpha,
+        beta: try optionalAxis(c.start_beta, c.start_beta_len, "start_beta") ?? g.beta,
+        e: try optionalAxis(c.start_e, c.start_e_len, "start_e") ?? g.e,
+        a: try optionalAxis(c.start_a, c.start_a_len, "start_a") ?? g.a,
+        b: try optionalAxis(c.start_b, c.start_b_len, "start_b") ?? g.b)
+    return options
+}
+
+@c @implementation
+public func sk_chinchilla_fit(
+    _ N: UnsafePointer<Double>?, _ D: UnsafePointer<Double>?, _ loss: UnsafePointer<Double>?, _ n: Int,
+    _ options: UnsafePointer<sk_chinchilla_options>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    guarded("sk_chinchilla_fit") { () throws(ScalingKitError) in
+        let out = try nonNull(out, "out")
+        let N = try doubles(N, n, "N"), D = try doubles(D, n, "D"), loss = try doubles(loss, n, "loss")
+        let options = try convert(options)
+        let fit: ChinchillaFit
+        do { fit = try ChinchillaLaw.fit(N: N, D: D, loss: loss, options: options) }
+        catch let e as ScalingKitError { throw e }
+        catch { throw ScalingKitError(.internal, "\(error)") }
+        out.pointee = FitHandle(chinchilla: fit).retainedPointer()
+    }
+}
+
+@c @implementation
+public func sk_chinchilla_predict(
+    _ fit: OpaquePointer?, _ N: UnsafePointer<Double>?, _ D: UnsafePointer<Double>?, _ n: Int,
+    _ out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+    guarded("sk_chinchilla_predict") { () throws(ScalingKitError) in
+        let law = try FitHandle.borrow(fit).chinchilla()
+        let N = try doubles(N, n, "N"), D = try doubles(D, n, "D")
+        let out = try nonNull(out, "out")
+        let values: [Double]
+        do { values = try law.losses(parameters: N, tokens: D) }
+        catch let e as ScalingKitError { throw e }
+        catch { throw ScalingKitError(.internal, "\(error)") }
+        for (i, v) in values.enumerated() { out[i] = v }
+    }
+}
+
+@c @implementation
+public func sk_chinchilla_allocate(_ fit: OpaquePointer?, _ compute: Double, _ out: UnsafeMutablePointer<sk_allocation>?) -> Int32 {
+    guarded("sk_chinchilla_allocate") { () throws(ScalingKitError) in
+        let law = try FitHandle.borrow(fit).chinchilla()
+        let out = try nonNull(out, "out")
+        try checkStructSize(out.pointee.struct_size, expected: MemoryLayout<sk_allocation>.size, "sk_allocation")
+        let plan: ComputeOptimalAllocation
+        do { plan = try law.computeOptimal(compute: compute) }
+        catch let e as ScalingKitError { throw e }
+        catch { throw ScalingKitError(.internal, "\(error)") }
+        out.pointee = sk_allocation(
+            struct_size: MemoryLayout<sk_allocation>.size, compute: plan.compute, params: plan.parameters,
+            tokens: plan.tokens, tokens_per_param: plan.tokensPerParameter, loss: plan.loss, a: plan.a, b: plan.b)
+    }
+}

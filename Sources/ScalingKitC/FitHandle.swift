@@ -1,0 +1,142 @@
+import CScalingKit
+import ScalingKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The object behind an `sk_fit *`: a core fit result plus the C strings the accessors hand out.
+/// Immutable after creation, so concurrent reads are safe.
+final class FitHandle {
+    enum Law {
+        case chinchilla(ChinchillaLaw)
+    }
+
+    let law: Law
+    let info: sk_fit_info
+    let values: [Double]
+    let names: [String]
+    let excluded: [Int]
+    /// C strings owned by the handle (freed in deinit): the message and the parameter names.
+    let cMessage: UnsafeMutablePointer<CChar>
+    let cNames: [UnsafeMutablePointer<CChar>]
+
+    init(chinchilla fit: ChinchillaFit) {
+        law = .chinchilla(fit.law)
+        values = fit.law.parameterValues
+        names = ChinchillaLaw.parameterNames
+        excluded = fit.excludedIndices
+        info = sk_fit_info(
+            struct_size: MemoryLayout<sk_fit_info>.size, objective: fit.objective,
+            gradient_norm: fit.gradientNorm, converged: fit.converged ? 1 : 0, iterations: fit.iterations,
+            evaluations: fit.evaluations, starts: fit.starts, starts_converged: fit.startsConverged,
+            starts_at_optimum: fit.startsAtOptimum, points_used: fit.pointsUsed,
+            points_excluded: fit.excludedIndices.count)
+        cMessage = strdup(fit.message)
+        cNames = names.map { strdup($0) }
+    }
+
+    deinit {
+        free(cMessage)
+        for p in cNames { free(p) }
+    }
+
+    /// Hands ownership of a new handle to C.
+    func retainedPointer() -> OpaquePointer {
+        OpaquePointer(Unmanaged.passRetained(self).toOpaque())
+    }
+
+    /// Borrows the handle behind a C pointer (NULL → error).
+    static func borrow(_ p: OpaquePointer?, _ name: String = "fit") throws(ScalingKitError) -> FitHandle {
+        guard let p else { throw ScalingKitError(.nullPointer, "'\(name)' is NULL") }
+        return Unmanaged<FitHandle>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
+    }
+
+    func chinchilla() throws(ScalingKitError) -> ChinchillaLaw {
+        switch law {
+        case .chinchilla(let law): return law
+        }
+    }
+}
+
+@c @implementation
+public func sk_fit_free(_ fit: OpaquePointer?) {
+    guard let fit else { return }
+    Unmanaged<FitHandle>.fromOpaque(UnsafeRawPointer(fit)).release()
+}
+
+@c @implementation
+public func sk_fit_get_info(_ fit: OpaquePointer?, _ info: UnsafeMutablePointer<sk_fit_info>?) -> Int32 {
+    guarded("sk_fit_get_info") { () throws(ScalingKitError) in
+        let handle = try FitHandle.borrow(fit)
+        let info = try nonNull(info, "info")
+        try checkStructSize(info.pointee.struct_size, expected: MemoryLayout<sk_fit_info>.size, "sk_fit_info")
+        info.pointee = handle.info
+    }
+}
+
+@c @implementation
+public func sk_fit_message(_ fit: OpaquePointer?) -> UnsafePointer<CChar>? {
+    guard let handle = try? FitHandle.borrow(fit) else { return emptyCString }
+    return UnsafePointer(handle.cMessage)
+}
+
+@c @implementation
+public func sk_fit_param_count(_ fit: OpaquePointer?) -> Int {
+    (try? FitHandle.borrow(fit))?.values.count ?? 0
+}
+
+@c @implementation
+public func sk_fit_param_name(_ fit: OpaquePointer?, _ index: Int) -> UnsafePointer<CChar>? {
+    guard let handle = try? FitHandle.borrow(fit), index >= 0, index < handle.cNames.count else { return nil }
+    return UnsafePointer(handle.cNames[index])
+}
+
+@c @implementation
+public func sk_fit_params(_ fit: OpaquePointer?, _ values: UnsafeMutablePointer<Double>?, _ len: Int) -> Int32 {
+    guarded("sk_fit_params") { () throws(ScalingKitError) in
+        let handle = try FitHandle.borrow(fit)
+        let values = try nonNull(values, "values")
+        guard len == handle.values.count else {
+            throw ScalingKitError(.invalidLength,
+                "len is \(UInt(bitPattern: len)) but the fit has \(handle.values.count) parameters")
+        }
+        for (i, v) in handle.values.enumerated() { values[i] = v }
+    }
+}
+
+@c @implementation
+public func sk_fit_param(_ fit: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ value: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("sk_fit_param") { () throws(ScalingKitError) in
+        let handle = try FitHandle.borrow(fit)
+        let name = try nonNull(name, "name")
+        let value = try nonNull(value, "value")
+        let key = String(decoding: UnsafeBufferPointer(start: UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self),
+                                                       count: strnlen(name, 256)), as: UTF8.self)
+        guard let i = handle.names.firstIndex(of: key) else {
+            throw ScalingKitError(.invalidArgument,
+                "unknown parameter '\(key)'; this fit has \(handle.names.joined(separator: ", "))")
+        }
+        value.pointee = handle.values[i]
+    }
+}
+
+@c @implementation
+public func sk_fit_excluded_count(_ fit: OpaquePointer?) -> Int {
+    (try? FitHandle.borrow(fit))?.excluded.count ?? 0
+}
+
+@c @implementation
+public func sk_fit_excluded(_ fit: OpaquePointer?, _ indices: UnsafeMutablePointer<Int>?, _ len: Int) -> Int32 {
+    guarded("sk_fit_excluded") { () throws(ScalingKitError) in
+        let handle = try FitHandle.borrow(fit)
+        guard len == handle.excluded.count else {
+            throw ScalingKitError(.invalidLength,
+                "len is \(UInt(bitPattern: len)) but the fit excluded \(handle.excluded.count) points")
+        }
+        if len == 0 { return }
+        let indices = try nonNull(indices, "indices")
+        for (i, v) in handle.excluded.enumerated() { indices[i] = v }
+    }
+}

@@ -1,0 +1,233 @@
+/*
+ * scalingkit.h — the C interface of ScalingKit.
+ *
+ * ScalingKit fits neural scaling laws, plans compute-optimal training runs, transfers hyperparameters across
+ * scale and estimates the critical batch size. This header is the whole contract of libscalingkit.so: the
+ * Python and C bindings are built on it, and nothing else is exported.
+ *
+ * Conventions (they hold for every function below unless its comment says otherwise):
+ *
+ *  - Names: functions and types start with `sk_`, macros and constants with `SK_`.
+ *  - Errors: functions that can fail return an `int` status: SK_OK (0) on success, a negative SK_ERR_* code on
+ *    failure. On failure, sk_last_error() returns a readable message for the calling thread, and every output
+ *    argument is left untouched. Bad input never crashes the caller: every pointer, length and value is checked
+ *    before anything is computed.
+ *  - Arrays are passed as a pointer plus an explicit element count. A count may not exceed SK_MAX_LENGTH.
+ *  - Ownership: the caller owns every array it passes and may free it as soon as the call returns. Objects the
+ *    library creates are opaque handles with a matching `_free` function; `_free(NULL)` is a no-op. Strings the
+ *    library returns are owned by the library and documented with their lifetime.
+ *  - Extensible structs begin with `size_t struct_size`. Fill option structs with their `_init` function
+ *    (passing `sizeof` of your struct) before setting fields, and set `struct_size = sizeof(struct)` on output
+ *    structs; the library then knows which version of the struct you were compiled against.
+ *  - Threads: every function may be called from any thread. Distinct handles may be used concurrently from
+ *    different threads; a single handle may be read (const functions) from several threads at once but must not
+ *    be freed while another thread uses it. The last-error message is per thread.
+ *  - Units: N is the number of parameters, D the number of training tokens, C = 6ND training FLOPs, and loss is
+ *    in nats per token unless your data says otherwise.
+ */
+#ifndef SCALINGKIT_H
+#define SCALINGKIT_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Visibility and version
+ * ---------------------------------------------------------------------------------------------------------- */
+
+#ifndef SK_API
+#  if defined(__GNUC__) || defined(__clang__)
+#    define SK_API __attribute__((visibility("default")))
+#  else
+#    define SK_API
+#  endif
+#endif
+
+/* Semantic version of this header. Breaking the ABI requires a new major version (and a new SONAME). */
+#define SK_VERSION_MAJOR 0
+#define SK_VERSION_MINOR 1
+#define SK_VERSION_PATCH 0
+/* MAJOR * 10000 + MINOR * 100 + PATCH, as in zstd. */
+#define SK_VERSION_NUMBER (SK_VERSION_MAJOR * 10000 + SK_VERSION_MINOR * 100 + SK_VERSION_PATCH)
+#define SK_VERSION_STRING "0.1.0"
+
+/* The largest element count any function accepts (2^32). Larger counts, including (size_t)-1, are rejected with
+ * SK_ERR_LENGTH rather than trusted. */
+#define SK_MAX_LENGTH ((size_t)1 << 32)
+
+/* The version of the library actually loaded, encoded like SK_VERSION_NUMBER. Compare it with
+ * SK_VERSION_NUMBER to detect a header/library mismatch. Never fails. */
+SK_API unsigned sk_version_number(void);
+
+/* The loaded library's version as "MAJOR.MINOR.PATCH". Static storage; never NULL; never fails. */
+SK_API const char *sk_version_string(void);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Status codes and errors
+ * ---------------------------------------------------------------------------------------------------------- */
+
+typedef enum sk_status {
+    SK_OK = 0,
+    SK_ERR_NULL_POINTER = -1,     /* a required pointer argument was NULL */
+    SK_ERR_INVALID_ARGUMENT = -2, /* a value is out of its domain: NaN, Inf, non-positive size, bad option */
+    SK_ERR_LENGTH = -3,           /* a length is zero, mismatched, too small for the model, or > SK_MAX_LENGTH */
+    SK_ERR_STRUCT_SIZE = -4,      /* struct_size does not match any version of the struct this library knows */
+    SK_ERR_UNSUPPORTED = -5,      /* the operation does not apply to this object */
+    SK_ERR_OUT_OF_MEMORY = -6,    /* an allocation failed */
+    SK_ERR_INTERNAL = -100        /* a bug in ScalingKit; please report it with the message */
+} sk_status;
+
+/* The message describing the most recent failure on the calling thread, or "" if no call on this thread has
+ * failed yet. Successful calls do not clear it. The string is owned by the library and stays valid until the
+ * next failing call on the same thread (or thread exit): copy it if you need it longer. Read it immediately
+ * after the failing call, on the same thread. Never returns NULL. */
+SK_API const char *sk_last_error(void);
+
+/* A short, static description of a status code ("SK_ERR_LENGTH: invalid length", ...). Never returns NULL;
+ * unknown codes give "unknown status". */
+SK_API const char *sk_status_string(int status);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Fit results (shared by every law)
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/* An opaque fitted law: its parameter values and the diagnostics of the fit that produced it.
+ * Created by a fit function (for example sk_chinchilla_fit); release with sk_fit_free. Immutable after
+ * creation, so it may be read from several threads at once. */
+typedef struct sk_fit sk_fit;
+
+/* Releases a fit. sk_fit_free(NULL) does nothing. Using the handle afterwards is undefined behaviour. */
+SK_API void sk_fit_free(sk_fit *fit);
+
+/* Diagnostics of a fit, modelled on scipy.optimize.OptimizeResult. Set struct_size = sizeof(sk_fit_info)
+ * before calling sk_fit_get_info. */
+typedef struct sk_fit_info {
+    size_t struct_size;
+    double objective;        /* objective at the optimum (for Chinchilla: Σ Huber_δ of log residuals) */
+    double gradient_norm;    /* max-norm of the objective's gradient at the optimum, in the fit's coordinates */
+    int converged;           /* 1 if the reported optimum met the convergence test, else 0 */
+    size_t iterations;       /* optimiser iterations of the winning start (including its final polish) */
+    size_t evaluations;      /* objective evaluations over all starts */
+    size_t starts;           /* starting points tried */
+    size_t starts_converged; /* starts whose local optimiser converged */
+    size_t starts_at_optimum;/* starts that ended within a relative 1e-9 of the best objective */
+    size_t points_used;      /* data points the fit used (after exclusions) */
+    size_t points_excluded;  /* data points removed by the exclusion option */
+} sk_fit_info;
+
+/* Fills *info with the fit's diagnostics.
+ * Errors: SK_ERR_NULL_POINTER if fit or info is NULL; SK_ERR_STRUCT_SIZE if info->struct_size is not
+ * sizeof(sk_fit_info) of a version this library knows. */
+SK_API int sk_fit_get_info(const sk_fit *fit, sk_fit_info *info);
+
+/* A sentence describing how the fit ended (convergence reason, starts tried and converged). Owned by the fit;
+ * valid until sk_fit_free(fit). Returns "" if fit is NULL. */
+SK_API const char *sk_fit_message(const sk_fit *fit);
+
+/* The number of fitted parameters (5 for Chinchilla: E, A, B, alpha, beta). Returns 0 if fit is NULL. */
+SK_API size_t sk_fit_param_count(const sk_fit *fit);
+
+/* The name of parameter `index` (0-based), for example "alpha". Owned by the fit; valid until sk_fit_free(fit).
+ * Returns NULL if fit is NULL or index >= sk_fit_param_count(fit). */
+SK_API const char *sk_fit_param_name(const sk_fit *fit, size_t index);
+
+/* Copies all parameter values, in sk_fit_param_name order, into values[0 .. len-1].
+ * Errors: SK_ERR_NULL_POINTER if fit or values is NULL; SK_ERR_LENGTH if len != sk_fit_param_count(fit). */
+SK_API int sk_fit_params(const sk_fit *fit, double *values, size_t len);
+
+/* Looks up one parameter by name (case-sensitive, for example "E" or "beta") and writes it to *value.
+ * Errors: SK_ERR_NULL_POINTER if an argument is NULL; SK_ERR_INVALID_ARGUMENT if the name is unknown. */
+SK_API int sk_fit_param(const sk_fit *fit, const char *name, double *value);
+
+/* The number of data points the fit excluded (see sk_chinchilla_options.exclude_highest_loss). 0 if fit is
+ * NULL. */
+SK_API size_t sk_fit_excluded_count(const sk_fit *fit);
+
+/* Copies the 0-based row indices of the excluded points, ascending, into indices[0 .. len-1].
+ * Errors: SK_ERR_NULL_POINTER if fit is NULL, or if indices is NULL while len > 0;
+ * SK_ERR_LENGTH if len != sk_fit_excluded_count(fit). */
+SK_API int sk_fit_excluded(const sk_fit *fit, size_t *indices, size_t len);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Chinchilla law  L(N, D) = E + A / N^alpha + B / D^beta        (Hoffmann et al. 2022, eq. 2)
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/* Options of sk_chinchilla_fit. Initialise with sk_chinchilla_options_init, then change fields.
+ * The start grid is the Cartesian product of five axes in the fit's log-sum-exp coordinates
+ * (A = exp(a), B = exp(b), E = exp(e)); a NULL axis (with length 0) selects the default for that axis. */
+typedef struct sk_chinchilla_options {
+    size_t struct_size;
+    double huber_delta;          /* δ of the Huber loss on log residuals; > 0; default 1e-3 (Hoffmann 2022) */
+    size_t exclude_highest_loss; /* drop this many highest-loss points first; default 0. Besiroglu et al. (2024)
+                                    drop 5 of the 245 Chinchilla points. Ties: the earlier row goes first. */
+    size_t max_iterations;       /* L-BFGS iterations per start; >= 1; default 1000 */
+    double gradient_tolerance;   /* stop a start when max|grad| <= this; >= 0; default 1e-12 */
+    double function_tolerance;   /* stop when the relative decrease of the objective <= this; >= 0; 1e-14 */
+    size_t threads;              /* worker threads; 0 = one per core (default). Results do not depend on it. */
+    const double *start_alpha;   /* default {0, 0.5, 1, 1.5, 2} */
+    size_t start_alpha_len;
+    const double *start_beta;    /* default {0, 0.5, 1, 1.5, 2} */
+    size_t start_beta_len;
+    const double *start_e;       /* default {-1, -0.5, 0, 0.5, 1} */
+    size_t start_e_len;
+    const double *start_a;       /* default {0, 5, 10, 15, 20, 25} */
+    size_t start_a_len;
+    const double *start_b;       /* default {0, 5, 10, 15, 20, 25} */
+    size_t start_b_len;
+} sk_chinchilla_options;
+
+/* Fills *options with the defaults above and sets options->struct_size = struct_size. Pass
+ * sizeof(sk_chinchilla_options). The grid arrays are only read during sk_chinchilla_fit; they are not copied.
+ * Errors: SK_ERR_NULL_POINTER if options is NULL; SK_ERR_STRUCT_SIZE if struct_size is not a size this library
+ * knows (then *options is not written). */
+SK_API int sk_chinchilla_options_init(sk_chinchilla_options *options, size_t struct_size);
+
+/* Fits the Chinchilla law to n training runs (N[i] parameters, D[i] tokens, final loss[i]).
+ *
+ * Method (Hoffmann et al. 2022 Approach 3, §D.2, as replicated by Besiroglu et al. 2024): minimise
+ * Σ Huber_δ(LSE(a − α log N, b − β log D, e) − log loss) with L-BFGS and an exact gradient from every point of
+ * the start grid, in parallel; the lowest objective among converged starts wins and is polished once more.
+ * Deterministic: the same input gives bit-identical output for any thread count.
+ *
+ * options may be NULL for all defaults. On success *out receives a new fit that the caller releases with
+ * sk_fit_free; its parameters are named "E", "A", "B", "alpha", "beta".
+ * A fit that ran but did not converge still succeeds: check sk_fit_info.converged.
+ * Errors: SK_ERR_NULL_POINTER (N, D, loss or out NULL); SK_ERR_LENGTH (n == 0, n > SK_MAX_LENGTH, fewer than 5
+ * points left after exclusion, a grid axis pointer/length mismatch); SK_ERR_INVALID_ARGUMENT (a NaN, Inf or
+ * value <= 0 in the data, an invalid option); SK_ERR_STRUCT_SIZE (options->struct_size unknown).
+ * Thread safety: safe to call concurrently; it uses its own worker threads. */
+SK_API int sk_chinchilla_fit(const double *N, const double *D, const double *loss, size_t n,
+                             const sk_chinchilla_options *options, sk_fit **out);
+
+/* Evaluates a fitted Chinchilla law: out[i] = E + A / N[i]^alpha + B / D[i]^beta for i < n.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (n == 0 or n > SK_MAX_LENGTH); SK_ERR_INVALID_ARGUMENT (a NaN,
+ * Inf or value <= 0 in N or D); SK_ERR_UNSUPPORTED (fit is not a Chinchilla fit). */
+SK_API int sk_chinchilla_predict(const sk_fit *fit, const double *N, const double *D, size_t n, double *out);
+
+/* A compute-optimal allocation: train `params` parameters on `tokens` tokens with `compute` = 6ND FLOPs. */
+typedef struct sk_allocation {
+    size_t struct_size;
+    double compute;            /* the budget C in FLOPs */
+    double params;             /* N_opt */
+    double tokens;             /* D_opt */
+    double tokens_per_param;   /* D_opt / N_opt */
+    double loss;               /* predicted loss L(N_opt, D_opt) */
+    double a;                  /* N_opt ∝ C^a, a = beta / (alpha + beta) */
+    double b;                  /* D_opt ∝ C^b, b = alpha / (alpha + beta) */
+} sk_allocation;
+
+/* The allocation that minimises the fitted loss for a budget of `compute` FLOPs under C = 6ND (Hoffmann et al.
+ * 2022, eq. 4): N_opt = G (C/6)^a, D_opt = G^-1 (C/6)^b, G = (alpha A / (beta B))^(1/(alpha+beta)).
+ * Set out->struct_size = sizeof(sk_allocation) first.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT (compute not finite and > 0, or a
+ * fit with non-positive exponents or coefficients); SK_ERR_UNSUPPORTED (fit is not a Chinchilla fit). */
+SK_API int sk_chinchilla_allocate(const sk_fit *fit, double compute, sk_allocation *out);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* SCALINGKIT_H */
