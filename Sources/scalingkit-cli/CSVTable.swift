@@ -1,0 +1,120 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A numeric CSV table read from a file: a header row of column names, then rows of numbers.
+///
+/// RFC 4180 subset: comma separator, optional double quotes around fields (with "" for a quote), LF or CRLF
+/// line ends, blank lines ignored. Every error names the file, line and column.
+struct CSVTable {
+    var header: [String]
+    var rows: [[String]]
+    var path: String
+
+    struct ReadError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Files larger than this are refused rather than read into memory.
+    static let maxBytes = 1 << 30
+
+    init(path: String) throws {
+        guard let file = fopen(path, "rb") else {
+            throw ReadError(description: "cannot open '\(path)': \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = fread(&chunk, 1, chunk.count, file)
+            if n > 0 { bytes.append(contentsOf: chunk[0..<n]) }
+            if bytes.count > Self.maxBytes { throw ReadError(description: "'\(path)' is larger than 1 GiB") }
+            if n < chunk.count {
+                if ferror(file) != 0 { throw ReadError(description: "cannot read '\(path)': \(String(cString: strerror(errno)))") }
+                break
+            }
+        }
+        try self.init(bytes: bytes, path: path)
+    }
+
+    init(bytes: [UInt8], path: String) throws {
+        self.path = path
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ReadError(description: "'\(path)' is not valid UTF-8 text")
+        }
+        var records: [(line: Int, fields: [String])] = []
+        var fields: [String] = [], field = "", inQuotes = false, line = 1, recordLine = 1, fieldWasQuoted = false
+        var iterator = text.unicodeScalars.makeIterator()
+        var pending: Unicode.Scalar? = nil
+        func endRecord() {
+            fields.append(field)
+            if !(fields.count == 1 && fields[0].isEmpty && !fieldWasQuoted) { records.append((recordLine, fields)) }
+            fields = []; field = ""; fieldWasQuoted = false
+        }
+        while let c = pending ?? iterator.next() {
+            pending = nil
+            if inQuotes {
+                if c == "\"" {
+                    if let next = iterator.next() {
+                        if next == "\"" { field.unicodeScalars.append("\"") } else { inQuotes = false; pending = next }
+                    } else { inQuotes = false }
+                } else {
+                    if c == "\n" { line += 1 }
+                    field.unicodeScalars.append(c)
+                }
+                continue
+            }
+            switch c {
+            case "\"" where field.isEmpty: inQuotes = true; fieldWasQuoted = true
+            case ",": fields.append(field); field = ""; fieldWasQuoted = false
+            case "\r": break
+            case "\n": endRecord(); line += 1; recordLine = line
+            default: field.unicodeScalars.append(c)
+            }
+        }
+        if inQuotes { throw ReadError(description: "\(path):\(recordLine): unterminated quoted field") }
+        if !field.isEmpty || !fields.isEmpty || fieldWasQuoted { endRecord() }
+        guard let first = records.first else { throw ReadError(description: "'\(path)' is empty: expected a header row") }
+        header = first.fields.map { $0.trimmingSpaces() }
+        rows = []
+        for r in records.dropFirst() {
+            guard r.fields.count == header.count else {
+                throw ReadError(description:
+                    "\(path):\(r.line): expected \(header.count) fields like the header, found \(r.fields.count)")
+            }
+            rows.append(r.fields)
+        }
+        lineNumbers = records.dropFirst().map(\.line)
+        guard !rows.isEmpty else { throw ReadError(description: "'\(path)' has a header but no data rows") }
+    }
+
+    private var lineNumbers: [Int] = []
+
+    /// The numeric values of column `name` (exact match, then case-insensitive).
+    func column(_ name: String) throws -> [Double] {
+        let index = header.firstIndex(of: name)
+            ?? header.firstIndex { $0.lowercased() == name.lowercased() }
+        guard let index else {
+            throw ReadError(description:
+                "'\(path)' has no column '\(name)'; columns are: \(header.joined(separator: ", "))")
+        }
+        return try rows.enumerated().map { i, row in
+            let text = row[index].trimmingSpaces()
+            guard let v = Double(text) else {
+                throw ReadError(description: "\(path):\(lineNumbers[i]): column '\(header[index])': '\(text)' is not a number")
+            }
+            return v
+        }
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
+        while let c = s.last, c == " " || c == "\t" { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Checks the installed C library against its contract:
+#  - every function declared in scalingkit.h is exported, and nothing else is (global symbols of nm -D);
+#  - no Swift toolchain library is needed at run time (ldd);
+#  - the SONAME is libscalingkit.so.MAJOR and its symlink exists;
+#  - the header compiles as C99 and C11 with -pedantic -Werror, and as C++.
+# Usage: bindings/c/check-abi.sh PREFIX
+set -uo pipefail
+PREFIX="${1:?usage: check-abi.sh PREFIX}"
+header="$PREFIX/include/scalingkit.h"
+lib="$PREFIX/lib/libscalingkit.so"
+passed=0; failed=0
+ok()   { echo "  ok    $1"; passed=$((passed + 1)); }
+fail() { echo "  FAIL  $1"; failed=$((failed + 1)); }
+tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
+
+# Declared functions: every SK_API declaration names its function before the first '('.
+sed -n 's/^SK_API[^(]*[ *]\(sk_[A-Za-z0-9_]*\)(.*/\1/p' "$header" | sort -u > "$tmp/declared"
+nm -D --defined-only --extern-only "$lib" | awk '{print $3}' | sed 's/@.*//' | grep -v '^SCALINGKIT_' | sort -u > "$tmp/exported"
+if [ "$(wc -l < "$tmp/declared")" -gt 0 ] && diff -u "$tmp/declared" "$tmp/exported" > "$tmp/diff"; then
+  ok "exports == header declarations ($(wc -l < "$tmp/declared") functions)"
+else
+  fail "exports differ from header declarations (- declared only, + exported only):"; cat "$tmp/diff"
+fi
+if grep -qv '^sk_' "$tmp/exported"; then fail "non-sk_ symbols exported: $(grep -v '^sk_' "$tmp/exported" | head -5 | tr '\n' ' ')"
+else ok "only sk_ symbols exported"; fi
+
+if ldd "$lib" | grep -qi swift; then fail "depends on a Swift library: $(ldd "$lib" | grep -i swift)"
+else ok "self-contained: no Swift toolchain library in ldd"; fi
+
+major=$(sed -n 's/^#define SK_VERSION_MAJOR \([0-9]*\).*/\1/p' "$header")
+soname=$(readelf -d "$lib" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+if [ "$soname" = "libscalingkit.so.$major" ] && [ -e "$PREFIX/lib/$soname" ]; then ok "SONAME $soname with symlink"
+else fail "SONAME is '$soname' (want libscalingkit.so.$major) or its symlink is missing"; fi
+
+printf '#include "scalingkit.h"\nint main(void) { return (int)sk_version_number() < 0; }\n' > "$tmp/h.c"
+cp "$tmp/h.c" "$tmp/h.cpp"
+for std in c99 c11 c17; do
+  if cc -std=$std -Wall -Wextra -pedantic -Werror -I"$PREFIX/include" -c "$tmp/h.c" -o "$tmp/h.o" 2> "$tmp/err"; then
+    ok "header compiles as $std -pedantic -Werror"
+  else fail "header fails as $std:"; cat "$tmp/err"; fi
+done
+if c++ -std=c++17 -Wall -Wextra -pedantic -Werror -I"$PREFIX/include" -c "$tmp/h.cpp" -o "$tmp/h.o" 2> "$tmp/err"; then
+  ok "header compiles as C++17 -pedantic -Werror"
+else fail "header fails as C++17:"; cat "$tmp/err"; fi
+
+echo "abi check: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,229 @@
+/* C tests of libscalingkit through its public header only, exactly as a C trainer would call it.
+ * Build: cc -std=c11 test_scalingkit.c $(pkg-config --cflags --libs scalingkit) -lpthread -lm */
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scalingkit.h"
+
+static int passed = 0, failed = 0;
+
+#define CHECK(cond, ...)                                                  \
+    do {                                                                  \
+        if (cond) { passed++; }                                           \
+        else {                                                            \
+            failed++;                                                     \
+            printf("  FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);      \
+            printf(__VA_ARGS__);                                          \
+            printf("\n");                                                 \
+        }                                                                 \
+    } while (0)
+
+/* Asserts a status and that the thread's last error mentions `needle`. */
+#define CHECK_ERR(call, status, needle)                                                         \
+    do {                                                                                        \
+        int rc_ = (call);                                                                       \
+        CHECK(rc_ == (status), "%s returned %d, want %d (%s)", #call, rc_, (int)(status),      \
+              sk_last_error());                                                                 \
+        CHECK(strstr(sk_last_error(), (needle)) != NULL, "message '%s' lacks '%s'",             \
+              sk_last_error(), (needle));                                                       \
+    } while (0)
+
+/* Synthetic runs from a known law, noise-free: a 4x4 grid of (N, D). */
+enum { NPTS = 16 };
+static double N[NPTS], D[NPTS], L[NPTS];
+static const double TRUE_E = 1.8, TRUE_A = 400.0, TRUE_B = 2000.0, TRUE_ALPHA = 0.34, TRUE_BETA = 0.37;
+
+static void make_data(void) {
+    for (int i = 0; i < NPTS; i++) {
+        N[i] = 1e7 * pow(10.0, (i / 4) * 0.8);
+        D[i] = 1e9 * pow(10.0, (i % 4) * 0.7);
+        L[i] = TRUE_E + TRUE_A / pow(N[i], TRUE_ALPHA) + TRUE_B / pow(D[i], TRUE_BETA);
+    }
+}
+
+/* A small grid around the truth keeps the test fast. */
+static const double g_alpha[] = {0.2, 0.5}, g_beta[] = {0.2, 0.5}, g_e[] = {0.0, 0.5}, g_a[] = {5.0, 7.0},
+                    g_b[] = {7.0, 9.0};
+
+static void small_grid(sk_chinchilla_options *o) {
+    o->start_alpha = g_alpha; o->start_alpha_len = 2;
+    o->start_beta = g_beta; o->start_beta_len = 2;
+    o->start_e = g_e; o->start_e_len = 2;
+    o->start_a = g_a; o->start_a_len = 2;
+    o->start_b = g_b; o->start_b_len = 2;
+}
+
+static void test_version_and_strings(void) {
+    CHECK(sk_version_number() == SK_VERSION_NUMBER, "library %u vs header %d", sk_version_number(), SK_VERSION_NUMBER);
+    CHECK(strcmp(sk_version_string(), SK_VERSION_STRING) == 0, "'%s'", sk_version_string());
+    CHECK(sk_last_error() != NULL, "last error is NULL");
+    CHECK(strstr(sk_status_string(SK_ERR_LENGTH), "SK_ERR_LENGTH") != NULL, "'%s'", sk_status_string(SK_ERR_LENGTH));
+    CHECK(strcmp(sk_status_string(12345), "unknown status") == 0, "'%s'", sk_status_string(12345));
+    sk_fit_free(NULL); /* must be a no-op */
+    CHECK(sk_fit_param_count(NULL) == 0, "count of NULL");
+    CHECK(sk_fit_param_name(NULL, 0) == NULL, "name of NULL");
+    CHECK(strcmp(sk_fit_message(NULL), "") == 0, "message of NULL");
+}
+
+static void test_options(void) {
+    sk_chinchilla_options o;
+    CHECK_ERR(sk_chinchilla_options_init(NULL, sizeof o), SK_ERR_NULL_POINTER, "options");
+    CHECK_ERR(sk_chinchilla_options_init(&o, sizeof o - 8), SK_ERR_STRUCT_SIZE, "struct_size");
+    CHECK_ERR(sk_chinchilla_options_init(&o, SIZE_MAX), SK_ERR_STRUCT_SIZE, "struct_size");
+    CHECK(sk_chinchilla_options_init(&o, sizeof o) == SK_OK, "init: %s", sk_last_error());
+    CHECK(o.struct_size == sizeof o && o.huber_delta == 1e-3 && o.exclude_highest_loss == 0 && o.threads == 0 &&
+              o.start_alpha == NULL && o.max_iterations > 0,
+          "defaults");
+}
+
+static void test_bad_input(void) {
+    sk_fit *fit = NULL;
+    sk_chinchilla_options o;
+    sk_chinchilla_options_init(&o, sizeof o);
+    small_grid(&o);
+    double bad[NPTS];
+
+    CHECK_ERR(sk_chinchilla_fit(NULL, D, L, NPTS, &o, &fit), SK_ERR_NULL_POINTER, "'N' is NULL");
+    CHECK_ERR(sk_chinchilla_fit(N, NULL, L, NPTS, &o, &fit), SK_ERR_NULL_POINTER, "'D' is NULL");
+    CHECK_ERR(sk_chinchilla_fit(N, D, NULL, NPTS, &o, &fit), SK_ERR_NULL_POINTER, "'loss' is NULL");
+    CHECK_ERR(sk_chinchilla_fit(N, D, L, NPTS, &o, NULL), SK_ERR_NULL_POINTER, "'out' is NULL");
+    CHECK_ERR(sk_chinchilla_fit(N, D, L, 0, &o, &fit), SK_ERR_LENGTH, "no data");
+    CHECK_ERR(sk_chinchilla_fit(N, D, L, SIZE_MAX, &o, &fit), SK_ERR_LENGTH, "SK_MAX_LENGTH");
+    CHECK_ERR(sk_chinchilla_fit(N, D, L, SK_MAX_LENGTH + 1, &o, &fit), SK_ERR_LENGTH, "SK_MAX_LENGTH");
+    CHECK_ERR(sk_chinchilla_fit(N, D, L, 3, &o, &fit), SK_ERR_LENGTH, "fewer than 5");
+
+    memcpy(bad, L, sizeof bad); bad[3] = NAN;
+    CHECK_ERR(sk_chinchilla_fit(N, D, bad, NPTS, &o, &fit), SK_ERR_INVALID_ARGUMENT, "'loss'[3] is not finite");
+    memcpy(bad, L, sizeof bad); bad[0] = INFINITY;
+    CHECK_ERR(sk_chinchilla_fit(N, D, bad, NPTS, &o, &fit), SK_ERR_INVALID_ARGUMENT, "'loss'[0] is not finite");
+    memcpy(bad, N, sizeof bad); bad[5] = 0.0;
+    CHECK_ERR(sk_chinchilla_fit(bad, D, L, NPTS, &o, &fit), SK_ERR_INVALID_ARGUMENT, "'N'[5] must be > 0");
+    memcpy(bad, D, sizeof bad); bad[7] = -1e9;
+    CHECK_ERR(sk_chinchilla_fit(N, bad, L, NPTS, &o, &fit), SK_ERR_INVALID_ARGUMENT, "'D'[7] must be > 0");
+
+    sk_chinchilla_options w = o;
+    w.struct_size = 1;
+    CHECK_ERR(sk_chinchilla_fit(N, D, L, NPTS, &w, &fit), SK_ERR_STRUCT_SIZE, "struct_size");
+    w = o; w.huber_delta = -1;
+    CHECK_ERR(sk_chinchilla_fit(N, D, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "huber delta");
+    w = o; w.huber_delta = NAN;
+    CHECK_ERR(sk_chinchilla_fit(N, D, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "huber delta");
+    w = o; w.exclude_highest_loss = NPTS;
+    CHECK_ERR(sk_chinchilla_fit(N, D, L, NPTS, &w, &fit), SK_ERR_LENGTH, "excluded");
+    w = o; w.start_alpha = NULL; w.start_alpha_len = 3;
+    CHECK_ERR(sk_chinchilla_fit(N, D, L, NPTS, &w, &fit), SK_ERR_NULL_POINTER, "start_alpha");
+    w = o; w.start_beta_len = 0;
+    CHECK_ERR(sk_chinchilla_fit(N, D, L, NPTS, &w, &fit), SK_ERR_LENGTH, "start_beta");
+    w = o; w.start_e_len = SIZE_MAX;
+    CHECK_ERR(sk_chinchilla_fit(N, D, L, NPTS, &w, &fit), SK_ERR_LENGTH, "start_e_len");
+    w = o; w.max_iterations = 0;
+    CHECK_ERR(sk_chinchilla_fit(N, D, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "iterations");
+    CHECK(fit == NULL, "out was written on failure");
+}
+
+static void test_fit(void) {
+    sk_chinchilla_options o;
+    sk_chinchilla_options_init(&o, sizeof o);
+    small_grid(&o);
+    sk_fit *fit = NULL;
+    int rc = sk_chinchilla_fit(N, D, L, NPTS, &o, &fit);
+    CHECK(rc == SK_OK && fit != NULL, "fit failed: %d %s", rc, sk_last_error());
+    if (!fit) return;
+
+    sk_fit_info info;
+    info.struct_size = sizeof info;
+    CHECK(sk_fit_get_info(fit, &info) == SK_OK, "info: %s", sk_last_error());
+    CHECK(info.converged == 1 && info.starts == 32 && info.points_used == NPTS && info.points_excluded == 0,
+          "converged %d starts %zu used %zu", info.converged, info.starts, info.points_used);
+    CHECK(info.objective < 1e-14, "objective %g on noise-free data", info.objective);
+    CHECK(strlen(sk_fit_message(fit)) > 0, "empty message");
+
+    CHECK(sk_fit_param_count(fit) == 5, "count %zu", sk_fit_param_count(fit));
+    CHECK(strcmp(sk_fit_param_name(fit, 3), "alpha") == 0, "name 3");
+    CHECK(sk_fit_param_name(fit, 5) == NULL, "name out of range");
+    CHECK(sk_fit_param_name(fit, SIZE_MAX) == NULL, "name SIZE_MAX");
+    double p[5], v;
+    CHECK(sk_fit_params(fit, p, 5) == SK_OK, "params");
+    CHECK(fabs(p[0] - TRUE_E) < 1e-6 && fabs(p[3] - TRUE_ALPHA) < 1e-6 && fabs(p[4] - TRUE_BETA) < 1e-6 &&
+              fabs(p[1] / TRUE_A - 1) < 1e-5 && fabs(p[2] / TRUE_B - 1) < 1e-5,
+          "recovered E %.9g A %.9g B %.9g alpha %.9g beta %.9g", p[0], p[1], p[2], p[3], p[4]);
+    CHECK(sk_fit_param(fit, "beta", &v) == SK_OK && v == p[4], "param beta");
+    CHECK_ERR(sk_fit_param(fit, "gamma", &v), SK_ERR_INVALID_ARGUMENT, "unknown parameter 'gamma'");
+    CHECK_ERR(sk_fit_param(fit, NULL, &v), SK_ERR_NULL_POINTER, "'name'");
+    CHECK_ERR(sk_fit_params(fit, p, 4), SK_ERR_LENGTH, "5 parameters");
+    CHECK_ERR(sk_fit_params(fit, NULL, 5), SK_ERR_NULL_POINTER, "'values'");
+    CHECK_ERR(sk_fit_params(NULL, p, 5), SK_ERR_NULL_POINTER, "'fit'");
+    CHECK(sk_fit_excluded_count(fit) == 0 && sk_fit_excluded(fit, NULL, 0) == SK_OK, "no exclusions");
+    info.struct_size = 3;
+    CHECK_ERR(sk_fit_get_info(fit, &info), SK_ERR_STRUCT_SIZE, "sk_fit_info");
+
+    double pred[2];
+    CHECK(sk_chinchilla_predict(fit, N, D, 2, pred) == SK_OK && fabs(pred[1] - L[1]) < 1e-9, "predict");
+    CHECK_ERR(sk_chinchilla_predict(fit, N, D, SIZE_MAX, pred), SK_ERR_LENGTH, "SK_MAX_LENGTH");
+    double badN[2] = {1e9, -1};
+    CHECK_ERR(sk_chinchilla_predict(fit, badN, D, 2, pred), SK_ERR_INVALID_ARGUMENT, "'N'[1]");
+
+    sk_allocation plan;
+    plan.struct_size = sizeof plan;
+    CHECK(sk_chinchilla_allocate(fit, 5.76e23, &plan) == SK_OK, "allocate: %s", sk_last_error());
+    double a = TRUE_BETA / (TRUE_ALPHA + TRUE_BETA);
+    CHECK(fabs(plan.a - a) < 1e-6 && fabs(plan.a + plan.b - 1) < 1e-12, "a %g", plan.a);
+    CHECK(fabs(6 * plan.params * plan.tokens / 5.76e23 - 1) < 1e-9, "6ND != C");
+    CHECK(fabs(plan.tokens_per_param - plan.tokens / plan.params) < 1e-9 * plan.tokens_per_param, "D/N");
+    CHECK_ERR(sk_chinchilla_allocate(fit, 0.0, &plan), SK_ERR_INVALID_ARGUMENT, "compute budget");
+    CHECK_ERR(sk_chinchilla_allocate(fit, NAN, &plan), SK_ERR_INVALID_ARGUMENT, "compute budget");
+    CHECK_ERR(sk_chinchilla_allocate(fit, 1e23, NULL), SK_ERR_NULL_POINTER, "'out'");
+    plan.struct_size = 0;
+    CHECK_ERR(sk_chinchilla_allocate(fit, 1e23, &plan), SK_ERR_STRUCT_SIZE, "sk_allocation");
+    sk_fit_free(fit);
+}
+
+static void test_exclusion(void) {
+    sk_chinchilla_options o;
+    sk_chinchilla_options_init(&o, sizeof o);
+    small_grid(&o);
+    o.exclude_highest_loss = 2;
+    sk_fit *fit = NULL;
+    CHECK(sk_chinchilla_fit(N, D, L, NPTS, &o, &fit) == SK_OK, "fit: %s", sk_last_error());
+    size_t idx[2];
+    CHECK(sk_fit_excluded_count(fit) == 2 && sk_fit_excluded(fit, idx, 2) == SK_OK, "excluded");
+    /* The two highest losses are the smallest model with the two smallest token counts: rows 0 and 1. */
+    CHECK(idx[0] == 0 && idx[1] == 1, "excluded %zu %zu", idx[0], idx[1]);
+    CHECK_ERR(sk_fit_excluded(fit, idx, 1), SK_ERR_LENGTH, "excluded 2");
+    sk_fit_free(fit);
+}
+
+/* The last error is per thread: a failure on another thread does not touch this thread's message. */
+static void *fail_on_thread(void *arg) {
+    (void)arg;
+    sk_fit *fit = NULL;
+    sk_chinchilla_fit(NULL, D, L, NPTS, NULL, &fit);
+    return (void *)(strstr(sk_last_error(), "'N' is NULL") != NULL ? (void *)1 : NULL);
+}
+
+static void test_thread_local_error(void) {
+    sk_chinchilla_options_init(NULL, 0);
+    char before[256];
+    snprintf(before, sizeof before, "%s", sk_last_error());
+    pthread_t t;
+    void *ret = NULL;
+    pthread_create(&t, NULL, fail_on_thread, NULL);
+    pthread_join(t, &ret);
+    CHECK(ret == (void *)1, "other thread's message wrong");
+    CHECK(strcmp(before, sk_last_error()) == 0, "this thread's message changed: '%s'", sk_last_error());
+}
+
+int main(void) {
+    make_data();
+    test_version_and_strings();
+    test_options();
+    test_bad_input();
+    test_fit();
+    test_exclusion();
+    test_thread_local_error();
+    printf("%d passed, %d failed\n", passed, failed);
+    return failed == 0 ? 0 : 1;
+}
