@@ -1,0 +1,34 @@
+"""ScalingKit: fit neural scaling laws and plan compute-optimal training runs.
+
+    >>> import scalingkit, numpy as np
+    >>> fit = scalingkit.fit_chinchilla(N, D, loss, exclude_highest_loss=5)
+    >>> fit.alpha, fit.beta, fit.compute_optimal(5.76e23)
+
+A thin layer over the C library ``libscalingkit.so`` (bundled). Set ``SCALINGKIT_LIBRARY`` to the path of another
+build of ``libscalingkit.so.MAJOR`` to load it instead of the bundled copy.
+"""
+from __future__ import annotations
+
+import ctypes as _ctypes
+import os as _os
+
+# Library lookup: the SCALINGKIT_LIBRARY override is loaded first (the extension then binds to it by SONAME);
+# otherwise the extension's RUNPATH ($ORIGIN) finds the bundled copy, then the system's search path applies.
+if _os.environ.get("SCALINGKIT_LIBRARY"):
+    _ctypes.CDLL(_os.environ["SCALINGKIT_LIBRARY"], mode=_ctypes.RTLD_GLOBAL)
+
+from ._ffi import ffi as _ffi, lib as _lib  # noqa: E402
+from ._errors import ScalingKitError  # noqa: E402
+from .chinchilla import ChinchillaFit, ComputeOptimalPlan, fit_chinchilla  # noqa: E402
+
+__version__ = _ffi.string(_lib.sk_version_string()).decode()
+__all__ = ["ChinchillaFit", "ComputeOptimalPlan", "ScalingKitError", "fit_chinchilla", "library_version"]
+
+if _lib.sk_version_number() != _lib.SK_VERSION_NUMBER:
+    raise ImportError(f"scalingkit was built against header {_lib.SK_VERSION_NUMBER} "
+                      f"but loaded library {_lib.sk_version_number()}")
+
+
+def library_version() -> str:
+    """The version of the loaded C library."""
+    return __version__

@@ -1,0 +1,54 @@
+"""cffi API-mode builder for scalingkit._ffi.
+
+The cdef is derived from include/scalingkit.h itself (preprocessor lines and the SK_API macro removed), and the
+extension compiles against the real header, so cffi checks every declaration, struct layout and constant
+against the C compiler's view: the binding cannot silently drift from the contract.
+"""
+import os
+import re
+
+from cffi import FFI
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
+INCLUDE = os.path.join(ROOT, "include")
+
+
+def header_cdef(path: str) -> str:
+    text = open(path, encoding="utf-8").read()
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)         # comments (they hold non-ASCII text)
+    out, depth = [], 0
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#"):
+            continue                                            # macros, guards, includes
+        if stripped.startswith('extern "C"') or stripped == "}" and depth == 0:
+            continue
+        out.append(line.replace("SK_API ", ""))
+    cdef = "\n".join(out)
+    # Integer macros cffi can read as "...": values come from the compiler at build time.
+    for name in ("SK_VERSION_MAJOR", "SK_VERSION_MINOR", "SK_VERSION_PATCH", "SK_VERSION_NUMBER"):
+        cdef += f"\n#define {name} ..."
+    return cdef
+
+
+def header_major(path: str) -> str:
+    m = re.search(r"^#define SK_VERSION_MAJOR (\d+)", open(path, encoding="utf-8").read(), flags=re.M)
+    if not m:
+        raise RuntimeError("SK_VERSION_MAJOR not found in " + path)
+    return m.group(1)
+
+
+ffibuilder = FFI()
+ffibuilder.cdef(header_cdef(os.path.join(INCLUDE, "scalingkit.h")))
+ffibuilder.set_source(
+    "scalingkit._ffi",
+    '#include "scalingkit.h"\n',
+    include_dirs=[INCLUDE],
+    library_dirs=[HERE],
+    libraries=[":libscalingkit.so." + header_major(os.path.join(INCLUDE, "scalingkit.h"))],
+    extra_link_args=["-Wl,-rpath,$ORIGIN"],
+)
+
+if __name__ == "__main__":
+    ffibuilder.compile(verbose=True)

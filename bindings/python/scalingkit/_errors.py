@@ -1,0 +1,36 @@
+"""Errors raised by the binding."""
+from __future__ import annotations
+
+from ._ffi import ffi, lib
+
+_NAMES = {
+    lib.SK_ERR_NULL_POINTER: "SK_ERR_NULL_POINTER",
+    lib.SK_ERR_INVALID_ARGUMENT: "SK_ERR_INVALID_ARGUMENT",
+    lib.SK_ERR_LENGTH: "SK_ERR_LENGTH",
+    lib.SK_ERR_STRUCT_SIZE: "SK_ERR_STRUCT_SIZE",
+    lib.SK_ERR_UNSUPPORTED: "SK_ERR_UNSUPPORTED",
+    lib.SK_ERR_OUT_OF_MEMORY: "SK_ERR_OUT_OF_MEMORY",
+    lib.SK_ERR_INTERNAL: "SK_ERR_INTERNAL",
+}
+
+
+class ScalingKitError(ValueError):
+    """A call into ScalingKit failed.
+
+    Attributes:
+        status: the C status code (a negative ``SK_ERR_*`` value).
+        code: its name, for example ``"SK_ERR_LENGTH"``.
+        message: the library's message, naming the argument at fault.
+    """
+
+    def __init__(self, status: int, message: str):
+        self.status = int(status)
+        self.code = _NAMES.get(self.status, f"status {self.status}")
+        self.message = message
+        super().__init__(f"{message} [{self.code}]")
+
+
+def check(status: int) -> None:
+    """Raises ScalingKitError with the thread's last error if `status` is not SK_OK."""
+    if status != lib.SK_OK:
+        raise ScalingKitError(status, ffi.string(lib.sk_last_error()).decode("utf-8", "replace"))

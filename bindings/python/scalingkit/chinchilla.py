@@ -1,0 +1,186 @@
+"""The Chinchilla law L(N, D) = E + A/N^alpha + B/D^beta (Hoffmann et al. 2022, eq. 2): fit and plan.
+
+All computation happens in the Swift core behind the C header; this module converts arguments and results.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Sequence, Union
+
+import numpy as np
+
+from ._arrays import as_doubles, as_size, same_length
+from ._errors import ScalingKitError, check
+from ._ffi import ffi, lib
+
+ArrayLike = Union[Sequence[float], np.ndarray, Any]
+
+_GRID_AXES = ("alpha", "beta", "e", "a", "b")
+
+
+@dataclass(frozen=True)
+class ComputeOptimalPlan:
+    """Train ``N`` parameters on ``D`` tokens with ``compute`` = 6ND FLOPs (Hoffmann et al. 2022, eq. 4)."""
+
+    compute: float
+    N: float
+    D: float
+    tokens_per_parameter: float
+    loss: float
+    #: N_opt ∝ C^a
+    a: float
+    #: D_opt ∝ C^b
+    b: float
+
+
+@dataclass(frozen=True)
+class ChinchillaFit:
+    """A fitted Chinchilla law with the diagnostics of its fit (fields follow scipy's ``OptimizeResult``)."""
+
+    E: float
+    A: float
+    B: float
+    alpha: float
+    beta: float
+    #: Σ Huber_δ(log residual) at the optimum.
+    objective: float
+    #: max |∇objective| at the optimum, in the fit's (a, b, e, α, β) coordinates.
+    gradient_norm: float
+    #: Whether the optimum met the convergence test.
+    success: bool
+    message: str
+    #: L-BFGS iterations of the winning start.
+    iterations: int
+    #: Objective evaluations over all starts.
+    evaluations: int
+    starts: int
+    starts_converged: int
+    starts_at_optimum: int
+    points_used: int
+    #: 0-based row indices removed by ``exclude_highest_loss``.
+    excluded: tuple = ()
+    _handle: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def params(self) -> dict:
+        """``{"E": ..., "A": ..., "B": ..., "alpha": ..., "beta": ...}``."""
+        return {"E": self.E, "A": self.A, "B": self.B, "alpha": self.alpha, "beta": self.beta}
+
+    def predict(self, N: ArrayLike, D: ArrayLike) -> np.ndarray:
+        """The fitted loss L(N, D) for each pair."""
+        n_arr, d_arr = as_doubles("N", N), as_doubles("D", D)
+        n = same_length(N=n_arr, D=d_arr)
+        out = np.empty(n, dtype=np.float64)
+        check(lib.sk_chinchilla_predict(self._handle, ffi.from_buffer("double[]", n_arr),
+                                        ffi.from_buffer("double[]", d_arr), n,
+                                        ffi.from_buffer("double[]", out, require_writable=True)))
+        return out
+
+    def compute_optimal(self, compute: float) -> ComputeOptimalPlan:
+        """The (N, D) that minimise the fitted loss for ``compute`` FLOPs under C = 6ND."""
+        plan = ffi.new("sk_allocation *")
+        plan.struct_size = ffi.sizeof("sk_allocation")
+        try:
+            c = float(compute)
+        except (TypeError, ValueError):
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"compute must be a number (got {compute!r})") from None
+        check(lib.sk_chinchilla_allocate(self._handle, c, plan))
+        return ComputeOptimalPlan(compute=plan.compute, N=plan.params, D=plan.tokens,
+                                  tokens_per_parameter=plan.tokens_per_param, loss=plan.loss, a=plan.a, b=plan.b)
+
+
+def fit_chinchilla(
+    N: ArrayLike,
+    D: Optional[ArrayLike] = None,
+    loss: Optional[ArrayLike] = None,
+    *,
+    huber_delta: float = 1e-3,
+    exclude_highest_loss: int = 0,
+    max_iterations: int = 1000,
+    gradient_tolerance: Optional[float] = None,
+    function_tolerance: Optional[float] = None,
+    threads: int = 0,
+    grid: Optional[Mapping[str, Sequence[float]]] = None,
+) -> ChinchillaFit:
+    """Fit ``L(N, D) = E + A/N^alpha + B/D^beta`` to training runs.
+
+    Method: Hoffmann et al. (2022) Approach 3 as replicated by Besiroglu et al. (2024): minimise
+    Σ Huber_δ(LSE(a − α log N, b − β log D, e) − log L) with L-BFGS and exact gradients from every point of a
+    starting grid (default: Hoffmann's 4,500 points), on all cores; deterministic for any thread count.
+
+    Args:
+        N, D, loss: parameters, training tokens and final loss per run (1-D, same length, finite, > 0).
+            ``N`` may instead be a pandas DataFrame with columns ``N``, ``D`` and ``loss``.
+        huber_delta: δ of the Huber loss on log residuals (Hoffmann et al. use 1e-3).
+        exclude_highest_loss: drop this many highest-loss runs first (Besiroglu et al. drop 5 of 245).
+        max_iterations: L-BFGS iterations per start.
+        gradient_tolerance, function_tolerance: stopping tests per start (defaults from the core).
+        threads: worker threads, 0 = one per core. The result does not depend on it.
+        grid: starting grid axes ``{"alpha", "beta", "e", "a", "b"}`` (e, a, b are log E, log A, log B);
+            axes left out keep their defaults.
+
+    Returns:
+        ChinchillaFit.
+
+    Raises:
+        ScalingKitError: (a ``ValueError``) on empty, mismatched, non-finite or non-positive input or bad options.
+    """
+    if D is None and loss is None and hasattr(N, "columns"):
+        frame = N
+        missing = [c for c in ("N", "D", "loss") if c not in frame.columns]
+        if missing:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                  f"DataFrame lacks column(s) {missing}; columns are {list(frame.columns)}")
+        N, D, loss = frame["N"], frame["D"], frame["loss"]
+    if D is None or loss is None:
+        raise ScalingKitError(lib.SK_ERR_NULL_POINTER, "pass N, D and loss (or one DataFrame with those columns)")
+
+    n_arr, d_arr, l_arr = as_doubles("N", N), as_doubles("D", D), as_doubles("loss", loss)
+    n = same_length(N=n_arr, D=d_arr, loss=l_arr)
+
+    opts = ffi.new("sk_chinchilla_options *")
+    check(lib.sk_chinchilla_options_init(opts, ffi.sizeof("sk_chinchilla_options")))
+    opts.huber_delta = float(huber_delta)
+    opts.exclude_highest_loss = as_size("exclude_highest_loss", exclude_highest_loss)
+    opts.max_iterations = as_size("max_iterations", max_iterations)
+    opts.threads = as_size("threads", threads)
+    if gradient_tolerance is not None:
+        opts.gradient_tolerance = float(gradient_tolerance)
+    if function_tolerance is not None:
+        opts.function_tolerance = float(function_tolerance)
+    keep_alive = []
+    for axis, values in (grid or {}).items():
+        if axis not in _GRID_AXES:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                  f"unknown grid axis '{axis}'; axes are {', '.join(_GRID_AXES)}")
+        arr = as_doubles(f"grid['{axis}']", values)
+        keep_alive.append(arr)
+        setattr(opts, f"start_{axis}", ffi.from_buffer("double[]", arr))
+        setattr(opts, f"start_{axis}_len", len(arr))
+
+    out = ffi.new("sk_fit **")
+    check(lib.sk_chinchilla_fit(ffi.from_buffer("double[]", n_arr), ffi.from_buffer("double[]", d_arr),
+                                ffi.from_buffer("double[]", l_arr), n, opts, out))
+    handle = ffi.gc(out[0], lib.sk_fit_free)
+    return _wrap(handle)
+
+
+def _wrap(handle: Any) -> ChinchillaFit:
+    count = lib.sk_fit_param_count(handle)
+    values = ffi.new("double[]", count)
+    check(lib.sk_fit_params(handle, values, count))
+    params = {ffi.string(lib.sk_fit_param_name(handle, i)).decode(): values[i] for i in range(count)}
+    info = ffi.new("sk_fit_info *")
+    info.struct_size = ffi.sizeof("sk_fit_info")
+    check(lib.sk_fit_get_info(handle, info))
+    n_excluded = lib.sk_fit_excluded_count(handle)
+    excluded = ffi.new("size_t[]", max(1, n_excluded))
+    check(lib.sk_fit_excluded(handle, excluded if n_excluded else ffi.NULL, n_excluded))
+    return ChinchillaFit(
+        E=params["E"], A=params["A"], B=params["B"], alpha=params["alpha"], beta=params["beta"],
+        objective=info.objective, gradient_norm=info.gradient_norm, success=bool(info.converged),
+        message=ffi.string(lib.sk_fit_message(handle)).decode("utf-8", "replace"),
+        iterations=info.iterations, evaluations=info.evaluations, starts=info.starts,
+        starts_converged=info.starts_converged, starts_at_optimum=info.starts_at_optimum,
+        points_used=info.points_used, excluded=tuple(int(excluded[i]) for i in range(n_excluded)),
+        _handle=handle)

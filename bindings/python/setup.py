@@ -1,0 +1,44 @@
+"""Build: compile libscalingkit.so with the repository's scripts/build.sh, bundle it in the package, and compile
+the cffi extension (API mode) against include/scalingkit.h, so a header change that breaks the binding fails here,
+at build time, instead of in a user's run."""
+import glob
+import os
+import shutil
+import subprocess
+
+from setuptools import setup
+from setuptools.command.build_py import build_py
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+NATIVE = os.path.join(HERE, "build", "native")
+
+
+def build_native_library() -> None:
+    """Builds the self-contained .so and copies it next to the Python sources as libscalingkit.so.MAJOR."""
+    prebuilt = os.environ.get("SCALINGKIT_PREBUILT_PREFIX")
+    prefix = prebuilt or NATIVE
+    if not prebuilt:
+        subprocess.check_call(["bash", os.path.join(ROOT, "scripts", "build.sh"), "--lib-only", "--prefix", prefix])
+    libs = sorted(glob.glob(os.path.join(prefix, "lib", "libscalingkit.so.*.*.*")))
+    if not libs:
+        raise RuntimeError(f"libscalingkit.so.X.Y.Z not found under {prefix}/lib")
+    major = os.path.basename(libs[-1]).split(".")[2]
+    shutil.copyfile(libs[-1], os.path.join(HERE, "scalingkit", f"libscalingkit.so.{major}"))
+
+
+class BuildPyWithNative(build_py):
+    def run(self):
+        build_native_library()
+        super().run()
+
+
+# The extension links against the library built above; make sure it exists before cffi compiles.
+if not glob.glob(os.path.join(HERE, "scalingkit", "libscalingkit.so.*")):
+    build_native_library()
+
+setup(
+    cmdclass={"build_py": BuildPyWithNative},
+    cffi_modules=["scalingkit/_build_ffi.py:ffibuilder"],
+    zip_safe=False,
+)
