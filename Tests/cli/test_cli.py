@@ -1,0 +1,80 @@
+"""The `scalingkit` command line: the main job on the bundled data, JSON output, and bad files."""
+import json
+import os
+import subprocess
+
+import pytest
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+CLI = os.environ.get("SCALINGKIT_CLI", os.path.join(ROOT, "build", "bin", "scalingkit"))
+DATA = os.path.join(ROOT, "examples", "data", "chinchilla_epoch.csv")
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CLI), reason=f"CLI not built at {CLI} (run scripts/build.sh)")
+
+
+def run(*args):
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=300)
+
+
+def test_fit_text():
+    r = run("fit", DATA, "--exclude-highest-loss", "5", "--budget", "5.76e23")
+    assert r.returncode == 0, r.stderr
+    assert "alpha  = 0.34731" in r.stdout and "beta   = 0.36717" in r.stdout
+    assert "converged" in r.stdout and "compute-optimal" in r.stdout
+
+
+def test_fit_json():
+    r = run("fit", DATA, "--exclude-highest-loss", "5", "--budget", "5.76e23", "--budget", "1e25", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["converged"] is True and out["points_used"] == 240 and out["excluded_rows"] == [0, 1, 2, 3, 4]
+    assert out["objective"] <= 1.0182740346e-3 + 1e-12
+    assert abs(out["parameters"]["alpha"] - 0.3473127) < 1e-4
+    assert [p["compute"] for p in out["plans"]] == [5.76e23, 1e25]
+    assert out["method"]["huber_delta"] == 1e-3 and len(out["method"]["grid"]["a"]) == 6
+
+
+def write(tmp_path, name, content):
+    p = tmp_path / name
+    p.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return str(p)
+
+
+@pytest.mark.parametrize("name,content,needle", [
+    ("empty.csv", "", "is empty"),
+    ("header_only.csv", "N,D,loss\n", "no data rows"),
+    ("ragged.csv", "N,D,loss\n1e9,1e10,3.0\n1e9,1e10\n", ":3: expected 3 fields"),
+    ("text.csv", "N,D,loss\n1e9,1e10,abc\n", "'abc' is not a number"),
+    ("nocol.csv", "params,tokens,loss\n1e9,1e10,3.0\n", "no column 'N'"),
+    ("quote.csv", 'N,D,loss\n"1e9,1e10,3.0\n', "unterminated quoted field"),
+    ("binary.csv", b"N,D,loss\n\xff\xfe\x00\n", "not valid UTF-8"),
+    ("negative.csv", "N,D,loss\n" + "".join(f"{10**(7+i)},{10**(9+i)},{-3.0 if i == 2 else 3.0}\n" for i in range(6)),
+     "'loss'[2] must be > 0"),
+    ("nan.csv", "N,D,loss\n" + "".join(f"{10**(7+i)},{10**(9+i)},{'nan' if i == 1 else 3.0}\n" for i in range(6)),
+     "'loss'[1] is not finite"),
+])
+def test_bad_files(tmp_path, name, content, needle):
+    r = run("fit", write(tmp_path, name, content))
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert "error:" in r.stderr and needle in r.stderr, r.stderr
+
+
+def test_missing_file(tmp_path):
+    r = run("fit", str(tmp_path / "nope.csv"))
+    assert r.returncode == 1 and "cannot open" in r.stderr and "No such file" in r.stderr
+
+
+@pytest.mark.parametrize("args", [["--budget=-1"], ["--huber-delta", "0"], ["--threads=-2"],
+                                  ["--exclude-highest-loss=-3"], ["--budget", "nan"]])
+def test_bad_options(args):
+    r = run("fit", DATA, *args)
+    assert r.returncode != 0 and "must be" in r.stderr, r.stderr
+
+
+def test_custom_columns_and_quotes(tmp_path):
+    rows = "".join(f'"{10**(7+i/2)}",{10**(9+i/3)},{1.7 + 400/10**((7+i/2)*0.34) + 2000/10**((9+i/3)*0.37)}\r\n'
+                   for i in range(12))
+    path = write(tmp_path, "custom.csv", "params,tokens,final loss\r\n" + rows)
+    r = run("fit", path, "--n-column", "params", "--d-column", "tokens", "--loss-column", "final loss", "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["points_used"] == 12

@@ -1,0 +1,105 @@
+"""The Chinchilla fit through the Python binding, against published numbers and scipy run side by side."""
+import numpy as np
+import pytest
+
+import scalingkit
+from scalingkit import ChinchillaFit, ComputeOptimalPlan, fit_chinchilla
+
+import scipy_reference
+
+# Besiroglu et al. (2024), "replicate exactly" cell of Epoch's notebook: the Huber-loss optimum on 240 runs.
+EPOCH = {"objective": 1.0182740346e-3, "E": 1.817236, "A": 477.842, "B": 2143.864, "alpha": 0.3473127,
+         "beta": 0.3671826}
+
+# A reduced grid keeps the scipy side of the comparison to ~10 s.
+REDUCED = {"alpha": [0, 0.5, 1], "beta": [0, 0.5, 1], "e": [-1, 0, 1], "a": [0, 10, 20], "b": [0, 10, 20]}
+
+
+def rel(x, y):
+    return abs(x - y) / abs(y)
+
+
+@pytest.fixture(scope="module")
+def full_fit(chinchilla_data):
+    N, D, L = chinchilla_data
+    return fit_chinchilla(N, D, L, exclude_highest_loss=5)
+
+
+def test_reaches_published_optimum(full_fit):
+    f = full_fit
+    assert isinstance(f, ChinchillaFit) and f.success
+    assert f.starts == 4500 and f.points_used == 240 and f.excluded == (0, 1, 2, 3, 4)
+    assert f.objective <= EPOCH["objective"] + 1e-12
+    for k in ("E", "alpha", "beta"):          # 4 significant digits
+        assert rel(getattr(f, k), EPOCH[k]) < 1e-4, k
+    for k in ("A", "B"):                      # 3 significant digits: the surface is flat along A and B
+        assert rel(getattr(f, k), EPOCH[k]) < 1e-3, k
+
+
+def test_matches_scipy_side_by_side(chinchilla_data, full_fit):
+    N, D, L = chinchilla_data
+    keep = np.ones(len(L), dtype=bool)
+    keep[list(full_fit.excluded)] = False
+    ref = scipy_reference.fit(N[keep], D[keep], L[keep], REDUCED)
+    ours = fit_chinchilla(N, D, L, exclude_highest_loss=5, grid=REDUCED)
+    for f in (ours, full_fit):
+        assert f.objective <= ref["objective"] + 1e-12
+        for k in ("E", "alpha", "beta"):
+            assert rel(getattr(f, k), ref[k]) < 1e-4, k
+        for k in ("A", "B"):
+            assert rel(getattr(f, k), ref[k]) < 1e-3, k
+
+
+def test_compute_optimal_plan(full_fit):
+    f = full_fit
+    plan = f.compute_optimal(5.76e23)
+    assert isinstance(plan, ComputeOptimalPlan)
+    assert plan.a == pytest.approx(f.beta / (f.alpha + f.beta), rel=1e-12)
+    assert plan.a + plan.b == pytest.approx(1.0, abs=1e-12)
+    assert 6 * plan.N * plan.D == pytest.approx(5.76e23, rel=1e-9)
+    # Epoch's fit implies ~18 tokens per parameter at Chinchilla's budget (Hoffmann's published law: ~73).
+    assert 17 < plan.tokens_per_parameter < 19
+    assert plan.loss == pytest.approx(float(f.predict([plan.N], [plan.D])[0]), rel=1e-12)
+    # The allocation minimises the loss on the iso-FLOP line C = 6ND.
+    for scale in (0.8, 1.25):
+        n = plan.N * scale
+        assert f.predict([n], [5.76e23 / (6 * n)])[0] > plan.loss
+
+
+def test_predict_matches_formula(full_fit):
+    f = full_fit
+    N, D = np.array([1e8, 1e9, 7e10]), np.array([2e9, 2e10, 1.4e12])
+    expected = f.E + f.A / N**f.alpha + f.B / D**f.beta
+    np.testing.assert_allclose(f.predict(N, D), expected, rtol=1e-13)
+
+
+def test_recovers_a_known_law_exactly():
+    rng = np.random.default_rng(0)
+    N = 10 ** rng.uniform(7, 10, 60)
+    D = 10 ** rng.uniform(9, 12, 60)
+    L = 1.7 + 410.0 / N**0.34 + 1500.0 / D**0.29
+    f = fit_chinchilla(N, D, L, grid=REDUCED)
+    assert f.objective < 1e-15
+    assert f.alpha == pytest.approx(0.34, rel=1e-6) and f.beta == pytest.approx(0.29, rel=1e-6)
+    assert f.E == pytest.approx(1.7, rel=1e-6) and f.A == pytest.approx(410, rel=1e-5)
+
+
+def test_deterministic_across_thread_counts(chinchilla_data):
+    N, D, L = chinchilla_data
+    one = fit_chinchilla(N, D, L, exclude_highest_loss=5, grid=REDUCED, threads=1)
+    two = fit_chinchilla(N, D, L, exclude_highest_loss=5, grid=REDUCED, threads=2)
+    assert one.params == two.params and one.objective == two.objective
+    assert one.evaluations == two.evaluations
+
+
+def test_dataframe_input(chinchilla_data):
+    pd = pytest.importorskip("pandas")
+    N, D, L = chinchilla_data
+    frame = pd.DataFrame({"N": N, "D": D, "loss": L})
+    f = fit_chinchilla(frame, exclude_highest_loss=5, grid=REDUCED)
+    g = fit_chinchilla(list(N), list(D), list(L), exclude_highest_loss=5, grid=REDUCED)
+    assert f.params == g.params
+
+
+def test_version():
+    assert scalingkit.__version__ == scalingkit.library_version() == "0.1.0"
