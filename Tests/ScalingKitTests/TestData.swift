@@ -1,0 +1,23 @@
+import Foundation
+import ScalingKit
+
+/// The bundled Chinchilla data (examples/data/chinchilla_epoch.csv), located from this file's path.
+enum TestData {
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    static func chinchilla() throws -> (N: [Double], D: [Double], loss: [Double]) {
+        let url = repoRoot.appendingPathComponent("examples/data/chinchilla_epoch.csv")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        var N: [Double] = [], D: [Double] = [], L: [Double] = []
+        for line in text.split(whereSeparator: \.isNewline).dropFirst() {
+            let f = line.split(separator: ",").map { Double($0)! }
+            N.append(f[0]); D.append(f[1]); L.append(f[3])
+        }
+        return (N, D, L)
+    }
+
+    /// 243 starts that reach the optimum on the Chinchilla data (checked against scipy in the Python tests).
+    static let reducedGrid = StartGrid(alpha: [0, 0.5, 1], beta: [0, 0.5, 1], e: [-1, 0, 1], a: [0, 10, 20],
+                                       b: [0, 10, 20])
+}
