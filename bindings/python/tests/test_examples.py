@@ -1,0 +1,13 @@
+"""The Python example runs as written."""
+import os
+import subprocess
+import sys
+
+from conftest import ROOT
+
+
+def test_python_example_runs():
+    script = os.path.join(ROOT, "examples", "python", "fit_chinchilla.py")
+    r = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "alpha=0.3473" in r.stdout and "tokens/param=17.9" in r.stdout

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what ScalingKit needs on a fresh Debian machine that has the Swift toolchain:
+#   system: libopenblas-dev, libpython3-dev, pkg-config, a C compiler, python3-venv (apt, only what is missing)
+#   Python: a virtual environment in .venv (only with --python), for the binding and its tests
+# Usage: scripts/setup.sh [--python]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+command -v swift >/dev/null || { echo "setup.sh: the Swift toolchain (6.1 or newer) is required: https://swift.org/install" >&2; exit 1; }
+
+need=()
+for pkg in libopenblas-dev libpython3-dev pkg-config; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg")
+done
+command -v cc >/dev/null || need+=(gcc)
+command -v c++ >/dev/null || need+=(g++)
+command -v python3 >/dev/null || need+=(python3)
+if [ "${1:-}" = "--python" ] && command -v python3 >/dev/null && ! python3 -c "import ensurepip, venv" 2>/dev/null; then
+  need+=(python3-venv)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup.sh: installing ${need[*]}"
+  if [ "$(id -u)" -eq 0 ]; then SUDO=""; elif command -v sudo >/dev/null; then SUDO="sudo"; else
+    echo "setup.sh: need root (or sudo) to install: ${need[*]}" >&2; exit 1; fi
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = "--python" ]; then
+  if [ ! -x "$ROOT/.venv/bin/python" ]; then
+    python3 -m venv "$ROOT/.venv"
+  fi
+  "$ROOT/.venv/bin/python" -m pip install -q --upgrade pip
+  "$ROOT/.venv/bin/python" -m pip install -q numpy cffi pytest scipy pandas
+fi

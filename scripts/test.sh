@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs every test: Swift (core + C ABI from Swift), the ABI check, the C test program and the C example
+# (built with pkg-config), and pytest (Python binding + CLI). Installs what is missing first.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+step() { printf '\n==== %s ====\n' "$*"; }
+summary=()
+
+step "setup"
+scripts/setup.sh --python
+
+step "swift test (core + C ABI from Swift)"
+swift test 2>&1 | tee build-swift-test.log | grep -vE '^\[[0-9]+/[0-9]+\]' || true
+if ! grep -qE "Test run with [0-9]+ tests? in [0-9]+ suites? passed" build-swift-test.log \
+   || ! grep -qE "Executed [1-9][0-9]* tests?, with 0 failures" build-swift-test.log; then
+  echo "swift test failed"; exit 1
+fi
+summary+=("swift test: $(grep -oE 'Test run with [0-9]+ tests? in [0-9]+ suites? passed' build-swift-test.log)")
+summary+=("XCTest: $(grep -oE 'Executed [0-9]+ tests?, with [0-9]+ failures' build-swift-test.log | tail -1)")
+rm -f build-swift-test.log
+
+step "build libscalingkit.so and the CLI (release, self-contained)"
+scripts/build.sh
+export PKG_CONFIG_PATH="$ROOT/build/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+
+step "ABI check (exports vs header, ldd, SONAME, header as C99/C11/C++)"
+bindings/c/check-abi.sh build
+summary+=("abi check: passed")
+
+step "C test program"
+cc -std=c11 -Wall -Wextra -pedantic -Werror bindings/c/tests/test_scalingkit.c \
+  $(pkg-config --cflags --libs scalingkit) -lpthread -lm -o build/test_scalingkit
+build/test_scalingkit
+summary+=("C tests: $(build/test_scalingkit | tail -1)")
+
+step "C example (built with pkg-config)"
+cc -std=c11 -Wall -Wextra -pedantic -Werror examples/c/fit_chinchilla.c \
+  $(pkg-config --cflags --libs scalingkit) -o build/fit_chinchilla
+build/fit_chinchilla examples/data/chinchilla_epoch.csv | tee build/fit_chinchilla.out
+grep -q "alpha  = 0.34731" build/fit_chinchilla.out
+summary+=("C example: ran")
+
+step "Python binding: pip install ./bindings/python, then pytest"
+# The real user path: pip builds the library itself (incrementally here) and bundles it.
+.venv/bin/python -m pip install -q --force-reinstall --no-deps ./bindings/python
+(cd /tmp && "$ROOT/.venv/bin/python" -c "import scalingkit; print('scalingkit', scalingkit.__version__, 'imported from', scalingkit.__file__)")
+.venv/bin/python -m pytest -q -p no:cacheprovider bindings/python/tests Tests/cli
+
+step "summary"
+printf '%s\n' "${summary[@]}"
