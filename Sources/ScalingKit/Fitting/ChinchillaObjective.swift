@@ -30,8 +30,15 @@ struct ChinchillaObjective: DifferentiableObjective {
                     for i in 0..<lnN.count {
                         let u1 = a - alpha * lnN[i]
                         let u2 = b - beta * lnD[i]
-                        let m = max(u1, u2, e)
-                        let e1 = exp(u1 - m), e2 = exp(u2 - m), e3 = exp(e - m)
+                        // The largest term's exponential is exp(0) = 1 exactly: skip it (same bits, 1/3 fewer exp).
+                        let m: Double, e1: Double, e2: Double, e3: Double
+                        if u1 >= u2 && u1 >= e {
+                            m = u1; e1 = 1; e2 = exp(u2 - m); e3 = exp(e - m)
+                        } else if u2 >= e {
+                            m = u2; e2 = 1; e1 = exp(u1 - m); e3 = exp(e - m)
+                        } else {
+                            m = e; e3 = 1; e1 = exp(u1 - m); e2 = exp(u2 - m)
+                        }
                         let s = e1 + e2 + e3
                         let r = m + log(s) - lnL[i]
                         f += huber.value(r)
