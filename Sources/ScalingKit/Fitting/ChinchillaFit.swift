@@ -122,27 +122,25 @@ extension ChinchillaLaw {
             throw ScalingKitError(.internal, "every start produced a non-finite objective")
         }
 
-        // Polish: one fresh L-BFGS run from the winner.
-        let polished = LBFGS(dimension: 5, options: lbfgs).minimize(objective, from: results[winner].x)
-        evaluations += polished.evaluations
+        // Polish: one fresh L-BFGS run from the winner. The reported point is converged if the polish, or the start
+        // that found it, met a convergence test.
         let first = results[winner]
+        let polished = LBFGS(dimension: 5, options: lbfgs).minimize(objective, from: first.x)
+        evaluations += polished.evaluations
         let final = polished.value <= first.value ? polished : first
-        let reason = polished.value <= first.value && polished.iterations > 0 ? polished.reason : first.reason
-        let converged = first.converged || polished.converged
+        let reason = polished.converged ? polished.reason : first.reason
         let threshold = final.value + 1e-9 * abs(final.value)
         let atOptimum = results.reduce(0) { $0 + ($1.value <= threshold ? 1 : 0) }
 
         let x = final.x
         let law = ChinchillaLaw(E: exp(x[2]), A: exp(x[0]), B: exp(x[1]), alpha: x[3], beta: x[4])
-        var message = (converged ? reason : first.reason).message
-        if bestConverged == nil { message = "no start converged; reporting the lowest objective (\(first.reason.message))" }
+        var message = bestConverged == nil ? "no start converged; polishing the lowest: \(reason.message)" : reason.message
         message += "; best of \(grid.count) starts, \(convergedCount) converged, \(atOptimum) reached the optimum"
 
         return ChinchillaFit(
-            law: law, objective: final.value, gradientNorm: final.gradientNorm, converged: converged,
-            reason: converged ? (polished.converged ? polished.reason : first.reason) : first.reason,
-            message: message, iterations: first.iterations + polished.iterations, evaluations: evaluations,
-            starts: grid.count, startsConverged: convergedCount, startsAtOptimum: atOptimum,
+            law: law, objective: final.value, gradientNorm: final.gradientNorm, converged: reason.isConverged,
+            reason: reason, message: message, iterations: first.iterations + polished.iterations,
+            evaluations: evaluations, starts: grid.count, startsConverged: convergedCount, startsAtOptimum: atOptimum,
             pointsUsed: kept.count, excludedIndices: excluded, options: options)
     }
 }

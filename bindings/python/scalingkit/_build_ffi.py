@@ -17,12 +17,12 @@ INCLUDE = os.path.join(ROOT, "include")
 def header_cdef(path: str) -> str:
     text = open(path, encoding="utf-8").read()
     text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)         # comments (they hold non-ASCII text)
-    out, depth = [], 0
+    out = []
     for line in text.splitlines():
         stripped = line.strip()
         if stripped.startswith("#"):
             continue                                            # macros, guards, includes
-        if stripped.startswith('extern "C"') or stripped == "}" and depth == 0:
+        if stripped.startswith('extern "C"') or stripped == "}":  # the C++ linkage block
             continue
         out.append(line.replace("SK_API ", ""))
     cdef = "\n".join(out)

@@ -10,21 +10,22 @@ import itertools
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import huber, logsumexp
 
 
 def objective(x, logN, logD, logL, delta):
+    """Value and analytic gradient; plain numpy (scipy.special's logsumexp/huber add large per-call overhead)."""
     a, b, e, alpha, beta = x
-    u = np.stack([a - alpha * logN, b - beta * logD, np.full_like(logN, e)])
-    lse = logsumexp(u, axis=0)
-    r = lse - logL
-    w = np.exp(u - lse)                    # softmax weights
-    psi = np.clip(r, -delta, delta)        # Huber'(r)
-    grad = np.array([
-        np.sum(psi * w[0]), np.sum(psi * w[1]), np.sum(psi * w[2]),
-        -np.sum(psi * w[0] * logN), -np.sum(psi * w[1] * logD),
-    ])
-    return float(np.sum(huber(delta, r))), grad
+    u1, u2 = a - alpha * logN, b - beta * logD
+    m = np.maximum(np.maximum(u1, u2), e)
+    e1, e2, e3 = np.exp(u1 - m), np.exp(u2 - m), np.exp(e - m)
+    s = e1 + e2 + e3
+    r = m + np.log(s) - logL               # LSE(u) − log L
+    ar = np.abs(r)
+    f = np.sum(np.where(ar <= delta, 0.5 * r * r, delta * (ar - 0.5 * delta)))   # Huber_δ
+    w = np.clip(r, -delta, delta) / s      # Huber'(r) · softmax normaliser
+    w1, w2 = w * e1, w * e2
+    grad = np.array([w1.sum(), w2.sum(), w @ e3, -(w1 @ logN), -(w2 @ logD)])
+    return float(f), grad
 
 
 def fit(N, D, L, grid, delta=1e-3):
