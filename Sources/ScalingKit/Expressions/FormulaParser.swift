@@ -1,0 +1,206 @@
+/// Parses formula strings into `ExpressionNode` trees.
+///
+/// Grammar (precedence low → high; `^` is right-associative and binds tighter than unary minus, so `-x^2` is
+/// `-(x^2)` and `N^-alpha` is `N^(-alpha)`, as in mathematics and in Python's `**`):
+///
+///     expr    := term (('+' | '-') term)*
+///     term    := unary (('*' | '/') unary)*
+///     unary   := ('-' | '+') unary | power
+///     power   := primary (('^' | '**') unary)?
+///     primary := number | name | name '(' expr (',' expr)* ')' | '(' expr ')'
+///
+/// Hostile input is bounded: at most `maxLength` characters and `maxDepth` nested sub-expressions, checked before
+/// recursion can exhaust the stack. Errors name the position and what was expected.
+public enum FormulaParser {
+    public static let maxLength = 4096
+    public static let maxDepth = 64
+
+    public static func parse(_ text: String) throws -> ExpressionNode {
+        let scalars = Array(text.unicodeScalars)
+        guard !scalars.isEmpty, scalars.contains(where: { !$0.properties.isWhitespace }) else {
+            throw ScalingKitError.invalid("formula is empty")
+        }
+        guard scalars.count <= maxLength else {
+            throw ScalingKitError.length("formula has \(scalars.count) characters; at most \(maxLength) are allowed")
+        }
+        var parser = Parser(tokens: try Lexer.tokens(scalars), text: text)
+        let node = try parser.expression(depth: 0)
+        if let t = parser.peek, t.kind != .end {
+            throw parser.error(at: t, expected: "an operator or the end of the formula")
+        }
+        return node
+    }
+}
+
+// MARK: - Tokens
+
+struct Token: Equatable {
+    enum Kind: Equatable {
+        case number(Double)
+        case name(String)
+        case symbol(String)   // + - * / ^ ** ( ) ,
+        case end
+    }
+    let kind: Kind
+    let position: Int
+    /// The token as written, for messages.
+    let text: String
+}
+
+enum Lexer {
+    static func tokens(_ s: [Unicode.Scalar]) throws -> [Token] {
+        var out: [Token] = []
+        var i = 0
+        func isIdentStart(_ c: Unicode.Scalar) -> Bool { c == "_" || (c.isASCII && c.properties.isAlphabetic) }
+        func isIdent(_ c: Unicode.Scalar) -> Bool { isIdentStart(c) || ("0"..."9").contains(c) }
+        func isDigit(_ c: Unicode.Scalar) -> Bool { ("0"..."9").contains(c) }
+        while i < s.count {
+            let c = s[i]
+            if c.properties.isWhitespace { i += 1; continue }
+            let start = i
+            if isDigit(c) || (c == "." && i + 1 < s.count && isDigit(s[i + 1])) {
+                while i < s.count, isDigit(s[i]) || s[i] == "." { i += 1 }
+                if i < s.count, s[i] == "e" || s[i] == "E" {
+                    var j = i + 1
+                    if j < s.count, s[j] == "+" || s[j] == "-" { j += 1 }
+                    if j < s.count, isDigit(s[j]) {
+                        i = j
+                        while i < s.count, isDigit(s[i]) { i += 1 }
+                    }
+                }
+                let lexeme = String(String.UnicodeScalarView(s[start..<i]))
+                guard let v = Double(lexeme), v.isFinite else {
+                    throw ScalingKitError.invalid("formula: at position \(start): '\(lexeme)' is not a valid number")
+                }
+                out.append(Token(kind: .number(v), position: start, text: lexeme))
+            } else if isIdentStart(c) {
+                while i < s.count, isIdent(s[i]) { i += 1 }
+                let name = String(String.UnicodeScalarView(s[start..<i]))
+                out.append(Token(kind: .name(name), position: start, text: name))
+            } else if c == "*", i + 1 < s.count, s[i + 1] == "*" {
+                out.append(Token(kind: .symbol("^"), position: start, text: "**"))
+                i += 2
+            } else if "+-*/^(),".unicodeScalars.contains(c) {
+                out.append(Token(kind: .symbol(String(c)), position: start, text: String(c)))
+                i += 1
+            } else {
+                throw ScalingKitError.invalid(
+                    "formula: at position \(start): unexpected character '\(c.escaped(asASCII: true))'")
+            }
+        }
+        out.append(Token(kind: .end, position: s.count, text: "end of formula"))
+        return out
+    }
+}
+
+// MARK: - Recursive descent
+
+private struct Parser {
+    let tokens: [Token]
+    let text: String
+    var index = 0
+
+    init(tokens: [Token], text: String) {
+        self.tokens = tokens
+        self.text = text
+    }
+
+    var peek: Token? { index < tokens.count ? tokens[index] : nil }
+
+    func error(at t: Token, expected: String) -> ScalingKitError {
+        ScalingKitError.invalid("formula: at position \(t.position): expected \(expected), found '\(t.text)'")
+    }
+
+    mutating func next() -> Token {
+        defer { index += 1 }
+        return tokens[index]
+    }
+
+    func isSymbol(_ s: String) -> Bool {
+        if case .symbol(s) = tokens[index].kind { return true }
+        return false
+    }
+
+    mutating func expect(_ s: String, _ what: String) throws {
+        guard isSymbol(s) else { throw error(at: tokens[index], expected: what) }
+        index += 1
+    }
+
+    func checkDepth(_ depth: Int) throws {
+        if depth > FormulaParser.maxDepth {
+            throw ScalingKitError.invalid(
+                "formula: at position \(tokens[index].position): nested more than \(FormulaParser.maxDepth) levels deep")
+        }
+    }
+
+    mutating func expression(depth: Int) throws -> ExpressionNode {
+        try checkDepth(depth)
+        var lhs = try term(depth: depth + 1)
+        while isSymbol("+") || isSymbol("-") {
+            let op: ExpressionNode.BinaryOperator = next().text == "+" ? .add : .subtract
+            lhs = .binary(op, lhs, try term(depth: depth + 1))
+        }
+        return lhs
+    }
+
+    mutating func term(depth: Int) throws -> ExpressionNode {
+        try checkDepth(depth)
+        var lhs = try unary(depth: depth + 1)
+        while isSymbol("*") || isSymbol("/") {
+            let op: ExpressionNode.BinaryOperator = next().text == "*" ? .multiply : .divide
+            lhs = .binary(op, lhs, try unary(depth: depth + 1))
+        }
+        return lhs
+    }
+
+    mutating func unary(depth: Int) throws -> ExpressionNode {
+        try checkDepth(depth)
+        if isSymbol("-") { index += 1; return .negate(try unary(depth: depth + 1)) }
+        if isSymbol("+") { index += 1; return try unary(depth: depth + 1) }
+        return try power(depth: depth + 1)
+    }
+
+    mutating func power(depth: Int) throws -> ExpressionNode {
+        try checkDepth(depth)
+        let base = try primary(depth: depth + 1)
+        if isSymbol("^") {
+            index += 1
+            return .binary(.power, base, try unary(depth: depth + 1))
+        }
+        return base
+    }
+
+    mutating func primary(depth: Int) throws -> ExpressionNode {
+        try checkDepth(depth)
+        let t = next()
+        switch t.kind {
+        case let .number(v):
+            return .number(v)
+        case let .name(name):
+            guard isSymbol("(") else { return .identifier(name, position: t.position) }
+            guard let f = ExpressionNode.Function(rawValue: name) else {
+                throw ScalingKitError.invalid("formula: at position \(t.position): unknown function '\(name)'; "
+                    + "functions are \(ExpressionNode.Function.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            index += 1
+            var args = [try expression(depth: depth + 1)]
+            while isSymbol(",") {
+                index += 1
+                args.append(try expression(depth: depth + 1))
+            }
+            try expect(")", "',' or ')' to close the arguments of \(name)")
+            guard f.arity.contains(args.count) else {
+                let want = f.arity.count == 1 ? "\(f.arity.lowerBound)" : "\(f.arity.lowerBound) to \(f.arity.upperBound)"
+                throw ScalingKitError.invalid(
+                    "formula: at position \(t.position): \(name) takes \(want) argument(s), got \(args.count)")
+            }
+            return .call(f, args, position: t.position)
+        case .symbol("("):
+            let inner = try expression(depth: depth + 1)
+            try expect(")", "')'")
+            return inner
+        default:
+            throw error(at: t, expected: "a number, a name, a function call or '('")
+        }
+    }
+}

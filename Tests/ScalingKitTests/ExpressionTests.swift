@@ -1,0 +1,152 @@
+import Testing
+@testable import ScalingKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Formula parser")
+struct FormulaParserTests {
+    @Test func precedenceAndAssociativity() throws {
+        // -x^2 is -(x^2); N^-alpha is N^(-alpha); ^ is right-associative; * before +.
+        #expect(try FormulaParser.parse("-x^2") == .negate(.binary(.power, .identifier("x", position: 1), .number(2))))
+        #expect(try FormulaParser.parse("N^-alpha")
+                == .binary(.power, .identifier("N", position: 0), .negate(.identifier("alpha", position: 3))))
+        #expect(try FormulaParser.parse("2^3^2") == .binary(.power, .number(2), .binary(.power, .number(3), .number(2))))
+        #expect(try FormulaParser.parse("1+2*3") == .binary(.add, .number(1), .binary(.multiply, .number(2), .number(3))))
+        #expect(try FormulaParser.parse("a**2") == .binary(.power, .identifier("a", position: 0), .number(2)))
+        #expect(try FormulaParser.parse(" 1.5e-3 ") == .number(1.5e-3))
+        #expect(try FormulaParser.parse(".5") == .number(0.5))
+    }
+
+    static let errors: [(String, String)] = [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("E + ", "at position 4: expected a number, a name, a function call or '(', found 'end of formula'"),
+        ("(a + b", "at position 6: expected ')'"),
+        ("a b", "at position 2: expected an operator or the end of the formula, found 'b'"),
+        ("1 +* 2", "at position 3: expected a number"),
+        ("foo(1)", "at position 0: unknown function 'foo'"),
+        ("min(a)", "min takes 2 argument(s), got 1"),
+        ("exp(a, b)", "exp takes 1 argument(s), got 2"),
+        ("log(a", "expected ',' or ')' to close the arguments of log"),
+        ("a $ b", "at position 2: unexpected character '$'"),
+        ("1e999", "is not a valid number"),
+        ("1.2.3", "is not a valid number"),
+        ("a + é", "unexpected character"),
+    ]
+
+    @Test(arguments: errors.indices)
+    func errorsNamePositionAndExpectation(_ i: Int) {
+        let (text, needle) = Self.errors[i]
+        do {
+            _ = try FormulaParser.parse(text)
+            Issue.record("'\(text)' parsed")
+        } catch let e as ScalingKitError {
+            #expect(e.code == .invalidArgument)
+            #expect(e.message.contains(needle), "'\(text)': \(e.message)")
+        } catch { Issue.record("\(error)") }
+    }
+
+    @Test func hostileInputIsBounded() {
+        let deep = String(repeating: "(", count: 10_000) + "1" + String(repeating: ")", count: 10_000)
+        #expect(throws: ScalingKitError.self) { try FormulaParser.parse(deep) }   // too long
+        let nested = String(repeating: "(", count: 200) + "1" + String(repeating: ")", count: 200)
+        do { _ = try FormulaParser.parse(nested); Issue.record("parsed") } catch let e as ScalingKitError {
+            #expect(e.message.contains("nested more than 64 levels"))
+        } catch { Issue.record("\(error)") }
+        let minuses = String(repeating: "-", count: 1000) + "x"
+        #expect(throws: ScalingKitError.self) { try FormulaParser.parse(minuses) }
+        #expect(throws: ScalingKitError.self) { try FormulaParser.parse(String(repeating: "x+", count: 3000) + "x") }
+    }
+}
+
+@Suite("Compiled expressions")
+struct CompiledExpressionTests {
+    @Test func infersParametersInOrderAndChecksNames() throws {
+        let e = try CompiledExpression("E + A*N^-alpha + B*D^-beta", inputs: ["N", "D"])
+        #expect(e.parameters == ["E", "A", "alpha", "B", "beta"])
+        #expect(throws: ScalingKitError.self) {
+            try CompiledExpression("E + A*N^-alpha + B*X^-beta", inputs: ["N", "D"], parameters: ["E", "A", "alpha", "B", "beta"])
+        }
+        do {
+            _ = try CompiledExpression("E + A*Q", inputs: ["N"], parameters: ["E", "A"])
+        } catch let e as ScalingKitError {
+            #expect(e.message.contains("at position 6: unknown name 'Q'"), "\(e.message)")
+        }
+        #expect(throws: ScalingKitError.self) { try CompiledExpression("N + 1", inputs: ["N"]) }       // no parameters
+        #expect(throws: ScalingKitError.self) { try CompiledExpression("a*N", inputs: ["N"], parameters: ["a", "b"]) }
+        #expect(throws: ScalingKitError.self) { try CompiledExpression("a*N", inputs: ["N", "N"]) }
+    }
+
+    @Test func hoistsParameterFreeWork() throws {
+        let e = try CompiledExpression("E + A*N^-alpha + B*D^-beta", inputs: ["N", "D"])
+        // log N and log D are computed once per point at bind time; the tape holds no log.
+        #expect(e.hoisted.count == 2)
+        #expect(!e.tape.contains { e.nodes[$0].op == .log || e.nodes[$0].op == .pow })
+        // Shared sub-expressions are merged.
+        let s = try CompiledExpression("exp(a*N) + exp(a*N)", inputs: ["N"])
+        #expect(s.nodes.filter { $0.op == .exp }.count == 1)
+    }
+
+    @Test func valueMatchesTheFormula() throws {
+        let e = try CompiledExpression("E + A*N^-alpha + B*D^-beta", inputs: ["N", "D"])
+        let N = [1e8, 3e9], D = [2e9, 5e11]
+        let bound = try BoundExpression(e, columns: [N, D])
+        let p = [1.7, 400.0, 0.34, 410.0, 0.28]
+        var values: [Double] = []
+        p.withUnsafeBufferPointer { pp in bound.forEachPoint(parameters: pp, withGradient: false) { _, v, _ in values.append(v) } }
+        for i in 0..<2 {
+            let want = 1.7 + 400 * pow(N[i], -0.34) + 410 * pow(D[i], -0.28)
+            #expect(abs(values[i] - want) <= 1e-13 * want)
+        }
+    }
+
+    /// Every operation's gradient against central differences.
+    static let formulas: [(String, [Double])] = [
+        ("E + A*N^-alpha + B*D^-beta", [1.7, 400, 0.34, 410, 0.28]),
+        ("(A/N)^alpha + c", [3e3, 0.3, 1.1]),
+        ("logsumexp(a - alpha*log(N), b - beta*log(D), e)", [6, 0.34, 7.5, 0.37, 0.6]),
+        ("exp(-k*N/1e9) * sqrt(c + D/1e10) / (1 + q)", [0.7, 2.5, 0.3]),
+        ("min(a*N/1e9, b) + max(c, D/1e11) - a^2", [1.3, 2.0, 0.5]),
+        ("L0 + A*N^(-alpha) - C*log(D)", [2, 5, 0.2, 0.01]),
+        ("x^y", [1.7, 2.3]),
+    ]
+
+    @Test(arguments: formulas.indices)
+    func gradientMatchesFiniteDifferences(_ i: Int) throws {
+        let (formula, p) = Self.formulas[i]
+        let e = try CompiledExpression(formula, inputs: ["N", "D"].filter { formula.contains($0) })
+        let cols = e.inputs.map { $0 == "N" ? [3e7, 2e9, 7e10] : [5e9, 8e10, 1.4e12] }
+        let bound = try BoundExpression(e, columns: cols.isEmpty ? [] : cols)
+        func eval(_ q: [Double]) -> ([Double], [[Double]]) {
+            var vs: [Double] = [], gs: [[Double]] = []
+            q.withUnsafeBufferPointer { qp in
+                bound.forEachPoint(parameters: qp, withGradient: true) { _, v, g in vs.append(v); gs.append(Array(g)) }
+            }
+            return (vs, gs)
+        }
+        let (_, grads) = eval(p)
+        for j in 0..<p.count {
+            let h = 1e-6 * max(1, abs(p[j]))
+            var up = p, down = p
+            up[j] += h; down[j] -= h
+            let (fu, _) = eval(up), (fd, _) = eval(down)
+            for point in 0..<grads.count {
+                let numeric = (fu[point] - fd[point]) / (2 * h)
+                let analytic = grads[point][j]
+                #expect(abs(numeric - analytic) <= 1e-6 * max(abs(analytic), 1e-8 * max(1, abs(fu[point]))),
+                        "\(formula) ∂/∂\(e.parameters[j]) at point \(point): \(analytic) vs \(numeric)")
+            }
+        }
+    }
+
+    @Test func bindRejectsBadColumns() throws {
+        let e = try CompiledExpression("a*N + b*D", inputs: ["N", "D"])
+        #expect(throws: ScalingKitError.self) { try BoundExpression(e, columns: [[1, 2]]) }
+        #expect(throws: ScalingKitError.self) { try BoundExpression(e, columns: [[1, 2], [1]]) }
+        #expect(throws: ScalingKitError.self) { try BoundExpression(e, columns: [[1, .nan], [1, 2]]) }
+        #expect(throws: ScalingKitError.self) { try BoundExpression(e, columns: [[], []]) }
+        let l = try CompiledExpression("a*log(N)", inputs: ["N"])
+        #expect(throws: ScalingKitError.self) { try BoundExpression(l, columns: [[-1, 2]]) }
+    }
+}
