@@ -95,52 +95,15 @@ extension ChinchillaLaw {
         let objective = ChinchillaObjective(logN: kept.map { log(N[$0]) }, logD: kept.map { log(D[$0]) },
                                             logL: kept.map { log(loss[$0]) }, huber: Huber(delta: options.huberDelta))
         let grid = options.grid
-        let lbfgs = options.optimizer
-        let results = ParallelMap.map(count: grid.count, threads: options.threads,
-                                      makeState: { LBFGS(dimension: 5, options: lbfgs) }) { optimizer, i in
-            optimizer.minimize(objective, from: grid.point(i))
-        }
-
-        // Lowest objective among converged starts (Epoch keeps `result.success` only); ties → lowest index.
-        func better(_ i: Int, than j: Int?) -> Bool {
-            guard let j else { return true }
-            return results[i].value < results[j].value
-        }
-        var bestConverged: Int?, bestAny: Int?
-        var evaluations = 0, convergedCount = 0
-        for i in results.indices {
-            let r = results[i]
-            evaluations += r.evaluations
-            guard r.value.isFinite else { continue }
-            if r.converged {
-                convergedCount += 1
-                if better(i, than: bestConverged) { bestConverged = i }
-            }
-            if better(i, than: bestAny) { bestAny = i }
-        }
-        guard let winner = bestConverged ?? bestAny else {
-            throw ScalingKitError(.internal, "every start produced a non-finite objective")
-        }
-
-        // Polish: one fresh L-BFGS run from the winner. The reported point is converged if the polish, or the start
-        // that found it, met a convergence test.
-        let first = results[winner]
-        let polished = LBFGS(dimension: 5, options: lbfgs).minimize(objective, from: first.x)
-        evaluations += polished.evaluations
-        let final = polished.value <= first.value ? polished : first
-        let reason = polished.converged ? polished.reason : first.reason
-        let threshold = final.value + 1e-9 * abs(final.value)
-        let atOptimum = results.reduce(0) { $0 + ($1.value <= threshold ? 1 : 0) }
-
-        let x = final.x
+        let outcome = try MultiStart.run(objective, starts: (0..<grid.count).map(grid.point),
+                                         optimizer: options.optimizer, threads: options.threads)
+        let x = outcome.best.x
         let law = ChinchillaLaw(E: exp(x[2]), A: exp(x[0]), B: exp(x[1]), alpha: x[3], beta: x[4])
-        var message = bestConverged == nil ? "no start converged; polishing the lowest: \(reason.message)" : reason.message
-        message += "; best of \(grid.count) starts, \(convergedCount) converged, \(atOptimum) reached the optimum"
-
         return ChinchillaFit(
-            law: law, objective: final.value, gradientNorm: final.gradientNorm, converged: reason.isConverged,
-            reason: reason, message: message, iterations: first.iterations + polished.iterations,
-            evaluations: evaluations, starts: grid.count, startsConverged: convergedCount, startsAtOptimum: atOptimum,
+            law: law, objective: outcome.best.value, gradientNorm: outcome.best.gradientNorm,
+            converged: outcome.reason.isConverged, reason: outcome.reason, message: outcome.message,
+            iterations: outcome.iterations, evaluations: outcome.evaluations, starts: outcome.starts,
+            startsConverged: outcome.startsConverged, startsAtOptimum: outcome.startsAtOptimum,
             pointsUsed: kept.count, excludedIndices: excluded, options: options)
     }
 }

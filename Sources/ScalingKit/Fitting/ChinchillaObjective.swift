@@ -12,7 +12,7 @@ import Darwin
 /// `wₖ = exp(uₖ − LSE)` and `ψ = Huber'_δ(r)`, `∂/∂a = Σ ψ w₁`, `∂/∂α = −Σ ψ w₁ log N`, `∂/∂b = Σ ψ w₂`,
 /// `∂/∂β = −Σ ψ w₂ log D`, `∂/∂e = Σ ψ w₃`. The objective is a **sum**, not a mean (a mean makes optimisers stop
 /// early: Besiroglu et al. 2024 §3; marin PR #749).
-struct ChinchillaObjective: DifferentiableObjective {
+struct ChinchillaObjective: DifferentiableObjective, Sendable {
     let logN: [Double]
     let logD: [Double]
     let logL: [Double]

@@ -22,6 +22,14 @@ public struct LBFGSOptions: Sendable, Equatable {
 /// scaling γ = sᵀy / yᵀy of eq. 7.20. Line search: strong Wolfe conditions (eq. 3.7, c₁ = 10⁻⁴, c₂ = 0.9) by
 /// Algorithms 3.5 and 3.6 with safeguarded cubic interpolation (eq. 3.59).
 ///
+/// Box bounds (`minimize(_:from:lower:upper:)`): a projected L-BFGS in the manner of Bertsekas (1982, "Projected
+/// Newton methods for optimization problems with simple constraints") and Kim, Sra & Dhillon (2010, "Tackling
+/// box-constrained optimization via a new projected quasi-Newton approach"): variables at a bound whose gradient
+/// points outward are held (the active set), the L-BFGS direction is taken over the free variables, and an Armijo
+/// backtracking search runs along the projected path P(x + t·d). Convergence is tested on the projected gradient
+/// x − P(x − ∇f). This is not Byrd et al.'s generalised-Cauchy-point L-BFGS-B, but it solves the same problem and
+/// reduces to plain L-BFGS (with the strong-Wolfe search) when no bound is finite.
+///
 /// One instance owns all its workspace, allocated once in `init`; `minimize` allocates nothing but its result, so a
 /// thread can run thousands of starts with one instance. Not thread-safe: give each thread its own.
 public final class LBFGS {
@@ -32,6 +40,8 @@ public final class LBFGS {
     private let x, g, d, xTrial, gTrial, q: UnsafeMutableBufferPointer<Double>
     private let sHistory, yHistory: UnsafeMutableBufferPointer<Double>
     private let rho, alphaTmp: UnsafeMutableBufferPointer<Double>
+    private let lower, upper: UnsafeMutableBufferPointer<Double>
+    private var bounded = false
 
     private static let c1 = 1e-4
     private static let c2 = 0.9
@@ -49,24 +59,38 @@ public final class LBFGS {
         xTrial = buffer(dimension); gTrial = buffer(dimension); q = buffer(dimension)
         sHistory = buffer(options.memory * dimension); yHistory = buffer(options.memory * dimension)
         rho = buffer(options.memory); alphaTmp = buffer(options.memory)
+        lower = buffer(dimension); upper = buffer(dimension)
     }
 
     deinit {
-        for b in [x, g, d, xTrial, gTrial, q, sHistory, yHistory, rho, alphaTmp] { b.deallocate() }
+        for b in [x, g, d, xTrial, gTrial, q, sHistory, yHistory, rho, alphaTmp, lower, upper] { b.deallocate() }
     }
 
-    /// Minimises `objective` from `start` (which must have `dimension` elements).
+    /// Minimises `objective` from `start` (which must have `dimension` elements) without bounds.
     public func minimize<F: DifferentiableObjective>(_ objective: F, from start: [Double]) -> OptimizationResult {
+        minimize(objective, from: start, lower: nil, upper: nil)
+    }
+
+    /// Minimises `objective` subject to `lower ≤ x ≤ upper` (element-wise; ±infinity for no bound; `lower ≤ upper`
+    /// is the caller's to check). The start is projected into the box first.
+    public func minimize<F: DifferentiableObjective>(_ objective: F, from start: [Double],
+                                                     lower lo: [Double]?, upper hi: [Double]?) -> OptimizationResult {
         precondition(start.count == dimension && objective.dimension == dimension)
         let n = dimension
-        for i in 0..<n { x[i] = start[i] }
+        bounded = false
+        for i in 0..<n {
+            lower[i] = lo?[i] ?? -.infinity
+            upper[i] = hi?[i] ?? .infinity
+            if lower[i].isFinite || upper[i].isFinite { bounded = true }
+            x[i] = min(max(start[i], lower[i]), upper[i])
+        }
         var evaluations = 1
         var f = objective.evaluate(UnsafeBufferPointer(x), gradient: g)
         guard f.isFinite else {
             return OptimizationResult(x: start, value: f, gradientNorm: .infinity, iterations: 0,
                                       evaluations: evaluations, reason: .nonFiniteStart)
         }
-        var gnorm = infNorm(g)
+        var gnorm = projectedGradientNorm()
         var stored = 0, newest = -1   // ring buffer of (s, y) pairs
         var iterations = 0
         var reason = TerminationReason.maxIterations
@@ -74,17 +98,23 @@ public final class LBFGS {
 
         if gnorm <= options.gradientTolerance { reason = .gradientTolerance }
         while reason == .maxIterations && iterations < options.maxIterations {
-            // Search direction d = −H∇f (Algorithm 7.4).
+            // Search direction d = −H∇f (Algorithm 7.4), over the free variables when bounded.
             computeDirection(stored: stored, newest: newest)
             var slope = dot(g, d)
             if !(slope < 0) {           // not a descent direction: forget the history
                 stored = 0; newest = -1
-                for i in 0..<n { d[i] = -g[i] }
+                for i in 0..<n { d[i] = isHeld(i) ? 0 : -g[i] }
                 slope = dot(g, d)
+            }
+            if !(slope < 0) {           // every free component is zero: at a bound-constrained stationary point
+                reason = .gradientTolerance
+                break
             }
             let initialStep = stored == 0 ? 1.0 / max(norm2(d), Double.leastNormalMagnitude) : 1.0
 
-            let (accepted, fNew, lsEvals) = lineSearch(objective, f0: f, slope0: slope, initialStep: initialStep)
+            let (accepted, fNew, lsEvals) = bounded
+                ? projectedSearch(objective, f0: f, initialStep: initialStep)
+                : lineSearch(objective, f0: f, slope0: slope, initialStep: initialStep)
             evaluations += lsEvals
             if !accepted {
                 if stored > 0 && !restartedAfterFailure {   // retry once along steepest descent
@@ -115,7 +145,7 @@ public final class LBFGS {
             let fOld = f
             f = fNew
             for i in 0..<n { x[i] = xTrial[i]; g[i] = gTrial[i] }
-            gnorm = infNorm(g)
+            gnorm = projectedGradientNorm()
 
             if gnorm <= options.gradientTolerance {
                 reason = .gradientTolerance
@@ -131,7 +161,7 @@ public final class LBFGS {
 
     private func computeDirection(stored: Int, newest: Int) {
         let n = dimension, m = options.memory
-        for i in 0..<n { q[i] = g[i] }
+        for i in 0..<n { q[i] = isHeld(i) ? 0 : g[i] }
         var k = newest
         for _ in 0..<stored {
             var a = 0.0
@@ -159,7 +189,44 @@ public final class LBFGS {
             for i in 0..<n { q[i] += (a - b) * sHistory[k * n + i] }
             k = (k + 1) % m
         }
-        for i in 0..<n { d[i] = -q[i] }
+        for i in 0..<n { d[i] = isHeld(i) ? 0 : -q[i] }
+    }
+
+    // MARK: - Bounds
+
+    /// Whether variable i sits at a bound with the gradient pushing it outward (held fixed this iteration).
+    @inline(__always) private func isHeld(_ i: Int) -> Bool {
+        bounded && ((x[i] <= lower[i] && g[i] > 0) || (x[i] >= upper[i] && g[i] < 0))
+    }
+
+    /// ‖x − P(x − ∇f)‖∞; equals ‖∇f‖∞ without bounds.
+    private func projectedGradientNorm() -> Double {
+        guard bounded else { return infNorm(g) }
+        var m = 0.0
+        for i in 0..<dimension { m = max(m, abs(x[i] - min(max(x[i] - g[i], lower[i]), upper[i]))) }
+        return m
+    }
+
+    /// Armijo backtracking along the projected path P(x + t·d); on success xTrial/gTrial hold the accepted point.
+    private func projectedSearch<F: DifferentiableObjective>(_ objective: F, f0: Double, initialStep: Double)
+        -> (Bool, Double, Int)
+    {
+        var t = initialStep, evals = 0
+        while evals < options.maxLineSearchEvaluations {
+            var decrease = 0.0, moved = false
+            for i in 0..<dimension {
+                let xi = min(max(x[i] + t * d[i], lower[i]), upper[i])
+                xTrial[i] = xi
+                decrease += g[i] * (xi - x[i])
+                if xi != x[i] { moved = true }
+            }
+            if !moved { return (false, f0, evals) }
+            let ft = objective.evaluate(UnsafeBufferPointer(xTrial), gradient: gTrial)
+            evals += 1
+            if ft.isFinite && ft <= f0 + Self.c1 * decrease && ft < f0 { return (true, ft, evals) }
+            t *= 0.5
+        }
+        return (false, f0, evals)
     }
 
     // MARK: - Line search (strong Wolfe)

@@ -1,0 +1,169 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How to fit a `ScalingLaw`. Every field that changes the answer is reported back with the result, so a fit can
+/// be reproduced (the (Mis)Fitting checklist: form, loss, δ, grid, tolerances, points used).
+public struct LawFitOptions: Sendable {
+    public var loss: FitLoss = .hoffmann
+    /// Per-run weights (≥ 0, finite, not all 0); nil = all 1.
+    public var weights: [Double]? = nil
+    /// Parameters held at a value instead of fitted (for example a pinned irreducible loss).
+    public var fixed: [String: Double] = [:]
+    /// Overrides of the law's default bounds.
+    public var lowerBounds: [String: Double] = [:]
+    public var upperBounds: [String: Double] = [:]
+    /// Overrides of the law's default starting values per parameter (the grid is their Cartesian product).
+    public var startGrid: [String: [Double]] = [:]
+    public var optimizer: LBFGSOptions = LBFGSOptions()
+    /// Worker threads for the starts; 0 = one per core. The result does not depend on it.
+    public var threads: Int = 0
+
+    public init() {}
+}
+
+/// A fitted law with the diagnostics of its fit (fields follow scipy's `OptimizeResult`).
+public struct LawFit: Sendable {
+    public var law: ScalingLaw
+    /// Fitted (and fixed) parameter values, in `law.parameters` order.
+    public var values: [Double]
+    public var objective: Double
+    /// ‖projected gradient‖∞ over the free parameters at the optimum.
+    public var gradientNorm: Double
+    public var converged: Bool
+    public var reason: TerminationReason
+    public var message: String
+    public var iterations: Int
+    public var evaluations: Int
+    public var starts: Int
+    public var startsConverged: Int
+    public var startsAtOptimum: Int
+    /// Free parameters that ended on a bound: their value is set by the bound, not the data.
+    public var parametersAtBound: [String]
+    /// Parameters that were held fixed.
+    public var fixedParameters: [String]
+    public var pointsUsed: Int
+    public var options: LawFitOptions
+
+    /// The fitted value of parameter `name`.
+    public subscript(_ name: String) -> Double? {
+        law.parameters.firstIndex(of: name).map { values[$0] }
+    }
+
+    /// The law's prediction (of L, also for log-space laws) at new inputs, given by name.
+    public func predict(_ data: [String: [Double]]) throws -> [Double] {
+        try law.evaluate(parameters: values, columns: try law.columns(from: data))
+    }
+}
+
+extension ScalingLaw {
+    /// The data columns this law reads, in input order, from a name → values dictionary.
+    func columns(from data: [String: [Double]]) throws -> [[Double]] {
+        try inputs.map { name in
+            guard let c = data[name] else {
+                throw ScalingKitError.invalid(
+                    "no data for input '\(name)'; given: \(data.keys.sorted().joined(separator: ", "))")
+            }
+            return c
+        }
+    }
+
+    /// Fits the law to `observed` (one value per run, for example the final loss) given its inputs by name.
+    ///
+    /// Multi-start L-BFGS (projected onto the bounds when any is finite) from every point of the starting grid,
+    /// in parallel and deterministic; see `MultiStart`.
+    /// - Throws: `ScalingKitError` for missing, mismatched, empty or non-finite data, non-positive observations
+    ///   with log residuals, more free parameters than runs, bad weights, bounds or fixed values, or when the
+    ///   objective is not finite anywhere on the grid.
+    public func fit(data: [String: [Double]], observed: [Double],
+                    options: LawFitOptions = LawFitOptions()) throws -> LawFit {
+        try options.loss.validate()
+        try InputValidation.optimizer(options.optimizer)
+        guard options.threads >= 0 else { throw ScalingKitError.invalid("threads must be >= 0 (got \(options.threads))") }
+        let columns = try self.columns(from: data)
+        guard !observed.isEmpty else { throw ScalingKitError.length("'observed' is empty: no runs to fit") }
+        for (name, c) in zip(inputs, columns) where c.count != observed.count {
+            throw ScalingKitError.length("length mismatch: 'observed' has \(observed.count) values but '\(name)' has \(c.count)")
+        }
+        for (i, y) in observed.enumerated() {
+            guard y.isFinite else { throw ScalingKitError.invalid("'observed'[\(i)] is not finite (\(y))") }
+            if options.loss.space == .log || predictsLog, y <= 0 {
+                throw ScalingKitError.invalid("'observed'[\(i)] must be > 0 for log residuals (got \(y))")
+            }
+        }
+        if let w = options.weights {
+            guard w.count == observed.count else {
+                throw ScalingKitError.length("'weights' has \(w.count) values for \(observed.count) runs")
+            }
+            if let i = w.firstIndex(where: { !$0.isFinite || $0 < 0 }) {
+                throw ScalingKitError.invalid("'weights'[\(i)] must be finite and >= 0 (got \(w[i]))")
+            }
+            guard w.contains(where: { $0 > 0 }) else { throw ScalingKitError.invalid("all weights are 0") }
+        }
+
+        var law = self
+        for (name, v) in options.lowerBounds { law.lowerBounds[try index(of: name, "lower bound")] = v }
+        for (name, v) in options.upperBounds { law.upperBounds[try index(of: name, "upper bound")] = v }
+        for (name, v) in options.startGrid { law.startGrid[try index(of: name, "starting grid")] = v }
+        try law.validateBoundsAndGrid()
+
+        var template = law.startGrid.map { $0[0] }
+        for (name, v) in options.fixed {
+            let j = try index(of: name, "fixed value")
+            guard v.isFinite else { throw ScalingKitError.invalid("fixed value of '\(name)' is not finite") }
+            template[j] = v
+        }
+        let free = parameters.indices.filter { options.fixed[parameters[$0]] == nil }
+        guard !free.isEmpty else { throw ScalingKitError.invalid("every parameter is fixed: nothing to fit") }
+        guard free.count <= observed.count else {
+            throw ScalingKitError.length("\(free.count) free parameters but only \(observed.count) runs: the fit is not identified")
+        }
+
+        let bound = try BoundExpression(expression, columns: columns)
+        let objective = LawObjective(
+            bound: bound, observed: observed, logObserved: observed.map { $0 > 0 ? log($0) : .nan },
+            weights: options.weights, loss: options.loss, predictsLog: predictsLog, free: free, template: template)
+
+        // The Cartesian product of the free axes, first parameter varying slowest.
+        let axes = free.map { law.startGrid[$0] }
+        let count = axes.reduce(1) { $0 * $1.count }
+        let starts: [[Double]] = (0..<count).map { index in
+            var i = index, point = [Double](repeating: 0, count: axes.count)
+            for k in stride(from: axes.count - 1, through: 0, by: -1) {
+                point[k] = axes[k][i % axes[k].count]
+                i /= axes[k].count
+            }
+            return point
+        }
+        let lower = free.map { law.lowerBounds[$0] }, upper = free.map { law.upperBounds[$0] }
+        let anyBound = lower.contains { $0.isFinite } || upper.contains { $0.isFinite }
+        let outcome = try MultiStart.run(objective, starts: starts, lower: anyBound ? lower : nil,
+                                         upper: anyBound ? upper : nil, optimizer: options.optimizer,
+                                         threads: options.threads)
+        var values = template
+        for (k, j) in free.enumerated() { values[j] = outcome.best.x[k] }
+        let atBound = free.enumerated().filter { k, j in
+            let x = outcome.best.x[k]
+            return x <= law.lowerBounds[j] + 1e-10 * (1 + abs(law.lowerBounds[j]))
+                || x >= law.upperBounds[j] - 1e-10 * (1 + abs(law.upperBounds[j]))
+        }.map { parameters[$0.1] }
+        var message = outcome.message
+        if !atBound.isEmpty { message += "; on a bound: \(atBound.joined(separator: ", "))" }
+        return LawFit(law: law, values: values, objective: outcome.best.value, gradientNorm: outcome.best.gradientNorm,
+                      converged: outcome.reason.isConverged, reason: outcome.reason, message: message,
+                      iterations: outcome.iterations, evaluations: outcome.evaluations, starts: outcome.starts,
+                      startsConverged: outcome.startsConverged, startsAtOptimum: outcome.startsAtOptimum,
+                      parametersAtBound: atBound, fixedParameters: parameters.filter { options.fixed[$0] != nil },
+                      pointsUsed: observed.count, options: options)
+    }
+
+    private func index(of name: String, _ what: String) throws -> Int {
+        guard let j = parameters.firstIndex(of: name) else {
+            throw ScalingKitError.invalid(
+                "\(what) for '\(name)', which is not a parameter of '\(formula)' (parameters: \(parameters.joined(separator: ", ")))")
+        }
+        return j
+    }
+}

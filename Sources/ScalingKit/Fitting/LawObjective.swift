@@ -1,0 +1,50 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Σᵢ wᵢ ρ(rᵢ) for a law bound to data, as a function of its free parameters (the fixed ones are held in
+/// `template`). Gradient: ρ'(rᵢ) · ∂rᵢ/∂prediction · ∂prediction/∂θ, the last from the expression's reverse sweep.
+struct LawObjective: DifferentiableObjective, Sendable {
+    let bound: BoundExpression
+    let observed: [Double]
+    let logObserved: [Double]
+    let weights: [Double]?
+    let loss: FitLoss
+    let predictsLog: Bool
+    /// Parameter index of each optimisation coordinate.
+    let free: [Int]
+    /// Full parameter vector with the fixed values in place.
+    let template: [Double]
+
+    var dimension: Int { free.count }
+
+    func evaluate(_ x: UnsafeBufferPointer<Double>, gradient g: UnsafeMutableBufferPointer<Double>) -> Double {
+        let p = template.count
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * p) { buf in
+            let full = UnsafeMutableBufferPointer(rebasing: buf[0..<p])
+            let gFull = UnsafeMutableBufferPointer(rebasing: buf[p..<(2 * p)])
+            for j in 0..<p { full[j] = template[j]; gFull[j] = 0 }
+            for (k, j) in free.enumerated() { full[j] = x[k] }
+            var f = 0.0
+            let space = loss.space
+            bound.forEachPoint(parameters: UnsafeBufferPointer(full), withGradient: true) { i, v, dv in
+                let r: Double, dr: Double
+                switch (space, predictsLog) {
+                case (.log, false): r = log(v) - logObserved[i]; dr = 1 / v
+                case (.log, true): r = v - logObserved[i]; dr = 1
+                case (.linear, false): r = v - observed[i]; dr = 1
+                case (.linear, true): let ev = exp(v); r = ev - observed[i]; dr = ev
+                }
+                let (rho, psi) = loss.evaluate(r)
+                let w = weights?[i] ?? 1
+                f += w * rho
+                let c = w * psi * dr
+                for j in 0..<p { gFull[j] += c * dv[j] }
+            }
+            for (k, j) in free.enumerated() { g[k] = gFull[j] }
+            return f
+        }
+    }
+}

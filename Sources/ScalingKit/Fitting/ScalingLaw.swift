@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A scaling law: a compiled formula over named inputs with named parameters, plus the defaults that make it
+/// fittable out of the box (bounds, a starting grid) and where it comes from.
+public struct ScalingLaw: Sendable {
+    /// Catalogue name (for example "chinchilla") or "custom".
+    public var name: String
+    public let expression: CompiledExpression
+    /// Lower and upper bound per parameter (±infinity for none), in `parameters` order.
+    public var lowerBounds: [Double]
+    public var upperBounds: [Double]
+    /// Starting values per parameter; the starting grid is their Cartesian product.
+    public var startGrid: [[Double]]
+    /// Whether the formula gives log L rather than L (the log-sum-exp forms); then residuals in log space are
+    /// `value − log L` and in linear space `exp(value) − L`.
+    public var predictsLog: Bool
+    /// One line: where the law is from.
+    public var citation: String
+
+    public var formula: String { expression.formula }
+    public var inputs: [String] { expression.inputs }
+    public var parameters: [String] { expression.parameters }
+
+    /// A law from a formula string. Every parameter starts unbounded with the single start 1.0 unless given.
+    public init(formula: String, inputs: [String], parameters: [String]? = nil, name: String = "custom",
+                lowerBounds: [String: Double] = [:], upperBounds: [String: Double] = [:],
+                startGrid: [String: [Double]] = [:], predictsLog: Bool = false, citation: String = "") throws {
+        let e = try CompiledExpression(formula, inputs: inputs, parameters: parameters)
+        for key in Array(lowerBounds.keys) + Array(upperBounds.keys) + Array(startGrid.keys)
+        where !e.parameters.contains(key) {
+            throw ScalingKitError.invalid("'\(key)' is not a parameter of '\(formula)' (parameters: \(e.parameters.joined(separator: ", ")))")
+        }
+        self.name = name
+        self.expression = e
+        self.lowerBounds = e.parameters.map { lowerBounds[$0] ?? -.infinity }
+        self.upperBounds = e.parameters.map { upperBounds[$0] ?? .infinity }
+        self.startGrid = e.parameters.map { startGrid[$0] ?? [1.0] }
+        self.predictsLog = predictsLog
+        self.citation = citation
+        try validateBoundsAndGrid()
+    }
+
+    func validateBoundsAndGrid() throws {
+        for (j, p) in parameters.enumerated() {
+            let lo = lowerBounds[j], hi = upperBounds[j]
+            guard !lo.isNaN, !hi.isNaN, lo <= hi, lo < .infinity, hi > -.infinity else {
+                throw ScalingKitError.invalid("bounds of '\(p)' are invalid: low \(lo) > high \(hi) or NaN")
+            }
+            guard !startGrid[j].isEmpty else { throw ScalingKitError.length("starting grid of '\(p)' is empty") }
+            if let bad = startGrid[j].first(where: { !$0.isFinite }) {
+                throw ScalingKitError.invalid("starting grid of '\(p)' has a non-finite value (\(bad))")
+            }
+        }
+        let total = startGrid.reduce(1.0) { $0 * Double($1.count) }
+        guard total <= 10_000_000 else { throw ScalingKitError.length("starting grid has \(Int(total)) points; at most 10,000,000") }
+    }
+
+    /// The law's value at each data point for the given parameters.
+    public func evaluate(parameters values: [Double], columns: [[Double]]) throws -> [Double] {
+        guard values.count == parameters.count else {
+            throw ScalingKitError.length("\(values.count) parameter values for \(parameters.count) parameters")
+        }
+        if let i = values.firstIndex(where: { !$0.isFinite }) {
+            throw ScalingKitError.invalid("parameter '\(parameters[i])' is not finite")
+        }
+        let bound = try BoundExpression(expression, columns: columns)
+        var out = [Double](repeating: 0, count: bound.count)
+        values.withUnsafeBufferPointer { p in
+            bound.forEachPoint(parameters: p, withGradient: false) { i, v, _ in out[i] = v }
+        }
+        return predictsLog ? out.map { exp($0) } : out
+    }
+}

@@ -1,0 +1,113 @@
+import Testing
+@testable import ScalingKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Generic law fit")
+struct LawFitTests {
+    /// The formula-string law of the Chinchilla LSE form reaches the built-in law's optimum on the Epoch data.
+    @Test func formulaLawMatchesBuiltInChinchilla() throws {
+        let d = try TestData.chinchilla()
+        var o = ChinchillaFitOptions()
+        o.excludeHighestLoss = 5
+        o.grid = TestData.reducedGrid
+        let builtIn = try ChinchillaLaw.fit(N: d.N, D: d.D, loss: d.loss, options: o)
+        let kept = Set(0..<d.N.count).subtracting(builtIn.excludedIndices).sorted()
+        let g = TestData.reducedGrid
+        let law = try ScalingLaw(formula: "logsumexp(a - alpha*log(N), b - beta*log(D), e)", inputs: ["N", "D"],
+                                 startGrid: ["a": g.a, "alpha": g.alpha, "b": g.b, "beta": g.beta, "e": g.e],
+                                 predictsLog: true)
+        let fit = try law.fit(data: ["N": kept.map { d.N[$0] }, "D": kept.map { d.D[$0] }],
+                              observed: kept.map { d.loss[$0] })
+        #expect(fit.converged)
+        #expect(abs(fit.objective - builtIn.objective) <= 1e-12)
+        #expect(abs(fit["alpha"]! - builtIn.law.alpha) < 1e-5 && abs(fit["beta"]! - builtIn.law.beta) < 1e-5)
+        #expect(abs(exp(fit["e"]!) / builtIn.law.E - 1) < 1e-5)
+    }
+
+    /// The plain (non-LSE) Chinchilla formula recovers known parameters from noisy synthetic data.
+    @Test func recoversKnownParametersWithNoise() throws {
+        var rng = SplitMix64(seed: 7)
+        var N: [Double] = [], D: [Double] = [], L: [Double] = []
+        for i in 0..<80 {
+            let n = pow(10, 7 + 3 * Double(i % 10) / 9), t = pow(10, 9 + 3 * Double(i / 10) / 7)
+            let clean = 1.7 + 400 * pow(n, -0.34) + 2000 * pow(t, -0.37)
+            N.append(n); D.append(t); L.append(clean * exp(0.002 * rng.normal()))
+        }
+        let law = try ScalingLaw(formula: "E + A*N^-alpha + B*D^-beta", inputs: ["N", "D"],
+                                 lowerBounds: ["E": 0, "A": 0, "B": 0, "alpha": 0, "beta": 0],
+                                 startGrid: ["E": [1, 2], "A": [100, 1000], "alpha": [0.2, 0.5],
+                                             "B": [100, 1000], "beta": [0.2, 0.5]])
+        let fit = try law.fit(data: ["N": N, "D": D], observed: L)
+        #expect(fit.converged)
+        #expect(abs(fit["alpha"]! - 0.34) < 0.03 && abs(fit["beta"]! - 0.37) < 0.03)
+        #expect(abs(fit["E"]! - 1.7) < 0.05)
+        #expect(fit.parametersAtBound.isEmpty)
+    }
+
+    @Test func boundsFixedParametersAndReportAtBound() throws {
+        let N = (0..<20).map { pow(10, 7 + Double($0) / 5) }
+        let L = N.map { 2.0 + 50 * pow($0, -0.25) }
+        let law = try ScalingLaw(formula: "Linf + (x0/N)^alpha", inputs: ["N"],
+                                 startGrid: ["Linf": [1], "x0": [1e6], "alpha": [0.3]])
+        var o = LawFitOptions()
+        o.upperBounds = ["Linf": 1.5]          // the truth (2.0) is outside: the fit must sit on the bound
+        o.loss = FitLoss(.squared)
+        let fit = try law.fit(data: ["N": N], observed: L, options: o)
+        #expect(fit.parametersAtBound == ["Linf"] && fit["Linf"] == 1.5)
+        var p = LawFitOptions()
+        p.fixed = ["Linf": 2.0]
+        p.loss = FitLoss(.squared)
+        let pinned = try law.fit(data: ["N": N], observed: L, options: p)
+        #expect(pinned.fixedParameters == ["Linf"] && pinned["Linf"] == 2.0)
+        #expect(abs(pinned["alpha"]! - 0.25) < 1e-6 && pinned.objective < 1e-20)
+    }
+
+    @Test func rejectsBadInput() throws {
+        let law = try ScalingLaw(formula: "E + A*N^-alpha", inputs: ["N"])
+        let N = [1e7, 1e8, 1e9, 1e10], L = [4.0, 3.0, 2.5, 2.2]
+        func expectError(_ code: ScalingKitError.Code, _ needle: String, _ body: () throws -> Void) {
+            do { try body(); Issue.record("no error for \(needle)") } catch let e as ScalingKitError {
+                #expect(e.code == code && e.message.contains(needle), "\(e.message)")
+            } catch { Issue.record("\(error)") }
+        }
+        expectError(.invalidArgument, "no data for input 'N'") { _ = try law.fit(data: ["X": N], observed: L) }
+        expectError(.invalidLength, "length mismatch") { _ = try law.fit(data: ["N": N], observed: [1, 2]) }
+        expectError(.invalidLength, "empty") { _ = try law.fit(data: ["N": []], observed: []) }
+        expectError(.invalidArgument, "must be > 0 for log") { _ = try law.fit(data: ["N": N], observed: [1, 2, -3, 4]) }
+        expectError(.invalidLength, "not identified") { _ = try law.fit(data: ["N": [1e7, 1e8]], observed: [3, 2]) }
+        var o = LawFitOptions()
+        o.lowerBounds = ["alpha": 2]; o.upperBounds = ["alpha": 1]
+        expectError(.invalidArgument, "bounds of 'alpha'") { _ = try law.fit(data: ["N": N], observed: L, options: o) }
+        o = LawFitOptions(); o.fixed = ["gamma": 1]
+        expectError(.invalidArgument, "not a parameter") { _ = try law.fit(data: ["N": N], observed: L, options: o) }
+        o = LawFitOptions(); o.fixed = ["E": 1, "A": 1, "alpha": 1]
+        expectError(.invalidArgument, "every parameter is fixed") { _ = try law.fit(data: ["N": N], observed: L, options: o) }
+        o = LawFitOptions(); o.weights = [1, 1, -1, 1]
+        expectError(.invalidArgument, "'weights'[2]") { _ = try law.fit(data: ["N": N], observed: L, options: o) }
+        o = LawFitOptions(); o.loss = FitLoss(.huber(delta: 0))
+        expectError(.invalidArgument, "huber delta") { _ = try law.fit(data: ["N": N], observed: L, options: o) }
+        // A law undefined everywhere on its grid is an error, not a silent NaN.
+        let bad = try ScalingLaw(formula: "log(-A) * N", inputs: ["N"])
+        expectError(.invalidArgument, "not finite at any") { _ = try bad.fit(data: ["N": N], observed: L) }
+    }
+}
+
+/// A small deterministic generator for tests (Steele et al. 2014, SplitMix64), with Box–Muller normals.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    mutating func normal() -> Double {
+        let u = max(uniform(), 1e-300), v = uniform()
+        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
+    }
+}
