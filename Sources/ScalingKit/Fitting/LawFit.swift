@@ -122,12 +122,16 @@ extension ScalingLaw {
         }
 
         let bound = try BoundExpression(expression, columns: columns)
+        let isLog = free.map { law.logScaled.contains(parameters[$0]) }
         let objective = LawObjective(
             bound: bound, observed: observed, logObserved: observed.map { $0 > 0 ? log($0) : .nan },
-            weights: options.weights, loss: options.loss, predictsLog: predictsLog, free: free, template: template)
+            weights: options.weights, loss: options.loss, predictsLog: predictsLog, free: free, template: template,
+            logCoordinate: isLog)
+        // Optimiser coordinates: log θ for log-scaled parameters (a lower bound ≤ 0 becomes −∞).
+        func coordinate(_ v: Double, _ k: Int) -> Double { isLog[k] ? (v > 0 ? log(v) : -.infinity) : v }
 
         // The Cartesian product of the free axes, first parameter varying slowest.
-        let axes = free.map { law.startGrid[$0] }
+        let axes = free.enumerated().map { k, j in law.startGrid[j].map { coordinate($0, k) } }
         let count = axes.reduce(1) { $0 * $1.count }
         let starts: [[Double]] = (0..<count).map { index in
             var i = index, point = [Double](repeating: 0, count: axes.count)
@@ -137,17 +141,17 @@ extension ScalingLaw {
             }
             return point
         }
-        let lower = free.map { law.lowerBounds[$0] }, upper = free.map { law.upperBounds[$0] }
+        let lower = free.enumerated().map { k, j in coordinate(law.lowerBounds[j], k) }
+        let upper = free.enumerated().map { k, j in coordinate(law.upperBounds[j], k) }
         let anyBound = lower.contains { $0.isFinite } || upper.contains { $0.isFinite }
         let outcome = try MultiStart.run(objective, starts: starts, lower: anyBound ? lower : nil,
                                          upper: anyBound ? upper : nil, optimizer: options.optimizer,
                                          threads: options.threads)
         var values = template
-        for (k, j) in free.enumerated() { values[j] = outcome.best.x[k] }
-        let atBound = free.enumerated().filter { k, j in
+        for (k, j) in free.enumerated() { values[j] = isLog[k] ? exp(outcome.best.x[k]) : outcome.best.x[k] }
+        let atBound = free.enumerated().filter { k, _ in
             let x = outcome.best.x[k]
-            return x <= law.lowerBounds[j] + 1e-10 * (1 + abs(law.lowerBounds[j]))
-                || x >= law.upperBounds[j] - 1e-10 * (1 + abs(law.upperBounds[j]))
+            return x <= lower[k] + 1e-10 * (1 + abs(lower[k])) || x >= upper[k] - 1e-10 * (1 + abs(upper[k]))
         }.map { parameters[$0.1] }
         var message = outcome.message
         if !atBound.isEmpty { message += "; on a bound: \(atBound.joined(separator: ", "))" }

@@ -17,6 +17,8 @@ struct LawObjective: DifferentiableObjective, Sendable {
     let free: [Int]
     /// Full parameter vector with the fixed values in place.
     let template: [Double]
+    /// Per free coordinate: whether it is the log of its parameter.
+    let logCoordinate: [Bool]
 
     var dimension: Int { free.count }
 
@@ -26,7 +28,7 @@ struct LawObjective: DifferentiableObjective, Sendable {
             let full = UnsafeMutableBufferPointer(rebasing: buf[0..<p])
             let gFull = UnsafeMutableBufferPointer(rebasing: buf[p..<(2 * p)])
             for j in 0..<p { full[j] = template[j]; gFull[j] = 0 }
-            for (k, j) in free.enumerated() { full[j] = x[k] }
+            for (k, j) in free.enumerated() { full[j] = logCoordinate[k] ? exp(x[k]) : x[k] }
             var f = 0.0
             let space = loss.space
             bound.forEachPoint(parameters: UnsafeBufferPointer(full), withGradient: true) { i, v, dv in
@@ -43,7 +45,8 @@ struct LawObjective: DifferentiableObjective, Sendable {
                 let c = w * psi * dr
                 for j in 0..<p { gFull[j] += c * dv[j] }
             }
-            for (k, j) in free.enumerated() { g[k] = gFull[j] }
+            // Chain rule for log coordinates: ∂f/∂log θ = θ · ∂f/∂θ.
+            for (k, j) in free.enumerated() { g[k] = logCoordinate[k] ? gFull[j] * full[j] : gFull[j] }
             return f
         }
     }

@@ -20,6 +20,10 @@ public struct ScalingLaw: Sendable {
     public var predictsLog: Bool
     /// One line: where the law is from.
     public var citation: String
+    /// Parameters the optimiser moves in log space (they must stay > 0): coefficients such as A and B, which span
+    /// many orders of magnitude. Bounds, grids and results stay in natural units. For Chinchilla this is exactly
+    /// Hoffmann's (a, b, e) = (log A, log B, log E) parameterisation.
+    public var logScaled: Set<String>
 
     public var formula: String { expression.formula }
     public var inputs: [String] { expression.inputs }
@@ -28,9 +32,10 @@ public struct ScalingLaw: Sendable {
     /// A law from a formula string. Every parameter starts unbounded with the single start 1.0 unless given.
     public init(formula: String, inputs: [String], parameters: [String]? = nil, name: String = "custom",
                 lowerBounds: [String: Double] = [:], upperBounds: [String: Double] = [:],
-                startGrid: [String: [Double]] = [:], predictsLog: Bool = false, citation: String = "") throws {
+                startGrid: [String: [Double]] = [:], logScaled: Set<String> = [], predictsLog: Bool = false,
+                citation: String = "") throws {
         let e = try CompiledExpression(formula, inputs: inputs, parameters: parameters)
-        for key in Array(lowerBounds.keys) + Array(upperBounds.keys) + Array(startGrid.keys)
+        for key in Array(lowerBounds.keys) + Array(upperBounds.keys) + Array(startGrid.keys) + Array(logScaled)
         where !e.parameters.contains(key) {
             throw ScalingKitError.invalid("'\(key)' is not a parameter of '\(formula)' (parameters: \(e.parameters.joined(separator: ", ")))")
         }
@@ -41,6 +46,7 @@ public struct ScalingLaw: Sendable {
         self.startGrid = e.parameters.map { startGrid[$0] ?? [1.0] }
         self.predictsLog = predictsLog
         self.citation = citation
+        self.logScaled = logScaled
         try validateBoundsAndGrid()
     }
 
@@ -53,6 +59,11 @@ public struct ScalingLaw: Sendable {
             guard !startGrid[j].isEmpty else { throw ScalingKitError.length("starting grid of '\(p)' is empty") }
             if let bad = startGrid[j].first(where: { !$0.isFinite }) {
                 throw ScalingKitError.invalid("starting grid of '\(p)' has a non-finite value (\(bad))")
+            }
+            if logScaled.contains(p) {
+                guard startGrid[j].allSatisfy({ $0 > 0 }), hi > 0 else {
+                    throw ScalingKitError.invalid("'\(p)' is fitted in log space: its starting values and upper bound must be > 0")
+                }
             }
         }
         let total = startGrid.reduce(1.0) { $0 * Double($1.count) }
