@@ -48,11 +48,11 @@ extern "C" {
 
 /* Semantic version of this header. Breaking the ABI requires a new major version (and a new SONAME). */
 #define SK_VERSION_MAJOR 0
-#define SK_VERSION_MINOR 1
+#define SK_VERSION_MINOR 2
 #define SK_VERSION_PATCH 0
 /* MAJOR * 10000 + MINOR * 100 + PATCH, as in zstd. */
 #define SK_VERSION_NUMBER (SK_VERSION_MAJOR * 10000 + SK_VERSION_MINOR * 100 + SK_VERSION_PATCH)
-#define SK_VERSION_STRING "0.1.0"
+#define SK_VERSION_STRING "0.2.0"
 
 /* The largest element count any function accepts (2^32). Larger counts, including (size_t)-1, are rejected with
  * SK_ERR_LENGTH rather than trusted. */
@@ -151,6 +151,23 @@ SK_API size_t sk_fit_excluded_count(const sk_fit *fit);
  * SK_ERR_LENGTH if len != sk_fit_excluded_count(fit). */
 SK_API int sk_fit_excluded(const sk_fit *fit, size_t *indices, size_t len);
 
+/* The number of inputs (data columns) the fitted law reads: 2 for Chinchilla (N, D). 0 if fit is NULL. */
+SK_API size_t sk_fit_input_count(const sk_fit *fit);
+
+/* The name of input `index`, for example "N". Owned by the fit; valid until sk_fit_free(fit). NULL if fit is NULL
+ * or index is out of range. */
+SK_API const char *sk_fit_input_name(const sk_fit *fit, size_t index);
+
+/* 1 if free parameter `index` ended on one of its bounds (its value is then set by the bound, not the data),
+ * 0 if not, if it was held fixed, or if fit is NULL or index is out of range. */
+SK_API int sk_fit_param_at_bound(const sk_fit *fit, size_t index);
+
+/* Evaluates the fitted law at n new points: columns[j][i] is input j (in sk_fit_input_name order) of point i;
+ * out[i] receives the prediction (of the loss itself, also for laws fitted in log form).
+ * Errors: SK_ERR_NULL_POINTER (fit, columns, a column or out NULL); SK_ERR_LENGTH (n_columns is not
+ * sk_fit_input_count(fit), n == 0 or n > SK_MAX_LENGTH); SK_ERR_INVALID_ARGUMENT (a NaN or Inf input). */
+SK_API int sk_fit_predict(const sk_fit *fit, const double *const *columns, size_t n_columns, size_t n, double *out);
+
 /* ------------------------------------------------------------------------------------------------------------
  * Chinchilla law  L(N, D) = E + A / N^alpha + B / D^beta        (Hoffmann et al. 2022, eq. 2)
  * ---------------------------------------------------------------------------------------------------------- */
@@ -225,6 +242,104 @@ typedef struct sk_allocation {
  * Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT (compute not finite and > 0, or a
  * fit with non-positive exponents or coefficients); SK_ERR_UNSUPPORTED (fit is not a Chinchilla fit). */
 SK_API int sk_chinchilla_allocate(const sk_fit *fit, double compute, sk_allocation *out);
+
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Laws: the catalogue and formula strings
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/* An opaque compiled scaling law: a formula over named inputs with named parameters, default bounds and a
+ * default starting grid. Create with sk_law_from_name or sk_law_from_formula; release with sk_law_free.
+ * Immutable after creation: one law may be fitted from several threads at once. */
+typedef struct sk_law sk_law;
+
+/* A law from the catalogue: "chinchilla", "kaplan_n", "kaplan_d", "kaplan_nd", "power_law", "compute",
+ * "lr_annealing", "gadre_overtraining", "downstream_error", "finetune_rectified", "parallel_scaling",
+ * "broken_power_law" (sk_law_catalogue lists them). On success *out receives a new law.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT (unknown name; the message lists the known ones). */
+SK_API int sk_law_from_name(const char *name, sk_law **out);
+
+/* The catalogue's law names separated by commas ("chinchilla,kaplan_n,..."). Static storage; never NULL. */
+SK_API const char *sk_law_catalogue(void);
+
+/* A law from a formula string, for example "E + A*N^-alpha + B*D^-beta", with + - * / ^ (or **), exp, log, sqrt,
+ * min, max, logsumexp, parentheses and numbers. inputs[0 .. n_inputs-1] name the data columns that may appear;
+ * those the formula uses become the law's inputs (sk_law_input_name), and every other name in the formula is a
+ * parameter, in order of first appearance. Parameters start unbounded from the single value 1 unless the
+ * fit options say otherwise. At most 4096 characters and 64 levels of nesting.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (n_inputs > SK_MAX_LENGTH); SK_ERR_INVALID_ARGUMENT (a syntax error
+ * — the message gives the position and what was expected —, a repeated input, no parameters, invalid UTF-8). */
+SK_API int sk_law_from_formula(const char *formula, const char *const *inputs, size_t n_inputs, sk_law **out);
+
+/* Releases a law. sk_law_free(NULL) does nothing. Fits made from the law stay valid. */
+SK_API void sk_law_free(sk_law *law);
+
+/* The law's name ("custom" for formulas), formula and citation ("" if none). Owned by the law; valid until
+ * sk_law_free(law). "" if law is NULL. */
+SK_API const char *sk_law_name(const sk_law *law);
+SK_API const char *sk_law_formula(const sk_law *law);
+SK_API const char *sk_law_citation(const sk_law *law);
+
+/* Inputs and parameters of the law, in the order fits and options use. Counts are 0 and names NULL for a NULL
+ * law or an index out of range. Names are owned by the law. */
+SK_API size_t sk_law_input_count(const sk_law *law);
+SK_API const char *sk_law_input_name(const sk_law *law, size_t index);
+SK_API size_t sk_law_param_count(const sk_law *law);
+SK_API const char *sk_law_param_name(const sk_law *law, size_t index);
+
+/* What sk_law_fit minimises: Σ w_i ρ(r_i). */
+typedef enum sk_loss {
+    SK_LOSS_HUBER = 0,   /* Huber (1964) with huber_delta; Hoffmann et al. (2022) use 1e-3 on log residuals */
+    SK_LOSS_SQUARED = 1  /* r^2 / 2 */
+} sk_loss;
+
+typedef enum sk_residual_space {
+    SK_SPACE_LOG = 0,    /* r = log(prediction) - log(observed): relative errors (default) */
+    SK_SPACE_LINEAR = 1  /* r = prediction - observed */
+} sk_residual_space;
+
+/* Options of sk_law_fit. Initialise with sk_law_fit_options_init. Per-parameter arrays are indexed in
+ * sk_law_param_name order; a NULL array (with length 0) keeps the law's defaults for all parameters, otherwise
+ * the length must equal sk_law_param_count, and a NaN entry keeps the default for that parameter. */
+typedef struct sk_law_fit_options {
+    size_t struct_size;
+    int loss;                      /* an sk_loss; default SK_LOSS_HUBER */
+    double huber_delta;            /* > 0; default 1e-3 */
+    int space;                     /* an sk_residual_space; default SK_SPACE_LOG */
+    double over_prediction_weight; /* weight of residuals where the law over-predicts; > 0; default 1 */
+    const double *weights;         /* per-run weights (>= 0, not all 0), length n; NULL = all 1 */
+    size_t weights_len;
+    const double *fixed;           /* hold parameters at these values (NaN = fitted) */
+    size_t fixed_len;
+    const double *lower;           /* lower bounds (NaN = law default; -INFINITY = none) */
+    size_t lower_len;
+    const double *upper;           /* upper bounds (NaN = law default; INFINITY = none) */
+    size_t upper_len;
+    const double *start_values;    /* starting values of all parameters, concatenated */
+    const size_t *start_counts;    /* how many of start_values belong to each parameter (0 = law default) */
+    size_t start_counts_len;       /* 0, or sk_law_param_count */
+    size_t max_iterations;         /* L-BFGS iterations per start; default 1000 */
+    double gradient_tolerance;     /* default 1e-12 */
+    double function_tolerance;     /* relative; default 1e-14 */
+    size_t threads;                /* 0 = one per core (default); results do not depend on it */
+} sk_law_fit_options;
+
+/* Fills *options with the defaults above; pass sizeof(sk_law_fit_options).
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE. */
+SK_API int sk_law_fit_options_init(sk_law_fit_options *options, size_t struct_size);
+
+/* Fits `law` to n runs: columns[j][i] is input j (sk_law_input_name order) of run i, observed[i] its measured
+ * value (for example the final loss). Multi-start L-BFGS from every point of the starting grid (projected onto the
+ * bounds when any is finite), in parallel and deterministic; the lowest objective among converged starts wins and
+ * is polished. options may be NULL. On success *out receives a new fit (release with sk_fit_free) whose
+ * parameters are the law's.
+ * Errors: SK_ERR_NULL_POINTER (law, columns, a column, observed or out NULL); SK_ERR_LENGTH (n_columns is not
+ * sk_law_input_count(law), n == 0 or > SK_MAX_LENGTH, a per-parameter array of the wrong length, more free
+ * parameters than runs); SK_ERR_INVALID_ARGUMENT (NaN/Inf data, observed <= 0 with log residuals, bad loss,
+ * space, weights, bounds with low > high, a fixed NaN... , or an objective that is not finite at any start);
+ * SK_ERR_STRUCT_SIZE. */
+SK_API int sk_law_fit(const sk_law *law, const double *const *columns, size_t n_columns, const double *observed,
+                      size_t n, const sk_law_fit_options *options, sk_fit **out);
 
 #ifdef __cplusplus
 } /* extern "C" */

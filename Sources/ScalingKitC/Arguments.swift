@@ -46,3 +46,32 @@ func checkStructSize(_ size: Int, expected: Int, _ name: String) throws(ScalingK
             "\(name).struct_size is \(UInt(bitPattern: size)), this library expects \(expected) (sizeof(\(name)) of header \(ScalingKitVersion.string)); was it set?")
     }
 }
+
+/// Copies `nColumns` columns of `n` doubles each (an array of column pointers, as the header's `const double *const *`),
+/// checking that there is one column per expected input.
+func columnArrays(_ columns: UnsafePointer<UnsafePointer<Double>?>?, _ nColumns: Int, _ n: Int, names: [String])
+    throws(ScalingKitError) -> [[Double]]
+{
+    let columns = try nonNull(columns, "columns")
+    let count = try checkedLength(nColumns, "n_columns", allowZero: true)
+    guard count == names.count else {
+        throw ScalingKitError(.invalidLength,
+            "n_columns is \(count) but the law reads \(names.count) input(s): \(names.joined(separator: ", "))")
+    }
+    var out: [[Double]] = []
+    for j in 0..<count { out.append(try doubles(columns[j], n, "columns[\(j)] (\(names[j]))")) }
+    return out
+}
+
+/// A NUL-terminated UTF-8 string from C, at most `limit` bytes.
+func cString(_ p: UnsafePointer<CChar>?, _ name: String, limit: Int = 1 << 16) throws(ScalingKitError) -> String {
+    let p = try nonNull(p, name)
+    var length = 0
+    while length <= limit, p[length] != 0 { length += 1 }
+    guard length <= limit else { throw ScalingKitError(.invalidLength, "'\(name)' is longer than \(limit) bytes") }
+    let bytes = UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: length)
+    guard let s = String(validating: bytes, as: UTF8.self) else {
+        throw ScalingKitError(.invalidArgument, "'\(name)' is not valid UTF-8")
+    }
+    return s
+}

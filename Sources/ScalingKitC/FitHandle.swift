@@ -11,35 +11,63 @@ import Darwin
 final class FitHandle {
     enum Law {
         case chinchilla(ChinchillaLaw)
+        case general(LawFit)
     }
 
     let law: Law
     let info: sk_fit_info
     let values: [Double]
     let names: [String]
+    let inputs: [String]
+    let atBound: [Bool]
     let excluded: [Int]
-    /// C strings owned by the handle (freed in deinit): the message and the parameter names.
+    /// C strings owned by the handle (freed in deinit): the message, parameter and input names.
     let cMessage: UnsafeMutablePointer<CChar>
     let cNames: [UnsafeMutablePointer<CChar>]
+    let cInputs: [UnsafeMutablePointer<CChar>]
 
-    init(chinchilla fit: ChinchillaFit) {
-        law = .chinchilla(fit.law)
-        values = fit.law.parameterValues
-        names = ChinchillaLaw.parameterNames
-        excluded = fit.excludedIndices
-        info = sk_fit_info(
-            struct_size: MemoryLayout<sk_fit_info>.size, objective: fit.objective,
-            gradient_norm: fit.gradientNorm, converged: fit.converged ? 1 : 0, iterations: fit.iterations,
-            evaluations: fit.evaluations, starts: fit.starts, starts_converged: fit.startsConverged,
-            starts_at_optimum: fit.startsAtOptimum, points_used: fit.pointsUsed,
-            points_excluded: fit.excludedIndices.count)
-        cMessage = strdup(fit.message)
+    private init(law: Law, values: [Double], names: [String], inputs: [String], atBound: [Bool], excluded: [Int],
+                 info: sk_fit_info, message: String) {
+        self.law = law
+        self.values = values
+        self.names = names
+        self.inputs = inputs
+        self.atBound = atBound
+        self.excluded = excluded
+        self.info = info
+        cMessage = strdup(message)
         cNames = names.map { strdup($0) }
+        cInputs = inputs.map { strdup($0) }
+    }
+
+    convenience init(chinchilla fit: ChinchillaFit) {
+        self.init(
+            law: .chinchilla(fit.law), values: fit.law.parameterValues, names: ChinchillaLaw.parameterNames,
+            inputs: ["N", "D"], atBound: [Bool](repeating: false, count: 5), excluded: fit.excludedIndices,
+            info: sk_fit_info(
+                struct_size: MemoryLayout<sk_fit_info>.size, objective: fit.objective,
+                gradient_norm: fit.gradientNorm, converged: fit.converged ? 1 : 0, iterations: fit.iterations,
+                evaluations: fit.evaluations, starts: fit.starts, starts_converged: fit.startsConverged,
+                starts_at_optimum: fit.startsAtOptimum, points_used: fit.pointsUsed,
+                points_excluded: fit.excludedIndices.count),
+            message: fit.message)
+    }
+
+    convenience init(general fit: LawFit) {
+        self.init(
+            law: .general(fit), values: fit.values, names: fit.law.parameters, inputs: fit.law.inputs,
+            atBound: fit.law.parameters.map { fit.parametersAtBound.contains($0) }, excluded: [],
+            info: sk_fit_info(
+                struct_size: MemoryLayout<sk_fit_info>.size, objective: fit.objective,
+                gradient_norm: fit.gradientNorm, converged: fit.converged ? 1 : 0, iterations: fit.iterations,
+                evaluations: fit.evaluations, starts: fit.starts, starts_converged: fit.startsConverged,
+                starts_at_optimum: fit.startsAtOptimum, points_used: fit.pointsUsed, points_excluded: 0),
+            message: fit.message)
     }
 
     deinit {
         free(cMessage)
-        for p in cNames { free(p) }
+        for p in cNames + cInputs { free(p) }
     }
 
     /// Hands ownership of a new handle to C.
@@ -54,9 +82,20 @@ final class FitHandle {
     }
 
     func chinchilla() throws(ScalingKitError) -> ChinchillaLaw {
-        switch law {
-        case .chinchilla(let law): return law
+        guard case .chinchilla(let law) = law else {
+            throw ScalingKitError(.unsupported, "this fit is not a Chinchilla fit from sk_chinchilla_fit; use sk_fit_predict")
         }
+        return law
+    }
+
+    /// Predictions at new inputs (one column per input).
+    func predict(_ columns: [[Double]]) throws(ScalingKitError) -> [Double] {
+        do {
+            switch law {
+            case .chinchilla(let l): return try l.losses(parameters: columns[0], tokens: columns[1])
+            case .general(let fit): return try fit.law.evaluate(parameters: fit.values, columns: columns)
+            }
+        } catch let e as ScalingKitError { throw e } catch { throw ScalingKitError(.internal, "\(error)") }
     }
 }
 
@@ -138,5 +177,35 @@ public func sk_fit_excluded(_ fit: OpaquePointer?, _ indices: UnsafeMutablePoint
         if len == 0 { return }
         let indices = try nonNull(indices, "indices")
         for (i, v) in handle.excluded.enumerated() { indices[i] = v }
+    }
+}
+
+@c @implementation
+public func sk_fit_input_count(_ fit: OpaquePointer?) -> Int {
+    (try? FitHandle.borrow(fit))?.inputs.count ?? 0
+}
+
+@c @implementation
+public func sk_fit_input_name(_ fit: OpaquePointer?, _ index: Int) -> UnsafePointer<CChar>? {
+    guard let handle = try? FitHandle.borrow(fit), index >= 0, index < handle.cInputs.count else { return nil }
+    return UnsafePointer(handle.cInputs[index])
+}
+
+@c @implementation
+public func sk_fit_param_at_bound(_ fit: OpaquePointer?, _ index: Int) -> Int32 {
+    guard let handle = try? FitHandle.borrow(fit), index >= 0, index < handle.atBound.count else { return 0 }
+    return handle.atBound[index] ? 1 : 0
+}
+
+@c @implementation
+public func sk_fit_predict(
+    _ fit: OpaquePointer?, _ columns: UnsafePointer<UnsafePointer<Double>?>?, _ nColumns: Int, _ n: Int,
+    _ out: UnsafeMutablePointer<Double>?
+) -> Int32 {
+    guarded("sk_fit_predict") { () throws(ScalingKitError) in
+        let handle = try FitHandle.borrow(fit)
+        let data = try columnArrays(columns, nColumns, n, names: handle.inputs)
+        let out = try nonNull(out, "out")
+        for (i, v) in try handle.predict(data).enumerated() { out[i] = v }
     }
 }

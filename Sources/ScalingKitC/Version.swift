@@ -6,7 +6,7 @@ public func sk_version_number() -> UInt32 {
     UInt32(ScalingKitVersion.major * 10000 + ScalingKitVersion.minor * 100 + ScalingKitVersion.patch)
 }
 
-private let versionString: StaticString = "0.1.0"
+private let versionString: StaticString = "0.2.0"
 
 @c @implementation
 public func sk_version_string() -> UnsafePointer<CChar>? {

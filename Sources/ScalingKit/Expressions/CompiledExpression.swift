@@ -41,18 +41,21 @@ public struct CompiledExpression: Sendable {
     /// Compiles `formula`.
     ///
     /// - Parameters:
-    ///   - inputs: names that refer to data columns (for example `["N", "D"]`).
+    ///   - inputs: names that refer to data columns (for example `["N", "D"]`). Only those the formula uses become
+    ///     its `inputs`, so a caller may offer every column of a table.
     ///   - parameters: the parameter names in order; `nil` means every other name, in order of first appearance.
     /// - Throws: `ScalingKitError` for a syntax error (with position), a name that is neither an input nor a
     ///   parameter, a declared parameter the formula does not use, or a formula without parameters.
     public init(_ formula: String, inputs: [String], parameters: [String]? = nil) throws {
         let ast = try FormulaParser.parse(formula)
         let names = ast.identifiers
-        var inputIndex: [String: Int] = [:]
-        for (i, name) in inputs.enumerated() {
-            guard inputIndex[name] == nil else { throw ScalingKitError.invalid("input '\(name)' is listed twice") }
-            inputIndex[name] = i
+        guard Set(inputs).count == inputs.count else {
+            throw ScalingKitError.invalid("an input name is listed twice in \(inputs)")
         }
+        let used = Set(names.map(\.name))
+        let inputs = inputs.filter { used.contains($0) }
+        var inputIndex: [String: Int] = [:]
+        for (i, name) in inputs.enumerated() { inputIndex[name] = i }
         let params: [String]
         if let parameters {
             var seen = Set<String>()

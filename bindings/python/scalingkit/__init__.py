@@ -3,6 +3,7 @@
     >>> import scalingkit, numpy as np
     >>> fit = scalingkit.fit_chinchilla(N, D, loss, exclude_highest_loss=5)
     >>> fit.alpha, fit.beta, fit.compute_optimal(5.76e23)
+    >>> law = scalingkit.fit("E + A*N^-alpha + B*D^-beta", frame, observed="loss")   # any law, any formula
 
 A thin layer over the C library ``libscalingkit.so`` (bundled). Set ``SCALINGKIT_LIBRARY`` to the path of another
 build of ``libscalingkit.so.MAJOR`` to load it instead of the bundled copy.
@@ -20,9 +21,11 @@ if _os.environ.get("SCALINGKIT_LIBRARY"):
 from ._ffi import ffi as _ffi, lib as _lib  # noqa: E402
 from ._errors import ScalingKitError  # noqa: E402
 from .chinchilla import ChinchillaFit, ComputeOptimalPlan, fit_chinchilla  # noqa: E402
+from .laws import LawFit, catalogue, fit  # noqa: E402
 
 __version__ = _ffi.string(_lib.sk_version_string()).decode()
-__all__ = ["ChinchillaFit", "ComputeOptimalPlan", "ScalingKitError", "fit_chinchilla", "library_version"]
+__all__ = ["ChinchillaFit", "ComputeOptimalPlan", "LawFit", "ScalingKitError", "catalogue", "fit", "fit_chinchilla",
+           "library_version"]
 
 if _lib.sk_version_number() != _lib.SK_VERSION_NUMBER:
     raise ImportError(f"scalingkit was built against header {_lib.SK_VERSION_NUMBER} "

@@ -102,4 +102,4 @@ def test_dataframe_input(chinchilla_data):
 
 
 def test_version():
-    assert scalingkit.__version__ == scalingkit.library_version() == "0.1.0"
+    assert scalingkit.__version__ == scalingkit.library_version() == "0.2.0"

@@ -1,0 +1,240 @@
+import CScalingKit
+import ScalingKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The object behind an `sk_law *`: a compiled law plus the C strings its accessors hand out. Immutable.
+final class LawHandle {
+    let law: ScalingLaw
+    let cName, cFormula, cCitation: UnsafeMutablePointer<CChar>
+    let cInputs, cParameters: [UnsafeMutablePointer<CChar>]
+
+    init(_ law: ScalingLaw) {
+        self.law = law
+        cName = strdup(law.name)
+        cFormula = strdup(law.formula)
+        cCitation = strdup(law.citation)
+        cInputs = law.inputs.map { strdup($0) }
+        cParameters = law.parameters.map { strdup($0) }
+    }
+
+    deinit {
+        for p in [cName, cFormula, cCitation] + cInputs + cParameters { free(p) }
+    }
+
+    static func borrow(_ p: OpaquePointer?) throws(ScalingKitError) -> LawHandle {
+        guard let p else { throw ScalingKitError(.nullPointer, "'law' is NULL") }
+        return Unmanaged<LawHandle>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
+    }
+}
+
+/// Runs a throwing core call, passing ScalingKitError through and wrapping anything else as internal.
+func core<T>(_ body: () throws -> T) throws(ScalingKitError) -> T {
+    do { return try body() } catch let e as ScalingKitError { throw e } catch { throw ScalingKitError(.internal, "\(error)") }
+}
+
+/// A C string made once and never freed (the catalogue is fixed for the life of the process).
+private struct ImmortalCString: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<CChar>
+}
+
+private let catalogueList = ImmortalCString(pointer: strdup(ScalingLaw.catalogueNames.joined(separator: ","))!)
+
+@c @implementation
+public func sk_law_catalogue() -> UnsafePointer<CChar>? {
+    UnsafePointer(catalogueList.pointer)
+}
+
+@c @implementation
+public func sk_law_from_name(_ name: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("sk_law_from_name") { () throws(ScalingKitError) in
+        let out = try nonNull(out, "out")
+        let name = try cString(name, "name", limit: 256)
+        let law = try core { try ScalingLaw.named(name) }
+        out.pointee = OpaquePointer(Unmanaged.passRetained(LawHandle(law)).toOpaque())
+    }
+}
+
+@c @implementation
+public func sk_law_from_formula(
+    _ formula: UnsafePointer<CChar>?, _ inputs: UnsafePointer<UnsafePointer<CChar>?>?, _ nInputs: Int,
+    _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    guarded("sk_law_from_formula") { () throws(ScalingKitError) in
+        let out = try nonNull(out, "out")
+        let text = try cString(formula, "formula", limit: 1 << 20)
+        let count = try checkedLength(nInputs, "n_inputs", allowZero: true)
+        var names: [String] = []
+        if count > 0 {
+            let inputs = try nonNull(inputs, "inputs")
+            for j in 0..<count { names.append(try cString(inputs[j], "inputs[\(j)]", limit: 256)) }
+        }
+        let law = try core { try ScalingLaw(formula: text, inputs: names) }
+        out.pointee = OpaquePointer(Unmanaged.passRetained(LawHandle(law)).toOpaque())
+    }
+}
+
+@c @implementation
+public func sk_law_free(_ law: OpaquePointer?) {
+    guard let law else { return }
+    Unmanaged<LawHandle>.fromOpaque(UnsafeRawPointer(law)).release()
+}
+
+@c @implementation
+public func sk_law_name(_ law: OpaquePointer?) -> UnsafePointer<CChar>? {
+    (try? LawHandle.borrow(law)).map { UnsafePointer($0.cName) } ?? emptyCString
+}
+
+@c @implementation
+public func sk_law_formula(_ law: OpaquePointer?) -> UnsafePointer<CChar>? {
+    (try? LawHandle.borrow(law)).map { UnsafePointer($0.cFormula) } ?? emptyCString
+}
+
+@c @implementation
+public func sk_law_citation(_ law: OpaquePointer?) -> UnsafePointer<CChar>? {
+    (try? LawHandle.borrow(law)).map { UnsafePointer($0.cCitation) } ?? emptyCString
+}
+
+@c @implementation
+public func sk_law_input_count(_ law: OpaquePointer?) -> Int {
+    (try? LawHandle.borrow(law))?.cInputs.count ?? 0
+}
+
+@c @implementation
+public func sk_law_input_name(_ law: OpaquePointer?, _ index: Int) -> UnsafePointer<CChar>? {
+    guard let h = try? LawHandle.borrow(law), index >= 0, index < h.cInputs.count else { return nil }
+    return UnsafePointer(h.cInputs[index])
+}
+
+@c @implementation
+public func sk_law_param_count(_ law: OpaquePointer?) -> Int {
+    (try? LawHandle.borrow(law))?.cParameters.count ?? 0
+}
+
+@c @implementation
+public func sk_law_param_name(_ law: OpaquePointer?, _ index: Int) -> UnsafePointer<CChar>? {
+    guard let h = try? LawHandle.borrow(law), index >= 0, index < h.cParameters.count else { return nil }
+    return UnsafePointer(h.cParameters[index])
+}
+
+private func defaultLawOptions() -> sk_law_fit_options {
+    let d = LawFitOptions()
+    var o = sk_law_fit_options()
+    o.struct_size = MemoryLayout<sk_law_fit_options>.size
+    o.loss = Int32(SK_LOSS_HUBER.rawValue)
+    if case let .huber(delta) = d.loss.kind { o.huber_delta = delta }
+    o.space = Int32(SK_SPACE_LOG.rawValue)
+    o.over_prediction_weight = d.loss.overPredictionWeight
+    o.max_iterations = d.optimizer.maxIterations
+    o.gradient_tolerance = d.optimizer.gradientTolerance
+    o.function_tolerance = d.optimizer.functionTolerance
+    o.threads = d.threads
+    return o
+}
+
+@c @implementation
+public func sk_law_fit_options_init(_ options: UnsafeMutablePointer<sk_law_fit_options>?, _ structSize: Int) -> Int32 {
+    guarded("sk_law_fit_options_init") { () throws(ScalingKitError) in
+        let options = try nonNull(options, "options")
+        try checkStructSize(structSize, expected: MemoryLayout<sk_law_fit_options>.size, "sk_law_fit_options")
+        options.pointee = defaultLawOptions()
+    }
+}
+
+/// A per-parameter array: (NULL, 0) → nil; otherwise exactly one entry per parameter.
+private func perParameter(_ p: UnsafePointer<Double>?, _ n: Int, _ name: String, _ parameters: [String])
+    throws(ScalingKitError) -> [Double]?
+{
+    guard let values = try optionalAxis(p, n, name) else { return nil }
+    guard values.count == parameters.count else {
+        throw ScalingKitError(.invalidLength,
+            "'\(name)_len' is \(values.count) but the law has \(parameters.count) parameters (\(parameters.joined(separator: ", ")))")
+    }
+    return values
+}
+
+private func convert(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw, runs: Int) throws(ScalingKitError) -> LawFitOptions {
+    var o = LawFitOptions()
+    guard let c = p?.pointee else { return o }
+    try checkStructSize(c.struct_size, expected: MemoryLayout<sk_law_fit_options>.size, "sk_law_fit_options")
+    let kind: FitLoss.Kind
+    switch c.loss {
+    case Int32(SK_LOSS_HUBER.rawValue): kind = .huber(delta: c.huber_delta)
+    case Int32(SK_LOSS_SQUARED.rawValue): kind = .squared
+    default: throw ScalingKitError(.invalidArgument, "options.loss = \(c.loss) is not an sk_loss")
+    }
+    let space: FitLoss.Space
+    switch c.space {
+    case Int32(SK_SPACE_LOG.rawValue): space = .log
+    case Int32(SK_SPACE_LINEAR.rawValue): space = .linear
+    default: throw ScalingKitError(.invalidArgument, "options.space = \(c.space) is not an sk_residual_space")
+    }
+    o.loss = FitLoss(kind, space: space, overPredictionWeight: c.over_prediction_weight)
+    if let w = try optionalAxis(c.weights, c.weights_len, "weights") {
+        guard w.count == runs else {
+            throw ScalingKitError(.invalidLength, "'weights_len' is \(w.count) for \(runs) runs")
+        }
+        o.weights = w
+    }
+    let names = law.parameters
+    if let fixed = try perParameter(c.fixed, c.fixed_len, "fixed", names) {
+        for (j, v) in fixed.enumerated() where !v.isNaN { o.fixed[names[j]] = v }
+    }
+    if let lower = try perParameter(c.lower, c.lower_len, "lower", names) {
+        for (j, v) in lower.enumerated() where !v.isNaN { o.lowerBounds[names[j]] = v }
+    }
+    if let upper = try perParameter(c.upper, c.upper_len, "upper", names) {
+        for (j, v) in upper.enumerated() where !v.isNaN { o.upperBounds[names[j]] = v }
+    }
+    let countsLen = try checkedLength(c.start_counts_len, "start_counts_len", allowZero: true)
+    if countsLen > 0 {
+        guard countsLen == names.count else {
+            throw ScalingKitError(.invalidLength, "'start_counts_len' is \(countsLen) but the law has \(names.count) parameters")
+        }
+        let counts = try nonNull(c.start_counts, "start_counts")
+        var offset = 0
+        var total = 0
+        for j in 0..<countsLen {
+            let k = try checkedLength(counts[j], "start_counts[\(j)]", allowZero: true)
+            total += k
+            guard total <= maxLength else { throw ScalingKitError(.invalidLength, "start_counts add up to more than SK_MAX_LENGTH") }
+        }
+        let values = total > 0 ? try nonNull(c.start_values, "start_values") : nil
+        for j in 0..<countsLen where counts[j] > 0 {
+            o.startGrid[names[j]] = Array(UnsafeBufferPointer(start: values! + offset, count: counts[j]))
+            offset += counts[j]
+        }
+    }
+    func count(_ v: Int, _ name: String) throws(ScalingKitError) -> Int {
+        guard v >= 0, v <= maxLength else {
+            throw ScalingKitError(.invalidArgument, "options.\(name) = \(UInt(bitPattern: v)) is out of range")
+        }
+        return v
+    }
+    o.optimizer.maxIterations = try count(c.max_iterations, "max_iterations")
+    o.optimizer.gradientTolerance = c.gradient_tolerance
+    o.optimizer.functionTolerance = c.function_tolerance
+    o.threads = try count(c.threads, "threads")
+    return o
+}
+
+@c @implementation
+public func sk_law_fit(
+    _ law: OpaquePointer?, _ columns: UnsafePointer<UnsafePointer<Double>?>?, _ nColumns: Int,
+    _ observed: UnsafePointer<Double>?, _ n: Int, _ options: UnsafePointer<sk_law_fit_options>?,
+    _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    guarded("sk_law_fit") { () throws(ScalingKitError) in
+        let handle = try LawHandle.borrow(law)
+        let out = try nonNull(out, "out")
+        let data = try columnArrays(columns, nColumns, n, names: handle.law.inputs)
+        let y = try doubles(observed, n, "observed")
+        let options = try convert(options, law: handle.law, runs: n)
+        let named = Dictionary(uniqueKeysWithValues: zip(handle.law.inputs, data))
+        let fit = try core { try handle.law.fit(data: named, observed: y, options: options) }
+        out.pointee = FitHandle(general: fit).retainedPointer()
+    }
+}
