@@ -181,7 +181,8 @@ typedef struct sk_chinchilla_options {
     size_t exclude_highest_loss; /* drop this many highest-loss points first; default 0. Besiroglu et al. (2024)
                                     drop 5 of the 245 Chinchilla points. Ties: the earlier row goes first. */
     size_t max_iterations;       /* L-BFGS iterations per start; >= 1; default 1000 */
-    double gradient_tolerance;   /* stop a start when max|grad| <= this; >= 0; default 1e-12 */
+    double gradient_tolerance;   /* stop a start when the relative gradient max|g_i|·max(|x_i|,1)/|f| <= this;
+                                    >= 0; default 1e-10 */
     double function_tolerance;   /* stop when the relative decrease of the objective <= this; >= 0; 1e-14 */
     size_t threads;              /* worker threads; 0 = one per core (default). Results do not depend on it. */
     const double *start_alpha;   /* default {0, 0.5, 1, 1.5, 2} */
@@ -318,8 +319,11 @@ typedef struct sk_law_fit_options {
     const double *start_values;    /* starting values of all parameters, concatenated */
     const size_t *start_counts;    /* how many of start_values belong to each parameter (0 = law default) */
     size_t start_counts_len;       /* 0, or sk_law_param_count */
+    const int *log_scaled;         /* non-zero: fit this parameter in log space (it must stay > 0); the law's own
+                                      log-scaled parameters stay so */
+    size_t log_scaled_len;         /* 0, or sk_law_param_count */
     size_t max_iterations;         /* L-BFGS iterations per start; default 1000 */
-    double gradient_tolerance;     /* default 1e-12 */
+    double gradient_tolerance;     /* relative gradient test; default 1e-10 */
     double function_tolerance;     /* relative; default 1e-14 */
     size_t threads;                /* 0 = one per core (default); results do not depend on it */
 } sk_law_fit_options;

@@ -208,6 +208,14 @@ private func convert(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw, r
             offset += counts[j]
         }
     }
+    let logLen = try checkedLength(c.log_scaled_len, "log_scaled_len", allowZero: true)
+    if logLen > 0 {
+        guard logLen == names.count else {
+            throw ScalingKitError(.invalidLength, "'log_scaled_len' is \(logLen) but the law has \(names.count) parameters")
+        }
+        let flags = try nonNull(c.log_scaled, "log_scaled")
+        for j in 0..<logLen where flags[j] != 0 { o.logScaled.insert(names[j]) }
+    }
     func count(_ v: Int, _ name: String) throws(ScalingKitError) -> Int {
         guard v >= 0, v <= maxLength else {
             throw ScalingKitError(.invalidArgument, "options.\(name) = \(UInt(bitPattern: v)) is out of range")

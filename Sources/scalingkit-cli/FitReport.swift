@@ -69,6 +69,47 @@ enum FitReport {
     }
 }
 
+extension FitReport {
+    static func text(_ fit: LawFit, data: String, rows: Int) -> String {
+        let law = fit.law
+        var lines = ["ScalingKit \(ScalingKitVersion.string): \(law.name) fit  \(law.formula)"]
+        if !law.citation.isEmpty { lines.append("  (\(law.citation))") }
+        lines.append("data:    \(data): \(rows) runs, inputs \(law.inputs.joined(separator: ", "))")
+        lines.append("method:  \(fit.options.loss.description), L-BFGS from \(fit.starts) starts")
+        lines.append("")
+        let width = law.parameters.map(\.count).max() ?? 1
+        for (name, value) in zip(law.parameters, fit.values) {
+            var line = "  " + name.padded(to: width) + " = " + fmt("%.6g", value)
+            if fit.fixedParameters.contains(name) { line += "   (fixed)" }
+            if fit.parametersAtBound.contains(name) { line += "   (at bound)" }
+            lines.append(line)
+        }
+        lines.append(fmt("  objective = %.13e   max|gradient| = %.2e   ", fit.objective, fit.gradientNorm)
+                     + (fit.converged ? "converged" : "NOT CONVERGED"))
+        lines.append("  \(fit.message)")
+        return lines.joined(separator: "\n")
+    }
+
+    static func json(_ fit: LawFit, data: String, rows: Int) -> String {
+        let law = fit.law
+        let params = zip(law.parameters, fit.values).map { "\(jsonString($0)): \(jsonNumber($1))" }.joined(separator: ", ")
+        func list(_ xs: [String]) -> String { "[" + xs.map(jsonString).joined(separator: ", ") + "]" }
+        return """
+        {"scalingkit_version": \(jsonString(ScalingKitVersion.string)), "law": \(jsonString(law.name)), \
+        "formula": \(jsonString(law.formula)), "citation": \(jsonString(law.citation)), "data": \(jsonString(data)), \
+        "rows": \(rows), "points_used": \(fit.pointsUsed), "inputs": \(list(law.inputs)), "parameters": {\(params)}, \
+        "fixed": \(list(fit.fixedParameters)), "at_bound": \(list(fit.parametersAtBound)), \
+        "objective": \(jsonNumber(fit.objective)), "gradient_norm": \(jsonNumber(fit.gradientNorm)), \
+        "converged": \(fit.converged), "message": \(jsonString(fit.message)), "iterations": \(fit.iterations), \
+        "evaluations": \(fit.evaluations), "starts": \(fit.starts), "starts_converged": \(fit.startsConverged), \
+        "starts_at_optimum": \(fit.startsAtOptimum), "method": {"loss": \(jsonString(fit.options.loss.description)), \
+        "optimizer": "L-BFGS (projected when bounded)", \
+        "gradient_tolerance": \(jsonNumber(fit.options.optimizer.gradientTolerance)), \
+        "function_tolerance": \(jsonNumber(fit.options.optimizer.functionTolerance))}}
+        """
+    }
+}
+
 private extension String {
     func padded(to width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }

@@ -22,11 +22,15 @@ struct CLIError: Error, CustomStringConvertible {
 
 struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Fit L(N, D) = E + A/N^alpha + B/D^beta to a CSV of training runs and print the compute-optimal plan.",
+        abstract: "Fit a scaling law to a CSV of training runs (default: Chinchilla, with its compute-optimal plan).",
         discussion: """
         Method: Hoffmann et al. (2022) Approach 3 as replicated by Besiroglu et al. (2024): Huber loss on log \
         residuals, L-BFGS with exact gradients from a 4,500-point starting grid on all cores. The plan uses \
         C = 6ND (Hoffmann et al. 2022, eq. 4).
+
+        Other laws: --law NAME (one of \(ScalingLaw.catalogueNames.joined(separator: ", "))) or --formula, \
+        for example --formula "E + A*N^-alpha + B*D^-beta"; every CSV column the formula names is an input and \
+        every other name a parameter.
 
         Example (the bundled Chinchilla data, as Besiroglu et al. fitted it):
           scalingkit fit examples/data/chinchilla_epoch.csv --exclude-highest-loss 5 --budget 5.76e23
@@ -43,6 +47,35 @@ struct Fit: ParsableCommand {
 
     @Option(name: .customLong("loss-column"), help: "Column with final losses.")
     var lossColumn = "loss"
+
+    @Option(help: "A law from the catalogue (default: chinchilla).")
+    var law: String?
+
+    @Option(help: "A law written as a formula, for example \"Linf + (x0/N)^alpha\".")
+    var formula: String?
+
+    @Option(help: "Column with the measured value for --law/--formula fits.")
+    var observed = "loss"
+
+    @Option(name: .customLong("fix"), parsing: .singleValue, help: "Hold a parameter fixed: NAME=VALUE (repeatable).")
+    var fixed: [String] = []
+
+    @Option(name: .customLong("bound"), parsing: .singleValue, help: "Bound a parameter: NAME=LOW:HIGH, either side may be empty (repeatable).")
+    var bounds: [String] = []
+
+    @Option(name: .customLong("start"), parsing: .singleValue,
+            help: "Starting values of a parameter: NAME=V1,V2,... (repeatable; the grid is their product).")
+    var starts: [String] = []
+
+    @Option(name: .customLong("log-scale"), parsing: .singleValue,
+            help: "Fit a parameter in log space (for scales spanning orders of magnitude; repeatable).")
+    var logScaled: [String] = []
+
+    @Option(help: "Loss for --law/--formula fits: huber or squared.")
+    var loss = "huber"
+
+    @Option(help: "Residuals for --law/--formula fits: log or linear.")
+    var space = "log"
 
     @Option(help: "Drop this many highest-loss runs before fitting (Besiroglu et al. 2024 drop 5).")
     var excludeHighestLoss = 0
@@ -67,6 +100,9 @@ struct Fit: ParsableCommand {
         for b in budgets where !(b.isFinite && b > 0) {
             throw ValidationError("--budget must be finite and > 0 (got \(b))")
         }
+        if law != nil && formula != nil { throw ValidationError("give --law or --formula, not both") }
+        guard ["huber", "squared"].contains(loss) else { throw ValidationError("--loss must be huber or squared") }
+        guard ["log", "linear"].contains(space) else { throw ValidationError("--space must be log or linear") }
     }
 
     func run() throws {
@@ -78,11 +114,17 @@ struct Fit: ParsableCommand {
         } catch let e as ScalingKitError {
             printError("error: \(e.message)")
             throw ExitCode(1)
+        } catch let e as CLIError {
+            printError("error: \(e.description)")
+            throw ExitCode(1)
         }
     }
 
     private func runFit() throws {
         let table = try CSVTable(path: data)
+        if formula != nil || (law != nil && law != "chinchilla") {
+            return try runGeneralFit(table)
+        }
         let N = try table.column(nColumn), D = try table.column(dColumn), loss = try table.column(lossColumn)
         var options = ChinchillaFitOptions()
         options.excludeHighestLoss = excludeHighestLoss
@@ -92,5 +134,54 @@ struct Fit: ParsableCommand {
         let plans = try (budgets.isEmpty ? [5.76e23] : budgets).map { try fit.law.computeOptimal(compute: $0) }
         print(json ? FitReport.json(fit, plans: plans, data: data, rows: N.count)
                    : FitReport.text(fit, plans: plans, data: data, rows: N.count))
+    }
+}
+
+extension Fit {
+    /// --law NAME (other than chinchilla) or --formula: the generic engine.
+    private func runGeneralFit(_ table: CSVTable) throws {
+        let scalingLaw: ScalingLaw
+        if let formula {
+            scalingLaw = try ScalingLaw(formula: formula, inputs: table.header.filter { $0 != observed })
+        } else {
+            scalingLaw = try ScalingLaw.named(law!)
+        }
+        var columns: [String: [Double]] = [:]
+        for name in scalingLaw.inputs { columns[name] = try table.column(name) }
+        let y = try table.column(observed)
+        var options = LawFitOptions()
+        options.loss = FitLoss(loss == "huber" ? .huber(delta: huberDelta) : .squared,
+                               space: space == "log" ? .log : .linear)
+        options.threads = threads
+        options.logScaled = Set(logScaled)
+        for item in fixed {
+            let (name, value) = try keyValue(item, "--fix")
+            guard let v = Double(value) else { throw CLIError(description: "--fix \(item): '\(value)' is not a number") }
+            options.fixed[name] = v
+        }
+        for item in bounds {
+            let (name, value) = try keyValue(item, "--bound")
+            let sides = value.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+            guard sides.count == 2 else { throw CLIError(description: "--bound \(item): expected NAME=LOW:HIGH") }
+            for (side, text) in zip(["low", "high"], sides) where !text.isEmpty {
+                guard let v = Double(text) else { throw CLIError(description: "--bound \(item): \(side) '\(text)' is not a number") }
+                if side == "low" { options.lowerBounds[name] = v } else { options.upperBounds[name] = v }
+            }
+        }
+        for item in starts {
+            let (name, value) = try keyValue(item, "--start")
+            options.startGrid[name] = try value.split(separator: ",").map { text in
+                guard let v = Double(text) else { throw CLIError(description: "--start \(item): '\(text)' is not a number") }
+                return v
+            }
+        }
+        let fit = try scalingLaw.fit(data: columns, observed: y, options: options)
+        print(json ? FitReport.json(fit, data: data, rows: y.count) : FitReport.text(fit, data: data, rows: y.count))
+    }
+
+    private func keyValue(_ item: String, _ option: String) throws -> (String, String) {
+        let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
+        guard parts.count == 2, !parts[0].isEmpty else { throw CLIError(description: "\(option) \(item): expected NAME=VALUE") }
+        return (parts[0], parts[1])
     }
 }

@@ -17,6 +17,9 @@ public struct LawFitOptions: Sendable {
     public var upperBounds: [String: Double] = [:]
     /// Overrides of the law's default starting values per parameter (the grid is their Cartesian product).
     public var startGrid: [String: [Double]] = [:]
+    /// Parameters to fit in log space in addition to the law's own `logScaled` (they must stay > 0): use it for
+    /// coefficients that span orders of magnitude, such as a scale C0 ~ 10¹⁶.
+    public var logScaled: Set<String> = []
     public var optimizer: LBFGSOptions = LBFGSOptions()
     /// Worker threads for the starts; 0 = one per core. The result does not depend on it.
     public var threads: Int = 0
@@ -107,6 +110,7 @@ extension ScalingLaw {
         for (name, v) in options.lowerBounds { law.lowerBounds[try index(of: name, "lower bound")] = v }
         for (name, v) in options.upperBounds { law.upperBounds[try index(of: name, "upper bound")] = v }
         for (name, v) in options.startGrid { law.startGrid[try index(of: name, "starting grid")] = v }
+        for name in options.logScaled { law.logScaled.insert(parameters[try index(of: name, "log scaling")]) }
         try law.validateBoundsAndGrid()
 
         var template = law.startGrid.map { $0[0] }

@@ -4,8 +4,10 @@ public struct LBFGSOptions: Sendable, Equatable {
     public var memory: Int = 10
     /// Accepted steps before giving up.
     public var maxIterations: Int = 1000
-    /// Stop when ‖∇f‖∞ ≤ this (absolute).
-    public var gradientTolerance: Double = 1e-12
+    /// Stop when the relative gradient max_i |∂f/∂x_i| · max(|x_i|, 1) / max(|f|, tiny) ≤ this (Dennis & Schnabel
+    /// 1983, *Numerical Methods for Unconstrained Optimization*, §7.2). Scale-aware, unlike an absolute test, which
+    /// a parameter of size 10¹⁶ with a gradient of 10⁻¹⁸ passes without having moved.
+    public var gradientTolerance: Double = 1e-10
     /// Stop when (f_k − f_{k+1}) ≤ this · max(|f_k|, |f_{k+1}|). Relative, unlike scipy's `ftol`, which divides by
     /// max(|f|, 1) and so stops small objectives (Huber sums are ~10⁻³) long before the optimum — the stall that
     /// explains Hoffmann et al.'s published fit (Besiroglu et al. 2024, §3).
@@ -91,12 +93,13 @@ public final class LBFGS {
                                       evaluations: evaluations, reason: .nonFiniteStart)
         }
         var gnorm = projectedGradientNorm()
+        let f0 = f
         var stored = 0, newest = -1   // ring buffer of (s, y) pairs
         var iterations = 0
         var reason = TerminationReason.maxIterations
         var restartedAfterFailure = false
 
-        if gnorm <= options.gradientTolerance { reason = .gradientTolerance }
+        if f == 0 { reason = .objectiveNegligible } else if relativeGradient(f) <= options.gradientTolerance { reason = .gradientTolerance }
         while reason == .maxIterations && iterations < options.maxIterations {
             // Search direction d = −H∇f (Algorithm 7.4), over the free variables when bounded.
             computeDirection(stored: stored, newest: newest)
@@ -122,7 +125,8 @@ public final class LBFGS {
                     restartedAfterFailure = true
                     continue
                 }
-                reason = .lineSearchFailed
+                // No decrease is possible. If the objective is also negligible, this is an exact fit.
+                reason = f <= 1e-16 * f0 ? .objectiveNegligible : .lineSearchFailed
                 break
             }
             restartedAfterFailure = false
@@ -147,7 +151,7 @@ public final class LBFGS {
             for i in 0..<n { x[i] = xTrial[i]; g[i] = gTrial[i] }
             gnorm = projectedGradientNorm()
 
-            if gnorm <= options.gradientTolerance {
+            if relativeGradient(f) <= options.gradientTolerance {
                 reason = .gradientTolerance
             } else if fOld - f <= options.functionTolerance * max(abs(fOld), abs(f), Double.leastNormalMagnitude) {
                 reason = .functionTolerance
@@ -197,6 +201,16 @@ public final class LBFGS {
     /// Whether variable i sits at a bound with the gradient pushing it outward (held fixed this iteration).
     @inline(__always) private func isHeld(_ i: Int) -> Bool {
         bounded && ((x[i] <= lower[i] && g[i] > 0) || (x[i] >= upper[i] && g[i] < 0))
+    }
+
+    /// max_i |pg_i| · max(|x_i|, 1) / max(|f|, tiny), with pg the projected gradient (Dennis & Schnabel §7.2).
+    private func relativeGradient(_ f: Double) -> Double {
+        var m = 0.0
+        for i in 0..<dimension {
+            let pg = bounded ? x[i] - min(max(x[i] - g[i], lower[i]), upper[i]) : g[i]
+            m = max(m, abs(pg) * max(abs(x[i]), 1))
+        }
+        return m / max(abs(f), Double.leastNormalMagnitude)
     }
 
     /// ‖x − P(x − ∇f)‖∞; equals ‖∇f‖∞ without bounds.

@@ -1,9 +1,12 @@
 /// Why an optimiser stopped. Modelled on scipy.optimize's `status` and `message`.
 public enum TerminationReason: String, Sendable, Equatable, CaseIterable {
-    /// ‖∇f‖∞ fell below the gradient tolerance.
+    /// The relative gradient fell below the gradient tolerance.
     case gradientTolerance
     /// The relative decrease of f over one iteration fell below the function tolerance.
     case functionTolerance
+    /// No step decreases f any more and f is at most 10⁻¹⁶ of its starting value: an exact fit to working precision,
+    /// where relative tests on f or ∇f can no longer be met.
+    case objectiveNegligible
     /// The iteration limit was reached first.
     case maxIterations
     /// No step along the search direction decreased f (usually: at the limit of floating-point precision).
@@ -12,13 +15,14 @@ public enum TerminationReason: String, Sendable, Equatable, CaseIterable {
     case nonFiniteStart
 
     /// Whether the reason counts as convergence.
-    public var isConverged: Bool { self == .gradientTolerance || self == .functionTolerance }
+    public var isConverged: Bool { self == .gradientTolerance || self == .functionTolerance || self == .objectiveNegligible }
 
     /// A sentence for people.
     public var message: String {
         switch self {
-        case .gradientTolerance: "converged: gradient norm below tolerance"
+        case .gradientTolerance: "converged: relative gradient below tolerance"
         case .functionTolerance: "converged: relative reduction of the objective below tolerance"
+        case .objectiveNegligible: "converged: objective negligible (an exact fit to working precision)"
         case .maxIterations: "stopped: iteration limit reached before convergence"
         case .lineSearchFailed: "stopped: line search found no decrease (precision limit or non-smooth point)"
         case .nonFiniteStart: "stopped: objective is not finite at the starting point"
