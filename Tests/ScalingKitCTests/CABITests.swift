@@ -148,3 +148,40 @@ struct CABITests {
         #expect(String(cString: sk_status_string(42)) == "unknown status")
     }
 }
+
+@Suite("C ABI: laws")
+struct CABILawTests {
+    @Test func catalogueLawThroughTheABI() throws {
+        var law: OpaquePointer? = nil
+        #expect(sk_law_from_name("power_law", &law) == SK_OK.rawValue)
+        let handle = try #require(law)
+        defer { sk_law_free(handle) }
+        #expect(sk_law_param_count(handle) == 3 && String(cString: sk_law_input_name(handle, 0)!) == "x")
+        let x = (0..<25).map { pow(10, 5 + 6 * Double($0) / 24) }
+        let y = x.map { 1.5 + pow(1e8 / $0, 0.3) }
+        var fit: OpaquePointer? = nil
+        let rc = x.withUnsafeBufferPointer { xp -> Int32 in
+            var columns: [UnsafePointer<Double>?] = [xp.baseAddress]
+            return sk_law_fit(handle, &columns, 1, y, y.count, nil, &fit)
+        }
+        #expect(rc == SK_OK.rawValue, "\(String(cString: sk_last_error()))")
+        let f = try #require(fit)
+        defer { sk_fit_free(f) }
+        var alpha = 0.0
+        #expect(sk_fit_param(f, "alpha", &alpha) == SK_OK.rawValue && abs(alpha - 0.3) < 1e-6)
+        var info = sk_fit_info(); info.struct_size = MemoryLayout<sk_fit_info>.size
+        #expect(sk_fit_get_info(f, &info) == SK_OK.rawValue && info.converged == 1)
+    }
+
+    @Test func formulaErrorsCarryThePosition() {
+        var law: OpaquePointer? = nil
+        let inputs: [UnsafePointer<CChar>?] = [UnsafePointer(strdup("N"))]
+        defer { inputs.forEach { free(UnsafeMutablePointer(mutating: $0)) } }
+        #expect(sk_law_from_formula("a * (N + ", inputs, 1, &law) == SK_ERR_INVALID_ARGUMENT.rawValue)
+        #expect(String(cString: sk_last_error()).contains("at position 9"))
+        #expect(law == nil)
+        let deep = String(repeating: "(", count: 100) + "a*N" + String(repeating: ")", count: 100)
+        #expect(sk_law_from_formula(deep, inputs, 1, &law) == SK_ERR_INVALID_ARGUMENT.rawValue)
+        #expect(String(cString: sk_last_error()).contains("nested more than 64"))
+    }
+}

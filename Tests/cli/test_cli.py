@@ -78,3 +78,44 @@ def test_custom_columns_and_quotes(tmp_path):
     r = run("fit", path, "--n-column", "params", "--d-column", "tokens", "--loss-column", "final loss", "--json")
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["points_used"] == 12
+
+
+def test_law_from_catalogue_json():
+    r = run("fit", DATA, "--law", "kaplan_n", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["law"] == "kaplan_n" and out["inputs"] == ["N"] and out["converged"] is True
+    assert set(out["parameters"]) == {"Nc", "alphaN"} and "Kaplan" in out["citation"]
+
+
+def test_formula_with_options():
+    r = run("fit", DATA, "--formula", "E + (C0/C)^alpha", "--bound", "E=0:", "--start", "C0=1e8,1e12,1e16",
+            "--start", "alpha=0.05,0.2", "--start", "E=1,2", "--log-scale", "C0", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["inputs"] == ["C"] and out["starts"] == 12 and out["converged"] is True
+    assert 0.1 < out["parameters"]["alpha"] < 0.3 and out["parameters"]["C0"] > 1e16
+    fixed = json.loads(run("fit", DATA, "--formula", "E + (C0/C)^alpha", "--fix", "E=1.5", "--start",
+                           "C0=1e10,1e16", "--log-scale", "C0", "--start", "alpha=0.1", "--json").stdout)
+    assert fixed["parameters"]["E"] == 1.5 and fixed["fixed"] == ["E"]
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--formula", "E + (C0/C^alpha"], "at position 15: expected ')'"),
+    (["--law", "kaplan"], "unknown law 'kaplan'"),
+    (["--formula", "N + D"], "has no parameters to fit"),
+    (["--law", "kaplan_n", "--fix", "alphaN"], "expected NAME=VALUE"),
+    (["--law", "kaplan_n", "--fix", "gamma=1"], "not a parameter"),
+    (["--law", "kaplan_n", "--bound", "alphaN=1:0"], "bounds of 'alphaN'"),
+    (["--law", "kaplan_n", "--start", "alphaN=a,b"], "not a number"),
+    (["--law", "kaplan_n", "--observed", "loss2"], "no column 'loss2'"),
+])
+def test_law_errors(args, needle):
+    r = run("fit", DATA, *args)
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert needle in r.stderr, r.stderr
+
+
+def test_law_and_formula_are_exclusive():
+    r = run("fit", DATA, "--law", "kaplan_n", "--formula", "a*N")
+    assert r.returncode != 0 and "not both" in r.stderr

@@ -216,6 +216,75 @@ static void test_thread_local_error(void) {
     CHECK(strcmp(before, sk_last_error()) == 0, "this thread's message changed: '%s'", sk_last_error());
 }
 
+static void test_laws(void) {
+    sk_law *law = NULL;
+    CHECK(strstr(sk_law_catalogue(), "kaplan_nd") != NULL, "catalogue '%s'", sk_law_catalogue());
+    CHECK_ERR(sk_law_from_name("chinchila", &law), SK_ERR_INVALID_ARGUMENT, "unknown law 'chinchila'");
+    CHECK_ERR(sk_law_from_name(NULL, &law), SK_ERR_NULL_POINTER, "'name'");
+    CHECK_ERR(sk_law_from_name("chinchilla", NULL), SK_ERR_NULL_POINTER, "'out'");
+    const char *inputs[] = {"N", "D"};
+    CHECK_ERR(sk_law_from_formula("E + A*N^-alpha +", inputs, 2, &law), SK_ERR_INVALID_ARGUMENT, "at position 16");
+    CHECK_ERR(sk_law_from_formula("E + A*N^-alpha", NULL, 2, &law), SK_ERR_NULL_POINTER, "'inputs'");
+    CHECK_ERR(sk_law_from_formula("E + A*N^-alpha", inputs, SIZE_MAX, &law), SK_ERR_LENGTH, "n_inputs");
+    CHECK_ERR(sk_law_from_formula("\xff\xfe", inputs, 2, &law), SK_ERR_INVALID_ARGUMENT, "UTF-8");
+    CHECK(law == NULL, "law written on failure");
+    sk_law_free(NULL);
+    CHECK(sk_law_param_count(NULL) == 0 && sk_law_param_name(NULL, 0) == NULL && strcmp(sk_law_formula(NULL), "") == 0,
+          "NULL law accessors");
+
+    /* A formula law fitted to the synthetic data recovers the truth. */
+    CHECK(sk_law_from_formula("E + A*N^-alpha + B*D^-beta", inputs, 2, &law) == SK_OK, "%s", sk_last_error());
+    CHECK(sk_law_input_count(law) == 2 && sk_law_param_count(law) == 5, "counts");
+    CHECK(strcmp(sk_law_param_name(law, 2), "alpha") == 0 && strcmp(sk_law_name(law), "custom") == 0, "names");
+    const double *columns[] = {N, D};
+    sk_law_fit_options o;
+    CHECK(sk_law_fit_options_init(&o, sizeof o) == SK_OK && o.loss == SK_LOSS_HUBER && o.space == SK_SPACE_LOG,
+          "options defaults");
+    /* Starting values near the truth, coefficients in log space: E, A, alpha, B, beta. */
+    double starts[] = {1.5, 300, 0.3, 1500, 0.3};
+    size_t counts[] = {1, 1, 1, 1, 1};
+    int logs[] = {0, 1, 0, 1, 0};
+    o.start_values = starts; o.start_counts = counts; o.start_counts_len = 5;
+    o.log_scaled = logs; o.log_scaled_len = 5;
+    sk_fit *fit = NULL;
+    CHECK(sk_law_fit(law, columns, 2, L, NPTS, &o, &fit) == SK_OK, "law fit: %s", sk_last_error());
+    double p[5];
+    CHECK(sk_fit_params(fit, p, 5) == SK_OK && fabs(p[2] - TRUE_ALPHA) < 1e-6 && fabs(p[4] - TRUE_BETA) < 1e-6,
+          "alpha %g beta %g", p[2], p[4]);
+    CHECK(sk_fit_input_count(fit) == 2 && strcmp(sk_fit_input_name(fit, 1), "D") == 0, "fit inputs");
+    double pred[NPTS];
+    CHECK(sk_fit_predict(fit, columns, 2, NPTS, pred) == SK_OK && fabs(pred[7] - L[7]) < 1e-9, "predict");
+    CHECK_ERR(sk_fit_predict(fit, columns, 1, NPTS, pred), SK_ERR_LENGTH, "reads 2 input");
+    CHECK_ERR(sk_chinchilla_allocate(fit, 1e22, &(sk_allocation){.struct_size = sizeof(sk_allocation)}),
+              SK_ERR_UNSUPPORTED, "not a Chinchilla fit");
+    sk_fit_free(fit);
+
+    /* Options errors. */
+    sk_law_fit_options w = o;
+    w.loss = 7;
+    CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "not an sk_loss");
+    w = o; w.space = -1;
+    CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "not an sk_residual_space");
+    double fixed[3] = {NAN, NAN, NAN};
+    w = o; w.fixed = fixed; w.fixed_len = 3;
+    CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_LENGTH, "fixed_len");
+    double lower[5] = {NAN, NAN, 1.0, NAN, NAN}, upper[5] = {NAN, NAN, 0.5, NAN, NAN};
+    w = o; w.lower = lower; w.lower_len = 5; w.upper = upper; w.upper_len = 5;
+    CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "bounds of 'alpha'");
+    w = o; w.struct_size = 12;
+    CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_STRUCT_SIZE, "sk_law_fit_options");
+    const double *bad_columns[] = {N, NULL};
+    CHECK_ERR(sk_law_fit(law, bad_columns, 2, L, NPTS, &o, &fit), SK_ERR_NULL_POINTER, "columns[1] (D)");
+    CHECK_ERR(sk_law_fit(law, columns, 2, L, 3, &o, &fit), SK_ERR_LENGTH, "not identified");
+    CHECK_ERR(sk_law_fit(NULL, columns, 2, L, NPTS, &o, &fit), SK_ERR_NULL_POINTER, "'law'");
+    sk_law_free(law);
+
+    /* A catalogue law. */
+    CHECK(sk_law_from_name("kaplan_nd", &law) == SK_OK && strstr(sk_law_citation(law), "Kaplan") != NULL,
+          "kaplan_nd: %s", sk_last_error());
+    sk_law_free(law);
+}
+
 int main(void) {
     make_data();
     test_version_and_strings();
@@ -224,6 +293,7 @@ int main(void) {
     test_fit();
     test_exclusion();
     test_thread_local_error();
+    test_laws();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -5,6 +5,7 @@ All computation happens in the Swift core behind the C header; this module conve
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
@@ -105,7 +106,7 @@ def fit(
     *,
     observed: Union[str, Sequence[float], np.ndarray] = "loss",
     inputs: Optional[Sequence[str]] = None,
-    loss: str = "huber",
+    objective: str = "huber",
     huber_delta: float = 1e-3,
     space: str = "log",
     over_prediction_weight: float = 1.0,
@@ -113,6 +114,7 @@ def fit(
     fixed: Optional[Mapping[str, float]] = None,
     bounds: Optional[Mapping[str, Tuple[Optional[float], Optional[float]]]] = None,
     start: Optional[Mapping[str, Sequence[float]]] = None,
+    log_scale: Sequence[str] = (),
     max_iterations: int = 1000,
     gradient_tolerance: Optional[float] = None,
     function_tolerance: Optional[float] = None,
@@ -127,13 +129,15 @@ def fit(
         data: a pandas DataFrame or a mapping of column name → values. Columns can also be passed as keywords.
         observed: the column (name) or array with the measured value per run, default ``"loss"``.
         inputs: for a formula, the names that are data columns; default: every numeric column the formula names.
-        loss: ``"huber"`` (default, δ = ``huber_delta``) or ``"squared"``.
+        objective: the loss on residuals: ``"huber"`` (default, δ = ``huber_delta``) or ``"squared"``.
+            (Named so that ``loss=`` stays free for the column of measured losses.)
         space: ``"log"`` (default: relative errors) or ``"linear"`` residuals.
         over_prediction_weight: weight of residuals where the law over-predicts (> 1 follows the lower envelope).
         weights: per-run weights.
         fixed: parameters held at a value, for example ``{"E": 1.69}``.
         bounds: ``{name: (low, high)}``; ``None`` keeps the law's default for that side.
         start: starting values per parameter (the grid is their product); others keep the law's defaults.
+        log_scale: parameters to fit in log space (for scales spanning orders of magnitude, such as C0 ~ 1e16).
         max_iterations, gradient_tolerance, function_tolerance: per-start stopping rules.
         threads: worker threads, 0 = one per core; results do not depend on it.
 
@@ -144,8 +148,9 @@ def fit(
         ScalingKitError: (a ``ValueError``) on bad formulas (with the position), unknown names, bad data or options.
     """
     handle = ffi.new("sk_law **")
-    if law in catalogue():
-        check(lib.sk_law_from_name(law.encode(), handle))
+    # A bare name is a catalogue law (a misspelt one is an error, not a one-parameter formula).
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", law.strip()):
+        check(lib.sk_law_from_name(law.strip().encode(), handle))
     else:
         candidates = list(inputs) if inputs is not None else _candidate_columns(data, columns, observed)
         encoded = [ffi.new("char[]", name.encode()) for name in candidates]
@@ -162,11 +167,12 @@ def fit(
 
     opts = ffi.new("sk_law_fit_options *")
     check(lib.sk_law_fit_options_init(opts, ffi.sizeof("sk_law_fit_options")))
-    if loss not in _LOSSES:
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"unknown loss '{loss}'; use one of {sorted(_LOSSES)}")
+    if objective not in _LOSSES:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                              f"unknown objective '{objective}'; use one of {sorted(_LOSSES)}")
     if space not in _SPACES:
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"unknown space '{space}'; use one of {sorted(_SPACES)}")
-    opts.loss, opts.space = _LOSSES[loss], _SPACES[space]
+    opts.loss, opts.space = _LOSSES[objective], _SPACES[space]
     opts.huber_delta = float(huber_delta)
     opts.over_prediction_weight = float(over_prediction_weight)
     opts.max_iterations = as_size("max_iterations", max_iterations)
@@ -209,6 +215,15 @@ def fit(
         keep += [flat, counts]
         opts.start_values = ffi.from_buffer("double[]", flat) if len(flat) else ffi.NULL
         opts.start_counts, opts.start_counts_len = counts, len(param_names)
+
+    if log_scale:
+        unknown = [k for k in log_scale if k not in param_names]
+        if unknown:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                  f"log_scale for {unknown}, not parameters of the law ({', '.join(param_names)})")
+        flags = ffi.new("int[]", [1 if p in log_scale else 0 for p in param_names])
+        keep.append(flags)
+        opts.log_scaled, opts.log_scaled_len = flags, len(param_names)
 
     ptrs = ffi.new("double *[]", [ffi.from_buffer("double[]", a) for a in arrays]) if arrays else ffi.NULL
     out = ffi.new("sk_fit **")

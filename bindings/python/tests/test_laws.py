@@ -1,0 +1,100 @@
+"""scalingkit.fit: catalogue laws and formula strings through the binding."""
+import math
+
+import numpy as np
+import pytest
+
+import scalingkit
+from scalingkit import LawFit, ScalingKitError
+
+
+def kaplan_runs(noise=1e-3, seed=0):
+    rng = np.random.default_rng(seed)
+    N = np.logspace(6, 10, 20)
+    loss = (8.8e13 / N) ** 0.076 * np.exp(noise * rng.standard_normal(20))
+    return N, loss
+
+
+def test_catalogue_lists_the_laws():
+    names = scalingkit.catalogue()
+    assert "chinchilla" in names and "kaplan_nd" in names and len(names) == 12
+
+
+def test_catalogue_law_recovers_parameters():
+    N, loss = kaplan_runs()
+    f = scalingkit.fit("kaplan_n", N=N, loss=loss)
+    assert isinstance(f, LawFit) and f.success and f.law == "kaplan_n" and f.inputs == ("N",)
+    assert f["alphaN"] == pytest.approx(0.076, abs=2e-3)
+    assert math.log(f["Nc"] / 8.8e13) == pytest.approx(0, abs=0.5)
+    assert "Kaplan" in f.citation
+    np.testing.assert_allclose(f.predict(N=N), (8.8e13 / N) ** 0.076, rtol=5e-3)
+
+
+def test_formula_from_dataframe_matches_catalogue(chinchilla_data):
+    pd = pytest.importorskip("pandas")
+    N, D, L = chinchilla_data
+    frame = pd.DataFrame({"N": N, "D": D, "C": 6 * N * D, "loss": L, "run": [f"r{i}" for i in range(len(N))]})
+    frame = frame[frame.loss < np.sort(frame.loss)[-5]]
+    grid = {"E": np.exp([-1, 0, 1]), "A": np.exp([0, 10, 20]), "B": np.exp([0, 10, 20]), "alpha": [0, .5, 1],
+            "beta": [0, .5, 1]}
+    built_in = scalingkit.fit("chinchilla", frame, start=grid)
+    formula = scalingkit.fit("E + A*N^-alpha + B*D^-beta", frame, start=grid, log_scale=["E", "A", "B"],
+                             bounds={"alpha": (0, None), "beta": (0, None)})
+    assert formula.inputs == ("N", "D")         # C and the text column were offered, not used
+    assert formula.objective <= built_in.objective + 1e-12
+    for k in ("E", "alpha", "beta"):
+        assert formula[k] == pytest.approx(built_in[k], rel=1e-4)
+    assert built_in.objective <= 1.0182740346e-3 + 1e-12      # Besiroglu et al. (2024)
+
+
+def test_fixed_bounds_and_at_bound():
+    N = np.logspace(7, 11, 20)
+    loss = 2.0 + 50 * N ** -0.25
+    f = scalingkit.fit("Linf + (x0/N)^alpha", N=N, loss=loss, bounds={"Linf": (None, 1.5)}, objective="squared",
+                       start={"Linf": [1], "x0": [1e6], "alpha": [0.3]}, log_scale=["x0"])
+    assert f.at_bound == ("Linf",) and f["Linf"] == 1.5
+    g = scalingkit.fit("Linf + (x0/N)^alpha", N=N, loss=loss, fixed={"Linf": 2.0}, objective="squared",
+                       start={"x0": [1e6], "alpha": [0.3]}, log_scale=["x0"])
+    assert g["Linf"] == 2.0 and g["alpha"] == pytest.approx(0.25, rel=1e-6)
+
+
+def test_squared_linear_and_asymmetric_losses_differ():
+    N, loss = kaplan_runs(noise=0.02, seed=3)
+    sym = scalingkit.fit("kaplan_n", N=N, loss=loss, objective="squared", space="linear")
+    asym = scalingkit.fit("kaplan_n", N=N, loss=loss, over_prediction_weight=10)
+    assert sym.success and asym.success
+    # Penalising over-prediction pushes the curve towards the lower envelope of the runs.
+    assert np.mean(asym.predict(N=N) <= loss) > np.mean(sym.predict(N=N) <= loss)
+
+
+@pytest.mark.parametrize("kwargs,needle", [
+    ({"law": "E + A*N^-alpha +"}, "at position 16"),
+    ({"law": "chinchila"}, "unknown law 'chinchila'"),
+    ({"law": "E + A*sin(N)"}, "unknown function 'sin'"),
+    ({"law": "kaplan_n", "fixed": {"gamma": 1}}, "not parameters of the law"),
+    ({"law": "kaplan_n", "bounds": {"alphaN": (1, 0)}}, "bounds of 'alphaN'"),
+    ({"law": "kaplan_n", "objective": "l1"}, "unknown objective"),
+    ({"law": "kaplan_n", "space": "sqrt"}, "unknown space"),
+    ({"law": "kaplan_n", "weights": [1.0] * 3}, "weights_len"),
+    ({"law": "kaplan_n", "huber_delta": 0.0}, "huber delta"),
+    ({"law": "kaplan_n", "observed": "nope"}, "no data for input 'nope'"),
+    ({"law": "kaplan_n", "log_scale": ["x"]}, "log_scale"),
+])
+def test_bad_input(kwargs, needle):
+    N, loss = kaplan_runs()
+    law = kwargs.pop("law")
+    with pytest.raises(ScalingKitError) as info:
+        scalingkit.fit(law, {"N": N, "loss": loss}, **kwargs)
+    assert needle in str(info.value), str(info.value)
+
+
+def test_more_parameters_than_runs():
+    with pytest.raises(ScalingKitError, match="not identified"):
+        scalingkit.fit("kaplan_nd", N=[1e8, 1e9], D=[1e10, 1e11], loss=[3.0, 2.5])
+
+
+def test_observed_must_be_positive_in_log_space():
+    N, loss = kaplan_runs()
+    loss[4] = -1
+    with pytest.raises(ScalingKitError, match=r"'observed'\[4\] must be > 0"):
+        scalingkit.fit("kaplan_n", N=N, loss=loss)
