@@ -56,22 +56,10 @@ public struct ChinchillaFit: Sendable, Equatable {
 }
 
 extension ChinchillaLaw {
-    /// Fits `L(N, D) = E + A/N^α + B/D^β` to training runs.
-    ///
-    /// Method: Hoffmann et al. (2022) Approach 3 (§3.3, App. D.2) as replicated by Besiroglu et al. (2024):
-    /// minimise Σ Huber_δ(LSE(a − α log N, b − β log D, e) − log L) with L-BFGS and an exact gradient from every
-    /// point of `options.grid`, in parallel; keep the lowest objective among converged starts, then restart L-BFGS
-    /// once from it with a fresh history (a "polish") so the answer does not depend on the path that found it.
-    ///
-    /// - Parameters:
-    ///   - N: parameters per run (> 0).
-    ///   - D: training tokens per run (> 0).
-    ///   - loss: final loss per run (> 0).
-    /// - Throws: `ScalingKitError` on empty or mismatched arrays, non-finite or non-positive values, too few runs
-    ///   left after exclusion, or invalid options.
-    /// - Complexity: O(starts × iterations × runs); deterministic whatever `options.threads` is.
-    public static func fit(N: [Double], D: [Double], loss: [Double],
-                           options: ChinchillaFitOptions = ChinchillaFitOptions()) throws -> ChinchillaFit {
+    /// Validates the input and options, applies the exclusion rule, and builds the objective.
+    static func prepare(N: [Double], D: [Double], loss: [Double], options: ChinchillaFitOptions)
+        throws -> (ChinchillaObjective, excluded: [Int], kept: [Int])
+    {
         try InputValidation.positiveColumns([("N", N), ("D", D), ("loss", loss)])
         try InputValidation.positiveFinite(options.huberDelta, "huber delta")
         try InputValidation.optimizer(options.optimizer)
@@ -94,6 +82,49 @@ extension ChinchillaLaw {
 
         let objective = ChinchillaObjective(logN: kept.map { log(N[$0]) }, logD: kept.map { log(D[$0]) },
                                             logL: kept.map { log(loss[$0]) }, huber: Huber(delta: options.huberDelta))
+        return (objective, excluded, kept)
+    }
+
+    /// Nonparametric bootstrap of a Chinchilla fit (Efron & Tibshirani 1993; as Besiroglu et al. 2024 do with 4,000
+    /// replicates): resample the runs the fit used, refit each resample from the fit's optimum with the fit's
+    /// options, and summarise the converged refits.
+    /// - Throws: `ScalingKitError` for data that differ from the fit's, or bad options.
+    public static func bootstrap(N: [Double], D: [Double], loss: [Double], fit: ChinchillaFit,
+                                 options: BootstrapOptions = BootstrapOptions()) throws -> Bootstrap {
+        let (objective, _, kept) = try prepare(N: N, D: D, loss: loss, options: fit.options)
+        guard kept.count == fit.pointsUsed else {
+            throw ScalingKitError.length("the data have \(kept.count) usable runs but the fit used \(fit.pointsUsed): pass the fit's data")
+        }
+        let law = fit.law
+        let start = [log(law.A), log(law.B), log(law.E), law.alpha, law.beta]
+        let optimizer = fit.options.optimizer
+        return try Bootstrap.run(names: ChinchillaLaw.parameterNames, estimates: law.parameterValues,
+                                 runs: kept.count, options: options) { counts in
+            var replicate = objective
+            replicate.weights = counts
+            guard let r = Bootstrap.refit(replicate, from: start, optimizer: optimizer) else { return nil }
+            let x = r.x
+            return ([exp(x[2]), exp(x[0]), exp(x[1]), x[3], x[4]], r.stalled)
+        }
+    }
+
+    /// Fits `L(N, D) = E + A/N^α + B/D^β` to training runs.
+    ///
+    /// Method: Hoffmann et al. (2022) Approach 3 (§3.3, App. D.2) as replicated by Besiroglu et al. (2024):
+    /// minimise Σ Huber_δ(LSE(a − α log N, b − β log D, e) − log L) with L-BFGS and an exact gradient from every
+    /// point of `options.grid`, in parallel; keep the lowest objective among converged starts, then restart L-BFGS
+    /// once from it with a fresh history (a "polish") so the answer does not depend on the path that found it.
+    ///
+    /// - Parameters:
+    ///   - N: parameters per run (> 0).
+    ///   - D: training tokens per run (> 0).
+    ///   - loss: final loss per run (> 0).
+    /// - Throws: `ScalingKitError` on empty or mismatched arrays, non-finite or non-positive values, too few runs
+    ///   left after exclusion, or invalid options.
+    /// - Complexity: O(starts × iterations × runs); deterministic whatever `options.threads` is.
+    public static func fit(N: [Double], D: [Double], loss: [Double],
+                           options: ChinchillaFitOptions = ChinchillaFitOptions()) throws -> ChinchillaFit {
+        let (objective, excluded, kept) = try prepare(N: N, D: D, loss: loss, options: options)
         let grid = options.grid
         let outcome = try MultiStart.run(objective, starts: (0..<grid.count).map(grid.point),
                                          optimizer: options.optimizer, threads: options.threads)

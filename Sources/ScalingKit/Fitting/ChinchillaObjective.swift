@@ -17,6 +17,8 @@ struct ChinchillaObjective: DifferentiableObjective, Sendable {
     let logD: [Double]
     let logL: [Double]
     let huber: Huber
+    /// Per-run weights (bootstrap counts); nil = all 1.
+    var weights: [Double]? = nil
 
     var dimension: Int { 5 }
 
@@ -24,6 +26,7 @@ struct ChinchillaObjective: DifferentiableObjective, Sendable {
     func evaluate(_ x: UnsafeBufferPointer<Double>, gradient g: UnsafeMutableBufferPointer<Double>) -> Double {
         let a = x[0], b = x[1], e = x[2], alpha = x[3], beta = x[4]
         var f = 0.0, ga = 0.0, gb = 0.0, ge = 0.0, gAlpha = 0.0, gBeta = 0.0
+        let weights = self.weights
         logN.withUnsafeBufferPointer { lnN in
             logD.withUnsafeBufferPointer { lnD in
                 logL.withUnsafeBufferPointer { lnL in
@@ -41,8 +44,9 @@ struct ChinchillaObjective: DifferentiableObjective, Sendable {
                         }
                         let s = e1 + e2 + e3
                         let r = m + log(s) - lnL[i]
-                        f += huber.value(r)
-                        let w = huber.derivative(r) / s
+                        let c = weights?[i] ?? 1
+                        f += c * huber.value(r)
+                        let w = c * huber.derivative(r) / s
                         let w1 = w * e1, w2 = w * e2
                         ga += w1
                         gAlpha -= w1 * lnN[i]

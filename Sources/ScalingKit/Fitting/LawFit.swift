@@ -82,6 +82,53 @@ extension ScalingLaw {
     ///   objective is not finite anywhere on the grid.
     public func fit(data: [String: [Double]], observed: [Double],
                     options: LawFitOptions = LawFitOptions()) throws -> LawFit {
+        let p = try prepare(data: data, observed: observed, options: options)
+        let (law, free, lower, upper) = (p.law, p.free, p.lower, p.upper)
+        let outcome = try MultiStart.run(p.objective, starts: p.starts, lower: p.anyBound ? lower : nil,
+                                         upper: p.anyBound ? upper : nil, optimizer: options.optimizer,
+                                         threads: options.threads)
+        let values = p.values(from: outcome.best.x)
+        let atBound = free.enumerated().filter { k, _ in
+            let x = outcome.best.x[k]
+            return x <= lower[k] + 1e-10 * (1 + abs(lower[k])) || x >= upper[k] - 1e-10 * (1 + abs(upper[k]))
+        }.map { parameters[$0.1] }
+        var message = outcome.message
+        if !atBound.isEmpty { message += "; on a bound: \(atBound.joined(separator: ", "))" }
+        return LawFit(law: law, values: values, objective: outcome.best.value, gradientNorm: outcome.best.gradientNorm,
+                      converged: outcome.reason.isConverged, reason: outcome.reason, message: message,
+                      iterations: outcome.iterations, evaluations: outcome.evaluations, starts: outcome.starts,
+                      startsConverged: outcome.startsConverged, startsAtOptimum: outcome.startsAtOptimum,
+                      parametersAtBound: atBound, fixedParameters: parameters.filter { options.fixed[$0] != nil },
+                      pointsUsed: observed.count, options: options)
+    }
+
+    /// Everything a fit and its bootstrap share: validated data and options, the objective over the free
+    /// parameters in optimiser coordinates, bounds and starting points.
+    struct Prepared {
+        var law: ScalingLaw
+        var objective: LawObjective
+        var free: [Int]
+        var isLog: [Bool]
+        var lower: [Double]
+        var upper: [Double]
+        var template: [Double]
+        var starts: [[Double]]
+        var anyBound: Bool
+
+        /// Optimiser coordinates of a full parameter vector.
+        func coordinates(of values: [Double]) -> [Double] {
+            free.enumerated().map { k, j in isLog[k] ? log(values[j]) : values[j] }
+        }
+
+        /// Full parameter vector from optimiser coordinates.
+        func values(from x: [Double]) -> [Double] {
+            var v = template
+            for (k, j) in free.enumerated() { v[j] = isLog[k] ? exp(x[k]) : x[k] }
+            return v
+        }
+    }
+
+    func prepare(data: [String: [Double]], observed: [Double], options: LawFitOptions) throws -> Prepared {
         try options.loss.validate()
         try InputValidation.optimizer(options.optimizer)
         guard options.threads >= 0 else { throw ScalingKitError.invalid("threads must be >= 0 (got \(options.threads))") }
@@ -148,23 +195,31 @@ extension ScalingLaw {
         let lower = free.enumerated().map { k, j in coordinate(law.lowerBounds[j], k) }
         let upper = free.enumerated().map { k, j in coordinate(law.upperBounds[j], k) }
         let anyBound = lower.contains { $0.isFinite } || upper.contains { $0.isFinite }
-        let outcome = try MultiStart.run(objective, starts: starts, lower: anyBound ? lower : nil,
-                                         upper: anyBound ? upper : nil, optimizer: options.optimizer,
-                                         threads: options.threads)
-        var values = template
-        for (k, j) in free.enumerated() { values[j] = isLog[k] ? exp(outcome.best.x[k]) : outcome.best.x[k] }
-        let atBound = free.enumerated().filter { k, _ in
-            let x = outcome.best.x[k]
-            return x <= lower[k] + 1e-10 * (1 + abs(lower[k])) || x >= upper[k] - 1e-10 * (1 + abs(upper[k]))
-        }.map { parameters[$0.1] }
-        var message = outcome.message
-        if !atBound.isEmpty { message += "; on a bound: \(atBound.joined(separator: ", "))" }
-        return LawFit(law: law, values: values, objective: outcome.best.value, gradientNorm: outcome.best.gradientNorm,
-                      converged: outcome.reason.isConverged, reason: outcome.reason, message: message,
-                      iterations: outcome.iterations, evaluations: outcome.evaluations, starts: outcome.starts,
-                      startsConverged: outcome.startsConverged, startsAtOptimum: outcome.startsAtOptimum,
-                      parametersAtBound: atBound, fixedParameters: parameters.filter { options.fixed[$0] != nil },
-                      pointsUsed: observed.count, options: options)
+        return Prepared(law: law, objective: objective, free: free, isLog: isLog, lower: lower, upper: upper,
+                        template: template, starts: starts, anyBound: anyBound)
+    }
+
+    /// Nonparametric bootstrap of a fit of this law (Efron & Tibshirani 1993): resample the runs (as multinomial
+    /// weights on the fit's own objective), refit each resample from the fit's optimum with the fit's options, and
+    /// summarise the refits. Fixed parameters stay fixed.
+    /// - Throws: `ScalingKitError` for data or options that do not match the fit, or bad bootstrap options.
+    public func bootstrap(data: [String: [Double]], observed: [Double], fit: LawFit,
+                          options: BootstrapOptions = BootstrapOptions()) throws -> Bootstrap {
+        guard fit.law.formula == formula, fit.law.inputs == inputs else {
+            throw ScalingKitError.invalid("the fit is of '\(fit.law.formula)', not of '\(formula)'")
+        }
+        let p = try prepare(data: data, observed: observed, options: fit.options)
+        let start = p.coordinates(of: fit.values)
+        let base = fit.options.weights ?? [Double](repeating: 1, count: observed.count)
+        let optimizer = fit.options.optimizer
+        return try Bootstrap.run(names: parameters, estimates: fit.values, runs: observed.count, options: options) { counts in
+            var replicate = p.objective
+            replicate.weights = zip(counts, base).map { $0 * $1 }
+            guard let r = Bootstrap.refit(replicate, from: start, optimizer: optimizer,
+                                          lower: p.anyBound ? p.lower : nil, upper: p.anyBound ? p.upper : nil)
+            else { return nil }
+            return (p.values(from: r.x), r.stalled)
+        }
     }
 
     private func index(of name: String, _ what: String) throws -> Int {

@@ -10,7 +10,7 @@ struct LawObjective: DifferentiableObjective, Sendable {
     let bound: BoundExpression
     let observed: [Double]
     let logObserved: [Double]
-    let weights: [Double]?
+    var weights: [Double]?
     let loss: FitLoss
     let predictsLog: Bool
     /// Parameter index of each optimisation coordinate.

@@ -1,0 +1,124 @@
+/// Settings of a nonparametric bootstrap.
+public struct BootstrapOptions: Sendable, Equatable {
+    /// Resamples to draw (Besiroglu et al. 2024 use 4,000).
+    public var replicates: Int = 1000
+    /// Seed of the resampling streams; the same seed gives the same replicates on any number of threads.
+    public var seed: UInt64 = 0
+    /// Coverage of the percentile intervals.
+    public var confidence: Double = 0.95
+    /// Worker threads; 0 = one per core.
+    public var threads: Int = 0
+
+    public init() {}
+
+    func validate() throws {
+        guard replicates >= 2 else { throw ScalingKitError.invalid("bootstrap needs at least 2 replicates (got \(replicates))") }
+        guard replicates <= 10_000_000 else { throw ScalingKitError.invalid("at most 10,000,000 bootstrap replicates") }
+        guard confidence > 0, confidence < 1 else {
+            throw ScalingKitError.invalid("confidence must be in (0, 1) (got \(confidence))")
+        }
+        guard threads >= 0 else { throw ScalingKitError.invalid("threads must be >= 0 (got \(threads))") }
+    }
+}
+
+/// Bootstrap replicates of a fit: parameter samples with standard deviations and percentile intervals, for the
+/// parameters and for any quantity derived from them.
+///
+/// Method (Efron & Tibshirani 1993, ch. 6 and 13): resample runs with replacement, refit each resample
+/// warm-started from the full-data optimum, keep the converged refits. Resample runs, not checkpoints of one run
+/// (Besiroglu et al. 2024 discuss the clustering that checkpoints introduce).
+public struct Bootstrap: Sendable {
+    public let parameterNames: [String]
+    /// The full-data estimates the replicates were started from.
+    public let estimates: [Double]
+    /// Converged replicates, one row per replicate, columns in `parameterNames` order.
+    public let samples: [[Double]]
+    /// Replicates whose refit did not converge (left out of `samples`).
+    public let failed: Int
+    /// Replicates kept although their optimiser stopped on a failed line search: a fresh restart from the point
+    /// could not decrease the objective by any step along the steepest-descent direction, i.e. the point is
+    /// stationary to working precision (this happens at the kinks of a Huber objective). Reported, not hidden.
+    public let stalled: Int
+    public let options: BootstrapOptions
+
+    /// Summary of one quantity over the replicates.
+    public struct Summary: Sendable, Equatable {
+        /// The full-data value.
+        public var estimate: Double
+        /// Standard deviation over replicates (the bootstrap standard error).
+        public var standardError: Double
+        /// Percentile interval at `options.confidence`.
+        public var lower: Double
+        public var upper: Double
+    }
+
+    /// The summary of parameter `name`.
+    public func summary(_ name: String) throws -> Summary {
+        guard let j = parameterNames.firstIndex(of: name) else {
+            throw ScalingKitError.invalid("unknown parameter '\(name)'; parameters are \(parameterNames.joined(separator: ", "))")
+        }
+        return summarize(estimate: estimates[j], values: samples.map { $0[j] })
+    }
+
+    /// The summary of a derived quantity, for example the compute-optimal exponent a = β/(α+β).
+    /// `f` receives a parameter vector in `parameterNames` order; non-finite values are an error.
+    public func summary(of f: ([Double]) -> Double) throws -> Summary {
+        let values = samples.map(f)
+        guard values.allSatisfy(\.isFinite), f(estimates).isFinite else {
+            throw ScalingKitError.invalid("the derived quantity is not finite on every replicate")
+        }
+        return summarize(estimate: f(estimates), values: values)
+    }
+
+    func summarize(estimate: Double, values: [Double]) -> Summary {
+        let n = Double(values.count)
+        let mean = values.reduce(0, +) / n
+        let sd = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)).squareRoot()
+        let sorted = values.sorted()
+        let tail = (1 - options.confidence) / 2
+        return Summary(estimate: estimate, standardError: sd, lower: Percentile.of(sorted: sorted, tail),
+                       upper: Percentile.of(sorted: sorted, 1 - tail))
+    }
+
+    /// One replicate's refit: L-BFGS from the full-data optimum. A refit that stops without converging is
+    /// restarted once with a fresh history; if that converges it is kept, and if the restart cannot take a single
+    /// step (its steepest-descent line search finds no decrease) the point is stationary to working precision and
+    /// is kept as `stalled`. Anything else (iteration limit, non-finite values) is dropped as failed.
+    static func refit<F: DifferentiableObjective>(_ objective: F, from start: [Double], optimizer: LBFGSOptions,
+                                                   lower: [Double]? = nil, upper: [Double]? = nil) -> Refit? {
+        let solver = LBFGS(dimension: objective.dimension, options: optimizer)
+        let first = solver.minimize(objective, from: start, lower: lower, upper: upper)
+        if first.converged { return Refit(x: first.x, stalled: false) }
+        guard first.value.isFinite else { return nil }
+        let second = solver.minimize(objective, from: first.x, lower: lower, upper: upper)
+        if second.converged { return Refit(x: second.x, stalled: false) }
+        if second.reason == .lineSearchFailed && second.iterations == 0 { return Refit(x: first.x, stalled: true) }
+        return nil
+    }
+
+    struct Refit {
+        var x: [Double]
+        var stalled: Bool
+    }
+
+    /// Runs `refit(weights, stream)` for each replicate in parallel; `weights[i]` is how often run i was drawn.
+    static func run(names: [String], estimates: [Double], runs: Int, options: BootstrapOptions,
+                    refit: @escaping @Sendable ([Double]) -> (values: [Double], stalled: Bool)?) throws -> Bootstrap {
+        try options.validate()
+        let results = ParallelMap.map(count: options.replicates, threads: options.threads,
+                                      makeState: { [Double](repeating: 0, count: runs) }) { counts, r in
+            var rng = RandomStream(seed: options.seed, stream: r)
+            for i in 0..<runs { counts[i] = 0 }
+            for _ in 0..<runs { counts[rng.index(below: runs)] += 1 }
+            return refit(counts)
+        }
+        let kept = results.compactMap { $0 }
+        let samples = kept.map(\.values)
+        guard samples.count >= 2 else {
+            throw ScalingKitError.invalid("only \(samples.count) of \(options.replicates) bootstrap refits converged")
+        }
+        return Bootstrap(parameterNames: names, estimates: estimates, samples: samples,
+                         failed: options.replicates - samples.count, stalled: kept.filter(\.stalled).count,
+                         options: options)
+    }
+}
