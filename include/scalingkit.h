@@ -345,6 +345,85 @@ SK_API int sk_law_fit_options_init(sk_law_fit_options *options, size_t struct_si
 SK_API int sk_law_fit(const sk_law *law, const double *const *columns, size_t n_columns, const double *observed,
                       size_t n, const sk_law_fit_options *options, sk_fit **out);
 
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Bootstrap confidence intervals
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/* An opaque set of bootstrap replicates of a fit. Release with sk_bootstrap_free. Immutable. */
+typedef struct sk_bootstrap sk_bootstrap;
+
+typedef struct sk_bootstrap_options {
+    size_t struct_size;
+    size_t replicates;          /* resamples; >= 2; default 1000 (Besiroglu et al. 2024 use 4000) */
+    unsigned long long seed;    /* same seed → same replicates on any number of threads; default 0 */
+    double confidence;          /* coverage of the percentile intervals, in (0, 1); default 0.95 */
+    size_t threads;             /* 0 = one per core (default) */
+} sk_bootstrap_options;
+
+/* Fills *options with the defaults; pass sizeof(sk_bootstrap_options). Errors: SK_ERR_NULL_POINTER,
+ * SK_ERR_STRUCT_SIZE. */
+SK_API int sk_bootstrap_options_init(sk_bootstrap_options *options, size_t struct_size);
+
+/* Nonparametric bootstrap of a fit from sk_chinchilla_fit: the runs the fit used are resampled with replacement
+ * and each resample is refitted from the fit's optimum with the fit's options (Efron & Tibshirani 1993).
+ * Pass the same N, D, loss as to the fit. options may be NULL. On success *out receives a new set of replicates.
+ * Errors: those of sk_chinchilla_fit, plus SK_ERR_UNSUPPORTED (fit is not from sk_chinchilla_fit),
+ * SK_ERR_LENGTH (data that do not match the fit), SK_ERR_INVALID_ARGUMENT (replicates < 2, confidence outside
+ * (0, 1), fewer than 2 refits converged). */
+SK_API int sk_chinchilla_bootstrap(const double *N, const double *D, const double *loss, size_t n,
+                                   const sk_fit *fit, const sk_bootstrap_options *options, sk_bootstrap **out);
+
+/* Nonparametric bootstrap of a fit from sk_law_fit (same law, columns, observed values and fit options as the fit;
+ * fit_options may be NULL if the fit used the defaults). Fixed parameters stay fixed.
+ * Errors: as sk_law_fit and sk_chinchilla_bootstrap. */
+SK_API int sk_law_bootstrap(const sk_law *law, const double *const *columns, size_t n_columns,
+                            const double *observed, size_t n, const sk_law_fit_options *fit_options,
+                            const sk_fit *fit, const sk_bootstrap_options *options, sk_bootstrap **out);
+
+/* Releases replicates. sk_bootstrap_free(NULL) does nothing. */
+SK_API void sk_bootstrap_free(sk_bootstrap *bootstrap);
+
+typedef struct sk_bootstrap_info {
+    size_t struct_size;
+    size_t replicates;   /* requested */
+    size_t kept;         /* converged refits, the rows of sk_bootstrap_samples */
+    size_t failed;       /* refits that did not converge (left out) */
+    size_t stalled;      /* kept refits whose optimiser could not take a step from a point stationary to working
+                            precision (at the kinks of a Huber objective); reported, not hidden */
+    size_t param_count;  /* columns of sk_bootstrap_samples */
+    double confidence;
+} sk_bootstrap_info;
+
+/* Errors: SK_ERR_NULL_POINTER, SK_ERR_STRUCT_SIZE (set info->struct_size = sizeof(sk_bootstrap_info)). */
+SK_API int sk_bootstrap_get_info(const sk_bootstrap *bootstrap, sk_bootstrap_info *info);
+
+/* Copies the kept replicates, row-major (kept × param_count, parameters in the fit's order), into out.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (len != kept * param_count). */
+SK_API int sk_bootstrap_samples(const sk_bootstrap *bootstrap, double *out, size_t len);
+
+/* A quantity's full-data value, its bootstrap standard error and percentile interval (linear interpolation between
+ * order statistics: Hyndman & Fan 1996 type 7, numpy's default). */
+typedef struct sk_interval {
+    size_t struct_size;
+    double estimate;
+    double standard_error;
+    double lower;
+    double upper;
+} sk_interval;
+
+/* The interval of parameter `name`. Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT
+ * (unknown name). */
+SK_API int sk_bootstrap_param(const sk_bootstrap *bootstrap, const char *name, sk_interval *out);
+
+/* Intervals of the compute-optimal plan at `compute` FLOPs over the replicates: the exponent a, N_opt, D_opt,
+ * D_opt/N_opt and the loss. Any output pointer may be NULL to skip it (set struct_size on the others).
+ * Errors: SK_ERR_NULL_POINTER (bootstrap); SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT (compute not finite
+ * and > 0); SK_ERR_UNSUPPORTED (the law has no parameters E, A, B, alpha, beta). */
+SK_API int sk_bootstrap_chinchilla_plan(const sk_bootstrap *bootstrap, double compute, sk_interval *a,
+                                        sk_interval *params, sk_interval *tokens, sk_interval *tokens_per_param,
+                                        sk_interval *loss);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

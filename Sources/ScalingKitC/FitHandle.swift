@@ -15,6 +15,8 @@ final class FitHandle {
     }
 
     let law: Law
+    /// The full Chinchilla result (needed to bootstrap it).
+    let chinchillaFit: ChinchillaFit?
     let info: sk_fit_info
     let values: [Double]
     let names: [String]
@@ -27,8 +29,9 @@ final class FitHandle {
     let cInputs: [UnsafeMutablePointer<CChar>]
 
     private init(law: Law, values: [Double], names: [String], inputs: [String], atBound: [Bool], excluded: [Int],
-                 info: sk_fit_info, message: String) {
+                 info: sk_fit_info, message: String, chinchillaFit: ChinchillaFit? = nil) {
         self.law = law
+        self.chinchillaFit = chinchillaFit
         self.values = values
         self.names = names
         self.inputs = inputs
@@ -50,7 +53,7 @@ final class FitHandle {
                 evaluations: fit.evaluations, starts: fit.starts, starts_converged: fit.startsConverged,
                 starts_at_optimum: fit.startsAtOptimum, points_used: fit.pointsUsed,
                 points_excluded: fit.excludedIndices.count),
-            message: fit.message)
+            message: fit.message, chinchillaFit: fit)
     }
 
     convenience init(general fit: LawFit) {

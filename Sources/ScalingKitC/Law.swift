@@ -156,7 +156,7 @@ private func perParameter(_ p: UnsafePointer<Double>?, _ n: Int, _ name: String,
     return values
 }
 
-private func convert(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw, runs: Int) throws(ScalingKitError) -> LawFitOptions {
+func convertLawOptions(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw, runs: Int) throws(ScalingKitError) -> LawFitOptions {
     var o = LawFitOptions()
     guard let c = p?.pointee else { return o }
     try checkStructSize(c.struct_size, expected: MemoryLayout<sk_law_fit_options>.size, "sk_law_fit_options")
@@ -240,7 +240,7 @@ public func sk_law_fit(
         let out = try nonNull(out, "out")
         let data = try columnArrays(columns, nColumns, n, names: handle.law.inputs)
         let y = try doubles(observed, n, "observed")
-        let options = try convert(options, law: handle.law, runs: n)
+        let options = try convertLawOptions(options, law: handle.law, runs: n)
         let named = Dictionary(uniqueKeysWithValues: zip(handle.law.inputs, data))
         let fit = try core { try handle.law.fit(data: named, observed: y, options: options) }
         out.pointee = FitHandle(general: fit).retainedPointer()

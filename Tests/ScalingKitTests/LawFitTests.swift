@@ -111,3 +111,37 @@ struct SplitMix64 {
         return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
     }
 }
+
+@Suite("Bootstrap")
+struct BootstrapTests {
+    @Test func deterministicForAnyThreadCount() throws {
+        let N = (0..<30).map { pow(10, 6 + 4 * Double($0) / 29) }
+        var rng = SplitMix64(seed: 3)
+        let y = N.map { 1.5 + pow(1e8 / $0, 0.3) * exp(0.01 * rng.normal()) }
+        let law = try ScalingLaw.named("power_law")
+        let fit = try law.fit(data: ["x": N], observed: y)
+        var o = BootstrapOptions()
+        o.replicates = 64; o.seed = 9; o.threads = 1
+        let one = try law.bootstrap(data: ["x": N], observed: y, fit: fit, options: o)
+        o.threads = 3
+        let three = try law.bootstrap(data: ["x": N], observed: y, fit: fit, options: o)
+        #expect(one.samples == three.samples)
+        let alpha = try one.summary("alpha")
+        #expect(alpha.lower < 0.3 && 0.3 < alpha.upper && alpha.standardError > 0)
+        let derived = try one.summary { $0[2] * 2 }
+        #expect(abs(derived.estimate - 2 * fit["alpha"]!) < 1e-15)
+    }
+
+    @Test func rejectsBadOptions() throws {
+        let N = [1e7, 1e8, 1e9, 1e10, 1e11], y = [4.0, 3.2, 2.7, 2.4, 2.2]
+        let law = try ScalingLaw.named("power_law")
+        let fit = try law.fit(data: ["x": N], observed: y)
+        for mutate in [{ (o: inout BootstrapOptions) in o.replicates = 1 }, { $0.confidence = 1 }, { $0.threads = -1 }] {
+            var o = BootstrapOptions()
+            mutate(&o)
+            #expect(throws: ScalingKitError.self) { try law.bootstrap(data: ["x": N], observed: y, fit: fit, options: o) }
+        }
+        let other = try ScalingLaw.named("kaplan_n")
+        #expect(throws: ScalingKitError.self) { try other.bootstrap(data: ["N": N], observed: y, fit: fit) }
+    }
+}

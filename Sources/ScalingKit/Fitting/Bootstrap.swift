@@ -122,3 +122,29 @@ public struct Bootstrap: Sendable {
                          options: options)
     }
 }
+
+extension Bootstrap {
+    /// Intervals of the compute-optimal plan at `compute` FLOPs (Hoffmann et al. 2022 eq. 4) over the replicates,
+    /// for any fit with parameters named E, A, B, alpha, beta (a Chinchilla fit, or the catalogue law).
+    /// Intervals on derived quantities matter because they are nonlinear: Besiroglu et al. (2024) find a median
+    /// D/N of 25.7 at Chinchilla's budget where the point estimate is ~18.
+    public func chinchillaPlan(compute: Double) throws -> (a: Summary, parameters: Summary, tokens: Summary,
+                                                            tokensPerParameter: Summary, loss: Summary) {
+        let idx = try ["E", "A", "B", "alpha", "beta"].map { name -> Int in
+            guard let j = parameterNames.firstIndex(of: name) else {
+                throw ScalingKitError(.unsupported, "a compute-optimal plan needs parameters E, A, B, alpha, beta; this fit has \(parameterNames.joined(separator: ", "))")
+            }
+            return j
+        }
+        func law(_ v: [Double]) -> ChinchillaLaw {
+            ChinchillaLaw(E: v[idx[0]], A: v[idx[1]], B: v[idx[2]], alpha: v[idx[3]], beta: v[idx[4]])
+        }
+        let point = try law(estimates).computeOptimal(compute: compute)
+        let plans = try samples.map { try law($0).computeOptimal(compute: compute) }
+        return (summarize(estimate: point.a, values: plans.map(\.a)),
+                summarize(estimate: point.parameters, values: plans.map(\.parameters)),
+                summarize(estimate: point.tokens, values: plans.map(\.tokens)),
+                summarize(estimate: point.tokensPerParameter, values: plans.map(\.tokensPerParameter)),
+                summarize(estimate: point.loss, values: plans.map(\.loss)))
+    }
+}

@@ -285,6 +285,47 @@ static void test_laws(void) {
     sk_law_free(law);
 }
 
+static void test_bootstrap(void) {
+    sk_chinchilla_options o;
+    sk_chinchilla_options_init(&o, sizeof o);
+    small_grid(&o);
+    sk_fit *fit = NULL;
+    sk_chinchilla_fit(N, D, L, NPTS, &o, &fit);
+    sk_bootstrap_options b;
+    CHECK_ERR(sk_bootstrap_options_init(&b, 3), SK_ERR_STRUCT_SIZE, "sk_bootstrap_options");
+    CHECK(sk_bootstrap_options_init(&b, sizeof b) == SK_OK && b.replicates == 1000 && b.confidence == 0.95, "defaults");
+    b.replicates = 40;
+    b.seed = 5;
+    sk_bootstrap *boot = NULL;
+    CHECK(sk_chinchilla_bootstrap(N, D, L, NPTS, fit, &b, &boot) == SK_OK, "bootstrap: %s", sk_last_error());
+    sk_bootstrap_info info = {.struct_size = sizeof info};
+    CHECK(sk_bootstrap_get_info(boot, &info) == SK_OK && info.replicates == 40 && info.param_count == 5 &&
+              info.kept + info.failed == 40,
+          "info");
+    double samples[40 * 5];
+    CHECK(sk_bootstrap_samples(boot, samples, info.kept * 5) == SK_OK, "samples: %s", sk_last_error());
+    CHECK_ERR(sk_bootstrap_samples(boot, samples, 7), SK_ERR_LENGTH, "replicates");
+    sk_interval alpha = {.struct_size = sizeof alpha};
+    /* Noise-free data: every resample has the same optimum. */
+    CHECK(sk_bootstrap_param(boot, "alpha", &alpha) == SK_OK && fabs(alpha.lower - TRUE_ALPHA) < 1e-5 &&
+              fabs(alpha.upper - TRUE_ALPHA) < 1e-5,
+          "alpha interval %g %g", alpha.lower, alpha.upper);
+    CHECK_ERR(sk_bootstrap_param(boot, "gamma", &alpha), SK_ERR_INVALID_ARGUMENT, "unknown parameter 'gamma'");
+    sk_interval a = {.struct_size = sizeof a};
+    CHECK(sk_bootstrap_chinchilla_plan(boot, 1e22, &a, NULL, NULL, NULL, NULL) == SK_OK &&
+              fabs(a.estimate - TRUE_BETA / (TRUE_ALPHA + TRUE_BETA)) < 1e-6,
+          "plan a %g", a.estimate);
+    CHECK_ERR(sk_bootstrap_chinchilla_plan(boot, 0, &a, NULL, NULL, NULL, NULL), SK_ERR_INVALID_ARGUMENT, "compute");
+    sk_bootstrap_free(boot);
+    sk_bootstrap_free(NULL);
+    b.replicates = 1;
+    CHECK_ERR(sk_chinchilla_bootstrap(N, D, L, NPTS, fit, &b, &boot), SK_ERR_INVALID_ARGUMENT, "at least 2");
+    b.replicates = 10;
+    CHECK_ERR(sk_chinchilla_bootstrap(N, D, L, NPTS - 1, fit, &b, &boot), SK_ERR_LENGTH, "the fit used");
+    CHECK_ERR(sk_chinchilla_bootstrap(N, D, L, NPTS, NULL, &b, &boot), SK_ERR_NULL_POINTER, "'fit'");
+    sk_fit_free(fit);
+}
+
 int main(void) {
     make_data();
     test_version_and_strings();
@@ -294,6 +335,7 @@ int main(void) {
     test_exclusion();
     test_thread_local_error();
     test_laws();
+    test_bootstrap();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

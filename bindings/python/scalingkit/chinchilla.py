@@ -10,6 +10,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from ._arrays import as_doubles, as_size, same_length
+from . import bootstrap as _bootstrap
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 
@@ -60,6 +61,7 @@ class ChinchillaFit:
     #: 0-based row indices removed by ``exclude_highest_loss``.
     excluded: tuple = ()
     _handle: Any = field(default=None, repr=False, compare=False)
+    _data: Any = field(default=None, repr=False, compare=False)
 
     @property
     def params(self) -> dict:
@@ -75,6 +77,18 @@ class ChinchillaFit:
                                         ffi.from_buffer("double[]", d_arr), n,
                                         ffi.from_buffer("double[]", out, require_writable=True)))
         return out
+
+    def bootstrap(self, replicates: int = 1000, *, seed: int = 0, confidence: float = 0.95,
+                  threads: int = 0) -> "_bootstrap.Bootstrap":
+        """Nonparametric bootstrap: resample the runs, refit each resample from this optimum with this fit's
+        options (Besiroglu et al. 2024 use 4,000 replicates). Deterministic for a given ``seed``."""
+        N, D, loss = self._data
+        out = ffi.new("sk_bootstrap **")
+        check(lib.sk_chinchilla_bootstrap(ffi.from_buffer("double[]", N), ffi.from_buffer("double[]", D),
+                                          ffi.from_buffer("double[]", loss), len(N), self._handle,
+                                          _bootstrap.options(replicates, seed, confidence, threads), out))
+        handle, info, samples = _bootstrap.wrap(out[0])
+        return _bootstrap.make(handle, info, samples, ("E", "A", "B", "alpha", "beta"))
 
     def compute_optimal(self, compute: float) -> ComputeOptimalPlan:
         """The (N, D) that minimise the fitted loss for ``compute`` FLOPs under C = 6ND."""
@@ -162,10 +176,10 @@ def fit_chinchilla(
     check(lib.sk_chinchilla_fit(ffi.from_buffer("double[]", n_arr), ffi.from_buffer("double[]", d_arr),
                                 ffi.from_buffer("double[]", l_arr), n, opts, out))
     handle = ffi.gc(out[0], lib.sk_fit_free)
-    return _wrap(handle)
+    return _wrap(handle, (n_arr, d_arr, l_arr))
 
 
-def _wrap(handle: Any) -> ChinchillaFit:
+def _wrap(handle: Any, data: Any) -> ChinchillaFit:
     count = lib.sk_fit_param_count(handle)
     values = ffi.new("double[]", count)
     check(lib.sk_fit_params(handle, values, count))
@@ -183,4 +197,4 @@ def _wrap(handle: Any) -> ChinchillaFit:
         iterations=info.iterations, evaluations=info.evaluations, starts=info.starts,
         starts_converged=info.starts_converged, starts_at_optimum=info.starts_at_optimum,
         points_used=info.points_used, excluded=tuple(int(excluded[i]) for i in range(n_excluded)),
-        _handle=handle)
+        _handle=handle, _data=data)

@@ -11,6 +11,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from . import bootstrap as _bootstrap
 from ._arrays import as_doubles, as_size
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
@@ -50,6 +51,20 @@ class LawFit:
     #: Free parameters that ended on a bound (their value is set by the bound, not the data).
     at_bound: Tuple[str, ...] = ()
     _handle: Any = field(default=None, repr=False, compare=False)
+    #: (law handle, input arrays, observed, options struct, arrays the options point to) for the bootstrap.
+    _problem: Any = field(default=None, repr=False, compare=False)
+
+    def bootstrap(self, replicates: int = 1000, *, seed: int = 0, confidence: float = 0.95,
+                  threads: int = 0) -> "_bootstrap.Bootstrap":
+        """Nonparametric bootstrap of this fit (resampled runs, refitted from this optimum with this fit's options;
+        fixed parameters stay fixed). Deterministic for a given ``seed``."""
+        law_handle, arrays, y, opts, _keep = self._problem
+        ptrs = ffi.new("double *[]", [ffi.from_buffer("double[]", a) for a in arrays]) if arrays else ffi.NULL
+        out = ffi.new("sk_bootstrap **")
+        check(lib.sk_law_bootstrap(law_handle, ptrs, len(arrays), ffi.from_buffer("double[]", y), len(y), opts,
+                                   self._handle, _bootstrap.options(replicates, seed, confidence, threads), out))
+        handle, info, samples = _bootstrap.wrap(out[0])
+        return _bootstrap.make(handle, info, samples, tuple(self.params))
 
     def __getitem__(self, name: str) -> float:
         return self.params[name]
@@ -245,4 +260,4 @@ def fit(
         starts=info.starts, starts_converged=info.starts_converged, starts_at_optimum=info.starts_at_optimum,
         points_used=info.points_used,
         at_bound=tuple(param_names[j] for j in range(count) if lib.sk_fit_param_at_bound(fit_handle, j)),
-        _handle=fit_handle)
+        _handle=fit_handle, _problem=(law_handle, arrays, y, opts, keep))

@@ -1,0 +1,153 @@
+import CScalingKit
+import ScalingKit
+
+/// The object behind an `sk_bootstrap *`. Immutable.
+final class BootstrapHandle {
+    let bootstrap: Bootstrap
+    init(_ bootstrap: Bootstrap) { self.bootstrap = bootstrap }
+
+    static func borrow(_ p: OpaquePointer?) throws(ScalingKitError) -> BootstrapHandle {
+        guard let p else { throw ScalingKitError(.nullPointer, "'bootstrap' is NULL") }
+        return Unmanaged<BootstrapHandle>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
+    }
+
+    func retainedPointer() -> OpaquePointer { OpaquePointer(Unmanaged.passRetained(self).toOpaque()) }
+}
+
+@c @implementation
+public func sk_bootstrap_options_init(_ options: UnsafeMutablePointer<sk_bootstrap_options>?, _ structSize: Int) -> Int32 {
+    guarded("sk_bootstrap_options_init") { () throws(ScalingKitError) in
+        let options = try nonNull(options, "options")
+        try checkStructSize(structSize, expected: MemoryLayout<sk_bootstrap_options>.size, "sk_bootstrap_options")
+        let d = BootstrapOptions()
+        options.pointee = sk_bootstrap_options(struct_size: MemoryLayout<sk_bootstrap_options>.size,
+                                               replicates: d.replicates, seed: d.seed, confidence: d.confidence,
+                                               threads: d.threads)
+    }
+}
+
+private func convert(_ p: UnsafePointer<sk_bootstrap_options>?) throws(ScalingKitError) -> BootstrapOptions {
+    var o = BootstrapOptions()
+    guard let c = p?.pointee else { return o }
+    try checkStructSize(c.struct_size, expected: MemoryLayout<sk_bootstrap_options>.size, "sk_bootstrap_options")
+    guard c.replicates >= 0, c.replicates <= maxLength, c.threads >= 0, c.threads <= maxLength else {
+        throw ScalingKitError(.invalidArgument, "options.replicates or options.threads is out of range")
+    }
+    o.replicates = c.replicates
+    o.seed = UInt64(c.seed)
+    o.confidence = c.confidence
+    o.threads = c.threads
+    return o
+}
+
+@c @implementation
+public func sk_chinchilla_bootstrap(
+    _ N: UnsafePointer<Double>?, _ D: UnsafePointer<Double>?, _ loss: UnsafePointer<Double>?, _ n: Int,
+    _ fit: OpaquePointer?, _ options: UnsafePointer<sk_bootstrap_options>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    guarded("sk_chinchilla_bootstrap") { () throws(ScalingKitError) in
+        let handle = try FitHandle.borrow(fit)
+        guard case .chinchilla = handle.law, let result = handle.chinchillaFit else {
+            throw ScalingKitError(.unsupported, "the fit is not from sk_chinchilla_fit; use sk_law_bootstrap")
+        }
+        let out = try nonNull(out, "out")
+        let N = try doubles(N, n, "N"), D = try doubles(D, n, "D"), loss = try doubles(loss, n, "loss")
+        let options = try convert(options)
+        let b = try core { try ChinchillaLaw.bootstrap(N: N, D: D, loss: loss, fit: result, options: options) }
+        out.pointee = BootstrapHandle(b).retainedPointer()
+    }
+}
+
+@c @implementation
+public func sk_law_bootstrap(
+    _ law: OpaquePointer?, _ columns: UnsafePointer<UnsafePointer<Double>?>?, _ nColumns: Int,
+    _ observed: UnsafePointer<Double>?, _ n: Int, _ fitOptions: UnsafePointer<sk_law_fit_options>?,
+    _ fit: OpaquePointer?, _ options: UnsafePointer<sk_bootstrap_options>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    guarded("sk_law_bootstrap") { () throws(ScalingKitError) in
+        let lawHandle = try LawHandle.borrow(law)
+        let fitHandle = try FitHandle.borrow(fit)
+        guard case .general(var result) = fitHandle.law else {
+            throw ScalingKitError(.unsupported, "the fit is not from sk_law_fit; use sk_chinchilla_bootstrap")
+        }
+        let out = try nonNull(out, "out")
+        let data = try columnArrays(columns, nColumns, n, names: lawHandle.law.inputs)
+        let y = try doubles(observed, n, "observed")
+        result.options = try convertLawOptions(fitOptions, law: lawHandle.law, runs: n)
+        let options = try convert(options)
+        let named = Dictionary(uniqueKeysWithValues: zip(lawHandle.law.inputs, data))
+        let b = try core { try lawHandle.law.bootstrap(data: named, observed: y, fit: result, options: options) }
+        out.pointee = BootstrapHandle(b).retainedPointer()
+    }
+}
+
+@c @implementation
+public func sk_bootstrap_free(_ bootstrap: OpaquePointer?) {
+    guard let bootstrap else { return }
+    Unmanaged<BootstrapHandle>.fromOpaque(UnsafeRawPointer(bootstrap)).release()
+}
+
+@c @implementation
+public func sk_bootstrap_get_info(_ bootstrap: OpaquePointer?, _ info: UnsafeMutablePointer<sk_bootstrap_info>?) -> Int32 {
+    guarded("sk_bootstrap_get_info") { () throws(ScalingKitError) in
+        let b = try BootstrapHandle.borrow(bootstrap).bootstrap
+        let info = try nonNull(info, "info")
+        try checkStructSize(info.pointee.struct_size, expected: MemoryLayout<sk_bootstrap_info>.size, "sk_bootstrap_info")
+        info.pointee = sk_bootstrap_info(struct_size: MemoryLayout<sk_bootstrap_info>.size,
+                                         replicates: b.options.replicates, kept: b.samples.count, failed: b.failed,
+                                         stalled: b.stalled, param_count: b.parameterNames.count,
+                                         confidence: b.options.confidence)
+    }
+}
+
+@c @implementation
+public func sk_bootstrap_samples(_ bootstrap: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?, _ len: Int) -> Int32 {
+    guarded("sk_bootstrap_samples") { () throws(ScalingKitError) in
+        let b = try BootstrapHandle.borrow(bootstrap).bootstrap
+        let out = try nonNull(out, "out")
+        let p = b.parameterNames.count
+        guard len == b.samples.count * p else {
+            throw ScalingKitError(.invalidLength,
+                "len is \(UInt(bitPattern: len)) but there are \(b.samples.count) replicates × \(p) parameters")
+        }
+        for (r, row) in b.samples.enumerated() { for j in 0..<p { out[r * p + j] = row[j] } }
+    }
+}
+
+private func write(_ s: Bootstrap.Summary, to p: UnsafeMutablePointer<sk_interval>?) throws(ScalingKitError) {
+    guard let p else { return }
+    try checkStructSize(p.pointee.struct_size, expected: MemoryLayout<sk_interval>.size, "sk_interval")
+    p.pointee = sk_interval(struct_size: MemoryLayout<sk_interval>.size, estimate: s.estimate,
+                            standard_error: s.standardError, lower: s.lower, upper: s.upper)
+}
+
+@c @implementation
+public func sk_bootstrap_param(_ bootstrap: OpaquePointer?, _ name: UnsafePointer<CChar>?,
+                               _ out: UnsafeMutablePointer<sk_interval>?) -> Int32 {
+    guarded("sk_bootstrap_param") { () throws(ScalingKitError) in
+        let b = try BootstrapHandle.borrow(bootstrap).bootstrap
+        let key = try cString(name, "name", limit: 256)
+        let out = try nonNull(out, "out")
+        try write(try core { try b.summary(key) }, to: out)
+    }
+}
+
+@c @implementation
+public func sk_bootstrap_chinchilla_plan(
+    _ bootstrap: OpaquePointer?, _ compute: Double, _ a: UnsafeMutablePointer<sk_interval>?,
+    _ params: UnsafeMutablePointer<sk_interval>?, _ tokens: UnsafeMutablePointer<sk_interval>?,
+    _ ratio: UnsafeMutablePointer<sk_interval>?, _ loss: UnsafeMutablePointer<sk_interval>?
+) -> Int32 {
+    guarded("sk_bootstrap_chinchilla_plan") { () throws(ScalingKitError) in
+        let b = try BootstrapHandle.borrow(bootstrap).bootstrap
+        for p in [a, params, tokens, ratio, loss] {
+            if let p { try checkStructSize(p.pointee.struct_size, expected: MemoryLayout<sk_interval>.size, "sk_interval") }
+        }
+        let plan = try core { try b.chinchillaPlan(compute: compute) }
+        try write(plan.a, to: a)
+        try write(plan.parameters, to: params)
+        try write(plan.tokens, to: tokens)
+        try write(plan.tokensPerParameter, to: ratio)
+        try write(plan.loss, to: loss)
+    }
+}

@@ -1,0 +1,83 @@
+"""Bootstrap intervals against Besiroglu et al. (2024) and their basic guarantees."""
+import numpy as np
+import pytest
+
+import scalingkit
+from scalingkit import Bootstrap, Interval, ScalingKitError
+
+# Besiroglu et al. (2024), Table 1: 95 % bootstrap intervals over 4,000 replicates (240 runs), and SEs.
+PUBLISHED = {"E": (1.769, 1.871), "A": (285.214, 743.626), "B": (1042.357, 5810.344), "alpha": (0.317, 0.373),
+             "beta": (0.331, 0.415)}
+PUBLISHED_SE = {"E": 0.02566, "alpha": 0.01540, "beta": 0.02060}
+
+
+@pytest.fixture(scope="module")
+def epoch_bootstrap(chinchilla_data):
+    N, D, L = chinchilla_data
+    fit = scalingkit.fit_chinchilla(N, D, L, exclude_highest_loss=5)
+    return fit, fit.bootstrap(4000, seed=42)
+
+
+def test_intervals_match_besiroglu(epoch_bootstrap):
+    _, b = epoch_bootstrap
+    assert isinstance(b, Bootstrap) and b.replicates == 4000 and b.kept + b.failed == 4000
+    assert b.kept >= 3900, (b.kept, b.failed)
+    for name, (lo, hi) in PUBLISHED.items():
+        got = b.params[name]
+        assert isinstance(got, Interval)
+        assert got.lower == pytest.approx(lo, rel=0.05), name
+        assert got.upper == pytest.approx(hi, rel=0.05), name
+    for name, se in PUBLISHED_SE.items():
+        assert b.params[name].standard_error == pytest.approx(se, rel=0.05), name
+    assert b.samples.shape == (b.kept, 5)
+
+
+def test_compute_optimal_exponent_interval(epoch_bootstrap):
+    _, b = epoch_bootstrap
+    plan = b.plan(5.76e23)
+    # Besiroglu et al.: a = 0.513 with SE 0.020.
+    assert plan["a"].estimate == pytest.approx(0.514, abs=2e-3)
+    assert plan["a"].standard_error == pytest.approx(0.020, rel=0.1)
+    assert plan["a"].lower < plan["a"].estimate < plan["a"].upper
+    assert plan["tokens_per_parameter"].lower < 17.92 < plan["tokens_per_parameter"].upper
+
+
+def test_same_seed_same_replicates_any_thread_count(chinchilla_data):
+    N, D, L = chinchilla_data
+    fit = scalingkit.fit_chinchilla(N, D, L, exclude_highest_loss=5,
+                                    grid={"alpha": [0.5], "beta": [0.5], "e": [0.5], "a": [5], "b": [5]})
+    one = fit.bootstrap(50, seed=7, threads=1)
+    two = fit.bootstrap(50, seed=7, threads=2)
+    other = fit.bootstrap(50, seed=8, threads=2)
+    np.testing.assert_array_equal(one.samples, two.samples)
+    assert not np.array_equal(one.samples, other.samples)
+
+
+def test_law_bootstrap_covers_the_truth():
+    rng = np.random.default_rng(1)
+    N = np.logspace(6, 10, 30)
+    y = 1.5 + (1e8 / N) ** 0.3 * np.exp(0.01 * rng.standard_normal(30))
+    fit = scalingkit.fit("power_law", x=N, loss=y)
+    b = fit.bootstrap(300, seed=3)
+    assert b.names == ("Linf", "x0", "alpha") and b.kept >= 290
+    assert b.params["alpha"].lower < 0.3 < b.params["alpha"].upper
+    with pytest.raises(ScalingKitError, match="E, A, B, alpha, beta"):
+        b.plan(1e21)
+
+
+@pytest.mark.parametrize("kwargs,needle", [
+    ({"replicates": 1}, "at least 2 replicates"),
+    ({"replicates": 10, "confidence": 1.5}, "confidence"),
+    ({"replicates": -3}, "non-negative"),
+])
+def test_bad_options(chinchilla_data, kwargs, needle):
+    N, D, L = chinchilla_data
+    fit = scalingkit.fit_chinchilla(N, D, L, grid={"alpha": [0.5], "beta": [0.5], "e": [0.5], "a": [5], "b": [5]})
+    with pytest.raises(ScalingKitError, match=needle):
+        fit.bootstrap(**kwargs)
+
+
+def test_plan_rejects_bad_budget(epoch_bootstrap):
+    _, b = epoch_bootstrap
+    with pytest.raises(ScalingKitError, match="compute budget"):
+        b.plan(-1)
