@@ -424,6 +424,38 @@ SK_API int sk_bootstrap_chinchilla_plan(const sk_bootstrap *bootstrap, double co
                                         sk_interval *params, sk_interval *tokens, sk_interval *tokens_per_param,
                                         sk_interval *loss);
 
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Validation: held-out extrapolation and leave-one-out
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/* Errors of predictions on runs the law was not fitted to. */
+typedef struct sk_prediction_errors {
+    size_t struct_size;
+    size_t count;               /* runs scored */
+    double rmse;                /* root mean square of (predicted - observed) */
+    double max_relative_error;  /* max |predicted - observed| / observed */
+    double mean_relative_error; /* mean |predicted - observed| / observed */
+} sk_prediction_errors;
+
+/* Extrapolation test: fits `law` on the runs with split[i] < threshold and scores its predictions on the runs with
+ * split[i] >= threshold. split is any per-run quantity (compute, N, D; n values) and need not be an input.
+ * Set errors->struct_size first. If fit_out is not NULL it receives the training fit (release with sk_fit_free).
+ * Errors: as sk_law_fit; SK_ERR_NULL_POINTER (split, errors); SK_ERR_LENGTH (no run on one side);
+ * SK_ERR_INVALID_ARGUMENT (a non-finite split value or threshold); SK_ERR_STRUCT_SIZE. */
+SK_API int sk_law_holdout(const sk_law *law, const double *const *columns, size_t n_columns, const double *observed,
+                          size_t n, const double *split, double threshold, const sk_law_fit_options *options,
+                          sk_prediction_errors *errors, sk_fit **fit_out);
+
+/* Leave-one-out: each run predicted by the law refitted without it, warm-started from `fit` (a fit from
+ * sk_law_fit of the same law, data and options). predictions[0 .. n-1] receives the held-out predictions (NaN
+ * where a refit did not converge; those are left out of *errors). Parallel and deterministic.
+ * Errors: as sk_law_fit; SK_ERR_NULL_POINTER (fit, predictions, errors); SK_ERR_UNSUPPORTED (fit not from
+ * sk_law_fit); SK_ERR_STRUCT_SIZE. */
+SK_API int sk_law_leave_one_out(const sk_law *law, const double *const *columns, size_t n_columns,
+                                const double *observed, size_t n, const sk_law_fit_options *fit_options,
+                                const sk_fit *fit, double *predictions, sk_prediction_errors *errors);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -145,3 +145,30 @@ struct BootstrapTests {
         #expect(throws: ScalingKitError.self) { try other.bootstrap(data: ["N": N], observed: y, fit: fit) }
     }
 }
+
+@Suite("Validation")
+struct ValidationTests {
+    @Test func holdoutAndLeaveOneOutOnExactData() throws {
+        let N = (0..<20).map { pow(10, 6 + 4 * Double($0) / 19) }
+        let y = N.map { pow(8.8e13 / $0, 0.076) }
+        let law = try ScalingLaw.named("kaplan_n")
+        let h = try law.holdout(data: ["N": N], observed: y, split: N, threshold: 1e9)
+        #expect(h.testIndices.count == N.filter { $0 >= 1e9 }.count && h.errors.maxRelativeError < 1e-6)
+        let loo = try law.leaveOneOut(data: ["N": N], observed: y, fit: try law.fit(data: ["N": N], observed: y))
+        #expect(loo.failed == 0 && loo.errors.count == 20 && loo.errors.maxRelativeError < 1e-6)
+    }
+
+    @Test func errorsAreExact() {
+        let e = PredictionErrors(predicted: [1.1, 1.8], observed: [1.0, 2.0])
+        #expect(abs(e.rmse - (0.5 * (0.01 + 0.04)).squareRoot()) < 1e-15)
+        #expect(abs(e.maxRelativeError - 0.1) < 1e-15 && abs(e.meanRelativeError - 0.1) < 1e-15)
+    }
+
+    @Test func holdoutRejectsEmptySides() throws {
+        let law = try ScalingLaw.named("kaplan_n")
+        let N = [1e7, 1e8, 1e9], y = [3.0, 2.8, 2.6]
+        #expect(throws: ScalingKitError.self) { try law.holdout(data: ["N": N], observed: y, split: N, threshold: 1e12) }
+        #expect(throws: ScalingKitError.self) { try law.holdout(data: ["N": N], observed: y, split: N, threshold: 1) }
+        #expect(throws: ScalingKitError.self) { try law.holdout(data: ["N": N], observed: y, split: [1, .nan, 3], threshold: 2) }
+    }
+}

@@ -326,6 +326,40 @@ static void test_bootstrap(void) {
     sk_fit_free(fit);
 }
 
+static void test_validation(void) {
+    sk_law *law = NULL;
+    sk_law_from_name("chinchilla", &law);
+    const double *columns[] = {N, D};
+    double split[NPTS];
+    for (int i = 0; i < NPTS; i++) split[i] = 6 * N[i] * D[i];
+    sk_law_fit_options o;
+    sk_law_fit_options_init(&o, sizeof o);
+    double starts[] = {1.5, 300, 0.3, 1500, 0.3};
+    size_t counts[] = {1, 1, 1, 1, 1};
+    o.start_values = starts; o.start_counts = counts; o.start_counts_len = 5;
+    sk_prediction_errors e = {.struct_size = sizeof e};
+    sk_fit *fit = NULL;
+    /* Noise-free data: fitted on the small budgets, the law predicts the large ones exactly. */
+    CHECK(sk_law_holdout(law, columns, 2, L, NPTS, split, 1e21, &o, &e, &fit) == SK_OK, "holdout: %s", sk_last_error());
+    CHECK(e.count > 0 && e.max_relative_error < 1e-6, "holdout errors %zu %g", e.count, e.max_relative_error);
+    CHECK_ERR(sk_law_holdout(law, columns, 2, L, NPTS, split, 1e40, &o, &e, NULL), SK_ERR_LENGTH, "nothing to score");
+    CHECK_ERR(sk_law_holdout(law, columns, 2, L, NPTS, NULL, 1e21, &o, &e, NULL), SK_ERR_NULL_POINTER, "'split'");
+    e.struct_size = 0;
+    CHECK_ERR(sk_law_holdout(law, columns, 2, L, NPTS, split, 1e21, &o, &e, NULL), SK_ERR_STRUCT_SIZE,
+              "sk_prediction_errors");
+    sk_fit_free(fit);
+
+    CHECK(sk_law_fit(law, columns, 2, L, NPTS, &o, &fit) == SK_OK, "fit: %s", sk_last_error());
+    double predictions[NPTS];
+    e.struct_size = sizeof e;
+    CHECK(sk_law_leave_one_out(law, columns, 2, L, NPTS, &o, fit, predictions, &e) == SK_OK &&
+              e.count == NPTS && e.max_relative_error < 1e-6,
+          "loo: %s %g", sk_last_error(), e.max_relative_error);
+    CHECK_ERR(sk_law_leave_one_out(law, columns, 2, L, NPTS, &o, fit, NULL, &e), SK_ERR_NULL_POINTER, "'predictions'");
+    sk_fit_free(fit);
+    sk_law_free(law);
+}
+
 int main(void) {
     make_data();
     test_version_and_strings();
@@ -336,6 +370,7 @@ int main(void) {
     test_thread_local_error();
     test_laws();
     test_bootstrap();
+    test_validation();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

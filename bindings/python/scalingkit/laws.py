@@ -51,17 +51,27 @@ class LawFit:
     #: Free parameters that ended on a bound (their value is set by the bound, not the data).
     at_bound: Tuple[str, ...] = ()
     _handle: Any = field(default=None, repr=False, compare=False)
-    #: (law handle, input arrays, observed, options struct, arrays the options point to) for the bootstrap.
+    #: The converted problem (law handle, data, options) for the bootstrap and leave-one-out.
     _problem: Any = field(default=None, repr=False, compare=False)
+
+    def leave_one_out(self) -> "LeaveOneOut":
+        """Each run predicted by the law refitted without it (warm-started from this optimum)."""
+        p = self._problem
+        predictions = np.empty(p.n, dtype=np.float64)
+        errors = _errors_struct()
+        check(lib.sk_law_leave_one_out(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n,
+                                       p.opts, self._handle,
+                                       ffi.from_buffer("double[]", predictions, require_writable=True), errors))
+        return LeaveOneOut(predictions=predictions, failed=int(np.isnan(predictions).sum()),
+                           errors=_prediction_errors(errors))
 
     def bootstrap(self, replicates: int = 1000, *, seed: int = 0, confidence: float = 0.95,
                   threads: int = 0) -> "_bootstrap.Bootstrap":
         """Nonparametric bootstrap of this fit (resampled runs, refitted from this optimum with this fit's options;
         fixed parameters stay fixed). Deterministic for a given ``seed``."""
-        law_handle, arrays, y, opts, _keep = self._problem
-        ptrs = ffi.new("double *[]", [ffi.from_buffer("double[]", a) for a in arrays]) if arrays else ffi.NULL
+        p = self._problem
         out = ffi.new("sk_bootstrap **")
-        check(lib.sk_law_bootstrap(law_handle, ptrs, len(arrays), ffi.from_buffer("double[]", y), len(y), opts,
+        check(lib.sk_law_bootstrap(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n, p.opts,
                                    self._handle, _bootstrap.options(replicates, seed, confidence, threads), out))
         handle, info, samples = _bootstrap.wrap(out[0])
         return _bootstrap.make(handle, info, samples, tuple(self.params))
@@ -115,7 +125,24 @@ def _candidate_columns(data: Any, columns: Mapping[str, Any], observed: Any) -> 
     return out
 
 
-def fit(
+@dataclass
+class _Problem:
+    """Everything sk_law_fit needs, converted once; the arrays must stay alive while the C side reads them."""
+
+    law: Any
+    input_names: Tuple[str, ...]
+    param_names: Tuple[str, ...]
+    arrays: list
+    y: np.ndarray
+    n: int
+    opts: Any
+    keep: list
+
+    def columns(self):
+        return ffi.new("double *[]", [ffi.from_buffer("double[]", a) for a in self.arrays]) if self.arrays else ffi.NULL
+
+
+def _problem(
     law: str,
     data: Any = None,
     *,
@@ -135,33 +162,8 @@ def fit(
     function_tolerance: Optional[float] = None,
     threads: int = 0,
     **columns: Any,
-) -> LawFit:
-    """Fit a scaling law to runs.
-
-    Args:
-        law: a catalogue name (see :func:`catalogue`, for example ``"chinchilla"``) or a formula such as
-            ``"E + A*N^-alpha + B*D^-beta"`` (``+ - * / ^``, exp, log, sqrt, min, max, logsumexp).
-        data: a pandas DataFrame or a mapping of column name → values. Columns can also be passed as keywords.
-        observed: the column (name) or array with the measured value per run, default ``"loss"``.
-        inputs: for a formula, the names that are data columns; default: every numeric column the formula names.
-        objective: the loss on residuals: ``"huber"`` (default, δ = ``huber_delta``) or ``"squared"``.
-            (Named so that ``loss=`` stays free for the column of measured losses.)
-        space: ``"log"`` (default: relative errors) or ``"linear"`` residuals.
-        over_prediction_weight: weight of residuals where the law over-predicts (> 1 follows the lower envelope).
-        weights: per-run weights.
-        fixed: parameters held at a value, for example ``{"E": 1.69}``.
-        bounds: ``{name: (low, high)}``; ``None`` keeps the law's default for that side.
-        start: starting values per parameter (the grid is their product); others keep the law's defaults.
-        log_scale: parameters to fit in log space (for scales spanning orders of magnitude, such as C0 ~ 1e16).
-        max_iterations, gradient_tolerance, function_tolerance: per-start stopping rules.
-        threads: worker threads, 0 = one per core; results do not depend on it.
-
-    Returns:
-        LawFit.
-
-    Raises:
-        ScalingKitError: (a ``ValueError``) on bad formulas (with the position), unknown names, bad data or options.
-    """
+) -> _Problem:
+    """Converts the arguments of :func:`fit` (see there) for the C layer."""
     handle = ffi.new("sk_law **")
     # A bare name is a catalogue law (a misspelt one is an error, not a one-parameter formula).
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", law.strip()):
@@ -240,11 +242,69 @@ def fit(
         keep.append(flags)
         opts.log_scaled, opts.log_scaled_len = flags, len(param_names)
 
-    ptrs = ffi.new("double *[]", [ffi.from_buffer("double[]", a) for a in arrays]) if arrays else ffi.NULL
-    out = ffi.new("sk_fit **")
-    check(lib.sk_law_fit(law_handle, ptrs, len(arrays), ffi.from_buffer("double[]", y), n, opts, out))
-    fit_handle = ffi.gc(out[0], lib.sk_fit_free)
+    return _Problem(law=law_handle, input_names=input_names, param_names=param_names, arrays=arrays, y=y, n=n,
+                    opts=opts, keep=keep)
 
+
+def fit(
+    law: str,
+    data: Any = None,
+    *,
+    observed: Union[str, Sequence[float], np.ndarray] = "loss",
+    inputs: Optional[Sequence[str]] = None,
+    objective: str = "huber",
+    huber_delta: float = 1e-3,
+    space: str = "log",
+    over_prediction_weight: float = 1.0,
+    weights: Optional[Sequence[float]] = None,
+    fixed: Optional[Mapping[str, float]] = None,
+    bounds: Optional[Mapping[str, Tuple[Optional[float], Optional[float]]]] = None,
+    start: Optional[Mapping[str, Sequence[float]]] = None,
+    log_scale: Sequence[str] = (),
+    max_iterations: int = 1000,
+    gradient_tolerance: Optional[float] = None,
+    function_tolerance: Optional[float] = None,
+    threads: int = 0,
+    **columns: Any,
+) -> LawFit:
+    """Fit a scaling law to runs.
+
+    Args:
+        law: a catalogue name (see :func:`catalogue`, for example ``"chinchilla"``) or a formula such as
+            ``"E + A*N^-alpha + B*D^-beta"`` (``+ - * / ^``, exp, log, sqrt, min, max, logsumexp).
+        data: a pandas DataFrame or a mapping of column name → values. Columns can also be passed as keywords.
+        observed: the column (name) or array with the measured value per run, default ``"loss"``.
+        inputs: for a formula, the names that are data columns; default: every numeric column the formula names.
+        objective: the loss on residuals: ``"huber"`` (default, δ = ``huber_delta``) or ``"squared"``.
+            (Named so that ``loss=`` stays free for the column of measured losses.)
+        space: ``"log"`` (default: relative errors) or ``"linear"`` residuals.
+        over_prediction_weight: weight of residuals where the law over-predicts (> 1 follows the lower envelope).
+        weights: per-run weights.
+        fixed: parameters held at a value, for example ``{"E": 1.69}``.
+        bounds: ``{name: (low, high)}``; ``None`` keeps the law's default for that side.
+        start: starting values per parameter (the grid is their product); others keep the law's defaults.
+        log_scale: parameters to fit in log space (for scales spanning orders of magnitude, such as C0 ~ 1e16).
+        max_iterations, gradient_tolerance, function_tolerance: per-start stopping rules.
+        threads: worker threads, 0 = one per core; results do not depend on it.
+
+    Returns:
+        LawFit.
+
+    Raises:
+        ScalingKitError: (a ``ValueError``) on bad formulas (with the position), unknown names, bad data or options.
+    """
+    p = _problem(law, data, observed=observed, inputs=inputs, objective=objective, huber_delta=huber_delta,
+                 space=space, over_prediction_weight=over_prediction_weight, weights=weights, fixed=fixed,
+                 bounds=bounds, start=start, log_scale=log_scale, max_iterations=max_iterations,
+                 gradient_tolerance=gradient_tolerance, function_tolerance=function_tolerance, threads=threads,
+                 **columns)
+    out = ffi.new("sk_fit **")
+    check(lib.sk_law_fit(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n, p.opts, out))
+    return _wrap_fit(ffi.gc(out[0], lib.sk_fit_free), p)
+
+
+def _wrap_fit(fit_handle, p: _Problem) -> "LawFit":
+    law_handle, param_names, input_names = p.law, p.param_names, p.input_names
     count = lib.sk_fit_param_count(fit_handle)
     vals = ffi.new("double[]", count)
     check(lib.sk_fit_params(fit_handle, vals, count))
@@ -260,4 +320,89 @@ def fit(
         starts=info.starts, starts_converged=info.starts_converged, starts_at_optimum=info.starts_at_optimum,
         points_used=info.points_used,
         at_bound=tuple(param_names[j] for j in range(count) if lib.sk_fit_param_at_bound(fit_handle, j)),
-        _handle=fit_handle, _problem=(law_handle, arrays, y, opts, keep))
+        _handle=fit_handle, _problem=p)
+
+
+@dataclass(frozen=True)
+class PredictionErrors:
+    """Errors of predictions on runs the law was not fitted to."""
+
+    count: int
+    rmse: float
+    max_relative_error: float
+    mean_relative_error: float
+
+
+@dataclass(frozen=True)
+class Holdout:
+    """A fit on the runs below a threshold, scored on the runs at or above it."""
+
+    fit: LawFit
+    threshold: float
+    train_count: int
+    test_count: int
+    errors: PredictionErrors
+
+
+@dataclass(frozen=True)
+class LeaveOneOut:
+    """Leave-one-out predictions (NaN where a refit did not converge) and their errors."""
+
+    predictions: np.ndarray
+    failed: int
+    errors: PredictionErrors
+
+
+def _errors_struct():
+    e = ffi.new("sk_prediction_errors *")
+    e.struct_size = ffi.sizeof("sk_prediction_errors")
+    return e
+
+
+def _prediction_errors(e) -> PredictionErrors:
+    return PredictionErrors(count=e.count, rmse=e.rmse, max_relative_error=e.max_relative_error,
+                            mean_relative_error=e.mean_relative_error)
+
+
+def holdout(law: str, data: Any = None, *, split: Union[str, Sequence[float], np.ndarray], threshold: float,
+            **kwargs: Any) -> Holdout:
+    """Extrapolation test: fit ``law`` on the runs with ``split < threshold`` and score the runs at or above it.
+
+    ``split`` is a column name of ``data`` (for example ``"C"``) or an array, one value per run; it need not be an
+    input of the law. Other keyword arguments are those of :func:`fit`.
+    """
+    split_values = as_doubles("split", _column(data, kwargs, split) if isinstance(split, str) else split)
+    kwargs = {k: v for k, v in kwargs.items() if not (isinstance(split, str) and k == split)}
+    p = _problem(law, data, **kwargs)
+    if len(split_values) != p.n:
+        raise ScalingKitError(lib.SK_ERR_LENGTH, f"'split' has {len(split_values)} values for {p.n} runs")
+    errors = _errors_struct()
+    out = ffi.new("sk_fit **")
+    try:
+        t = float(threshold)
+    except (TypeError, ValueError):
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"threshold must be a number (got {threshold!r})") from None
+    check(lib.sk_law_holdout(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n,
+                             ffi.from_buffer("double[]", split_values), t, p.opts, errors, out))
+    fit_result = _wrap_fit(ffi.gc(out[0], lib.sk_fit_free), p)
+    test = int(np.sum(split_values >= t))
+    return Holdout(fit=fit_result, threshold=t, train_count=p.n - test, test_count=test,
+                   errors=_prediction_errors(errors))
+
+
+def compare(laws: Sequence[str], data: Any = None, *, split: Union[str, Sequence[float], np.ndarray],
+            threshold: float, **kwargs: Any):
+    """Fit several laws (catalogue names or formulas) on the same runs below ``threshold`` and rank them by their
+    held-out RMSE on the runs above it. Returns a pandas DataFrame when pandas is installed, else a list of dicts."""
+    rows = []
+    for law in laws:
+        h = holdout(law, data, split=split, threshold=threshold, **kwargs)
+        rows.append({"law": law, "rmse": h.errors.rmse, "max_relative_error": h.errors.max_relative_error,
+                     "mean_relative_error": h.errors.mean_relative_error, "objective": h.fit.objective,
+                     "parameters": len(h.fit.params), "converged": h.fit.success, "fit": h.fit})
+    rows.sort(key=lambda r: r["rmse"])
+    try:
+        import pandas as pd
+    except ImportError:
+        return rows
+    return pd.DataFrame(rows).set_index("law")

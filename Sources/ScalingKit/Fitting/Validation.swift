@@ -1,0 +1,114 @@
+/// Errors of a law's predictions on runs it was not fitted to.
+///
+/// Scaling laws are used to extrapolate, so in-sample fit quality says little: Gadre et al. (2024) and the
+/// (Mis)Fitting survey (Li et al. 2025) score laws by predicting the largest runs from the smaller ones.
+public struct PredictionErrors: Sendable, Equatable {
+    /// Runs scored.
+    public var count: Int
+    /// Root mean square of (predicted − observed), in the units of the observed value.
+    public var rmse: Double
+    /// max |predicted − observed| / observed.
+    public var maxRelativeError: Double
+    /// mean |predicted − observed| / observed.
+    public var meanRelativeError: Double
+
+    init(predicted: [Double], observed: [Double]) {
+        count = observed.count
+        var sq = 0.0, maxRel = 0.0, sumRel = 0.0
+        for (p, y) in zip(predicted, observed) {
+            sq += (p - y) * (p - y)
+            let rel = abs(p - y) / abs(y)
+            maxRel = Swift.max(maxRel, rel)
+            sumRel += rel
+        }
+        rmse = (sq / Double(count)).squareRoot()
+        maxRelativeError = maxRel
+        meanRelativeError = sumRel / Double(count)
+    }
+}
+
+/// A fit on the runs below a threshold, scored on the runs at or above it.
+public struct HoldoutValidation: Sendable {
+    public var fit: LawFit
+    public var threshold: Double
+    /// Row indices of the training and held-out runs.
+    public var trainIndices: [Int]
+    public var testIndices: [Int]
+    /// Predictions for the held-out runs, in `testIndices` order.
+    public var predictions: [Double]
+    public var errors: PredictionErrors
+}
+
+/// Leave-one-out predictions: each run predicted by the law refitted without it.
+public struct LeaveOneOutValidation: Sendable {
+    /// The held-out prediction of each run (NaN where the refit did not converge).
+    public var predictions: [Double]
+    /// Runs whose refit did not converge (left out of `errors`).
+    public var failed: Int
+    public var errors: PredictionErrors
+}
+
+extension ScalingLaw {
+    /// Fits on the runs with `split[i] < threshold` and scores the runs with `split[i] ≥ threshold`.
+    ///
+    /// `split` is any per-run quantity (compute, N, D); it need not be an input of the law.
+    /// - Throws: `ScalingKitError` if `split` does not match the runs or is not finite, if either side is empty,
+    ///   or for anything `fit` rejects.
+    public func holdout(data: [String: [Double]], observed: [Double], split: [Double], threshold: Double,
+                        options: LawFitOptions = LawFitOptions()) throws -> HoldoutValidation {
+        guard split.count == observed.count else {
+            throw ScalingKitError.length("'split' has \(split.count) values for \(observed.count) runs")
+        }
+        if let i = split.firstIndex(where: { !$0.isFinite }) { throw ScalingKitError.invalid("'split'[\(i)] is not finite") }
+        guard threshold.isFinite else { throw ScalingKitError.invalid("threshold must be finite (got \(threshold))") }
+        let train = split.indices.filter { split[$0] < threshold }, test = split.indices.filter { split[$0] >= threshold }
+        guard !test.isEmpty else { throw ScalingKitError.length("no run has split >= \(threshold): nothing to score") }
+        guard !train.isEmpty else { throw ScalingKitError.length("no run has split < \(threshold): nothing to fit") }
+        func rows(_ idx: [Int]) -> [String: [Double]] { data.mapValues { c in idx.map { c[$0] } } }
+        for (name, c) in data where c.count != observed.count {
+            throw ScalingKitError.length("length mismatch: 'observed' has \(observed.count) values but '\(name)' has \(c.count)")
+        }
+        var trainOptions = options
+        trainOptions.weights = options.weights.map { w in train.map { w[$0] } }
+        let fit = try self.fit(data: rows(train), observed: train.map { observed[$0] }, options: trainOptions)
+        let predicted = try fit.predict(rows(test))
+        return HoldoutValidation(fit: fit, threshold: threshold, trainIndices: train, testIndices: test,
+                                 predictions: predicted,
+                                 errors: PredictionErrors(predicted: predicted, observed: test.map { observed[$0] }))
+    }
+
+    /// Leave-one-out: for each run, refit without it — warm-started from `fit`'s optimum (one start, not the
+    /// grid, so it costs about one bootstrap replicate per run) — and predict it. Parallel and deterministic.
+    public func leaveOneOut(data: [String: [Double]], observed: [Double], fit: LawFit,
+                            threads: Int = 0) throws -> LeaveOneOutValidation {
+        guard fit.law.formula == formula, fit.law.inputs == inputs else {
+            throw ScalingKitError.invalid("the fit is of '\(fit.law.formula)', not of '\(formula)'")
+        }
+        guard threads >= 0 else { throw ScalingKitError.invalid("threads must be >= 0 (got \(threads))") }
+        let p = try prepare(data: data, observed: observed, options: fit.options)
+        guard p.free.count < observed.count else {
+            throw ScalingKitError.length("leave-one-out needs more runs (\(observed.count)) than free parameters + 1")
+        }
+        let start = p.coordinates(of: fit.values)
+        let base = fit.options.weights ?? [Double](repeating: 1, count: observed.count)
+        let columns = try self.columns(from: data)
+        let optimizer = fit.options.optimizer
+        let law = p.law
+        let predictions = ParallelMap.map(count: observed.count, threads: threads, makeState: {}) { _, i -> Double in
+            var objective = p.objective
+            var w = base
+            w[i] = 0
+            objective.weights = w
+            guard let r = Bootstrap.refit(objective, from: start, optimizer: optimizer,
+                                          lower: p.anyBound ? p.lower : nil, upper: p.anyBound ? p.upper : nil),
+                  let v = try? law.evaluate(parameters: p.values(from: r.x), columns: columns.map { [$0[i]] })
+            else { return .nan }
+            return v[0]
+        }
+        let ok = predictions.indices.filter { predictions[$0].isFinite }
+        guard !ok.isEmpty else { throw ScalingKitError.invalid("no leave-one-out refit converged") }
+        return LeaveOneOutValidation(
+            predictions: predictions, failed: observed.count - ok.count,
+            errors: PredictionErrors(predicted: ok.map { predictions[$0] }, observed: ok.map { observed[$0] }))
+    }
+}

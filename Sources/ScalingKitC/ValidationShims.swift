@@ -1,0 +1,60 @@
+import CScalingKit
+import ScalingKit
+
+private func write(_ e: PredictionErrors, to p: UnsafeMutablePointer<sk_prediction_errors>) {
+    p.pointee = sk_prediction_errors(struct_size: MemoryLayout<sk_prediction_errors>.size, count: e.count,
+                                     rmse: e.rmse, max_relative_error: e.maxRelativeError,
+                                     mean_relative_error: e.meanRelativeError)
+}
+
+@c @implementation
+public func sk_law_holdout(
+    _ law: OpaquePointer?, _ columns: UnsafePointer<UnsafePointer<Double>?>?, _ nColumns: Int,
+    _ observed: UnsafePointer<Double>?, _ n: Int, _ split: UnsafePointer<Double>?, _ threshold: Double,
+    _ options: UnsafePointer<sk_law_fit_options>?, _ errors: UnsafeMutablePointer<sk_prediction_errors>?,
+    _ fitOut: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    guarded("sk_law_holdout") { () throws(ScalingKitError) in
+        let handle = try LawHandle.borrow(law)
+        let errors = try nonNull(errors, "errors")
+        try checkStructSize(errors.pointee.struct_size, expected: MemoryLayout<sk_prediction_errors>.size, "sk_prediction_errors")
+        let data = try columnArrays(columns, nColumns, n, names: handle.law.inputs)
+        let y = try doubles(observed, n, "observed")
+        let s = try doubles(split, n, "split")
+        let options = try convertLawOptions(options, law: handle.law, runs: n)
+        let named = Dictionary(uniqueKeysWithValues: zip(handle.law.inputs, data))
+        let result = try core {
+            try handle.law.holdout(data: named, observed: y, split: s, threshold: threshold, options: options)
+        }
+        write(result.errors, to: errors)
+        fitOut?.pointee = FitHandle(general: result.fit).retainedPointer()
+    }
+}
+
+@c @implementation
+public func sk_law_leave_one_out(
+    _ law: OpaquePointer?, _ columns: UnsafePointer<UnsafePointer<Double>?>?, _ nColumns: Int,
+    _ observed: UnsafePointer<Double>?, _ n: Int, _ fitOptions: UnsafePointer<sk_law_fit_options>?,
+    _ fit: OpaquePointer?, _ predictions: UnsafeMutablePointer<Double>?,
+    _ errors: UnsafeMutablePointer<sk_prediction_errors>?
+) -> Int32 {
+    guarded("sk_law_leave_one_out") { () throws(ScalingKitError) in
+        let lawHandle = try LawHandle.borrow(law)
+        let fitHandle = try FitHandle.borrow(fit)
+        guard case .general(var result) = fitHandle.law else {
+            throw ScalingKitError(.unsupported, "the fit is not from sk_law_fit")
+        }
+        let predictions = try nonNull(predictions, "predictions")
+        let errors = try nonNull(errors, "errors")
+        try checkStructSize(errors.pointee.struct_size, expected: MemoryLayout<sk_prediction_errors>.size, "sk_prediction_errors")
+        let data = try columnArrays(columns, nColumns, n, names: lawHandle.law.inputs)
+        let y = try doubles(observed, n, "observed")
+        result.options = try convertLawOptions(fitOptions, law: lawHandle.law, runs: n)
+        let named = Dictionary(uniqueKeysWithValues: zip(lawHandle.law.inputs, data))
+        let loo = try core {
+            try lawHandle.law.leaveOneOut(data: named, observed: y, fit: result, threads: result.options.threads)
+        }
+        for (i, v) in loo.predictions.enumerated() { predictions[i] = v }
+        write(loo.errors, to: errors)
+    }
+}
