@@ -2,8 +2,72 @@ import ScalingKit
 
 /// Renders a Chinchilla fit for people (text) or programs (JSON). The JSON carries the method's provenance —
 /// form, loss, δ, optimiser, grid, exclusions, library version — as the (Mis)Fitting checklist asks.
+/// Optional parts of a report: bootstrap intervals and a held-out test.
+struct Extras {
+    var bootstrap: Bootstrap?
+    var planIntervals: [(a: Bootstrap.Summary, parameters: Bootstrap.Summary, tokens: Bootstrap.Summary,
+                         tokensPerParameter: Bootstrap.Summary, loss: Bootstrap.Summary)] = []
+    var holdout: HoldoutValidation?
+
+    func textLines() -> [String] {
+        var lines: [String] = []
+        if let b = bootstrap {
+            lines.append("")
+            lines.append(fmt("bootstrap: %d replicates (%d kept, %d failed, %d stalled), seed %llu; %.0f%% percentile intervals",
+                             b.options.replicates, b.samples.count, b.failed, b.stalled, b.options.seed,
+                             100 * b.options.confidence))
+            let width = b.parameterNames.map(\.count).max() ?? 1
+            for name in b.parameterNames {
+                guard let s = try? b.summary(name) else { continue }
+                lines.append("  " + name.padded(to: width) + fmt(" = %-12.6g  se %-10.3g  [%.6g, %.6g]", s.estimate,
+                                                               s.standardError, s.lower, s.upper))
+            }
+        }
+        if let h = holdout {
+            lines.append("")
+            lines.append(fmt("held-out test: fitted on %d runs below %g, scored on %d runs: RMSE %.4g, max relative error %.3f%%, mean %.3f%%",
+                             h.trainIndices.count, h.threshold, h.testIndices.count, h.errors.rmse,
+                             100 * h.errors.maxRelativeError, 100 * h.errors.meanRelativeError))
+        }
+        return lines
+    }
+
+    func json() -> String {
+        var parts: [String] = []
+        if let b = bootstrap {
+            let params = b.parameterNames.compactMap { name -> String? in
+                guard let s = try? b.summary(name) else { return nil }
+                return "\(jsonString(name)): \(summaryJSON(s))"
+            }.joined(separator: ", ")
+            var item = "\"bootstrap\": {\"replicates\": \(b.options.replicates), \"kept\": \(b.samples.count), "
+                + "\"failed\": \(b.failed), \"stalled\": \(b.stalled), \"seed\": \(b.options.seed), "
+                + "\"confidence\": \(jsonNumber(b.options.confidence)), \"parameters\": {\(params)}"
+            if !planIntervals.isEmpty {
+                item += ", \"plans\": [" + planIntervals.map { p in
+                    "{\"a\": \(summaryJSON(p.a)), \"N\": \(summaryJSON(p.parameters)), \"D\": \(summaryJSON(p.tokens)), "
+                        + "\"tokens_per_parameter\": \(summaryJSON(p.tokensPerParameter)), \"loss\": \(summaryJSON(p.loss))}"
+                }.joined(separator: ", ") + "]"
+            }
+            parts.append(item + "}")
+        }
+        if let h = holdout {
+            parts.append("\"holdout\": {\"threshold\": \(jsonNumber(h.threshold)), \"train\": \(h.trainIndices.count), "
+                + "\"test\": \(h.testIndices.count), \"rmse\": \(jsonNumber(h.errors.rmse)), "
+                + "\"max_relative_error\": \(jsonNumber(h.errors.maxRelativeError)), "
+                + "\"mean_relative_error\": \(jsonNumber(h.errors.meanRelativeError))}")
+        }
+        return parts.isEmpty ? "" : ", " + parts.joined(separator: ", ")
+    }
+
+    private func summaryJSON(_ s: Bootstrap.Summary) -> String {
+        "{\"estimate\": \(jsonNumber(s.estimate)), \"se\": \(jsonNumber(s.standardError)), "
+            + "\"lower\": \(jsonNumber(s.lower)), \"upper\": \(jsonNumber(s.upper))}"
+    }
+}
+
 enum FitReport {
-    static func text(_ fit: ChinchillaFit, plans: [ComputeOptimalAllocation], data: String, rows: Int) -> String {
+    static func text(_ fit: ChinchillaFit, plans: [ComputeOptimalAllocation], data: String, rows: Int,
+                     extras: Extras = Extras()) -> String {
         let law = fit.law
         var lines: [String] = []
         lines.append("ScalingKit \(ScalingKitVersion.string): Chinchilla fit  L(N, D) = E + A/N^alpha + B/D^beta")
@@ -30,15 +94,23 @@ enum FitReport {
                              first.a, first.b))
             lines.append("  " + ["C (FLOPs)", "N_opt", "D_opt", "D/N"].map { $0.padded(to: 12) }.joined(separator: "  ")
                          + "  loss")
-            for p in plans {
+            for (k, p) in plans.enumerated() {
                 lines.append(fmt("  %-12.4e  %-12.4e  %-12.4e  %-12.2f  %.4f", p.compute, p.parameters, p.tokens,
                                  p.tokensPerParameter, p.loss))
+                if k < extras.planIntervals.count {
+                    let i = extras.planIntervals[k]
+                    lines.append(fmt("    interval    [%.3e, %.3e]  [%.3e, %.3e]  [%.1f, %.1f]  a in [%.4f, %.4f]",
+                                     i.parameters.lower, i.parameters.upper, i.tokens.lower, i.tokens.upper,
+                                     i.tokensPerParameter.lower, i.tokensPerParameter.upper, i.a.lower, i.a.upper))
+                }
             }
         }
+        lines += extras.textLines()
         return lines.joined(separator: "\n")
     }
 
-    static func json(_ fit: ChinchillaFit, plans: [ComputeOptimalAllocation], data: String, rows: Int) -> String {
+    static func json(_ fit: ChinchillaFit, plans: [ComputeOptimalAllocation], data: String, rows: Int,
+                     extras: Extras = Extras()) -> String {
         let law = fit.law
         let params = zip(ChinchillaLaw.parameterNames, law.parameterValues)
             .map { "\(jsonString($0)): \(jsonNumber($1))" }.joined(separator: ", ")
@@ -64,13 +136,13 @@ enum FitReport {
         "max_iterations": \(fit.options.optimizer.maxIterations), \
         "grid": {"alpha": \(axis(grid.alpha)), "beta": \(axis(grid.beta)), "e": \(axis(grid.e)), \
         "a": \(axis(grid.a)), "b": \(axis(grid.b))}, "exclude_highest_loss": \(fit.options.excludeHighestLoss)}, \
-        "plans": [\(planItems)]}
+        "plans": [\(planItems)]\(extras.json())}
         """
     }
 }
 
 extension FitReport {
-    static func text(_ fit: LawFit, data: String, rows: Int) -> String {
+    static func text(_ fit: LawFit, data: String, rows: Int, extras: Extras = Extras()) -> String {
         let law = fit.law
         var lines = ["ScalingKit \(ScalingKitVersion.string): \(law.name) fit  \(law.formula)"]
         if !law.citation.isEmpty { lines.append("  (\(law.citation))") }
@@ -87,10 +159,11 @@ extension FitReport {
         lines.append(fmt("  objective = %.13e   max|gradient| = %.2e   ", fit.objective, fit.gradientNorm)
                      + (fit.converged ? "converged" : "NOT CONVERGED"))
         lines.append("  \(fit.message)")
+        lines += extras.textLines()
         return lines.joined(separator: "\n")
     }
 
-    static func json(_ fit: LawFit, data: String, rows: Int) -> String {
+    static func json(_ fit: LawFit, data: String, rows: Int, extras: Extras = Extras()) -> String {
         let law = fit.law
         let params = zip(law.parameters, fit.values).map { "\(jsonString($0)): \(jsonNumber($1))" }.joined(separator: ", ")
         func list(_ xs: [String]) -> String { "[" + xs.map(jsonString).joined(separator: ", ") + "]" }
@@ -105,11 +178,11 @@ extension FitReport {
         "starts_at_optimum": \(fit.startsAtOptimum), "method": {"loss": \(jsonString(fit.options.loss.description)), \
         "optimizer": "L-BFGS (projected when bounded)", \
         "gradient_tolerance": \(jsonNumber(fit.options.optimizer.gradientTolerance)), \
-        "function_tolerance": \(jsonNumber(fit.options.optimizer.functionTolerance))}}
+        "function_tolerance": \(jsonNumber(fit.options.optimizer.functionTolerance))}\(extras.json())}
         """
     }
 }
 
-private extension String {
+extension String {
     func padded(to width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
 }

@@ -90,6 +90,18 @@ struct Fit: ParsableCommand {
     @Option(help: "Worker threads (0 = all cores). The result does not depend on it.")
     var threads = 0
 
+    @Option(help: "Bootstrap replicates for confidence intervals (0 = none; Besiroglu et al. 2024 use 4000).")
+    var bootstrap = 0
+
+    @Option(help: "Seed of the bootstrap resampling.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Held-out test: fit on runs with this column below --holdout-threshold, score the others.")
+    var holdoutSplit: String?
+
+    @Option(help: "Threshold of --holdout-split.")
+    var holdoutThreshold: Double?
+
     @Flag(help: "Print the result as JSON.")
     var json = false
 
@@ -103,6 +115,10 @@ struct Fit: ParsableCommand {
         if law != nil && formula != nil { throw ValidationError("give --law or --formula, not both") }
         guard ["huber", "squared"].contains(loss) else { throw ValidationError("--loss must be huber or squared") }
         guard ["log", "linear"].contains(space) else { throw ValidationError("--space must be log or linear") }
+        guard bootstrap == 0 || bootstrap >= 2 else { throw ValidationError("--bootstrap must be 0 or >= 2") }
+        guard (holdoutSplit == nil) == (holdoutThreshold == nil) else {
+            throw ValidationError("--holdout-split and --holdout-threshold go together")
+        }
     }
 
     func run() throws {
@@ -132,8 +148,26 @@ struct Fit: ParsableCommand {
         options.threads = threads
         let fit = try ChinchillaLaw.fit(N: N, D: D, loss: loss, options: options)
         let plans = try (budgets.isEmpty ? [5.76e23] : budgets).map { try fit.law.computeOptimal(compute: $0) }
-        print(json ? FitReport.json(fit, plans: plans, data: data, rows: N.count)
-                   : FitReport.text(fit, plans: plans, data: data, rows: N.count))
+        var extras = Extras()
+        if bootstrap > 0 {
+            let b = try ChinchillaLaw.bootstrap(N: N, D: D, loss: loss, fit: fit, options: bootstrapOptions())
+            extras.bootstrap = b
+            extras.planIntervals = try plans.map { try b.chinchillaPlan(compute: $0.compute) }
+        }
+        if let split = holdoutSplit, let threshold = holdoutThreshold {
+            // The held-out test uses the catalogue law of the same form (same objective, grid and exclusions).
+            let keep = Set(N.indices).subtracting(fit.excludedIndices).sorted()
+            let law = try ScalingLaw.named("chinchilla")
+            var lawOptions = LawFitOptions()
+            lawOptions.loss = FitLoss(.huber(delta: huberDelta))
+            lawOptions.threads = threads
+            let s = try table.column(split)
+            extras.holdout = try law.holdout(data: ["N": keep.map { N[$0] }, "D": keep.map { D[$0] }],
+                                             observed: keep.map { loss[$0] }, split: keep.map { s[$0] },
+                                             threshold: threshold, options: lawOptions)
+        }
+        print(json ? FitReport.json(fit, plans: plans, data: data, rows: N.count, extras: extras)
+                   : FitReport.text(fit, plans: plans, data: data, rows: N.count, extras: extras))
     }
 }
 
@@ -176,7 +210,24 @@ extension Fit {
             }
         }
         let fit = try scalingLaw.fit(data: columns, observed: y, options: options)
-        print(json ? FitReport.json(fit, data: data, rows: y.count) : FitReport.text(fit, data: data, rows: y.count))
+        var extras = Extras()
+        if bootstrap > 0 {
+            extras.bootstrap = try scalingLaw.bootstrap(data: columns, observed: y, fit: fit, options: bootstrapOptions())
+        }
+        if let split = holdoutSplit, let threshold = holdoutThreshold {
+            extras.holdout = try scalingLaw.holdout(data: columns, observed: y, split: try table.column(split),
+                                                    threshold: threshold, options: options)
+        }
+        print(json ? FitReport.json(fit, data: data, rows: y.count, extras: extras)
+                   : FitReport.text(fit, data: data, rows: y.count, extras: extras))
+    }
+
+    func bootstrapOptions() -> BootstrapOptions {
+        var o = BootstrapOptions()
+        o.replicates = bootstrap
+        o.seed = seed
+        o.threads = threads
+        return o
     }
 
     private func keyValue(_ item: String, _ option: String) throws -> (String, String) {

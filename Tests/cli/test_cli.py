@@ -119,3 +119,35 @@ def test_law_errors(args, needle):
 def test_law_and_formula_are_exclusive():
     r = run("fit", DATA, "--law", "kaplan_n", "--formula", "a*N")
     assert r.returncode != 0 and "not both" in r.stderr
+
+
+def test_bootstrap_and_holdout_json():
+    r = run("fit", DATA, "--exclude-highest-loss", "5", "--bootstrap", "200", "--seed", "3",
+            "--holdout-split", "C", "--holdout-threshold", "1e21", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    b = out["bootstrap"]
+    assert b["replicates"] == 200 and b["kept"] + b["failed"] == 200 and b["seed"] == 3
+    alpha = b["parameters"]["alpha"]
+    assert alpha["lower"] < out["parameters"]["alpha"] < alpha["upper"]
+    assert len(b["plans"]) == 1 and b["plans"][0]["a"]["lower"] < b["plans"][0]["a"]["upper"]
+    h = out["holdout"]
+    assert h["train"] + h["test"] == 240 and 0 < h["rmse"] < 0.05
+    again = json.loads(run("fit", DATA, "--exclude-highest-loss", "5", "--bootstrap", "200", "--seed", "3",
+                           "--json").stdout)
+    assert again["bootstrap"]["parameters"] == b["parameters"]       # same seed, same intervals
+
+
+def test_law_bootstrap_text():
+    r = run("fit", DATA, "--law", "kaplan_n", "--bootstrap", "50")
+    assert r.returncode == 0, r.stderr
+    assert "bootstrap: 50 replicates" in r.stdout and "alphaN" in r.stdout
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--bootstrap", "1"], "--bootstrap must be 0 or >= 2"),
+    (["--holdout-split", "C"], "go together"),
+])
+def test_bootstrap_holdout_option_errors(args, needle):
+    r = run("fit", DATA, *args)
+    assert r.returncode != 0 and needle in r.stderr, r.stderr
