@@ -456,6 +456,19 @@ SK_API int sk_law_leave_one_out(const sk_law *law, const double *const *columns,
                                 const double *observed, size_t n, const sk_law_fit_options *fit_options,
                                 const sk_fit *fit, double *predictions, sk_prediction_errors *errors);
 
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Learning-rate schedule areas (inputs of the "lr_annealing" law)
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/* For the LR-annealing law L(s) = L0 + A*S1^-alpha - C*S2 (Tissue et al. 2024): given the learning rate of each of
+ * n steps, writes the forward area S1(s) = sum_{i<=s} lr_i and the annealing area with momentum
+ * S2(s) = sum_{i<=s} m_i, m_i = decay*m_{i-1} + (lr_{i-1} - lr_i), m_0 = 0, into s1[0 .. n-1] and s2[0 .. n-1].
+ * decay is in [0, 1); Tissue et al. use about 0.999.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (n == 0 or > SK_MAX_LENGTH); SK_ERR_INVALID_ARGUMENT (a NaN, Inf or
+ * negative rate, decay outside [0, 1)). */
+SK_API int sk_lr_schedule_areas(const double *lr, size_t n, double decay, double *s1, double *s2);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

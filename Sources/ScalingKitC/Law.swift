@@ -246,3 +246,14 @@ public func sk_law_fit(
         out.pointee = FitHandle(general: fit).retainedPointer()
     }
 }
+
+@c @implementation
+public func sk_lr_schedule_areas(_ lr: UnsafePointer<Double>?, _ n: Int, _ decay: Double,
+                                 _ s1: UnsafeMutablePointer<Double>?, _ s2: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("sk_lr_schedule_areas") { () throws(ScalingKitError) in
+        let rates = try doubles(lr, n, "lr")
+        let s1 = try nonNull(s1, "s1"), s2 = try nonNull(s2, "s2")
+        let (a, b) = try core { try ScheduleAreas.compute(learningRates: rates, decay: decay) }
+        for i in 0..<n { s1[i] = a[i]; s2[i] = b[i] }
+    }
+}

@@ -172,3 +172,20 @@ struct ValidationTests {
         #expect(throws: ScalingKitError.self) { try law.holdout(data: ["N": N], observed: y, split: [1, .nan, 3], threshold: 2) }
     }
 }
+
+@Suite("Schedule areas")
+struct ScheduleAreaTests {
+    @Test func closedForms() throws {
+        let (s1, s2) = try ScheduleAreas.compute(learningRates: [Double](repeating: 2e-4, count: 50))
+        #expect(abs(s1[49] - 50 * 2e-4) < 1e-15 && s2.allSatisfy { $0 == 0 })
+        let lr = [Double](repeating: 1, count: 5) + [Double](repeating: 0.25, count: 20)
+        let (_, a2) = try ScheduleAreas.compute(learningRates: lr, decay: 0.5)
+        for t in 5..<25 {
+            let want = 0.75 * (1 - pow(0.5, Double(t - 5 + 1))) / 0.5
+            #expect(abs(a2[t] - want) < 1e-12)
+        }
+        #expect(throws: ScalingKitError.self) { try ScheduleAreas.compute(learningRates: []) }
+        #expect(throws: ScalingKitError.self) { try ScheduleAreas.compute(learningRates: [1], decay: 1) }
+        #expect(throws: ScalingKitError.self) { try ScheduleAreas.compute(learningRates: [.nan]) }
+    }
+}

@@ -21,11 +21,12 @@ if _os.environ.get("SCALINGKIT_LIBRARY"):
 from ._ffi import ffi as _ffi, lib as _lib  # noqa: E402
 from ._errors import ScalingKitError  # noqa: E402
 from .chinchilla import ChinchillaFit, ComputeOptimalPlan, fit_chinchilla  # noqa: E402
-from .laws import Holdout, LawFit, LeaveOneOut, PredictionErrors, catalogue, compare, fit, holdout  # noqa: E402
+from .laws import (Holdout, LawFit, LeaveOneOut, PredictionErrors, catalogue, compare, fit, holdout,  # noqa: E402
+                   schedule_areas)
 from .bootstrap import Bootstrap, Interval  # noqa: E402
 
 __version__ = _ffi.string(_lib.sk_version_string()).decode()
-__all__ = ["Bootstrap", "Holdout", "Interval", "LeaveOneOut", "PredictionErrors", "compare", "holdout", "ChinchillaFit", "ComputeOptimalPlan", "LawFit", "ScalingKitError", "catalogue", "fit", "fit_chinchilla",
+__all__ = ["Bootstrap", "Holdout", "Interval", "LeaveOneOut", "PredictionErrors", "compare", "holdout", "schedule_areas", "ChinchillaFit", "ComputeOptimalPlan", "LawFit", "ScalingKitError", "catalogue", "fit", "fit_chinchilla",
            "library_version"]
 
 if _lib.sk_version_number() != _lib.SK_VERSION_NUMBER:

@@ -406,3 +406,14 @@ def compare(laws: Sequence[str], data: Any = None, *, split: Union[str, Sequence
     except ImportError:
         return rows
     return pd.DataFrame(rows).set_index("law")
+
+
+def schedule_areas(lr: Union[Sequence[float], np.ndarray], decay: float = 0.999) -> Tuple[np.ndarray, np.ndarray]:
+    """Inputs of the ``lr_annealing`` law (Tissue et al. 2024) from the learning rate of every step:
+    ``(S1, S2)``, the forward area and the annealing area with momentum ``decay`` (λ ≈ 0.999)."""
+    rates = as_doubles("lr", lr)
+    s1, s2 = np.empty(len(rates)), np.empty(len(rates))
+    check(lib.sk_lr_schedule_areas(ffi.from_buffer("double[]", rates), len(rates), float(decay),
+                                   ffi.from_buffer("double[]", s1, require_writable=True),
+                                   ffi.from_buffer("double[]", s2, require_writable=True)))
+    return s1, s2
