@@ -326,6 +326,9 @@ typedef struct sk_law_fit_options {
     double gradient_tolerance;     /* relative gradient test; default 1e-10 */
     double function_tolerance;     /* relative; default 1e-14 */
     size_t threads;                /* 0 = one per core (default); results do not depend on it */
+    size_t random_starts;          /* > 0: start from this many points of a seeded Latin hypercube spanning each
+                                      parameter's starting range instead of the grid; default 0 (the grid) */
+    unsigned long long seed;       /* seed of the Latin hypercube; default 0 */
 } sk_law_fit_options;
 
 /* Fills *options with the defaults above; pass sizeof(sk_law_fit_options).

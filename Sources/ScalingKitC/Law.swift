@@ -226,6 +226,8 @@ func convertLawOptions(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw,
     o.optimizer.gradientTolerance = c.gradient_tolerance
     o.optimizer.functionTolerance = c.function_tolerance
     o.threads = try count(c.threads, "threads")
+    o.randomStarts = try count(c.random_starts, "random_starts")
+    o.seed = UInt64(c.seed)
     return o
 }
 

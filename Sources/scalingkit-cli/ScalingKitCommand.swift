@@ -90,10 +90,13 @@ struct Fit: ParsableCommand {
     @Option(help: "Worker threads (0 = all cores). The result does not depend on it.")
     var threads = 0
 
+    @Option(help: "For --law/--formula: start from this many Latin-hypercube points (seeded by --seed) instead of the grid.")
+    var randomStarts = 0
+
     @Option(help: "Bootstrap replicates for confidence intervals (0 = none; Besiroglu et al. 2024 use 4000).")
     var bootstrap = 0
 
-    @Option(help: "Seed of the bootstrap resampling.")
+    @Option(help: "Seed of the bootstrap resampling and of --random-starts.")
     var seed: UInt64 = 0
 
     @Option(help: "Held-out test: fit on runs with this column below --holdout-threshold, score the others.")
@@ -115,6 +118,7 @@ struct Fit: ParsableCommand {
         if law != nil && formula != nil { throw ValidationError("give --law or --formula, not both") }
         guard ["huber", "squared"].contains(loss) else { throw ValidationError("--loss must be huber or squared") }
         guard ["log", "linear"].contains(space) else { throw ValidationError("--space must be log or linear") }
+        guard randomStarts >= 0 else { throw ValidationError("--random-starts must be >= 0") }
         guard bootstrap == 0 || bootstrap >= 2 else { throw ValidationError("--bootstrap must be 0 or >= 2") }
         guard (holdoutSplit == nil) == (holdoutThreshold == nil) else {
             throw ValidationError("--holdout-split and --holdout-threshold go together")
@@ -188,6 +192,8 @@ extension Fit {
                                space: space == "log" ? .log : .linear)
         options.threads = threads
         options.logScaled = Set(logScaled)
+        options.randomStarts = randomStarts
+        options.seed = seed
         for item in fixed {
             let (name, value) = try keyValue(item, "--fix")
             guard let v = Double(value) else { throw CLIError(description: "--fix \(item): '\(value)' is not a number") }

@@ -189,3 +189,26 @@ struct ScheduleAreaTests {
         #expect(throws: ScalingKitError.self) { try ScheduleAreas.compute(learningRates: [.nan]) }
     }
 }
+
+@Suite("Latin hypercube starts")
+struct LatinHypercubeTests {
+    @Test func oneStartPerStratumAndSeeded() {
+        let pts = LatinHypercube.points(count: 40, ranges: [(0, 1), (-5, 5)], seed: 4)
+        for (k, (lo, hi)) in [(0.0, 1.0), (-5.0, 5.0)].enumerated() {
+            let strata = Set(pts.map { Int((($0[k] - lo) / (hi - lo)) * 40) })
+            #expect(strata.count == 40)
+        }
+        #expect(LatinHypercube.points(count: 40, ranges: [(0, 1), (-5, 5)], seed: 4) == pts)
+        #expect(LatinHypercube.points(count: 40, ranges: [(0, 1), (-5, 5)], seed: 5) != pts)
+    }
+
+    @Test func randomStartsReachTheGridOptimum() throws {
+        let N = (0..<25).map { pow(10, 5 + 6 * Double($0) / 24) }
+        let y = N.map { 1.5 + pow(1e8 / $0, 0.3) }
+        let law = try ScalingLaw.named("power_law")
+        var o = LawFitOptions()
+        o.randomStarts = 64; o.seed = 1
+        let fit = try law.fit(data: ["x": N], observed: y, options: o)
+        #expect(fit.starts == 64 && fit.converged && abs(fit["alpha"]! - 0.3) < 1e-6)
+    }
+}

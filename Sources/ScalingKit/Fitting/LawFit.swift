@@ -23,6 +23,12 @@ public struct LawFitOptions: Sendable {
     public var optimizer: LBFGSOptions = LBFGSOptions()
     /// Worker threads for the starts; 0 = one per core. The result does not depend on it.
     public var threads: Int = 0
+    /// If > 0, start from this many points of a seeded Latin hypercube (McKay, Beckman & Conover 1979) instead of
+    /// the grid. Each free parameter spans its starting values' range in optimiser coordinates (log for
+    /// log-scaled parameters); a parameter with one starting value spans its finite bounds, or ±1 around it.
+    public var randomStarts: Int = 0
+    /// Seed of the Latin hypercube.
+    public var seed: UInt64 = 0
 
     public init() {}
 }
@@ -181,19 +187,33 @@ extension ScalingLaw {
         // Optimiser coordinates: log θ for log-scaled parameters (a lower bound ≤ 0 becomes −∞).
         func coordinate(_ v: Double, _ k: Int) -> Double { isLog[k] ? (v > 0 ? log(v) : -.infinity) : v }
 
-        // The Cartesian product of the free axes, first parameter varying slowest.
         let axes = free.enumerated().map { k, j in law.startGrid[j].map { coordinate($0, k) } }
-        let count = axes.reduce(1) { $0 * $1.count }
-        let starts: [[Double]] = (0..<count).map { index in
-            var i = index, point = [Double](repeating: 0, count: axes.count)
-            for k in stride(from: axes.count - 1, through: 0, by: -1) {
-                point[k] = axes[k][i % axes[k].count]
-                i /= axes[k].count
-            }
-            return point
-        }
         let lower = free.enumerated().map { k, j in coordinate(law.lowerBounds[j], k) }
         let upper = free.enumerated().map { k, j in coordinate(law.upperBounds[j], k) }
+        guard options.randomStarts >= 0, options.randomStarts <= 10_000_000 else {
+            throw ScalingKitError.invalid("randomStarts must be in 0...10,000,000 (got \(options.randomStarts))")
+        }
+        let starts: [[Double]]
+        if options.randomStarts > 0 {
+            let ranges: [(Double, Double)] = axes.indices.map { k in
+                let lo = axes[k].min()!, hi = axes[k].max()!
+                if lo < hi { return (lo, hi) }
+                if lower[k].isFinite && upper[k].isFinite && lower[k] < upper[k] { return (lower[k], upper[k]) }
+                return (lo - 1, lo + 1)
+            }
+            starts = LatinHypercube.points(count: options.randomStarts, ranges: ranges, seed: options.seed)
+        } else {
+            // The Cartesian product of the free axes, first parameter varying slowest.
+            let count = axes.reduce(1) { $0 * $1.count }
+            starts = (0..<count).map { index in
+                var i = index, point = [Double](repeating: 0, count: axes.count)
+                for k in stride(from: axes.count - 1, through: 0, by: -1) {
+                    point[k] = axes[k][i % axes[k].count]
+                    i /= axes[k].count
+                }
+                return point
+            }
+        }
         let anyBound = lower.contains { $0.isFinite } || upper.contains { $0.isFinite }
         return Prepared(law: law, objective: objective, free: free, isLog: isLog, lower: lower, upper: upper,
                         template: template, starts: starts, anyBound: anyBound)

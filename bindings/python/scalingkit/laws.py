@@ -161,6 +161,8 @@ def _problem(
     gradient_tolerance: Optional[float] = None,
     function_tolerance: Optional[float] = None,
     threads: int = 0,
+    random_starts: int = 0,
+    seed: int = 0,
     **columns: Any,
 ) -> _Problem:
     """Converts the arguments of :func:`fit` (see there) for the C layer."""
@@ -194,6 +196,8 @@ def _problem(
     opts.over_prediction_weight = float(over_prediction_weight)
     opts.max_iterations = as_size("max_iterations", max_iterations)
     opts.threads = as_size("threads", threads)
+    opts.random_starts = as_size("random_starts", random_starts)
+    opts.seed = as_size("seed", seed)
     if gradient_tolerance is not None:
         opts.gradient_tolerance = float(gradient_tolerance)
     if function_tolerance is not None:
@@ -265,6 +269,8 @@ def fit(
     gradient_tolerance: Optional[float] = None,
     function_tolerance: Optional[float] = None,
     threads: int = 0,
+    random_starts: int = 0,
+    seed: int = 0,
     **columns: Any,
 ) -> LawFit:
     """Fit a scaling law to runs.
@@ -286,6 +292,8 @@ def fit(
         log_scale: parameters to fit in log space (for scales spanning orders of magnitude, such as C0 ~ 1e16).
         max_iterations, gradient_tolerance, function_tolerance: per-start stopping rules.
         threads: worker threads, 0 = one per core; results do not depend on it.
+        random_starts: if > 0, start from this many points of a seeded Latin hypercube (``seed``) spanning each
+            parameter's starting range, instead of the grid.
 
     Returns:
         LawFit.
@@ -297,7 +305,7 @@ def fit(
                  space=space, over_prediction_weight=over_prediction_weight, weights=weights, fixed=fixed,
                  bounds=bounds, start=start, log_scale=log_scale, max_iterations=max_iterations,
                  gradient_tolerance=gradient_tolerance, function_tolerance=function_tolerance, threads=threads,
-                 **columns)
+                 random_starts=random_starts, seed=seed, **columns)
     out = ffi.new("sk_fit **")
     check(lib.sk_law_fit(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n, p.opts, out))
     return _wrap_fit(ffi.gc(out[0], lib.sk_fit_free), p)

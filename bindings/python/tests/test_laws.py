@@ -98,3 +98,11 @@ def test_observed_must_be_positive_in_log_space():
     loss[4] = -1
     with pytest.raises(ScalingKitError, match=r"'observed'\[4\] must be > 0"):
         scalingkit.fit("kaplan_n", N=N, loss=loss)
+
+
+def test_latin_hypercube_starts():
+    N, loss = kaplan_runs()
+    f = scalingkit.fit("kaplan_n", N=N, loss=loss, random_starts=32, seed=5)
+    g = scalingkit.fit("kaplan_n", N=N, loss=loss)
+    assert f.starts == 32 and f.success
+    assert f.objective <= g.objective * (1 + 1e-9)
