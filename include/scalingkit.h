@@ -294,6 +294,12 @@ typedef enum sk_loss {
     SK_LOSS_SQUARED = 1  /* r^2 / 2 */
 } sk_loss;
 
+/* The local optimiser run from each start of sk_law_fit. */
+typedef enum sk_method {
+    SK_METHOD_LBFGS = 0,               /* L-BFGS, projected onto finite bounds (any loss; default) */
+    SK_METHOD_LEVENBERG_MARQUARDT = 1  /* Levenberg–Marquardt (SK_LOSS_SQUARED only) */
+} sk_method;
+
 typedef enum sk_residual_space {
     SK_SPACE_LOG = 0,    /* r = log(prediction) - log(observed): relative errors (default) */
     SK_SPACE_LINEAR = 1  /* r = prediction - observed */
@@ -329,6 +335,7 @@ typedef struct sk_law_fit_options {
     size_t random_starts;          /* > 0: start from this many points of a seeded Latin hypercube spanning each
                                       parameter's starting range instead of the grid; default 0 (the grid) */
     unsigned long long seed;       /* seed of the Latin hypercube; default 0 */
+    int method;                    /* an sk_method; default SK_METHOD_LBFGS */
 } sk_law_fit_options;
 
 /* Fills *options with the defaults above; pass sizeof(sk_law_fit_options).

@@ -132,6 +132,7 @@ private func defaultLawOptions() -> sk_law_fit_options {
     o.gradient_tolerance = d.optimizer.gradientTolerance
     o.function_tolerance = d.optimizer.functionTolerance
     o.threads = d.threads
+    o.method = Int32(SK_METHOD_LBFGS.rawValue)
     return o
 }
 
@@ -228,6 +229,11 @@ func convertLawOptions(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw,
     o.threads = try count(c.threads, "threads")
     o.randomStarts = try count(c.random_starts, "random_starts")
     o.seed = UInt64(c.seed)
+    switch c.method {
+    case Int32(SK_METHOD_LBFGS.rawValue): o.method = .lbfgs
+    case Int32(SK_METHOD_LEVENBERG_MARQUARDT.rawValue): o.method = .levenbergMarquardt
+    default: throw ScalingKitError(.invalidArgument, "options.method = \(c.method) is not an sk_method")
+    }
     return o
 }
 

@@ -74,6 +74,9 @@ struct Fit: ParsableCommand {
     @Option(help: "Loss for --law/--formula fits: huber or squared.")
     var loss = "huber"
 
+    @Option(help: "Local optimiser for --law/--formula fits: lbfgs or lm (Levenberg–Marquardt, with --loss squared).")
+    var method = "lbfgs"
+
     @Option(help: "Residuals for --law/--formula fits: log or linear.")
     var space = "log"
 
@@ -118,6 +121,7 @@ struct Fit: ParsableCommand {
         if law != nil && formula != nil { throw ValidationError("give --law or --formula, not both") }
         guard ["huber", "squared"].contains(loss) else { throw ValidationError("--loss must be huber or squared") }
         guard ["log", "linear"].contains(space) else { throw ValidationError("--space must be log or linear") }
+        guard ["lbfgs", "lm"].contains(method) else { throw ValidationError("--method must be lbfgs or lm") }
         guard randomStarts >= 0 else { throw ValidationError("--random-starts must be >= 0") }
         guard bootstrap == 0 || bootstrap >= 2 else { throw ValidationError("--bootstrap must be 0 or >= 2") }
         guard (holdoutSplit == nil) == (holdoutThreshold == nil) else {
@@ -193,6 +197,7 @@ extension Fit {
         options.threads = threads
         options.logScaled = Set(logScaled)
         options.randomStarts = randomStarts
+        options.method = method == "lm" ? .levenbergMarquardt : .lbfgs
         options.seed = seed
         for item in fixed {
             let (name, value) = try keyValue(item, "--fix")

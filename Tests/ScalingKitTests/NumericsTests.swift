@@ -1,5 +1,8 @@
 import Testing
 @testable import ScalingKit
+#if canImport(Glibc)
+import Glibc
+#endif
 
 @Suite("Huber loss")
 struct HuberTests {
@@ -73,5 +76,47 @@ struct LBFGSTests {
     @Test func nonFiniteStartIsReportedNotTrapped() {
         let r = LBFGS(dimension: 1).minimize(NaNAtStart(), from: [0])
         #expect(r.reason == .nonFiniteStart && !r.converged)
+    }
+}
+
+/// Rosenbrock as least squares: r₁ = 10(x₂ − x₁²), r₂ = 1 − x₁.
+struct RosenbrockResiduals: LeastSquaresObjective {
+    var dimension: Int { 2 }
+    var residualCount: Int { 2 }
+    func evaluate(_ x: UnsafeBufferPointer<Double>, residuals r: UnsafeMutableBufferPointer<Double>,
+                  jacobian J: UnsafeMutableBufferPointer<Double>) {
+        r[0] = 10 * (x[1] - x[0] * x[0]); r[1] = 1 - x[0]
+        J[0] = -20 * x[0]; J[1] = 10; J[2] = -1; J[3] = 0
+    }
+}
+
+@Suite("Levenberg–Marquardt")
+struct LevenbergMarquardtTests {
+    @Test func rosenbrock() {
+        let r = LevenbergMarquardt(dimension: 2, residualCount: 2).minimize(RosenbrockResiduals(), from: [-1.2, 1])
+        #expect(r.converged && abs(r.x[0] - 1) < 1e-8 && abs(r.x[1] - 1) < 1e-8, "\(r)")
+    }
+
+    @Test func boundsAreRespected() {
+        let r = LevenbergMarquardt(dimension: 2, residualCount: 2)
+            .minimize(RosenbrockResiduals(), from: [-1.2, 1], lower: [-2, -2], upper: [0.5, 2])
+        #expect(r.x[0] <= 0.5 && abs(r.x[0] - 0.5) < 1e-6, "\(r.x)")
+    }
+
+    @Test func lawFitMatchesLBFGS() throws {
+        let N = (0..<20).map { pow(10, 6 + 4 * Double($0) / 19) }
+        var rng = SplitMix64(seed: 2)
+        let y = N.map { (2.0 + 40 * pow($0, -0.3)) * (1 + 0.01 * rng.normal()) }
+        let law = try ScalingLaw(formula: "E + A*N^-alpha", inputs: ["N"],
+                                 startGrid: ["E": [1, 3], "A": [10, 100], "alpha": [0.2, 0.5]], logScaled: ["A"])
+        var o = LawFitOptions()
+        o.loss = FitLoss(.squared, space: .linear)
+        let lbfgs = try law.fit(data: ["N": N], observed: y, options: o)
+        o.method = .levenbergMarquardt
+        let lm = try law.fit(data: ["N": N], observed: y, options: o)
+        #expect(lm.converged && abs(lm.objective - lbfgs.objective) <= 1e-10 * lbfgs.objective)
+        #expect(abs(lm["alpha"]! - lbfgs["alpha"]!) < 1e-5)
+        o.loss = FitLoss(.huber(delta: 1e-3))
+        #expect(throws: ScalingKitError.self) { try law.fit(data: ["N": N], observed: y, options: o) }
     }
 }

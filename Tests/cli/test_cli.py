@@ -151,3 +151,15 @@ def test_law_bootstrap_text():
 def test_bootstrap_holdout_option_errors(args, needle):
     r = run("fit", DATA, *args)
     assert r.returncode != 0 and needle in r.stderr, r.stderr
+
+
+def test_levenberg_marquardt_and_random_starts():
+    r = run("fit", DATA, "--law", "kaplan_n", "--loss", "squared", "--method", "lm", "--json")
+    assert r.returncode == 0, r.stderr
+    lm = json.loads(r.stdout)
+    lb = json.loads(run("fit", DATA, "--law", "kaplan_n", "--loss", "squared", "--json").stdout)
+    assert abs(lm["objective"] - lb["objective"]) <= 1e-8 * lb["objective"]
+    r = run("fit", DATA, "--law", "kaplan_n", "--method", "lm")
+    assert r.returncode == 1 and "needs the squared loss" in r.stderr
+    rs = json.loads(run("fit", DATA, "--law", "kaplan_n", "--random-starts", "20", "--seed", "4", "--json").stdout)
+    assert rs["starts"] == 20 and rs["converged"] is True

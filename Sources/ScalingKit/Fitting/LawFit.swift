@@ -29,6 +29,16 @@ public struct LawFitOptions: Sendable {
     public var randomStarts: Int = 0
     /// Seed of the Latin hypercube.
     public var seed: UInt64 = 0
+    /// The local optimiser run from each start.
+    public var method: Method = .lbfgs
+
+    public enum Method: String, Sendable {
+        /// L-BFGS, projected onto the bounds when any is finite (any loss).
+        case lbfgs
+        /// Levenberg–Marquardt (squared loss only), the classic least-squares method (what scipy's curve_fit
+        /// runs without bounds).
+        case levenbergMarquardt
+    }
 
     public init() {}
 }
@@ -90,9 +100,24 @@ extension ScalingLaw {
                     options: LawFitOptions = LawFitOptions()) throws -> LawFit {
         let p = try prepare(data: data, observed: observed, options: options)
         let (law, free, lower, upper) = (p.law, p.free, p.lower, p.upper)
-        let outcome = try MultiStart.run(p.objective, starts: p.starts, lower: p.anyBound ? lower : nil,
+        let outcome: MultiStart.Outcome
+        switch options.method {
+        case .lbfgs:
+            outcome = try MultiStart.run(p.objective, starts: p.starts, lower: p.anyBound ? lower : nil,
                                          upper: p.anyBound ? upper : nil, optimizer: options.optimizer,
                                          threads: options.threads)
+        case .levenbergMarquardt:
+            guard options.loss.kind == .squared else {
+                throw ScalingKitError.invalid("Levenberg–Marquardt needs the squared loss (got \(options.loss.description))")
+            }
+            let objective = p.objective, optimizer = options.optimizer, free = p.free.count
+            let (lo, hi) = (p.anyBound ? lower : nil, p.anyBound ? upper : nil)
+            outcome = try MultiStart.run(starts: p.starts, threads: options.threads) {
+                let solver = LevenbergMarquardt(dimension: free, residualCount: objective.residualCount,
+                                                options: optimizer)
+                return { solver.minimize(objective, from: $0, lower: lo, upper: hi) }
+            }
+        }
         let values = p.values(from: outcome.best.x)
         let atBound = free.enumerated().filter { k, _ in
             let x = outcome.best.x[k]

@@ -51,3 +51,34 @@ struct LawObjective: DifferentiableObjective, Sendable {
         }
     }
 }
+
+/// The same objective as residuals for Levenberg–Marquardt (squared loss only): rᵢ' = √wᵢ · rᵢ, so that
+/// ½ Σ rᵢ'² equals `evaluate` with `FitLoss(.squared)`; the over-prediction weight enters wᵢ by the sign of rᵢ.
+extension LawObjective: LeastSquaresObjective {
+    var residualCount: Int { bound.count }
+
+    func evaluate(_ x: UnsafeBufferPointer<Double>, residuals out: UnsafeMutableBufferPointer<Double>,
+                  jacobian J: UnsafeMutableBufferPointer<Double>) {
+        let p = template.count, m = free.count
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: p) { full in
+            for j in 0..<p { full[j] = template[j] }
+            for (k, j) in free.enumerated() { full[j] = logCoordinate[k] ? exp(x[k]) : x[k] }
+            let space = loss.space
+            bound.forEachPoint(parameters: UnsafeBufferPointer(full), withGradient: true) { i, v, dv in
+                let r: Double, dr: Double
+                switch (space, predictsLog) {
+                case (.log, false): r = log(v) - logObserved[i]; dr = 1 / v
+                case (.log, true): r = v - logObserved[i]; dr = 1
+                case (.linear, false): r = v - observed[i]; dr = 1
+                case (.linear, true): let ev = exp(v); r = ev - observed[i]; dr = ev
+                }
+                let w = (weights?[i] ?? 1) * (r > 0 ? loss.overPredictionWeight : 1)
+                let s = w.squareRoot()
+                out[i] = s * r
+                for (k, j) in free.enumerated() {
+                    J[i * m + k] = s * dr * dv[j] * (logCoordinate[k] ? full[j] : 1)
+                }
+            }
+        }
+    }
+}

@@ -2,7 +2,8 @@
 ///
 /// Shared by every fit. Winner: the lowest objective among converged starts (as Besiroglu et al. 2024 keep only
 /// `result.success`), ties to the lowest start index; if none converged, the lowest overall. The winner is then
-/// polished by one fresh L-BFGS run (new history), so the answer does not depend on the path that found it.
+/// polished by one fresh run of the local solver (new history), so the answer does not depend on the path that
+/// found it.
 struct MultiStart {
     struct Outcome {
         var best: OptimizationResult
@@ -15,14 +16,23 @@ struct MultiStart {
         var startsAtOptimum: Int
     }
 
+    /// A local solver run from a start; each worker thread makes its own (with its own workspace).
+    typealias Solver = ([Double]) -> OptimizationResult
+
     static func run<F: DifferentiableObjective & Sendable>(
         _ objective: F, starts: [[Double]], lower: [Double]? = nil, upper: [Double]? = nil,
         optimizer: LBFGSOptions, threads: Int
     ) throws -> Outcome {
         let dimension = objective.dimension
-        let results = ParallelMap.map(count: starts.count, threads: threads,
-                                      makeState: { LBFGS(dimension: dimension, options: optimizer) }) { opt, i in
-            opt.minimize(objective, from: starts[i], lower: lower, upper: upper)
+        return try run(starts: starts, threads: threads) {
+            let solver = LBFGS(dimension: dimension, options: optimizer)
+            return { solver.minimize(objective, from: $0, lower: lower, upper: upper) }
+        }
+    }
+
+    static func run(starts: [[Double]], threads: Int, makeSolver: @escaping () -> Solver) throws -> Outcome {
+        let results = ParallelMap.map(count: starts.count, threads: threads, makeState: makeSolver) { solve, i in
+            solve(starts[i])
         }
         var bestConverged: Int?, bestAny: Int?
         var evaluations = 0, convergedCount = 0
@@ -43,8 +53,7 @@ struct MultiStart {
         }
         // Polish: the reported point is converged if the polish, or the start that found it, met a convergence test.
         let first = results[winner]
-        let polished = LBFGS(dimension: dimension, options: optimizer)
-            .minimize(objective, from: first.x, lower: lower, upper: upper)
+        let polished = makeSolver()(first.x)
         evaluations += polished.evaluations
         let final = polished.value <= first.value ? polished : first
         let reason = polished.converged ? polished.reason : first.reason

@@ -18,6 +18,7 @@ from ._ffi import ffi, lib
 
 _LOSSES = {"huber": lib.SK_LOSS_HUBER, "squared": lib.SK_LOSS_SQUARED}
 _SPACES = {"log": lib.SK_SPACE_LOG, "linear": lib.SK_SPACE_LINEAR}
+_METHODS = {"lbfgs": lib.SK_METHOD_LBFGS, "lm": lib.SK_METHOD_LEVENBERG_MARQUARDT}
 
 
 def catalogue() -> Tuple[str, ...]:
@@ -163,6 +164,7 @@ def _problem(
     threads: int = 0,
     random_starts: int = 0,
     seed: int = 0,
+    method: str = "lbfgs",
     **columns: Any,
 ) -> _Problem:
     """Converts the arguments of :func:`fit` (see there) for the C layer."""
@@ -196,6 +198,9 @@ def _problem(
     opts.over_prediction_weight = float(over_prediction_weight)
     opts.max_iterations = as_size("max_iterations", max_iterations)
     opts.threads = as_size("threads", threads)
+    if method not in _METHODS:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"unknown method '{method}'; use one of {sorted(_METHODS)}")
+    opts.method = _METHODS[method]
     opts.random_starts = as_size("random_starts", random_starts)
     opts.seed = as_size("seed", seed)
     if gradient_tolerance is not None:
@@ -271,6 +276,7 @@ def fit(
     threads: int = 0,
     random_starts: int = 0,
     seed: int = 0,
+    method: str = "lbfgs",
     **columns: Any,
 ) -> LawFit:
     """Fit a scaling law to runs.
@@ -292,6 +298,7 @@ def fit(
         log_scale: parameters to fit in log space (for scales spanning orders of magnitude, such as C0 ~ 1e16).
         max_iterations, gradient_tolerance, function_tolerance: per-start stopping rules.
         threads: worker threads, 0 = one per core; results do not depend on it.
+        method: ``"lbfgs"`` (default, any objective) or ``"lm"`` (Levenberg–Marquardt, ``objective="squared"``).
         random_starts: if > 0, start from this many points of a seeded Latin hypercube (``seed``) spanning each
             parameter's starting range, instead of the grid.
 
@@ -305,7 +312,7 @@ def fit(
                  space=space, over_prediction_weight=over_prediction_weight, weights=weights, fixed=fixed,
                  bounds=bounds, start=start, log_scale=log_scale, max_iterations=max_iterations,
                  gradient_tolerance=gradient_tolerance, function_tolerance=function_tolerance, threads=threads,
-                 random_starts=random_starts, seed=seed, **columns)
+                 random_starts=random_starts, seed=seed, method=method, **columns)
     out = ffi.new("sk_fit **")
     check(lib.sk_law_fit(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n, p.opts, out))
     return _wrap_fit(ffi.gc(out[0], lib.sk_fit_free), p)

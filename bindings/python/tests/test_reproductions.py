@@ -52,3 +52,24 @@ def test_gadre_extrapolation_errors():
         pred = f.predict(N=[row.N], M=[row.tok_mult])[0]
         error = 100 * abs(pred - row.loss_c4_val) / row.loss_c4_val
         assert error == pytest.approx(published, abs=5e-4), model
+
+
+def test_gadre_with_levenberg_marquardt_matches_scipy():
+    """The same least-squares fit by Levenberg–Marquardt, checked against scipy's MINPACK LM side by side."""
+    from scipy.optimize import least_squares
+
+    df = pd.read_csv(os.path.join(DATA, "gadre_models_losses.csv"))
+    train = df[(df.dataset == "rpj") & (df.gadre_default_fit_point == 1)]
+    N, M, L = train.N.values, train.tok_mult.values, train.loss_c4_val.values
+    lm = scalingkit.fit("gadre_overtraining", N=N, M=M, loss=L, objective="squared", space="linear", method="lm")
+    lbfgs = scalingkit.fit("gadre_overtraining", N=N, M=M, loss=L, objective="squared", space="linear")
+    assert lm.success and lm.objective == pytest.approx(lbfgs.objective, rel=1e-8)
+
+    def residuals(p):
+        a, eta, b, E = p
+        return a * N**eta + b * 6 ** (eta / 2) * (M * N) ** eta + E - L
+
+    ref = least_squares(residuals, [100, -0.3, 100, 2], method="lm", xtol=1e-15, ftol=1e-15, gtol=1e-15)
+    assert lm.objective <= 0.5 * np.sum(ref.fun**2) * (1 + 1e-8)
+    for name, value in zip(("a", "eta", "b", "E"), ref.x):
+        assert lm[name] == pytest.approx(value, rel=1e-4), name
