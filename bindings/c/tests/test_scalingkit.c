@@ -263,6 +263,14 @@ static void test_laws(void) {
     sk_law_fit_options w = o;
     w.loss = 7;
     CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "not an sk_loss");
+    w = o; w.method = 9;
+    CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "not an sk_method");
+    w = o; w.method = SK_METHOD_LEVENBERG_MARQUARDT;
+    CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "needs the squared loss");
+    w = o; w.method = SK_METHOD_LEVENBERG_MARQUARDT; w.loss = SK_LOSS_SQUARED;
+    CHECK(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit) == SK_OK, "lm: %s", sk_last_error());
+    sk_fit_free(fit);
+    fit = NULL;
     w = o; w.space = -1;
     CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "not an sk_residual_space");
     double fixed[3] = {NAN, NAN, NAN};
