@@ -22,6 +22,17 @@ struct LawObjective: DifferentiableObjective, Sendable {
 
     var dimension: Int { free.count }
 
+    /// Residual of run i for the law's value v, and ∂residual/∂v (log or linear space; value or log-value laws).
+    @inline(__always)
+    func residual(_ v: Double, _ i: Int, _ space: FitLoss.Space) -> (Double, Double) {
+        switch (space, predictsLog) {
+        case (.log, false): return (log(v) - logObserved[i], 1 / v)
+        case (.log, true): return (v - logObserved[i], 1)
+        case (.linear, false): return (v - observed[i], 1)
+        case (.linear, true): let ev = exp(v); return (ev - observed[i], ev)
+        }
+    }
+
     func evaluate(_ x: UnsafeBufferPointer<Double>, gradient g: UnsafeMutableBufferPointer<Double>) -> Double {
         let p = template.count
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * p) { buf in
@@ -32,13 +43,7 @@ struct LawObjective: DifferentiableObjective, Sendable {
             var f = 0.0
             let space = loss.space
             bound.forEachPoint(parameters: UnsafeBufferPointer(full), withGradient: true) { i, v, dv in
-                let r: Double, dr: Double
-                switch (space, predictsLog) {
-                case (.log, false): r = log(v) - logObserved[i]; dr = 1 / v
-                case (.log, true): r = v - logObserved[i]; dr = 1
-                case (.linear, false): r = v - observed[i]; dr = 1
-                case (.linear, true): let ev = exp(v); r = ev - observed[i]; dr = ev
-                }
+                let (r, dr) = residual(v, i, space)
                 let (rho, psi) = loss.evaluate(r)
                 let w = weights?[i] ?? 1
                 f += w * rho
@@ -65,13 +70,7 @@ extension LawObjective: LeastSquaresObjective {
             for (k, j) in free.enumerated() { full[j] = logCoordinate[k] ? exp(x[k]) : x[k] }
             let space = loss.space
             bound.forEachPoint(parameters: UnsafeBufferPointer(full), withGradient: true) { i, v, dv in
-                let r: Double, dr: Double
-                switch (space, predictsLog) {
-                case (.log, false): r = log(v) - logObserved[i]; dr = 1 / v
-                case (.log, true): r = v - logObserved[i]; dr = 1
-                case (.linear, false): r = v - observed[i]; dr = 1
-                case (.linear, true): let ev = exp(v); r = ev - observed[i]; dr = ev
-                }
+                let (r, dr) = residual(v, i, space)
                 let w = (weights?[i] ?? 1) * (r > 0 ? loss.overPredictionWeight : 1)
                 let s = w.squareRoot()
                 out[i] = s * r

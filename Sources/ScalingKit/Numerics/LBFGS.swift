@@ -52,11 +52,7 @@ public final class LBFGS {
         precondition(dimension > 0 && options.memory > 0)
         self.dimension = dimension
         self.options = options
-        func buffer(_ n: Int) -> UnsafeMutableBufferPointer<Double> {
-            let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
-            b.initialize(repeating: 0)
-            return b
-        }
+        let buffer = zeroedBuffer
         x = buffer(dimension); g = buffer(dimension); d = buffer(dimension)
         xTrial = buffer(dimension); gTrial = buffer(dimension); q = buffer(dimension)
         sHistory = buffer(options.memory * dimension); yHistory = buffer(options.memory * dimension)

@@ -25,11 +25,7 @@ public final class LevenbergMarquardt {
         self.dimension = dimension
         self.residualCount = residualCount
         self.options = options
-        func buffer(_ n: Int) -> UnsafeMutableBufferPointer<Double> {
-            let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
-            b.initialize(repeating: 0)
-            return b
-        }
+        let buffer = zeroedBuffer
         x = buffer(dimension); xNew = buffer(dimension); g = buffer(dimension); step = buffer(dimension)
         a = buffer(dimension * dimension); aWork = buffer(dimension * dimension)
         r = buffer(residualCount); rNew = buffer(residualCount)

@@ -29,3 +29,10 @@ enum Cholesky {
         return true
     }
 }
+
+/// A zero-filled buffer for an optimiser's workspace (allocated once per optimiser, freed in its deinit).
+func zeroedBuffer(_ n: Int) -> UnsafeMutableBufferPointer<Double> {
+    let b = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
+    b.initialize(repeating: 0)
+    return b
+}
