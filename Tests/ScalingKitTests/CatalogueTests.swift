@@ -75,3 +75,36 @@ struct CatalogueTests {
         for i in 0..<c.runs { #expect(abs(predicted[i] / clean[i] - 1) < 5e-3, "\(c.law) run \(i)") }
     }
 }
+
+/// The exact gradient of every catalogue law against central differences, at its true parameters over its data.
+@Suite("Law catalogue gradients")
+struct CatalogueGradientTests {
+    @Test(arguments: CatalogueTests.cases)
+    func gradientMatchesFiniteDifferences(_ c: CatalogueTests.Case) throws {
+        let law = try ScalingLaw.named(c.law)
+        var data: [String: [Double]] = [:]
+        for i in 0..<c.runs { for (k, v) in c.inputs(i) { data[k, default: []].append(v) } }
+        let bound = try BoundExpression(law.expression, columns: try law.columns(from: data))
+        let p = law.parameters.map { c.truth[$0]! }
+        func eval(_ q: [Double]) -> ([Double], [[Double]]) {
+            var vs: [Double] = [], gs: [[Double]] = []
+            q.withUnsafeBufferPointer { qp in
+                bound.forEachPoint(parameters: qp, withGradient: true) { _, v, g in vs.append(v); gs.append(Array(g)) }
+            }
+            return (vs, gs)
+        }
+        let (values, grads) = eval(p)
+        for j in 0..<p.count {
+            let h = 1e-6 * max(abs(p[j]), 1e-3)
+            var up = p, down = p
+            up[j] += h; down[j] -= h
+            let (fu, _) = eval(up), (fd, _) = eval(down)
+            for i in 0..<values.count {
+                let numeric = (fu[i] - fd[i]) / (2 * h), analytic = grads[i][j]
+                // 1e-6 relative, with a floor for round-off in (f(x+h) − f(x−h)) / 2h.
+                let tolerance = 1e-6 * abs(analytic) + 1e-9 * abs(values[i]) / h * 1e-6
+                #expect(abs(numeric - analytic) <= tolerance, "\(c.law) ∂/∂\(law.parameters[j]) at run \(i): \(analytic) vs \(numeric)")
+            }
+        }
+    }
+}
