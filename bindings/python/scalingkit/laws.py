@@ -51,6 +51,9 @@ class LawFit:
     points_used: int
     #: Free parameters that ended on a bound (their value is set by the bound, not the data).
     at_bound: Tuple[str, ...] = ()
+    #: Everything needed to reproduce the fit: law, formula, inputs, loss, δ, grid/starts, bounds, fixed values,
+    #: tolerances, points used, library version (the (Mis)Fitting reporting checklist).
+    config: Dict[str, Any] = field(default_factory=dict, compare=False)
     _handle: Any = field(default=None, repr=False, compare=False)
     #: The converted problem (law handle, data, options) for the bootstrap and leave-one-out.
     _problem: Any = field(default=None, repr=False, compare=False)
@@ -138,6 +141,8 @@ class _Problem:
     n: int
     opts: Any
     keep: list
+    #: The settings as the C layer received them (defaults included), for LawFit.config.
+    settings: Dict[str, Any] = field(default_factory=dict)
 
     def columns(self):
         return ffi.new("double *[]", [ffi.from_buffer("double[]", a) for a in self.arrays]) if self.arrays else ffi.NULL
@@ -251,8 +256,16 @@ def _problem(
         keep.append(flags)
         opts.log_scaled, opts.log_scaled_len = flags, len(param_names)
 
+    settings = {
+        "objective": objective, "huber_delta": opts.huber_delta if objective == "huber" else None, "space": space,
+        "over_prediction_weight": opts.over_prediction_weight, "weighted": weights is not None,
+        "fixed": dict(fixed or {}), "bounds": dict(bounds or {}), "start": {k: list(v) for k, v in (start or {}).items()},
+        "log_scale": list(log_scale), "method": method, "random_starts": opts.random_starts, "seed": opts.seed,
+        "max_iterations": opts.max_iterations, "gradient_tolerance": opts.gradient_tolerance,
+        "function_tolerance": opts.function_tolerance,
+    }
     return _Problem(law=law_handle, input_names=input_names, param_names=param_names, arrays=arrays, y=y, n=n,
-                    opts=opts, keep=keep)
+                    opts=opts, keep=keep, settings=settings)
 
 
 def fit(
@@ -335,6 +348,9 @@ def _wrap_fit(fit_handle, p: _Problem) -> "LawFit":
         starts=info.starts, starts_converged=info.starts_converged, starts_at_optimum=info.starts_at_optimum,
         points_used=info.points_used,
         at_bound=tuple(param_names[j] for j in range(count) if lib.sk_fit_param_at_bound(fit_handle, j)),
+        config={"law": _text(lib.sk_law_name(law_handle)), "formula": _text(lib.sk_law_formula(law_handle)),
+                "inputs": list(input_names), "points_used": info.points_used, "starts": info.starts,
+                "scalingkit_version": ffi.string(lib.sk_version_string()).decode(), **p.settings},
         _handle=fit_handle, _problem=p)
 
 

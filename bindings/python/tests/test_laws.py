@@ -106,3 +106,13 @@ def test_latin_hypercube_starts():
     g = scalingkit.fit("kaplan_n", N=N, loss=loss)
     assert f.starts == 32 and f.success
     assert f.objective <= g.objective * (1 + 1e-9)
+
+
+def test_fit_records_its_configuration():
+    N, loss = kaplan_runs()
+    f = scalingkit.fit("kaplan_n", N=N, loss=loss, objective="huber", huber_delta=1e-4, fixed={}, seed=3)
+    c = f.config
+    assert c["law"] == "kaplan_n" and c["formula"] == "(Nc/N)^alphaN" and c["inputs"] == ["N"]
+    assert c["objective"] == "huber" and c["huber_delta"] == 1e-4 and c["space"] == "log"
+    assert c["points_used"] == 20 and c["starts"] == f.starts and c["method"] == "lbfgs"
+    assert c["gradient_tolerance"] > 0 and c["function_tolerance"] > 0 and c["scalingkit_version"] == "0.2.0"
