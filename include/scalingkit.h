@@ -336,6 +336,9 @@ typedef struct sk_law_fit_options {
                                       parameter's starting range instead of the grid; default 0 (the grid) */
     unsigned long long seed;       /* seed of the Latin hypercube; default 0 */
     int method;                    /* an sk_method; default SK_METHOD_LBFGS */
+    int log_output;                /* 1: the formula gives log of the observed value (log-sum-exp forms such as
+                                      "logsumexp(a - alpha*log(N), b - beta*log(D), e)"); 0: the value itself;
+                                      -1 (default): as the law says (0 for formulas and the catalogue) */
 } sk_law_fit_options;
 
 /* Fills *options with the defaults above; pass sizeof(sk_law_fit_options).

@@ -133,6 +133,7 @@ private func defaultLawOptions() -> sk_law_fit_options {
     o.function_tolerance = d.optimizer.functionTolerance
     o.threads = d.threads
     o.method = Int32(SK_METHOD_LBFGS.rawValue)
+    o.log_output = -1
     return o
 }
 
@@ -233,6 +234,12 @@ func convertLawOptions(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw,
     case Int32(SK_METHOD_LBFGS.rawValue): o.method = .lbfgs
     case Int32(SK_METHOD_LEVENBERG_MARQUARDT.rawValue): o.method = .levenbergMarquardt
     default: throw ScalingKitError(.invalidArgument, "options.method = \(c.method) is not an sk_method")
+    }
+    switch c.log_output {
+    case -1: o.predictsLog = nil
+    case 0: o.predictsLog = false
+    case 1: o.predictsLog = true
+    default: throw ScalingKitError(.invalidArgument, "options.log_output = \(c.log_output) is not -1, 0 or 1")
     }
     return o
 }

@@ -31,6 +31,9 @@ public struct LawFitOptions: Sendable {
     public var seed: UInt64 = 0
     /// The local optimiser run from each start.
     public var method: Method = .lbfgs
+    /// Overrides the law's `predictsLog`: true when the formula gives log of the observed value (log-sum-exp forms
+    /// such as Hoffmann's `logsumexp(a - alpha*log(N), b - beta*log(D), e)`); nil keeps the law's.
+    public var predictsLog: Bool? = nil
 
     public enum Method: String, Sendable {
         /// L-BFGS, projected onto the bounds when any is finite (any loss).
@@ -170,7 +173,7 @@ extension ScalingLaw {
         }
         for (i, y) in observed.enumerated() {
             guard y.isFinite else { throw ScalingKitError.invalid("'observed'[\(i)] is not finite (\(y))") }
-            if options.loss.space == .log || predictsLog, y <= 0 {
+            if options.loss.space == .log || (options.predictsLog ?? predictsLog), y <= 0 {
                 throw ScalingKitError.invalid("'observed'[\(i)] must be > 0 for log residuals (got \(y))")
             }
         }
@@ -189,6 +192,7 @@ extension ScalingLaw {
         for (name, v) in options.upperBounds { law.upperBounds[try index(of: name, "upper bound")] = v }
         for (name, v) in options.startGrid { law.startGrid[try index(of: name, "starting grid")] = v }
         for name in options.logScaled { law.logScaled.insert(parameters[try index(of: name, "log scaling")]) }
+        if let log = options.predictsLog { law.predictsLog = log }
         try law.validateBoundsAndGrid()
 
         var template = law.startGrid.map { $0[0] }
@@ -207,7 +211,7 @@ extension ScalingLaw {
         let isLog = free.map { law.logScaled.contains(parameters[$0]) }
         let objective = LawObjective(
             bound: bound, observed: observed, logObserved: observed.map { $0 > 0 ? log($0) : .nan },
-            weights: options.weights, loss: options.loss, predictsLog: predictsLog, free: free, template: template,
+            weights: options.weights, loss: options.loss, predictsLog: law.predictsLog, free: free, template: template,
             logCoordinate: isLog)
         // Optimiser coordinates: log θ for log-scaled parameters (a lower bound ≤ 0 becomes −∞).
         func coordinate(_ v: Double, _ k: Int) -> Double { isLog[k] ? (v > 0 ? log(v) : -.infinity) : v }

@@ -263,6 +263,9 @@ static void test_laws(void) {
     sk_law_fit_options w = o;
     w.loss = 7;
     CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "not an sk_loss");
+    CHECK(o.log_output == -1, "log_output default %d", o.log_output);
+    w = o; w.log_output = 2;
+    CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "log_output");
     w = o; w.method = 9;
     CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "not an sk_method");
     w = o; w.method = SK_METHOD_LEVENBERG_MARQUARDT;

@@ -170,6 +170,7 @@ def _problem(
     random_starts: int = 0,
     seed: int = 0,
     method: str = "lbfgs",
+    log_output: Optional[bool] = None,
     **columns: Any,
 ) -> _Problem:
     """Converts the arguments of :func:`fit` (see there) for the C layer."""
@@ -206,6 +207,7 @@ def _problem(
     if method not in _METHODS:
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"unknown method '{method}'; use one of {sorted(_METHODS)}")
     opts.method = _METHODS[method]
+    opts.log_output = -1 if log_output is None else int(bool(log_output))
     opts.random_starts = as_size("random_starts", random_starts)
     opts.seed = as_size("seed", seed)
     if gradient_tolerance is not None:
@@ -260,7 +262,7 @@ def _problem(
         "objective": objective, "huber_delta": opts.huber_delta if objective == "huber" else None, "space": space,
         "over_prediction_weight": opts.over_prediction_weight, "weighted": weights is not None,
         "fixed": dict(fixed or {}), "bounds": dict(bounds or {}), "start": {k: list(v) for k, v in (start or {}).items()},
-        "log_scale": list(log_scale), "method": method, "random_starts": opts.random_starts, "seed": opts.seed,
+        "log_scale": list(log_scale), "method": method, "log_output": log_output, "random_starts": opts.random_starts, "seed": opts.seed,
         "max_iterations": opts.max_iterations, "gradient_tolerance": opts.gradient_tolerance,
         "function_tolerance": opts.function_tolerance,
     }
@@ -290,6 +292,7 @@ def fit(
     random_starts: int = 0,
     seed: int = 0,
     method: str = "lbfgs",
+    log_output: Optional[bool] = None,
     **columns: Any,
 ) -> LawFit:
     """Fit a scaling law to runs.
@@ -312,6 +315,8 @@ def fit(
         max_iterations, gradient_tolerance, function_tolerance: per-start stopping rules.
         threads: worker threads, 0 = one per core; results do not depend on it.
         method: ``"lbfgs"`` (default, any objective) or ``"lm"`` (Levenberg–Marquardt, ``objective="squared"``).
+        log_output: ``True`` when the formula gives log of the observed value (log-sum-exp forms such as
+            ``"logsumexp(a - alpha*log(N), b - beta*log(D), e)"``); ``None`` keeps the law's own setting.
         random_starts: if > 0, start from this many points of a seeded Latin hypercube (``seed``) spanning each
             parameter's starting range, instead of the grid.
 
@@ -325,7 +330,7 @@ def fit(
                  space=space, over_prediction_weight=over_prediction_weight, weights=weights, fixed=fixed,
                  bounds=bounds, start=start, log_scale=log_scale, max_iterations=max_iterations,
                  gradient_tolerance=gradient_tolerance, function_tolerance=function_tolerance, threads=threads,
-                 random_starts=random_starts, seed=seed, method=method, **columns)
+                 random_starts=random_starts, seed=seed, method=method, log_output=log_output, **columns)
     out = ffi.new("sk_fit **")
     check(lib.sk_law_fit(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n, p.opts, out))
     return _wrap_fit(ffi.gc(out[0], lib.sk_fit_free), p)

@@ -116,3 +116,17 @@ def test_fit_records_its_configuration():
     assert c["objective"] == "huber" and c["huber_delta"] == 1e-4 and c["space"] == "log"
     assert c["points_used"] == 20 and c["starts"] == f.starts and c["method"] == "lbfgs"
     assert c["gradient_tolerance"] > 0 and c["function_tolerance"] > 0 and c["scalingkit_version"] == "0.2.0"
+
+
+def test_log_output_formula_matches_the_built_in_fit(chinchilla_data):
+    """Hoffmann's own parameterisation, written as a formula that gives log L, reaches the built-in optimum."""
+    N, D, L = chinchilla_data
+    keep = L < np.sort(L)[-5]
+    grid = {"a": [0, 10, 20], "b": [0, 10, 20], "e": [-1, 0, 1], "alpha": [0, .5, 1], "beta": [0, .5, 1]}
+    f = scalingkit.fit("logsumexp(a - alpha*log(N), b - beta*log(D), e)", N=N[keep], D=D[keep], loss=L[keep],
+                       start=grid, log_output=True)
+    built_in = scalingkit.fit_chinchilla(N, D, L, exclude_highest_loss=5, grid=grid)
+    assert f.objective == pytest.approx(built_in.objective, abs=1e-12)
+    assert np.exp(f["e"]) == pytest.approx(built_in.E, rel=1e-5) and f["alpha"] == pytest.approx(built_in.alpha, rel=1e-5)
+    # Predictions are of L itself, not log L.
+    assert f.predict(N=[7e10], D=[1.4e12])[0] == pytest.approx(float(built_in.predict([7e10], [1.4e12])[0]), rel=1e-5)
