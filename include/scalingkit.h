@@ -346,14 +346,16 @@ typedef struct sk_law_fit_options {
 SK_API int sk_law_fit_options_init(sk_law_fit_options *options, size_t struct_size);
 
 /* Fits `law` to n runs: columns[j][i] is input j (sk_law_input_name order) of run i, observed[i] its measured
- * value (for example the final loss). Multi-start L-BFGS from every point of the starting grid (projected onto the
- * bounds when any is finite), in parallel and deterministic; the lowest objective among converged starts wins and
- * is polished. options may be NULL. On success *out receives a new fit (release with sk_fit_free) whose
+ * value (for example the final loss). Multi-start: the local optimiser (L-BFGS projected onto the bounds, or
+ * Levenberg–Marquardt per options->method) runs from every point of the starting grid (or of the Latin hypercube
+ * when options->random_starts > 0), in parallel and deterministic; the lowest objective among converged starts
+ * wins and is polished. options may be NULL. On success *out receives a new fit (release with sk_fit_free) whose
  * parameters are the law's.
  * Errors: SK_ERR_NULL_POINTER (law, columns, a column, observed or out NULL); SK_ERR_LENGTH (n_columns is not
  * sk_law_input_count(law), n == 0 or > SK_MAX_LENGTH, a per-parameter array of the wrong length, more free
  * parameters than runs); SK_ERR_INVALID_ARGUMENT (NaN/Inf data, observed <= 0 with log residuals, bad loss,
- * space, weights, bounds with low > high, a fixed NaN... , or an objective that is not finite at any start);
+ * space, method or log_output, a bad weight, bounds with low > high, Levenberg–Marquardt without the squared
+ * loss, or an objective that is not finite at any start);
  * SK_ERR_STRUCT_SIZE. */
 SK_API int sk_law_fit(const sk_law *law, const double *const *columns, size_t n_columns, const double *observed,
                       size_t n, const sk_law_fit_options *options, sk_fit **out);
