@@ -74,6 +74,33 @@ def scipy_fit(N, D, L, grid, options, processes):
     return min(results, key=lambda r: r[0])[0]
 
 
+def peer_fit(N, D, L, grid, ours_seconds, ours_objective):
+    """The PyPI `chinchilla` package (kyo-takano, 0.2.0) on the same data and grid with its log-Huber loss at
+    δ = 1e-3 (its default loss is an asymmetric MAE, a different estimand); BFGS, multiprocessing over the grid.
+    Its result is scored with our objective (a sum over runs) through the numpy reference."""
+    import functools
+    import logging
+    import tempfile
+
+    import pandas as pd
+    from chinchilla import Chinchilla
+    from chinchilla._metrics import log_huber
+
+    logging.disable(logging.WARNING)
+    with tempfile.TemporaryDirectory() as project:
+        pd.DataFrame({"C": 6 * N * D, "N": N, "D": D, "loss": L}).to_csv(os.path.join(project, "df.csv"), index=False)
+        peer_grid = {"e": grid["e"], "a": grid["a"], "b": grid["b"], "alpha": grid["alpha"], "beta": grid["beta"]}
+        cc = Chinchilla(project_dir=project, param_grid=peer_grid, loss_fn=functools.partial(log_huber, delta=1e-3),
+                        log_level=40)
+        cc.loss_fn.__name__ = "log_huber"
+        t0 = time.perf_counter()
+        cc.fit(parallel=True)
+        seconds = time.perf_counter() - t0
+    x = np.array([np.log(cc.A), np.log(cc.B), np.log(cc.E), cc.alpha, cc.beta], dtype=np.float64)
+    objective, _ = scipy_reference.objective(x, np.log(N), np.log(D), np.log(L), 1e-3)
+    print(f"{'chinchilla 0.2.0 (PyPI), BFGS, all cores':42s} {seconds:9.3f} {objective:22.15e} {seconds / ours_seconds:13.1f}x")
+
+
 def best_of(repeat, fn):
     times, value = [], None
     for _ in range(repeat):
@@ -89,6 +116,8 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--scipy-tight", action="store_true", help="also time scipy with tight tolerances (slow)")
     ap.add_argument("--replicates", type=int, default=4000)
+    ap.add_argument("--peers", action="store_true",
+                    help="also time the PyPI `chinchilla` package (pip install chinchilla into the venv first)")
     args = ap.parse_args()
     grid = GRIDS[args.grid]
     N, D, L = load()
@@ -113,6 +142,9 @@ def main():
         print(f"{name:42s} {secs:9.3f} {obj:22.15e} {secs / t:13.1f}x")
     print(f"ratio: scipy (fastest configuration) / scalingkit (all cores) = {ts / t:.1f}x; "
           f"objective difference scipy - scalingkit = {fs - f.objective:.3e}")
+
+    if args.peers:
+        peer_fit(N, D, L, grid, t, f.objective)
 
     # Bootstrap.
     full = scalingkit.fit_chinchilla(N, D, L)
