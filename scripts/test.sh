@@ -36,12 +36,16 @@ cc -std=c11 -Wall -Wextra -pedantic -Werror bindings/c/tests/test_scalingkit.c \
 build/test_scalingkit
 summary+=("C tests: $(build/test_scalingkit | tail -1)")
 
-step "C example (built with pkg-config)"
+step "C examples (built with pkg-config)"
 cc -std=c11 -Wall -Wextra -pedantic -Werror examples/c/fit_chinchilla.c \
   $(pkg-config --cflags --libs scalingkit) -o build/fit_chinchilla
 build/fit_chinchilla examples/data/chinchilla_epoch.csv | tee build/fit_chinchilla.out
 grep -q "alpha  = 0.34731" build/fit_chinchilla.out
-summary+=("C example: ran")
+cc -std=c11 -Wall -Wextra -pedantic -Werror examples/c/fit_law.c \
+  $(pkg-config --cflags --libs scalingkit) -o build/fit_law
+build/fit_law examples/data/chinchilla_epoch.csv | tee build/fit_law.out
+grep -q "held out" build/fit_law.out
+summary+=("C examples: ran")
 
 step "Python binding: pip install ./bindings/python, then pytest"
 # The real user path: pip builds the library itself (incrementally here) and bundles it.

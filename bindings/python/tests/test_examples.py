@@ -11,3 +11,10 @@ def test_python_example_runs():
     r = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "alpha=0.3473" in r.stdout and "tokens/param=17.9" in r.stdout
+
+
+def test_compare_laws_example_runs():
+    script = os.path.join(ROOT, "examples", "python", "compare_laws.py")
+    r = subprocess.run([sys.executable, script], capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert "chinchilla" in r.stdout and "kaplan_nd" in r.stdout and "L(C) =" in r.stdout

@@ -1,0 +1,66 @@
+/* Fit a catalogue law (or a formula) from C, bootstrap its parameters and score it on held-out runs.
+ *
+ *   cc -std=c11 fit_law.c $(pkg-config --cflags --libs scalingkit) -o fit_law
+ *   ./fit_law ../data/chinchilla_epoch.csv
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "scalingkit.h"
+
+enum { MAX_ROWS = 100000 };
+
+static int fail(const char *what) {
+    fprintf(stderr, "%s: %s\n", what, sk_last_error());
+    return 1;
+}
+
+int main(int argc, char **argv) {
+    const char *path = argc > 1 ? argv[1] : "examples/data/chinchilla_epoch.csv";
+    static double N[MAX_ROWS], D[MAX_ROWS], C[MAX_ROWS], loss[MAX_ROWS];
+    FILE *f = fopen(path, "r");
+    if (!f) { perror(path); return 1; }
+    char line[512];
+    size_t n = 0;
+    if (!fgets(line, sizeof line, f)) { fclose(f); return 1; }
+    while (n < MAX_ROWS && fgets(line, sizeof line, f)) {
+        if (sscanf(line, "%lf,%lf,%lf,%lf", &N[n], &D[n], &C[n], &loss[n]) == 4) n++;
+    }
+    fclose(f);
+
+    /* Kaplan et al. (2020) L(N, D) = [(Nc/N)^(alphaN/alphaD) + Dc/D]^alphaD from the catalogue. */
+    sk_law *law = NULL;
+    if (sk_law_from_name("kaplan_nd", &law) != SK_OK) return fail("law");
+    printf("%s: L = %s\n  (%s)\n", sk_law_name(law), sk_law_formula(law), sk_law_citation(law));
+
+    const double *columns[] = {N, D};   /* in sk_law_input_name order: N, D */
+    sk_fit *fit = NULL;
+    if (sk_law_fit(law, columns, 2, loss, n, NULL, &fit) != SK_OK) return fail("fit");
+    sk_fit_info info = {.struct_size = sizeof info};
+    sk_fit_get_info(fit, &info);
+    printf("objective %.10e (%s), %zu runs\n", info.objective, info.converged ? "converged" : "NOT converged",
+           info.points_used);
+
+    sk_bootstrap_options b;
+    sk_bootstrap_options_init(&b, sizeof b);
+    b.replicates = 500;
+    sk_bootstrap *boot = NULL;
+    if (sk_law_bootstrap(law, columns, 2, loss, n, NULL, fit, &b, &boot) != SK_OK) return fail("bootstrap");
+    for (size_t i = 0; i < sk_fit_param_count(fit); i++) {
+        sk_interval iv = {.struct_size = sizeof iv};
+        sk_bootstrap_param(boot, sk_fit_param_name(fit, i), &iv);
+        printf("  %-7s = %-12.5g 95%% interval [%.5g, %.5g]\n", sk_fit_param_name(fit, i), iv.estimate, iv.lower,
+               iv.upper);
+    }
+
+    /* Extrapolation: fit below 1e21 FLOPs, score the larger runs. */
+    sk_prediction_errors e = {.struct_size = sizeof e};
+    if (sk_law_holdout(law, columns, 2, loss, n, C, 1e21, NULL, &e, NULL) != SK_OK) return fail("holdout");
+    printf("held out %zu runs >= 1e21 FLOPs: RMSE %.4f, max relative error %.2f%%\n", e.count, e.rmse,
+           100 * e.max_relative_error);
+
+    sk_bootstrap_free(boot);
+    sk_fit_free(fit);
+    sk_law_free(law);
+    return 0;
+}
