@@ -75,3 +75,16 @@ func cString(_ p: UnsafePointer<CChar>?, _ name: String, limit: Int = 1 << 16) t
     }
     return s
 }
+
+/// A size_t option field: non-negative (that is, not (size_t)-1 and friends) and at most SK_MAX_LENGTH.
+func optionCount(_ v: Int, _ name: String) throws(ScalingKitError) -> Int {
+    guard v >= 0, v <= maxLength else {
+        throw ScalingKitError(.invalidArgument, "options.\(name) = \(UInt(bitPattern: v)) is out of range")
+    }
+    return v
+}
+
+/// Runs a throwing core call, passing ScalingKitError through and wrapping anything else as internal.
+func core<T>(_ body: () throws -> T) throws(ScalingKitError) -> T {
+    do { return try body() } catch let e as ScalingKitError { throw e } catch { throw ScalingKitError(.internal, "\(error)") }
+}

@@ -30,13 +30,10 @@ private func convert(_ p: UnsafePointer<sk_bootstrap_options>?) throws(ScalingKi
     var o = BootstrapOptions()
     guard let c = p?.pointee else { return o }
     try checkStructSize(c.struct_size, expected: MemoryLayout<sk_bootstrap_options>.size, "sk_bootstrap_options")
-    guard c.replicates >= 0, c.replicates <= maxLength, c.threads >= 0, c.threads <= maxLength else {
-        throw ScalingKitError(.invalidArgument, "options.replicates or options.threads is out of range")
-    }
-    o.replicates = c.replicates
+    o.replicates = try optionCount(c.replicates, "replicates")
     o.seed = UInt64(c.seed)
     o.confidence = c.confidence
-    o.threads = c.threads
+    o.threads = try optionCount(c.threads, "threads")
     return o
 }
 

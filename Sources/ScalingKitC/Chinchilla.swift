@@ -29,18 +29,12 @@ private func convert(_ p: UnsafePointer<sk_chinchilla_options>?) throws(ScalingK
     var options = ChinchillaFitOptions()
     guard let c = p?.pointee else { return options }
     try checkStructSize(c.struct_size, expected: MemoryLayout<sk_chinchilla_options>.size, "sk_chinchilla_options")
-    func count(_ v: Int, _ name: String) throws(ScalingKitError) -> Int {
-        guard v >= 0, v <= maxLength else {
-            throw ScalingKitError(.invalidArgument, "options.\(name) = \(UInt(bitPattern: v)) is out of range")
-        }
-        return v
-    }
     options.huberDelta = c.huber_delta
-    options.excludeHighestLoss = try count(c.exclude_highest_loss, "exclude_highest_loss")
-    options.optimizer.maxIterations = try count(c.max_iterations, "max_iterations")
+    options.excludeHighestLoss = try optionCount(c.exclude_highest_loss, "exclude_highest_loss")
+    options.optimizer.maxIterations = try optionCount(c.max_iterations, "max_iterations")
     options.optimizer.gradientTolerance = c.gradient_tolerance
     options.optimizer.functionTolerance = c.function_tolerance
-    options.threads = try count(c.threads, "threads")
+    options.threads = try optionCount(c.threads, "threads")
     let g = StartGrid.hoffmann2022
     options.grid = StartGrid(
         alpha: try optionalAxis(c.start_alpha, c.start_alpha_len, "start_alpha") ?? g.alpha,
@@ -60,10 +54,7 @@ public func sk_chinchilla_fit(
         let out = try nonNull(out, "out")
         let N = try doubles(N, n, "N"), D = try doubles(D, n, "D"), loss = try doubles(loss, n, "loss")
         let options = try convert(options)
-        let fit: ChinchillaFit
-        do { fit = try ChinchillaLaw.fit(N: N, D: D, loss: loss, options: options) }
-        catch let e as ScalingKitError { throw e }
-        catch { throw ScalingKitError(.internal, "\(error)") }
+        let fit = try core { try ChinchillaLaw.fit(N: N, D: D, loss: loss, options: options) }
         out.pointee = FitHandle(chinchilla: fit).retainedPointer()
     }
 }
@@ -77,10 +68,7 @@ public func sk_chinchilla_predict(
         let law = try FitHandle.borrow(fit).chinchilla()
         let N = try doubles(N, n, "N"), D = try doubles(D, n, "D")
         let out = try nonNull(out, "out")
-        let values: [Double]
-        do { values = try law.losses(parameters: N, tokens: D) }
-        catch let e as ScalingKitError { throw e }
-        catch { throw ScalingKitError(.internal, "\(error)") }
+        let values = try core { try law.losses(parameters: N, tokens: D) }
         for (i, v) in values.enumerated() { out[i] = v }
     }
 }
@@ -91,10 +79,7 @@ public func sk_chinchilla_allocate(_ fit: OpaquePointer?, _ compute: Double, _ o
         let law = try FitHandle.borrow(fit).chinchilla()
         let out = try nonNull(out, "out")
         try checkStructSize(out.pointee.struct_size, expected: MemoryLayout<sk_allocation>.size, "sk_allocation")
-        let plan: ComputeOptimalAllocation
-        do { plan = try law.computeOptimal(compute: compute) }
-        catch let e as ScalingKitError { throw e }
-        catch { throw ScalingKitError(.internal, "\(error)") }
+        let plan = try core { try law.computeOptimal(compute: compute) }
         out.pointee = sk_allocation(
             struct_size: MemoryLayout<sk_allocation>.size, compute: plan.compute, params: plan.parameters,
             tokens: plan.tokens, tokens_per_param: plan.tokensPerParameter, loss: plan.loss, a: plan.a, b: plan.b)

@@ -93,12 +93,10 @@ final class FitHandle {
 
     /// Predictions at new inputs (one column per input).
     func predict(_ columns: [[Double]]) throws(ScalingKitError) -> [Double] {
-        do {
-            switch law {
-            case .chinchilla(let l): return try l.losses(parameters: columns[0], tokens: columns[1])
-            case .general(let fit): return try fit.law.evaluate(parameters: fit.values, columns: columns)
-            }
-        } catch let e as ScalingKitError { throw e } catch { throw ScalingKitError(.internal, "\(error)") }
+        switch law {
+        case .chinchilla(let l): return try core { try l.losses(parameters: columns[0], tokens: columns[1]) }
+        case .general(let fit): return try core { try fit.law.evaluate(parameters: fit.values, columns: columns) }
+        }
     }
 }
 

@@ -31,11 +31,6 @@ final class LawHandle {
     }
 }
 
-/// Runs a throwing core call, passing ScalingKitError through and wrapping anything else as internal.
-func core<T>(_ body: () throws -> T) throws(ScalingKitError) -> T {
-    do { return try body() } catch let e as ScalingKitError { throw e } catch { throw ScalingKitError(.internal, "\(error)") }
-}
-
 /// A C string made once and never freed (the catalogue is fixed for the life of the process).
 private struct ImmortalCString: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<CChar>
@@ -218,17 +213,11 @@ func convertLawOptions(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw,
         let flags = try nonNull(c.log_scaled, "log_scaled")
         for j in 0..<logLen where flags[j] != 0 { o.logScaled.insert(names[j]) }
     }
-    func count(_ v: Int, _ name: String) throws(ScalingKitError) -> Int {
-        guard v >= 0, v <= maxLength else {
-            throw ScalingKitError(.invalidArgument, "options.\(name) = \(UInt(bitPattern: v)) is out of range")
-        }
-        return v
-    }
-    o.optimizer.maxIterations = try count(c.max_iterations, "max_iterations")
+    o.optimizer.maxIterations = try optionCount(c.max_iterations, "max_iterations")
     o.optimizer.gradientTolerance = c.gradient_tolerance
     o.optimizer.functionTolerance = c.function_tolerance
-    o.threads = try count(c.threads, "threads")
-    o.randomStarts = try count(c.random_starts, "random_starts")
+    o.threads = try optionCount(c.threads, "threads")
+    o.randomStarts = try optionCount(c.random_starts, "random_starts")
     o.seed = UInt64(c.seed)
     switch c.method {
     case Int32(SK_METHOD_LBFGS.rawValue): o.method = .lbfgs
