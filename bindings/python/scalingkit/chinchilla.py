@@ -12,6 +12,7 @@ import numpy as np
 from ._arrays import as_doubles, as_size, same_length
 from . import bootstrap as _bootstrap
 from ._errors import ScalingKitError, check
+from ._fitresult import read_fit
 from ._ffi import ffi, lib
 
 ArrayLike = Union[Sequence[float], np.ndarray, Any]
@@ -180,21 +181,9 @@ def fit_chinchilla(
 
 
 def _wrap(handle: Any, data: Any) -> ChinchillaFit:
-    count = lib.sk_fit_param_count(handle)
-    values = ffi.new("double[]", count)
-    check(lib.sk_fit_params(handle, values, count))
-    params = {ffi.string(lib.sk_fit_param_name(handle, i)).decode(): values[i] for i in range(count)}
-    info = ffi.new("sk_fit_info *")
-    info.struct_size = ffi.sizeof("sk_fit_info")
-    check(lib.sk_fit_get_info(handle, info))
+    params, diagnostics = read_fit(handle)
     n_excluded = lib.sk_fit_excluded_count(handle)
     excluded = ffi.new("size_t[]", max(1, n_excluded))
     check(lib.sk_fit_excluded(handle, excluded if n_excluded else ffi.NULL, n_excluded))
-    return ChinchillaFit(
-        E=params["E"], A=params["A"], B=params["B"], alpha=params["alpha"], beta=params["beta"],
-        objective=info.objective, gradient_norm=info.gradient_norm, success=bool(info.converged),
-        message=ffi.string(lib.sk_fit_message(handle)).decode("utf-8", "replace"),
-        iterations=info.iterations, evaluations=info.evaluations, starts=info.starts,
-        starts_converged=info.starts_converged, starts_at_optimum=info.starts_at_optimum,
-        points_used=info.points_used, excluded=tuple(int(excluded[i]) for i in range(n_excluded)),
-        _handle=handle, _data=data)
+    return ChinchillaFit(**params, **diagnostics, excluded=tuple(int(excluded[i]) for i in range(n_excluded)),
+                         _handle=handle, _data=data)

@@ -14,6 +14,7 @@ import numpy as np
 from . import bootstrap as _bootstrap
 from ._arrays import as_doubles, as_size
 from ._errors import ScalingKitError, check
+from ._fitresult import read_fit
 from ._ffi import ffi, lib
 
 _LOSSES = {"huber": lib.SK_LOSS_HUBER, "squared": lib.SK_LOSS_SQUARED}
@@ -337,24 +338,14 @@ def fit(
 
 
 def _wrap_fit(fit_handle, p: _Problem) -> "LawFit":
-    law_handle, param_names, input_names = p.law, p.param_names, p.input_names
-    count = lib.sk_fit_param_count(fit_handle)
-    vals = ffi.new("double[]", count)
-    check(lib.sk_fit_params(fit_handle, vals, count))
-    info = ffi.new("sk_fit_info *")
-    info.struct_size = ffi.sizeof("sk_fit_info")
-    check(lib.sk_fit_get_info(fit_handle, info))
+    params, diagnostics = read_fit(fit_handle)
+    name, formula = _text(lib.sk_law_name(p.law)), _text(lib.sk_law_formula(p.law))
     return LawFit(
-        law=_text(lib.sk_law_name(law_handle)), formula=_text(lib.sk_law_formula(law_handle)),
-        citation=_text(lib.sk_law_citation(law_handle)),
-        params={param_names[j]: vals[j] for j in range(count)}, inputs=input_names,
-        objective=info.objective, gradient_norm=info.gradient_norm, success=bool(info.converged),
-        message=_text(lib.sk_fit_message(fit_handle)), iterations=info.iterations, evaluations=info.evaluations,
-        starts=info.starts, starts_converged=info.starts_converged, starts_at_optimum=info.starts_at_optimum,
-        points_used=info.points_used,
-        at_bound=tuple(param_names[j] for j in range(count) if lib.sk_fit_param_at_bound(fit_handle, j)),
-        config={"law": _text(lib.sk_law_name(law_handle)), "formula": _text(lib.sk_law_formula(law_handle)),
-                "inputs": list(input_names), "points_used": info.points_used, "starts": info.starts,
+        law=name, formula=formula, citation=_text(lib.sk_law_citation(p.law)), params=params,
+        inputs=p.input_names, **diagnostics,
+        at_bound=tuple(p.param_names[j] for j in range(len(params)) if lib.sk_fit_param_at_bound(fit_handle, j)),
+        config={"law": name, "formula": formula, "inputs": list(p.input_names),
+                "points_used": diagnostics["points_used"], "starts": diagnostics["starts"],
                 "scalingkit_version": ffi.string(lib.sk_version_string()).decode(), **p.settings},
         _handle=fit_handle, _problem=p)
 
