@@ -25,3 +25,8 @@ public struct RandomStream: Sendable {
         Int(truncatingIfNeeded: next().multipliedFullWidth(by: UInt64(n)).high)
     }
 }
+
+extension RandomStream {
+    /// Uniform in [0, 1) with 53 random bits.
+    public mutating func nextUniform() -> Double { Double(next() >> 11) * 0x1p-53 }
+}
