@@ -17,6 +17,18 @@ enum TestData {
         return (N, D, L)
     }
 
+    /// Gemstones' "hot" runs (Tests/data/gemstones_hot.csv): N, D, loss.
+    static func gemstones() throws -> (N: [Double], D: [Double], loss: [Double]) {
+        let url = repoRoot.appendingPathComponent("Tests/data/gemstones_hot.csv")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        var N: [Double] = [], D: [Double] = [], L: [Double] = []
+        for line in text.split(whereSeparator: \.isNewline).dropFirst() {
+            let f = line.split(separator: ",")
+            N.append(Double(f[0])!); D.append(Double(f[1])!); L.append(Double(f[2])!)
+        }
+        return (N, D, L)
+    }
+
     /// 243 starts that reach the optimum on the Chinchilla data (checked against scipy in the Python tests).
     static let reducedGrid = StartGrid(alpha: [0, 0.5, 1], beta: [0, 0.5, 1], e: [-1, 0, 1], a: [0, 10, 20],
                                        b: [0, 10, 20])

@@ -22,7 +22,7 @@ struct VectorMathTests {
             for lane in 0..<4 { worst = max(worst, ulps(v[lane], Glibc.exp(xs[i + lane]))) }
             i += 4
         }
-        #expect(worst <= 1, "worst error \(worst) ulp")
+        #expect(worst <= 2, "worst error \(worst) ulp")
         // Below the clamp the result is e^−708, tiny and finite, never NaN or a negative number.
         let tiny = VectorMath.exp(SIMD4(repeating: -5000))
         #expect(tiny[0] > 0 && tiny[0] < 1e-300)

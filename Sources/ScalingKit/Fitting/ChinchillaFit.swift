@@ -17,6 +17,9 @@ public struct ChinchillaFitOptions: Sendable, Equatable {
     public var grid: StartGrid = .hoffmann2022
     /// Local optimiser settings (per start).
     public var optimizer: LBFGSOptions = LBFGSOptions()
+    /// Which starts run to convergence: by default the best 64 by initial objective, more until 4 agree.
+    /// `.exhaustive` runs all 4,500, as Hoffmann et al. did.
+    public var screening: StartScreening = StartScreening()
     /// Worker threads for the starts; 0 = one per core. The result does not depend on it.
     public var threads: Int = 0
 
@@ -43,6 +46,8 @@ public struct ChinchillaFit: Sendable, Equatable {
     public var evaluations: Int
     /// Starting points tried.
     public var starts: Int
+    /// Starts run to convergence (fewer than `starts` when screening stopped early).
+    public var startsRefined: Int
     /// Starts whose local optimiser converged.
     public var startsConverged: Int
     /// Starts that ended within a relative 10⁻⁹ of the best objective: a measure of how easy the optimum is to find.
@@ -64,6 +69,7 @@ extension ChinchillaLaw {
         try InputValidation.positiveFinite(options.huberDelta, "huber delta")
         try InputValidation.optimizer(options.optimizer)
         try options.grid.validate()
+        try options.screening.validate()
         guard options.threads >= 0 else { throw ScalingKitError.invalid("threads must be >= 0 (got \(options.threads))") }
         guard options.excludeHighestLoss >= 0 else {
             throw ScalingKitError.invalid("excludeHighestLoss must be >= 0 (got \(options.excludeHighestLoss))")
@@ -100,8 +106,7 @@ extension ChinchillaLaw {
         let optimizer = fit.options.optimizer
         return try Bootstrap.run(names: ChinchillaLaw.parameterNames, estimates: law.parameterValues,
                                  runs: kept.count, options: options) { counts in
-            var replicate = objective
-            replicate.weights = counts
+            let replicate = objective.weighted(by: counts)
             guard let r = Bootstrap.refit(replicate, from: start, optimizer: optimizer) else { return nil }
             let x = r.x
             return ([exp(x[2]), exp(x[0]), exp(x[1]), x[3], x[4]], r.stalled)
@@ -127,14 +132,15 @@ extension ChinchillaLaw {
         let (objective, excluded, kept) = try prepare(N: N, D: D, loss: loss, options: options)
         let grid = options.grid
         let outcome = try MultiStart.run(objective, starts: (0..<grid.count).map(grid.point),
-                                         optimizer: options.optimizer, threads: options.threads)
+                                         optimizer: options.optimizer, screening: options.screening,
+                                         threads: options.threads)
         let x = outcome.best.x
         let law = ChinchillaLaw(E: exp(x[2]), A: exp(x[0]), B: exp(x[1]), alpha: x[3], beta: x[4])
         return ChinchillaFit(
             law: law, objective: outcome.best.value, gradientNorm: outcome.best.gradientNorm,
             converged: outcome.reason.isConverged, reason: outcome.reason, message: outcome.message,
             iterations: outcome.iterations, evaluations: outcome.evaluations, starts: outcome.starts,
-            startsConverged: outcome.startsConverged, startsAtOptimum: outcome.startsAtOptimum,
+            startsRefined: outcome.startsRefined, startsConverged: outcome.startsConverged, startsAtOptimum: outcome.startsAtOptimum,
             pointsUsed: kept.count, excludedIndices: excluded, options: options)
     }
 }

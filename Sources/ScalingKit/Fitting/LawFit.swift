@@ -21,6 +21,8 @@ public struct LawFitOptions: Sendable {
     /// coefficients that span orders of magnitude, such as a scale C0 ~ 10¹⁶.
     public var logScaled: Set<String> = []
     public var optimizer: LBFGSOptions = LBFGSOptions()
+    /// Which starts run to convergence: by default the best 64 by initial objective, more until 4 agree.
+    public var screening: StartScreening = StartScreening()
     /// Worker threads for the starts; 0 = one per core. The result does not depend on it.
     public var threads: Int = 0
     /// If > 0, start from this many points of a seeded Latin hypercube (McKay, Beckman & Conover 1979) instead of
@@ -60,6 +62,8 @@ public struct LawFit: Sendable {
     public var iterations: Int
     public var evaluations: Int
     public var starts: Int
+    /// Starts run to convergence (fewer than `starts` when screening stopped early).
+    public var startsRefined: Int
     public var startsConverged: Int
     public var startsAtOptimum: Int
     /// Free parameters that ended on a bound: their value is set by the bound, not the data.
@@ -108,14 +112,17 @@ extension ScalingLaw {
         case .lbfgs:
             outcome = try MultiStart.run(p.objective, starts: p.starts, lower: p.anyBound ? lower : nil,
                                          upper: p.anyBound ? upper : nil, optimizer: options.optimizer,
-                                         threads: options.threads)
+                                         screening: options.screening, threads: options.threads)
         case .levenbergMarquardt:
             guard options.loss.kind == .squared else {
                 throw ScalingKitError.invalid("Levenberg–Marquardt needs the squared loss (got \(options.loss.description))")
             }
             let objective = p.objective, optimizer = options.optimizer, free = p.free.count
             let (lo, hi) = (p.anyBound ? lower : nil, p.anyBound ? upper : nil)
-            outcome = try MultiStart.run(starts: p.starts, threads: options.threads) {
+            outcome = try MultiStart.run(
+                starts: p.starts, screening: options.screening, threads: options.threads,
+                makeEvaluator: { MultiStart.evaluator(objective, lower: lo, upper: hi) }
+            ) {
                 let solver = LevenbergMarquardt(dimension: free, residualCount: objective.residualCount,
                                                 options: optimizer)
                 return { solver.minimize(objective, from: $0, lower: lo, upper: hi) }
@@ -131,7 +138,7 @@ extension ScalingLaw {
         return LawFit(law: law, values: values, objective: outcome.best.value, gradientNorm: outcome.best.gradientNorm,
                       converged: outcome.reason.isConverged, reason: outcome.reason, message: message,
                       iterations: outcome.iterations, evaluations: outcome.evaluations, starts: outcome.starts,
-                      startsConverged: outcome.startsConverged, startsAtOptimum: outcome.startsAtOptimum,
+                      startsRefined: outcome.startsRefined, startsConverged: outcome.startsConverged, startsAtOptimum: outcome.startsAtOptimum,
                       parametersAtBound: atBound, fixedParameters: parameters.filter { options.fixed[$0] != nil },
                       pointsUsed: observed.count, options: options)
     }
@@ -194,6 +201,7 @@ extension ScalingLaw {
         for name in options.logScaled { law.logScaled.insert(parameters[try index(of: name, "log scaling")]) }
         if let log = options.predictsLog { law.predictsLog = log }
         try law.validateBoundsAndGrid()
+        try options.screening.validate()
 
         var template = law.startGrid.map { $0[0] }
         for (name, v) in options.fixed {

@@ -1,9 +1,10 @@
 /// Runs a local optimiser from many starting points in parallel and picks the winner, deterministically.
 ///
-/// Shared by every fit. Winner: the lowest objective among converged starts (as Besiroglu et al. 2024 keep only
-/// `result.success`), ties to the lowest start index; if none converged, the lowest overall. The winner is then
-/// polished by one fresh run of the local solver (new history), so the answer does not depend on the path that
-/// found it.
+/// Shared by every fit. Which starts run is decided by `StartScreening`. Winner: the lowest objective among
+/// converged starts (as Besiroglu et al. 2024 keep only `result.success`), ties to the lowest start index; if none
+/// converged, the lowest overall. The winner is then polished by one fresh run of the local solver (new history),
+/// so the answer does not depend on the path that found it. Batches have a fixed size, so the result is the same
+/// for any thread count.
 struct MultiStart {
     struct Outcome {
         var best: OptimizationResult
@@ -12,57 +13,113 @@ struct MultiStart {
         var iterations: Int
         var evaluations: Int
         var starts: Int
+        /// Starts run to convergence (all of them without screening).
+        var startsRefined: Int
         var startsConverged: Int
         var startsAtOptimum: Int
     }
 
     /// A local solver run from a start; each worker thread makes its own (with its own workspace).
     typealias Solver = ([Double]) -> OptimizationResult
+    /// The objective's value at a point (for screening); each worker thread makes its own.
+    typealias Evaluator = ([Double]) -> Double
+
+    /// Relative distance from the best objective within which a start counts as having reached the optimum.
+    static let optimumTolerance = 1e-9
 
     static func run<F: DifferentiableObjective & Sendable>(
         _ objective: F, starts: [[Double]], lower: [Double]? = nil, upper: [Double]? = nil,
-        optimizer: LBFGSOptions, threads: Int
+        optimizer: LBFGSOptions, screening: StartScreening, threads: Int
     ) throws -> Outcome {
         let dimension = objective.dimension
-        return try run(starts: starts, threads: threads) {
+        return try run(starts: starts, screening: screening, threads: threads,
+                       makeEvaluator: { evaluator(objective, lower: lower, upper: upper) }) {
             let solver = LBFGS(dimension: dimension, options: optimizer)
             return { solver.minimize(objective, from: $0, lower: lower, upper: upper) }
         }
     }
 
-    static func run(starts: [[Double]], threads: Int, makeSolver: @escaping () -> Solver) throws -> Outcome {
-        let results = ParallelMap.map(count: starts.count, threads: threads, makeState: makeSolver) { solve, i in
-            solve(starts[i])
+    /// The objective at a start projected into the bounds (where the solver would begin), with its own buffers.
+    static func evaluator<F: DifferentiableObjective>(_ objective: F, lower: [Double]?, upper: [Double]?) -> Evaluator {
+        let n = objective.dimension
+        var x = [Double](repeating: 0, count: n), g = x
+        return { start in
+            for i in 0..<n { x[i] = min(max(start[i], lower?[i] ?? -.infinity), upper?[i] ?? .infinity) }
+            return x.withUnsafeBufferPointer { xp in g.withUnsafeMutableBufferPointer { objective.evaluate(xp, gradient: $0) } }
         }
-        var bestConverged: Int?, bestAny: Int?
-        var evaluations = 0, convergedCount = 0
-        for i in results.indices {
-            let r = results[i]
-            evaluations += r.evaluations
-            guard r.value.isFinite else { continue }
-            if r.converged {
-                convergedCount += 1
-                if bestConverged.map({ r.value < results[$0].value }) ?? true { bestConverged = i }
+    }
+
+    static func run(starts: [[Double]], screening: StartScreening, threads: Int,
+                    makeEvaluator: @escaping () -> Evaluator, makeSolver: @escaping () -> Solver) throws -> Outcome {
+        var evaluations = 0
+        // The order in which starts are refined: as given, or by their initial objective (non-finite last).
+        var order = Array(starts.indices)
+        let screened = screening.refine > 0 && starts.count > screening.refine
+        if screened {
+            let initial = ParallelMap.map(count: starts.count, threads: threads, makeState: makeEvaluator) { f, i in
+                f(starts[i])
             }
-            if bestAny.map({ r.value < results[$0].value }) ?? true { bestAny = i }
+            evaluations += starts.count
+            let key = initial.map { $0.isFinite ? $0 : .infinity }
+            order.sort { key[$0] != key[$1] ? key[$0] < key[$1] : $0 < $1 }
         }
-        guard let winner = bestConverged ?? bestAny else {
+        let batch = screened ? screening.refine : starts.count
+
+        var results: [OptimizationResult?] = Array(repeating: nil, count: starts.count)
+        var refined = 0
+        var bestConverged: Int?, bestAny: Int?
+        var convergedCount = 0
+        repeat {
+            let chunk = Array(order[refined..<min(refined + batch, order.count)])
+            let batchResults = ParallelMap.map(count: chunk.count, threads: threads, makeState: makeSolver) { solve, k in
+                solve(starts[chunk[k]])
+            }
+            for (k, i) in chunk.enumerated() {
+                let r = batchResults[k]
+                results[i] = r
+                evaluations += r.evaluations
+                guard r.value.isFinite else { continue }
+                func better(_ j: Int?) -> Bool {
+                    guard let j, let other = results[j] else { return true }
+                    return r.value < other.value || (r.value == other.value && i < j)
+                }
+                if r.converged {
+                    convergedCount += 1
+                    if better(bestConverged) { bestConverged = i }
+                }
+                if better(bestAny) { bestAny = i }
+            }
+            refined += chunk.count
+            if let w = bestConverged ?? bestAny, let best = results[w]?.value,
+               reachedOptimum(results, best) >= screening.confirmations { break }
+        } while screened && refined < order.count
+
+        guard let winner = bestConverged ?? bestAny, let first = results[winner] else {
             throw ScalingKitError.invalid(
                 "the objective is not finite at any of the \(starts.count) starting points (check the law's domain, "
                 + "bounds and starting grid against the data)")
         }
         // Polish: the reported point is converged if the polish, or the start that found it, met a convergence test.
-        let first = results[winner]
         let polished = makeSolver()(first.x)
         evaluations += polished.evaluations
         let final = polished.value <= first.value ? polished : first
         let reason = polished.converged ? polished.reason : first.reason
-        let threshold = final.value + 1e-9 * abs(final.value)
-        let atOptimum = results.reduce(0) { $0 + ($1.value <= threshold ? 1 : 0) }
+        let atOptimum = reachedOptimum(results, final.value)
         var message = bestConverged == nil ? "no start converged; polishing the lowest: \(reason.message)" : reason.message
-        message += "; best of \(starts.count) starts, \(convergedCount) converged, \(atOptimum) reached the optimum"
+        if screened {
+            message += "; screened \(starts.count) starts by their objective, refined the best \(refined): "
+                + "\(convergedCount) converged, \(atOptimum) reached the optimum"
+        } else {
+            message += "; best of \(starts.count) starts, \(convergedCount) converged, \(atOptimum) reached the optimum"
+        }
         return Outcome(best: final, reason: reason, message: message, iterations: first.iterations + polished.iterations,
-                       evaluations: evaluations, starts: starts.count, startsConverged: convergedCount,
-                       startsAtOptimum: atOptimum)
+                       evaluations: evaluations, starts: starts.count, startsRefined: refined,
+                       startsConverged: convergedCount, startsAtOptimum: atOptimum)
+    }
+
+    /// Refined starts that ended within `optimumTolerance` (relative) of `best`.
+    private static func reachedOptimum(_ results: [OptimizationResult?], _ best: Double) -> Int {
+        let threshold = best + optimumTolerance * abs(best)
+        return results.reduce(0) { $0 + (($1?.value).map { $0 <= threshold } == true ? 1 : 0) }
     }
 }
