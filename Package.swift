@@ -6,10 +6,10 @@ import PackageDescription
 //  ScalingKit        the pure-Swift core (`import ScalingKit`)
 //  CScalingKit       header-only target over include/: the C contract, seen by Swift exactly as C sees it
 //  ScalingKitC       @c @implementation shims over the core → libscalingkit.so
-//  scalingkit-cli    the command-line tool (installed as `scalingkit` by scripts/build-lib.sh)
+//  scalingkit-cli    the command-line tool (installed as `scalingkit` by scripts/build.sh)
 //
 // Linker flags that make the shipped .so self-contained (static Swift stdlib, version script, SONAME) live in
-// scripts/build-lib.sh, not here, so the package stays usable as an ordinary dependency.
+// scripts/build.sh, not here, so the package stays usable as an ordinary dependency.
 
 let linuxMath: [LinkerSetting] = [.linkedLibrary("m", .when(platforms: [.linux]))]
 

@@ -18,7 +18,10 @@
  *    library returns are owned by the library and documented with their lifetime.
  *  - Extensible structs begin with `size_t struct_size`. Fill option structs with their `_init` function
  *    (passing `sizeof` of your struct) before setting fields, and set `struct_size = sizeof(struct)` on output
- *    structs; the library then knows which version of the struct you were compiled against.
+ *    structs; the library then knows which version of the struct you were compiled against. Fields are only
+ *    ever added at the end (marked "since x.y.0"); a program compiled against an older minor version keeps
+ *    working: the library reads and writes only the struct_size bytes it was given and uses the defaults for
+ *    fields the caller does not have.
  *  - Threads: every function may be called from any thread. Distinct handles may be used concurrently from
  *    different threads; a single handle may be read (const functions) from several threads at once but must not
  *    be freed while another thread uses it. The last-error message is per thread.
@@ -48,11 +51,11 @@ extern "C" {
 
 /* Semantic version of this header. Breaking the ABI requires a new major version (and a new SONAME). */
 #define SK_VERSION_MAJOR 0
-#define SK_VERSION_MINOR 2
+#define SK_VERSION_MINOR 3
 #define SK_VERSION_PATCH 0
 /* MAJOR * 10000 + MINOR * 100 + PATCH, as in zstd. */
 #define SK_VERSION_NUMBER (SK_VERSION_MAJOR * 10000 + SK_VERSION_MINOR * 100 + SK_VERSION_PATCH)
-#define SK_VERSION_STRING "0.2.0"
+#define SK_VERSION_STRING "0.3.0"
 
 /* The largest element count any function accepts (2^32). Larger counts, including (size_t)-1, are rejected with
  * SK_ERR_LENGTH rather than trusted. */
@@ -116,6 +119,8 @@ typedef struct sk_fit_info {
     size_t starts_at_optimum;/* starts that ended within a relative 1e-9 of the best objective */
     size_t points_used;      /* data points the fit used (after exclusions) */
     size_t points_excluded;  /* data points removed by the exclusion option */
+    /* since 0.3.0 */
+    size_t starts_refined;   /* starts run to convergence (fewer than `starts` when screening stopped early) */
 } sk_fit_info;
 
 /* Fills *info with the fit's diagnostics.
@@ -195,6 +200,12 @@ typedef struct sk_chinchilla_options {
     size_t start_a_len;
     const double *start_b;       /* default {0, 5, 10, 15, 20, 25} */
     size_t start_b_len;
+    /* since 0.3.0 */
+    size_t screen_refine;        /* start screening: evaluate the objective at every start, then run L-BFGS from
+                                    the best screen_refine starts, in batches of that size, until
+                                    screen_confirmations of them reach the best optimum (relative 1e-9).
+                                    0 = run every start (exhaustive). Default 64. */
+    size_t screen_confirmations; /* 1 .. screen_refine; default 4 */
 } sk_chinchilla_options;
 
 /* Fills *options with the defaults above and sets options->struct_size = struct_size. Pass
@@ -207,7 +218,8 @@ SK_API int sk_chinchilla_options_init(sk_chinchilla_options *options, size_t str
  *
  * Method (Hoffmann et al. 2022 Approach 3, §D.2, as replicated by Besiroglu et al. 2024): minimise
  * Σ Huber_δ(LSE(a − α log N, b − β log D, e) − log loss) with L-BFGS and an exact gradient from every point of
- * the start grid, in parallel; the lowest objective among converged starts wins and is polished once more.
+ * the start grid, in parallel (screened: see screen_refine); the lowest objective among converged starts wins
+ * and is polished once more.
  * Deterministic: the same input gives bit-identical output for any thread count.
  *
  * options may be NULL for all defaults. On success *out receives a new fit that the caller releases with
@@ -339,6 +351,10 @@ typedef struct sk_law_fit_options {
     int log_output;                /* 1: the formula gives log of the observed value (log-sum-exp forms such as
                                       "logsumexp(a - alpha*log(N), b - beta*log(D), e)"); 0: the value itself;
                                       -1 (default): as the law says (0 for formulas and the catalogue) */
+    /* since 0.3.0 */
+    size_t screen_refine;          /* as in sk_chinchilla_options: starts refined per batch, best initial objective
+                                      first; 0 = every start; default 64 (grids of up to 64 starts run whole) */
+    size_t screen_confirmations;   /* 1 .. screen_refine; default 4 */
 } sk_law_fit_options;
 
 /* Fills *options with the defaults above; pass sizeof(sk_law_fit_options).

@@ -41,9 +41,40 @@ func optionalAxis(_ p: UnsafePointer<Double>?, _ n: Int, _ name: String) throws(
 }
 
 func checkStructSize(_ size: Int, expected: Int, _ name: String) throws(ScalingKitError) {
-    guard size == expected else {
+    try checkStructSize(size, known: [expected], name)
+}
+
+/// `size` must be today's sizeof(T) or that of an earlier minor version (a prefix of today's struct).
+func checkStructSize(_ size: Int, known: [Int], _ name: String) throws(ScalingKitError) {
+    guard known.contains(size) else {
+        let sizes = known.map(String.init).joined(separator: " or ")
         throw ScalingKitError(.structSize,
-            "\(name).struct_size is \(UInt(bitPattern: size)), this library expects \(expected) (sizeof(\(name)) of header \(ScalingKitVersion.string)); was it set?")
+            "\(name).struct_size is \(UInt(bitPattern: size)), this library expects \(sizes) (sizeof(\(name)) of header \(ScalingKitVersion.string) or earlier); was it set?")
+    }
+}
+
+/// Reads a versioned input struct of which the caller has `struct_size` bytes (its first field): fields past
+/// them, added in later minor versions, keep their values from `defaults`. Never reads past the caller's struct.
+func readVersioned<T>(_ p: UnsafePointer<T>, _ name: String, defaults: T, earlierSizes: [Int])
+    throws(ScalingKitError) -> T
+{
+    let size = UnsafeRawPointer(p).load(as: Int.self)
+    try checkStructSize(size, known: [MemoryLayout<T>.size] + earlierSizes, name)
+    var value = defaults
+    withUnsafeMutableBytes(of: &value) { $0.copyMemory(from: UnsafeRawBufferPointer(start: p, count: size)) }
+    return value
+}
+
+/// Writes the first `struct_size` bytes of `value` to a versioned output struct whose caller set `struct_size`
+/// (or passed it as `size`), so an older caller's smaller struct is never overrun; struct_size keeps its value.
+func writeVersioned<T>(_ value: T, to p: UnsafeMutablePointer<T>, size: Int, _ name: String, earlierSizes: [Int])
+    throws(ScalingKitError)
+{
+    try checkStructSize(size, known: [MemoryLayout<T>.size] + earlierSizes, name)
+    var copy = value
+    withUnsafeMutableBytes(of: &copy) { bytes in
+        bytes.storeBytes(of: size, toByteOffset: 0, as: Int.self)
+        UnsafeMutableRawPointer(p).copyMemory(from: bytes.baseAddress!, byteCount: size)
     }
 }
 

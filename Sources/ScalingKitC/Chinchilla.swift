@@ -12,29 +12,37 @@ private func defaultOptions() -> sk_chinchilla_options {
     o.gradient_tolerance = d.optimizer.gradientTolerance
     o.function_tolerance = d.optimizer.functionTolerance
     o.threads = d.threads
+    o.screen_refine = d.screening.refine
+    o.screen_confirmations = d.screening.confirmations
     return o
 }
+
+/// sizeof(sk_chinchilla_options) in 0.2.0: the struct ended before screen_refine.
+private let chinchillaOptionsEarlierSizes = [MemoryLayout<sk_chinchilla_options>.offset(of: \.screen_refine)!]
 
 @c @implementation
 public func sk_chinchilla_options_init(_ options: UnsafeMutablePointer<sk_chinchilla_options>?, _ structSize: Int) -> Int32 {
     guarded("sk_chinchilla_options_init") { () throws(ScalingKitError) in
         let options = try nonNull(options, "options")
-        try checkStructSize(structSize, expected: MemoryLayout<sk_chinchilla_options>.size, "sk_chinchilla_options")
-        options.pointee = defaultOptions()
+        try writeVersioned(defaultOptions(), to: options, size: structSize, "sk_chinchilla_options",
+                           earlierSizes: chinchillaOptionsEarlierSizes)
     }
 }
 
 /// Converts C options to core options (validating what only C can get wrong; the core validates the rest).
 private func convert(_ p: UnsafePointer<sk_chinchilla_options>?) throws(ScalingKitError) -> ChinchillaFitOptions {
     var options = ChinchillaFitOptions()
-    guard let c = p?.pointee else { return options }
-    try checkStructSize(c.struct_size, expected: MemoryLayout<sk_chinchilla_options>.size, "sk_chinchilla_options")
+    guard let p else { return options }
+    let c = try readVersioned(p, "sk_chinchilla_options", defaults: defaultOptions(),
+                              earlierSizes: chinchillaOptionsEarlierSizes)
     options.huberDelta = c.huber_delta
     options.excludeHighestLoss = try optionCount(c.exclude_highest_loss, "exclude_highest_loss")
     options.optimizer.maxIterations = try optionCount(c.max_iterations, "max_iterations")
     options.optimizer.gradientTolerance = c.gradient_tolerance
     options.optimizer.functionTolerance = c.function_tolerance
     options.threads = try optionCount(c.threads, "threads")
+    options.screening = StartScreening(refine: try optionCount(c.screen_refine, "screen_refine"),
+                                       confirmations: try optionCount(c.screen_confirmations, "screen_confirmations"))
     let g = StartGrid.hoffmann2022
     options.grid = StartGrid(
         alpha: try optionalAxis(c.start_alpha, c.start_alpha_len, "start_alpha") ?? g.alpha,

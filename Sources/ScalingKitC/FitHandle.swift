@@ -52,7 +52,7 @@ final class FitHandle {
                 gradient_norm: fit.gradientNorm, converged: fit.converged ? 1 : 0, iterations: fit.iterations,
                 evaluations: fit.evaluations, starts: fit.starts, starts_converged: fit.startsConverged,
                 starts_at_optimum: fit.startsAtOptimum, points_used: fit.pointsUsed,
-                points_excluded: fit.excludedIndices.count),
+                points_excluded: fit.excludedIndices.count, starts_refined: fit.startsRefined),
             message: fit.message, chinchillaFit: fit)
     }
 
@@ -64,7 +64,8 @@ final class FitHandle {
                 struct_size: MemoryLayout<sk_fit_info>.size, objective: fit.objective,
                 gradient_norm: fit.gradientNorm, converged: fit.converged ? 1 : 0, iterations: fit.iterations,
                 evaluations: fit.evaluations, starts: fit.starts, starts_converged: fit.startsConverged,
-                starts_at_optimum: fit.startsAtOptimum, points_used: fit.pointsUsed, points_excluded: 0),
+                starts_at_optimum: fit.startsAtOptimum, points_used: fit.pointsUsed, points_excluded: 0,
+                starts_refined: fit.startsRefined),
             message: fit.message)
     }
 
@@ -111,8 +112,8 @@ public func sk_fit_get_info(_ fit: OpaquePointer?, _ info: UnsafeMutablePointer<
     guarded("sk_fit_get_info") { () throws(ScalingKitError) in
         let handle = try FitHandle.borrow(fit)
         let info = try nonNull(info, "info")
-        try checkStructSize(info.pointee.struct_size, expected: MemoryLayout<sk_fit_info>.size, "sk_fit_info")
-        info.pointee = handle.info
+        try writeVersioned(handle.info, to: info, size: UnsafeRawPointer(info).load(as: Int.self), "sk_fit_info",
+                           earlierSizes: [MemoryLayout<sk_fit_info>.offset(of: \.starts_refined)!])
     }
 }
 

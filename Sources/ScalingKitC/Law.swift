@@ -129,15 +129,20 @@ private func defaultLawOptions() -> sk_law_fit_options {
     o.threads = d.threads
     o.method = Int32(SK_METHOD_LBFGS.rawValue)
     o.log_output = -1
+    o.screen_refine = d.screening.refine
+    o.screen_confirmations = d.screening.confirmations
     return o
 }
+
+/// sizeof(sk_law_fit_options) in 0.2.0: the struct ended (padded) before screen_refine.
+private let lawOptionsEarlierSizes = [MemoryLayout<sk_law_fit_options>.offset(of: \.screen_refine)!]
 
 @c @implementation
 public func sk_law_fit_options_init(_ options: UnsafeMutablePointer<sk_law_fit_options>?, _ structSize: Int) -> Int32 {
     guarded("sk_law_fit_options_init") { () throws(ScalingKitError) in
         let options = try nonNull(options, "options")
-        try checkStructSize(structSize, expected: MemoryLayout<sk_law_fit_options>.size, "sk_law_fit_options")
-        options.pointee = defaultLawOptions()
+        try writeVersioned(defaultLawOptions(), to: options, size: structSize, "sk_law_fit_options",
+                           earlierSizes: lawOptionsEarlierSizes)
     }
 }
 
@@ -155,8 +160,8 @@ private func perParameter(_ p: UnsafePointer<Double>?, _ n: Int, _ name: String,
 
 func convertLawOptions(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw, runs: Int) throws(ScalingKitError) -> LawFitOptions {
     var o = LawFitOptions()
-    guard let c = p?.pointee else { return o }
-    try checkStructSize(c.struct_size, expected: MemoryLayout<sk_law_fit_options>.size, "sk_law_fit_options")
+    guard let p else { return o }
+    let c = try readVersioned(p, "sk_law_fit_options", defaults: defaultLawOptions(), earlierSizes: lawOptionsEarlierSizes)
     let kind: FitLoss.Kind
     switch c.loss {
     case Int32(SK_LOSS_HUBER.rawValue): kind = .huber(delta: c.huber_delta)
@@ -217,6 +222,8 @@ func convertLawOptions(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw,
     o.optimizer.gradientTolerance = c.gradient_tolerance
     o.optimizer.functionTolerance = c.function_tolerance
     o.threads = try optionCount(c.threads, "threads")
+    o.screening = StartScreening(refine: try optionCount(c.screen_refine, "screen_refine"),
+                                 confirmations: try optionCount(c.screen_confirmations, "screen_confirmations"))
     o.randomStarts = try optionCount(c.random_starts, "random_starts")
     o.seed = UInt64(c.seed)
     switch c.method {

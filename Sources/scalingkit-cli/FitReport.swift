@@ -78,7 +78,8 @@ enum FitReport {
             used += "; excluded the \(fit.excludedIndices.count) highest-loss (file lines \(shown)\(fit.excludedIndices.count > 10 ? ", ..." : ""))"
         }
         lines.append(used)
-        lines.append(fmt("method:  Huber delta=%g on log residuals, L-BFGS from %d starts", fit.options.huberDelta, fit.starts))
+        lines.append(fmt("method:  Huber delta=%g on log residuals, L-BFGS from %d of %d starts (screened by initial objective)",
+                         fit.options.huberDelta, fit.startsRefined, fit.starts))
         lines.append("")
         lines.append(fmt("  E      = %.6f", law.E))
         lines.append(fmt("  A      = %.4f", law.A))
@@ -128,12 +129,13 @@ enum FitReport {
         "parameters": {\(params)}, "objective": \(jsonNumber(fit.objective)), \
         "gradient_norm": \(jsonNumber(fit.gradientNorm)), "converged": \(fit.converged), \
         "message": \(jsonString(fit.message)), "iterations": \(fit.iterations), "evaluations": \(fit.evaluations), \
-        "starts": \(fit.starts), "starts_converged": \(fit.startsConverged), "starts_at_optimum": \(fit.startsAtOptimum), \
-        "method": {"loss": "huber on log residuals", "huber_delta": \(jsonNumber(fit.options.huberDelta)), \
+        "starts": \(fit.starts), "starts_refined": \(fit.startsRefined), "starts_converged": \(fit.startsConverged), \
+        "starts_at_optimum": \(fit.startsAtOptimum), "method": {"loss": "huber on log residuals", "huber_delta": \(jsonNumber(fit.options.huberDelta)), \
         "reduction": "sum", "optimizer": "L-BFGS (strong Wolfe)", \
         "gradient_tolerance": \(jsonNumber(fit.options.optimizer.gradientTolerance)), \
         "function_tolerance": \(jsonNumber(fit.options.optimizer.functionTolerance)), \
         "max_iterations": \(fit.options.optimizer.maxIterations), \
+        "screening": {"refine": \(fit.options.screening.refine), "confirmations": \(fit.options.screening.confirmations)}, \
         "grid": {"alpha": \(axis(grid.alpha)), "beta": \(axis(grid.beta)), "e": \(axis(grid.e)), \
         "a": \(axis(grid.a)), "b": \(axis(grid.b))}, "exclude_highest_loss": \(fit.options.excludeHighestLoss)}, \
         "plans": [\(planItems)]\(extras.json())}
@@ -147,7 +149,8 @@ extension FitReport {
         var lines = ["ScalingKit \(ScalingKitVersion.string): \(law.name) fit  \(law.formula)"]
         if !law.citation.isEmpty { lines.append("  (\(law.citation))") }
         lines.append("data:    \(data): \(rows) runs, inputs \(law.inputs.joined(separator: ", "))")
-        lines.append("method:  \(fit.options.loss.description), L-BFGS from \(fit.starts) starts")
+        let optimizer = fit.options.method == .lbfgs ? "L-BFGS" : "Levenberg-Marquardt"
+        lines.append("method:  \(fit.options.loss.description), \(optimizer) from \(fit.startsRefined) of \(fit.starts) starts")
         lines.append("")
         let width = law.parameters.map(\.count).max() ?? 1
         for (name, value) in zip(law.parameters, fit.values) {
@@ -174,9 +177,11 @@ extension FitReport {
         "fixed": \(list(fit.fixedParameters)), "at_bound": \(list(fit.parametersAtBound)), \
         "objective": \(jsonNumber(fit.objective)), "gradient_norm": \(jsonNumber(fit.gradientNorm)), \
         "converged": \(fit.converged), "message": \(jsonString(fit.message)), "iterations": \(fit.iterations), \
-        "evaluations": \(fit.evaluations), "starts": \(fit.starts), "starts_converged": \(fit.startsConverged), \
-        "starts_at_optimum": \(fit.startsAtOptimum), "method": {"loss": \(jsonString(fit.options.loss.description)), \
-        "optimizer": "L-BFGS (projected when bounded)", \
+        "evaluations": \(fit.evaluations), "starts": \(fit.starts), "starts_refined": \(fit.startsRefined), \
+        "starts_converged": \(fit.startsConverged), "starts_at_optimum": \(fit.startsAtOptimum), \
+        "method": {"loss": \(jsonString(fit.options.loss.description)), \
+        "optimizer": \(jsonString(fit.options.method == .lbfgs ? "L-BFGS (projected when bounded)" : "Levenberg-Marquardt")), \
+        "screening": {"refine": \(fit.options.screening.refine), "confirmations": \(fit.options.screening.confirmations)}, \
         "gradient_tolerance": \(jsonNumber(fit.options.optimizer.gradientTolerance)), \
         "function_tolerance": \(jsonNumber(fit.options.optimizer.functionTolerance))}\(extras.json())}
         """

@@ -93,6 +93,12 @@ struct Fit: ParsableCommand {
     @Option(help: "Worker threads (0 = all cores). The result does not depend on it.")
     var threads = 0
 
+    @Option(help: "Start screening: run the optimiser from the best N starts by initial objective (more, N at a time, until --confirmations agree); 0 = every start.")
+    var screen = StartScreening().refine
+
+    @Option(help: "Refined starts that must reach the best optimum before screening stops.")
+    var confirmations = StartScreening().confirmations
+
     @Option(help: "For --law/--formula: start from this many Latin-hypercube points (seeded by --seed) instead of the grid.")
     var randomStarts = 0
 
@@ -154,6 +160,7 @@ struct Fit: ParsableCommand {
         options.excludeHighestLoss = excludeHighestLoss
         options.huberDelta = huberDelta
         options.threads = threads
+        options.screening = StartScreening(refine: screen, confirmations: confirmations)
         let fit = try ChinchillaLaw.fit(N: N, D: D, loss: loss, options: options)
         let plans = try (budgets.isEmpty ? [5.76e23] : budgets).map { try fit.law.computeOptimal(compute: $0) }
         var extras = Extras()
@@ -169,6 +176,7 @@ struct Fit: ParsableCommand {
             var lawOptions = LawFitOptions()
             lawOptions.loss = FitLoss(.huber(delta: huberDelta))
             lawOptions.threads = threads
+            lawOptions.screening = StartScreening(refine: screen, confirmations: confirmations)
             let s = try table.column(split)
             extras.holdout = try law.holdout(data: ["N": keep.map { N[$0] }, "D": keep.map { D[$0] }],
                                              observed: keep.map { loss[$0] }, split: keep.map { s[$0] },
@@ -195,6 +203,7 @@ extension Fit {
         options.loss = FitLoss(loss == "huber" ? .huber(delta: huberDelta) : .squared,
                                space: space == "log" ? .log : .linear)
         options.threads = threads
+        options.screening = StartScreening(refine: screen, confirmations: confirmations)
         options.logScaled = Set(logScaled)
         options.randomStarts = randomStarts
         options.method = method == "lm" ? .levenbergMarquardt : .lbfgs

@@ -3,6 +3,7 @@ the cffi extension (API mode) against include/scalingkit.h, so a header change t
 at build time, instead of in a user's run."""
 import glob
 import os
+import re
 import shutil
 import subprocess
 
@@ -14,17 +15,28 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 NATIVE = os.path.join(HERE, "build", "native")
 
 
+def header_version() -> str:
+    """The package's version is the C header's SK_VERSION_*: one source of truth."""
+    with open(os.path.join(ROOT, "include", "scalingkit.h"), encoding="utf-8") as f:
+        text = f.read()
+    parts = [re.search(rf"#define SK_VERSION_{k} (\d+)", text).group(1) for k in ("MAJOR", "MINOR", "PATCH")]
+    return ".".join(parts)
+
+
+VERSION = header_version()
+
+
 def build_native_library() -> None:
     """Builds the self-contained .so and copies it next to the Python sources as libscalingkit.so.MAJOR."""
     prebuilt = os.environ.get("SCALINGKIT_PREBUILT_PREFIX")
     prefix = prebuilt or NATIVE
     if not prebuilt:
         subprocess.check_call(["bash", os.path.join(ROOT, "scripts", "build.sh"), "--lib-only", "--prefix", prefix])
-    libs = sorted(glob.glob(os.path.join(prefix, "lib", "libscalingkit.so.*.*.*")))
-    if not libs:
-        raise RuntimeError(f"libscalingkit.so.X.Y.Z not found under {prefix}/lib")
-    major = os.path.basename(libs[-1]).split(".")[2]
-    shutil.copyfile(libs[-1], os.path.join(HERE, "scalingkit", f"libscalingkit.so.{major}"))
+    lib = os.path.join(prefix, "lib", f"libscalingkit.so.{VERSION}")
+    if not os.path.exists(lib):
+        raise RuntimeError(f"{lib} not found (the header says version {VERSION})")
+    major = VERSION.split(".")[0]
+    shutil.copyfile(lib, os.path.join(HERE, "scalingkit", f"libscalingkit.so.{major}"))
 
 
 class BuildPyWithNative(build_py):
@@ -38,6 +50,7 @@ if not glob.glob(os.path.join(HERE, "scalingkit", "libscalingkit.so.*")):
     build_native_library()
 
 setup(
+    version=VERSION,
     cmdclass={"build_py": BuildPyWithNative},
     cffi_modules=["scalingkit/_build_ffi.py:ffibuilder"],
     zip_safe=False,

@@ -85,8 +85,15 @@ public struct Bootstrap: Sendable {
     /// step (its steepest-descent line search finds no decrease) the point is stationary to working precision and
     /// is kept as `stalled`. Anything else (iteration limit, non-finite values) is dropped as failed.
     static func refit<F: DifferentiableObjective>(_ objective: F, from start: [Double], optimizer: LBFGSOptions,
-                                                   lower: [Double]? = nil, upper: [Double]? = nil) -> Refit? {
+                                                   lower: [Double]? = nil, upper: [Double]? = nil,
+                                                   preconditioner: AffinePreconditioned<F>? = nil) -> Refit? {
         let solver = LBFGS(dimension: objective.dimension, options: optimizer)
+        // Unbounded problems first try the whitened coordinates of the full-data optimum (a few iterations).
+        if let preconditioner, lower == nil, upper == nil, preconditioner.origin == start {
+            let whitened = preconditioner.over(objective)
+            let r = solver.minimize(whitened, from: [Double](repeating: 0, count: objective.dimension))
+            if r.converged { return Refit(x: whitened.point(r.x), stalled: false) }
+        }
         let first = solver.minimize(objective, from: start, lower: lower, upper: upper)
         if first.converged { return Refit(x: first.x, stalled: false) }
         guard first.value.isFinite else { return nil }

@@ -104,10 +104,12 @@ extension ChinchillaLaw {
         let law = fit.law
         let start = [log(law.A), log(law.B), log(law.E), law.alpha, law.beta]
         let optimizer = fit.options.optimizer
+        let preconditioner = AffinePreconditioned(objective, at: start)
         return try Bootstrap.run(names: ChinchillaLaw.parameterNames, estimates: law.parameterValues,
                                  runs: kept.count, options: options) { counts in
             let replicate = objective.weighted(by: counts)
-            guard let r = Bootstrap.refit(replicate, from: start, optimizer: optimizer) else { return nil }
+            guard let r = Bootstrap.refit(replicate, from: start, optimizer: optimizer, preconditioner: preconditioner)
+            else { return nil }
             let x = r.x
             return ([exp(x[2]), exp(x[0]), exp(x[1]), x[3], x[4]], r.stalled)
         }

@@ -269,11 +269,13 @@ extension ScalingLaw {
         let start = p.coordinates(of: fit.values)
         let base = fit.options.weights ?? [Double](repeating: 1, count: observed.count)
         let optimizer = fit.options.optimizer
+        let preconditioner = p.anyBound ? nil : AffinePreconditioned(p.objective, at: start)
         return try Bootstrap.run(names: parameters, estimates: fit.values, runs: observed.count, options: options) { counts in
             var replicate = p.objective
             replicate.weights = zip(counts, base).map { $0 * $1 }
             guard let r = Bootstrap.refit(replicate, from: start, optimizer: optimizer,
-                                          lower: p.anyBound ? p.lower : nil, upper: p.anyBound ? p.upper : nil)
+                                          lower: p.anyBound ? p.lower : nil, upper: p.anyBound ? p.upper : nil,
+                                          preconditioner: preconditioner)
             else { return nil }
             return (p.values(from: r.x), r.stalled)
         }

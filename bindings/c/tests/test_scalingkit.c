@@ -2,6 +2,7 @@
  * Build: cc -std=c11 test_scalingkit.c $(pkg-config --cflags --libs scalingkit) -lpthread -lm */
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -371,6 +372,60 @@ static void test_validation(void) {
     sk_law_free(law);
 }
 
+/* A program compiled against 0.2.0 passes the smaller structs of that version: they still work, the fields
+ * added in 0.3.0 take their defaults, and the library never writes past the caller's struct_size. */
+static void test_earlier_struct_versions(void) {
+    const size_t old_options = offsetof(sk_chinchilla_options, screen_refine);
+    const size_t old_info = offsetof(sk_fit_info, starts_refined);
+    sk_chinchilla_options o;
+    memset(&o, 0xAB, sizeof o);
+    CHECK(sk_chinchilla_options_init(&o, old_options) == SK_OK, "init 0.2.0 size: %s", sk_last_error());
+    unsigned char tail[sizeof o];
+    memset(tail, 0xAB, sizeof tail);
+    CHECK(o.struct_size == old_options && memcmp((unsigned char *)&o + old_options, tail, sizeof o - old_options) == 0,
+          "options_init wrote past the 0.2.0 struct");
+    CHECK(o.huber_delta == 1e-3 && o.max_iterations == 1000, "0.2.0 defaults");
+
+    sk_fit *fit = NULL;   /* the bytes past old_options are 0xAB garbage the library must not read */
+    CHECK(sk_chinchilla_fit(N, D, L, NPTS, &o, &fit) == SK_OK, "fit with 0.2.0 options: %s", sk_last_error());
+    sk_fit_info info;
+    memset(&info, 0xCD, sizeof info);
+    info.struct_size = old_info;
+    CHECK(sk_fit_get_info(fit, &info) == SK_OK, "info 0.2.0 size: %s", sk_last_error());
+    CHECK(info.struct_size == old_info && info.starts == 4500 && info.converged == 1, "0.2.0 info read");
+    memset(tail, 0xCD, sizeof tail);
+    CHECK(memcmp((unsigned char *)&info + old_info, tail, sizeof info - old_info) == 0,
+          "get_info wrote past the 0.2.0 struct");
+    info.struct_size = sizeof info;
+    /* Noise-free data: starts end at objectives of 1e-20 and below, which a relative 1e-9 does not call equal,
+     * so screening refines more batches of 64 before four agree; never all 4500 here. */
+    CHECK(sk_fit_get_info(fit, &info) == SK_OK && info.starts_refined % 64 == 0 && info.starts_refined < 4500,
+          "default screening refines batches of 64 (got %zu)", info.starts_refined);
+    double screened[5];
+    sk_fit_params(fit, screened, 5);
+    sk_fit_free(fit);
+
+    /* screen_refine = 0 runs every start; the optimum is the same. */
+    sk_chinchilla_options_init(&o, sizeof o);
+    CHECK(o.screen_refine == 64 && o.screen_confirmations == 4, "screening defaults");
+    o.screen_refine = 0;
+    fit = NULL;
+    CHECK(sk_chinchilla_fit(N, D, L, NPTS, &o, &fit) == SK_OK, "exhaustive fit: %s", sk_last_error());
+    sk_fit_get_info(fit, &info);
+    double all[5];
+    sk_fit_params(fit, all, 5);
+    CHECK(info.starts_refined == 4500, "exhaustive refined %zu", info.starts_refined);
+    for (int i = 0; i < 5; i++) CHECK(fabs(all[i] / screened[i] - 1) < 1e-6, "param %d %g vs %g", i, all[i], screened[i]);
+    sk_fit_free(fit);
+
+    o.screen_refine = 4;
+    o.screen_confirmations = 5;
+    CHECK_ERR(sk_chinchilla_fit(N, D, L, NPTS, &o, &fit), SK_ERR_INVALID_ARGUMENT, "confirmations");
+    CHECK_ERR(sk_chinchilla_options_init(&o, old_options + 8), SK_ERR_STRUCT_SIZE, "struct_size");
+    sk_law_fit_options lo;
+    CHECK(sk_law_fit_options_init(&lo, offsetof(sk_law_fit_options, screen_refine)) == SK_OK, "law options 0.2.0");
+}
+
 int main(void) {
     make_data();
     test_version_and_strings();
@@ -382,6 +437,7 @@ int main(void) {
     test_laws();
     test_bootstrap();
     test_validation();
+    test_earlier_struct_versions();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

@@ -20,6 +20,7 @@ def read_fit(handle: Any) -> Tuple[Dict[str, float], Dict[str, Any]]:
         objective=info.objective, gradient_norm=info.gradient_norm, success=bool(info.converged),
         message=ffi.string(lib.sk_fit_message(handle)).decode("utf-8", "replace"),
         iterations=info.iterations, evaluations=info.evaluations, starts=info.starts,
+        starts_refined=info.starts_refined,
         starts_converged=info.starts_converged, starts_at_optimum=info.starts_at_optimum,
         points_used=info.points_used)
     return params, diagnostics

@@ -56,6 +56,8 @@ class ChinchillaFit:
     #: Objective evaluations over all starts.
     evaluations: int
     starts: int
+    #: Starts run to convergence (fewer than ``starts`` when screening stopped early).
+    starts_refined: int
     starts_converged: int
     starts_at_optimum: int
     points_used: int
@@ -116,6 +118,8 @@ def fit_chinchilla(
     function_tolerance: Optional[float] = None,
     threads: int = 0,
     grid: Optional[Mapping[str, Sequence[float]]] = None,
+    screen: Optional[int] = None,
+    confirmations: Optional[int] = None,
 ) -> ChinchillaFit:
     """Fit ``L(N, D) = E + A/N^alpha + B/D^beta`` to training runs.
 
@@ -133,6 +137,9 @@ def fit_chinchilla(
         threads: worker threads, 0 = one per core. The result does not depend on it.
         grid: starting grid axes ``{"alpha", "beta", "e", "a", "b"}`` (e, a, b are log E, log A, log B);
             axes left out keep their defaults.
+        screen, confirmations: start screening: evaluate the objective at every start, run L-BFGS from the best
+            ``screen`` starts (batches of that size) until ``confirmations`` of them agree on the optimum.
+            ``None`` keeps the library default (64 and 4); ``screen=0`` runs every start, as Hoffmann et al. did.
 
     Returns:
         ChinchillaFit.
@@ -159,6 +166,10 @@ def fit_chinchilla(
     opts.exclude_highest_loss = as_size("exclude_highest_loss", exclude_highest_loss)
     opts.max_iterations = as_size("max_iterations", max_iterations)
     opts.threads = as_size("threads", threads)
+    if screen is not None:
+        opts.screen_refine = as_size("screen", screen)
+    if confirmations is not None:
+        opts.screen_confirmations = as_size("confirmations", confirmations)
     if gradient_tolerance is not None:
         opts.gradient_tolerance = float(gradient_tolerance)
     if function_tolerance is not None:

@@ -47,6 +47,8 @@ class LawFit:
     iterations: int
     evaluations: int
     starts: int
+    #: Starts run to convergence (fewer than ``starts`` when screening stopped early).
+    starts_refined: int
     starts_converged: int
     starts_at_optimum: int
     points_used: int
@@ -168,6 +170,8 @@ def _problem(
     gradient_tolerance: Optional[float] = None,
     function_tolerance: Optional[float] = None,
     threads: int = 0,
+    screen: Optional[int] = None,
+    confirmations: Optional[int] = None,
     random_starts: int = 0,
     seed: int = 0,
     method: str = "lbfgs",
@@ -205,6 +209,10 @@ def _problem(
     opts.over_prediction_weight = float(over_prediction_weight)
     opts.max_iterations = as_size("max_iterations", max_iterations)
     opts.threads = as_size("threads", threads)
+    if screen is not None:
+        opts.screen_refine = as_size("screen", screen)
+    if confirmations is not None:
+        opts.screen_confirmations = as_size("confirmations", confirmations)
     if method not in _METHODS:
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"unknown method '{method}'; use one of {sorted(_METHODS)}")
     opts.method = _METHODS[method]
@@ -263,9 +271,10 @@ def _problem(
         "objective": objective, "huber_delta": opts.huber_delta if objective == "huber" else None, "space": space,
         "over_prediction_weight": opts.over_prediction_weight, "weighted": weights is not None,
         "fixed": dict(fixed or {}), "bounds": dict(bounds or {}), "start": {k: list(v) for k, v in (start or {}).items()},
-        "log_scale": list(log_scale), "method": method, "log_output": log_output, "random_starts": opts.random_starts, "seed": opts.seed,
-        "max_iterations": opts.max_iterations, "gradient_tolerance": opts.gradient_tolerance,
-        "function_tolerance": opts.function_tolerance,
+        "log_scale": list(log_scale), "method": method, "log_output": log_output,
+        "random_starts": opts.random_starts, "seed": opts.seed, "screen": opts.screen_refine,
+        "confirmations": opts.screen_confirmations, "max_iterations": opts.max_iterations,
+        "gradient_tolerance": opts.gradient_tolerance, "function_tolerance": opts.function_tolerance,
     }
     return _Problem(law=law_handle, input_names=input_names, param_names=param_names, arrays=arrays, y=y, n=n,
                     opts=opts, keep=keep, settings=settings)
@@ -290,6 +299,8 @@ def fit(
     gradient_tolerance: Optional[float] = None,
     function_tolerance: Optional[float] = None,
     threads: int = 0,
+    screen: Optional[int] = None,
+    confirmations: Optional[int] = None,
     random_starts: int = 0,
     seed: int = 0,
     method: str = "lbfgs",
@@ -315,6 +326,9 @@ def fit(
         log_scale: parameters to fit in log space (for scales spanning orders of magnitude, such as C0 ~ 1e16).
         max_iterations, gradient_tolerance, function_tolerance: per-start stopping rules.
         threads: worker threads, 0 = one per core; results do not depend on it.
+        screen: start screening: evaluate the objective at every start and run the optimiser from the best
+            ``screen`` starts (batches of that size) until ``confirmations`` agree on the optimum. ``None`` keeps
+            the library default (64 and 4); ``0`` runs every start.
         method: ``"lbfgs"`` (default, any objective) or ``"lm"`` (Levenberg–Marquardt, ``objective="squared"``).
         log_output: ``True`` when the formula gives log of the observed value (log-sum-exp forms such as
             ``"logsumexp(a - alpha*log(N), b - beta*log(D), e)"``); ``None`` keeps the law's own setting.
@@ -331,7 +345,8 @@ def fit(
                  space=space, over_prediction_weight=over_prediction_weight, weights=weights, fixed=fixed,
                  bounds=bounds, start=start, log_scale=log_scale, max_iterations=max_iterations,
                  gradient_tolerance=gradient_tolerance, function_tolerance=function_tolerance, threads=threads,
-                 random_starts=random_starts, seed=seed, method=method, log_output=log_output, **columns)
+                 screen=screen, confirmations=confirmations, random_starts=random_starts, seed=seed, method=method,
+                 log_output=log_output, **columns)
     out = ffi.new("sk_fit **")
     check(lib.sk_law_fit(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n, p.opts, out))
     return _wrap_fit(ffi.gc(out[0], lib.sk_fit_free), p)

@@ -36,6 +36,22 @@ def test_reaches_published_optimum(full_fit):
         assert rel(getattr(f, k), EPOCH[k]) < 1e-3, k
 
 
+def test_screening_finds_the_exhaustive_optimum(chinchilla_data, full_fit):
+    """The default screen (best 64 of 4,500 starts by initial objective) against running every start."""
+    N, D, L = chinchilla_data
+    every = fit_chinchilla(N, D, L, exclude_highest_loss=5, screen=0)
+    assert full_fit.starts_refined == 64 and every.starts_refined == 4500
+    assert full_fit.objective <= every.objective * (1 + 1e-13)
+    for k in ("E", "A", "B", "alpha", "beta"):
+        assert rel(getattr(full_fit, k), getattr(every, k)) < 1e-6, k
+    assert full_fit.evaluations * 10 < every.evaluations
+    assert "screened 4500 starts" in full_fit.message
+    with pytest.raises(scalingkit.ScalingKitError, match="confirmations"):
+        fit_chinchilla(N, D, L, screen=2, confirmations=3)
+    with pytest.raises(scalingkit.ScalingKitError, match="screen"):
+        fit_chinchilla(N, D, L, screen=-1)
+
+
 def test_matches_scipy_side_by_side(chinchilla_data, full_fit):
     N, D, L = chinchilla_data
     keep = np.ones(len(L), dtype=bool)
@@ -102,4 +118,13 @@ def test_dataframe_input(chinchilla_data):
 
 
 def test_version():
-    assert scalingkit.__version__ == scalingkit.library_version() == "0.2.0"
+    """The loaded library, the binding and the installed distribution all carry the header's version."""
+    import importlib.metadata
+    import os
+    import re
+    header = os.path.join(os.path.dirname(__file__), "..", "..", "..", "include", "scalingkit.h")
+    with open(header, encoding="utf-8") as f:
+        text = f.read()
+    version = ".".join(re.search(rf"#define SK_VERSION_{k} (\d+)", text).group(1) for k in ("MAJOR", "MINOR", "PATCH"))
+    assert scalingkit.__version__ == scalingkit.library_version() == version
+    assert importlib.metadata.version("scalingkit") == version

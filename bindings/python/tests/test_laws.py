@@ -115,7 +115,8 @@ def test_fit_records_its_configuration():
     assert c["law"] == "kaplan_n" and c["formula"] == "(Nc/N)^alphaN" and c["inputs"] == ["N"]
     assert c["objective"] == "huber" and c["huber_delta"] == 1e-4 and c["space"] == "log"
     assert c["points_used"] == 20 and c["starts"] == f.starts and c["method"] == "lbfgs"
-    assert c["gradient_tolerance"] > 0 and c["function_tolerance"] > 0 and c["scalingkit_version"] == "0.2.0"
+    assert c["gradient_tolerance"] > 0 and c["function_tolerance"] > 0 and c["scalingkit_version"] == scalingkit.__version__
+    assert c["screen"] == 64 and c["confirmations"] == 4
 
 
 def test_log_output_formula_matches_the_built_in_fit(chinchilla_data):

@@ -1,0 +1,99 @@
+/// An objective seen through an affine change of variables, `f̃(y) = f(x₀ + T y)`, `∇f̃ = Tᵀ ∇f`.
+///
+/// Why: scaling-law objectives are badly conditioned (in Chinchilla's `a − α log N` the intercept and the exponent
+/// move together, log N ≈ 20), so L-BFGS from a warm start still spends tens of iterations learning the curvature.
+/// With `T = L⁻ᵀ` from the Cholesky factor of the Hessian at x₀ (`H = LLᵀ`), the objective near x₀ is ≈ ½‖y‖² and a
+/// refit from a nearby optimum — every bootstrap replicate — converges in a few iterations (Nocedal & Wright 2006,
+/// §3.3 on scaling; this is the classic "whitening" preconditioner). The Hessian is taken once, by central
+/// differences of the exact gradient, and shared by all refits.
+struct AffinePreconditioned<F: DifferentiableObjective>: DifferentiableObjective {
+    let base: F
+    let origin: [Double]
+    /// T, row-major n×n (upper triangular).
+    let transform: [Double]
+
+    var dimension: Int { base.dimension }
+
+    func evaluate(_ y: UnsafeBufferPointer<Double>, gradient gy: UnsafeMutableBufferPointer<Double>) -> Double {
+        let n = origin.count
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: 2 * n) { buffer in
+            let x = UnsafeMutableBufferPointer(rebasing: buffer[0..<n])
+            let gx = UnsafeMutableBufferPointer(rebasing: buffer[n..<(2 * n)])
+            for i in 0..<n {
+                var s = origin[i]
+                for j in i..<n { s += transform[i * n + j] * y[j] }
+                x[i] = s
+            }
+            let f = base.evaluate(UnsafeBufferPointer(x), gradient: gx)
+            for j in 0..<n {
+                var s = 0.0
+                for i in 0...j { s += transform[i * n + j] * gx[i] }
+                gy[j] = s
+            }
+            return f
+        }
+    }
+
+    /// x = x₀ + T y.
+    func point(_ y: [Double]) -> [Double] {
+        let n = origin.count
+        return (0..<n).map { i in (i..<n).reduce(origin[i]) { $0 + transform[i * n + $1] * y[$1] } }
+    }
+
+    /// The preconditioner at `x0`, or nil where the Hessian is not positive definite (then refit unpreconditioned).
+    init?(_ objective: F, at x0: [Double]) {
+        let n = objective.dimension
+        precondition(x0.count == n)
+        // H by central differences of the exact gradient, symmetrised. Step ~ ε^(1/3)·scale (Nocedal & Wright §8.1).
+        var h = [Double](repeating: 0, count: n * n)
+        var gPlus = [Double](repeating: 0, count: n), gMinus = gPlus
+        for i in 0..<n {
+            let step = 6e-6 * max(abs(x0[i]), 1)
+            var xp = x0, xm = x0
+            xp[i] += step; xm[i] -= step
+            let fp = xp.withUnsafeBufferPointer { p in gPlus.withUnsafeMutableBufferPointer { objective.evaluate(p, gradient: $0) } }
+            let fm = xm.withUnsafeBufferPointer { p in gMinus.withUnsafeMutableBufferPointer { objective.evaluate(p, gradient: $0) } }
+            guard fp.isFinite, fm.isFinite else { return nil }
+            for j in 0..<n { h[i * n + j] = (gPlus[j] - gMinus[j]) / (2 * step) }
+        }
+        for i in 0..<n { for j in 0..<i { let s = 0.5 * (h[i * n + j] + h[j * n + i]); h[i * n + j] = s; h[j * n + i] = s } }
+        // H = LLᵀ (lower triangle of l).
+        var l = [Double](repeating: 0, count: n * n)
+        for j in 0..<n {
+            var d = h[j * n + j]
+            for k in 0..<j { d -= l[j * n + k] * l[j * n + k] }
+            guard d > 0, d.isFinite else { return nil }
+            l[j * n + j] = d.squareRoot()
+            for i in (j + 1)..<n {
+                var s = h[i * n + j]
+                for k in 0..<j { s -= l[i * n + k] * l[j * n + k] }
+                l[i * n + j] = s / l[j * n + j]
+            }
+        }
+        // T = L⁻ᵀ: solve Lᵀ T = I column by column (back substitution; T is upper triangular).
+        var t = [Double](repeating: 0, count: n * n)
+        for c in 0..<n {
+            for i in stride(from: c, through: 0, by: -1) {
+                var s = i == c ? 1.0 : 0.0
+                var k = i + 1
+                while k <= c { s -= l[k * n + i] * t[k * n + c]; k += 1 }
+                t[i * n + c] = s / l[i * n + i]
+            }
+        }
+        guard t.allSatisfy(\.isFinite) else { return nil }
+        base = objective
+        origin = x0
+        transform = t
+    }
+
+    /// The same change of variables over another objective (a bootstrap replicate of the one it was built for).
+    func over<G: DifferentiableObjective>(_ other: G) -> AffinePreconditioned<G> {
+        AffinePreconditioned<G>(base: other, origin: origin, transform: transform)
+    }
+
+    private init(base: F, origin: [Double], transform: [Double]) {
+        self.base = base; self.origin = origin; self.transform = transform
+    }
+}
+
+extension AffinePreconditioned: Sendable where F: Sendable {}
