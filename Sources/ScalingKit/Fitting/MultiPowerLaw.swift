@@ -1,0 +1,156 @@
+/// The multi-power law for whole loss curves under any learning-rate schedule (Luo et al. 2025, ICLR,
+/// arXiv:2503.12811, eq. 5–6):
+///
+///   L(t) = L0 + A·(S1(t) + S_W)^(−α) − B·Σ_{k≤t} (η_{k−1} − η_k)·(1 − (C·η_k^(−γ)·S_k(t) + 1)^(−β))
+///
+/// A power law in the area under the schedule, minus a loss drop that every decrease of the rate earns, saturating
+/// as a power of the area since. Fitted to a few schedules, it predicts the curves of others (the paper's test).
+/// It is not a formula over columns — LD(t) sums over the whole schedule — so it has its own objective and fit.
+public struct MultiPowerLaw: Sendable, Equatable {
+    public var L0: Double
+    public var A: Double
+    public var alpha: Double
+    public var B: Double
+    public var C: Double
+    public var beta: Double
+    public var gamma: Double
+
+    public init(L0: Double, A: Double, alpha: Double, B: Double, C: Double, beta: Double, gamma: Double) {
+        self.L0 = L0; self.A = A; self.alpha = alpha; self.B = B; self.C = C; self.beta = beta; self.gamma = gamma
+    }
+
+    /// The published order of Luo et al.'s parameter vector.
+    public static let parameterNames = ["L0", "A", "alpha", "B", "C", "beta", "gamma"]
+    public static let citation = "Luo et al. 2025, A Multi-Power Law for Loss Curve Prediction Across Learning Rate Schedules (ICLR), eq. 5-6"
+
+    public var parameterValues: [Double] { [L0, A, alpha, B, C, beta, gamma] }
+
+    init(_ v: [Double]) { self.init(L0: v[0], A: v[1], alpha: v[2], B: v[3], C: v[4], beta: v[5], gamma: v[6]) }
+
+    /// The predicted loss at `steps` (each after warmup, within the schedule) of a run with this schedule.
+    /// - Throws: `ScalingKitError` for an invalid schedule or step, or non-finite parameters.
+    public func predict(learningRates: [Double], warmupSteps: Int, steps: [Int]) throws -> [Double] {
+        guard parameterValues.allSatisfy(\.isFinite) else { throw ScalingKitError.invalid("parameters must be finite") }
+        let curve = LossCurve(learningRates: learningRates, warmupSteps: warmupSteps, steps: steps, loss: [])
+        try curve.validateSchedule("schedule", steps: steps)
+        let prepared = MultiPowerObjective.Curve(curve, steps: steps, loss: nil)
+        let p = parameterValues
+        return p.withUnsafeBufferPointer { p in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: max(prepared.changes.count, 1)) { scaled in
+                MultiPowerObjective.scaleRates(prepared, gamma: gamma, into: scaled)
+                return prepared.times.map { t in
+                    var d = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+                    return MultiPowerObjective.predict(p, curve: prepared, t: t, scaled: UnsafeBufferPointer(scaled),
+                                                       gradient: &d)
+                }
+            }
+        }
+    }
+}
+
+/// How to fit the multi-power law. Defaults follow Luo et al.: Huber δ = 10⁻³ on log residuals.
+public struct MultiPowerFitOptions: Sendable, Equatable {
+    public var huberDelta: Double = 1e-3
+    /// Starting values per parameter (the grid is their product); a parameter left out uses the default, which is
+    /// scaled to the data: L0 = 0.9·min loss, A = α = β = 0.5, B ∈ {0.1, 0.5}·(loss range)/(largest total rate
+    /// decrease), C ∈ {1, 4}, γ ∈ {0.5, 0.8} — 8 starts.
+    public var startGrid: [String: [Double]] = [:]
+    public var optimizer: LBFGSOptions = LBFGSOptions()
+    /// Default: the best 4 of the 8 starts, more until 2 agree (each evaluation sums over the whole schedule).
+    public var screening = StartScreening(refine: 4, confirmations: 2)
+    /// Worker threads; 0 = one per core. The result does not depend on it.
+    public var threads: Int = 0
+
+    public init() {}
+}
+
+/// A fitted multi-power law with the diagnostics of its fit.
+public struct MultiPowerFit: Sendable {
+    public var law: MultiPowerLaw
+    /// Σ Huber_δ(log residual) over every observation.
+    public var objective: Double
+    public var gradientNorm: Double
+    public var converged: Bool
+    public var reason: TerminationReason
+    public var message: String
+    public var iterations: Int
+    public var evaluations: Int
+    public var starts: Int
+    public var startsRefined: Int
+    public var startsConverged: Int
+    public var startsAtOptimum: Int
+    /// Observations used, over all curves.
+    public var pointsUsed: Int
+    /// Parameters on their lower bound (0).
+    public var parametersAtBound: [String]
+    public var options: MultiPowerFitOptions
+}
+
+extension MultiPowerLaw {
+    /// Fits the law to loss curves (each with its own schedule) by minimising Σ Huber_δ(ln L̂ − ln L) with projected
+    /// L-BFGS (every parameter ≥ 0) and the exact gradient, multi-start over a data-scaled grid, screened.
+    /// - Throws: `ScalingKitError` for no curves, invalid schedules, steps or losses, fewer than 7 observations,
+    ///   schedules that never decrease (then B, C, β, γ are not identified), or bad options.
+    public static func fit(curves: [LossCurve], options: MultiPowerFitOptions = MultiPowerFitOptions()) throws -> MultiPowerFit {
+        guard !curves.isEmpty else { throw ScalingKitError.length("no loss curves") }
+        for (c, curve) in curves.enumerated() {
+            try curve.validateSchedule("curve \(c)", steps: curve.steps)
+            guard curve.loss.count == curve.steps.count else {
+                throw ScalingKitError.length("curve \(c): \(curve.steps.count) steps but \(curve.loss.count) losses")
+            }
+            if let i = curve.loss.firstIndex(where: { !$0.isFinite || $0 <= 0 }) {
+                throw ScalingKitError.invalid("curve \(c): loss[\(i)] must be finite and > 0 (got \(curve.loss[i]))")
+            }
+        }
+        try InputValidation.positiveFinite(options.huberDelta, "huber delta")
+        try InputValidation.optimizer(options.optimizer)
+        try options.screening.validate()
+        guard options.threads >= 0 else { throw ScalingKitError.invalid("threads must be >= 0 (got \(options.threads))") }
+        let points = curves.reduce(0) { $0 + $1.steps.count }
+        guard points >= parameterNames.count else {
+            throw ScalingKitError.length("\(points) observations for 7 parameters: the fit is not identified")
+        }
+        let prepared = curves.map { MultiPowerObjective.Curve($0, steps: $0.steps, loss: $0.loss) }
+        let largestDrop = curves.map { c in
+            let eta = c.learningRates[c.warmupSteps...]
+            return eta.max()! - eta.min()!
+        }.max()!
+        guard prepared.contains(where: { !$0.changes.isEmpty }), largestDrop > 0 else {
+            throw ScalingKitError.invalid(
+                "no curve's learning rate changes after warmup: B, C, beta and gamma are not identified (fit L0 + A*S1^-alpha instead)")
+        }
+
+        // The default grid, scaled to the data (a loss drop of 10–50 % of the observed range for the full decrease).
+        let losses = curves.flatMap(\.loss)
+        let low = losses.min()!, range = max(losses.max()! - low, 1e-3 * low)
+        var axes: [[Double]] = [[0.9 * low], [0.5], [0.5], [0.1 * range / largestDrop, 0.5 * range / largestDrop],
+                                [1, 4], [0.5], [0.5, 0.8]]
+        for (name, values) in options.startGrid {
+            guard let j = parameterNames.firstIndex(of: name) else {
+                throw ScalingKitError.invalid("starting grid for '\(name)', which is not a parameter (parameters: \(parameterNames.joined(separator: ", ")))")
+            }
+            guard !values.isEmpty, values.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+                throw ScalingKitError.invalid("starting values of '\(name)' must be finite, >= 0 and not empty")
+            }
+            axes[j] = values
+        }
+        var starts: [[Double]] = [[]]
+        for axis in axes { starts = starts.flatMap { s in axis.map { s + [$0] } } }
+
+        let objective = MultiPowerObjective(curves: prepared, huber: Huber(delta: options.huberDelta))
+        let lower = [Double](repeating: 0, count: 7), upper = [Double](repeating: .infinity, count: 7)
+        let outcome = try MultiStart.run(objective, starts: starts, lower: lower, upper: upper,
+                                         optimizer: options.optimizer, screening: options.screening,
+                                         threads: options.threads)
+        let x = outcome.best.x
+        let atBound = parameterNames.indices.filter { x[$0] <= 0 }.map { parameterNames[$0] }
+        var message = outcome.message
+        if !atBound.isEmpty { message += "; on a bound: \(atBound.joined(separator: ", "))" }
+        return MultiPowerFit(
+            law: MultiPowerLaw(x), objective: outcome.best.value, gradientNorm: outcome.best.gradientNorm,
+            converged: outcome.reason.isConverged, reason: outcome.reason, message: message,
+            iterations: outcome.iterations, evaluations: outcome.evaluations, starts: outcome.starts,
+            startsRefined: outcome.startsRefined, startsConverged: outcome.startsConverged,
+            startsAtOptimum: outcome.startsAtOptimum, pointsUsed: points, parametersAtBound: atBound, options: options)
+    }
+}

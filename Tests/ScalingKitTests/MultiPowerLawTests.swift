@@ -1,0 +1,188 @@
+import Foundation
+import Testing
+@testable import ScalingKit
+
+/// The 25M-parameter loss curves of Luo et al. (2025), Tests/data/mpl_25, with their schedules regenerated.
+enum MPLData {
+    static let warmup = 2160, peak = 3e-4, floor = 3e-5
+
+    /// The per-step schedule of a run (the research notes' description, checked against the logged `lr`).
+    static func schedule(_ name: String) -> [Double] {
+        let parts = name.split(separator: "_")
+        let kind = String(parts[0])
+        let total = ["constant", "cosine", "wsd", "wsdld"].contains(kind) ? Int(parts.last!)! : 24000
+        return (0..<total).map { s -> Double in
+            if s < warmup { return peak * Double(s + 1) / Double(warmup) }
+            switch kind {
+            case "cosine": return floor + 0.5 * (peak - floor) * (1 + cos(Double.pi * Double(s - warmup) / Double(total - warmup)))
+            case "constant": return peak
+            case "wsd": return s < 20000 ? peak : peak * pow(floor / peak, min(Double(s - 20000) / 4000, 1))
+            case "wsdld": return s < 20000 ? peak : peak - (peak - floor) * min(Double(s - 20000) / 4000, 1)
+            default: return s < 8000 ? peak : Double(Int(parts[1])!) * 1e-5    // wsdcon_k
+            }
+        }
+    }
+
+    static func curve(_ name: String) throws -> LossCurve {
+        let url = TestData.repoRoot.appendingPathComponent("Tests/data/mpl_25/\(name).csv")
+        let text = try String(contentsOf: url, encoding: .utf8)
+        var steps: [Int] = [], lrs: [Double] = [], loss: [Double] = []
+        for line in text.split(whereSeparator: \.isNewline).dropFirst() {
+            let f = line.split(separator: ",")
+            steps.append(Int(f[0])!); lrs.append(Double(f[1])!); loss.append(Double(f[2])!)
+        }
+        let lr = schedule(name)
+        for (s, logged) in zip(steps, lrs) { precondition(abs(lr[s] - logged) < 1e-12, "\(name) step \(s)") }
+        return LossCurve(learningRates: lr, warmupSteps: warmup, steps: steps, loss: loss)
+    }
+
+    static let names = ["constant_24000", "cosine_24000", "wsd_20000_24000", "wsdld_20000_24000", "wsdcon_3",
+                        "wsdcon_9", "wsdcon_18", "constant_72000", "cosine_72000"]
+}
+
+@Suite("Multi-power law")
+struct MultiPowerLawTests {
+    /// Luo et al.'s published 25M parameters (README of their repository, via the data notes), in their order.
+    static let published = MultiPowerLaw(L0: 3.04045406, A: 0.52468604, alpha: 0.50786857, B: 363.78751622,
+                                         C: 2.06560812, beta: 0.58279013, gamma: 0.64142257)
+    static let training = ["cosine_24000", "constant_24000", "wsdcon_9"]
+    static let heldOut = ["wsd_20000_24000", "wsdld_20000_24000", "wsdcon_3", "wsdcon_18", "constant_72000", "cosine_72000"]
+
+    /// Their convention: the law's time axis is the whole schedule from step 0, warmup included (warmupSteps = 0),
+    /// so the ramp-up enters LD as negative drops.
+    static func fromStepZero(_ c: LossCurve) -> LossCurve {
+        LossCurve(learningRates: c.learningRates, warmupSteps: 0, steps: c.steps, loss: c.loss)
+    }
+
+    /// Mean over curves of the mean relative error |L̂ − L|/L (the paper's PredE) and of |L̂ − L| (MAE).
+    static func errors(_ law: MultiPowerLaw, _ names: [String]) throws -> (predE: Double, mae: Double) {
+        var predE = 0.0, mae = 0.0
+        for name in names {
+            let c = fromStepZero(try MPLData.curve(name))
+            let p = try law.predict(learningRates: c.learningRates, warmupSteps: 0, steps: c.steps)
+            predE += zip(p, c.loss).map { abs($0 - $1) / $1 }.reduce(0, +) / Double(p.count)
+            mae += zip(p, c.loss).map { abs($0 - $1) }.reduce(0, +) / Double(p.count)
+        }
+        return (predE / Double(names.count), mae / Double(names.count))
+    }
+
+    /// The published parameters reproduce the published held-out errors (PredE 0.00110, MAE 0.00376) on the six
+    /// schedules they were not fitted to. This pins the law's form and the time-axis convention.
+    @Test func publishedParametersReproducePublishedErrors() throws {
+        let e = try Self.errors(Self.published, Self.heldOut)
+        #expect(abs(e.predE - 0.00110) <= 0.05 * 0.00110, "PredE \(e.predE)")
+        #expect(abs(e.mae - 0.00376) <= 0.05 * 0.00376, "MAE \(e.mae)")
+    }
+
+    /// Refitting from the published point on the three training schedules (every other logged point, to keep the
+    /// test short): an objective no worse than theirs (they ran 200 AdamW steps), and held-out errors within 30 %
+    /// of theirs. Measured: the full Huber optimum predicts the six other schedules slightly worse (PredE 0.00137
+    /// on all points) than their early-stopped parameters (0.00110): the tighter fit leans on the training shapes.
+    @Test func fitOnThreeSchedulesPredictsSixOthers() throws {
+        let train = try Self.training.map { name -> LossCurve in
+            let c = Self.fromStepZero(try MPLData.curve(name))
+            let keep = c.steps.indices.filter { $0 % 2 == 0 }
+            return LossCurve(learningRates: c.learningRates, warmupSteps: 0, steps: keep.map { c.steps[$0] },
+                             loss: keep.map { c.loss[$0] })
+        }
+        var options = MultiPowerFitOptions()
+        for (name, value) in zip(MultiPowerLaw.parameterNames, Self.published.parameterValues) { options.startGrid[name] = [value] }
+        let fit = try MultiPowerLaw.fit(curves: train, options: options)
+        #expect(fit.converged && fit.starts == 1 && fit.pointsUsed == 86 + 86 + 48)
+        let objective = MultiPowerObjective(
+            curves: train.map { MultiPowerObjective.Curve($0, steps: $0.steps, loss: $0.loss) }, huber: Huber(delta: 1e-3))
+            .value(at: Self.published.parameterValues)
+        #expect(fit.objective <= objective, "fitted \(fit.objective) vs published \(objective)")
+        let e = try Self.errors(fit.law, Self.heldOut)
+        #expect(e.predE <= 1.3 * 0.00110, "held-out PredE \(e.predE)")
+    }
+
+    /// The exact gradient against central differences, on a short schedule with warmup, decay and a step.
+    @Test func gradientMatchesFiniteDifferences() throws {
+        func rate(_ s: Int) -> Double {
+            if s < 50 { return 1e-3 * Double(s + 1) / 50 }
+            if s < 300 { return 1e-3 * (1 - 0.8 * Double(s - 50) / 250) }
+            return 1e-4
+        }
+        let lr = (0..<400).map(rate)
+        let steps = Array(stride(from: 60, to: 400, by: 20))
+        let truth = MultiPowerLaw(L0: 2, A: 0.5, alpha: 0.4, B: 300, C: 2, beta: 0.6, gamma: 0.6)
+        let clean = try truth.predict(learningRates: lr, warmupSteps: 50, steps: steps)
+        let loss = clean.enumerated().map { $1 * (1 + 0.01 * sin(Double($0))) }
+        for warmup in [0, 50] {
+            let curve = LossCurve(learningRates: lr, warmupSteps: warmup, steps: steps, loss: loss)
+            // δ large enough that no residual sits at the Huber kink inside the stencil.
+            let objective = MultiPowerObjective(curves: [MultiPowerObjective.Curve(curve, steps: steps, loss: loss)],
+                                                huber: Huber(delta: 10))
+            let x = [2.1, 0.45, 0.35, 250, 1.5, 0.7, 0.5]
+            var g = [Double](repeating: 0, count: 7)
+            let f = objective.value(at: x, gradient: &g)
+            for i in 0..<7 {
+                let h = 1e-6 * max(abs(x[i]), 1)
+                var xp = x, xm = x
+                xp[i] += h; xm[i] -= h
+                let fd = (objective.value(at: xp) - objective.value(at: xm)) / (2 * h)
+                #expect(abs(fd - g[i]) <= 1e-6 * abs(g[i]) + 1e-9 * abs(f) / h * 1e-3, "warmup \(warmup) component \(i): \(g[i]) vs \(fd)")
+            }
+        }
+    }
+
+    /// Synthetic curves from known parameters: the default (data-scaled) grid finds a law that predicts a held-out
+    /// schedule to the noise level.
+    @Test func recoversASyntheticLaw() throws {
+        let truth = MultiPowerLaw(L0: 2.5, A: 0.6, alpha: 0.45, B: 400, C: 2, beta: 0.6, gamma: 0.6)
+        func schedule(_ kind: Int) -> [Double] {
+            (0..<3000).map { s -> Double in
+                if s < 100 { return 3e-4 * Double(s + 1) / 100 }
+                switch kind {
+                case 0: return 3e-5 + 1.35e-4 * (1 + cos(Double.pi * Double(s - 100) / 2900))
+                case 1: return 3e-4
+                case 2: return s < 1500 ? 3e-4 : 9e-5
+                default: return s < 2500 ? 3e-4 : 3e-4 - 2.7e-4 * Double(s - 2500) / 500
+                }
+            }
+        }
+        var stream = RandomStream(seed: 4)
+        let steps = Array(stride(from: 150, to: 3000, by: 50))
+        func curve(_ kind: Int) throws -> LossCurve {
+            let lr = schedule(kind)
+            let clean = try truth.predict(learningRates: lr, warmupSteps: 100, steps: steps)
+            return LossCurve(learningRates: lr, warmupSteps: 100, steps: steps,
+                             loss: clean.map { $0 * (1 + 2e-4 * (stream.nextUniform() - 0.5)) })
+        }
+        let fit = try MultiPowerLaw.fit(curves: [try curve(0), try curve(1), try curve(2)])
+        #expect(fit.converged && fit.starts == 8)
+        let test = try curve(3)
+        let predicted = try fit.law.predict(learningRates: test.learningRates, warmupSteps: 100, steps: test.steps)
+        let worst = zip(predicted, test.loss).map { abs($0 / $1 - 1) }.max()!
+        #expect(worst < 1e-3, "worst held-out relative error \(worst)")
+        #expect(abs(fit.law.L0 / truth.L0 - 1) < 0.02 && abs(fit.law.alpha / truth.alpha - 1) < 0.05)
+    }
+
+    @Test func rejectsBadInput() {
+        let lr = [Double](repeating: 1e-3, count: 100)
+        let ok = LossCurve(learningRates: lr, warmupSteps: 10, steps: [20, 30, 40, 50, 60, 70, 80],
+                           loss: [3, 2.9, 2.85, 2.8, 2.78, 2.76, 2.75])
+        func fails(_ curves: [LossCurve], _ needle: String) {
+            #expect(throws: ScalingKitError.self) { try MultiPowerLaw.fit(curves: curves) }
+            do { _ = try MultiPowerLaw.fit(curves: curves) } catch { #expect("\(error)".contains(needle), "\(error)") }
+        }
+        fails([], "no loss curves")
+        fails([ok], "learning rate changes")           // a constant schedule: B, C, β, γ not identified
+        var bad = ok; bad.steps = [5, 30]
+        fails([bad], "outside 10..<100")
+        bad = ok; bad.loss[1] = .nan
+        fails([bad], "loss[1]")
+        bad = ok; bad.learningRates[50] = 0
+        fails([bad], "step 50 is 0")
+        bad = ok; bad.warmupSteps = 100
+        fails([bad], "warmupSteps")
+        bad = ok; bad.loss.removeLast()
+        fails([bad], "7 steps but 6 losses")
+        bad = ok; bad.steps = [20]; bad.loss = [3]
+        fails([bad], "1 observations for 7 parameters")
+        #expect(throws: ScalingKitError.self) {
+            try Self.published.predict(learningRates: lr, warmupSteps: 0, steps: [0])
+        }
+    }
+}
