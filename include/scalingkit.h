@@ -500,6 +500,73 @@ SK_API int sk_law_leave_one_out(const sk_law *law, const double *const *columns,
  * negative rate, decay outside [0, 1)). */
 SK_API int sk_lr_schedule_areas(const double *lr, size_t n, double decay, double *s1, double *s2);
 
+/* ------------------------------------------------------------------------------------------------------------
+ * Multi-power law: whole loss curves under any learning-rate schedule (since 0.3.0)
+ *
+ *   L(t) = L0 + A*(S1(t) + S_W)^-alpha
+ *             - B * sum_{k=1..t} (lr_{k-1} - lr_k) * (1 - (C * lr_k^-gamma * S_k(t) + 1)^-beta)
+ *   S1(t) = sum_{tau=1..t} lr_tau,   S_k(t) = sum_{tau=k..t} lr_tau,   S_W = sum of the warmup rates
+ *
+ * Luo et al. (2025), "A Multi-Power Law for Loss Curve Prediction Across Learning Rate Schedules", ICLR,
+ * eq. 5-6. Parameters, in their published order: L0, A, alpha, B, C, beta, gamma (all >= 0).
+ * Time t counts steps after warmup_steps, with lr_0 the rate at step warmup_steps. Luo et al.'s released
+ * parameters use warmup_steps = 0 (the whole schedule, warmup included, is the law's time axis; the warmup
+ * ramp-up then enters the sum as negative drops): with that convention their 25M-model parameters reproduce
+ * their published held-out error.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/* One training run: its schedule and its measured loss. A plain struct (not extensible): a future version that
+ * needs more fields will add a new type. The library reads it only during the call. */
+typedef struct sk_loss_curve {
+    const double *learning_rates; /* the rate of every optimiser step from step 0, warmup included (>= 0, and
+                                     > 0 from warmup_steps on) */
+    size_t n_steps;               /* length of learning_rates */
+    size_t warmup_steps;          /* 0 .. n_steps-1; see above */
+    const size_t *steps;          /* observation steps, each in [warmup_steps, n_steps) (not 0 when
+                                     warmup_steps is 0: the law is infinite there) */
+    const double *loss;           /* the measured loss at those steps (> 0); ignored by sk_mpl_predict */
+    size_t n_obs;                 /* length of steps and loss */
+} sk_loss_curve;
+
+typedef struct sk_mpl_options {
+    size_t struct_size;
+    double huber_delta;           /* Huber delta on log residuals; > 0; default 1e-3 (Luo et al.) */
+    size_t max_iterations;        /* L-BFGS iterations per start; default 1000 */
+    double gradient_tolerance;    /* relative gradient test; default 1e-10 */
+    double function_tolerance;    /* relative; default 1e-14 */
+    size_t threads;               /* 0 = one per core (default); results do not depend on it */
+    size_t screen_refine;         /* starts refined per batch, best initial objective first; 0 = all; default 4 */
+    size_t screen_confirmations;  /* default 2 */
+    const double *start_values;   /* starting values per parameter, concatenated (as in sk_law_fit_options) */
+    const size_t *start_counts;   /* how many of start_values belong to each parameter (0 = the default) */
+    size_t start_counts_len;      /* 0, or 7. Defaults are scaled to the data: L0 = 0.9 min loss, A = alpha =
+                                     beta = 0.5, B in {0.1, 0.5} * loss range / largest rate decrease,
+                                     C in {1, 4}, gamma in {0.5, 0.8}: 8 starts */
+} sk_mpl_options;
+
+/* Fills *options with the defaults above; pass sizeof(sk_mpl_options).
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE. */
+SK_API int sk_mpl_options_init(sk_mpl_options *options, size_t struct_size);
+
+/* Fits the multi-power law to n_curves loss curves (each with its own schedule): minimises
+ * sum Huber_delta(log predicted - log measured) over every observation with projected L-BFGS (all parameters
+ * >= 0) and the exact gradient, multi-start, screened. options may be NULL for the defaults.
+ * On success *out receives a new fit (release with sk_fit_free); its parameters are named "L0", "A", "alpha",
+ * "B", "C", "beta", "gamma"; predict with sk_mpl_predict (sk_fit_predict refuses this law: it needs a schedule).
+ * Cost: each evaluation sums over every rate change before every observation (about 2e6 terms for 170
+ * observations of a 24,000-step cosine run, ~10 ms); a default fit of three such curves takes tens of seconds.
+ * Errors: SK_ERR_NULL_POINTER (curves, out, or an array of a curve); SK_ERR_LENGTH (n_curves, n_steps or n_obs
+ * 0 or > SK_MAX_LENGTH, fewer than 7 observations); SK_ERR_INVALID_ARGUMENT (a rate, step or loss out of
+ * range, no curve whose rate changes after warmup, a bad option); SK_ERR_STRUCT_SIZE. */
+SK_API int sk_mpl_fit(const sk_loss_curve *curves, size_t n_curves, const sk_mpl_options *options, sk_fit **out);
+
+/* Predicts the loss at curve->steps[0 .. n_obs-1] of a run with curve's schedule, for the 7 parameters
+ * params[0 .. 6] (L0, A, alpha, B, C, beta, gamma: for example from sk_fit_params, or published values), into
+ * out[0 .. n_obs-1]. curve->loss is not read.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (n_params != 7, n_steps or n_obs 0 or too large);
+ * SK_ERR_INVALID_ARGUMENT (non-finite parameters, a rate or step out of range). */
+SK_API int sk_mpl_predict(const double *params, size_t n_params, const sk_loss_curve *curve, double *out);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

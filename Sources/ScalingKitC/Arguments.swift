@@ -119,3 +119,29 @@ func optionCount(_ v: Int, _ name: String) throws(ScalingKitError) -> Int {
 func core<T>(_ body: () throws -> T) throws(ScalingKitError) -> T {
     do { return try body() } catch let e as ScalingKitError { throw e } catch { throw ScalingKitError(.internal, "\(error)") }
 }
+
+/// Per-parameter starting values given as one concatenated array plus a count per parameter (0 = the default):
+/// `start_counts_len` is 0 (no overrides) or the number of parameters.
+func startGrid(_ values: UnsafePointer<Double>?, _ counts: UnsafePointer<Int>?, _ countsLen: Int, parameters names: [String])
+    throws(ScalingKitError) -> [String: [Double]]
+{
+    let n = try checkedLength(countsLen, "start_counts_len", allowZero: true)
+    guard n > 0 else { return [:] }
+    guard n == names.count else {
+        throw ScalingKitError(.invalidLength, "'start_counts_len' is \(n) but the law has \(names.count) parameters")
+    }
+    let counts = try nonNull(counts, "start_counts")
+    var total = 0
+    for j in 0..<n {
+        total += try checkedLength(counts[j], "start_counts[\(j)]", allowZero: true)
+        guard total <= maxLength else { throw ScalingKitError(.invalidLength, "start_counts add up to more than SK_MAX_LENGTH") }
+    }
+    guard total > 0 else { return [:] }
+    let all = try doubles(values, total, "start_values")
+    var grid: [String: [Double]] = [:], offset = 0
+    for j in 0..<n where counts[j] > 0 {
+        grid[names[j]] = Array(all[offset..<(offset + counts[j])])
+        offset += counts[j]
+    }
+    return grid
+}

@@ -12,6 +12,7 @@ final class FitHandle {
     enum Law {
         case chinchilla(ChinchillaLaw)
         case general(LawFit)
+        case multiPower(MultiPowerFit)
     }
 
     let law: Law
@@ -69,6 +70,20 @@ final class FitHandle {
             message: fit.message)
     }
 
+    convenience init(multiPower fit: MultiPowerFit) {
+        let names = MultiPowerLaw.parameterNames
+        self.init(
+            law: .multiPower(fit), values: fit.law.parameterValues, names: names, inputs: [],
+            atBound: names.map { fit.parametersAtBound.contains($0) }, excluded: [],
+            info: sk_fit_info(
+                struct_size: MemoryLayout<sk_fit_info>.size, objective: fit.objective,
+                gradient_norm: fit.gradientNorm, converged: fit.converged ? 1 : 0, iterations: fit.iterations,
+                evaluations: fit.evaluations, starts: fit.starts, starts_converged: fit.startsConverged,
+                starts_at_optimum: fit.startsAtOptimum, points_used: fit.pointsUsed, points_excluded: 0,
+                starts_refined: fit.startsRefined),
+            message: fit.message)
+    }
+
     deinit {
         free(cMessage)
         for p in cNames + cInputs { free(p) }
@@ -97,6 +112,8 @@ final class FitHandle {
         switch law {
         case .chinchilla(let l): return try core { try l.losses(parameters: columns[0], tokens: columns[1]) }
         case .general(let fit): return try core { try fit.law.evaluate(parameters: fit.values, columns: columns) }
+        case .multiPower:
+            throw ScalingKitError(.unsupported, "a multi-power-law fit predicts from a schedule: use sk_mpl_predict")
         }
     }
 }
@@ -206,6 +223,9 @@ public func sk_fit_predict(
 ) -> Int32 {
     guarded("sk_fit_predict") { () throws(ScalingKitError) in
         let handle = try FitHandle.borrow(fit)
+        if case .multiPower = handle.law {
+            throw ScalingKitError(.unsupported, "a multi-power-law fit predicts from a schedule: use sk_mpl_predict")
+        }
         let data = try columnArrays(columns, nColumns, n, names: handle.inputs)
         let out = try nonNull(out, "out")
         for (i, v) in try handle.predict(data).enumerated() { out[i] = v }

@@ -191,24 +191,8 @@ func convertLawOptions(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw,
     if let upper = try perParameter(c.upper, c.upper_len, "upper", names) {
         for (j, v) in upper.enumerated() where !v.isNaN { o.upperBounds[names[j]] = v }
     }
-    let countsLen = try checkedLength(c.start_counts_len, "start_counts_len", allowZero: true)
-    if countsLen > 0 {
-        guard countsLen == names.count else {
-            throw ScalingKitError(.invalidLength, "'start_counts_len' is \(countsLen) but the law has \(names.count) parameters")
-        }
-        let counts = try nonNull(c.start_counts, "start_counts")
-        var offset = 0
-        var total = 0
-        for j in 0..<countsLen {
-            let k = try checkedLength(counts[j], "start_counts[\(j)]", allowZero: true)
-            total += k
-            guard total <= maxLength else { throw ScalingKitError(.invalidLength, "start_counts add up to more than SK_MAX_LENGTH") }
-        }
-        let values = total > 0 ? try nonNull(c.start_values, "start_values") : nil
-        for j in 0..<countsLen where counts[j] > 0 {
-            o.startGrid[names[j]] = Array(UnsafeBufferPointer(start: values! + offset, count: counts[j]))
-            offset += counts[j]
-        }
+    for (name, values) in try startGrid(c.start_values, c.start_counts, c.start_counts_len, parameters: names) {
+        o.startGrid[name] = values
     }
     let logLen = try checkedLength(c.log_scaled_len, "log_scaled_len", allowZero: true)
     if logLen > 0 {

@@ -426,6 +426,74 @@ static void test_earlier_struct_versions(void) {
     CHECK(sk_law_fit_options_init(&lo, offsetof(sk_law_fit_options, screen_refine)) == SK_OK, "law options 0.2.0");
 }
 
+/* The multi-power law: predictions from known parameters, a fit that recovers them, and bad input. */
+static void test_multi_power(void) {
+    enum { STEPS = 600, OBS = 28 };
+    static double cosine[STEPS], step_decay[STEPS], linear[STEPS];
+    size_t steps[OBS];
+    for (int s = 0; s < STEPS; s++) {
+        double warm = 3e-4 * (s + 1) / 50.0;
+        cosine[s] = s < 50 ? warm : 3e-5 + 1.35e-4 * (1 + cos(3.141592653589793 * (s - 50) / 550.0));
+        step_decay[s] = s < 50 ? warm : (s < 300 ? 3e-4 : 9e-5);
+        linear[s] = s < 50 ? warm : (s < 450 ? 3e-4 : 3e-4 - 2.7e-4 * (s - 450) / 150.0);
+    }
+    for (int i = 0; i < OBS; i++) steps[i] = 60 + 19 * (size_t)i;
+    const double truth[7] = {2.5, 0.6, 0.45, 400, 2, 0.6, 0.6};
+    double loss_a[OBS], loss_b[OBS], loss_c[OBS], pred[OBS];
+    sk_loss_curve curves[3] = {
+        {cosine, STEPS, 50, steps, loss_a, OBS}, {step_decay, STEPS, 50, steps, loss_b, OBS},
+        {linear, STEPS, 50, steps, loss_c, OBS}};
+    CHECK(sk_mpl_predict(truth, 7, &curves[0], loss_a) == SK_OK, "predict: %s", sk_last_error());
+    CHECK(sk_mpl_predict(truth, 7, &curves[1], loss_b) == SK_OK, "predict b");
+    CHECK(sk_mpl_predict(truth, 7, &curves[2], loss_c) == SK_OK, "predict c");
+    CHECK(loss_a[OBS - 1] < loss_a[0] && loss_a[0] > 2.5, "a falling curve above L0: %g .. %g", loss_a[0], loss_a[OBS - 1]);
+
+    sk_mpl_options o;
+    CHECK(sk_mpl_options_init(&o, sizeof o) == SK_OK && o.huber_delta == 1e-3 && o.screen_refine == 4, "mpl defaults");
+    sk_fit *fit = NULL;
+    CHECK(sk_mpl_fit(curves, 2, &o, &fit) == SK_OK, "mpl fit: %s", sk_last_error());
+    if (fit) {
+        sk_fit_info info;
+        info.struct_size = sizeof info;
+        sk_fit_get_info(fit, &info);
+        double p[7];
+        CHECK(sk_fit_params(fit, p, 7) == SK_OK && strcmp(sk_fit_param_name(fit, 6), "gamma") == 0, "mpl params");
+        CHECK(info.converged == 1 && info.starts == 8 && info.points_used == 2 * OBS, "mpl info %d %zu", info.converged, info.starts);
+        /* The third schedule was not fitted: its curve is predicted to 1e-3 relative. */
+        CHECK(sk_mpl_predict(p, 7, &curves[2], pred) == SK_OK, "predict held-out");
+        double worst = 0;
+        for (int i = 0; i < OBS; i++) worst = fmax(worst, fabs(pred[i] / loss_c[i] - 1));
+        CHECK(worst < 1e-3, "held-out relative error %g", worst);
+        double x[1] = {1}, y[1];
+        const double *cols[2] = {x, x};
+        CHECK_ERR(sk_fit_predict(fit, cols, 2, 1, y), SK_ERR_UNSUPPORTED, "sk_mpl_predict");
+        sk_fit_free(fit);
+    }
+
+    CHECK_ERR(sk_mpl_fit(NULL, 1, NULL, &fit), SK_ERR_NULL_POINTER, "'curves'");
+    CHECK_ERR(sk_mpl_fit(curves, 0, NULL, &fit), SK_ERR_LENGTH, "n_curves");
+    CHECK_ERR(sk_mpl_fit(curves, 2, NULL, NULL), SK_ERR_NULL_POINTER, "'out'");
+    CHECK_ERR(sk_mpl_predict(truth, 6, &curves[0], pred), SK_ERR_LENGTH, "7");
+    CHECK_ERR(sk_mpl_predict(truth, 7, NULL, pred), SK_ERR_NULL_POINTER, "'curve'");
+    CHECK_ERR(sk_mpl_predict(truth, 7, &curves[0], NULL), SK_ERR_NULL_POINTER, "'out'");
+    sk_loss_curve bad = curves[0];
+    size_t late[1] = {STEPS};
+    bad.steps = late; bad.n_obs = 1;
+    CHECK_ERR(sk_mpl_predict(truth, 7, &bad, pred), SK_ERR_INVALID_ARGUMENT, "outside 50..<600");
+    bad = curves[0]; bad.n_obs = SIZE_MAX;
+    CHECK_ERR(sk_mpl_predict(truth, 7, &bad, pred), SK_ERR_LENGTH, "n_obs");
+    bad = curves[0]; bad.warmup_steps = SIZE_MAX;
+    CHECK_ERR(sk_mpl_fit(&bad, 1, NULL, &fit), SK_ERR_INVALID_ARGUMENT, "warmup_steps");
+    bad = curves[0]; bad.loss = NULL;
+    CHECK_ERR(sk_mpl_fit(&bad, 1, NULL, &fit), SK_ERR_NULL_POINTER, "loss");
+    double nan_params[7] = {2.5, 0.6, NAN, 400, 2, 0.6, 0.6};
+    CHECK_ERR(sk_mpl_predict(nan_params, 7, &curves[0], pred), SK_ERR_INVALID_ARGUMENT, "finite");
+    sk_loss_curve flat = {linear, 300, 50, steps, loss_a, 10};   /* constant after warmup for 300 steps */
+    CHECK_ERR(sk_mpl_fit(&flat, 1, NULL, &fit), SK_ERR_INVALID_ARGUMENT, "not identified");
+    o.screen_confirmations = 0;
+    CHECK_ERR(sk_mpl_fit(curves, 2, &o, &fit), SK_ERR_INVALID_ARGUMENT, "confirmations");
+}
+
 int main(void) {
     make_data();
     test_version_and_strings();
@@ -438,6 +506,7 @@ int main(void) {
     test_bootstrap();
     test_validation();
     test_earlier_struct_versions();
+    test_multi_power();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }
