@@ -89,11 +89,13 @@ public final class LBFGS {
                                       evaluations: evaluations, reason: .nonFiniteStart)
         }
         var gnorm = projectedGradientNorm()
-        let f0 = f
+        let f0 = f, gnorm0 = gnorm
         var stored = 0, newest = -1   // ring buffer of (s, y) pairs
         var iterations = 0
         var reason = TerminationReason.maxIterations
         var restartedAfterFailure = false
+        // −∇f·d of the last quasi-Newton direction: twice the decrease a unit step predicts on the local quadratic.
+        var predictedDecrease = Double.infinity
 
         if f == 0 { reason = .objectiveNegligible } else if relativeGradient(f) <= options.gradientTolerance { reason = .gradientTolerance }
         while reason == .maxIterations && iterations < options.maxIterations {
@@ -110,6 +112,7 @@ public final class LBFGS {
                 break
             }
             let initialStep = stored == 0 ? 1.0 / max(norm2(d), Double.leastNormalMagnitude) : 1.0
+            if stored > 0 { predictedDecrease = -slope }
 
             let (accepted, fNew, lsEvals) = bounded
                 ? projectedSearch(objective, f0: f, initialStep: initialStep)
@@ -121,8 +124,16 @@ public final class LBFGS {
                     restartedAfterFailure = true
                     continue
                 }
-                // No decrease is possible. If the objective is also negligible, this is an exact fit.
-                reason = f <= 1e-16 * f0 ? .objectiveNegligible : .lineSearchFailed
+                // No decrease is possible. If the objective is also negligible, this is an exact fit; if the gradient
+                // has shrunk 10⁸-fold, or the quasi-Newton model predicts a decrease below 10⁻¹² of f (beneath the
+                // rounding of a sum of many terms), this is a stationary point at working precision.
+                if f <= 1e-16 * f0 {
+                    reason = .objectiveNegligible
+                } else if gnorm <= 1e-8 * gnorm0 || predictedDecrease <= 1e-12 * abs(f) {
+                    reason = .precisionLimit
+                } else {
+                    reason = .lineSearchFailed
+                }
                 break
             }
             restartedAfterFailure = false

@@ -7,6 +7,10 @@ public enum TerminationReason: String, Sendable, Equatable, CaseIterable {
     /// No step decreases f any more and f is at most 10⁻¹⁶ of its starting value: an exact fit to working precision,
     /// where relative tests on f or ∇f can no longer be met.
     case objectiveNegligible
+    /// No step decreases f any more, and the gradient has shrunk by 10⁸ from the start or the quasi-Newton model
+    /// predicts a decrease below 10⁻¹² of f: a stationary point found to the precision of the objective (typical
+    /// of near-exact fits, where f is tiny and the relative gradient test cannot pass).
+    case precisionLimit
     /// The iteration limit was reached first.
     case maxIterations
     /// No step along the search direction decreased f (usually: at the limit of floating-point precision).
@@ -15,7 +19,9 @@ public enum TerminationReason: String, Sendable, Equatable, CaseIterable {
     case nonFiniteStart
 
     /// Whether the reason counts as convergence.
-    public var isConverged: Bool { self == .gradientTolerance || self == .functionTolerance || self == .objectiveNegligible }
+    public var isConverged: Bool {
+        self == .gradientTolerance || self == .functionTolerance || self == .objectiveNegligible || self == .precisionLimit
+    }
 
     /// A sentence for people.
     public var message: String {
@@ -23,6 +29,7 @@ public enum TerminationReason: String, Sendable, Equatable, CaseIterable {
         case .gradientTolerance: "converged: relative gradient below tolerance"
         case .functionTolerance: "converged: relative reduction of the objective below tolerance"
         case .objectiveNegligible: "converged: objective negligible (an exact fit to working precision)"
+        case .precisionLimit: "converged: stationary to working precision (no further decrease representable)"
         case .maxIterations: "stopped: iteration limit reached before convergence"
         case .lineSearchFailed: "stopped: line search found no decrease (precision limit or non-smooth point)"
         case .nonFiniteStart: "stopped: objective is not finite at the starting point"
