@@ -90,7 +90,7 @@ struct CSVTable {
         guard !rows.isEmpty else { throw ReadError(description: "'\(path)' has a header but no data rows") }
     }
 
-    private var lineNumbers: [Int] = []
+    private(set) var lineNumbers: [Int] = []
 
     /// The numeric values of column `name` (exact match, then case-insensitive).
     func column(_ name: String) throws -> [Double] {
@@ -102,6 +102,23 @@ struct CSVTable {
         }
         return try rows.enumerated().map { i, row in
             let text = row[index].trimmingSpaces()
+            guard let v = Double(text) else {
+                throw ReadError(description: "\(path):\(lineNumbers[i]): column '\(header[index])': '\(text)' is not a number")
+            }
+            return v
+        }
+    }
+}
+
+extension CSVTable {
+    /// Column `name` where empty cells are nil (a value measured only at some rows, such as a logged loss).
+    func optionalColumn(_ name: String) throws -> [Double?] {
+        guard let index = header.firstIndex(of: name) ?? header.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
+            throw ReadError(description: "'\(path)' has no column '\(name)'; columns are: \(header.joined(separator: ", "))")
+        }
+        return try rows.enumerated().map { i, row in
+            let text = row[index].trimmingSpaces()
+            if text.isEmpty { return nil }
             guard let v = Double(text) else {
                 throw ReadError(description: "\(path):\(lineNumbers[i]): column '\(header[index])': '\(text)' is not a number")
             }

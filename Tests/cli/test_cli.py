@@ -163,3 +163,44 @@ def test_levenberg_marquardt_and_random_starts():
     assert r.returncode == 1 and "needs the squared loss" in r.stderr
     rs = json.loads(run("fit", DATA, "--law", "kaplan_n", "--random-starts", "20", "--seed", "4", "--json").stdout)
     assert rs["starts"] == 20 and rs["converged"] is True
+
+
+def _mpl_run(tmp_path, name, shape, params=(2.5, 0.6, 0.45, 400, 2, 0.6, 0.6)):
+    """A synthetic run (one row per step, loss every 50 steps) from the multi-power law itself."""
+    import numpy as np
+    scalingkit = pytest.importorskip("scalingkit")
+    s = np.arange(3000)
+    lr = np.where(s < 100, 3e-4 * (s + 1) / 100, shape(s))
+    steps = np.arange(150, 3000, 50)
+    loss = scalingkit.multi_power_predict(list(params), lr, steps, warmup_steps=100)
+    cells = [""] * 3000
+    for t, v in zip(steps, loss):
+        cells[t] = repr(float(v))
+    rows = "\n".join(f"{i},{float(lr[i])!r},{cells[i]}" for i in range(3000))
+    return write(tmp_path, name, "step,lr,loss\n" + rows + "\n")
+
+
+def test_fit_curves_predicts_an_unseen_schedule(tmp_path):
+    import numpy as np
+    cosine = _mpl_run(tmp_path, "cosine.csv", lambda s: 3e-5 + 1.35e-4 * (1 + np.cos(np.pi * (s - 100) / 2900)))
+    drop = _mpl_run(tmp_path, "drop.csv", lambda s: np.where(s < 1500, 3e-4, 9e-5))
+    linear = _mpl_run(tmp_path, "linear.csv", lambda s: np.where(s < 2500, 3e-4, 3e-4 - 2.7e-4 * (s - 2500) / 500))
+    r = run("fit-curves", cosine, drop, "--warmup-steps", "100", "--predict", linear, "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["law"] == "multi_power" and out["converged"] is True and out["points_used"] == 2 * 57
+    assert set(out["parameters"]) == {"L0", "A", "alpha", "B", "C", "beta", "gamma"}
+    assert out["predictions"][0]["errors"]["max_relative_error"] < 1e-3
+    text = run("fit-curves", cosine, drop, "--warmup-steps", "100")
+    assert text.returncode == 0 and "L0     = 2.5" in text.stdout
+
+
+@pytest.mark.parametrize("content,needle", [
+    ("step,lr,loss\n0,1e-3,\n2,1e-3,3.0\n", "step is 2.0, expected 1"),
+    ("step,loss\n0,3.0\n", "no column 'lr'"),
+    ("step,lr,loss\n0,1e-3,\n1,1e-3,\n", "no loss after warmup"),
+    ("step,lr,loss\n0,1e-3,\n1,1e-3,x\n", "'x' is not a number"),
+])
+def test_fit_curves_bad_files(tmp_path, content, needle):
+    r = run("fit-curves", write(tmp_path, "run.csv", content))
+    assert r.returncode != 0 and needle in r.stderr, r.stderr

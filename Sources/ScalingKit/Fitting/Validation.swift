@@ -12,6 +12,17 @@ public struct PredictionErrors: Sendable, Equatable {
     /// mean |predicted − observed| / observed.
     public var meanRelativeError: Double
 
+    /// Scores predictions against measurements (same length, at least one; measurements finite and non-zero).
+    public init(scoring predicted: [Double], against observed: [Double]) throws {
+        guard !observed.isEmpty, predicted.count == observed.count else {
+            throw ScalingKitError.length("\(predicted.count) predictions for \(observed.count) measurements")
+        }
+        if let i = observed.firstIndex(where: { !$0.isFinite || $0 == 0 }) {
+            throw ScalingKitError.invalid("measurement [\(i)] must be finite and non-zero (got \(observed[i]))")
+        }
+        self.init(predicted: predicted, observed: observed)
+    }
+
     init(predicted: [Double], observed: [Double]) {
         count = observed.count
         var sq = 0.0, maxRel = 0.0, sumRel = 0.0
