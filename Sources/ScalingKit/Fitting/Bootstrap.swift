@@ -91,7 +91,8 @@ public struct Bootstrap: Sendable {
         // Unbounded problems first try the whitened coordinates of the full-data optimum (a few iterations).
         if let preconditioner, lower == nil, upper == nil, preconditioner.origin == start {
             let whitened = preconditioner.over(objective)
-            let r = solver.minimize(whitened, from: [Double](repeating: 0, count: objective.dimension))
+            let r = solver.minimize(whitened, from: [Double](repeating: 0, count: objective.dimension), lower: nil,
+                                    upper: nil, unitHessian: true)
             if r.converged { return Refit(x: whitened.point(r.x), stalled: false) }
         }
         let first = solver.minimize(objective, from: start, lower: lower, upper: upper)

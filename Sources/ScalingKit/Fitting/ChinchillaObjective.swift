@@ -16,25 +16,31 @@ struct ChinchillaObjective: DifferentiableObjective, Sendable {
     /// Runs in the sum.
     let count: Int
     let huber: Huber
-    private let logN4: [Vector], logD4: [Vector], logL4: [Vector]
-    private var weights4: [Vector]
+    /// The runs, unpacked (to build weighted copies).
+    private let logN: [Double], logD: [Double], logL: [Double]
+    private let logN4: [Vector], logD4: [Vector], logL4: [Vector], weights4: [Vector]
 
     init(logN: [Double], logD: [Double], logL: [Double], huber: Huber) {
-        precondition(!logN.isEmpty && logN.count == logD.count && logN.count == logL.count)
+        self.init(logN: logN, logD: logD, logL: logL, weights: [Double](repeating: 1, count: logN.count), huber: huber)
+    }
+
+    private init(logN: [Double], logD: [Double], logL: [Double], weights: [Double], huber: Huber) {
+        precondition(!logN.isEmpty && logN.count == logD.count && logN.count == logL.count && weights.count == logN.count)
         count = logN.count
         self.huber = huber
-        logN4 = Self.pack(logN, padding: logN[0])
-        logD4 = Self.pack(logD, padding: logD[0])
-        logL4 = Self.pack(logL, padding: logL[0])
-        weights4 = Self.pack([Double](repeating: 1, count: count), padding: 0)
+        self.logN = logN; self.logD = logD; self.logL = logL
+        // Runs of weight 0 (a bootstrap resample leaves out ~37 %) are dropped from the packed sum.
+        let used = weights.indices.filter { weights[$0] != 0 }
+        let first = used.first ?? 0
+        logN4 = Self.pack(used.map { logN[$0] }, padding: logN[first])
+        logD4 = Self.pack(used.map { logD[$0] }, padding: logD[first])
+        logL4 = Self.pack(used.map { logL[$0] }, padding: logL[first])
+        weights4 = Self.pack(used.map { weights[$0] }, padding: 0)
     }
 
     /// The same objective with per-run weights (bootstrap counts: Σ cᵢ·ρ(rᵢ)).
     func weighted(by weights: [Double]) -> ChinchillaObjective {
-        precondition(weights.count == count)
-        var copy = self
-        copy.weights4 = Self.pack(weights, padding: 0)
-        return copy
+        ChinchillaObjective(logN: logN, logD: logD, logL: logL, weights: weights, huber: huber)
     }
 
     private static func pack(_ values: [Double], padding: Double) -> [Vector] {

@@ -73,6 +73,13 @@ public final class LBFGS {
     /// is the caller's to check). The start is projected into the box first.
     public func minimize<F: DifferentiableObjective>(_ objective: F, from start: [Double],
                                                      lower lo: [Double]?, upper hi: [Double]?) -> OptimizationResult {
+        minimize(objective, from: start, lower: lo, upper: hi, unitHessian: false)
+    }
+
+    /// As above; `unitHessian` says the objective is scaled so that its Hessian is near the identity (for example
+    /// `AffinePreconditioned`), so the first step is the Newton step −∇f instead of a step of unit length.
+    func minimize<F: DifferentiableObjective>(_ objective: F, from start: [Double], lower lo: [Double]?,
+                                              upper hi: [Double]?, unitHessian: Bool) -> OptimizationResult {
         precondition(start.count == dimension && objective.dimension == dimension)
         let n = dimension
         bounded = false
@@ -111,7 +118,8 @@ public final class LBFGS {
                 reason = .gradientTolerance
                 break
             }
-            let initialStep = stored == 0 ? 1.0 / max(norm2(d), Double.leastNormalMagnitude) : 1.0
+            let initialStep = stored == 0 && !(unitHessian && iterations == 0)
+                ? 1.0 / max(norm2(d), Double.leastNormalMagnitude) : 1.0
             if stored > 0 { predictedDecrease = -slope }
 
             let (accepted, fNew, lsEvals) = bounded
