@@ -31,5 +31,5 @@ if [ "${1:-}" = "--python" ]; then
     python3 -m venv "$ROOT/.venv"
   fi
   "$ROOT/.venv/bin/python" -m pip install -q --upgrade pip
-  "$ROOT/.venv/bin/python" -m pip install -q numpy cffi pytest scipy pandas
+  "$ROOT/.venv/bin/python" -m pip install -q numpy cffi pytest scipy pandas matplotlib
 fi
