@@ -1,0 +1,143 @@
+/// A decoder-only transformer's shape, from which parameter counts and FLOPs per token follow.
+///
+/// Why exact counts matter: "N" in a scaling law is a definition. Kaplan et al. (2020) count non-embedding
+/// parameters; Hoffmann et al. (2022) count all of them; Porian et al. (2024) show that this choice and whether the
+/// last layer's FLOPs are counted move the fitted compute-optimal exponents. So the accountant reports each piece.
+public struct TransformerShape: Sendable, Equatable, Hashable {
+    public enum MLP: String, Sendable, Hashable {
+        /// Two matrices, d → d_ff → d (GPT-2, Chinchilla).
+        case standard
+        /// Three matrices, gated (SwiGLU: Llama; Shazeer 2020).
+        case gated
+    }
+
+    public enum Norm: String, Sendable, Hashable {
+        /// Gain and bias per feature (2d parameters).
+        case layerNorm
+        /// Gain only (d parameters; Zhang & Sennrich 2019).
+        case rmsNorm
+    }
+
+    public enum Positional: String, Sendable, Hashable {
+        /// A learned table of sequenceLength × d (GPT-2).
+        case learned
+        /// Rotary (Su et al. 2021): no parameters.
+        case rotary
+        /// Transformer-XL relative attention (Dai et al. 2019), as in Gopher and Chinchilla: one d × d projection of
+        /// the relative encodings per layer.
+        case relative
+    }
+
+    public var dModel: Int
+    public var layers: Int
+    public var heads: Int
+    /// Key/value heads (grouped-query attention, Ainslie et al. 2023); nil = heads.
+    public var kvHeads: Int?
+    /// Per-head size; nil = dModel / heads.
+    public var headDim: Int?
+    public var dFF: Int
+    public var vocab: Int
+    public var sequenceLength: Int
+    public var tiedEmbeddings: Bool
+    public var mlp: MLP
+    public var norm: Norm
+    /// Biases in the linear layers (GPT-2: yes; Llama: no).
+    public var biases: Bool
+    public var positional: Positional
+
+    public init(dModel: Int, layers: Int, heads: Int, kvHeads: Int? = nil, headDim: Int? = nil, dFF: Int? = nil,
+                vocab: Int, sequenceLength: Int, tiedEmbeddings: Bool = false, mlp: MLP = .standard,
+                norm: Norm = .layerNorm, biases: Bool = false, positional: Positional = .rotary) {
+        self.dModel = dModel; self.layers = layers; self.heads = heads; self.kvHeads = kvHeads; self.headDim = headDim
+        self.dFF = dFF ?? 4 * dModel
+        self.vocab = vocab; self.sequenceLength = sequenceLength; self.tiedEmbeddings = tiedEmbeddings
+        self.mlp = mlp; self.norm = norm; self.biases = biases; self.positional = positional
+    }
+
+    /// GPT-2 small (Radford et al. 2019): 124,439,808 parameters.
+    public static let gpt2Small = TransformerShape(dModel: 768, layers: 12, heads: 12, dFF: 3072, vocab: 50257,
+                                                   sequenceLength: 1024, tiedEmbeddings: true, mlp: .standard,
+                                                   norm: .layerNorm, biases: true, positional: .learned)
+    /// Llama 2 7B (Touvron et al. 2023): 6,738,415,616 parameters.
+    public static let llama2_7B = TransformerShape(dModel: 4096, layers: 32, heads: 32, dFF: 11008, vocab: 32000,
+                                                   sequenceLength: 4096, tiedEmbeddings: false, mlp: .gated,
+                                                   norm: .rmsNorm, biases: false, positional: .rotary)
+    /// Chinchilla (Hoffmann et al. 2022, Table 4): 80 layers, 64 heads of 128, d_model 8192; "70B".
+    public static let chinchilla70B = TransformerShape(dModel: 8192, layers: 80, heads: 64, dFF: 32768, vocab: 32000,
+                                                       sequenceLength: 2048, tiedEmbeddings: false, mlp: .standard,
+                                                       norm: .rmsNorm, biases: false, positional: .relative)
+
+    func validate() throws {
+        for (name, v) in [("dModel", dModel), ("layers", layers), ("heads", heads), ("dFF", dFF), ("vocab", vocab),
+                          ("sequenceLength", sequenceLength), ("kvHeads", kvHeads ?? 1), ("headDim", headDim ?? 1)] {
+            guard v > 0 else { throw ScalingKitError.invalid("\(name) must be > 0 (got \(v))") }
+        }
+        guard headDim != nil || dModel % heads == 0 else {
+            throw ScalingKitError.invalid("dModel \(dModel) is not divisible by heads \(heads): give headDim")
+        }
+        if let kv = kvHeads, heads % kv != 0 {
+            throw ScalingKitError.invalid("heads \(heads) is not a multiple of kvHeads \(kv)")
+        }
+    }
+
+    private var attentionWidth: Int { heads * (headDim ?? dModel / heads) }
+    private var kvWidth: Int { (kvHeads ?? heads) * (headDim ?? dModel / heads) }
+}
+
+/// Parameters of a `TransformerShape`, by part.
+public struct ParameterCount: Sendable, Equatable {
+    /// The input token embedding (vocab × d).
+    public var tokenEmbedding: Int
+    /// Learned positional table (0 for rotary and relative).
+    public var positionalEmbedding: Int
+    /// The output projection when not tied to the input embedding.
+    public var unembedding: Int
+    /// Attention, MLP, norms and (Transformer-XL) relative projections of all layers, plus the final norm.
+    public var nonEmbedding: Int
+    /// Everything (Hoffmann et al.'s N).
+    public var total: Int { tokenEmbedding + positionalEmbedding + unembedding + nonEmbedding }
+}
+
+/// FLOPs per token of a `TransformerShape` (a multiply-add is 2 FLOPs).
+public struct FLOPsPerToken: Sendable, Equatable {
+    /// Forward pass: 2 per non-embedding weight, the attention scores and values 2·layers·context·d_attn
+    /// (Kaplan et al. 2020, Table 1), and the unembedding 2·d·vocab.
+    public var forward: Double
+    /// Training: forward plus a backward pass twice as costly (Kaplan et al. 2020, §2.1): 3 × forward.
+    public var training: Double
+    /// The 6N approximation with N = non-embedding parameters (Kaplan) — what C = 6ND assumes.
+    public var sixN: Double
+    /// DeepSeek's M (DeepSeek LLM 2024, eq. 2): non-embedding training FLOPs per token,
+    /// 6·(non-embedding matmul weights) + 6·layers·context·d_attn; 72·layers·d² + 6·layers·d·context for the
+    /// standard block.
+    public var deepSeekM: Double
+}
+
+extension TransformerShape {
+    /// Parameters by part. Per layer: attention Q, O (d × d_attn) and K, V (d × d_kv); the MLP (2 or 3 matrices);
+    /// two norms; biases if any; a d × d relative-position projection for `.relative`. Then a final norm.
+    public func parameterCount() throws -> ParameterCount {
+        try validate()
+        let d = dModel, a = attentionWidth, kv = kvWidth
+        let normSize = norm == .layerNorm ? 2 * d : d
+        var layer = d * a + d * kv * 2 + a * d                       // Q, K, V, O
+        layer += (mlp == .gated ? 3 : 2) * d * dFF
+        layer += 2 * normSize
+        if biases { layer += a + 2 * kv + d + (mlp == .gated ? 2 * dFF : dFF) + d }
+        if positional == .relative { layer += d * d }
+        return ParameterCount(
+            tokenEmbedding: vocab * d, positionalEmbedding: positional == .learned ? sequenceLength * d : 0,
+            unembedding: tiedEmbeddings ? 0 : vocab * d, nonEmbedding: layers * layer + normSize)
+    }
+
+    /// FLOPs per token at the shape's sequence length.
+    public func flopsPerToken() throws -> FLOPsPerToken {
+        let p = try parameterCount()
+        let d = Double(dModel), a = Double(attentionWidth), kv = Double(kvWidth), f = Double(dFF)
+        let matmulWeights = Double(layers) * (2 * d * a + 2 * d * kv + (mlp == .gated ? 3 : 2) * d * f)
+        let attention = 2 * Double(layers) * Double(sequenceLength) * a
+        let forward = 2 * matmulWeights + attention + 2 * d * Double(vocab)
+        return FLOPsPerToken(forward: forward, training: 3 * forward, sixN: 6 * Double(p.nonEmbedding),
+                             deepSeekM: 6 * matmulWeights + 3 * attention)
+    }
+}
