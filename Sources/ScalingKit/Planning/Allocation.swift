@@ -1,0 +1,166 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// "Train N parameters on D tokens": a plan for one compute budget under C = k·N·D (k = 6 by default).
+public struct ComputePlan: Sendable, Equatable {
+    public var compute: Double
+    public var parameters: Double
+    public var tokens: Double
+    public var tokensPerParameter: Double
+    /// The law's loss at (parameters, tokens).
+    public var loss: Double
+    /// d ln N_opt / d ln C and d ln D_opt / d ln C at this budget (a and b; constant for the Chinchilla family,
+    /// where a = β/(α+β)).
+    public var a: Double
+    public var b: Double
+}
+
+/// A fitted law seen as a loss surface over (N, D), the planner's input.
+///
+/// The Chinchilla law has a closed-form optimum; any other law — a catalogue law or a formula over inputs named
+/// N, D and optionally C — is minimised numerically along the budget's iso-FLOP line.
+public struct LossSurface: Sendable {
+    enum Kind: Sendable {
+        case chinchilla(ChinchillaLaw)
+        case law(ScalingLaw, [Double])
+    }
+
+    let kind: Kind
+    /// FLOPs per parameter per token: C = k·N·D (6: forward and backward, Kaplan et al. 2020 §2.1).
+    public var flopsPerParameterToken: Double = 6
+
+    public init(_ law: ChinchillaLaw) { kind = .chinchilla(law) }
+
+    /// A law over inputs N and D (and optionally C = k·N·D) with its fitted parameter values.
+    /// - Throws: `ScalingKitError` when the law has other inputs, lacks N or D, or the values do not match.
+    public init(law: ScalingLaw, values: [Double]) throws {
+        guard values.count == law.parameters.count, values.allSatisfy(\.isFinite) else {
+            throw ScalingKitError.invalid("\(values.count) finite values needed for the parameters \(law.parameters.joined(separator: ", "))")
+        }
+        let other = law.inputs.filter { !["N", "D", "C"].contains($0) }
+        guard other.isEmpty, law.inputs.contains("N"), law.inputs.contains("D") else {
+            throw ScalingKitError(.unsupported,
+                "planning needs a law of N and D (optionally C = 6ND); '\(law.formula)' reads \(law.inputs.joined(separator: ", "))")
+        }
+        kind = .law(law, values)
+    }
+
+    /// L(N, D) at many points (one call of the compiled law).
+    public func losses(parameters N: [Double], tokens D: [Double]) throws -> [Double] {
+        switch kind {
+        case .chinchilla(let law): return try law.losses(parameters: N, tokens: D)
+        case .law(let law, let values):
+            let columns = law.inputs.map { name -> [Double] in
+                switch name {
+                case "N": return N
+                case "D": return D
+                default: return zip(N, D).map { flopsPerParameterToken * $0 * $1 }
+                }
+            }
+            return try law.evaluate(parameters: values, columns: columns)
+        }
+    }
+
+    public func loss(parameters N: Double, tokens D: Double) throws -> Double {
+        try losses(parameters: [N], tokens: [D])[0]
+    }
+}
+
+/// Compute-optimal planning: Hoffmann et al. (2022) eq. 4 in closed form for the Chinchilla law, numerical
+/// minimisation along C = k·N·D for any other law, and the inverse question (the least compute that reaches a loss).
+public enum Planner {
+    /// The (N, D) minimising the loss at `compute` FLOPs.
+    /// - Throws: `ScalingKitError` for a budget ≤ 0 or non-finite, or a law whose loss keeps falling towards the
+    ///   edge of the feasible range (N or D → 1): no finite optimum (for example an exponent ≤ 0).
+    public static func computeOptimal(_ surface: LossSurface, compute: Double) throws -> ComputePlan {
+        guard compute.isFinite, compute > 0 else {
+            throw ScalingKitError.invalid("compute budget must be finite and > 0 (got \(compute))")
+        }
+        let k = surface.flopsPerParameterToken
+        guard k.isFinite, k > 0 else { throw ScalingKitError.invalid("flopsPerParameterToken must be > 0 (got \(k))") }
+        if case .chinchilla(let law) = surface.kind, k == 6 {
+            let p = try law.computeOptimal(compute: compute)
+            return ComputePlan(compute: compute, parameters: p.parameters, tokens: p.tokens,
+                               tokensPerParameter: p.tokensPerParameter, loss: p.loss, a: p.a, b: p.b)
+        }
+        let x = try optimalLogN(surface, compute: compute)
+        // Local exponents by central differences in ln C. The step is wide (±5 %) because ln N_opt itself is only
+        // resolved to ~1e-6 where the loss is flat along the budget; the optimum is smooth in C, so the difference
+        // quotient's truncation error (h²·x‴/6) is far smaller than that.
+        let h = 0.05
+        let xPlus = try optimalLogN(surface, compute: compute * exp(h))
+        let xMinus = try optimalLogN(surface, compute: compute * exp(-h))
+        let a = (xPlus - xMinus) / (2 * h)
+        let N = exp(x), D = compute / (k * N)
+        return ComputePlan(compute: compute, parameters: N, tokens: D, tokensPerParameter: D / N,
+                           loss: try surface.loss(parameters: N, tokens: D), a: a, b: 1 - a)
+    }
+
+    /// ln N_opt at a budget: a scan of 401 points of ln N over [0, ln(C/k)] (so N ≥ 1 and D ≥ 1), then golden-section
+    /// search (Kiefer 1953) around the best point to 1e-12 in ln N.
+    static func optimalLogN(_ surface: LossSurface, compute: Double) throws -> Double {
+        let hi = log(compute / surface.flopsPerParameterToken)
+        guard hi > 0 else {
+            throw ScalingKitError.invalid("compute \(compute) is below k·N·D = \(surface.flopsPerParameterToken) at N = D = 1")
+        }
+        let count = 401
+        let xs = (0..<count).map { hi * Double($0) / Double(count - 1) }
+        let values = try lossesAlongBudget(surface, logN: xs, compute: compute)
+        guard let best = values.indices.filter({ values[$0].isFinite }).min(by: { values[$0] < values[$1] }) else {
+            throw ScalingKitError.invalid("the law is not finite anywhere along the budget \(compute)")
+        }
+        guard best > 0, best < count - 1 else {
+            throw ScalingKitError.invalid(
+                "the loss keeps falling towards \(best == 0 ? "N → 1" : "D → 1") at compute \(compute): the law has no finite compute-optimal allocation (check that its exponents are > 0)")
+        }
+        var a = xs[best - 1], b = xs[best + 1]
+        let r = (5.0.squareRoot() - 1) / 2
+        var c = b - r * (b - a), d = a + r * (b - a)
+        var fc = try lossesAlongBudget(surface, logN: [c], compute: compute)[0]
+        var fd = try lossesAlongBudget(surface, logN: [d], compute: compute)[0]
+        while b - a > 1e-12 * max(1, abs(a)) {
+            if fc < fd {
+                b = d; d = c; fd = fc
+                c = b - r * (b - a)
+                fc = try lossesAlongBudget(surface, logN: [c], compute: compute)[0]
+            } else {
+                a = c; c = d; fc = fd
+                d = a + r * (b - a)
+                fd = try lossesAlongBudget(surface, logN: [d], compute: compute)[0]
+            }
+        }
+        return 0.5 * (a + b)
+    }
+
+    private static func lossesAlongBudget(_ surface: LossSurface, logN: [Double], compute: Double) throws -> [Double] {
+        let N = logN.map { exp($0) }
+        return try surface.losses(parameters: N, tokens: N.map { compute / (surface.flopsPerParameterToken * $0) })
+    }
+
+    /// The least compute whose optimal allocation reaches `targetLoss`, with that allocation: bisection on ln C of
+    /// the compute-optimal loss, which falls monotonically with C.
+    /// - Throws: `ScalingKitError` for a non-finite target, or one the law does not reach below 10⁴⁰ FLOPs (at or
+    ///   below its irreducible loss).
+    public static func minimumCompute(_ surface: LossSurface, targetLoss: Double) throws -> ComputePlan {
+        guard targetLoss.isFinite else { throw ScalingKitError.invalid("target loss must be finite (got \(targetLoss))") }
+        var lo = log(surface.flopsPerParameterToken) + 1, hi = log(1e40)
+        let far = try computeOptimal(surface, compute: exp(hi))
+        guard far.loss <= targetLoss else {
+            throw ScalingKitError.invalid(
+                "the law does not reach loss \(targetLoss) below 1e40 FLOPs (its loss there is \(far.loss)); is the target at or below the irreducible loss?")
+        }
+        // At tiny budgets the optimum can sit below N = 1 (outside the scan): count that as "not reached".
+        func reaches(_ logC: Double) -> Bool {
+            ((try? computeOptimal(surface, compute: exp(logC)))?.loss ?? .infinity) <= targetLoss
+        }
+        if reaches(lo) { return try computeOptimal(surface, compute: exp(lo)) }
+        while hi - lo > 1e-10 * hi {
+            let mid = 0.5 * (lo + hi)
+            if reaches(mid) { hi = mid } else { lo = mid }
+        }
+        return try computeOptimal(surface, compute: exp(hi))
+    }
+}

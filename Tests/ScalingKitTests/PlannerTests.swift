@@ -1,0 +1,56 @@
+import Testing
+@testable import ScalingKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite("Planner")
+struct PlannerTests {
+    static let epoch = ChinchillaLaw(E: 1.817218, A: 477.8259, B: 2143.4173, alpha: 0.347310, beta: 0.367172)
+
+    /// The closed form (Hoffmann et al. 2022 eq. 4) against numerical minimisation of the same law written as a
+    /// formula: N_opt, D_opt, the loss and the local exponent a agree.
+    @Test(arguments: [1e19, 5.76e23, 1e26])
+    func closedFormMatchesNumericalMinimisation(compute: Double) throws {
+        let closed = try Planner.computeOptimal(LossSurface(Self.epoch), compute: compute)
+        let law = try ScalingLaw.named("chinchilla")
+        let values = law.parameters.map { ["E": Self.epoch.E, "A": Self.epoch.A, "B": Self.epoch.B,
+                                           "alpha": Self.epoch.alpha, "beta": Self.epoch.beta][$0]! }
+        let numeric = try Planner.computeOptimal(LossSurface(law: law, values: values), compute: compute)
+        #expect(abs(numeric.parameters / closed.parameters - 1) < 1e-6, "\(numeric.parameters) vs \(closed.parameters)")
+        #expect(abs(numeric.tokens / closed.tokens - 1) < 1e-6)
+        #expect(abs(numeric.loss - closed.loss) < 1e-12)
+        #expect(abs(numeric.a - closed.a) < 1e-4 && abs(closed.a - 0.367172 / (0.347310 + 0.367172)) < 1e-12, "a \(numeric.a) vs \(closed.a)")
+    }
+
+    /// A law of C as well as N and D (a formula): the planner passes C = 6ND.
+    @Test func formulaWithComputeInput() throws {
+        let law = try ScalingLaw(formula: "E + A*N^-alpha + B*D^-beta + 0*C", inputs: ["N", "D", "C"])
+        let values = law.parameters.map { ["E": 1.8, "A": 400, "B": 2000, "alpha": 0.34, "beta": 0.37][$0]! }
+        let plan = try Planner.computeOptimal(LossSurface(law: law, values: values), compute: 1e22)
+        let closed = try ChinchillaLaw(E: 1.8, A: 400, B: 2000, alpha: 0.34, beta: 0.37).computeOptimal(compute: 1e22)
+        #expect(abs(plan.parameters / closed.parameters - 1) < 1e-6)
+    }
+
+    /// The inverse question: the least compute reaching a loss, whose plan has exactly that loss.
+    @Test func minimumComputeInvertsTheOptimalLoss() throws {
+        let surface = LossSurface(Self.epoch)
+        let target = try Planner.computeOptimal(surface, compute: 5.76e23).loss
+        let plan = try Planner.minimumCompute(surface, targetLoss: target)
+        #expect(abs(plan.compute / 5.76e23 - 1) < 1e-6, "\(plan.compute)")
+        #expect(throws: ScalingKitError.self) { try Planner.minimumCompute(surface, targetLoss: Self.epoch.E) }
+        #expect(throws: ScalingKitError.self) { try Planner.minimumCompute(surface, targetLoss: .nan) }
+    }
+
+    @Test func refusesLawsWithoutAnOptimum() throws {
+        let law = try ScalingLaw.named("chinchilla")
+        let values = law.parameters.map { ["E": 1.8, "A": 400, "B": 2000, "alpha": -0.1, "beta": 0.37][$0]! }
+        do {
+            _ = try Planner.computeOptimal(LossSurface(law: law, values: values), compute: 1e22)
+            Issue.record("a law with alpha < 0 was planned")
+        } catch { #expect("\(error)".contains("no finite compute-optimal allocation")) }
+        #expect(throws: ScalingKitError.self) { try Planner.computeOptimal(LossSurface(Self.epoch), compute: 0) }
+        #expect(throws: ScalingKitError.self) { try Planner.computeOptimal(LossSurface(Self.epoch), compute: -1) }
+        #expect(throws: ScalingKitError.self) { try LossSurface(law: ScalingLaw.named("kaplan_n"), values: [1, 1]) }
+    }
+}
