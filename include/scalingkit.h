@@ -258,6 +258,27 @@ SK_API int sk_chinchilla_allocate(const sk_fit *fit, double compute, sk_allocati
 
 
 /* ------------------------------------------------------------------------------------------------------------
+ * Compute-optimal planning from any fit (since 0.3.0)
+ * ---------------------------------------------------------------------------------------------------------- */
+
+/* The allocation minimising the fitted loss for `compute` FLOPs under C = 6ND, for a Chinchilla fit (closed form,
+ * Hoffmann et al. 2022 eq. 4; the same numbers as sk_chinchilla_allocate) or a law fit whose inputs are N and D
+ * (optionally also C = 6ND): a scan of 401 sizes along the budget, then golden-section search to 1e-12 in ln N.
+ * out->a and out->b are d ln N_opt / d ln C and d ln D_opt / d ln C at this budget (central differences over
+ * ±5 % of C for a numerical plan). Set out->struct_size = sizeof(sk_allocation) first.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT (compute not finite and > 0, a law
+ * whose loss falls towards N -> 1 or D -> 1: no finite optimum, e.g. an exponent <= 0); SK_ERR_UNSUPPORTED (a law
+ * with other inputs, a multi-power-law fit). */
+SK_API int sk_plan_allocate(const sk_fit *fit, double compute, sk_allocation *out);
+
+/* The least compute whose compute-optimal allocation reaches `target_loss`, and that allocation (bisection on
+ * ln C to 1e-10 relative).
+ * Errors: as sk_plan_allocate, and SK_ERR_INVALID_ARGUMENT for a target the law does not reach below 1e40 FLOPs
+ * (at or below its irreducible loss). */
+SK_API int sk_plan_minimum_compute(const sk_fit *fit, double target_loss, sk_allocation *out);
+
+
+/* ------------------------------------------------------------------------------------------------------------
  * Laws: the catalogue and formula strings
  * ---------------------------------------------------------------------------------------------------------- */
 

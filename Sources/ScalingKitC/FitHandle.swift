@@ -107,6 +107,16 @@ final class FitHandle {
         return law
     }
 
+    /// The fitted law as a loss surface over (N, D), for the planner.
+    func surface() throws(ScalingKitError) -> LossSurface {
+        switch law {
+        case .chinchilla(let l): return LossSurface(l)
+        case .general(let fit): return try core { try LossSurface(law: fit.law, values: fit.values) }
+        case .multiPower:
+            throw ScalingKitError(.unsupported, "a multi-power-law fit describes a loss curve, not a loss surface over N and D")
+        }
+    }
+
     /// Predictions at new inputs (one column per input).
     func predict(_ columns: [[Double]]) throws(ScalingKitError) -> [Double] {
         switch law {

@@ -291,6 +291,39 @@ static void test_laws(void) {
     CHECK_ERR(sk_law_fit(NULL, columns, 2, L, NPTS, &o, &fit), SK_ERR_NULL_POINTER, "'law'");
     sk_law_free(law);
 
+    /* Planning from a law fit (numerical) against the closed form of the same law. */
+    sk_law_fit_options po;
+    sk_law_fit_options_init(&po, sizeof po);
+    const double truth[5] = {TRUE_E, TRUE_A, TRUE_ALPHA, TRUE_B, TRUE_BETA};   /* the law's order: E, A, alpha, B, beta */
+    const size_t one[5] = {1, 1, 1, 1, 1};
+    sk_law *chin = NULL;
+    sk_law_from_name("chinchilla", &chin);
+    po.start_values = truth; po.start_counts = one; po.start_counts_len = 5;
+    fit = NULL;
+    CHECK(sk_law_fit(chin, columns, 2, L, NPTS, &po, &fit) == SK_OK, "law fit for planning: %s", sk_last_error());
+    sk_allocation numeric = {.struct_size = sizeof numeric}, closed = {.struct_size = sizeof closed};
+    CHECK(sk_plan_allocate(fit, 5.76e23, &numeric) == SK_OK, "plan: %s", sk_last_error());
+    sk_chinchilla_options co;
+    sk_chinchilla_options_init(&co, sizeof co);
+    small_grid(&co);
+    sk_fit *cfit = NULL;
+    sk_chinchilla_fit(N, D, L, NPTS, &co, &cfit);
+    CHECK(sk_plan_allocate(cfit, 5.76e23, &closed) == SK_OK, "closed plan");
+    CHECK(fabs(numeric.params / closed.params - 1) < 1e-5 && fabs(numeric.a - closed.a) < 1e-4,
+          "numeric N %g vs closed %g; a %g vs %g", numeric.params, closed.params, numeric.a, closed.a);
+    sk_allocation inverse = {.struct_size = sizeof inverse};
+    CHECK(sk_plan_minimum_compute(cfit, closed.loss, &inverse) == SK_OK && fabs(inverse.compute / 5.76e23 - 1) < 1e-6,
+          "minimum compute %g", inverse.compute);
+    CHECK_ERR(sk_plan_minimum_compute(cfit, TRUE_E, &inverse), SK_ERR_INVALID_ARGUMENT, "irreducible");
+    CHECK_ERR(sk_plan_allocate(cfit, -1, &inverse), SK_ERR_INVALID_ARGUMENT, "compute");
+    CHECK_ERR(sk_plan_allocate(NULL, 1e22, &inverse), SK_ERR_NULL_POINTER, "'fit'");
+    CHECK_ERR(sk_plan_allocate(cfit, 1e22, NULL), SK_ERR_NULL_POINTER, "'out'");
+    inverse.struct_size = 5;
+    CHECK_ERR(sk_plan_allocate(cfit, 1e22, &inverse), SK_ERR_STRUCT_SIZE, "sk_allocation");
+    sk_fit_free(cfit);
+    sk_fit_free(fit);
+    sk_law_free(chin);
+
     /* A catalogue law. */
     CHECK(sk_law_from_name("kaplan_nd", &law) == SK_OK && strstr(sk_law_citation(law), "Kaplan") != NULL,
           "kaplan_nd: %s", sk_last_error());
