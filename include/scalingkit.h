@@ -272,7 +272,7 @@ SK_API int sk_chinchilla_allocate(const sk_fit *fit, double compute, sk_allocati
 SK_API int sk_plan_allocate(const sk_fit *fit, double compute, sk_allocation *out);
 
 /* The least compute whose compute-optimal allocation reaches `target_loss`, and that allocation (bisection on
- * ln C to 1e-10 relative).
+ * ln C to 1e-14 relative).
  * Errors: as sk_plan_allocate, and SK_ERR_INVALID_ARGUMENT for a target the law does not reach below 1e40 FLOPs
  * (at or below its irreducible loss). */
 SK_API int sk_plan_minimum_compute(const sk_fit *fit, double target_loss, sk_allocation *out);

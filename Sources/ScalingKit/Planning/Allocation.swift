@@ -140,8 +140,17 @@ public enum Planner {
         return try surface.losses(parameters: N, tokens: N.map { compute / (surface.flopsPerParameterToken * $0) })
     }
 
-    /// The least compute whose optimal allocation reaches `targetLoss`, with that allocation: bisection on ln C of
-    /// the compute-optimal loss, which falls monotonically with C.
+    /// The compute-optimal loss at a budget (without the local exponents, for the bisection below).
+    static func optimalLoss(_ surface: LossSurface, compute: Double) throws -> Double {
+        if case .chinchilla(let law) = surface.kind, surface.flopsPerParameterToken == 6 {
+            return try law.computeOptimal(compute: compute).loss
+        }
+        let N = exp(try optimalLogN(surface, compute: compute))
+        return try surface.loss(parameters: N, tokens: compute / (surface.flopsPerParameterToken * N))
+    }
+
+    /// The least compute whose optimal allocation reaches `targetLoss`, with that allocation: bisection on ln C (to
+    /// 1e-14 relative) of the compute-optimal loss, which falls monotonically with C.
     /// - Throws: `ScalingKitError` for a non-finite target, or one the law does not reach below 10⁴⁰ FLOPs (at or
     ///   below its irreducible loss).
     public static func minimumCompute(_ surface: LossSurface, targetLoss: Double) throws -> ComputePlan {
@@ -154,10 +163,10 @@ public enum Planner {
         }
         // At tiny budgets the optimum can sit below N = 1 (outside the scan): count that as "not reached".
         func reaches(_ logC: Double) -> Bool {
-            ((try? computeOptimal(surface, compute: exp(logC)))?.loss ?? .infinity) <= targetLoss
+            ((try? optimalLoss(surface, compute: exp(logC))) ?? .infinity) <= targetLoss
         }
         if reaches(lo) { return try computeOptimal(surface, compute: exp(lo)) }
-        while hi - lo > 1e-10 * hi {
+        while hi - lo > 1e-14 * hi {
             let mid = 0.5 * (lo + hi)
             if reaches(mid) { hi = mid } else { lo = mid }
         }

@@ -25,11 +25,13 @@ from .laws import (Holdout, LawFit, LeaveOneOut, PredictionErrors, catalogue, co
                    schedule_areas)
 from .bootstrap import Bootstrap, Interval  # noqa: E402
 from .multipower import LossCurve, MultiPowerFit, fit_multi_power, multi_power_predict  # noqa: E402
+from .planning import minimum_compute, plan  # noqa: E402
 
 __version__ = _ffi.string(_lib.sk_version_string()).decode()
 __all__ = ["Bootstrap", "ChinchillaFit", "ComputeOptimalPlan", "Holdout", "Interval", "LawFit", "LeaveOneOut",
            "LossCurve", "MultiPowerFit", "PredictionErrors", "ScalingKitError", "catalogue", "compare", "fit",
-           "fit_chinchilla", "fit_multi_power", "holdout", "library_version", "multi_power_predict", "schedule_areas"]
+           "fit_chinchilla", "fit_multi_power", "holdout", "library_version", "minimum_compute", "multi_power_predict",
+           "plan", "schedule_areas"]
 
 if _lib.sk_version_number() != _lib.SK_VERSION_NUMBER:
     raise ImportError(f"scalingkit was built against header {_lib.SK_VERSION_NUMBER} "

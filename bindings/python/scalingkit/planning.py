@@ -1,0 +1,63 @@
+"""Compute-optimal planning from any fit: ``plan(fit, compute)`` and ``minimum_compute(fit, target_loss)``."""
+from __future__ import annotations
+
+from typing import Any, List, Sequence, Union
+
+import numpy as np
+
+from ._errors import ScalingKitError, check
+from ._ffi import ffi, lib
+from .chinchilla import ComputeOptimalPlan
+
+
+def _handle(fit: Any):
+    handle = getattr(fit, "_handle", None)
+    if handle is None:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                              f"plan needs a fit from fit_chinchilla or fit (got {type(fit).__name__})")
+    return handle
+
+
+def _number(name: str, value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"{name} must be a number (got {value!r})") from None
+
+
+def _plan(out) -> ComputeOptimalPlan:
+    return ComputeOptimalPlan(compute=out.compute, N=out.params, D=out.tokens, tokens_per_parameter=out.tokens_per_param,
+                              loss=out.loss, a=out.a, b=out.b)
+
+
+def plan(fit: Any, compute: Union[float, Sequence[float], np.ndarray]) -> Union[ComputeOptimalPlan, List[ComputeOptimalPlan]]:
+    """The (N, D) minimising the fitted loss for ``compute`` FLOPs under C = 6ND, for one budget or a list.
+
+    Closed form for a Chinchilla fit (Hoffmann et al. 2022, eq. 4); numerical minimisation along the budget for any
+    law fit whose inputs are N and D (optionally also C). ``a`` and ``b`` are the local exponents
+    d ln N_opt / d ln C and d ln D_opt / d ln C.
+
+    Raises:
+        ScalingKitError: for budgets ≤ 0, laws without a finite optimum (an exponent ≤ 0), or laws of other inputs.
+    """
+    handle = _handle(fit)
+    budgets = np.atleast_1d(np.asarray(compute, dtype=object))
+    plans = []
+    for c in budgets:
+        out = ffi.new("sk_allocation *")
+        out.struct_size = ffi.sizeof("sk_allocation")
+        check(lib.sk_plan_allocate(handle, _number("compute", c), out))
+        plans.append(_plan(out))
+    return plans if np.ndim(compute) else plans[0]
+
+
+def minimum_compute(fit: Any, target_loss: float) -> ComputeOptimalPlan:
+    """The least compute whose compute-optimal allocation reaches ``target_loss``, with that allocation.
+
+    Raises:
+        ScalingKitError: for a target the law does not reach (at or below its irreducible loss).
+    """
+    out = ffi.new("sk_allocation *")
+    out.struct_size = ffi.sizeof("sk_allocation")
+    check(lib.sk_plan_minimum_compute(_handle(fit), _number("target_loss", target_loss), out))
+    return _plan(out)

@@ -1,0 +1,46 @@
+"""Compute-optimal planning through the binding: closed form and numerical minimisation agree, inverse, errors."""
+import numpy as np
+import pytest
+
+import scalingkit
+from scalingkit import ScalingKitError
+
+
+@pytest.fixture(scope="module")
+def fits(chinchilla_data):
+    N, D, L = chinchilla_data
+    closed = scalingkit.fit_chinchilla(N, D, L, exclude_highest_loss=5)
+    keep = np.ones(len(L), bool)
+    keep[list(closed.excluded)] = False
+    start = {"E": [closed.E], "A": [closed.A], "alpha": [closed.alpha], "B": [closed.B], "beta": [closed.beta]}
+    law = scalingkit.fit("chinchilla", N=N[keep], D=D[keep], loss=L[keep], start=start)
+    return closed, law
+
+
+def test_plan_matches_between_closed_form_and_numerical(fits):
+    closed, law = fits
+    c = scalingkit.plan(closed, 5.76e23)
+    n = scalingkit.plan(law, 5.76e23)
+    assert c == closed.compute_optimal(5.76e23)
+    assert n.N == pytest.approx(c.N, rel=1e-5) and n.D == pytest.approx(c.D, rel=1e-5)
+    assert n.a == pytest.approx(c.a, abs=1e-4) and c.a == pytest.approx(closed.beta / (closed.alpha + closed.beta))
+    many = scalingkit.plan(closed, [1e21, 1e25])
+    assert [p.compute for p in many] == [1e21, 1e25] and many[1].N > many[0].N
+
+
+def test_minimum_compute_inverts_plan(fits):
+    closed, _ = fits
+    target = scalingkit.plan(closed, 1e24).loss
+    p = scalingkit.minimum_compute(closed, target)
+    assert p.compute == pytest.approx(1e24, rel=1e-9) and p.loss == pytest.approx(target, abs=1e-12)
+
+
+@pytest.mark.parametrize("call,needle", [
+    (lambda f: scalingkit.plan(f, 0), "compute budget must be finite and > 0"),
+    (lambda f: scalingkit.plan(f, "big"), "compute must be a number"),
+    (lambda f: scalingkit.minimum_compute(f, 1.0), "irreducible"),
+    (lambda f: scalingkit.plan(object(), 1e22), "needs a fit"),
+])
+def test_plan_errors(fits, call, needle):
+    with pytest.raises(ScalingKitError, match=needle):
+        call(fits[0])
