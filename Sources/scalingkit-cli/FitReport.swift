@@ -8,9 +8,26 @@ struct Extras {
     var planIntervals: [(a: Bootstrap.Summary, parameters: Bootstrap.Summary, tokens: Bootstrap.Summary,
                          tokensPerParameter: Bootstrap.Summary, loss: Bootstrap.Summary)] = []
     var holdout: HoldoutValidation?
+    /// Plans of a law fit for the requested budgets (the Chinchilla report prints its own).
+    var plans: [ComputePlan] = []
+    /// The least compute reaching each requested loss.
+    var targets: [(loss: Double, plan: ComputePlan)] = []
 
     func textLines() -> [String] {
         var lines: [String] = []
+        if !plans.isEmpty || !targets.isEmpty {
+            lines.append("")
+            lines.append(plans.isEmpty ? "least compute reaching a target loss (C = 6ND):"
+                                       : "compute-optimal allocation (C = 6ND; numerical minimisation along each budget):")
+            lines.append("  C (FLOPs)     N_opt         D_opt         D/N           loss          a (local)")
+            for p in plans + targets.map(\.plan) {
+                lines.append(fmt("  %-12.4e  %-12.4e  %-12.4e  %-12.2f  %-12.4f  %.4f", p.compute, p.parameters, p.tokens,
+                                 p.tokensPerParameter, p.loss, p.a))
+            }
+            for t in targets {
+                lines.append(fmt("  loss %.4f is first reached at C = %.4e FLOPs", t.loss, t.plan.compute))
+            }
+        }
         if let b = bootstrap {
             lines.append("")
             lines.append(fmt("bootstrap: %d replicates (%d kept, %d failed, %d stalled), seed %llu; %.0f%% percentile intervals",
@@ -32,8 +49,19 @@ struct Extras {
         return lines
     }
 
+    static func planJSON(_ p: ComputePlan) -> String {
+        "{\"compute\": \(jsonNumber(p.compute)), \"N\": \(jsonNumber(p.parameters)), \"D\": \(jsonNumber(p.tokens)), "
+            + "\"tokens_per_parameter\": \(jsonNumber(p.tokensPerParameter)), \"loss\": \(jsonNumber(p.loss)), "
+            + "\"a\": \(jsonNumber(p.a)), \"b\": \(jsonNumber(p.b))}"
+    }
+
     func json() -> String {
         var parts: [String] = []
+        if !plans.isEmpty { parts.append("\"plans\": [" + plans.map(Self.planJSON).joined(separator: ", ") + "]") }
+        if !targets.isEmpty {
+            parts.append("\"targets\": [" + targets.map { "{\"target_loss\": \(jsonNumber($0.loss)), \"plan\": \(Self.planJSON($0.plan))}" }
+                .joined(separator: ", ") + "]")
+        }
         if let b = bootstrap {
             let params = b.parameterNames.compactMap { name -> String? in
                 guard let s = try? b.summary(name) else { return nil }

@@ -12,7 +12,7 @@ struct ScalingKitCommand: ParsableCommand {
         commandName: "scalingkit",
         abstract: "Fit neural scaling laws and plan compute-optimal training runs.",
         version: ScalingKitVersion.string,
-        subcommands: [Fit.self, FitCurves.self])
+        subcommands: [Fit.self, Plan.self, FitCurves.self])
 }
 
 /// The CLI's own failure: printed as "error: …" with exit status 1.
@@ -90,6 +90,10 @@ struct Fit: ParsableCommand {
             help: "Compute budget in FLOPs for the plan; repeat for several (default: 5.76e23, Chinchilla's).")
     var budgets: [Double] = []
 
+    @Option(name: .customLong("target-loss"), parsing: .singleValue,
+            help: "Also find the least compute that reaches this loss; repeat for several.")
+    var targetLosses: [Double] = []
+
     @Option(help: "Worker threads (0 = all cores). The result does not depend on it.")
     var threads = 0
 
@@ -123,6 +127,9 @@ struct Fit: ParsableCommand {
         guard huberDelta.isFinite, huberDelta > 0 else { throw ValidationError("--huber-delta must be finite and > 0") }
         for b in budgets where !(b.isFinite && b > 0) {
             throw ValidationError("--budget must be finite and > 0 (got \(b))")
+        }
+        for t in targetLosses where !t.isFinite {
+            throw ValidationError("--target-loss must be finite (got \(t))")
         }
         if law != nil && formula != nil { throw ValidationError("give --law or --formula, not both") }
         guard ["huber", "squared"].contains(loss) else { throw ValidationError("--loss must be huber or squared") }
@@ -164,6 +171,7 @@ struct Fit: ParsableCommand {
         let fit = try ChinchillaLaw.fit(N: N, D: D, loss: loss, options: options)
         let plans = try (budgets.isEmpty ? [5.76e23] : budgets).map { try fit.law.computeOptimal(compute: $0) }
         var extras = Extras()
+        extras.targets = try targetLosses.map { ($0, try Planner.minimumCompute(LossSurface(fit.law), targetLoss: $0)) }
         if bootstrap > 0 {
             let b = try ChinchillaLaw.bootstrap(N: N, D: D, loss: loss, fit: fit, options: bootstrapOptions())
             extras.bootstrap = b
@@ -231,6 +239,11 @@ extension Fit {
         }
         let fit = try scalingLaw.fit(data: columns, observed: y, options: options)
         var extras = Extras()
+        if !budgets.isEmpty || !targetLosses.isEmpty {
+            let surface = try LossSurface(law: fit.law, values: fit.values)
+            extras.plans = try budgets.map { try Planner.computeOptimal(surface, compute: $0) }
+            extras.targets = try targetLosses.map { ($0, try Planner.minimumCompute(surface, targetLoss: $0)) }
+        }
         if bootstrap > 0 {
             extras.bootstrap = try scalingLaw.bootstrap(data: columns, observed: y, fit: fit, options: bootstrapOptions())
         }
@@ -254,5 +267,35 @@ extension Fit {
         let parts = item.split(separator: "=", maxSplits: 1).map(String.init)
         guard parts.count == 2, !parts[0].isEmpty else { throw CLIError(description: "\(option) \(item): expected NAME=VALUE") }
         return (parts[0], parts[1])
+    }
+}
+
+/// `scalingkit plan`: a fit followed by the plans — `fit` with the budgets given as `--compute`.
+struct Plan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fit a law and plan training runs: N, D and loss for each --compute budget, or the least compute for a --target-loss.",
+        discussion: """
+        Every option of `scalingkit fit` applies (the law, exclusions, bootstrap intervals). Chinchilla uses the \
+        closed form of Hoffmann et al. (2022, eq. 4); other laws of N and D are minimised numerically along C = 6ND.
+
+        Example: scalingkit plan examples/data/chinchilla_epoch.csv --exclude-highest-loss 5 --compute 1e24
+        """)
+
+    @OptionGroup var fit: Fit
+
+    @Option(name: .customLong("compute"), parsing: .singleValue, help: "A compute budget in FLOPs; repeat for several.")
+    var compute: [Double] = []
+
+    func validate() throws {
+        for c in compute where !(c.isFinite && c > 0) { throw ValidationError("--compute must be finite and > 0 (got \(c))") }
+        guard !compute.isEmpty || !fit.budgets.isEmpty || !fit.targetLosses.isEmpty else {
+            throw ValidationError("give --compute (or --target-loss)")
+        }
+    }
+
+    func run() throws {
+        var f = fit
+        f.budgets += compute
+        try f.run()
     }
 }

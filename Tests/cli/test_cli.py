@@ -204,3 +204,26 @@ def test_fit_curves_predicts_an_unseen_schedule(tmp_path):
 def test_fit_curves_bad_files(tmp_path, content, needle):
     r = run("fit-curves", write(tmp_path, "run.csv", content))
     assert r.returncode != 0 and needle in r.stderr, r.stderr
+
+
+def test_plan_chinchilla_and_a_catalogue_law():
+    r = run("plan", DATA, "--exclude-highest-loss", "5", "--compute", "1e24", "--target-loss", "2.0", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["plans"][0]["compute"] == 1e24 and abs(out["plans"][0]["N"] / 9.7179e10 - 1) < 1e-4
+    target = out["targets"][0]
+    assert target["target_loss"] == 2.0 and abs(target["plan"]["loss"] - 2.0) < 1e-9
+    law = run("plan", DATA, "--exclude-highest-loss", "5", "--law", "kaplan_nd", "--compute", "1e22", "--json")
+    assert law.returncode == 0, law.stderr
+    p = json.loads(law.stdout)["plans"][0]
+    assert p["compute"] == 1e22 and abs(6 * p["N"] * p["D"] / 1e22 - 1) < 1e-9 and 0 < p["a"] < 1
+
+
+@pytest.mark.parametrize("args,needle", [
+    ([], "give --compute"),
+    (["--compute=-5"], "--compute must be finite and > 0"),
+    (["--target-loss", "1.0"], "irreducible"),
+])
+def test_plan_errors(args, needle):
+    r = run("plan", DATA, *args)
+    assert r.returncode != 0 and needle in r.stderr, r.stderr
