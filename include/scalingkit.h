@@ -279,6 +279,87 @@ SK_API int sk_plan_minimum_compute(const sk_fit *fit, double target_loss, sk_all
 
 
 /* ------------------------------------------------------------------------------------------------------------
+ * IsoFLOP profiles: Hoffmann et al. (2022) Approach 2 (since 0.3.0)
+ *
+ * Runs grouped by their nominal compute budget. Per budget: a least-squares parabola of loss against log10 N
+ * and one against log10 D; their vertices are the budget's N* and D*. Then log10 N* = log10 k_N + a log10 C and
+ * log10 D* = log10 k_D + b log10 C by ordinary least squares, with Student-t intervals on a and b. Budgets whose
+ * parabola opens downward or whose vertex lies outside the sampled range have no interior minimum: they are
+ * excluded (unless require_interior_minimum is 0) and named in the message. Approach 2 is biased against the
+ * full-surface fit (Approach 3) when the loss surface is asymmetric; compare both.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+typedef struct sk_isoflop sk_isoflop;
+
+typedef struct sk_isoflop_options {
+    size_t struct_size;
+    size_t min_runs_per_budget;   /* budgets with fewer runs are excluded; >= 3; default 3 */
+    int require_interior_minimum; /* 1 (default): exclude budgets without an interior minimum; 0: keep their
+                                     extrapolated vertex (still reported) */
+    double confidence;            /* of the intervals on a and b; in (0, 1); default 0.95 */
+} sk_isoflop_options;
+
+typedef struct sk_isoflop_info {
+    size_t struct_size;
+    double a, a_stderr, a_lower, a_upper;   /* N* = n_coefficient * C^a; stderr and interval are NaN when
+                                               has_intervals is 0 (only 2 budgets used) */
+    double n_coefficient;
+    double b, b_stderr, b_lower, b_upper;   /* D* = d_coefficient * C^b */
+    double d_coefficient;
+    double confidence;
+    int has_intervals;
+    size_t budgets;                         /* distinct budgets in the input */
+    size_t budgets_used;                    /* budgets that entered the fits */
+} sk_isoflop_info;
+
+typedef struct sk_isoflop_budget {
+    size_t struct_size;
+    double compute;        /* the budget's nominal C */
+    size_t runs;
+    int used;              /* 1 if it entered the exponent fits */
+    int has_vertex;        /* 1 if both parabolas open upward (then n_opt, d_opt, min_loss are set; else NaN) */
+    double n_opt, d_opt;   /* vertices, as N and D (not logs) */
+    double min_loss;       /* the N-parabola's loss at its vertex */
+    double curvature_n;    /* second-order coefficients in log10 N and log10 D (> 0 for a minimum) */
+    double curvature_d;
+} sk_isoflop_budget;
+
+/* Fills *options with the defaults above; pass sizeof(sk_isoflop_options).
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE. */
+SK_API int sk_isoflop_options_init(sk_isoflop_options *options, size_t struct_size);
+
+/* Runs Approach 2 on n runs (N[i] parameters, D[i] tokens, final loss[i], nominal budget[i]; runs of one budget
+ * share the exact same budget value). options may be NULL. On success *out receives a new result; release it
+ * with sk_isoflop_free.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (n == 0 or > SK_MAX_LENGTH); SK_ERR_INVALID_ARGUMENT (a NaN, Inf or
+ * value <= 0, a bad option, fewer than 2 budgets with an interior minimum — the message lists every budget's
+ * reason); SK_ERR_STRUCT_SIZE. */
+SK_API int sk_isoflop_fit(const double *N, const double *D, const double *loss, const double *budget, size_t n,
+                          const sk_isoflop_options *options, sk_isoflop **out);
+
+/* The exponents. Set info->struct_size = sizeof(sk_isoflop_info) first.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE. */
+SK_API int sk_isoflop_get_info(const sk_isoflop *result, sk_isoflop_info *info);
+
+/* The number of distinct budgets (0 if result is NULL). */
+SK_API size_t sk_isoflop_budget_count(const sk_isoflop *result);
+
+/* Budget `index` (ascending compute). Set out->struct_size = sizeof(sk_isoflop_budget) first.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (index >= sk_isoflop_budget_count); SK_ERR_STRUCT_SIZE. */
+SK_API int sk_isoflop_budget_at(const sk_isoflop *result, size_t index, sk_isoflop_budget *out);
+
+/* Why budget `index` was excluded or what is odd about it ("" if nothing). Owned by the result; valid until
+ * sk_isoflop_free. Returns "" for a NULL result or an index out of range. */
+SK_API const char *sk_isoflop_budget_note(const sk_isoflop *result, size_t index);
+
+/* One line: the exponents, budgets used, and the excluded budgets with reasons. Owned by the result. */
+SK_API const char *sk_isoflop_message(const sk_isoflop *result);
+
+/* Releases a result; NULL is a no-op. */
+SK_API void sk_isoflop_free(sk_isoflop *result);
+
+
+/* ------------------------------------------------------------------------------------------------------------
  * Laws: the catalogue and formula strings
  * ---------------------------------------------------------------------------------------------------------- */
 

@@ -527,6 +527,52 @@ static void test_multi_power(void) {
     CHECK_ERR(sk_mpl_fit(curves, 2, &o, &fit), SK_ERR_INVALID_ARGUMENT, "confirmations");
 }
 
+/* IsoFLOP profiles (Approach 2) on a symmetric synthetic surface (alpha = beta: a = b = 0.5). */
+static void test_isoflop(void) {
+    enum { PER = 9, BUDGETS = 4 };
+    double n[PER * BUDGETS + 3], d[PER * BUDGETS + 3], l[PER * BUDGETS + 3], c[PER * BUDGETS + 3];
+    const double E = 1.7, A = 400, B = 410, AL = 0.34, BE = 0.34;
+    size_t k = 0;
+    for (int j = 0; j < BUDGETS; j++) {
+        double C = pow(10, 18 + j);
+        double G = pow(AL * A / (BE * B), 1 / (AL + BE)), nopt = G * pow(C / 6, BE / (AL + BE));
+        for (int i = -4; i <= 4; i++, k++) {
+            n[k] = nopt * pow(10, 0.15 * i); d[k] = C / (6 * n[k]); c[k] = C;
+            l[k] = E + A / pow(n[k], AL) + B / pow(d[k], BE);
+        }
+    }
+    /* A budget with only three runs, all on one side of its optimum: excluded. */
+    for (int i = 0; i < 3; i++, k++) { n[k] = 1e6 * (i + 1); d[k] = 1e22 / (6 * n[k]); c[k] = 1e22; l[k] = 3.0 - 0.01 * i; }
+    sk_isoflop_options o;
+    CHECK(sk_isoflop_options_init(&o, sizeof o) == SK_OK && o.min_runs_per_budget == 3 && o.require_interior_minimum == 1,
+          "isoflop defaults");
+    sk_isoflop *r = NULL;
+    CHECK(sk_isoflop_fit(n, d, l, c, k, &o, &r) == SK_OK, "isoflop: %s", sk_last_error());
+    sk_isoflop_info info = {.struct_size = sizeof info};
+    CHECK(sk_isoflop_get_info(r, &info) == SK_OK && fabs(info.a - 0.5) < 0.01 && fabs(info.b - 0.5) < 0.01 &&
+              info.has_intervals == 1 && info.a_lower < info.a && info.a < info.a_upper,
+          "a %g b %g", info.a, info.b);
+    CHECK(info.budgets == 5 && info.budgets_used == 4 && sk_isoflop_budget_count(r) == 5, "budgets %zu used %zu",
+          info.budgets, info.budgets_used);
+    sk_isoflop_budget b = {.struct_size = sizeof b};
+    CHECK(sk_isoflop_budget_at(r, 4, &b) == SK_OK && b.used == 0 && b.compute == 1e22, "excluded budget");
+    CHECK(strlen(sk_isoflop_budget_note(r, 4)) > 0 && strstr(sk_isoflop_message(r), "excluded") != NULL,
+          "note '%s'", sk_isoflop_budget_note(r, 4));
+    CHECK(sk_isoflop_budget_at(r, 0, &b) == SK_OK && b.used == 1 && b.has_vertex == 1 && b.curvature_n > 0, "budget 0");
+    CHECK_ERR(sk_isoflop_budget_at(r, 5, &b), SK_ERR_LENGTH, "index 5");
+    CHECK(strcmp(sk_isoflop_budget_note(r, 99), "") == 0 && strcmp(sk_isoflop_message(NULL), "") == 0, "empty strings");
+    sk_isoflop_free(r);
+    sk_isoflop_free(NULL);
+    CHECK_ERR(sk_isoflop_fit(n, d, l, NULL, k, NULL, &r), SK_ERR_NULL_POINTER, "'budget'");
+    CHECK_ERR(sk_isoflop_fit(n, d, l, c, 0, NULL, &r), SK_ERR_LENGTH, "no data");
+    CHECK_ERR(sk_isoflop_fit(n, d, l, c, 9, NULL, &r), SK_ERR_INVALID_ARGUMENT, "need 2 or more");
+    o.min_runs_per_budget = 2;
+    CHECK_ERR(sk_isoflop_fit(n, d, l, c, k, &o, &r), SK_ERR_INVALID_ARGUMENT, "minimumRunsPerBudget");
+    sk_isoflop_options_init(&o, sizeof o);
+    o.require_interior_minimum = 7;
+    CHECK_ERR(sk_isoflop_fit(n, d, l, c, k, &o, &r), SK_ERR_INVALID_ARGUMENT, "require_interior_minimum");
+}
+
 int main(void) {
     make_data();
     test_version_and_strings();
@@ -540,6 +586,7 @@ int main(void) {
     test_validation();
     test_earlier_struct_versions();
     test_multi_power();
+    test_isoflop();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

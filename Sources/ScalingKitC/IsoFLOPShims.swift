@@ -1,0 +1,129 @@
+import CScalingKit
+import ScalingKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The object behind an `sk_isoflop *`: the core result plus the C strings it hands out. Immutable.
+final class IsoFLOPHandle {
+    let result: IsoFLOP.Result
+    let cMessage: UnsafeMutablePointer<CChar>
+    let cNotes: [UnsafeMutablePointer<CChar>]
+
+    init(_ result: IsoFLOP.Result) {
+        self.result = result
+        cMessage = strdup(result.message)
+        cNotes = result.budgets.map { strdup($0.note ?? "") }
+    }
+
+    deinit { for p in [cMessage] + cNotes { free(p) } }
+
+    static func borrow(_ p: OpaquePointer?) throws(ScalingKitError) -> IsoFLOPHandle {
+        guard let p else { throw ScalingKitError(.nullPointer, "'result' is NULL") }
+        return Unmanaged<IsoFLOPHandle>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
+    }
+}
+
+private func defaultIsoFLOPOptions() -> sk_isoflop_options {
+    let d = IsoFLOP.Options()
+    return sk_isoflop_options(struct_size: MemoryLayout<sk_isoflop_options>.size,
+                              min_runs_per_budget: d.minimumRunsPerBudget,
+                              require_interior_minimum: d.requireInteriorMinimum ? 1 : 0, confidence: d.confidence)
+}
+
+@c @implementation
+public func sk_isoflop_options_init(_ options: UnsafeMutablePointer<sk_isoflop_options>?, _ structSize: Int) -> Int32 {
+    guarded("sk_isoflop_options_init") { () throws(ScalingKitError) in
+        let options = try nonNull(options, "options")
+        try writeVersioned(defaultIsoFLOPOptions(), to: options, size: structSize, "sk_isoflop_options", earlierSizes: [])
+    }
+}
+
+@c @implementation
+public func sk_isoflop_fit(
+    _ N: UnsafePointer<Double>?, _ D: UnsafePointer<Double>?, _ loss: UnsafePointer<Double>?,
+    _ budget: UnsafePointer<Double>?, _ n: Int, _ options: UnsafePointer<sk_isoflop_options>?,
+    _ out: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    guarded("sk_isoflop_fit") { () throws(ScalingKitError) in
+        let out = try nonNull(out, "out")
+        let N = try doubles(N, n, "N"), D = try doubles(D, n, "D"), loss = try doubles(loss, n, "loss")
+        let budget = try doubles(budget, n, "budget")
+        var o = IsoFLOP.Options()
+        if let options {
+            let c = try readVersioned(options, "sk_isoflop_options", defaults: defaultIsoFLOPOptions(), earlierSizes: [])
+            o.minimumRunsPerBudget = try optionCount(c.min_runs_per_budget, "min_runs_per_budget")
+            switch c.require_interior_minimum {
+            case 0: o.requireInteriorMinimum = false
+            case 1: o.requireInteriorMinimum = true
+            default: throw ScalingKitError(.invalidArgument, "require_interior_minimum is \(c.require_interior_minimum), not 0 or 1")
+            }
+            o.confidence = c.confidence
+        }
+        let result = try core { try IsoFLOP.fit(N: N, D: D, loss: loss, budget: budget, options: o) }
+        out.pointee = OpaquePointer(Unmanaged.passRetained(IsoFLOPHandle(result)).toOpaque())
+    }
+}
+
+@c @implementation
+public func sk_isoflop_get_info(_ result: OpaquePointer?, _ info: UnsafeMutablePointer<sk_isoflop_info>?) -> Int32 {
+    guarded("sk_isoflop_get_info") { () throws(ScalingKitError) in
+        let r = try IsoFLOPHandle.borrow(result).result
+        let info = try nonNull(info, "info")
+        let a = r.parameters, b = r.tokens
+        let value = sk_isoflop_info(
+            struct_size: MemoryLayout<sk_isoflop_info>.size,
+            a: a.exponent, a_stderr: a.standardError ?? .nan, a_lower: a.lower ?? .nan, a_upper: a.upper ?? .nan,
+            n_coefficient: a.coefficient,
+            b: b.exponent, b_stderr: b.standardError ?? .nan, b_lower: b.lower ?? .nan, b_upper: b.upper ?? .nan,
+            d_coefficient: b.coefficient, confidence: a.confidence, has_intervals: a.standardError == nil ? 0 : 1,
+            budgets: r.budgets.count, budgets_used: r.budgets.filter(\.used).count)
+        try writeVersioned(value, to: info, size: UnsafeRawPointer(info).load(as: Int.self), "sk_isoflop_info",
+                           earlierSizes: [])
+    }
+}
+
+@c @implementation
+public func sk_isoflop_budget_count(_ result: OpaquePointer?) -> Int {
+    (try? IsoFLOPHandle.borrow(result))?.result.budgets.count ?? 0
+}
+
+@c @implementation
+public func sk_isoflop_budget_at(_ result: OpaquePointer?, _ index: Int, _ out: UnsafeMutablePointer<sk_isoflop_budget>?) -> Int32 {
+    guarded("sk_isoflop_budget_at") { () throws(ScalingKitError) in
+        let budgets = try IsoFLOPHandle.borrow(result).result.budgets
+        let out = try nonNull(out, "out")
+        guard index >= 0, index < budgets.count else {
+            throw ScalingKitError(.invalidLength, "index \(UInt(bitPattern: index)) is not below the \(budgets.count) budgets")
+        }
+        let b = budgets[index]
+        let vertex = b.optimalParameters != nil && b.optimalTokens != nil
+        let value = sk_isoflop_budget(
+            struct_size: MemoryLayout<sk_isoflop_budget>.size, compute: b.compute, runs: b.runs, used: b.used ? 1 : 0,
+            has_vertex: vertex ? 1 : 0,
+            n_opt: b.optimalParameters.map { pow(10, $0) } ?? .nan, d_opt: b.optimalTokens.map { pow(10, $0) } ?? .nan,
+            min_loss: b.minimumLoss ?? .nan, curvature_n: b.curvatureN, curvature_d: b.curvatureD)
+        try writeVersioned(value, to: out, size: UnsafeRawPointer(out).load(as: Int.self), "sk_isoflop_budget",
+                           earlierSizes: [])
+    }
+}
+
+@c @implementation
+public func sk_isoflop_budget_note(_ result: OpaquePointer?, _ index: Int) -> UnsafePointer<CChar>? {
+    guard let h = try? IsoFLOPHandle.borrow(result), index >= 0, index < h.cNotes.count else { return emptyCString }
+    return UnsafePointer(h.cNotes[index])
+}
+
+@c @implementation
+public func sk_isoflop_message(_ result: OpaquePointer?) -> UnsafePointer<CChar>? {
+    guard let h = try? IsoFLOPHandle.borrow(result) else { return emptyCString }
+    return UnsafePointer(h.cMessage)
+}
+
+@c @implementation
+public func sk_isoflop_free(_ result: OpaquePointer?) {
+    guard let result else { return }
+    Unmanaged<IsoFLOPHandle>.fromOpaque(UnsafeRawPointer(result)).release()
+}
