@@ -1,0 +1,133 @@
+"""IsoFLOP profiles, Hoffmann et al. (2022) Approach 2: per-budget parabolas, then N_opt ∝ C^a and D_opt ∝ C^b."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, List, Optional, Tuple
+
+from ._arrays import as_doubles, as_size
+from ._errors import ScalingKitError, check
+from ._ffi import ffi, lib
+
+
+@dataclass(frozen=True)
+class PowerLaw:
+    """``y = coefficient · C^exponent`` with the exponent's standard error and confidence interval (None when only
+    two budgets were used)."""
+
+    exponent: float
+    coefficient: float
+    stderr: Optional[float]
+    interval: Optional[Tuple[float, float]]
+
+    def __call__(self, compute: float) -> float:
+        return self.coefficient * compute ** self.exponent
+
+
+@dataclass(frozen=True)
+class IsoFLOPBudget:
+    """One budget's profile: the vertices of its parabolas in log N and log D, and whether it was used."""
+
+    compute: float
+    runs: int
+    used: bool
+    N_opt: Optional[float]
+    D_opt: Optional[float]
+    min_loss: Optional[float]
+    curvature_N: float
+    curvature_D: float
+    note: str
+
+
+@dataclass(frozen=True)
+class IsoFLOPResult:
+    """Approach 2's exponents (``a`` for N_opt, ``b`` for D_opt), every budget, and a one-line summary."""
+
+    a: PowerLaw
+    b: PowerLaw
+    budgets: List[IsoFLOPBudget]
+    confidence: float
+    message: str
+
+    def optimum(self, compute: float) -> Tuple[float, float]:
+        """(N_opt, D_opt) at ``compute`` from the two fitted power laws."""
+        return self.a(compute), self.b(compute)
+
+    def plot(self, N: Any, loss: Any, budget: Any, ax: Any = None):
+        """Loss against N per budget (points) with each budget's vertex marked; returns the matplotlib Axes."""
+        import matplotlib.pyplot as plt
+        import numpy as np
+        ax = ax or plt.gca()
+        N, loss, budget = np.asarray(N, float), np.asarray(loss, float), np.asarray(budget, float)
+        for b in self.budgets:
+            rows = budget == b.compute
+            points = ax.plot(N[rows], loss[rows], "o", markersize=3, label=f"C = {b.compute:.1e}")
+            if b.N_opt is not None and b.min_loss is not None:
+                ax.plot([b.N_opt], [b.min_loss], "*" if b.used else "x", color=points[0].get_color(), markersize=10)
+        ax.set_xscale("log")
+        ax.set_xlabel("parameters N")
+        ax.set_ylabel("loss")
+        ax.legend(fontsize="small")
+        return ax
+
+
+def _opt(x: float) -> Optional[float]:
+    return None if math.isnan(x) else x
+
+
+def isoflop(data: Any = None, *, N: Any = None, D: Any = None, loss: Any = None, budget: Any = None,
+            require_interior_minimum: bool = True, min_runs_per_budget: int = 3,
+            confidence: float = 0.95) -> IsoFLOPResult:
+    """Hoffmann et al. (2022) Approach 2 on runs grouped by compute budget.
+
+    Per budget a least-squares parabola of loss against log10 N and one against log10 D give N* and D*; then
+    N* ∝ C^a and D* ∝ C^b by least squares with Student-t intervals. Budgets whose profile has no interior minimum
+    are excluded (``require_interior_minimum=False`` keeps their extrapolated vertex) and named in ``message``.
+    Approach 2 is biased against a full-surface fit when the surface is asymmetric: compare with
+    :func:`fit_chinchilla`.
+
+    Args:
+        data: a DataFrame (or mapping) with columns ``N``, ``D``, ``loss`` and ``budget``; or pass the arrays.
+        budget: the nominal budget of each run (runs of one budget share the exact value).
+
+    Raises:
+        ScalingKitError: for bad input, or fewer than 2 budgets with an interior minimum.
+    """
+    columns = {"N": N, "D": D, "loss": loss, "budget": budget}
+    for name in columns:
+        if columns[name] is None:
+            if data is None or name not in data:
+                raise ScalingKitError(lib.SK_ERR_NULL_POINTER, f"'{name}' is missing: pass it, or a DataFrame with it")
+            columns[name] = data[name]
+    arrays = {k: as_doubles(k, v) for k, v in columns.items()}
+    n = len(arrays["N"])
+    if any(len(v) != n for v in arrays.values()):
+        detail = ", ".join(f"'{k}' has {len(v)}" for k, v in arrays.items())
+        raise ScalingKitError(lib.SK_ERR_LENGTH, f"length mismatch: {detail}")
+    opts = ffi.new("sk_isoflop_options *")
+    check(lib.sk_isoflop_options_init(opts, ffi.sizeof("sk_isoflop_options")))
+    opts.min_runs_per_budget = as_size("min_runs_per_budget", min_runs_per_budget)
+    opts.require_interior_minimum = 1 if require_interior_minimum else 0
+    opts.confidence = float(confidence)
+    out = ffi.new("sk_isoflop **")
+    check(lib.sk_isoflop_fit(*(ffi.from_buffer("double[]", arrays[k]) for k in ("N", "D", "loss", "budget")), n, opts, out))
+    handle = ffi.gc(out[0], lib.sk_isoflop_free)
+    info = ffi.new("sk_isoflop_info *")
+    info.struct_size = ffi.sizeof("sk_isoflop_info")
+    check(lib.sk_isoflop_get_info(handle, info))
+    intervals = bool(info.has_intervals)
+    a = PowerLaw(info.a, info.n_coefficient, info.a_stderr if intervals else None,
+                 (info.a_lower, info.a_upper) if intervals else None)
+    b = PowerLaw(info.b, info.d_coefficient, info.b_stderr if intervals else None,
+                 (info.b_lower, info.b_upper) if intervals else None)
+    budgets = []
+    for i in range(lib.sk_isoflop_budget_count(handle)):
+        x = ffi.new("sk_isoflop_budget *")
+        x.struct_size = ffi.sizeof("sk_isoflop_budget")
+        check(lib.sk_isoflop_budget_at(handle, i, x))
+        budgets.append(IsoFLOPBudget(compute=x.compute, runs=x.runs, used=bool(x.used), N_opt=_opt(x.n_opt),
+                                     D_opt=_opt(x.d_opt), min_loss=_opt(x.min_loss), curvature_N=x.curvature_n,
+                                     curvature_D=x.curvature_d,
+                                     note=ffi.string(lib.sk_isoflop_budget_note(handle, i)).decode()))
+    return IsoFLOPResult(a=a, b=b, budgets=budgets, confidence=info.confidence,
+                         message=ffi.string(lib.sk_isoflop_message(handle)).decode())
