@@ -227,3 +227,30 @@ def test_plan_chinchilla_and_a_catalogue_law():
 def test_plan_errors(args, needle):
     r = run("plan", DATA, *args)
     assert r.returncode != 0 and needle in r.stderr, r.stderr
+
+
+ISO = os.path.join(ROOT, "Tests", "data", "isoflops", "extract_llama_3.csv")
+
+
+def test_isoflop_llama3_with_approach3_comparison(tmp_path):
+    # Keep the raw-loss rows (the file also holds an exp-loss copy of every point).
+    lines = open(ISO).read().splitlines()
+    raw = [lines[0]] + [l for l in lines[1:] if l.split(",")[4] == "raw_loss"]
+    path = write(tmp_path, "llama3.csv", "\n".join(raw) + "\n")
+    r = run("isoflop", path, "--n-column", "params", "--d-column", "tokens", "--compare-at", "3.8e25", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert abs(out["a"]["exponent"] - 0.4632) < 5e-4 and abs(out["b"]["exponent"] - 0.5368) < 5e-4
+    assert len(out["budgets"]) == 10 and out["a"]["lower"] < out["a"]["exponent"] < out["a"]["upper"]
+    c = out["comparisons"][0]
+    assert c["compute"] == 3.8e25 and c["D_approach2"] > c["D_approach3"]
+    text = run("isoflop", path, "--n-column", "params", "--d-column", "tokens")
+    assert text.returncode == 0 and "N_opt = " in text.stdout and "from 10 of 10 budgets" in text.stdout
+
+
+def test_isoflop_errors(tmp_path):
+    r = run("isoflop", ISO)
+    assert r.returncode != 0 and "no column 'N'" in r.stderr
+    one = write(tmp_path, "one.csv", "N,D,loss,budget\n1e8,4e9,3.1,1e18\n2e8,2e9,3.0,1e18\n4e8,1e9,3.1,1e18\n")
+    r = run("isoflop", one)
+    assert r.returncode != 0 and "need 2 or more" in r.stderr
