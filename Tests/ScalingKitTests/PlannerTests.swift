@@ -54,3 +54,48 @@ struct PlannerTests {
         #expect(throws: ScalingKitError.self) { try LossSurface(law: ScalingLaw.named("kaplan_n"), values: [1, 1]) }
     }
 }
+
+@Suite("Inference-aware planning")
+struct InferenceAwareTests {
+    static let hoffmann = ChinchillaLaw(E: 1.69, A: 406.4, B: 410.7, alpha: 0.34, beta: 0.28)
+
+    /// The closed-form check: for the Chinchilla law, the tokens reaching loss ℓ at size N are
+    /// D = (B / (ℓ − E − A/N^α))^(1/β); a brute-force grid over N of 6ND + 2N·D_inf finds the same optimum.
+    @Test func matchesABruteForceReference() throws {
+        let law = Self.hoffmann
+        // The quality of a training-optimal 13B model (Sardana et al. 2024, Fig. 1's starting point).
+        let G = pow(law.alpha * law.A / (law.beta * law.B), 1 / (law.alpha + law.beta))
+        let a = law.beta / (law.alpha + law.beta)
+        let C13 = 6 * pow(13e9 / G, 1 / a)
+        let loss = law.loss(parameters: 13e9, tokens: C13 / (6 * 13e9))
+        let plan = try Planner.inferenceAware(LossSurface(law), loss: loss, inferenceTokens: 2e12)
+        var bestN = 0.0, bestTotal = Double.infinity
+        for i in 0..<20000 {
+            let N = pow(10, 9 + Double(i) * 1e-4)
+            let rest = loss - law.E - law.A / pow(N, law.alpha)
+            guard rest > 0 else { continue }
+            let D = pow(law.B / rest, 1 / law.beta)
+            let total = 6 * N * D + 2 * N * 2e12
+            if total < bestTotal { bestTotal = total; bestN = N }
+        }
+        #expect(abs(plan.parameters / bestN - 1) < 1e-3, "\(plan.parameters) vs \(bestN)")
+        #expect(abs(plan.totalFLOPs / bestTotal - 1) < 1e-6)
+        #expect(abs(plan.trainingOptimal.parameters / 13e9 - 1) < 1e-6)
+        // Measured: 8.03B parameters on 1.75T tokens saves 1.31e22 FLOPs (10.1 %) against the 13B model.
+        #expect(plan.parameters < 13e9 && plan.savedFLOPs > 0)
+        #expect(abs(plan.savedFLOPs / plan.trainingOptimalTotalFLOPs - 0.101) < 0.002)
+    }
+
+    /// No inference: the training-optimal model of that loss. More inference: smaller models, longer training.
+    @Test func limitsAndMonotonicity() throws {
+        let surface = LossSurface(Self.hoffmann)
+        let none = try Planner.inferenceAware(surface, loss: 2.0, inferenceTokens: 0)
+        #expect(abs(none.parameters / none.trainingOptimal.parameters - 1) < 1e-4 && none.savedFLOPs >= -1e-9 * none.totalFLOPs)
+        let some = try Planner.inferenceAware(surface, loss: 2.0, inferenceTokens: 1e12)
+        let lots = try Planner.inferenceAware(surface, loss: 2.0, inferenceTokens: 1e14)
+        #expect(lots.parameters < some.parameters && some.parameters < none.parameters)
+        #expect(lots.trainingTokens > some.trainingTokens)
+        #expect(throws: ScalingKitError.self) { try Planner.inferenceAware(surface, loss: 1.5, inferenceTokens: 1e12) }
+        #expect(throws: ScalingKitError.self) { try Planner.inferenceAware(surface, loss: 2.0, inferenceTokens: -1) }
+    }
+}

@@ -1,0 +1,80 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A plan that minimises training plus inference FLOPs for a model of a given loss.
+public struct InferenceAwarePlan: Sendable, Equatable {
+    public var loss: Double
+    public var inferenceTokens: Double
+    public var parameters: Double
+    public var trainingTokens: Double
+    /// 6·N·D_train (the planner's FLOPs per parameter per token).
+    public var trainingFLOPs: Double
+    /// 2·N·D_inference (a forward pass).
+    public var inferenceFLOPs: Double
+    public var totalFLOPs: Double { trainingFLOPs + inferenceFLOPs }
+    /// The training-compute-optimal model of the same loss (what Chinchilla would train) and its total cost with the
+    /// same inference demand.
+    public var trainingOptimal: ComputePlan
+    public var trainingOptimalTotalFLOPs: Double
+    /// trainingOptimalTotalFLOPs − totalFLOPs (≥ 0).
+    public var savedFLOPs: Double { trainingOptimalTotalFLOPs - totalFLOPs }
+}
+
+extension Planner {
+    /// Sardana et al. (2024), "Beyond Chinchilla-Optimal", §3: minimise 6·N·D_tr + 2·N·D_inf subject to
+    /// L(N, D_tr) = `loss`, for `inferenceTokens` tokens served over the model's life. For each N the training tokens
+    /// that reach the loss are found by bisection in ln D (the loss falls with D); the total is minimised over ln N
+    /// by a scan and golden-section search. With no inference this is the training-compute-optimal model of that loss.
+    /// - Throws: `ScalingKitError` for a loss the law cannot reach, negative or non-finite inference tokens, or a
+    ///   law without a finite optimum.
+    public static func inferenceAware(_ surface: LossSurface, loss: Double, inferenceTokens: Double) throws -> InferenceAwarePlan {
+        guard inferenceTokens.isFinite, inferenceTokens >= 0 else {
+            throw ScalingKitError.invalid("inference tokens must be finite and >= 0 (got \(inferenceTokens))")
+        }
+        let reference = try minimumCompute(surface, targetLoss: loss)
+        let k = surface.flopsPerParameterToken
+        // Training tokens reaching `loss` at size N (nil where even 1e30 tokens do not).
+        func tokens(_ N: Double) -> Double? {
+            var lo = 0.0, hi = log(1e30)
+            guard let far = try? surface.loss(parameters: N, tokens: exp(hi)), far <= loss else { return nil }
+            if let near = try? surface.loss(parameters: N, tokens: 1), near <= loss { return 1 }
+            while hi - lo > 1e-13 * hi {
+                let mid = 0.5 * (lo + hi)
+                if let v = try? surface.loss(parameters: N, tokens: exp(mid)), v <= loss { hi = mid } else { lo = mid }
+            }
+            return exp(hi)
+        }
+        func total(_ logN: Double) -> Double {
+            let N = exp(logN)
+            guard let D = tokens(N) else { return .infinity }
+            return k * N * D + 2 * N * inferenceTokens
+        }
+        // Smaller models need more tokens; none below some size reach the loss at all. Scan ln N from 1 to 100× the
+        // training-optimal size.
+        let top = log(reference.parameters) + log(100)
+        let count = 241
+        let xs = (0..<count).map { top * Double($0) / Double(count - 1) }
+        let values = xs.map(total)
+        guard let best = values.indices.filter({ values[$0].isFinite }).min(by: { values[$0] < values[$1] }),
+              best > 0, best < count - 1 else {
+            throw ScalingKitError.invalid("no interior optimum of training plus inference FLOPs for loss \(loss)")
+        }
+        var a = xs[best - 1], b = xs[best + 1]
+        let r = (5.0.squareRoot() - 1) / 2
+        var c = b - r * (b - a), d = a + r * (b - a)
+        var fc = total(c), fd = total(d)
+        while b - a > 1e-10 * max(1, abs(a)) {
+            if fc < fd { b = d; d = c; fd = fc; c = b - r * (b - a); fc = total(c) }
+            else { a = c; c = d; fc = fd; d = a + r * (b - a); fd = total(d) }
+        }
+        let N = exp(0.5 * (a + b))
+        guard let D = tokens(N) else { throw ScalingKitError.invalid("the optimum lost its token count (internal)") }
+        let referenceTotal = reference.compute + 2 * reference.parameters * inferenceTokens
+        return InferenceAwarePlan(loss: loss, inferenceTokens: inferenceTokens, parameters: N, trainingTokens: D,
+                                  trainingFLOPs: k * N * D, inferenceFLOPs: 2 * N * inferenceTokens,
+                                  trainingOptimal: reference, trainingOptimalTotalFLOPs: referenceTotal)
+    }
+}
