@@ -277,6 +277,27 @@ SK_API int sk_plan_allocate(const sk_fit *fit, double compute, sk_allocation *ou
  * (at or below its irreducible loss). */
 SK_API int sk_plan_minimum_compute(const sk_fit *fit, double target_loss, sk_allocation *out);
 
+typedef struct sk_inference_plan {
+    size_t struct_size;
+    double loss;                 /* the target loss */
+    double inference_tokens;     /* tokens served over the model's life */
+    double params, tokens;       /* the plan: N and training tokens D_train */
+    double training_flops;       /* 6 N D_train */
+    double inference_flops;      /* 2 N D_inference */
+    double total_flops;
+    double optimal_params;       /* the training-compute-optimal model of the same loss (Chinchilla's choice) */
+    double optimal_tokens;
+    double optimal_total_flops;  /* its training plus inference FLOPs for the same demand */
+    double saved_flops;          /* optimal_total_flops - total_flops (>= 0) */
+} sk_inference_plan;
+
+/* Sardana et al. (2024), "Beyond Chinchilla-Optimal", sec. 3: the N and D_train minimising
+ * 6 N D_train + 2 N inference_tokens subject to L(N, D_train) = target_loss. With inference_tokens = 0 this is
+ * the training-optimal model of that loss. Set out->struct_size = sizeof(sk_inference_plan) first.
+ * Errors: as sk_plan_minimum_compute, and SK_ERR_INVALID_ARGUMENT for inference_tokens < 0 or not finite. */
+SK_API int sk_plan_inference_aware(const sk_fit *fit, double target_loss, double inference_tokens,
+                                   sk_inference_plan *out);
+
 
 /* ------------------------------------------------------------------------------------------------------------
  * IsoFLOP profiles: Hoffmann et al. (2022) Approach 2 (since 0.3.0)

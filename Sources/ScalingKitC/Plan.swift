@@ -34,3 +34,22 @@ public func sk_plan_minimum_compute(_ fit: OpaquePointer?, _ targetLoss: Double,
         try write(plan, to: out)
     }
 }
+
+@c @implementation
+public func sk_plan_inference_aware(_ fit: OpaquePointer?, _ targetLoss: Double, _ inferenceTokens: Double,
+                                    _ out: UnsafeMutablePointer<sk_inference_plan>?) -> Int32 {
+    guarded("sk_plan_inference_aware") { () throws(ScalingKitError) in
+        let surface = try FitHandle.borrow(fit).surface()
+        let out = try nonNull(out, "out")
+        let size = UnsafeRawPointer(out).load(as: Int.self)
+        try checkStructSize(size, expected: MemoryLayout<sk_inference_plan>.size, "sk_inference_plan")
+        let p = try core { try Planner.inferenceAware(surface, loss: targetLoss, inferenceTokens: inferenceTokens) }
+        let value = sk_inference_plan(
+            struct_size: size, loss: p.loss, inference_tokens: p.inferenceTokens, params: p.parameters,
+            tokens: p.trainingTokens, training_flops: p.trainingFLOPs, inference_flops: p.inferenceFLOPs,
+            total_flops: p.totalFLOPs, optimal_params: p.trainingOptimal.parameters,
+            optimal_tokens: p.trainingOptimal.tokens, optimal_total_flops: p.trainingOptimalTotalFLOPs,
+            saved_flops: p.savedFLOPs)
+        try writeVersioned(value, to: out, size: size, "sk_inference_plan", earlierSizes: [])
+    }
+}

@@ -315,6 +315,13 @@ static void test_laws(void) {
     CHECK(sk_plan_minimum_compute(cfit, closed.loss, &inverse) == SK_OK && fabs(inverse.compute / 5.76e23 - 1) < 1e-6,
           "minimum compute %g", inverse.compute);
     CHECK_ERR(sk_plan_minimum_compute(cfit, TRUE_E, &inverse), SK_ERR_INVALID_ARGUMENT, "irreducible");
+    sk_inference_plan ip = {.struct_size = sizeof ip};
+    CHECK(sk_plan_inference_aware(cfit, closed.loss, 1e13, &ip) == SK_OK && ip.params < ip.optimal_params &&
+              ip.saved_flops > 0 && fabs(ip.optimal_params / closed.params - 1) < 1e-6,
+          "inference-aware: %s N %g optimal %g", sk_last_error(), ip.params, ip.optimal_params);
+    CHECK_ERR(sk_plan_inference_aware(cfit, closed.loss, -1, &ip), SK_ERR_INVALID_ARGUMENT, "inference tokens");
+    ip.struct_size = 0;
+    CHECK_ERR(sk_plan_inference_aware(cfit, closed.loss, 1e12, &ip), SK_ERR_STRUCT_SIZE, "sk_inference_plan");
     CHECK_ERR(sk_plan_allocate(cfit, -1, &inverse), SK_ERR_INVALID_ARGUMENT, "compute");
     CHECK_ERR(sk_plan_allocate(NULL, 1e22, &inverse), SK_ERR_NULL_POINTER, "'fit'");
     CHECK_ERR(sk_plan_allocate(cfit, 1e22, NULL), SK_ERR_NULL_POINTER, "'out'");

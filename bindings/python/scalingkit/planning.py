@@ -1,6 +1,7 @@
 """Compute-optimal planning from any fit: ``plan(fit, compute)`` and ``minimum_compute(fit, target_loss)``."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, List, Sequence, Union
 
 import numpy as np
@@ -61,3 +62,37 @@ def minimum_compute(fit: Any, target_loss: float) -> ComputeOptimalPlan:
     out.struct_size = ffi.sizeof("sk_allocation")
     check(lib.sk_plan_minimum_compute(_handle(fit), _number("target_loss", target_loss), out))
     return _plan(out)
+
+
+@dataclass(frozen=True)
+class InferenceAwarePlan:
+    """Least training plus inference FLOPs for a model of a given loss (Sardana et al. 2024), next to the
+    training-optimal model of the same loss."""
+
+    loss: float
+    inference_tokens: float
+    N: float
+    D: float
+    training_flops: float
+    inference_flops: float
+    total_flops: float
+    optimal_N: float
+    optimal_D: float
+    optimal_total_flops: float
+    saved_flops: float
+
+
+def inference_aware(fit: Any, target_loss: float, inference_tokens: float) -> InferenceAwarePlan:
+    """Sardana et al. (2024): the (N, D_train) minimising 6·N·D_train + 2·N·inference_tokens at ``target_loss``.
+
+    Heavy inference favours smaller models trained longer than the training-optimal (Chinchilla) choice;
+    ``saved_flops`` is what that saves over the model's life.
+    """
+    out = ffi.new("sk_inference_plan *")
+    out.struct_size = ffi.sizeof("sk_inference_plan")
+    check(lib.sk_plan_inference_aware(_handle(fit), _number("target_loss", target_loss),
+                                      _number("inference_tokens", inference_tokens), out))
+    return InferenceAwarePlan(loss=out.loss, inference_tokens=out.inference_tokens, N=out.params, D=out.tokens,
+                              training_flops=out.training_flops, inference_flops=out.inference_flops,
+                              total_flops=out.total_flops, optimal_N=out.optimal_params, optimal_D=out.optimal_tokens,
+                              optimal_total_flops=out.optimal_total_flops, saved_flops=out.saved_flops)

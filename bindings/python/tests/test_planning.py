@@ -44,3 +44,17 @@ def test_minimum_compute_inverts_plan(fits):
 def test_plan_errors(fits, call, needle):
     with pytest.raises(ScalingKitError, match=needle):
         call(fits[0])
+
+
+def test_inference_aware_plan(fits):
+    closed, law = fits
+    target = scalingkit.plan(closed, 1e23).loss
+    none = scalingkit.inference_aware(closed, target, 0)
+    assert none.N == pytest.approx(none.optimal_N, rel=1e-4) and abs(none.saved_flops) < 1e-6 * none.total_flops
+    heavy = scalingkit.inference_aware(closed, target, 1e13)
+    assert heavy.N < heavy.optimal_N and heavy.D > heavy.optimal_D and heavy.saved_flops > 0
+    assert heavy.total_flops == pytest.approx(6 * heavy.N * heavy.D + 2 * heavy.N * 1e13, rel=1e-12)
+    numeric = scalingkit.inference_aware(law, target, 1e13)
+    assert numeric.N == pytest.approx(heavy.N, rel=1e-3)
+    with pytest.raises(ScalingKitError, match="inference tokens"):
+        scalingkit.inference_aware(closed, target, -1)
