@@ -381,6 +381,62 @@ SK_API void sk_isoflop_free(sk_isoflop *result);
 
 
 /* ------------------------------------------------------------------------------------------------------------
+ * Parameter and FLOP accounting for decoder-only transformers (since 0.3.0)
+ *
+ * "N" is a definition: Kaplan et al. (2020) count non-embedding parameters, Hoffmann et al. (2022) all of them,
+ * and Porian et al. (2024) show the choice (and whether the last layer's FLOPs count) moves fitted exponents.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+typedef enum sk_mlp { SK_MLP_STANDARD = 0, SK_MLP_GATED = 1 } sk_mlp;            /* 2 matrices; 3 (SwiGLU) */
+typedef enum sk_norm { SK_NORM_LAYER = 0, SK_NORM_RMS = 1 } sk_norm;             /* gain+bias; gain only */
+typedef enum sk_positional {
+    SK_POS_LEARNED = 0,   /* a learned sequence_length x d table (GPT-2) */
+    SK_POS_ROTARY = 1,    /* no parameters (Su et al. 2021) */
+    SK_POS_RELATIVE = 2   /* Transformer-XL relative attention: one d x d projection per layer (Gopher, Chinchilla) */
+} sk_positional;
+
+typedef struct sk_transformer_shape {
+    size_t struct_size;
+    size_t d_model, layers, heads;
+    size_t kv_heads;          /* 0 = heads (grouped-query attention otherwise) */
+    size_t head_dim;          /* 0 = d_model / heads */
+    size_t d_ff;              /* 0 = 4 d_model */
+    size_t vocab, sequence_length;
+    int tied_embeddings;      /* 1: the output projection is the input embedding */
+    int mlp;                  /* an sk_mlp */
+    int norm;                 /* an sk_norm */
+    int biases;               /* 1: biases in the linear layers */
+    int positional;           /* an sk_positional */
+} sk_transformer_shape;
+
+typedef struct sk_transformer_count {
+    size_t struct_size;
+    size_t total;                /* everything (Hoffmann's N) */
+    size_t non_embedding;        /* attention, MLP, norms (Kaplan's N) */
+    size_t token_embedding, positional_embedding, unembedding;
+    double forward_flops;        /* per token: 2 per matmul weight + 2 layers context d_attn + 2 d vocab */
+    double training_flops;       /* 3 x forward */
+    double six_n_flops;          /* 6 x non_embedding: what C = 6ND assumes */
+    double deepseek_m;           /* DeepSeek LLM (2024) eq. 2: non-embedding training FLOPs per token */
+} sk_transformer_count;
+
+/* Fills *shape with zeros and the defaults (rotary positions, standard MLP, LayerNorm, no biases, untied) and
+ * sets struct_size; the caller then sets the sizes. Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE. */
+SK_API int sk_transformer_shape_init(sk_transformer_shape *shape, size_t struct_size);
+
+/* Fills *shape with a published architecture: "gpt2_small" (124,439,808 parameters), "llama2_7b"
+ * (6,738,415,616) or "chinchilla_70b" (Hoffmann et al. 2022, Table 4). Set shape->struct_size first.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT (unknown name; the message lists the known ones);
+ * SK_ERR_STRUCT_SIZE. */
+SK_API int sk_transformer_shape_preset(const char *name, sk_transformer_shape *shape);
+
+/* Parameters by part and FLOPs per token. Set out->struct_size first.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT (a size 0, d_model not divisible by
+ * heads without head_dim, heads not a multiple of kv_heads, an enum out of range). */
+SK_API int sk_transformer_count_parameters(const sk_transformer_shape *shape, sk_transformer_count *out);
+
+
+/* ------------------------------------------------------------------------------------------------------------
  * Laws: the catalogue and formula strings
  * ---------------------------------------------------------------------------------------------------------- */
 

@@ -580,6 +580,34 @@ static void test_isoflop(void) {
     CHECK_ERR(sk_isoflop_fit(n, d, l, c, k, &o, &r), SK_ERR_INVALID_ARGUMENT, "require_interior_minimum");
 }
 
+/* Parameter accounting: published counts, a shape by hand, and bad shapes. */
+static void test_transformer_count(void) {
+    sk_transformer_shape shape = {.struct_size = sizeof shape};
+    sk_transformer_count count = {.struct_size = sizeof count};
+    CHECK(sk_transformer_shape_preset("gpt2_small", &shape) == SK_OK &&
+              sk_transformer_count_parameters(&shape, &count) == SK_OK && count.total == 124439808u,
+          "gpt2 small %zu: %s", count.total, sk_last_error());
+    CHECK(sk_transformer_shape_preset("llama2_7b", &shape) == SK_OK &&
+              sk_transformer_count_parameters(&shape, &count) == SK_OK && count.total == 6738415616u,
+          "llama 2 7b %zu", count.total);
+    CHECK(count.training_flops == 3 * count.forward_flops && count.unembedding == 32000u * 4096u, "flops");
+    CHECK(sk_transformer_shape_init(&shape, sizeof shape) == SK_OK && shape.positional == SK_POS_ROTARY, "init");
+    shape.d_model = 512; shape.layers = 8; shape.heads = 8; shape.vocab = 32000; shape.sequence_length = 2048;
+    CHECK(sk_transformer_count_parameters(&shape, &count) == SK_OK && count.non_embedding == 8u * 12u * 512u * 512u + 8u * 2u * 1024u + 1024u,
+          "by hand %zu", count.non_embedding);
+    CHECK_ERR(sk_transformer_shape_preset("gpt5", &shape), SK_ERR_INVALID_ARGUMENT, "unknown architecture 'gpt5'");
+    CHECK_ERR(sk_transformer_shape_preset(NULL, &shape), SK_ERR_NULL_POINTER, "'name'");
+    shape.heads = 7;
+    CHECK_ERR(sk_transformer_count_parameters(&shape, &count), SK_ERR_INVALID_ARGUMENT, "not divisible");
+    shape.heads = 8; shape.mlp = 5;
+    CHECK_ERR(sk_transformer_count_parameters(&shape, &count), SK_ERR_INVALID_ARGUMENT, "sk_mlp");
+    shape.mlp = SK_MLP_STANDARD; shape.layers = SIZE_MAX;
+    CHECK_ERR(sk_transformer_count_parameters(&shape, &count), SK_ERR_INVALID_ARGUMENT, "layers");
+    CHECK_ERR(sk_transformer_count_parameters(NULL, &count), SK_ERR_NULL_POINTER, "'shape'");
+    count.struct_size = 1; shape.layers = 8;
+    CHECK_ERR(sk_transformer_count_parameters(&shape, &count), SK_ERR_STRUCT_SIZE, "sk_transformer_count");
+}
+
 int main(void) {
     make_data();
     test_version_and_strings();
@@ -594,6 +622,7 @@ int main(void) {
     test_earlier_struct_versions();
     test_multi_power();
     test_isoflop();
+    test_transformer_count();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

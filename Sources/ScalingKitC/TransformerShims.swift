@@ -1,0 +1,90 @@
+import CScalingKit
+import ScalingKit
+
+private let presets: [(String, TransformerShape)] = [
+    ("gpt2_small", .gpt2Small), ("llama2_7b", .llama2_7B), ("chinchilla_70b", .chinchilla70B),
+]
+
+private func cShape(_ s: TransformerShape) -> sk_transformer_shape {
+    sk_transformer_shape(
+        struct_size: MemoryLayout<sk_transformer_shape>.size, d_model: s.dModel, layers: s.layers, heads: s.heads,
+        kv_heads: s.kvHeads ?? 0, head_dim: s.headDim ?? 0, d_ff: s.dFF, vocab: s.vocab,
+        sequence_length: s.sequenceLength, tied_embeddings: s.tiedEmbeddings ? 1 : 0,
+        mlp: Int32(s.mlp == .gated ? SK_MLP_GATED.rawValue : SK_MLP_STANDARD.rawValue),
+        norm: Int32(s.norm == .rmsNorm ? SK_NORM_RMS.rawValue : SK_NORM_LAYER.rawValue), biases: s.biases ? 1 : 0,
+        positional: Int32(s.positional == .learned ? SK_POS_LEARNED.rawValue
+                          : (s.positional == .rotary ? SK_POS_ROTARY.rawValue : SK_POS_RELATIVE.rawValue)))
+}
+
+@c @implementation
+public func sk_transformer_shape_init(_ shape: UnsafeMutablePointer<sk_transformer_shape>?, _ structSize: Int) -> Int32 {
+    guarded("sk_transformer_shape_init") { () throws(ScalingKitError) in
+        let shape = try nonNull(shape, "shape")
+        var value = sk_transformer_shape()
+        value.struct_size = MemoryLayout<sk_transformer_shape>.size
+        value.positional = Int32(SK_POS_ROTARY.rawValue)
+        try writeVersioned(value, to: shape, size: structSize, "sk_transformer_shape", earlierSizes: [])
+    }
+}
+
+@c @implementation
+public func sk_transformer_shape_preset(_ name: UnsafePointer<CChar>?, _ shape: UnsafeMutablePointer<sk_transformer_shape>?) -> Int32 {
+    guarded("sk_transformer_shape_preset") { () throws(ScalingKitError) in
+        let name = try cString(name, "name")
+        let shape = try nonNull(shape, "shape")
+        guard let preset = presets.first(where: { $0.0 == name })?.1 else {
+            throw ScalingKitError(.invalidArgument,
+                "unknown architecture '\(name)'; known: \(presets.map(\.0).joined(separator: ", "))")
+        }
+        try writeVersioned(cShape(preset), to: shape, size: UnsafeRawPointer(shape).load(as: Int.self),
+                           "sk_transformer_shape", earlierSizes: [])
+    }
+}
+
+@c @implementation
+public func sk_transformer_count_parameters(_ shape: UnsafePointer<sk_transformer_shape>?,
+                                            _ out: UnsafeMutablePointer<sk_transformer_count>?) -> Int32 {
+    guarded("sk_transformer_count_parameters") { () throws(ScalingKitError) in
+        let c = try readVersioned(try nonNull(shape, "shape"), "sk_transformer_shape", defaults: sk_transformer_shape(),
+                                  earlierSizes: [])
+        let out = try nonNull(out, "out")
+        let size = UnsafeRawPointer(out).load(as: Int.self)
+        try checkStructSize(size, expected: MemoryLayout<sk_transformer_count>.size, "sk_transformer_count")
+        for (name, v) in [("d_model", c.d_model), ("layers", c.layers), ("heads", c.heads), ("kv_heads", c.kv_heads),
+                          ("head_dim", c.head_dim), ("d_ff", c.d_ff), ("vocab", c.vocab),
+                          ("sequence_length", c.sequence_length)] where v < 0 || v > 1 << 40 {
+            throw ScalingKitError(.invalidArgument, "\(name) is \(UInt(bitPattern: v)), beyond any model")
+        }
+        let mlp: TransformerShape.MLP
+        switch c.mlp {
+        case Int32(SK_MLP_STANDARD.rawValue): mlp = .standard
+        case Int32(SK_MLP_GATED.rawValue): mlp = .gated
+        default: throw ScalingKitError(.invalidArgument, "mlp = \(c.mlp) is not an sk_mlp")
+        }
+        let norm: TransformerShape.Norm
+        switch c.norm {
+        case Int32(SK_NORM_LAYER.rawValue): norm = .layerNorm
+        case Int32(SK_NORM_RMS.rawValue): norm = .rmsNorm
+        default: throw ScalingKitError(.invalidArgument, "norm = \(c.norm) is not an sk_norm")
+        }
+        let positional: TransformerShape.Positional
+        switch c.positional {
+        case Int32(SK_POS_LEARNED.rawValue): positional = .learned
+        case Int32(SK_POS_ROTARY.rawValue): positional = .rotary
+        case Int32(SK_POS_RELATIVE.rawValue): positional = .relative
+        default: throw ScalingKitError(.invalidArgument, "positional = \(c.positional) is not an sk_positional")
+        }
+        let shape = TransformerShape(
+            dModel: c.d_model, layers: c.layers, heads: c.heads, kvHeads: c.kv_heads == 0 ? nil : c.kv_heads,
+            headDim: c.head_dim == 0 ? nil : c.head_dim, dFF: c.d_ff == 0 ? nil : c.d_ff, vocab: c.vocab,
+            sequenceLength: c.sequence_length, tiedEmbeddings: c.tied_embeddings != 0, mlp: mlp, norm: norm,
+            biases: c.biases != 0, positional: positional)
+        let p = try core { try shape.parameterCount() }
+        let f = try core { try shape.flopsPerToken() }
+        let value = sk_transformer_count(
+            struct_size: size, total: p.total, non_embedding: p.nonEmbedding, token_embedding: p.tokenEmbedding,
+            positional_embedding: p.positionalEmbedding, unembedding: p.unembedding, forward_flops: f.forward,
+            training_flops: f.training, six_n_flops: f.sixN, deepseek_m: f.deepSeekM)
+        try writeVersioned(value, to: out, size: size, "sk_transformer_count", earlierSizes: [])
+    }
+}
