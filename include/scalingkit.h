@@ -277,6 +277,11 @@ SK_API int sk_plan_allocate(const sk_fit *fit, double compute, sk_allocation *ou
  * (at or below its irreducible loss). */
 SK_API int sk_plan_minimum_compute(const sk_fit *fit, double target_loss, sk_allocation *out);
 
+/* The allocation of `compute` FLOPs at a fixed tokens_per_param M (N = sqrt(C / (6 M)), D = M N) and its loss:
+ * the over-training penalty is out->loss minus sk_plan_allocate's loss (Gadre et al. 2024 train at M up to 640).
+ * out->a = out->b = 0.5. Errors: as sk_plan_allocate, and SK_ERR_INVALID_ARGUMENT for M not finite and > 0. */
+SK_API int sk_plan_at_ratio(const sk_fit *fit, double compute, double tokens_per_param, sk_allocation *out);
+
 typedef struct sk_inference_plan {
     size_t struct_size;
     double loss;                 /* the target loss */

@@ -53,3 +53,14 @@ public func sk_plan_inference_aware(_ fit: OpaquePointer?, _ targetLoss: Double,
         try writeVersioned(value, to: out, size: size, "sk_inference_plan", earlierSizes: [])
     }
 }
+
+@c @implementation
+public func sk_plan_at_ratio(_ fit: OpaquePointer?, _ compute: Double, _ tokensPerParam: Double,
+                             _ out: UnsafeMutablePointer<sk_allocation>?) -> Int32 {
+    guarded("sk_plan_at_ratio") { () throws(ScalingKitError) in
+        let surface = try FitHandle.borrow(fit).surface()
+        try checkOut(out)
+        let plan = try core { try Planner.atTokensPerParameter(surface, compute: compute, tokensPerParameter: tokensPerParam) }
+        try write(plan, to: out)
+    }
+}

@@ -99,3 +99,19 @@ struct InferenceAwareTests {
         #expect(throws: ScalingKitError.self) { try Planner.inferenceAware(surface, loss: 2.0, inferenceTokens: -1) }
     }
 }
+
+@Suite("Over-training")
+struct OvertrainingTests {
+    /// At the optimal ratio the penalty is zero; away from it, positive, growing with the distance.
+    @Test func penaltyIsZeroAtTheOptimumAndGrowsAway() throws {
+        let law = PlannerTests.epoch
+        let surface = LossSurface(law)
+        let best = try Planner.computeOptimal(surface, compute: 1e23)
+        let at = try Planner.atTokensPerParameter(surface, compute: 1e23, tokensPerParameter: best.tokensPerParameter)
+        #expect(abs(at.loss - best.loss) < 1e-12 && abs(at.parameters / best.parameters - 1) < 1e-12)
+        let p80 = try Planner.atTokensPerParameter(surface, compute: 1e23, tokensPerParameter: 80).loss - best.loss
+        let p640 = try Planner.atTokensPerParameter(surface, compute: 1e23, tokensPerParameter: 640).loss - best.loss
+        #expect(p80 > 0 && p640 > p80)
+        #expect(throws: ScalingKitError.self) { try Planner.atTokensPerParameter(surface, compute: 1e23, tokensPerParameter: 0) }
+    }
+}

@@ -173,3 +173,20 @@ public enum Planner {
         return try computeOptimal(surface, compute: exp(hi))
     }
 }
+
+extension Planner {
+    /// The allocation of `compute` FLOPs at a fixed `tokensPerParameter` M (N = √(C/(k·M)), D = M·N), for the loss
+    /// penalty of over- (or under-) training relative to the compute-optimal plan (Gadre et al. 2024 train at
+    /// M up to 640; the penalty is `plan.loss − computeOptimal(...).loss`).
+    /// - Throws: `ScalingKitError` for a budget or ratio that is not finite and > 0.
+    public static func atTokensPerParameter(_ surface: LossSurface, compute: Double,
+                                            tokensPerParameter M: Double) throws -> ComputePlan {
+        guard compute.isFinite, compute > 0 else { throw ScalingKitError.invalid("compute budget must be finite and > 0 (got \(compute))") }
+        guard M.isFinite, M > 0 else { throw ScalingKitError.invalid("tokens per parameter must be finite and > 0 (got \(M))") }
+        let k = surface.flopsPerParameterToken
+        let N = (compute / (k * M)).squareRoot(), D = M * N
+        // At a fixed ratio, N ∝ C^½ and D ∝ C^½.
+        return ComputePlan(compute: compute, parameters: N, tokens: D, tokensPerParameter: M,
+                           loss: try surface.loss(parameters: N, tokens: D), a: 0.5, b: 0.5)
+    }
+}

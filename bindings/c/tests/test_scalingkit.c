@@ -315,6 +315,11 @@ static void test_laws(void) {
     CHECK(sk_plan_minimum_compute(cfit, closed.loss, &inverse) == SK_OK && fabs(inverse.compute / 5.76e23 - 1) < 1e-6,
           "minimum compute %g", inverse.compute);
     CHECK_ERR(sk_plan_minimum_compute(cfit, TRUE_E, &inverse), SK_ERR_INVALID_ARGUMENT, "irreducible");
+    sk_allocation ratio = {.struct_size = sizeof ratio};
+    CHECK(sk_plan_at_ratio(cfit, 5.76e23, 640, &ratio) == SK_OK && ratio.loss > closed.loss &&
+              fabs(ratio.tokens / ratio.params - 640) < 1e-9,
+          "at ratio 640: loss %g vs optimal %g", ratio.loss, closed.loss);
+    CHECK_ERR(sk_plan_at_ratio(cfit, 5.76e23, 0, &ratio), SK_ERR_INVALID_ARGUMENT, "tokens per parameter");
     sk_inference_plan ip = {.struct_size = sizeof ip};
     CHECK(sk_plan_inference_aware(cfit, closed.loss, 1e13, &ip) == SK_OK && ip.params < ip.optimal_params &&
               ip.saved_flops > 0 && fabs(ip.optimal_params / closed.params - 1) < 1e-6,

@@ -25,7 +25,7 @@ from .laws import (Holdout, LawFit, LeaveOneOut, PredictionErrors, catalogue, co
                    schedule_areas)
 from .bootstrap import Bootstrap, Interval  # noqa: E402
 from .multipower import LossCurve, MultiPowerFit, fit_multi_power, multi_power_predict  # noqa: E402
-from .planning import InferenceAwarePlan, inference_aware, minimum_compute, plan  # noqa: E402
+from .planning import InferenceAwarePlan, at_tokens_per_parameter, inference_aware, minimum_compute, plan  # noqa: E402
 from .isoflop import IsoFLOPBudget, IsoFLOPResult, PowerLaw, isoflop  # noqa: E402
 from .accounting import TransformerCount, count_parameters  # noqa: E402
 
@@ -34,7 +34,7 @@ __all__ = ["Bootstrap", "ChinchillaFit", "ComputeOptimalPlan", "Holdout", "Inter
            "LawFit", "LeaveOneOut", "PowerLaw", "TransformerCount", "count_parameters", "isoflop",
            "LossCurve", "MultiPowerFit", "PredictionErrors", "ScalingKitError", "catalogue", "compare", "fit",
            "fit_chinchilla", "fit_multi_power", "holdout", "inference_aware", "InferenceAwarePlan", "library_version",
-           "minimum_compute", "multi_power_predict",
+           "minimum_compute", "multi_power_predict", "at_tokens_per_parameter",
            "plan", "schedule_areas"]
 
 if _lib.sk_version_number() != _lib.SK_VERSION_NUMBER:

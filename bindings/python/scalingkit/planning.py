@@ -52,6 +52,16 @@ def plan(fit: Any, compute: Union[float, Sequence[float], np.ndarray]) -> Union[
     return plans if np.ndim(compute) else plans[0]
 
 
+def at_tokens_per_parameter(fit: Any, compute: float, tokens_per_parameter: float) -> ComputePlan:
+    """The allocation of ``compute`` FLOPs at a fixed D/N ratio and its loss; minus ``plan(fit, compute).loss`` it is
+    the over-training penalty (Gadre et al. 2024 train at ratios up to 640)."""
+    out = ffi.new("sk_allocation *")
+    out.struct_size = ffi.sizeof("sk_allocation")
+    check(lib.sk_plan_at_ratio(_handle(fit), _number("compute", compute),
+                               _number("tokens_per_parameter", tokens_per_parameter), out))
+    return _plan(out)
+
+
 def minimum_compute(fit: Any, target_loss: float) -> ComputeOptimalPlan:
     """The least compute whose compute-optimal allocation reaches ``target_loss``, with that allocation.
 

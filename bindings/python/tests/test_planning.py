@@ -58,3 +58,14 @@ def test_inference_aware_plan(fits):
     assert numeric.N == pytest.approx(heavy.N, rel=1e-3)
     with pytest.raises(ScalingKitError, match="inference tokens"):
         scalingkit.inference_aware(closed, target, -1)
+
+
+def test_overtraining_penalty(fits):
+    closed, _ = fits
+    best = scalingkit.plan(closed, 1e23)
+    same = scalingkit.at_tokens_per_parameter(closed, 1e23, best.tokens_per_parameter)
+    assert same.loss == pytest.approx(best.loss, abs=1e-12)
+    over = scalingkit.at_tokens_per_parameter(closed, 1e23, 640)
+    assert over.loss > best.loss and over.D / over.N == pytest.approx(640) and 6 * over.N * over.D == pytest.approx(1e23)
+    with pytest.raises(ScalingKitError, match="tokens per parameter"):
+        scalingkit.at_tokens_per_parameter(closed, 1e23, 0)
