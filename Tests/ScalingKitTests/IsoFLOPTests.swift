@@ -100,3 +100,37 @@ struct IsoFLOPTests {
         #expect(abs(StudentT.cdf(0, degreesOfFreedom: 3) - 0.5) < 1e-15)
     }
 }
+
+@Suite("Envelope (Approach 1)")
+struct EnvelopeTests {
+    /// Curves from a known law: the envelope's exponent approaches a = β/(α+β) when the sizes are dense.
+    @Test func recoversTheExponentOfAKnownSurface() throws {
+        let law = ChinchillaLaw(E: 1.7, A: 400, B: 2000, alpha: 0.34, beta: 0.37)
+        var run: [Double] = [], N: [Double] = [], C: [Double] = [], L: [Double] = []
+        for i in 0..<40 {
+            let n = 1e7 * pow(10, Double(i) * 0.1)                       // 1e7 … 8e10, 40 sizes
+            for j in 0..<60 {
+                let d = 20 * n * pow(10, -2 + Double(j) * 0.06)            // D/N from 0.2 to ~700
+                run.append(Double(i)); N.append(n); C.append(6 * n * d); L.append(law.loss(parameters: n, tokens: d))
+            }
+        }
+        let r = try Envelope.fit(run: run, N: N, compute: C, loss: L)
+        let a = 0.37 / (0.34 + 0.37)
+        #expect(abs(r.parameters.exponent - a) < 0.02, "a = \(r.parameters.exponent) vs \(a)")
+        #expect(abs(r.parameters.exponent + r.tokens.exponent - 1) < 1e-9)
+        #expect(r.points.count > 100 && r.message.contains("envelope over"))
+    }
+
+    @Test func rejectsBadInput() {
+        #expect(throws: ScalingKitError.self) { try Envelope.fit(run: [], N: [], compute: [], loss: []) }
+        // Two sizes for one run.
+        #expect(throws: ScalingKitError.self) {
+            try Envelope.fit(run: [0, 0], N: [1e8, 2e8], compute: [1e17, 1e18], loss: [3, 2.9])
+        }
+        // One run only: no exponent.
+        do {
+            _ = try Envelope.fit(run: [0, 0, 0], N: [1e8, 1e8, 1e8], compute: [1e17, 1e18, 1e19], loss: [3, 2.9, 2.8])
+            Issue.record("one run was accepted")
+        } catch { #expect("\(error)".contains("needs 2 or more")) }
+    }
+}
