@@ -384,6 +384,39 @@ SK_API const char *sk_isoflop_message(const sk_isoflop *result);
 /* Releases a result; NULL is a no-op. */
 SK_API void sk_isoflop_free(sk_isoflop *result);
 
+/* ------------------------------------------------------------------------------------------------------------
+ * Lower envelope of training curves: Hoffmann et al. (2022) Approach 1 (since 0.3.0)
+ * ---------------------------------------------------------------------------------------------------------- */
+
+typedef struct sk_envelope_options {
+    size_t struct_size;
+    size_t grid_points;            /* log-spaced compute values; default 1500 (Hoffmann et al.) */
+    size_t min_runs_covering;      /* a compute value enters if at least this many curves cover it; default 2 */
+    int exclude_edge_sizes;        /* 1 (default): drop values where the smallest or largest run is best */
+    double confidence;             /* default 0.95 */
+} sk_envelope_options;
+
+typedef struct sk_envelope_info {
+    size_t struct_size;
+    double a, a_stderr, a_lower, a_upper, n_coefficient;   /* N_opt = n_coefficient * C^a */
+    double b, b_stderr, b_lower, b_upper, d_coefficient;   /* D_opt = d_coefficient * C^b, D = C / (6 N) */
+    size_t points;                 /* compute values on the envelope */
+    size_t sizes;                  /* distinct run sizes on it */
+} sk_envelope_info;
+
+/* Fills *options with the defaults above. Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE. */
+SK_API int sk_envelope_options_init(sk_envelope_options *options, size_t struct_size);
+
+/* From n checkpoint rows (run[i] labels the run, N[i] its size, compute[i] the FLOPs so far, loss[i] the loss
+ * there): at each compute value the run with the lowest loss (curves interpolated linearly in log compute), and
+ * N_opt = k C^a, D_opt = k' C^b fitted through those points. Stderr and intervals are NaN with only 2 points, and
+ * optimistic otherwise: the envelope's points are not independent. options may be NULL.
+ * Set info->struct_size = sizeof(sk_envelope_info) first.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH; SK_ERR_INVALID_ARGUMENT (a value <= 0 or not finite, a run with
+ * two sizes, an envelope on fewer than 2 sizes, a bad option); SK_ERR_STRUCT_SIZE. */
+SK_API int sk_envelope_fit(const double *run, const double *N, const double *compute, const double *loss, size_t n,
+                           const sk_envelope_options *options, sk_envelope_info *info);
+
 
 /* ------------------------------------------------------------------------------------------------------------
  * Parameter and FLOP accounting for decoder-only transformers (since 0.3.0)
@@ -397,7 +430,7 @@ typedef enum sk_norm { SK_NORM_LAYER = 0, SK_NORM_RMS = 1 } sk_norm;            
 typedef enum sk_positional {
     SK_POS_LEARNED = 0,   /* a learned sequence_length x d table (GPT-2) */
     SK_POS_ROTARY = 1,    /* no parameters (Su et al. 2021) */
-    SK_POS_RELATIVE = 2   /* Transformer-XL relative attention: one d x d projection per layer (Gopher, Chinchilla) */
+    SK_POS_RELATIVE = 2   /* Transformer-XL relative attention: a d x d projection per layer (Gopher, Chinchilla) */
 } sk_positional;
 
 typedef struct sk_transformer_shape {

@@ -127,3 +127,53 @@ public func sk_isoflop_free(_ result: OpaquePointer?) {
     guard let result else { return }
     Unmanaged<IsoFLOPHandle>.fromOpaque(UnsafeRawPointer(result)).release()
 }
+
+private func defaultEnvelopeOptions() -> sk_envelope_options {
+    let d = Envelope.Options()
+    return sk_envelope_options(struct_size: MemoryLayout<sk_envelope_options>.size, grid_points: d.gridPoints,
+                               min_runs_covering: d.minimumRunsCovering, exclude_edge_sizes: d.excludeEdgeSizes ? 1 : 0,
+                               confidence: d.confidence)
+}
+
+@c @implementation
+public func sk_envelope_options_init(_ options: UnsafeMutablePointer<sk_envelope_options>?, _ structSize: Int) -> Int32 {
+    guarded("sk_envelope_options_init") { () throws(ScalingKitError) in
+        let options = try nonNull(options, "options")
+        try writeVersioned(defaultEnvelopeOptions(), to: options, size: structSize, "sk_envelope_options", earlierSizes: [])
+    }
+}
+
+@c @implementation
+public func sk_envelope_fit(
+    _ run: UnsafePointer<Double>?, _ N: UnsafePointer<Double>?, _ compute: UnsafePointer<Double>?,
+    _ loss: UnsafePointer<Double>?, _ n: Int, _ options: UnsafePointer<sk_envelope_options>?,
+    _ info: UnsafeMutablePointer<sk_envelope_info>?
+) -> Int32 {
+    guarded("sk_envelope_fit") { () throws(ScalingKitError) in
+        let run = try doubles(run, n, "run"), N = try doubles(N, n, "N")
+        let compute = try doubles(compute, n, "compute"), loss = try doubles(loss, n, "loss")
+        let info = try nonNull(info, "info")
+        let size = UnsafeRawPointer(info).load(as: Int.self)
+        try checkStructSize(size, expected: MemoryLayout<sk_envelope_info>.size, "sk_envelope_info")
+        var o = Envelope.Options()
+        if let options {
+            let c = try readVersioned(options, "sk_envelope_options", defaults: defaultEnvelopeOptions(), earlierSizes: [])
+            o.gridPoints = try optionCount(c.grid_points, "grid_points")
+            o.minimumRunsCovering = try optionCount(c.min_runs_covering, "min_runs_covering")
+            switch c.exclude_edge_sizes {
+            case 0: o.excludeEdgeSizes = false
+            case 1: o.excludeEdgeSizes = true
+            default: throw ScalingKitError(.invalidArgument, "exclude_edge_sizes is \(c.exclude_edge_sizes), not 0 or 1")
+            }
+            o.confidence = c.confidence
+        }
+        let r = try core { try Envelope.fit(run: run, N: N, compute: compute, loss: loss, options: o) }
+        let a = r.parameters, b = r.tokens
+        let value = sk_envelope_info(
+            struct_size: size, a: a.exponent, a_stderr: a.standardError ?? .nan, a_lower: a.lower ?? .nan,
+            a_upper: a.upper ?? .nan, n_coefficient: a.coefficient, b: b.exponent, b_stderr: b.standardError ?? .nan,
+            b_lower: b.lower ?? .nan, b_upper: b.upper ?? .nan, d_coefficient: b.coefficient,
+            points: r.points.count, sizes: Set(r.points.map(\.parameters)).count)
+        try writeVersioned(value, to: info, size: size, "sk_envelope_info", earlierSizes: [])
+    }
+}

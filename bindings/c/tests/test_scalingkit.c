@@ -583,6 +583,28 @@ static void test_isoflop(void) {
     sk_isoflop_options_init(&o, sizeof o);
     o.require_interior_minimum = 7;
     CHECK_ERR(sk_isoflop_fit(n, d, l, c, k, &o, &r), SK_ERR_INVALID_ARGUMENT, "require_interior_minimum");
+
+    /* Approach 1 on curves of the same law: 30 sizes, 40 checkpoints each. */
+    enum { SIZES = 30, CK = 40 };
+    static double run[SIZES * CK], en[SIZES * CK], ec[SIZES * CK], el[SIZES * CK];
+    size_t m = 0;
+    for (int i = 0; i < SIZES; i++) {
+        double size = 1e7 * pow(10, 0.12 * i);
+        for (int j = 0; j < CK; j++, m++) {
+            double tokens = 20 * size * pow(10, -2 + 0.09 * j);
+            run[m] = i; en[m] = size; ec[m] = 6 * size * tokens; el[m] = E + A / pow(size, AL) + B / pow(tokens, BE);
+        }
+    }
+    sk_envelope_info env = {.struct_size = sizeof env};
+    CHECK(sk_envelope_fit(run, en, ec, el, m, NULL, &env) == SK_OK && fabs(env.a - 0.5) < 0.03 && env.sizes > 5,
+          "envelope a %g sizes %zu: %s", env.a, env.sizes, sk_last_error());
+    sk_envelope_options eo;
+    CHECK(sk_envelope_options_init(&eo, sizeof eo) == SK_OK && eo.grid_points == 1500, "envelope defaults");
+    eo.exclude_edge_sizes = 3;
+    CHECK_ERR(sk_envelope_fit(run, en, ec, el, m, &eo, &env), SK_ERR_INVALID_ARGUMENT, "exclude_edge_sizes");
+    CHECK_ERR(sk_envelope_fit(run, en, ec, el, m, NULL, NULL), SK_ERR_NULL_POINTER, "'info'");
+    en[1] = 2e7;
+    CHECK_ERR(sk_envelope_fit(run, en, ec, el, m, NULL, &env), SK_ERR_INVALID_ARGUMENT, "two sizes");
 }
 
 /* Parameter accounting: published counts, a shape by hand, and bad shapes. */

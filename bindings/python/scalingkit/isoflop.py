@@ -131,3 +131,52 @@ def isoflop(data: Any = None, *, N: Any = None, D: Any = None, loss: Any = None,
                                      note=ffi.string(lib.sk_isoflop_budget_note(handle, i)).decode()))
     return IsoFLOPResult(a=a, b=b, budgets=budgets, confidence=info.confidence,
                          message=ffi.string(lib.sk_isoflop_message(handle)).decode())
+
+
+@dataclass(frozen=True)
+class EnvelopeResult:
+    """Approach 1: exponents through the lower envelope of the training curves (intervals optimistic: the
+    envelope's points are not independent)."""
+
+    a: PowerLaw
+    b: PowerLaw
+    points: int
+    sizes: int
+
+
+def envelope(data: Any = None, *, run: Any = None, N: Any = None, compute: Any = None, loss: Any = None,
+             grid_points: int = 1500, min_runs_covering: int = 2, exclude_edge_sizes: bool = True,
+             confidence: float = 0.95) -> EnvelopeResult:
+    """Hoffmann et al. (2022) Approach 1 on checkpoint rows (``run`` label, size ``N``, ``compute`` so far, ``loss``):
+    at each of ``grid_points`` log-spaced compute values the run with the lowest loss, then N_opt ∝ C^a and
+    D_opt ∝ C^b through those points. Values where the smallest or largest run is best are dropped by default (the
+    optimum may lie beyond the sizes trained).
+    """
+    columns = {"run": run, "N": N, "compute": compute, "loss": loss}
+    for name in columns:
+        if columns[name] is None:
+            if data is None or name not in data:
+                raise ScalingKitError(lib.SK_ERR_NULL_POINTER, f"'{name}' is missing: pass it, or a DataFrame with it")
+            columns[name] = data[name]
+    arrays = {k: as_doubles(k, v) for k, v in columns.items()}
+    n = len(arrays["N"])
+    if any(len(v) != n for v in arrays.values()):
+        detail = ", ".join(f"'{k}' has {len(v)}" for k, v in arrays.items())
+        raise ScalingKitError(lib.SK_ERR_LENGTH, f"length mismatch: {detail}")
+    opts = ffi.new("sk_envelope_options *")
+    check(lib.sk_envelope_options_init(opts, ffi.sizeof("sk_envelope_options")))
+    opts.grid_points = as_size("grid_points", grid_points)
+    opts.min_runs_covering = as_size("min_runs_covering", min_runs_covering)
+    opts.exclude_edge_sizes = 1 if exclude_edge_sizes else 0
+    opts.confidence = float(confidence)
+    info = ffi.new("sk_envelope_info *")
+    info.struct_size = ffi.sizeof("sk_envelope_info")
+    check(lib.sk_envelope_fit(*(ffi.from_buffer("double[]", arrays[k]) for k in ("run", "N", "compute", "loss")), n,
+                              opts, info))
+
+    def power(exponent, coefficient, se, lo, hi):
+        return PowerLaw(exponent, coefficient, _opt(se), None if math.isnan(lo) else (lo, hi))
+
+    return EnvelopeResult(a=power(info.a, info.n_coefficient, info.a_stderr, info.a_lower, info.a_upper),
+                          b=power(info.b, info.d_coefficient, info.b_stderr, info.b_lower, info.b_upper),
+                          points=info.points, sizes=info.sizes)

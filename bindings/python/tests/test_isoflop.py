@@ -89,3 +89,18 @@ def test_approach_2_against_approach_3_on_llama3():
         assert got["A"] == pytest.approx(A, rel=2e-3) and got["B"] == pytest.approx(B, rel=2e-3)
         ratio = a2.optimum(3.8e25)[1] / scalingkit.plan(a3, 3.8e25).D
         assert 1.55 < ratio < 1.62, ratio
+
+
+def test_envelope_recovers_a_known_exponent():
+    """Approach 1 on curves from a known law: the envelope's exponent is near a = β/(α+β)."""
+    E, A, B, alpha, beta = 1.7, 400.0, 2000.0, 0.34, 0.37
+    sizes = 1e7 * 10 ** (np.arange(40) * 0.1)
+    rows = []
+    for i, n in enumerate(sizes):
+        d = 20 * n * 10 ** (-2 + np.arange(60) * 0.06)
+        rows.append(pd.DataFrame({"run": i, "N": n, "compute": 6 * n * d, "loss": E + A / n**alpha + B / d**beta}))
+    r = scalingkit.envelope(pd.concat(rows))
+    assert r.a.exponent == pytest.approx(beta / (alpha + beta), abs=0.02)
+    assert r.a.exponent + r.b.exponent == pytest.approx(1.0) and r.sizes > 10
+    with pytest.raises(ScalingKitError, match="two sizes"):
+        scalingkit.envelope(run=[0, 0], N=[1e8, 2e8], compute=[1e17, 1e18], loss=[3, 2.9])
