@@ -12,9 +12,15 @@ struct Extras {
     var plans: [ComputePlan] = []
     /// The least compute reaching each requested loss.
     var targets: [(loss: Double, plan: ComputePlan)] = []
+    /// Rows (0-based) that --exclude-highest-loss removed from a law fit.
+    var excludedRows: [Int] = []
 
     func textLines() -> [String] {
         var lines: [String] = []
+        if !excludedRows.isEmpty {
+            lines.append("excluded the \(excludedRows.count) highest-loss rows (file lines "
+                         + excludedRows.map { String($0 + 2) }.joined(separator: ", ") + ")")
+        }
         if !plans.isEmpty || !targets.isEmpty {
             lines.append("")
             lines.append(plans.isEmpty ? "least compute reaching a target loss (C = 6ND):"
@@ -57,6 +63,7 @@ struct Extras {
 
     func json() -> String {
         var parts: [String] = []
+        if !excludedRows.isEmpty { parts.append("\"excluded_rows\": [" + excludedRows.map(String.init).joined(separator: ", ") + "]") }
         if !plans.isEmpty { parts.append("\"plans\": [" + plans.map(Self.planJSON).joined(separator: ", ") + "]") }
         if !targets.isEmpty {
             parts.append("\"targets\": [" + targets.map { "{\"target_loss\": \(jsonNumber($0.loss)), \"plan\": \(Self.planJSON($0.plan))}" }

@@ -204,9 +204,17 @@ extension Fit {
         } else {
             scalingLaw = try ScalingLaw.named(law!)
         }
+        // --exclude-highest-loss applies to every law (the same rule as the Chinchilla fit's).
+        let allY = try table.column(observed)
+        guard allY.count - excludeHighestLoss >= 1 else {
+            throw CLIError(description: "--exclude-highest-loss \(excludeHighestLoss) leaves no rows of \(allY.count)")
+        }
+        let excluded = highestLossRows(allY, count: excludeHighestLoss)
+        let keep = Set(allY.indices).subtracting(excluded).sorted()
+        func kept(_ v: [Double]) -> [Double] { keep.map { v[$0] } }
         var columns: [String: [Double]] = [:]
-        for name in scalingLaw.inputs { columns[name] = try table.column(name) }
-        let y = try table.column(observed)
+        for name in scalingLaw.inputs { columns[name] = kept(try table.column(name)) }
+        let y = kept(allY)
         var options = LawFitOptions()
         options.loss = FitLoss(loss == "huber" ? .huber(delta: huberDelta) : .squared,
                                space: space == "log" ? .log : .linear)
@@ -239,6 +247,7 @@ extension Fit {
         }
         let fit = try scalingLaw.fit(data: columns, observed: y, options: options)
         var extras = Extras()
+        extras.excludedRows = excluded
         if !budgets.isEmpty || !targetLosses.isEmpty {
             let surface = try LossSurface(law: fit.law, values: fit.values)
             extras.plans = try budgets.map { try Planner.computeOptimal(surface, compute: $0) }
@@ -248,7 +257,7 @@ extension Fit {
             extras.bootstrap = try scalingLaw.bootstrap(data: columns, observed: y, fit: fit, options: bootstrapOptions())
         }
         if let split = holdoutSplit, let threshold = holdoutThreshold {
-            extras.holdout = try scalingLaw.holdout(data: columns, observed: y, split: try table.column(split),
+            extras.holdout = try scalingLaw.holdout(data: columns, observed: y, split: kept(try table.column(split)),
                                                     threshold: threshold, options: options)
         }
         print(json ? FitReport.json(fit, data: data, rows: y.count, extras: extras)

@@ -254,3 +254,18 @@ def test_isoflop_errors(tmp_path):
     one = write(tmp_path, "one.csv", "N,D,loss,budget\n1e8,4e9,3.1,1e18\n2e8,2e9,3.0,1e18\n4e8,1e9,3.1,1e18\n")
     r = run("isoflop", one)
     assert r.returncode != 0 and "need 2 or more" in r.stderr
+
+
+def test_plan_is_the_same_number_in_every_layer():
+    """The CLI's plan equals the Python binding's (and so the C layer's and the core's: one implementation)."""
+    scalingkit = pytest.importorskip("scalingkit")
+    pd = pytest.importorskip("pandas")
+    df = pd.read_csv(DATA)
+    r = run("plan", DATA, "--exclude-highest-loss", "5", "--compute", "5.76e23", "--law", "kaplan_nd", "--json")
+    assert r.returncode == 0, r.stderr
+    cli = json.loads(r.stdout)
+    fit = scalingkit.fit_chinchilla(df.N.values, df.D.values, df.loss.values, exclude_highest_loss=5)
+    keep = [i for i in range(len(df)) if i not in fit.excluded]
+    law = scalingkit.fit("kaplan_nd", N=df.N.values[keep], D=df.D.values[keep], loss=df.loss.values[keep])
+    py = scalingkit.plan(law, 5.76e23)
+    assert cli["plans"][0]["N"] == py.N and cli["plans"][0]["D"] == py.D and cli["plans"][0]["loss"] == py.loss

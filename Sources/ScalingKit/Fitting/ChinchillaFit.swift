@@ -60,6 +60,13 @@ public struct ChinchillaFit: Sendable, Equatable {
     public var options: ChinchillaFitOptions
 }
 
+/// The rows of the `count` highest losses, ascending (Besiroglu et al. 2024 §2 drop the 5 highest of the 245
+/// Chinchilla runs); ties go to the earlier row. Shared by every fit that offers the exclusion.
+public func highestLossRows(_ loss: [Double], count: Int) -> [Int] {
+    let order = loss.indices.sorted { loss[$0] != loss[$1] ? loss[$0] > loss[$1] : $0 < $1 }
+    return Array(order.prefix(max(0, count))).sorted()
+}
+
 extension ChinchillaLaw {
     /// Validates the input and options, applies the exclusion rule, and builds the objective.
     static func prepare(N: [Double], D: [Double], loss: [Double], options: ChinchillaFitOptions)
@@ -80,9 +87,7 @@ extension ChinchillaLaw {
                 "\(N.count) runs minus \(options.excludeHighestLoss) excluded leaves fewer than \(minimumRuns), the number of parameters")
         }
 
-        // Exclusion (Besiroglu et al. 2024 §2): drop the k highest losses, earlier row first on ties.
-        let order = loss.indices.sorted { loss[$0] != loss[$1] ? loss[$0] > loss[$1] : $0 < $1 }
-        let excluded = Array(order.prefix(options.excludeHighestLoss)).sorted()
+        let excluded = highestLossRows(loss, count: options.excludeHighestLoss)
         let excludedSet = Set(excluded)
         let kept = N.indices.filter { !excludedSet.contains($0) }
 
