@@ -473,6 +473,16 @@ SK_API int sk_transformer_shape_preset(const char *name, sk_transformer_shape *s
  * heads without head_dim, heads not a multiple of kv_heads, an enum out of range). */
 SK_API int sk_transformer_count_parameters(const sk_transformer_shape *shape, sk_transformer_count *out);
 
+/* Up to `capacity` shapes of `family`'s kind (vocabulary, context, MLP, norms, biases, positions and head size
+ * kept; d_ff at its ratio to d_model) whose total parameter count is nearest target_params: widths in multiples
+ * of 128, depths 1..512, d_model/layers within [32, 256] (Kaplan et al. 2020, Fig. 5: the loss barely depends
+ * on the aspect ratio there). Writes out[0 .. *count-1] and their counts params[0 .. *count-1], nearest first.
+ * Set out[0].struct_size = sizeof(sk_transformer_shape); every entry written has that size.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (capacity 0 or too large); SK_ERR_STRUCT_SIZE;
+ * SK_ERR_INVALID_ARGUMENT (a bad family shape, target_params not finite and > 0). */
+SK_API int sk_transformer_nearest(const sk_transformer_shape *family, double target_params, sk_transformer_shape *out,
+                                  size_t *params, size_t capacity, size_t *count);
+
 
 /* ------------------------------------------------------------------------------------------------------------
  * Laws: the catalogue and formula strings

@@ -41,44 +41,49 @@ public func sk_transformer_shape_preset(_ name: UnsafePointer<CChar>?, _ shape: 
     }
 }
 
+/// Reads a C shape into the core's type, checking what only C can get wrong (sizes beyond Int, enums).
+private func readShape(_ p: UnsafePointer<sk_transformer_shape>?) throws(ScalingKitError) -> TransformerShape {
+    let c = try readVersioned(try nonNull(p, "shape"), "sk_transformer_shape", defaults: sk_transformer_shape(),
+                              earlierSizes: [])
+    for (name, v) in [("d_model", c.d_model), ("layers", c.layers), ("heads", c.heads), ("kv_heads", c.kv_heads),
+                      ("head_dim", c.head_dim), ("d_ff", c.d_ff), ("vocab", c.vocab),
+                      ("sequence_length", c.sequence_length)] where v < 0 || v > 1 << 40 {
+        throw ScalingKitError(.invalidArgument, "\(name) is \(UInt(bitPattern: v)), beyond any model")
+    }
+    let mlp: TransformerShape.MLP
+    switch c.mlp {
+    case Int32(SK_MLP_STANDARD.rawValue): mlp = .standard
+    case Int32(SK_MLP_GATED.rawValue): mlp = .gated
+    default: throw ScalingKitError(.invalidArgument, "mlp = \(c.mlp) is not an sk_mlp")
+    }
+    let norm: TransformerShape.Norm
+    switch c.norm {
+    case Int32(SK_NORM_LAYER.rawValue): norm = .layerNorm
+    case Int32(SK_NORM_RMS.rawValue): norm = .rmsNorm
+    default: throw ScalingKitError(.invalidArgument, "norm = \(c.norm) is not an sk_norm")
+    }
+    let positional: TransformerShape.Positional
+    switch c.positional {
+    case Int32(SK_POS_LEARNED.rawValue): positional = .learned
+    case Int32(SK_POS_ROTARY.rawValue): positional = .rotary
+    case Int32(SK_POS_RELATIVE.rawValue): positional = .relative
+    default: throw ScalingKitError(.invalidArgument, "positional = \(c.positional) is not an sk_positional")
+    }
+    return TransformerShape(
+        dModel: c.d_model, layers: c.layers, heads: c.heads, kvHeads: c.kv_heads == 0 ? nil : c.kv_heads,
+        headDim: c.head_dim == 0 ? nil : c.head_dim, dFF: c.d_ff == 0 ? nil : c.d_ff, vocab: c.vocab,
+        sequenceLength: c.sequence_length, tiedEmbeddings: c.tied_embeddings != 0, mlp: mlp, norm: norm,
+        biases: c.biases != 0, positional: positional)
+}
+
 @c @implementation
 public func sk_transformer_count_parameters(_ shape: UnsafePointer<sk_transformer_shape>?,
                                             _ out: UnsafeMutablePointer<sk_transformer_count>?) -> Int32 {
     guarded("sk_transformer_count_parameters") { () throws(ScalingKitError) in
-        let c = try readVersioned(try nonNull(shape, "shape"), "sk_transformer_shape", defaults: sk_transformer_shape(),
-                                  earlierSizes: [])
+        let shape = try readShape(shape)
         let out = try nonNull(out, "out")
         let size = UnsafeRawPointer(out).load(as: Int.self)
         try checkStructSize(size, expected: MemoryLayout<sk_transformer_count>.size, "sk_transformer_count")
-        for (name, v) in [("d_model", c.d_model), ("layers", c.layers), ("heads", c.heads), ("kv_heads", c.kv_heads),
-                          ("head_dim", c.head_dim), ("d_ff", c.d_ff), ("vocab", c.vocab),
-                          ("sequence_length", c.sequence_length)] where v < 0 || v > 1 << 40 {
-            throw ScalingKitError(.invalidArgument, "\(name) is \(UInt(bitPattern: v)), beyond any model")
-        }
-        let mlp: TransformerShape.MLP
-        switch c.mlp {
-        case Int32(SK_MLP_STANDARD.rawValue): mlp = .standard
-        case Int32(SK_MLP_GATED.rawValue): mlp = .gated
-        default: throw ScalingKitError(.invalidArgument, "mlp = \(c.mlp) is not an sk_mlp")
-        }
-        let norm: TransformerShape.Norm
-        switch c.norm {
-        case Int32(SK_NORM_LAYER.rawValue): norm = .layerNorm
-        case Int32(SK_NORM_RMS.rawValue): norm = .rmsNorm
-        default: throw ScalingKitError(.invalidArgument, "norm = \(c.norm) is not an sk_norm")
-        }
-        let positional: TransformerShape.Positional
-        switch c.positional {
-        case Int32(SK_POS_LEARNED.rawValue): positional = .learned
-        case Int32(SK_POS_ROTARY.rawValue): positional = .rotary
-        case Int32(SK_POS_RELATIVE.rawValue): positional = .relative
-        default: throw ScalingKitError(.invalidArgument, "positional = \(c.positional) is not an sk_positional")
-        }
-        let shape = TransformerShape(
-            dModel: c.d_model, layers: c.layers, heads: c.heads, kvHeads: c.kv_heads == 0 ? nil : c.kv_heads,
-            headDim: c.head_dim == 0 ? nil : c.head_dim, dFF: c.d_ff == 0 ? nil : c.d_ff, vocab: c.vocab,
-            sequenceLength: c.sequence_length, tiedEmbeddings: c.tied_embeddings != 0, mlp: mlp, norm: norm,
-            biases: c.biases != 0, positional: positional)
         let p = try core { try shape.parameterCount() }
         let f = try core { try shape.flopsPerToken() }
         let value = sk_transformer_count(
@@ -86,5 +91,24 @@ public func sk_transformer_count_parameters(_ shape: UnsafePointer<sk_transforme
             positional_embedding: p.positionalEmbedding, unembedding: p.unembedding, forward_flops: f.forward,
             training_flops: f.training, six_n_flops: f.sixN, deepseek_m: f.deepSeekM)
         try writeVersioned(value, to: out, size: size, "sk_transformer_count", earlierSizes: [])
+    }
+}
+
+@c @implementation
+public func sk_transformer_nearest(_ family: UnsafePointer<sk_transformer_shape>?, _ target: Double,
+                                   _ out: UnsafeMutablePointer<sk_transformer_shape>?, _ params: UnsafeMutablePointer<Int>?,
+                                   _ capacity: Int, _ count: UnsafeMutablePointer<Int>?) -> Int32 {
+    guarded("sk_transformer_nearest") { () throws(ScalingKitError) in
+        let shape = try readShape(family)
+        let out = try nonNull(out, "out"), params = try nonNull(params, "params"), count = try nonNull(count, "count")
+        let capacity = try checkedLength(capacity, "capacity")
+        let size = UnsafeRawPointer(out).load(as: Int.self)
+        try checkStructSize(size, expected: MemoryLayout<sk_transformer_shape>.size, "sk_transformer_shape")
+        let found = try core { try shape.nearestShapes(toParameters: target, count: min(capacity, 1000)) }
+        for (i, f) in found.enumerated() {
+            out[i] = cShape(f.shape)
+            params[i] = f.parameters
+        }
+        count.pointee = found.count
     }
 }

@@ -1,4 +1,7 @@
 import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
 @testable import ScalingKit
 
 @Suite("Parameter and FLOP accounting")
@@ -38,5 +41,25 @@ struct TransformerShapeTests {
         #expect(throws: ScalingKitError.self) { try TransformerShape(dModel: 0, layers: 1, heads: 1, vocab: 1, sequenceLength: 1).parameterCount() }
         #expect(throws: ScalingKitError.self) { try TransformerShape(dModel: 100, layers: 1, heads: 3, vocab: 1, sequenceLength: 1).parameterCount() }
         #expect(throws: ScalingKitError.self) { try TransformerShape(dModel: 96, layers: 1, heads: 12, kvHeads: 5, vocab: 1, sequenceLength: 1).parameterCount() }
+    }
+}
+
+@Suite("Nearest shapes")
+struct NearestShapeTests {
+    /// From Llama 2 7B's family: the nearest shape to its own count is its own shape (width 4096, 32 layers), and
+    /// every candidate keeps the family (gated MLP, RMSNorm, head size 128) and the aspect-ratio window.
+    @Test func findsTheTemplateItself() throws {
+        let family = TransformerShape.llama2_7B
+        let shapes = try family.nearestShapes(toParameters: 6_738_415_616, count: 5)
+        #expect(shapes.count == 5)
+        let best = shapes[0]
+        #expect(best.shape.dModel == 4096 && best.shape.layers == 32, "\(best.shape.dModel)x\(best.shape.layers)")
+        for s in shapes {
+            #expect(s.shape.mlp == .gated && s.shape.norm == .rmsNorm && s.shape.dModel % 128 == 0)
+            let aspect = Double(s.shape.dModel) / Double(s.shape.layers)
+            #expect(aspect >= 32 && aspect <= 256)
+            #expect(abs(log(Double(s.parameters) / 6_738_415_616)) <= abs(log(Double(shapes.last!.parameters) / 6_738_415_616)))
+        }
+        #expect(throws: ScalingKitError.self) { try family.nearestShapes(toParameters: 0) }
     }
 }

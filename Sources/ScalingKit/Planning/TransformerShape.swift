@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A decoder-only transformer's shape, from which parameter counts and FLOPs per token follow.
 ///
 /// Why exact counts matter: "N" in a scaling law is a definition. Kaplan et al. (2020) count non-embedding
@@ -139,5 +145,48 @@ extension TransformerShape {
         let forward = 2 * matmulWeights + attention + 2 * d * Double(vocab)
         return FLOPsPerToken(forward: forward, training: 3 * forward, sixN: 6 * Double(p.nonEmbedding),
                              deepSeekM: 6 * matmulWeights + 3 * attention)
+    }
+}
+
+extension TransformerShape {
+    /// Shapes of this family — vocabulary, context, MLP kind, norms, biases, positions and head size kept — whose
+    /// total parameter count is nearest `target`: widths in multiples of `widthStep`, heads = width / head size,
+    /// d_ff at the template's ratio to d_model (rounded to a multiple of 64), depths 1…512, aspect ratio
+    /// d_model/layers within `aspectRatios` (Kaplan et al. 2020, Fig. 5: the loss changes by a few percent at most
+    /// between aspect ratios of about 20 and 200 at fixed N). Sorted by |ln(N/target)|.
+    /// - Throws: `ScalingKitError` for a target that is not finite and > 0, a bad template or options.
+    public func nearestShapes(toParameters target: Double, count: Int = 5, widthStep: Int = 128,
+                              aspectRatios: ClosedRange<Double> = 32...256) throws -> [(shape: TransformerShape, parameters: Int)] {
+        try validate()
+        guard target.isFinite, target > 0 else { throw ScalingKitError.invalid("target parameters must be finite and > 0 (got \(target))") }
+        guard count >= 1, count <= 1000 else { throw ScalingKitError.invalid("count must be in 1...1000 (got \(count))") }
+        guard widthStep >= 1, aspectRatios.lowerBound > 0, aspectRatios.upperBound.isFinite else {
+            throw ScalingKitError.invalid("widthStep must be >= 1 and the aspect ratios finite and > 0")
+        }
+        let head = headDim ?? dModel / heads
+        let ratio = Double(dFF) / Double(dModel)
+        let kvShare = Double(kvHeads ?? heads) / Double(heads)
+        var found: [(shape: TransformerShape, parameters: Int, distance: Double)] = []
+        var width = widthStep
+        while width <= 131_072 {
+            defer { width += widthStep }
+            guard width % head == 0 else { continue }
+            let h = width / head
+            let kv = max(1, Int((Double(h) * kvShare).rounded()))
+            guard h % kv == 0 else { continue }
+            var shape = self
+            shape.dModel = width; shape.heads = h; shape.kvHeads = kvHeads == nil ? nil : kv
+            shape.headDim = headDim == nil ? nil : head
+            shape.dFF = max(64, Int((ratio * Double(width) / 64).rounded()) * 64)
+            for layers in 1...512 {
+                let aspect = Double(width) / Double(layers)
+                guard aspectRatios.contains(aspect) else { continue }
+                shape.layers = layers
+                let n = try shape.parameterCount().total
+                found.append((shape, n, abs(log(Double(n) / target))))
+            }
+        }
+        guard !found.isEmpty else { throw ScalingKitError.invalid("no shape satisfies the width step and aspect ratios") }
+        return found.sorted { $0.distance < $1.distance }.prefix(count).map { ($0.shape, $0.parameters) }
     }
 }

@@ -631,6 +631,15 @@ static void test_transformer_count(void) {
     shape.mlp = SK_MLP_STANDARD; shape.layers = SIZE_MAX;
     CHECK_ERR(sk_transformer_count_parameters(&shape, &count), SK_ERR_INVALID_ARGUMENT, "layers");
     CHECK_ERR(sk_transformer_count_parameters(NULL, &count), SK_ERR_NULL_POINTER, "'shape'");
+    sk_transformer_shape family = {.struct_size = sizeof family}, near[4];
+    size_t near_params[4], found = 0;
+    sk_transformer_shape_preset("llama2_7b", &family);
+    near[0].struct_size = sizeof near[0];
+    CHECK(sk_transformer_nearest(&family, 6738415616.0, near, near_params, 4, &found) == SK_OK && found == 4 &&
+              near[0].d_model == 4096 && near[0].layers == 32 && near_params[0] == 6738415616u,
+          "nearest: %s", sk_last_error());
+    CHECK_ERR(sk_transformer_nearest(&family, 0, near, near_params, 4, &found), SK_ERR_INVALID_ARGUMENT, "target");
+    CHECK_ERR(sk_transformer_nearest(&family, 1e9, near, near_params, 0, &found), SK_ERR_LENGTH, "capacity");
     count.struct_size = 1; shape.layers = 8;
     CHECK_ERR(sk_transformer_count_parameters(&shape, &count), SK_ERR_STRUCT_SIZE, "sk_transformer_count");
 }

@@ -27,12 +27,12 @@ from .bootstrap import Bootstrap, Interval  # noqa: E402
 from .multipower import LossCurve, MultiPowerFit, fit_multi_power, multi_power_predict  # noqa: E402
 from .planning import InferenceAwarePlan, at_tokens_per_parameter, inference_aware, minimum_compute, plan  # noqa: E402
 from .isoflop import EnvelopeResult, IsoFLOPBudget, IsoFLOPResult, PowerLaw, envelope, isoflop  # noqa: E402
-from .accounting import TransformerCount, count_parameters  # noqa: E402
+from .accounting import TransformerCount, count_parameters, nearest_shapes  # noqa: E402
 
 __version__ = _ffi.string(_lib.sk_version_string()).decode()
 __all__ = ["Bootstrap", "ChinchillaFit", "ComputeOptimalPlan", "Holdout", "Interval", "IsoFLOPBudget", "IsoFLOPResult",
            "LawFit", "LeaveOneOut", "PowerLaw", "TransformerCount", "count_parameters", "isoflop",
-           "EnvelopeResult", "envelope",
+           "EnvelopeResult", "envelope", "nearest_shapes",
            "LossCurve", "MultiPowerFit", "PredictionErrors", "ScalingKitError", "catalogue", "compare", "fit",
            "fit_chinchilla", "fit_multi_power", "holdout", "inference_aware", "InferenceAwarePlan", "library_version",
            "minimum_compute", "multi_power_predict", "at_tokens_per_parameter",

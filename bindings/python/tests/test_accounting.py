@@ -28,3 +28,17 @@ def test_shape_by_hand_matches_preset():
 def test_bad_shapes(kwargs, needle):
     with pytest.raises(ScalingKitError, match=needle):
         scalingkit.count_parameters(**kwargs)
+
+
+def test_nearest_shapes_to_a_planned_size():
+    shapes = scalingkit.nearest_shapes(6_738_415_616, preset="llama2_7b", count=3)
+    best, n = shapes[0]
+    assert best["d_model"] == 4096 and best["layers"] == 32 and n == 6_738_415_616
+    assert scalingkit.count_parameters(**best).total == n
+    for shape, params in shapes:
+        assert shape["mlp"] == "gated" and 32 <= shape["d_model"] / shape["layers"] <= 256
+    gpt = scalingkit.nearest_shapes(3.5e8, d_model=768, layers=12, heads=12, vocab=50257, sequence_length=1024,
+                                    tied_embeddings=True, biases=True, positional="learned", count=2)
+    assert len(gpt) == 2 and abs(gpt[0][1] / 3.5e8 - 1) < 0.05
+    with pytest.raises(ScalingKitError, match="target parameters"):
+        scalingkit.nearest_shapes(-1)
