@@ -682,6 +682,13 @@ SK_API int sk_bootstrap_chinchilla_plan(const sk_bootstrap *bootstrap, double co
                                         sk_interval *params, sk_interval *tokens, sk_interval *tokens_per_param,
                                         sk_interval *loss);
 
+/* As sk_bootstrap_chinchilla_plan, for a bootstrap of any fit (since 0.3.0): closed form for Chinchilla fits and
+ * the "chinchilla" law; numerical planning per replicate for other laws of N and D (replicates without a finite
+ * optimum at this budget are left out). a is the local exponent d ln N_opt / d ln C.
+ * Errors: as sk_bootstrap_chinchilla_plan; SK_ERR_INVALID_ARGUMENT if fewer than 2 replicates can be planned. */
+SK_API int sk_bootstrap_plan(const sk_bootstrap *bootstrap, double compute, sk_interval *a, sk_interval *params,
+                             sk_interval *tokens, sk_interval *tokens_per_param, sk_interval *loss);
+
 
 /* ------------------------------------------------------------------------------------------------------------
  * Validation: held-out extrapolation and leave-one-out

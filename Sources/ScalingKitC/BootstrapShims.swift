@@ -4,7 +4,9 @@ import ScalingKit
 /// The object behind an `sk_bootstrap *`. Immutable.
 final class BootstrapHandle {
     let bootstrap: Bootstrap
-    init(_ bootstrap: Bootstrap) { self.bootstrap = bootstrap }
+    /// The law of a law-fit bootstrap (for numerical plans); nil for a Chinchilla-fit bootstrap.
+    let law: ScalingLaw?
+    init(_ bootstrap: Bootstrap, law: ScalingLaw? = nil) { self.bootstrap = bootstrap; self.law = law }
 
     static func borrow(_ p: OpaquePointer?) throws(ScalingKitError) -> BootstrapHandle {
         guard let p else { throw ScalingKitError(.nullPointer, "'bootstrap' is NULL") }
@@ -74,7 +76,7 @@ public func sk_law_bootstrap(
         let options = try convert(options)
         let named = Dictionary(uniqueKeysWithValues: zip(lawHandle.law.inputs, data))
         let b = try core { try lawHandle.law.bootstrap(data: named, observed: y, fit: result, options: options) }
-        out.pointee = BootstrapHandle(b).retainedPointer()
+        out.pointee = BootstrapHandle(b, law: result.law).retainedPointer()
     }
 }
 
@@ -141,6 +143,34 @@ public func sk_bootstrap_chinchilla_plan(
             if let p { try checkStructSize(p.pointee.struct_size, expected: MemoryLayout<sk_interval>.size, "sk_interval") }
         }
         let plan = try core { try b.chinchillaPlan(compute: compute) }
+        try write(plan.a, to: a)
+        try write(plan.parameters, to: params)
+        try write(plan.tokens, to: tokens)
+        try write(plan.tokensPerParameter, to: ratio)
+        try write(plan.loss, to: loss)
+    }
+}
+
+@c @implementation
+public func sk_bootstrap_plan(
+    _ bootstrap: OpaquePointer?, _ compute: Double, _ a: UnsafeMutablePointer<sk_interval>?,
+    _ params: UnsafeMutablePointer<sk_interval>?, _ tokens: UnsafeMutablePointer<sk_interval>?,
+    _ ratio: UnsafeMutablePointer<sk_interval>?, _ loss: UnsafeMutablePointer<sk_interval>?
+) -> Int32 {
+    guarded("sk_bootstrap_plan") { () throws(ScalingKitError) in
+        let handle = try BootstrapHandle.borrow(bootstrap)
+        for p in [a, params, tokens, ratio, loss] {
+            if let p { try checkStructSize(p.pointee.struct_size, expected: MemoryLayout<sk_interval>.size, "sk_interval") }
+        }
+        let b = handle.bootstrap
+        let plan: (a: Bootstrap.Summary, parameters: Bootstrap.Summary, tokens: Bootstrap.Summary,
+                   tokensPerParameter: Bootstrap.Summary, loss: Bootstrap.Summary)
+        if let law = handle.law, law.name != "chinchilla" {
+            let p = try core { try b.plan(law: law, compute: compute, threads: b.options.threads) }
+            plan = (p.a, p.parameters, p.tokens, p.tokensPerParameter, p.loss)
+        } else {
+            plan = try core { try b.chinchillaPlan(compute: compute) }
+        }
         try write(plan.a, to: a)
         try write(plan.parameters, to: params)
         try write(plan.tokens, to: tokens)

@@ -156,3 +156,30 @@ extension Bootstrap {
                 summarize(estimate: point.loss, values: plans.map(\.loss)))
     }
 }
+
+extension Bootstrap {
+    /// Intervals of the compute-optimal plan at `compute` FLOPs for a bootstrap of any law of N and D (numerical
+    /// planning per replicate, in parallel). Replicates whose law has no finite optimum at this budget are left out
+    /// and counted.
+    public func plan(law: ScalingLaw, compute: Double, threads: Int = 0) throws
+        -> (a: Summary, parameters: Summary, tokens: Summary, tokensPerParameter: Summary, loss: Summary, failed: Int)
+    {
+        guard law.parameters == parameterNames else {
+            throw ScalingKitError.invalid("the law's parameters (\(law.parameters.joined(separator: ", "))) are not this bootstrap's (\(parameterNames.joined(separator: ", ")))")
+        }
+        let point = try Planner.computeOptimal(try LossSurface(law: law, values: estimates), compute: compute)
+        let samples = self.samples
+        let plans = ParallelMap.map(count: samples.count, threads: threads, makeState: { () }) { _, i in
+            try? Planner.computeOptimal(try LossSurface(law: law, values: samples[i]), compute: compute)
+        }
+        let ok = plans.compactMap { $0 }
+        guard ok.count >= 2 else {
+            throw ScalingKitError.invalid("only \(ok.count) of \(samples.count) replicates have a finite optimum at \(compute) FLOPs")
+        }
+        return (summarize(estimate: point.a, values: ok.map(\.a)),
+                summarize(estimate: point.parameters, values: ok.map(\.parameters)),
+                summarize(estimate: point.tokens, values: ok.map(\.tokens)),
+                summarize(estimate: point.tokensPerParameter, values: ok.map(\.tokensPerParameter)),
+                summarize(estimate: point.loss, values: ok.map(\.loss)), samples.count - ok.count)
+    }
+}

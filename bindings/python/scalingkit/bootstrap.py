@@ -39,7 +39,8 @@ class Bootstrap:
 
     def plan(self, compute: float) -> Dict[str, Interval]:
         """Intervals of the compute-optimal plan at ``compute`` FLOPs: keys ``a``, ``N``, ``D``,
-        ``tokens_per_parameter``, ``loss`` (needs a law with parameters E, A, B, alpha, beta)."""
+        ``tokens_per_parameter``, ``loss``. Closed form for Chinchilla; numerical for any other law of N and D
+        (``a`` is then the local exponent d ln N_opt / d ln C)."""
         outs = [ffi.new("sk_interval *") for _ in range(5)]
         for o in outs:
             o.struct_size = ffi.sizeof("sk_interval")
@@ -47,7 +48,7 @@ class Bootstrap:
             c = float(compute)
         except (TypeError, ValueError):
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"compute must be a number (got {compute!r})") from None
-        check(lib.sk_bootstrap_chinchilla_plan(self._handle, c, *outs))
+        check(lib.sk_bootstrap_plan(self._handle, c, *outs))
         keys = ("a", "N", "D", "tokens_per_parameter", "loss")
         return {k: _interval(o) for k, o in zip(keys, outs)}
 

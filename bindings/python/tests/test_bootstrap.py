@@ -61,7 +61,7 @@ def test_law_bootstrap_covers_the_truth():
     b = fit.bootstrap(300, seed=3)
     assert b.names == ("Linf", "x0", "alpha") and b.kept >= 290
     assert b.params["alpha"].lower < 0.3 < b.params["alpha"].upper
-    with pytest.raises(ScalingKitError, match="E, A, B, alpha, beta"):
+    with pytest.raises(ScalingKitError, match="planning needs a law of N and D"):
         b.plan(1e21)
 
 

@@ -69,3 +69,14 @@ def test_overtraining_penalty(fits):
     assert over.loss > best.loss and over.D / over.N == pytest.approx(640) and 6 * over.N * over.D == pytest.approx(1e23)
     with pytest.raises(ScalingKitError, match="tokens per parameter"):
         scalingkit.at_tokens_per_parameter(closed, 1e23, 0)
+
+
+def test_bootstrap_intervals_on_a_numerical_plan(chinchilla_data):
+    """Every answer carries an interval: a bootstrap of a Kaplan L(N, D) fit, planned numerically per replicate."""
+    N, D, L = chinchilla_data
+    law = scalingkit.fit("kaplan_nd", N=N[5:], D=D[5:], loss=L[5:])
+    b = law.bootstrap(60, seed=3)
+    p = b.plan(1e23)
+    point = scalingkit.plan(law, 1e23)
+    assert p["N"].estimate == pytest.approx(point.N, rel=1e-9) and p["N"].lower < point.N < p["N"].upper
+    assert p["a"].lower <= p["a"].estimate <= p["a"].upper
