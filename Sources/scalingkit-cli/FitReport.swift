@@ -26,9 +26,15 @@ struct Extras {
             lines.append(plans.isEmpty ? "least compute reaching a target loss (C = 6ND):"
                                        : "compute-optimal allocation (C = 6ND; numerical minimisation along each budget):")
             lines.append("  C (FLOPs)     N_opt         D_opt         D/N           loss          a (local)")
-            for p in plans + targets.map(\.plan) {
+            for (k, p) in (plans + targets.map(\.plan)).enumerated() {
                 lines.append(fmt("  %-12.4e  %-12.4e  %-12.4e  %-12.2f  %-12.4f  %.4f", p.compute, p.parameters, p.tokens,
                                  p.tokensPerParameter, p.loss, p.a))
+                if k < plans.count, k < planIntervals.count {
+                    let i = planIntervals[k]
+                    lines.append(fmt("    interval    [%.3e, %.3e]  [%.3e, %.3e]  [%.1f, %.1f]  a in [%.4f, %.4f]",
+                                     i.parameters.lower, i.parameters.upper, i.tokens.lower, i.tokens.upper,
+                                     i.tokensPerParameter.lower, i.tokensPerParameter.upper, i.a.lower, i.a.upper))
+                }
             }
             for t in targets {
                 lines.append(fmt("  loss %.4f is first reached at C = %.4e FLOPs", t.loss, t.plan.compute))

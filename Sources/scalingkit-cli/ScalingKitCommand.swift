@@ -254,7 +254,12 @@ extension Fit {
             extras.targets = try targetLosses.map { ($0, try Planner.minimumCompute(surface, targetLoss: $0)) }
         }
         if bootstrap > 0 {
-            extras.bootstrap = try scalingLaw.bootstrap(data: columns, observed: y, fit: fit, options: bootstrapOptions())
+            let b = try scalingLaw.bootstrap(data: columns, observed: y, fit: fit, options: bootstrapOptions())
+            extras.bootstrap = b
+            extras.planIntervals = try extras.plans.map { p in
+                let r = try b.plan(law: fit.law, compute: p.compute, threads: threads)
+                return (r.a, r.parameters, r.tokens, r.tokensPerParameter, r.loss)
+            }
         }
         if let split = holdoutSplit, let threshold = holdoutThreshold {
             extras.holdout = try scalingLaw.holdout(data: columns, observed: y, split: kept(try table.column(split)),

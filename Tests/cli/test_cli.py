@@ -269,3 +269,12 @@ def test_plan_is_the_same_number_in_every_layer():
     law = scalingkit.fit("kaplan_nd", N=df.N.values[keep], D=df.D.values[keep], loss=df.loss.values[keep])
     py = scalingkit.plan(law, 5.76e23)
     assert cli["plans"][0]["N"] == py.N and cli["plans"][0]["D"] == py.D and cli["plans"][0]["loss"] == py.loss
+
+
+def test_plan_of_a_law_with_bootstrap_intervals():
+    r = run("plan", DATA, "--exclude-highest-loss", "5", "--law", "kaplan_nd", "--compute", "1e24",
+            "--bootstrap", "100", "--seed", "1", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    interval = out["bootstrap"]["plans"][0]["N"]
+    assert interval["lower"] < out["plans"][0]["N"] < interval["upper"]
