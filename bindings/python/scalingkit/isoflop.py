@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from ._arrays import as_doubles, as_size
 from ._errors import ScalingKitError, check
@@ -71,6 +71,23 @@ class IsoFLOPResult:
         return ax
 
 
+def _columns(data: Any, **given: Any) -> Tuple[Dict[str, Any], int]:
+    """Each named column from its keyword or else from ``data`` (a DataFrame or mapping), as float64 arrays of one
+    length."""
+    arrays = {}
+    for name, values in given.items():
+        if values is None:
+            if data is None or name not in data:
+                raise ScalingKitError(lib.SK_ERR_NULL_POINTER, f"'{name}' is missing: pass it, or a DataFrame with it")
+            values = data[name]
+        arrays[name] = as_doubles(name, values)
+    n = len(next(iter(arrays.values())))
+    if any(len(v) != n for v in arrays.values()):
+        detail = ", ".join(f"'{k}' has {len(v)}" for k, v in arrays.items())
+        raise ScalingKitError(lib.SK_ERR_LENGTH, f"length mismatch: {detail}")
+    return arrays, n
+
+
 def _opt(x: float) -> Optional[float]:
     return None if math.isnan(x) else x
 
@@ -93,17 +110,7 @@ def isoflop(data: Any = None, *, N: Any = None, D: Any = None, loss: Any = None,
     Raises:
         ScalingKitError: for bad input, or fewer than 2 budgets with an interior minimum.
     """
-    columns = {"N": N, "D": D, "loss": loss, "budget": budget}
-    for name in columns:
-        if columns[name] is None:
-            if data is None or name not in data:
-                raise ScalingKitError(lib.SK_ERR_NULL_POINTER, f"'{name}' is missing: pass it, or a DataFrame with it")
-            columns[name] = data[name]
-    arrays = {k: as_doubles(k, v) for k, v in columns.items()}
-    n = len(arrays["N"])
-    if any(len(v) != n for v in arrays.values()):
-        detail = ", ".join(f"'{k}' has {len(v)}" for k, v in arrays.items())
-        raise ScalingKitError(lib.SK_ERR_LENGTH, f"length mismatch: {detail}")
+    arrays, n = _columns(data, N=N, D=D, loss=loss, budget=budget)
     opts = ffi.new("sk_isoflop_options *")
     check(lib.sk_isoflop_options_init(opts, ffi.sizeof("sk_isoflop_options")))
     opts.min_runs_per_budget = as_size("min_runs_per_budget", min_runs_per_budget)
@@ -152,17 +159,7 @@ def envelope(data: Any = None, *, run: Any = None, N: Any = None, compute: Any =
     D_opt ∝ C^b through those points. Values where the smallest or largest run is best are dropped by default (the
     optimum may lie beyond the sizes trained).
     """
-    columns = {"run": run, "N": N, "compute": compute, "loss": loss}
-    for name in columns:
-        if columns[name] is None:
-            if data is None or name not in data:
-                raise ScalingKitError(lib.SK_ERR_NULL_POINTER, f"'{name}' is missing: pass it, or a DataFrame with it")
-            columns[name] = data[name]
-    arrays = {k: as_doubles(k, v) for k, v in columns.items()}
-    n = len(arrays["N"])
-    if any(len(v) != n for v in arrays.values()):
-        detail = ", ".join(f"'{k}' has {len(v)}" for k, v in arrays.items())
-        raise ScalingKitError(lib.SK_ERR_LENGTH, f"length mismatch: {detail}")
+    arrays, n = _columns(data, run=run, N=N, compute=compute, loss=loss)
     opts = ffi.new("sk_envelope_options *")
     check(lib.sk_envelope_options_init(opts, ffi.sizeof("sk_envelope_options")))
     opts.grid_points = as_size("grid_points", grid_points)
