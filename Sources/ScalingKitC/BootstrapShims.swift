@@ -138,17 +138,35 @@ public func sk_bootstrap_chinchilla_plan(
     _ ratio: UnsafeMutablePointer<sk_interval>?, _ loss: UnsafeMutablePointer<sk_interval>?
 ) -> Int32 {
     guarded("sk_bootstrap_chinchilla_plan") { () throws(ScalingKitError) in
-        let b = try BootstrapHandle.borrow(bootstrap).bootstrap
-        for p in [a, params, tokens, ratio, loss] {
-            if let p { try checkStructSize(p.pointee.struct_size, expected: MemoryLayout<sk_interval>.size, "sk_interval") }
-        }
-        let plan = try core { try b.chinchillaPlan(compute: compute) }
-        try write(plan.a, to: a)
-        try write(plan.parameters, to: params)
-        try write(plan.tokens, to: tokens)
-        try write(plan.tokensPerParameter, to: ratio)
-        try write(plan.loss, to: loss)
+        try writePlan(bootstrap, compute, a, params, tokens, ratio, loss, closedFormOnly: true)
     }
+}
+
+/// The plan intervals of both entry points: closed form (parameters E, A, B, alpha, beta), or numerical per replicate
+/// for a law-fit bootstrap of another law when `closedFormOnly` is false.
+private func writePlan(
+    _ bootstrap: OpaquePointer?, _ compute: Double, _ a: UnsafeMutablePointer<sk_interval>?,
+    _ params: UnsafeMutablePointer<sk_interval>?, _ tokens: UnsafeMutablePointer<sk_interval>?,
+    _ ratio: UnsafeMutablePointer<sk_interval>?, _ loss: UnsafeMutablePointer<sk_interval>?, closedFormOnly: Bool
+) throws(ScalingKitError) {
+    let handle = try BootstrapHandle.borrow(bootstrap)
+    for p in [a, params, tokens, ratio, loss] {
+        if let p { try checkStructSize(p.pointee.struct_size, expected: MemoryLayout<sk_interval>.size, "sk_interval") }
+    }
+    let b = handle.bootstrap
+    let plan: (a: Bootstrap.Summary, parameters: Bootstrap.Summary, tokens: Bootstrap.Summary,
+               tokensPerParameter: Bootstrap.Summary, loss: Bootstrap.Summary)
+    if !closedFormOnly, let law = handle.law, law.name != "chinchilla" {
+        let p = try core { try b.plan(law: law, compute: compute, threads: b.options.threads) }
+        plan = (p.a, p.parameters, p.tokens, p.tokensPerParameter, p.loss)
+    } else {
+        plan = try core { try b.chinchillaPlan(compute: compute) }
+    }
+    try write(plan.a, to: a)
+    try write(plan.parameters, to: params)
+    try write(plan.tokens, to: tokens)
+    try write(plan.tokensPerParameter, to: ratio)
+    try write(plan.loss, to: loss)
 }
 
 @c @implementation
@@ -158,23 +176,6 @@ public func sk_bootstrap_plan(
     _ ratio: UnsafeMutablePointer<sk_interval>?, _ loss: UnsafeMutablePointer<sk_interval>?
 ) -> Int32 {
     guarded("sk_bootstrap_plan") { () throws(ScalingKitError) in
-        let handle = try BootstrapHandle.borrow(bootstrap)
-        for p in [a, params, tokens, ratio, loss] {
-            if let p { try checkStructSize(p.pointee.struct_size, expected: MemoryLayout<sk_interval>.size, "sk_interval") }
-        }
-        let b = handle.bootstrap
-        let plan: (a: Bootstrap.Summary, parameters: Bootstrap.Summary, tokens: Bootstrap.Summary,
-                   tokensPerParameter: Bootstrap.Summary, loss: Bootstrap.Summary)
-        if let law = handle.law, law.name != "chinchilla" {
-            let p = try core { try b.plan(law: law, compute: compute, threads: b.options.threads) }
-            plan = (p.a, p.parameters, p.tokens, p.tokensPerParameter, p.loss)
-        } else {
-            plan = try core { try b.chinchillaPlan(compute: compute) }
-        }
-        try write(plan.a, to: a)
-        try write(plan.parameters, to: params)
-        try write(plan.tokens, to: tokens)
-        try write(plan.tokensPerParameter, to: ratio)
-        try write(plan.loss, to: loss)
+        try writePlan(bootstrap, compute, a, params, tokens, ratio, loss, closedFormOnly: false)
     }
 }

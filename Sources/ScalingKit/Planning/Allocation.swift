@@ -109,30 +109,42 @@ public enum Planner {
         let count = 401
         let xs = (0..<count).map { hi * Double($0) / Double(count - 1) }
         let values = try lossesAlongBudget(surface, logN: xs, compute: compute)
-        guard let best = values.indices.filter({ values[$0].isFinite }).min(by: { values[$0] < values[$1] }) else {
-            throw ScalingKitError.invalid("the law is not finite anywhere along the budget \(compute)")
-        }
-        guard best > 0, best < count - 1 else {
+        switch try refineMinimum(xs, values, tolerance: 1e-12, { try lossesAlongBudget(surface, logN: [$0], compute: compute)[0] }) {
+        case .minimum(let x): return x
+        case .none: throw ScalingKitError.invalid("the law is not finite anywhere along the budget \(compute)")
+        case .atEdge(let low):
             throw ScalingKitError.invalid(
-                "the loss keeps falling towards \(best == 0 ? "N → 1" : "D → 1") at compute \(compute): the law has no finite compute-optimal allocation (check that its exponents are > 0)")
+                "the loss keeps falling towards \(low ? "N → 1" : "D → 1") at compute \(compute): the law has no finite compute-optimal allocation (check that its exponents are > 0)")
         }
+    }
+
+    enum ScanMinimum { case minimum(Double), atEdge(low: Bool), none }
+
+    /// The minimiser of f from a scan (`values[i] = f(xs[i])`): golden-section search (Kiefer 1953) on the bracket
+    /// around the best finite point, to `tolerance`·max(1, |x|). A best point on the scan's edge is reported, not
+    /// refined: the minimum may lie beyond.
+    static func refineMinimum(_ xs: [Double], _ values: [Double], tolerance: Double,
+                              _ f: (Double) throws -> Double) throws -> ScanMinimum {
+        guard let best = values.indices.filter({ values[$0].isFinite }).min(by: { values[$0] < values[$1] }) else {
+            return .none
+        }
+        guard best > 0, best < xs.count - 1 else { return .atEdge(low: best == 0) }
         var a = xs[best - 1], b = xs[best + 1]
         let r = (5.0.squareRoot() - 1) / 2
         var c = b - r * (b - a), d = a + r * (b - a)
-        var fc = try lossesAlongBudget(surface, logN: [c], compute: compute)[0]
-        var fd = try lossesAlongBudget(surface, logN: [d], compute: compute)[0]
-        while b - a > 1e-12 * max(1, abs(a)) {
+        var fc = try f(c), fd = try f(d)
+        while b - a > tolerance * max(1, abs(a)) {
             if fc < fd {
                 b = d; d = c; fd = fc
                 c = b - r * (b - a)
-                fc = try lossesAlongBudget(surface, logN: [c], compute: compute)[0]
+                fc = try f(c)
             } else {
                 a = c; c = d; fc = fd
                 d = a + r * (b - a)
-                fd = try lossesAlongBudget(surface, logN: [d], compute: compute)[0]
+                fd = try f(d)
             }
         }
-        return 0.5 * (a + b)
+        return .minimum(0.5 * (a + b))
     }
 
     private static func lossesAlongBudget(_ surface: LossSurface, logN: [Double], compute: Double) throws -> [Double] {

@@ -58,19 +58,10 @@ extension Planner {
         let count = 241
         let xs = (0..<count).map { top * Double($0) / Double(count - 1) }
         let values = xs.map(total)
-        guard let best = values.indices.filter({ values[$0].isFinite }).min(by: { values[$0] < values[$1] }),
-              best > 0, best < count - 1 else {
+        guard case .minimum(let x) = try refineMinimum(xs, values, tolerance: 1e-10, total) else {
             throw ScalingKitError.invalid("no interior optimum of training plus inference FLOPs for loss \(loss)")
         }
-        var a = xs[best - 1], b = xs[best + 1]
-        let r = (5.0.squareRoot() - 1) / 2
-        var c = b - r * (b - a), d = a + r * (b - a)
-        var fc = total(c), fd = total(d)
-        while b - a > 1e-10 * max(1, abs(a)) {
-            if fc < fd { b = d; d = c; fd = fc; c = b - r * (b - a); fc = total(c) }
-            else { a = c; c = d; fc = fd; d = a + r * (b - a); fd = total(d) }
-        }
-        let N = exp(0.5 * (a + b))
+        let N = exp(x)
         guard let D = tokens(N) else { throw ScalingKitError.invalid("the optimum lost its token count (internal)") }
         let referenceTotal = reference.compute + 2 * reference.parameters * inferenceTokens
         return InferenceAwarePlan(loss: loss, inferenceTokens: inferenceTokens, parameters: N, trainingTokens: D,
