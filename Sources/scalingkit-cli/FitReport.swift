@@ -14,6 +14,8 @@ struct Extras {
     var targets: [(loss: Double, plan: ComputePlan)] = []
     /// Rows (0-based) that --exclude-highest-loss removed from a law fit.
     var excludedRows: [Int] = []
+    /// The nearest shapes of a family (--shapes) to each plan's N.
+    var shapes: [(compute: Double, target: Double, found: [(shape: TransformerShape, parameters: Int)])] = []
 
     func textLines() -> [String] {
         var lines: [String] = []
@@ -52,6 +54,14 @@ struct Extras {
                                                                s.standardError, s.lower, s.upper))
             }
         }
+        for entry in shapes {
+            lines.append("")
+            lines.append(fmt("nearest shapes to N = %.4e (C = %.4e):", entry.target, entry.compute))
+            for f in entry.found {
+                lines.append(fmt("  d_model %-6d layers %-4d heads %-4d d_ff %-6d  N = %.4e", f.shape.dModel, f.shape.layers,
+                                 f.shape.heads, f.shape.dFF, Double(f.parameters)))
+            }
+        }
         if let h = holdout {
             lines.append("")
             lines.append(fmt("held-out test: fitted on %d runs below %g, scored on %d runs: RMSE %.4g, max relative error %.3f%%, mean %.3f%%",
@@ -69,6 +79,15 @@ struct Extras {
 
     func json() -> String {
         var parts: [String] = []
+        if !shapes.isEmpty {
+            parts.append("\"shapes\": [" + shapes.map { entry in
+                "{\"compute\": \(jsonNumber(entry.compute)), \"target\": \(jsonNumber(entry.target)), \"shapes\": ["
+                    + entry.found.map { f in
+                        "{\"d_model\": \(f.shape.dModel), \"layers\": \(f.shape.layers), \"heads\": \(f.shape.heads), "
+                            + "\"d_ff\": \(f.shape.dFF), \"parameters\": \(f.parameters)}"
+                    }.joined(separator: ", ") + "]}"
+            }.joined(separator: ", ") + "]")
+        }
         if !excludedRows.isEmpty { parts.append("\"excluded_rows\": [" + excludedRows.map(String.init).joined(separator: ", ") + "]") }
         if !plans.isEmpty { parts.append("\"plans\": [" + plans.map(Self.planJSON).joined(separator: ", ") + "]") }
         if !targets.isEmpty {

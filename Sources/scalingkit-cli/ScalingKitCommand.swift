@@ -94,6 +94,9 @@ struct Fit: ParsableCommand {
             help: "Also find the least compute that reaches this loss; repeat for several.")
     var targetLosses: [Double] = []
 
+    @Option(help: "Also list the nearest shapes of this family to each plan's N: gpt2_small, llama2_7b or chinchilla_70b.")
+    var shapes: String?
+
     @Option(help: "Worker threads (0 = all cores). The result does not depend on it.")
     var threads = 0
 
@@ -172,6 +175,7 @@ struct Fit: ParsableCommand {
         let plans = try (budgets.isEmpty ? [5.76e23] : budgets).map { try fit.law.computeOptimal(compute: $0) }
         var extras = Extras()
         extras.targets = try targetLosses.map { ($0, try Planner.minimumCompute(LossSurface(fit.law), targetLoss: $0)) }
+        extras.shapes = try nearestShapes(plans.map { ($0.compute, $0.parameters) })
         if bootstrap > 0 {
             let b = try ChinchillaLaw.bootstrap(N: N, D: D, loss: loss, fit: fit, options: bootstrapOptions())
             extras.bootstrap = b
@@ -252,6 +256,7 @@ extension Fit {
             let surface = try LossSurface(law: fit.law, values: fit.values)
             extras.plans = try budgets.map { try Planner.computeOptimal(surface, compute: $0) }
             extras.targets = try targetLosses.map { ($0, try Planner.minimumCompute(surface, targetLoss: $0)) }
+            extras.shapes = try nearestShapes(extras.plans.map { ($0.compute, $0.parameters) })
         }
         if bootstrap > 0 {
             let b = try scalingLaw.bootstrap(data: columns, observed: y, fit: fit, options: bootstrapOptions())
@@ -267,6 +272,19 @@ extension Fit {
         }
         print(json ? FitReport.json(fit, data: data, rows: y.count, extras: extras)
                    : FitReport.text(fit, data: data, rows: y.count, extras: extras))
+    }
+
+    /// --shapes FAMILY: the 3 nearest shapes of the family to each planned N.
+    func nearestShapes(_ plans: [(compute: Double, parameters: Double)]) throws
+        -> [(compute: Double, target: Double, found: [(shape: TransformerShape, parameters: Int)])]
+    {
+        guard let shapes else { return [] }
+        let families: [String: TransformerShape] = ["gpt2_small": .gpt2Small, "llama2_7b": .llama2_7B,
+                                                     "chinchilla_70b": .chinchilla70B]
+        guard let family = families[shapes] else {
+            throw CLIError(description: "--shapes \(shapes): unknown family; use one of \(families.keys.sorted().joined(separator: ", "))")
+        }
+        return try plans.map { ($0.compute, $0.parameters, try family.nearestShapes(toParameters: $0.parameters, count: 3)) }
     }
 
     func bootstrapOptions() -> BootstrapOptions {

@@ -278,3 +278,14 @@ def test_plan_of_a_law_with_bootstrap_intervals():
     out = json.loads(r.stdout)
     interval = out["bootstrap"]["plans"][0]["N"]
     assert interval["lower"] < out["plans"][0]["N"] < interval["upper"]
+
+
+def test_plan_lists_nearest_shapes():
+    r = run("plan", DATA, "--exclude-highest-loss", "5", "--compute", "5.76e23", "--shapes", "llama2_7b", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    entry = out["shapes"][0]
+    assert entry["compute"] == 5.76e23 and len(entry["shapes"]) == 3
+    assert all(abs(s["parameters"] / entry["target"] - 1) < 0.01 and s["d_model"] % 128 == 0 for s in entry["shapes"])
+    bad = run("plan", DATA, "--compute", "1e22", "--shapes", "gpt5")
+    assert bad.returncode != 0 and "unknown family" in bad.stderr
