@@ -145,3 +145,12 @@ func startGrid(_ values: UnsafePointer<Double>?, _ counts: UnsafePointer<Int>?, 
     }
     return grid
 }
+
+/// A C `int` option that must be 0 or 1.
+func flag(_ value: Int32, _ name: String) throws(ScalingKitError) -> Bool {
+    switch value {
+    case 0: return false
+    case 1: return true
+    default: throw ScalingKitError(.invalidArgument, "\(name) is \(value), not 0 or 1")
+    }
+}

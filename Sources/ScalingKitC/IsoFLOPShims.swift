@@ -55,11 +55,7 @@ public func sk_isoflop_fit(
         if let options {
             let c = try readVersioned(options, "sk_isoflop_options", defaults: defaultIsoFLOPOptions(), earlierSizes: [])
             o.minimumRunsPerBudget = try optionCount(c.min_runs_per_budget, "min_runs_per_budget")
-            switch c.require_interior_minimum {
-            case 0: o.requireInteriorMinimum = false
-            case 1: o.requireInteriorMinimum = true
-            default: throw ScalingKitError(.invalidArgument, "require_interior_minimum is \(c.require_interior_minimum), not 0 or 1")
-            }
+            o.requireInteriorMinimum = try flag(c.require_interior_minimum, "require_interior_minimum")
             o.confidence = c.confidence
         }
         let result = try core { try IsoFLOP.fit(N: N, D: D, loss: loss, budget: budget, options: o) }
@@ -160,11 +156,7 @@ public func sk_envelope_fit(
             let c = try readVersioned(options, "sk_envelope_options", defaults: defaultEnvelopeOptions(), earlierSizes: [])
             o.gridPoints = try optionCount(c.grid_points, "grid_points")
             o.minimumRunsCovering = try optionCount(c.min_runs_covering, "min_runs_covering")
-            switch c.exclude_edge_sizes {
-            case 0: o.excludeEdgeSizes = false
-            case 1: o.excludeEdgeSizes = true
-            default: throw ScalingKitError(.invalidArgument, "exclude_edge_sizes is \(c.exclude_edge_sizes), not 0 or 1")
-            }
+            o.excludeEdgeSizes = try flag(c.exclude_edge_sizes, "exclude_edge_sizes")
             o.confidence = c.confidence
         }
         let r = try core { try Envelope.fit(run: run, N: N, compute: compute, loss: loss, options: o) }
