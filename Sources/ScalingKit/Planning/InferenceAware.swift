@@ -36,20 +36,9 @@ extension Planner {
         }
         let reference = try minimumCompute(surface, targetLoss: loss)
         let k = surface.flopsPerParameterToken
-        // Training tokens reaching `loss` at size N (nil where even 1e30 tokens do not).
-        func tokens(_ N: Double) -> Double? {
-            var lo = 0.0, hi = log(1e30)
-            guard let far = try? surface.loss(parameters: N, tokens: exp(hi)), far <= loss else { return nil }
-            if let near = try? surface.loss(parameters: N, tokens: 1), near <= loss { return 1 }
-            while hi - lo > 1e-13 * hi {
-                let mid = 0.5 * (lo + hi)
-                if let v = try? surface.loss(parameters: N, tokens: exp(mid)), v <= loss { hi = mid } else { lo = mid }
-            }
-            return exp(hi)
-        }
         func total(_ logN: Double) -> Double {
             let N = exp(logN)
-            guard let D = tokens(N) else { return .infinity }
+            guard let D = tokensReaching(surface, loss: loss, parameters: N) else { return .infinity }
             return k * N * D + 2 * N * inferenceTokens
         }
         // Smaller models need more tokens; none below some size reach the loss at all. Scan ln N from 1 to 100× the
@@ -62,10 +51,25 @@ extension Planner {
             throw ScalingKitError.invalid("no interior optimum of training plus inference FLOPs for loss \(loss)")
         }
         let N = exp(x)
-        guard let D = tokens(N) else { throw ScalingKitError.invalid("the optimum lost its token count (internal)") }
+        guard let D = tokensReaching(surface, loss: loss, parameters: N) else { throw ScalingKitError.invalid("the optimum lost its token count (internal)") }
         let referenceTotal = reference.compute + 2 * reference.parameters * inferenceTokens
         return InferenceAwarePlan(loss: loss, inferenceTokens: inferenceTokens, parameters: N, trainingTokens: D,
                                   trainingFLOPs: k * N * D, inferenceFLOPs: 2 * N * inferenceTokens,
                                   trainingOptimal: reference, trainingOptimalTotalFLOPs: referenceTotal)
+    }
+}
+
+extension Planner {
+    /// The training tokens at which a model of `parameters` parameters reaches `loss`: bisection in ln D to 1e-13
+    /// relative (the loss falls with D). Nil where even 10³⁰ tokens do not reach it.
+    static func tokensReaching(_ surface: LossSurface, loss: Double, parameters N: Double) -> Double? {
+        var lo = 0.0, hi = log(1e30)
+        guard let far = try? surface.loss(parameters: N, tokens: exp(hi)), far <= loss else { return nil }
+        if let near = try? surface.loss(parameters: N, tokens: 1), near <= loss { return 1 }
+        while hi - lo > 1e-13 * hi {
+            let mid = 0.5 * (lo + hi)
+            if let v = try? surface.loss(parameters: N, tokens: exp(mid)), v <= loss { hi = mid } else { lo = mid }
+        }
+        return exp(hi)
     }
 }
