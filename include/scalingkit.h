@@ -303,6 +303,53 @@ typedef struct sk_inference_plan {
 SK_API int sk_plan_inference_aware(const sk_fit *fit, double target_loss, double inference_tokens,
                                    sk_inference_plan *out);
 
+/* Time-aware planning (since 0.3.0; Bergsma et al. 2025, "Power Lines", last section): the plans (N, D, batch) that
+ * reach target_loss, traded off between wall-clock time and compute.
+ *
+ * The law gives D_min(N), the tokens reaching the loss at small batch. A batch of B tokens needs
+ * D = D_min (1 + B / B_crit) tokens in S = D / B steps (McCandlish et al. 2018, eq. 2.11-2.12), with
+ * B_crit = cbs_coefficient * D_min^cbs_exponent tokens (Power Lines: exponent 0.462; fit the coefficient from a
+ * batch sweep). Compute is 6 N D; time is compute / (min(devices, B / tokens_per_device) * flops_per_second).
+ * Batches run from tokens_per_device (one device) to devices * tokens_per_device (all of them). */
+
+typedef struct sk_hardware {
+    size_t struct_size;
+    size_t devices;            /* >= 1 */
+    double flops_per_second;   /* sustained training FLOP/s of one device */
+    double tokens_per_device;  /* tokens one device needs per step to reach that rate (micro-batch x sequence) */
+} sk_hardware;
+
+typedef struct sk_timed_plan {
+    size_t struct_size;
+    double params;
+    double min_tokens;         /* D_min: tokens reaching the loss at small batch */
+    double tokens;             /* D = D_min (1 + batch / critical_batch) */
+    double batch;              /* tokens per step */
+    double critical_batch;     /* B_crit(D_min) */
+    double steps;              /* D / batch */
+    double min_steps;          /* D_min / B_crit */
+    double devices_used;       /* min(devices, batch / tokens_per_device); fractional when not a whole number */
+    double compute;            /* 6 N D */
+    double seconds;            /* compute / (devices_used * flops_per_second) */
+} sk_timed_plan;
+
+/* The Pareto set between time and compute at min(capacity, 4096) deadlines (capacity >= 2) log-spaced from the fastest plan's time
+ * to the cheapest plan's: each entry is the cheapest plan within its deadline. Writes out[0 .. *count-1], fastest
+ * (dearest) first, cheapest (slowest) last; *count <= capacity (deadlines whose plan is no cheaper than the
+ * previous one are dropped). Set out[0].struct_size = sizeof(sk_timed_plan) and hardware->struct_size first.
+ * Errors: as sk_plan_minimum_compute; SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE; SK_ERR_LENGTH (capacity < 2 or
+ * too large); SK_ERR_INVALID_ARGUMENT (a coefficient not finite and > 0, an exponent not finite, devices 0, a
+ * rate or tokens_per_device not finite and > 0). */
+SK_API int sk_plan_time_aware(const sk_fit *fit, double target_loss, double cbs_coefficient, double cbs_exponent,
+                              const sk_hardware *hardware, sk_timed_plan *out, size_t capacity, size_t *count);
+
+/* The cheapest plan reaching target_loss within `seconds` of wall-clock time (same model as sk_plan_time_aware).
+ * *found is 1 and *out written when one exists, 0 (and *out untouched) when even the fastest plan takes longer.
+ * Errors: as sk_plan_time_aware, and SK_ERR_INVALID_ARGUMENT for seconds not finite and > 0. */
+SK_API int sk_plan_within_deadline(const sk_fit *fit, double target_loss, double cbs_coefficient,
+                                   double cbs_exponent, const sk_hardware *hardware, double seconds,
+                                   sk_timed_plan *out, int *found);
+
 
 /* ------------------------------------------------------------------------------------------------------------
  * IsoFLOP profiles: Hoffmann et al. (2022) Approach 2 (since 0.3.0)

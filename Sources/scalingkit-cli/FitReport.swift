@@ -16,6 +16,10 @@ struct Extras {
     var excludedRows: [Int] = []
     /// The nearest shapes of a family (--shapes) to each plan's N.
     var shapes: [(compute: Double, target: Double, found: [(shape: TransformerShape, parameters: Int)])] = []
+    /// Inference-aware plans (--inference-tokens), one per target loss.
+    var inference: [InferenceAwarePlan] = []
+    /// Time-aware frontiers (--critical-batch), one per target loss, with the plan meeting --deadline-days.
+    var timeAware: [(frontier: TimeAwareFrontier, days: Double?, plan: TimedPlan?)] = []
 
     func textLines() -> [String] {
         var lines: [String] = []
@@ -54,6 +58,32 @@ struct Extras {
                                                                s.standardError, s.lower, s.upper))
             }
         }
+        for p in inference {
+            lines.append("")
+            lines.append(fmt("inference-aware plan for loss %.4f with %.3e inference tokens (Sardana et al. 2024):",
+                             p.loss, p.inferenceTokens))
+            lines.append(fmt("  N = %.4e on D = %.4e tokens: %.4e FLOPs in all, %.4e (%.1f%%) less than the", p.parameters,
+                             p.trainingTokens, p.totalFLOPs, p.savedFLOPs, 100 * p.savedFLOPs / p.trainingOptimalTotalFLOPs))
+            lines.append(fmt("  training-optimal N = %.4e on D = %.4e", p.trainingOptimal.parameters, p.trainingOptimal.tokens))
+        }
+        for entry in timeAware {
+            let f = entry.frontier
+            lines.append("")
+            lines.append(fmt("time against compute at loss %.4f (%d plans, fastest first; Power Lines / McCandlish et al. 2018):",
+                             f.loss, f.points.count))
+            lines.append("  N             D             batch         B_crit        steps         devices   compute       days")
+            let step = max(1, f.points.count / 8)
+            let shown = Array(Swift.stride(from: 0, to: f.points.count - 1, by: step)) + [f.points.count - 1]
+            for i in shown { lines.append(Self.timedLine(f.points[i])) }
+            if let days = entry.days {
+                if let p = entry.plan {
+                    lines.append(fmt("  cheapest within %g days:", days))
+                    lines.append(Self.timedLine(p))
+                } else {
+                    lines.append(fmt("  no plan finishes within %g days (the fastest takes %.1f)", days, f.fastest.seconds / 86400))
+                }
+            }
+        }
         for entry in shapes {
             lines.append("")
             lines.append(fmt("nearest shapes to N = %.4e (C = %.4e):", entry.target, entry.compute))
@@ -71,6 +101,18 @@ struct Extras {
         return lines
     }
 
+    static func timedLine(_ p: TimedPlan) -> String {
+        fmt("  %-12.4e  %-12.4e  %-12.4e  %-12.4e  %-12.4e  %-8.1f  %-12.4e  %.1f", p.parameters, p.tokens, p.batch,
+            p.criticalBatch, p.steps, p.devicesUsed, p.compute, p.seconds / 86400)
+    }
+
+    static func timedJSON(_ p: TimedPlan) -> String {
+        "{\"N\": \(jsonNumber(p.parameters)), \"D_min\": \(jsonNumber(p.minimumTokens)), \"D\": \(jsonNumber(p.tokens)), "
+            + "\"batch\": \(jsonNumber(p.batch)), \"critical_batch\": \(jsonNumber(p.criticalBatch)), "
+            + "\"steps\": \(jsonNumber(p.steps)), \"devices_used\": \(jsonNumber(p.devicesUsed)), "
+            + "\"compute\": \(jsonNumber(p.compute)), \"seconds\": \(jsonNumber(p.seconds))}"
+    }
+
     static func planJSON(_ p: ComputePlan) -> String {
         "{\"compute\": \(jsonNumber(p.compute)), \"N\": \(jsonNumber(p.parameters)), \"D\": \(jsonNumber(p.tokens)), "
             + "\"tokens_per_parameter\": \(jsonNumber(p.tokensPerParameter)), \"loss\": \(jsonNumber(p.loss)), "
@@ -86,6 +128,25 @@ struct Extras {
                         "{\"d_model\": \(f.shape.dModel), \"layers\": \(f.shape.layers), \"heads\": \(f.shape.heads), "
                             + "\"d_ff\": \(f.shape.dFF), \"parameters\": \(f.parameters)}"
                     }.joined(separator: ", ") + "]}"
+            }.joined(separator: ", ") + "]")
+        }
+        if !inference.isEmpty {
+            parts.append("\"inference_aware\": [" + inference.map { p in
+                "{\"target_loss\": \(jsonNumber(p.loss)), \"inference_tokens\": \(jsonNumber(p.inferenceTokens)), "
+                    + "\"N\": \(jsonNumber(p.parameters)), \"D\": \(jsonNumber(p.trainingTokens)), "
+                    + "\"total_flops\": \(jsonNumber(p.totalFLOPs)), \"saved_flops\": \(jsonNumber(p.savedFLOPs)), "
+                    + "\"training_optimal\": \(Self.planJSON(p.trainingOptimal))}"
+            }.joined(separator: ", ") + "]")
+        }
+        if !timeAware.isEmpty {
+            parts.append("\"time_aware\": [" + timeAware.map { entry in
+                var item = "{\"target_loss\": \(jsonNumber(entry.frontier.loss)), \"frontier\": ["
+                    + entry.frontier.points.map(Self.timedJSON).joined(separator: ", ") + "]"
+                if let days = entry.days {
+                    item += ", \"deadline_days\": \(jsonNumber(days)), \"within_deadline\": "
+                        + (entry.plan.map(Self.timedJSON) ?? "null")
+                }
+                return item + "}"
             }.joined(separator: ", ") + "]")
         }
         if !excludedRows.isEmpty { parts.append("\"excluded_rows\": [" + excludedRows.map(String.init).joined(separator: ", ") + "]") }

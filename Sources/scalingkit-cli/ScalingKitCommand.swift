@@ -97,6 +97,24 @@ struct Fit: ParsableCommand {
     @Option(help: "Also list the nearest shapes of this family to each plan's N: gpt2_small, llama2_7b or chinchilla_70b.")
     var shapes: String?
 
+    @Option(help: "With --target-loss: the model minimising training plus inference FLOPs for this many tokens served (Sardana et al. 2024).")
+    var inferenceTokens: Double?
+
+    @Option(help: "With --target-loss: time-aware plans (Power Lines) for B_crit = COEF * D_min^EXP tokens, given as COEF,EXP; needs --devices, --device-flops and --device-tokens.")
+    var criticalBatch: String?
+
+    @Option(help: "Devices for time-aware plans.")
+    var devices: Int?
+
+    @Option(help: "Sustained training FLOP/s of one device, for time-aware plans.")
+    var deviceFlops: Double?
+
+    @Option(help: "Tokens one device needs per step to sustain that rate (micro-batch x sequence length).")
+    var deviceTokens: Double?
+
+    @Option(help: "With time-aware plans: also the cheapest plan finishing within this many days.")
+    var deadlineDays: Double?
+
     @Option(help: "Worker threads (0 = all cores). The result does not depend on it.")
     var threads = 0
 
@@ -143,6 +161,18 @@ struct Fit: ParsableCommand {
         guard (holdoutSplit == nil) == (holdoutThreshold == nil) else {
             throw ValidationError("--holdout-split and --holdout-threshold go together")
         }
+        if let t = inferenceTokens, !(t.isFinite && t >= 0) { throw ValidationError("--inference-tokens must be finite and >= 0") }
+        if (inferenceTokens != nil || criticalBatch != nil) && targetLosses.isEmpty {
+            throw ValidationError("--inference-tokens and --critical-batch plan for a --target-loss: give one")
+        }
+        let machine = [devices != nil, deviceFlops != nil, deviceTokens != nil]
+        if criticalBatch != nil, machine.contains(false) {
+            throw ValidationError("--critical-batch needs --devices, --device-flops and --device-tokens")
+        }
+        if criticalBatch == nil, machine.contains(true) || deadlineDays != nil {
+            throw ValidationError("--devices, --device-flops, --device-tokens and --deadline-days go with --critical-batch")
+        }
+        if let d = deadlineDays, !(d.isFinite && d > 0) { throw ValidationError("--deadline-days must be finite and > 0") }
     }
 
     func run() throws {
@@ -174,7 +204,7 @@ struct Fit: ParsableCommand {
         let fit = try ChinchillaLaw.fit(N: N, D: D, loss: loss, options: options)
         let plans = try (budgets.isEmpty ? [5.76e23] : budgets).map { try fit.law.computeOptimal(compute: $0) }
         var extras = Extras()
-        extras.targets = try targetLosses.map { ($0, try Planner.minimumCompute(LossSurface(fit.law), targetLoss: $0)) }
+        try targetPlans(LossSurface(fit.law), into: &extras)
         extras.shapes = try nearestShapes(plans.map { ($0.compute, $0.parameters) })
         if bootstrap > 0 {
             let b = try ChinchillaLaw.bootstrap(N: N, D: D, loss: loss, fit: fit, options: bootstrapOptions())
@@ -255,7 +285,7 @@ extension Fit {
         if !budgets.isEmpty || !targetLosses.isEmpty {
             let surface = try LossSurface(law: fit.law, values: fit.values)
             extras.plans = try budgets.map { try Planner.computeOptimal(surface, compute: $0) }
-            extras.targets = try targetLosses.map { ($0, try Planner.minimumCompute(surface, targetLoss: $0)) }
+            try targetPlans(surface, into: &extras)
             extras.shapes = try nearestShapes(extras.plans.map { ($0.compute, $0.parameters) })
         }
         if bootstrap > 0 {
@@ -272,6 +302,28 @@ extension Fit {
         }
         print(json ? FitReport.json(fit, data: data, rows: y.count, extras: extras)
                    : FitReport.text(fit, data: data, rows: y.count, extras: extras))
+    }
+
+    /// For each --target-loss: the least compute reaching it, and the inference-aware and time-aware plans asked for.
+    func targetPlans(_ surface: LossSurface, into extras: inout Extras) throws {
+        extras.targets = try targetLosses.map { ($0, try Planner.minimumCompute(surface, targetLoss: $0)) }
+        if let tokens = inferenceTokens {
+            extras.inference = try targetLosses.map { try Planner.inferenceAware(surface, loss: $0, inferenceTokens: tokens) }
+        }
+        guard let text = criticalBatch, let devices, let deviceFlops, let deviceTokens else { return }
+        let parts = text.split(separator: ",").map { Double(String($0.filter { $0 != " " })) }
+        guard parts.count == 2, let coefficient = parts[0], let exponent = parts[1] else {
+            throw CLIError(description: "--critical-batch \(text): expected COEF,EXP (for example 8,0.462)")
+        }
+        let law = try CriticalBatchLaw(coefficient: coefficient, exponent: exponent)
+        let hardware = try TrainingHardware(devices: devices, flopsPerSecond: deviceFlops, tokensPerDevice: deviceTokens)
+        for loss in targetLosses {
+            let frontier = try Planner.timeAware(surface, loss: loss, criticalBatch: law, hardware: hardware)
+            let deadline = try deadlineDays.map {
+                try Planner.cheapestPlan(surface, loss: loss, criticalBatch: law, hardware: hardware, within: $0 * 86400)
+            }
+            extras.timeAware.append((frontier, deadlineDays, deadline ?? nil))
+        }
     }
 
     /// --shapes FAMILY: the 3 nearest shapes of the family to each planned N.

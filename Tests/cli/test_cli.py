@@ -289,3 +289,39 @@ def test_plan_lists_nearest_shapes():
     assert all(abs(s["parameters"] / entry["target"] - 1) < 0.01 and s["d_model"] % 128 == 0 for s in entry["shapes"])
     bad = run("plan", DATA, "--compute", "1e22", "--shapes", "gpt5")
     assert bad.returncode != 0 and "unknown family" in bad.stderr
+
+
+MACHINE = ["--critical-batch", "8,0.462", "--devices", "1024", "--device-flops", "4e14", "--device-tokens", "32768"]
+
+
+def test_plan_inference_and_time_aware_match_the_binding():
+    """--inference-tokens and --critical-batch give the Python binding's numbers (one implementation underneath)."""
+    scalingkit = pytest.importorskip("scalingkit")
+    pd = pytest.importorskip("pandas")
+    r = run("plan", DATA, "--exclude-highest-loss", "5", "--target-loss", "1.95", "--inference-tokens", "1e13",
+            *MACHINE, "--deadline-days", "365", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    fit = scalingkit.fit_chinchilla(pd.read_csv(DATA), exclude_highest_loss=5)
+    inf = scalingkit.inference_aware(fit, 1.95, 1e13)
+    assert out["inference_aware"][0]["N"] == inf.N and out["inference_aware"][0]["saved_flops"] == inf.saved_flops
+    machine = dict(critical_batch=(8, 0.462), devices=1024, flops_per_second=4e14, tokens_per_device=32768)
+    frontier = scalingkit.time_aware(fit, 1.95, **machine)
+    entry = out["time_aware"][0]
+    assert [p["compute"] for p in entry["frontier"]] == [p.compute for p in frontier.points]
+    within = scalingkit.cheapest_within(fit, 1.95, 365 * 86400, **machine)
+    assert entry["within_deadline"]["N"] == within.N and entry["within_deadline"]["seconds"] <= 365 * 86400
+    text = run("plan", DATA, "--exclude-highest-loss", "5", "--target-loss", "1.95", *MACHINE, "--deadline-days", "1")
+    assert text.returncode == 0 and "time against compute" in text.stdout and "no plan finishes within 1 days" in text.stdout
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["--compute", "1e22", "--inference-tokens", "1e12"], "plan for a --target-loss"),
+    (["--target-loss", "2.0", "--critical-batch", "8,0.462"], "needs --devices"),
+    (["--target-loss", "2.0", "--devices", "8"], "go with --critical-batch"),
+    (["--target-loss", "2.0", *MACHINE[:1], "8", *MACHINE[2:]], "expected COEF,EXP"),
+    (["--target-loss", "2.0", "--critical-batch", "8,0.462", "--devices", "0", *MACHINE[4:]], "devices must be >= 1"),
+])
+def test_time_aware_plan_errors(args, needle):
+    r = run("plan", DATA, *args)
+    assert r.returncode != 0 and needle in r.stderr, r.stderr

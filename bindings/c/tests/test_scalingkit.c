@@ -327,6 +327,46 @@ static void test_laws(void) {
     CHECK_ERR(sk_plan_inference_aware(cfit, closed.loss, -1, &ip), SK_ERR_INVALID_ARGUMENT, "inference tokens");
     ip.struct_size = 0;
     CHECK_ERR(sk_plan_inference_aware(cfit, closed.loss, 1e12, &ip), SK_ERR_STRUCT_SIZE, "sk_inference_plan");
+
+    /* Time-aware: the frontier runs from the fastest (all devices) to the cheapest plan; a deadline between picks a
+     * plan no dearer than the frontier's at that time. */
+    sk_hardware hw = {.struct_size = sizeof hw, .devices = 1024, .flops_per_second = 4e14, .tokens_per_device = 32768};
+    sk_timed_plan front[32];
+    size_t nfront = 0;
+    front[0].struct_size = sizeof front[0];
+    CHECK(sk_plan_time_aware(cfit, closed.loss, 8.0, 0.462, &hw, front, 32, &nfront) == SK_OK && nfront >= 10 &&
+              nfront <= 32 && front[0].seconds < front[nfront - 1].seconds &&
+              front[0].compute > front[nfront - 1].compute && front[0].devices_used == 1024 &&
+              front[nfront - 1].batch == 32768,
+          "time-aware: %s, %zu points", sk_last_error(), nfront);
+    for (size_t i = 0; i < nfront; i++) {
+        const sk_timed_plan *t = &front[i];
+        CHECK(fabs((t->steps / t->min_steps - 1) * (t->tokens / t->min_tokens - 1) - 1) < 1e-9 &&
+                  fabs(t->compute / (6 * t->params * t->tokens) - 1) < 1e-12,
+              "point %zu off the trade-off hyperbola", i);
+    }
+    sk_timed_plan within = {.struct_size = sizeof within};
+    int found = -1;
+    CHECK(sk_plan_within_deadline(cfit, closed.loss, 8.0, 0.462, &hw, front[nfront / 2].seconds, &within, &found) ==
+                  SK_OK && found == 1 && fabs(within.compute / front[nfront / 2].compute - 1) < 1e-9,
+          "deadline: %s found %d", sk_last_error(), found);
+    CHECK(sk_plan_within_deadline(cfit, closed.loss, 8.0, 0.462, &hw, front[0].seconds / 2, &within, &found) == SK_OK &&
+              found == 0, "an impossible deadline: found %d", found);
+    CHECK_ERR(sk_plan_within_deadline(cfit, closed.loss, 8.0, 0.462, &hw, -1, &within, &found), SK_ERR_INVALID_ARGUMENT,
+              "deadline");
+    CHECK_ERR(sk_plan_time_aware(cfit, closed.loss, 0, 0.462, &hw, front, 32, &nfront), SK_ERR_INVALID_ARGUMENT,
+              "critical batch coefficient");
+    CHECK_ERR(sk_plan_time_aware(cfit, closed.loss, 8.0, 0.462, &hw, front, 1, &nfront), SK_ERR_LENGTH, "capacity");
+    CHECK_ERR(sk_plan_time_aware(cfit, closed.loss, 8.0, 0.462, NULL, front, 32, &nfront), SK_ERR_NULL_POINTER,
+              "'hardware'");
+    CHECK_ERR(sk_plan_time_aware(cfit, closed.loss, 8.0, 0.462, &hw, front, 32, NULL), SK_ERR_NULL_POINTER, "'count'");
+    hw.devices = 0;
+    CHECK_ERR(sk_plan_time_aware(cfit, closed.loss, 8.0, 0.462, &hw, front, 32, &nfront), SK_ERR_INVALID_ARGUMENT,
+              "devices");
+    hw.devices = 8;
+    hw.struct_size = 4;
+    CHECK_ERR(sk_plan_time_aware(cfit, closed.loss, 8.0, 0.462, &hw, front, 32, &nfront), SK_ERR_STRUCT_SIZE,
+              "sk_hardware");
     CHECK_ERR(sk_plan_allocate(cfit, -1, &inverse), SK_ERR_INVALID_ARGUMENT, "compute");
     CHECK_ERR(sk_plan_allocate(NULL, 1e22, &inverse), SK_ERR_NULL_POINTER, "'fit'");
     CHECK_ERR(sk_plan_allocate(cfit, 1e22, NULL), SK_ERR_NULL_POINTER, "'out'");

@@ -28,6 +28,7 @@ from .multipower import LossCurve, MultiPowerFit, fit_multi_power, multi_power_p
 from .planning import InferenceAwarePlan, at_tokens_per_parameter, inference_aware, minimum_compute, plan  # noqa: E402
 from .isoflop import EnvelopeResult, IsoFLOPBudget, IsoFLOPResult, PowerLaw, envelope, isoflop  # noqa: E402
 from .accounting import TransformerCount, count_parameters, nearest_shapes  # noqa: E402
+from .timeaware import TimeAwareFrontier, TimedPlan, cheapest_within, time_aware  # noqa: E402
 
 __version__ = _ffi.string(_lib.sk_version_string()).decode()
 __all__ = ["Bootstrap", "ChinchillaFit", "ComputeOptimalPlan", "Holdout", "Interval", "IsoFLOPBudget", "IsoFLOPResult",
@@ -36,7 +37,7 @@ __all__ = ["Bootstrap", "ChinchillaFit", "ComputeOptimalPlan", "Holdout", "Inter
            "LossCurve", "MultiPowerFit", "PredictionErrors", "ScalingKitError", "catalogue", "compare", "fit",
            "fit_chinchilla", "fit_multi_power", "holdout", "inference_aware", "InferenceAwarePlan", "library_version",
            "minimum_compute", "multi_power_predict", "at_tokens_per_parameter",
-           "plan", "schedule_areas"]
+           "plan", "schedule_areas", "TimeAwareFrontier", "TimedPlan", "cheapest_within", "time_aware"]
 
 if _lib.sk_version_number() != _lib.SK_VERSION_NUMBER:
     raise ImportError(f"scalingkit was built against header {_lib.SK_VERSION_NUMBER} "

@@ -52,7 +52,7 @@ def plan(fit: Any, compute: Union[float, Sequence[float], np.ndarray]) -> Union[
     return plans if np.ndim(compute) else plans[0]
 
 
-def at_tokens_per_parameter(fit: Any, compute: float, tokens_per_parameter: float) -> ComputePlan:
+def at_tokens_per_parameter(fit: Any, compute: float, tokens_per_parameter: float) -> ComputeOptimalPlan:
     """The allocation of ``compute`` FLOPs at a fixed D/N ratio and its loss; minus ``plan(fit, compute).loss`` it is
     the over-training penalty (Gadre et al. 2024 train at ratios up to 640)."""
     out = ffi.new("sk_allocation *")
