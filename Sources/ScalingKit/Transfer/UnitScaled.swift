@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// u-μP (Blake et al. 2024, "u-μP: The Unit-Scaled Maximal Update Parametrization") as `unit-scaling` 0.3.5
+/// implements it: every weight initialised N(0, 1), no base model, and learning-rate scales that are absolute
+/// functions of a parameter's type, shape and depth.
+public enum UnitScaledType: String, Sendable, CaseIterable {
+    /// Linear and embedding weights.
+    case weight
+    case bias
+    case norm
+    /// The readout (`LinearReadout`).
+    case output
+}
+
+extension Transfer {
+    /// `unit-scaling`'s fan-in: shape[0] for a vector, shape[1] for a matrix (an embedding's width, its fan-out),
+    /// shape[1]·shape[2] for a 3-tensor.
+    static func unitScaledFanIn(_ shape: [Int]) throws -> Double {
+        switch shape.count {
+        case 1: return Double(shape[0])
+        case 2: return Double(shape[1])
+        case 3: return Double(shape[1]) * Double(shape[2])
+        default: throw ScalingKitError(.unsupported, "u-μP has no fan-in for a tensor of rank \(shape.count)")
+        }
+    }
+
+    /// The learning-rate scale of one parameter: for Adam/AdamW `weight` fan_in^−½, `bias`/`norm`/`output` 1; for
+    /// SGD (readout constraint "to_output_scale") `weight` fan_in^½, `bias`/`norm` shape[0], `output` 1. Both ×
+    /// depth^−½ for a parameter inside a stack of `depth` residual layers (0: not in one).
+    /// - Throws: `ScalingKitError` for a size ≤ 0, a rank above 3, or a negative depth.
+    public static func unitScaledLearningRateScale(type: UnitScaledType, shape: [Int], depth: Int = 0,
+                                                  optimizer: OptimizerFamily = .adam) throws -> Double {
+        guard !shape.isEmpty, shape.allSatisfy({ $0 > 0 }) else { throw ScalingKitError.invalid("shape \(shape) needs sizes > 0") }
+        guard depth >= 0 else { throw ScalingKitError.invalid("depth must be >= 0 (got \(depth))") }
+        let depthScale = depth == 0 ? 1 : 1 / Double(depth).squareRoot()
+        let fanIn = try unitScaledFanIn(shape)
+        switch (optimizer, type) {
+        case (.adam, .weight): return depthScale / fanIn.squareRoot()
+        case (.adam, _): return depthScale
+        case (.sgd, .weight): return depthScale * fanIn.squareRoot()
+        case (.sgd, .bias), (.sgd, .norm): return depthScale * Double(shape[0])
+        case (.sgd, .output): return depthScale
+        }
+    }
+
+    /// Independent weight decay (u-μP's default): the optimizer's weight_decay for a group is λ / (its learning
+    /// rate), so that PyTorch's AdamW decays by λ per step whatever the peak learning rate.
+    public static func independentWeightDecay(_ lambda: Double, groupLearningRate: Double) throws -> Double {
+        guard lambda.isFinite, lambda >= 0, groupLearningRate.isFinite, groupLearningRate > 0 else {
+            throw ScalingKitError.invalid("weight decay must be finite and >= 0 and the learning rate finite and > 0")
+        }
+        return lambda / groupLearningRate
+    }
+}
