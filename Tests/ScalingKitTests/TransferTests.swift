@@ -134,3 +134,64 @@ struct TransferUnitScaledTests {
         }
     }
 }
+
+@Suite("Transfer: batch rules and hyperparameter laws")
+struct TransferRulesTests {
+    /// The papers' worked examples: DeepSeek at C = 1e21 gives B ≈ 2.16M tokens and η ≈ 7.4e-4 (Bi et al. 2024);
+    /// Step Law at N = 7e9, D = 1.4e12 gives η = 9.166e-4 and B ≈ 5.0M tokens (from its printed constants).
+    @Test func presetsReproduceTheWorkedExamples() throws {
+        let d = try HyperparameterLaw.deepSeek(compute: 1e21)
+        #expect(abs(d.learningRate / 7.394e-4 - 1) < 1e-4 && abs(d.batchTokens / 2.16e6 - 1) < 1e-3)
+        let s = try HyperparameterLaw.stepLaw(parameters: 7e9, tokens: 1.4e12)
+        #expect(abs(s.learningRate / 9.166e-4 - 1) < 1e-4 && abs(s.batchTokens / 5.0e6 - 1) < 1e-3)
+        #expect(throws: ScalingKitError.self) { try HyperparameterLaw.deepSeek(compute: 0) }
+        #expect(throws: ScalingKitError.self) { try HyperparameterLaw.stepLaw(parameters: -1, tokens: 1e12) }
+    }
+
+    @Test func batchRules() throws {
+        #expect(try BatchRules.sgdLinear(learningRate: 0.1, kappa: 8) == 0.8)       // Goyal: 0.1·B/256 at B = 2048
+        let h = try BatchRules.adamSquareRoot(AdamHyperparameters(learningRate: 1e-3, beta1: 0.9, beta2: 0.99, epsilon: 1e-8), kappa: 4)
+        #expect(close(h.learningRate, 2e-3) && close(h.beta1, 0.6) && close(h.beta2, 0.96) && close(h.epsilon, 5e-9))
+        #expect(throws: ScalingKitError.self) { try BatchRules.adamSquareRoot(AdamHyperparameters(learningRate: 1e-3), kappa: 20) }
+        #expect(close(try BatchRules.emaMomentum(0.999, kappa: 2), 0.999 * 0.999))
+        // The surge curve peaks at B = B_noise with η_max and is symmetric in log B; SGD's saturates at η_max.
+        #expect(close(try BatchRules.adamOptimalLearningRate(batch: 512, noiseScale: 512, peak: 1e-3), 1e-3))
+        #expect(close(try BatchRules.adamOptimalLearningRate(batch: 128, noiseScale: 512, peak: 1e-3),
+                      try BatchRules.adamOptimalLearningRate(batch: 2048, noiseScale: 512, peak: 1e-3)))
+        #expect(close(try BatchRules.sgdOptimalLearningRate(batch: 512, noiseScale: 512, peak: 1e-3), 5e-4))
+        let tau = try BatchRules.adamWTimescale(batch: 1e6, learningRate: 1e-3, weightDecay: 0.1, tokens: 1e11)
+        #expect(close(tau, 0.1))
+        #expect(close(try BatchRules.weightDecay(forTimescale: tau, batch: 1e6, learningRate: 1e-3, tokens: 1e11), 0.1))
+        #expect(throws: ScalingKitError.self) { try BatchRules.sgdLinear(learningRate: 0.1, kappa: 0) }
+    }
+
+    /// One call: a GPT-style proxy (width 256, 4 layers) to width 2048, 16 layers, 4× the batch and 10× the tokens.
+    @Test func transferInOneCall() throws {
+        func spec(_ name: String, _ base: [Int], _ target: [Int], _ role: ParameterRole = .inferred, block: Bool = false) throws -> ParameterSpec {
+            ParameterSpec(name: name, shape: try WidthShape(base: base, target: target), role: role, inResidualBlock: block)
+        }
+        let groups = [try spec("wte", [50304, 256], [50304, 2048], .input), try spec("c_fc", [1024, 256], [8192, 2048], block: true),
+                      try spec("ln_1", [256], [2048], .norm, block: true), try spec("lm_head", [50304, 256], [50304, 2048], .readout)]
+        let proxy = ProxyHyperparameters(learningRate: 6e-3, weightDecay: 0.1, initStd: 0.02, beta1: 0.9, beta2: 0.95,
+                                         epsilon: 1e-8, batchTokens: 2.5e5, tokens: 2e9)
+        var options = TransferOptions()
+        options.depth = try DepthScaling(alpha: 1, baseLayers: 4, layers: 16)
+        options.batchRule = .squareRoot
+        let r = try Transfer.plan(groups: groups, proxy: proxy, targetBatchTokens: 1e6, targetTokens: 2e10, options: options)
+        #expect(close(r.residualMultiplier, 0.25) && close(r.learningRateScale, 2) && close(r.beta1, 0.6) && close(r.beta2, 0.8))
+        #expect(close(r.groups[0].learningRate, 1.2e-2) && close(r.groups[0].initStd, 0.02))            // embedding: μP ×1
+        #expect(close(r.groups[1].learningRate, 6e-3 / 8 * 2) && close(r.groups[1].initStd, 0.02 / 8.0.squareRoot()))
+        #expect(close(r.groups[1].weightDecay, 0.8) && close(r.groups[1].epsilon, 1e-8 / 8 / 4 / 2))
+        #expect(close(r.groups[2].learningRate, 1.2e-2) && close(r.groups[3].forwardMultiplier, 1.0 / 8))
+        // Holding AdamW's timescale: B/(η λ D) equal for proxy and target, group by group.
+        options.holdTimescale = true
+        let held = try Transfer.plan(groups: groups, proxy: proxy, targetBatchTokens: 1e6, targetTokens: 2e10, options: options)
+        let tauProxy = try BatchRules.adamWTimescale(batch: 2.5e5, learningRate: 6e-3, weightDecay: 0.1, tokens: 2e9)
+        for g in held.groups {
+            #expect(close(try BatchRules.adamWTimescale(batch: 1e6, learningRate: g.learningRate, weightDecay: g.weightDecay, tokens: 2e10), tauProxy))
+        }
+        options.batchRule = .linear
+        #expect(throws: ScalingKitError.self) { try Transfer.plan(groups: groups, proxy: proxy, targetBatchTokens: 1e6, targetTokens: 2e10, options: options) }
+        #expect(throws: ScalingKitError.self) { try Transfer.plan(groups: [], proxy: proxy, targetBatchTokens: 1e6, targetTokens: 2e10) }
+    }
+}
