@@ -195,3 +195,78 @@ struct TransferRulesTests {
         #expect(throws: ScalingKitError.self) { try Transfer.plan(groups: [], proxy: proxy, targetBatchTokens: 1e6, targetTokens: 2e10) }
     }
 }
+
+@Suite("Transfer: hyperparameter laws from a sweep")
+struct HyperparameterSweepTests {
+    /// A synthetic sweep whose optima follow Step Law (η* = 1.79·N^−0.713·D^0.307, B* = 0.58·D^0.571): the loss is
+    /// a bowl in (ln η, ln B) around them. 3 sizes × 3 horizons × 5 batches × 7 learning rates.
+    static func sweep(noise: Double, seed: UInt64 = 1) -> (N: [Double], D: [Double], lr: [Double], B: [Double], loss: [Double]) {
+        var rng = RandomStream(seed: seed)
+        var out: ([Double], [Double], [Double], [Double], [Double]) = ([], [], [], [], [])
+        for N in [1e8, 3e8, 1e9] {
+            for tpp in [20.0, 80.0, 320.0] {
+                let D = tpp * N
+                let truth = try! HyperparameterLaw.stepLaw(parameters: N, tokens: D)
+                for j in -2...2 {
+                    let B = truth.batchTokens * pow(2, Double(j) + 0.3)
+                    for i in -3...3 {
+                        let lr = truth.learningRate * pow(2, Double(i) + 0.2)
+                        let dx = log(lr / truth.learningRate), dy = log(B / truth.batchTokens)
+                        // Box–Muller for the noise.
+                        let u1 = max(rng.nextUniform(), 1e-300), u2 = rng.nextUniform()
+                        let gaussian: Double = (-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2)
+                        let bowl: Double = 0.05 * dx * dx + 0.03 * dy * dy
+                        let loss = 2 + bowl + noise * gaussian
+                        out.0.append(N); out.1.append(D); out.2.append(lr); out.3.append(B); out.4.append(loss)
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    @Test func recoversStepLawExactlyWithoutNoise() throws {
+        let s = Self.sweep(noise: 0)
+        let r = try HyperparameterSweep.fit(N: s.N, D: s.D, learningRate: s.lr, batch: s.B, loss: s.loss)
+        #expect(r.cells.count == 45 && r.cells.allSatisfy { $0.optimalLearningRate != nil })
+        #expect(abs(r.learningRate.exponentN! + 0.713) < 1e-9 && abs(r.learningRate.exponentD! - 0.307) < 1e-9)
+        #expect(abs(r.learningRate.coefficient / 1.79 - 1) < 1e-8)
+        let b = try #require(r.batch)
+        #expect(abs(b.exponentD! - 0.571) < 1e-9 && abs(b.coefficient / 0.58 - 1) < 1e-8 && abs(b.exponentN ?? 0) < 1e-9)
+    }
+
+    @Test func recoversStepLawWithNoiseAndHonestIntervals() throws {
+        let s = Self.sweep(noise: 2e-3)
+        let r = try HyperparameterSweep.fit(N: s.N, D: s.D, learningRate: s.lr, batch: s.B, loss: s.loss)
+        let law = r.learningRate
+        #expect(abs(law.exponentN! + 0.713) < 4 * law.standardErrorN! && abs(law.exponentD! - 0.307) < 4 * law.standardErrorD!)
+        #expect(abs(law.exponentN! + 0.713) < 0.05 && abs(law.exponentD! - 0.307) < 0.05, "\(law)")
+        let p = law.predict(parameters: 7e9, tokens: 1.4e12)
+        let truth = try HyperparameterLaw.stepLaw(parameters: 7e9, tokens: 1.4e12).learningRate
+        #expect(p.lower! < p.value && p.value < p.upper! && abs(p.value / truth - 1) < 0.3, "\(p) vs \(truth)")
+        let covered = r.cells.filter { c in
+            let t = (try? HyperparameterLaw.stepLaw(parameters: c.parameters, tokens: c.tokens).learningRate) ?? 0
+            return c.lower! <= t && t <= c.upper!
+        }.count
+        #expect(covered >= 38, "\(covered) of 45 cell intervals cover the truth")    // 95 % nominal
+    }
+
+    @Test func saysWhyNoOptimumCanBeLocated() throws {
+        let s = Self.sweep(noise: 0)
+        // One learning rate per cell.
+        let keep = s.lr.indices.filter { $0 % 7 == 3 }
+        #expect {
+            try HyperparameterSweep.fit(N: keep.map { s.N[$0] }, D: keep.map { s.D[$0] }, learningRate: keep.map { s.lr[$0] },
+                                        batch: keep.map { s.B[$0] }, loss: keep.map { s.loss[$0] })
+        } throws: { "\($0)".contains("no optimum can be located") }
+        // A sweep that stops short of the optimum: the vertex is outside the swept range.
+        let low = s.lr.indices.filter { $0 % 7 < 3 }
+        #expect(throws: ScalingKitError.self) {
+            try HyperparameterSweep.fit(N: low.map { s.N[$0] }, D: low.map { s.D[$0] }, learningRate: low.map { s.lr[$0] },
+                                        batch: low.map { s.B[$0] }, loss: low.map { s.loss[$0] })
+        }
+        #expect(throws: ScalingKitError.self) { try HyperparameterSweep.fit(N: [], D: [], learningRate: [], batch: [], loss: []) }
+        #expect(throws: ScalingKitError.self) { try HyperparameterSweep.fit(N: [1], D: [1, 2], learningRate: [1], batch: [1], loss: [1]) }
+        #expect(throws: ScalingKitError.self) { try HyperparameterSweep.fit(N: [1], D: [1], learningRate: [-1], batch: [1], loss: [1]) }
+    }
+}
