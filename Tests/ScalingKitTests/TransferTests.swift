@@ -270,3 +270,27 @@ struct HyperparameterSweepTests {
         #expect(throws: ScalingKitError.self) { try HyperparameterSweep.fit(N: [1], D: [1], learningRate: [-1], batch: [1], loss: [1]) }
     }
 }
+
+@Suite("Transfer: coordinate check")
+struct CoordinateCheckTests {
+    @Test func flagsLayersThatGrowOrVanish() throws {
+        var layer: [String] = [], width: [Double] = [], step: [Int] = [], rms: [Double] = []
+        for s in 0..<4 {
+            for w in [128.0, 256, 512, 1024, 2048] {
+                // μP-like: flat; SP-like logits: grow ∝ width^(s/6) by step 3 (½); a vanishing layer: ∝ width^−½.
+                for (name, value) in [("embed", 1.0 + 0.01 * Double(s)), ("logits", pow(w, Double(s) / 6)),
+                                      ("attn", pow(w, -0.5))] {
+                    layer.append(name); width.append(w); step.append(s); rms.append(value)
+                }
+            }
+        }
+        let r = try CoordinateCheck.analyse(layer: layer, width: width, step: step, rms: rms)
+        #expect(r.map(\.name) == ["embed", "logits", "attn"])
+        #expect(r[0].verdict == .stable && abs(r[0].worstSlope) < 1e-12)
+        #expect(r[1].verdict == .grows && abs(r[1].worstSlope - 0.5) < 1e-12 && r[1].steps == [0, 1, 2, 3])
+        #expect(abs(r[1].slopes[0]) < 1e-12 && r[2].verdict == .vanishes)
+        #expect(throws: ScalingKitError.self) { try CoordinateCheck.analyse(layer: ["a"], width: [64], step: [0], rms: [1]) }
+        #expect(throws: ScalingKitError.self) { try CoordinateCheck.analyse(layer: ["a", "a"], width: [64, 128], step: [0, 0], rms: [1, 0]) }
+        #expect(throws: ScalingKitError.self) { try CoordinateCheck.analyse(layer: [], width: [], step: [], rms: []) }
+    }
+}
