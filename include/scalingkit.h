@@ -32,6 +32,7 @@
 #define SCALINGKIT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -847,6 +848,201 @@ SK_API int sk_mpl_fit(const sk_loss_curve *curves, size_t n_curves, const sk_mpl
  * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (n_params != 7, n_steps or n_obs 0 or too large);
  * SK_ERR_INVALID_ARGUMENT (non-finite parameters, a rate or step out of range). */
 SK_API int sk_mpl_predict(const double *params, size_t n_params, const sk_loss_curve *curve, double *out);
+
+/* ------------------------------------------------------------------------------------------------------------
+ * Hyperparameter transfer (since 0.3.0): from a tuned proxy model to a larger target
+ *
+ * Width rules are mup's (Yang et al. 2022, Tensor Programs V; PyPI mup 1.0.0): an axis of a parameter is
+ * width-scaled exactly when its size differs between the base and the delta shape (the delta defaults to the
+ * target), so a target equal to its base is the identity. Shapes are PyTorch's, (fan_out, fan_in) for a matrix.
+ * Results are multipliers relative to the proxy's hyperparameters (sk_transfer_rules) or absolute values
+ * (sk_transfer). Depth rules are CompleteP's (Dey et al. 2025): residual x m_L^-alpha, hidden Adam learning
+ * rates x m_L^(alpha-1), Adam epsilon x m_N^-1 m_L^-alpha.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+typedef enum sk_parametrization {
+    SK_PARAM_STANDARD = 0,       /* every multiplier 1; PyTorch's 1/sqrt(fan_in) init */
+    SK_PARAM_MUP = 1,            /* muP, Table 8 (as mup implements it): readout forward x 1/m */
+    SK_PARAM_MUP_TABLE3 = 2      /* muP, Table 3: readout init std and learning rate x 1/m instead */
+} sk_parametrization;
+
+typedef enum sk_optimizer { SK_OPTIMIZER_ADAM = 0, SK_OPTIMIZER_SGD = 1 } sk_optimizer;   /* Adam-like, SGD-like */
+
+typedef enum sk_wd_rule {
+    SK_WD_INVERSE_LR = 0,        /* x 1/(learning-rate multiplier): per-step decay lr*wd kept (mup; Wang & Aitchison) */
+    SK_WD_SQRT_WIDTH = 1,        /* matrix-like x sqrt(m) (Fan et al. 2025); others x 1 */
+    SK_WD_FIXED = 2              /* x 1 */
+} sk_wd_rule;
+
+typedef enum sk_role {
+    SK_ROLE_INFERRED = 0,        /* from the shape: 0 scaled axes bias, 1 input (vector-like), 2 hidden (matrix-like) */
+    SK_ROLE_INPUT = 1, SK_ROLE_HIDDEN = 2,
+    SK_ROLE_READOUT = 3,         /* must be named: a readout's shape looks like an embedding's */
+    SK_ROLE_BIAS = 4, SK_ROLE_NORM = 5
+} sk_role;
+
+typedef enum sk_batch_rule {
+    SK_BATCH_NONE = 0,
+    SK_BATCH_SQRT = 1,           /* Adam: lr x sqrt(k), 1-beta x k, eps / sqrt(k) (Malladi et al. 2022) */
+    SK_BATCH_LINEAR = 2          /* SGD: lr x k (Goyal et al. 2017) */
+} sk_batch_rule;
+
+#define SK_MAX_RANK 8
+
+/* One parameter (group) of the model. The shapes are read, not kept. */
+typedef struct sk_param_group {
+    size_t struct_size;
+    const char *name;            /* may be NULL */
+    size_t rank;                 /* 1 .. SK_MAX_RANK */
+    const int64_t *base_shape;   /* rank sizes in the proxy */
+    const int64_t *delta_shape;  /* rank sizes in a second proxy width, or NULL: the target's */
+    const int64_t *target_shape; /* rank sizes in the target */
+    int role;                    /* sk_role */
+    int in_residual_block;       /* 1: inside a residual block (depth rules apply), 0: not */
+} sk_param_group;
+
+typedef struct sk_transfer_options {
+    size_t struct_size;
+    int parametrization;         /* sk_parametrization; default SK_PARAM_MUP */
+    int optimizer;               /* sk_optimizer; default SK_OPTIMIZER_ADAM */
+    int weight_decay_rule;       /* sk_wd_rule; default SK_WD_INVERSE_LR */
+    int batch_rule;              /* sk_batch_rule; default SK_BATCH_NONE */
+    double depth_alpha;          /* 0 (default): no depth rule; else in [0.5, 1] (1 CompleteP, 0.5 Depth-muP) */
+    size_t base_layers, layers;  /* with depth_alpha: the proxy's and the target's residual blocks */
+    int hold_timescale;          /* 1: weight decay holds AdamW's tau = B/(lr wd D) per group (replaces the rule) */
+    double horizon_exponent;     /* lr x (D_target/D_proxy)^-exponent (Bjorck et al. 2024); default 0 */
+} sk_transfer_options;
+
+/* Fills *options with the defaults above. Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE. */
+SK_API int sk_transfer_options_init(sk_transfer_options *options, size_t struct_size);
+
+/* The proxy's tuned hyperparameters and its run. */
+typedef struct sk_proxy_hparams {
+    size_t struct_size;
+    double learning_rate;        /* > 0 */
+    double weight_decay;         /* >= 0, PyTorch's coupled convention */
+    double init_std;             /* > 0: the proxy's base init std of a weight */
+    double beta1, beta2, epsilon;
+    double batch_tokens, tokens; /* tokens per step and training tokens, > 0 */
+} sk_proxy_hparams;
+
+/* One group's result. Multipliers are target over proxy; absolute values are filled by sk_transfer only (NaN
+ * from sk_transfer_rules). */
+typedef struct sk_group_hparams {
+    size_t struct_size;
+    int role;                    /* the role used (an inferred role resolved) */
+    int scaled_axes;             /* mup's ninf */
+    double width_mult, fan_in_mult, fan_out_mult;
+    double init_std_mult, forward_mult, lr_mult, wd_mult, eps_mult;
+    double learning_rate, weight_decay, init_std, epsilon;
+} sk_group_hparams;
+
+typedef struct sk_transfer_info {
+    size_t struct_size;
+    double residual_mult;        /* CompleteP m_L^-alpha; 1 without a depth rule */
+    double beta1, beta2;         /* after the batch rule */
+    double lr_scale;             /* what the batch and horizon rules multiply every learning rate by */
+} sk_transfer_info;
+
+/* The multipliers of groups[0 .. n-1] into out[0 .. n-1]. options may be NULL for the defaults. Every
+ * groups[i].struct_size and out[0].struct_size must be the current sizeof.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (n 0 or too large, rank 0 or > SK_MAX_RANK); SK_ERR_STRUCT_SIZE;
+ * SK_ERR_INVALID_ARGUMENT (sizes <= 0, a scaled axis that shrinks, an unknown enum, a bad option);
+ * SK_ERR_UNSUPPORTED (more than two width-scaled axes; SGD with a depth alpha other than 0.5). */
+SK_API int sk_transfer_rules(const sk_param_group *groups, size_t n, const sk_transfer_options *options,
+                             sk_group_hparams *out);
+
+/* The target's hyperparameters from the proxy's in one call: multipliers as sk_transfer_rules, then the batch
+ * rule (k = target_batch_tokens / proxy->batch_tokens), the horizon rule and weight decay; absolute values in
+ * out[i], the global ones in *info (may be NULL). Errors: as sk_transfer_rules, and SK_ERR_INVALID_ARGUMENT for a
+ * proxy value out of range or a batch rule of the other optimizer family. */
+SK_API int sk_transfer(const sk_param_group *groups, size_t n, const sk_proxy_hparams *proxy,
+                       double target_batch_tokens, double target_tokens, const sk_transfer_options *options,
+                       sk_group_hparams *out, sk_transfer_info *info);
+
+typedef enum sk_umup_type { SK_UMUP_WEIGHT = 0, SK_UMUP_BIAS = 1, SK_UMUP_NORM = 2, SK_UMUP_OUTPUT = 3 } sk_umup_type;
+
+/* u-muP (Blake et al. 2024) as unit-scaling 0.3.5 scales learning rates: Adam weight fan_in^-1/2, bias/norm/
+ * output 1; SGD weight fan_in^1/2, bias/norm shape[0], output 1; all x depth^-1/2 inside a stack of `depth`
+ * residual layers (0: not in one). fan_in: shape[0] (rank 1), shape[1] (rank 2), shape[1]*shape[2] (rank 3).
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (rank 0 or > SK_MAX_RANK); SK_ERR_UNSUPPORTED (rank above 3);
+ * SK_ERR_INVALID_ARGUMENT (sizes <= 0, an unknown type or optimizer). */
+SK_API int sk_transfer_umup_lr_scale(int type, const int64_t *shape, size_t rank, size_t depth, int optimizer,
+                                     double *out);
+
+/* A published hyperparameter law: "deepseek" (Bi et al. 2024: lr = 0.3118 C^-0.125, batch = 0.2920 C^0.3271
+ * tokens, C = M D FLOPs; N and D ignored) or "step_law" (Li et al. 2025: lr = 1.79 N^-0.713 D^0.307,
+ * batch = 0.58 D^0.571 tokens, N non-embedding parameters; C ignored). Pass NaN for what the law ignores.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT (an unknown name, a needed value not finite and > 0). */
+SK_API int sk_hp_law(const char *name, double N, double D, double C, double *learning_rate, double *batch_tokens);
+
+/* Adam's square-root rule for k times the batch (Malladi et al. 2022): in/out hold {lr, beta1, beta2, epsilon}
+ * (4 doubles each; they may alias). Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT (k not finite and > 0,
+ * a beta outside [0, 1), k (1 - beta) > 1). */
+SK_API int sk_batch_adam_sqrt(double k, const double *in, double *out);
+
+/* The optimal learning rate at `batch` for an optimizer whose noise scale is noise_scale and peak rate `peak`:
+ * SGD peak / (1 + B_noise/B) (McCandlish et al. 2018); Adam peak / (0.5 (sqrt(B_noise/B) + sqrt(B/B_noise)))
+ * (Li et al. 2024, the surge). Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT. */
+SK_API int sk_batch_optimal_lr(int optimizer, double batch, double noise_scale, double peak, double *out);
+
+/* AdamW's timescale tau = B / (lr wd D) (Wang & Aitchison 2024; Power Lines 2025), B and D in one unit.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT (a value not finite and > 0). */
+SK_API int sk_adamw_timescale(double batch, double learning_rate, double weight_decay, double tokens, double *out);
+
+/* Hyperparameter scaling laws fitted from your own sweep: per (N, D, batch) cell a parabola of the loss in ln lr
+ * (vertex and a delta-method interval; cells with fewer than 3 learning rates, no convex minimum or a vertex
+ * outside the swept range are kept but not used), then lr_opt = k N^a D^b through the best cell of each (N, D),
+ * and batch_opt = k' N^a' D^b' where a (N, D) has 3+ batches with an interior optimum. An exponent whose variable
+ * does not vary is NaN. */
+typedef struct sk_hp_sweep sk_hp_sweep;
+
+typedef struct sk_hp_sweep_info {
+    size_t struct_size;
+    double lr_coefficient, lr_exponent_N, lr_exponent_D, lr_stderr_N, lr_stderr_D;
+    size_t lr_points;
+    int has_batch_law;           /* 0: batch_* are NaN */
+    double batch_coefficient, batch_exponent_N, batch_exponent_D;
+    size_t batch_points;
+    size_t cells, cells_located;
+} sk_hp_sweep_info;
+
+typedef struct sk_hp_sweep_cell {
+    size_t struct_size;
+    double N, D, batch;
+    size_t runs, learning_rates;
+    int located;                 /* 1: optimal_lr, lower, upper, optimal_loss hold values (bounds NaN with 3 runs) */
+    double optimal_lr, lower, upper, optimal_loss;
+} sk_hp_sweep_cell;
+
+/* Fits n runs (N[i], D[i], lr[i], batch[i], loss[i]); *out receives the result (release with sk_hp_sweep_free).
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH; SK_ERR_INVALID_ARGUMENT (a value not finite and > 0, a loss not
+ * finite, or no cell with 3+ learning rates and an interior minimum: no optimum can be located). */
+SK_API int sk_hp_sweep_fit(const double *N, const double *D, const double *lr, const double *batch,
+                           const double *loss, size_t n, sk_hp_sweep **out);
+SK_API void sk_hp_sweep_free(sk_hp_sweep *sweep);
+/* Message of the fit: how many cells located an optimum, what entered the laws. Owned by the sweep. */
+SK_API const char *sk_hp_sweep_message(const sk_hp_sweep *sweep);
+/* Set info->struct_size first. Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE. */
+SK_API int sk_hp_sweep_get_info(const sk_hp_sweep *sweep, sk_hp_sweep_info *info);
+/* Cell `index` (0 .. info.cells-1, sorted by N, D, batch). Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (index out
+ * of range); SK_ERR_STRUCT_SIZE. */
+SK_API int sk_hp_sweep_cell_at(const sk_hp_sweep *sweep, size_t index, sk_hp_sweep_cell *cell);
+/* The fitted laws at (N, D): lr with its `confidence` interval (NaN bounds without residual degrees of freedom)
+ * and the batch (NaN without a batch law). Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT. */
+SK_API int sk_hp_sweep_predict(const sk_hp_sweep *sweep, double N, double D, double confidence, double *lr,
+                               double *lr_lower, double *lr_upper, double *batch);
+
+typedef enum sk_coord_verdict { SK_COORD_STABLE = 0, SK_COORD_GROWS = 1, SK_COORD_VANISHES = 2 } sk_coord_verdict;
+
+/* The coordinate check (TP5; mup.coord_check): n records (layer[i] a layer index, width[i], step[i], rms[i]);
+ * per layer (in order of first appearance) the slope of ln rms against ln width of largest magnitude over its
+ * steps, into worst_slope[k] and verdict[k] (sk_coord_verdict, |slope| > threshold flagged), k < *layers <=
+ * capacity. Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (n 0, capacity smaller than the layer count);
+ * SK_ERR_INVALID_ARGUMENT (a width or rms not finite and > 0, a (layer, step) with fewer than 2 widths). */
+SK_API int sk_coord_check(const int64_t *layer, const double *width, const int64_t *step, const double *rms,
+                          size_t n, double threshold, double *worst_slope, int *verdict, size_t capacity,
+                          size_t *layers);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -684,6 +684,127 @@ static void test_transformer_count(void) {
     CHECK_ERR(sk_transformer_count_parameters(&shape, &count), SK_ERR_STRUCT_SIZE, "sk_transformer_count");
 }
 
+static void test_transfer(void) {
+    /* mup 1.0.0 at width 64 -> 1024 (m = 16): hidden (1024,1024) Adam lr 1/16, wd 16, SGD lr 1; input (1024,32)
+     * SGD lr 16; MuReadout (10,1024) forward 1/16; its bias (10,) all 1 (Tests/data/transfer/mup_vectors.csv). */
+    int64_t hb[2] = {64, 64}, ht[2] = {1024, 1024}, ib[2] = {64, 32}, it[2] = {1024, 32};
+    int64_t rb[2] = {10, 64}, rt[2] = {10, 1024}, bb[1] = {10};
+    sk_param_group g[4] = {
+        {sizeof(sk_param_group), "hidden", 2, hb, NULL, ht, SK_ROLE_INFERRED, 1},
+        {sizeof(sk_param_group), "input", 2, ib, NULL, it, SK_ROLE_INFERRED, 0},
+        {sizeof(sk_param_group), "readout", 2, rb, NULL, rt, SK_ROLE_READOUT, 0},
+        {sizeof(sk_param_group), NULL, 1, bb, NULL, bb, SK_ROLE_INFERRED, 0},
+    };
+    sk_group_hparams out[4];
+    out[0].struct_size = sizeof out[0];
+    CHECK(sk_transfer_rules(g, 4, NULL, out) == SK_OK && out[0].scaled_axes == 2 && out[0].lr_mult == 1.0 / 16 &&
+              out[0].wd_mult == 16 && out[0].init_std_mult == 0.25 && out[2].forward_mult == 1.0 / 16 &&
+              out[3].scaled_axes == 0 && out[3].lr_mult == 1 && out[2].role == SK_ROLE_READOUT &&
+              out[1].role == SK_ROLE_INPUT && isnan(out[0].learning_rate),
+          "mup rules: %s", sk_last_error());
+    sk_transfer_options o;
+    CHECK(sk_transfer_options_init(&o, sizeof o) == SK_OK && o.parametrization == SK_PARAM_MUP, "options");
+    o.optimizer = SK_OPTIMIZER_SGD;
+    CHECK(sk_transfer_rules(g, 4, &o, out) == SK_OK && out[0].lr_mult == 1 && out[1].lr_mult == 16 &&
+              out[1].wd_mult == 1.0 / 16, "MuSGD rules: %s", sk_last_error());
+
+    /* One call: CompleteP depth x4, square-root batch rule x4. */
+    sk_transfer_options_init(&o, sizeof o);
+    o.depth_alpha = 1;
+    o.base_layers = 4;
+    o.layers = 16;
+    o.batch_rule = SK_BATCH_SQRT;
+    sk_proxy_hparams proxy = {sizeof proxy, 6e-3, 0.1, 0.02, 0.9, 0.95, 1e-8, 2.5e5, 2e9};
+    sk_transfer_info info = {.struct_size = sizeof info};
+    CHECK(sk_transfer(g, 4, &proxy, 1e6, 2e10, &o, out, &info) == SK_OK && fabs(info.residual_mult - 0.25) < 1e-15 &&
+              fabs(info.lr_scale - 2) < 1e-15 && fabs(out[0].learning_rate - 6e-3 / 16 * 2) < 1e-15 &&
+              fabs(out[0].epsilon - 1e-8 / 16 / 4 / 2) < 1e-22 && fabs(out[0].init_std - 0.005) < 1e-15,
+          "transfer: %s lr %g", sk_last_error(), out[0].learning_rate);
+    o.batch_rule = SK_BATCH_LINEAR;
+    CHECK_ERR(sk_transfer(g, 4, &proxy, 1e6, 2e10, &o, out, &info), SK_ERR_INVALID_ARGUMENT, "linear batch rule");
+    o.batch_rule = 7;
+    CHECK_ERR(sk_transfer_rules(g, 4, &o, out), SK_ERR_INVALID_ARGUMENT, "options.batch_rule");
+    sk_transfer_options_init(&o, sizeof o);
+    o.depth_alpha = 3;
+    o.base_layers = 4;
+    o.layers = 8;
+    CHECK_ERR(sk_transfer_rules(g, 4, &o, out), SK_ERR_INVALID_ARGUMENT, "depth alpha");
+
+    /* Bad shapes and lengths. */
+    int64_t shrink[2] = {32, 64}, three_b[3] = {8, 8, 8}, three_t[3] = {16, 16, 16};
+    sk_param_group bad = {sizeof(sk_param_group), "w", 2, hb, NULL, shrink, SK_ROLE_INFERRED, 0};
+    CHECK_ERR(sk_transfer_rules(&bad, 1, NULL, out), SK_ERR_INVALID_ARGUMENT, "shrinks");
+    sk_param_group three = {sizeof(sk_param_group), "w", 3, three_b, NULL, three_t, SK_ROLE_INFERRED, 0};
+    CHECK_ERR(sk_transfer_rules(&three, 1, NULL, out), SK_ERR_UNSUPPORTED, "3 width-scaled axes");
+    bad.rank = 0;
+    CHECK_ERR(sk_transfer_rules(&bad, 1, NULL, out), SK_ERR_LENGTH, "rank");
+    bad.rank = 2;
+    bad.target_shape = NULL;
+    CHECK_ERR(sk_transfer_rules(&bad, 1, NULL, out), SK_ERR_NULL_POINTER, "target_shape");
+    CHECK_ERR(sk_transfer_rules(g, 0, NULL, out), SK_ERR_LENGTH, "'n'");
+    CHECK_ERR(sk_transfer_rules(NULL, 1, NULL, out), SK_ERR_NULL_POINTER, "'groups'");
+    g[1].role = 42;
+    CHECK_ERR(sk_transfer_rules(g, 4, NULL, out), SK_ERR_INVALID_ARGUMENT, "role");
+    g[1].role = SK_ROLE_INFERRED;
+
+    /* u-muP, presets, batch rules. */
+    int64_t emb[2] = {100, 64};
+    double v = 0;
+    CHECK(sk_transfer_umup_lr_scale(SK_UMUP_WEIGHT, emb, 2, 0, SK_OPTIMIZER_ADAM, &v) == SK_OK && v == 0.125,
+          "u-muP embedding: %g", v);
+    CHECK_ERR(sk_transfer_umup_lr_scale(9, emb, 2, 0, SK_OPTIMIZER_ADAM, &v), SK_ERR_INVALID_ARGUMENT, "type");
+    double lr = 0, batch = 0;
+    CHECK(sk_hp_law("deepseek", NAN, NAN, 1e21, &lr, &batch) == SK_OK && fabs(lr / 7.394e-4 - 1) < 1e-4 &&
+              fabs(batch / 2.16e6 - 1) < 1e-3, "DeepSeek at 1e21: %g %g", lr, batch);
+    CHECK(sk_hp_law("step_law", 7e9, 1.4e12, NAN, &lr, &batch) == SK_OK && fabs(lr / 9.166e-4 - 1) < 1e-4,
+          "Step Law: %g", lr);
+    CHECK_ERR(sk_hp_law("kaplan", 1e9, 1e10, NAN, &lr, &batch), SK_ERR_INVALID_ARGUMENT, "unknown hyperparameter law");
+    double in[4] = {1e-3, 0.9, 0.99, 1e-8}, adam[4];
+    CHECK(sk_batch_adam_sqrt(4, in, adam) == SK_OK && fabs(adam[0] - 2e-3) < 1e-18 && fabs(adam[1] - 0.6) < 1e-12,
+          "square-root rule");
+    CHECK(sk_batch_optimal_lr(SK_OPTIMIZER_ADAM, 512, 512, 1e-3, &v) == SK_OK && fabs(v - 1e-3) < 1e-18, "surge peak");
+    CHECK(sk_adamw_timescale(1e6, 1e-3, 0.1, 1e11, &v) == SK_OK && fabs(v - 0.1) < 1e-15, "timescale");
+    CHECK_ERR(sk_adamw_timescale(1e6, 0, 0.1, 1e11, &v), SK_ERR_INVALID_ARGUMENT, "finite and > 0");
+
+    /* A sweep whose optima follow lr* = 0.5 N^-0.5 (one horizon): 3 sizes x 5 learning rates. */
+    double sN[15], sD[15], slr[15], sB[15], sL[15];
+    for (int i = 0; i < 3; i++) {
+        double n = 1e8 * pow(10, i), best = 0.5 / sqrt(n);
+        for (int j = 0; j < 5; j++) {
+            int k = 5 * i + j;
+            sN[k] = n; sD[k] = 1e10; sB[k] = 1e6;
+            slr[k] = best * pow(2, j - 2 + 0.25);
+            sL[k] = 2 + 0.05 * pow(log(slr[k] / best), 2);
+        }
+    }
+    sk_hp_sweep *sw = NULL;
+    CHECK(sk_hp_sweep_fit(sN, sD, slr, sB, sL, 15, &sw) == SK_OK, "sweep: %s", sk_last_error());
+    sk_hp_sweep_info si = {.struct_size = sizeof si};
+    CHECK(sk_hp_sweep_get_info(sw, &si) == SK_OK && fabs(si.lr_exponent_N + 0.5) < 1e-9 && isnan(si.lr_exponent_D) &&
+              si.cells == 3 && si.cells_located == 3 && si.has_batch_law == 0,
+          "sweep law: %g %s", si.lr_exponent_N, sk_hp_sweep_message(sw));
+    double p, lo, hi;
+    CHECK(sk_hp_sweep_predict(sw, 1e11, 1e10, 0.95, &p, &lo, &hi, &batch) == SK_OK &&
+              fabs(p / (0.5 / sqrt(1e11)) - 1) < 1e-8 && isnan(batch), "sweep predict %g", p);
+    sk_hp_sweep_cell cell = {.struct_size = sizeof cell};
+    CHECK(sk_hp_sweep_cell_at(sw, 2, &cell) == SK_OK && cell.located == 1 && cell.N == 1e10, "cell");
+    CHECK_ERR(sk_hp_sweep_cell_at(sw, 3, &cell), SK_ERR_LENGTH, "out of range");
+    sk_hp_sweep_free(sw);
+    sk_hp_sweep_free(NULL);
+    CHECK_ERR(sk_hp_sweep_fit(sN, sD, slr, sB, sL, 2, &sw), SK_ERR_INVALID_ARGUMENT, "no optimum can be located");
+
+    /* Coordinate check: layer 0 flat, layer 1 grows as sqrt(width). */
+    int64_t layer[6] = {0, 1, 0, 1, 0, 1}, step[6] = {0, 0, 0, 0, 0, 0};
+    double width[6] = {128, 128, 256, 256, 512, 512}, rms[6] = {1, sqrt(128), 1, sqrt(256), 1, sqrt(512)};
+    double worst[2];
+    int verdict[2];
+    size_t nl = 0;
+    CHECK(sk_coord_check(layer, width, step, rms, 6, 0.25, worst, verdict, 2, &nl) == SK_OK && nl == 2 &&
+              verdict[0] == SK_COORD_STABLE && verdict[1] == SK_COORD_GROWS && fabs(worst[1] - 0.5) < 1e-12,
+          "coord check: %s", sk_last_error());
+    CHECK_ERR(sk_coord_check(layer, width, step, rms, 6, 0.25, worst, verdict, 1, &nl), SK_ERR_LENGTH, "capacity");
+}
+
 int main(void) {
     make_data();
     test_version_and_strings();
@@ -699,6 +820,7 @@ int main(void) {
     test_multi_power();
     test_isoflop();
     test_transformer_count();
+    test_transfer();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

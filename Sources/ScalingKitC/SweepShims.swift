@@ -1,0 +1,126 @@
+import CScalingKit
+import ScalingKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The object behind an `sk_hp_sweep *`: the core result and its message as a C string. Immutable.
+final class SweepHandle {
+    let result: HyperparameterSweep.Result
+    let cMessage: UnsafeMutablePointer<CChar>
+
+    init(_ result: HyperparameterSweep.Result) {
+        self.result = result
+        cMessage = strdup(result.message)
+    }
+
+    deinit { free(cMessage) }
+
+    static func borrow(_ p: OpaquePointer?) throws(ScalingKitError) -> SweepHandle {
+        guard let p else { throw ScalingKitError(.nullPointer, "'sweep' is NULL") }
+        return Unmanaged<SweepHandle>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
+    }
+}
+
+@c @implementation
+public func sk_hp_sweep_fit(_ N: UnsafePointer<Double>?, _ D: UnsafePointer<Double>?, _ lr: UnsafePointer<Double>?,
+                            _ batch: UnsafePointer<Double>?, _ loss: UnsafePointer<Double>?, _ n: Int,
+                            _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("sk_hp_sweep_fit") { () throws(ScalingKitError) in
+        let out = try nonNull(out, "out")
+        let N = try doubles(N, n, "N"), D = try doubles(D, n, "D"), lr = try doubles(lr, n, "lr")
+        let batch = try doubles(batch, n, "batch"), loss = try doubles(loss, n, "loss")
+        let result = try core { try HyperparameterSweep.fit(N: N, D: D, learningRate: lr, batch: batch, loss: loss) }
+        out.pointee = OpaquePointer(Unmanaged.passRetained(SweepHandle(result)).toOpaque())
+    }
+}
+
+@c @implementation
+public func sk_hp_sweep_free(_ sweep: OpaquePointer?) {
+    guard let sweep else { return }
+    Unmanaged<SweepHandle>.fromOpaque(UnsafeRawPointer(sweep)).release()
+}
+
+@c @implementation
+public func sk_hp_sweep_message(_ sweep: OpaquePointer?) -> UnsafePointer<CChar>? {
+    guard let h = try? SweepHandle.borrow(sweep) else { return nil }
+    return UnsafePointer(h.cMessage)
+}
+
+@c @implementation
+public func sk_hp_sweep_get_info(_ sweep: OpaquePointer?, _ info: UnsafeMutablePointer<sk_hp_sweep_info>?) -> Int32 {
+    guarded("sk_hp_sweep_get_info") { () throws(ScalingKitError) in
+        let r = try SweepHandle.borrow(sweep).result
+        let info = try nonNull(info, "info")
+        let lr = r.learningRate, b = r.batch
+        let value = sk_hp_sweep_info(
+            struct_size: MemoryLayout<sk_hp_sweep_info>.size, lr_coefficient: lr.coefficient,
+            lr_exponent_N: lr.exponentN ?? .nan, lr_exponent_D: lr.exponentD ?? .nan,
+            lr_stderr_N: lr.standardErrorN ?? .nan, lr_stderr_D: lr.standardErrorD ?? .nan, lr_points: lr.points,
+            has_batch_law: b == nil ? 0 : 1, batch_coefficient: b?.coefficient ?? .nan,
+            batch_exponent_N: b?.exponentN ?? .nan, batch_exponent_D: b?.exponentD ?? .nan, batch_points: b?.points ?? 0,
+            cells: r.cells.count, cells_located: r.cells.filter { $0.optimalLearningRate != nil }.count)
+        try writeVersioned(value, to: info, size: UnsafeRawPointer(info).load(as: Int.self), "sk_hp_sweep_info", earlierSizes: [])
+    }
+}
+
+@c @implementation
+public func sk_hp_sweep_cell_at(_ sweep: OpaquePointer?, _ index: Int, _ cell: UnsafeMutablePointer<sk_hp_sweep_cell>?) -> Int32 {
+    guarded("sk_hp_sweep_cell_at") { () throws(ScalingKitError) in
+        let r = try SweepHandle.borrow(sweep).result
+        let cell = try nonNull(cell, "cell")
+        guard index >= 0, index < r.cells.count else {
+            throw ScalingKitError(.invalidLength, "index \(UInt(bitPattern: index)) is out of range (\(r.cells.count) cells)")
+        }
+        let c = r.cells[index]
+        let value = sk_hp_sweep_cell(
+            struct_size: MemoryLayout<sk_hp_sweep_cell>.size, N: c.parameters, D: c.tokens, batch: c.batch, runs: c.runs,
+            learning_rates: c.learningRates, located: c.optimalLearningRate == nil ? 0 : 1,
+            optimal_lr: c.optimalLearningRate ?? .nan, lower: c.lower ?? .nan, upper: c.upper ?? .nan,
+            optimal_loss: c.optimalLoss ?? .nan)
+        try writeVersioned(value, to: cell, size: UnsafeRawPointer(cell).load(as: Int.self), "sk_hp_sweep_cell", earlierSizes: [])
+    }
+}
+
+@c @implementation
+public func sk_hp_sweep_predict(_ sweep: OpaquePointer?, _ N: Double, _ D: Double, _ confidence: Double,
+                                _ lr: UnsafeMutablePointer<Double>?, _ lower: UnsafeMutablePointer<Double>?,
+                                _ upper: UnsafeMutablePointer<Double>?, _ batch: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("sk_hp_sweep_predict") { () throws(ScalingKitError) in
+        let r = try SweepHandle.borrow(sweep).result
+        let lr = try nonNull(lr, "lr"), lower = try nonNull(lower, "lr_lower"), upper = try nonNull(upper, "lr_upper")
+        let batch = try nonNull(batch, "batch")
+        guard N.isFinite, N > 0, D.isFinite, D > 0 else { throw ScalingKitError(.invalidArgument, "N and D must be finite and > 0 (got \(N), \(D))") }
+        guard confidence > 0, confidence < 1 else { throw ScalingKitError(.invalidArgument, "confidence must be in (0, 1) (got \(confidence))") }
+        let p = r.learningRate.predict(parameters: N, tokens: D, confidence: confidence)
+        lr.pointee = p.value
+        lower.pointee = p.lower ?? .nan
+        upper.pointee = p.upper ?? .nan
+        batch.pointee = r.batch?.predict(parameters: N, tokens: D).value ?? .nan
+    }
+}
+
+@c @implementation
+public func sk_coord_check(_ layer: UnsafePointer<Int64>?, _ width: UnsafePointer<Double>?, _ step: UnsafePointer<Int64>?,
+                           _ rms: UnsafePointer<Double>?, _ n: Int, _ threshold: Double,
+                           _ worst: UnsafeMutablePointer<Double>?, _ verdict: UnsafeMutablePointer<Int32>?,
+                           _ capacity: Int, _ layers: UnsafeMutablePointer<Int>?) -> Int32 {
+    guarded("sk_coord_check") { () throws(ScalingKitError) in
+        let count = try checkedLength(n, "n")
+        let labels = UnsafeBufferPointer(start: try nonNull(layer, "layer"), count: count).map { String($0) }
+        let steps = UnsafeBufferPointer(start: try nonNull(step, "step"), count: count).map { Int(truncatingIfNeeded: $0) }
+        let width = try doubles(width, n, "width"), rms = try doubles(rms, n, "rms")
+        let worst = try nonNull(worst, "worst_slope"), verdict = try nonNull(verdict, "verdict"), layers = try nonNull(layers, "layers")
+        let result = try core { try CoordinateCheck.analyse(layer: labels, width: width, step: steps, rms: rms, threshold: threshold) }
+        guard result.count <= capacity else {
+            throw ScalingKitError(.invalidLength, "capacity \(UInt(bitPattern: capacity)) is below the \(result.count) layers")
+        }
+        for (k, l) in result.enumerated() {
+            worst[k] = l.worstSlope
+            verdict[k] = l.verdict == .stable ? 0 : l.verdict == .grows ? 1 : 2
+        }
+        layers.pointee = result.count
+    }
+}

@@ -1,0 +1,197 @@
+import CScalingKit
+import ScalingKit
+
+// MARK: - Conversions
+
+private let roles: [ParameterRole] = [.inferred, .input, .hidden, .readout, .bias, .norm]
+
+private func enumCase<T>(_ value: Int32, _ cases: [T], _ name: String) throws(ScalingKitError) -> T {
+    guard value >= 0, Int(value) < cases.count else {
+        throw ScalingKitError(.invalidArgument, "\(name) is \(value): not one of 0 ... \(cases.count - 1)")
+    }
+    return cases[Int(value)]
+}
+
+private func defaultTransferOptions() -> sk_transfer_options {
+    sk_transfer_options(struct_size: MemoryLayout<sk_transfer_options>.size, parametrization: 1, optimizer: 0,
+                        weight_decay_rule: 0, batch_rule: 0, depth_alpha: 0, base_layers: 0, layers: 0,
+                        hold_timescale: 0, horizon_exponent: 0)
+}
+
+private func transferOptions(_ p: UnsafePointer<sk_transfer_options>?) throws(ScalingKitError) -> TransferOptions {
+    var o = TransferOptions()
+    guard let p else { return o }
+    let c = try readVersioned(p, "sk_transfer_options", defaults: defaultTransferOptions(), earlierSizes: [])
+    o.parametrization = try enumCase(c.parametrization, [.standard, .muP, .muPTable3], "options.parametrization")
+    o.optimizer = try enumCase(c.optimizer, [.adam, .sgd], "options.optimizer")
+    o.weightDecayRule = try enumCase(c.weight_decay_rule, [.inverseLearningRate, .sqrtWidth, .fixed], "options.weight_decay_rule")
+    o.batchRule = try enumCase(c.batch_rule, [.none, .squareRoot, .linear], "options.batch_rule")
+    if c.depth_alpha != 0 {
+        o.depth = try core {
+            try DepthScaling(alpha: c.depth_alpha, baseLayers: try optionCount(c.base_layers, "base_layers"),
+                             layers: try optionCount(c.layers, "layers"))
+        }
+    }
+    o.holdTimescale = try flag(c.hold_timescale, "options.hold_timescale")
+    o.horizonExponent = c.horizon_exponent
+    return o
+}
+
+private func sizes(_ p: UnsafePointer<Int64>?, _ rank: Int, _ name: String) throws(ScalingKitError) -> [Int] {
+    let p = try nonNull(p, name)
+    return UnsafeBufferPointer(start: p, count: rank).map { Int(truncatingIfNeeded: $0) }
+}
+
+private func specs(_ groups: UnsafePointer<sk_param_group>?, _ n: Int) throws(ScalingKitError) -> [ParameterSpec] {
+    let groups = try nonNull(groups, "groups")
+    let n = try checkedLength(n, "n")
+    var out: [ParameterSpec] = []
+    for i in 0..<n {
+        let g = groups[i]
+        try checkStructSize(g.struct_size, expected: MemoryLayout<sk_param_group>.size, "sk_param_group")
+        guard g.rank >= 1, g.rank <= Int(SK_MAX_RANK) else {
+            throw ScalingKitError(.invalidLength, "groups[\(i)].rank is \(UInt(bitPattern: g.rank)): 1 ... \(SK_MAX_RANK)")
+        }
+        let name = g.name == nil ? "groups[\(i)]" : try cString(g.name, "groups[\(i)].name")
+        let base = try sizes(g.base_shape, g.rank, "groups[\(i)].base_shape")
+        let target = try sizes(g.target_shape, g.rank, "groups[\(i)].target_shape")
+        let delta = g.delta_shape == nil ? nil : try sizes(g.delta_shape, g.rank, "groups[\(i)].delta_shape")
+        let shape = try core { try WidthShape(base: base, delta: delta, target: target) }
+        out.append(ParameterSpec(name: name, shape: shape, role: try enumCase(g.role, roles, "groups[\(i)].role"),
+                                 inResidualBlock: try flag(g.in_residual_block, "groups[\(i)].in_residual_block")))
+    }
+    return out
+}
+
+private func write(_ r: ParameterRule, absolute: GroupHyperparameters?, to out: UnsafeMutablePointer<sk_group_hparams>) {
+    out.pointee = sk_group_hparams(
+        struct_size: MemoryLayout<sk_group_hparams>.size, role: Int32(roles.firstIndex(of: r.role)!),
+        scaled_axes: Int32(r.scaledAxes), width_mult: r.widthMultiplier, fan_in_mult: r.fanInMultiplier,
+        fan_out_mult: r.fanOutMultiplier, init_std_mult: r.initStdMultiplier, forward_mult: r.forwardMultiplier,
+        lr_mult: r.learningRateMultiplier, wd_mult: r.weightDecayMultiplier, eps_mult: r.epsilonMultiplier,
+        learning_rate: absolute?.learningRate ?? .nan, weight_decay: absolute?.weightDecay ?? .nan,
+        init_std: absolute?.initStd ?? .nan, epsilon: absolute?.epsilon ?? .nan)
+}
+
+private func checkOut(_ out: UnsafeMutablePointer<sk_group_hparams>?) throws(ScalingKitError) -> UnsafeMutablePointer<sk_group_hparams> {
+    let out = try nonNull(out, "out")
+    try checkStructSize(UnsafeRawPointer(out).load(as: Int.self), expected: MemoryLayout<sk_group_hparams>.size, "sk_group_hparams")
+    return out
+}
+
+// MARK: - Entry points
+
+@c @implementation
+public func sk_transfer_options_init(_ options: UnsafeMutablePointer<sk_transfer_options>?, _ structSize: Int) -> Int32 {
+    guarded("sk_transfer_options_init") { () throws(ScalingKitError) in
+        let options = try nonNull(options, "options")
+        try writeVersioned(defaultTransferOptions(), to: options, size: structSize, "sk_transfer_options", earlierSizes: [])
+    }
+}
+
+@c @implementation
+public func sk_transfer_rules(_ groups: UnsafePointer<sk_param_group>?, _ n: Int,
+                              _ options: UnsafePointer<sk_transfer_options>?,
+                              _ out: UnsafeMutablePointer<sk_group_hparams>?) -> Int32 {
+    guarded("sk_transfer_rules") { () throws(ScalingKitError) in
+        let specs = try specs(groups, n)
+        let o = try transferOptions(options)
+        let out = try checkOut(out)
+        let rules = try core {
+            try specs.map { try Transfer.rule(for: $0, parametrization: o.parametrization, optimizer: o.optimizer,
+                                              weightDecay: o.weightDecayRule, depth: o.depth) }
+        }
+        for (i, r) in rules.enumerated() { write(r, absolute: nil, to: out + i) }
+    }
+}
+
+@c @implementation
+public func sk_transfer(_ groups: UnsafePointer<sk_param_group>?, _ n: Int, _ proxy: UnsafePointer<sk_proxy_hparams>?,
+                        _ targetBatch: Double, _ targetTokens: Double, _ options: UnsafePointer<sk_transfer_options>?,
+                        _ out: UnsafeMutablePointer<sk_group_hparams>?, _ info: UnsafeMutablePointer<sk_transfer_info>?) -> Int32 {
+    guarded("sk_transfer") { () throws(ScalingKitError) in
+        let specs = try specs(groups, n)
+        let o = try transferOptions(options)
+        let p = try nonNull(proxy, "proxy")
+        try checkStructSize(p.pointee.struct_size, expected: MemoryLayout<sk_proxy_hparams>.size, "sk_proxy_hparams")
+        let c = p.pointee
+        let hp = ProxyHyperparameters(learningRate: c.learning_rate, weightDecay: c.weight_decay, initStd: c.init_std,
+                                      beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, batchTokens: c.batch_tokens,
+                                      tokens: c.tokens)
+        let out = try checkOut(out)
+        if let info {
+            try checkStructSize(info.pointee.struct_size, expected: MemoryLayout<sk_transfer_info>.size, "sk_transfer_info")
+        }
+        let r = try core { try Transfer.plan(groups: specs, proxy: hp, targetBatchTokens: targetBatch, targetTokens: targetTokens, options: o) }
+        for (i, g) in r.groups.enumerated() { write(g.rule, absolute: g, to: out + i) }
+        info?.pointee = sk_transfer_info(struct_size: MemoryLayout<sk_transfer_info>.size, residual_mult: r.residualMultiplier,
+                                         beta1: r.beta1, beta2: r.beta2, lr_scale: r.learningRateScale)
+    }
+}
+
+@c @implementation
+public func sk_transfer_umup_lr_scale(_ type: Int32, _ shape: UnsafePointer<Int64>?, _ rank: Int, _ depth: Int,
+                                      _ optimizer: Int32, _ out: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("sk_transfer_umup_lr_scale") { () throws(ScalingKitError) in
+        let out = try nonNull(out, "out")
+        guard rank >= 1, rank <= Int(SK_MAX_RANK) else { throw ScalingKitError(.invalidLength, "rank is \(UInt(bitPattern: rank)): 1 ... \(SK_MAX_RANK)") }
+        let dims = try sizes(shape, rank, "shape")
+        let t = try enumCase(type, [UnitScaledType.weight, .bias, .norm, .output], "type")
+        let family = try enumCase(optimizer, [OptimizerFamily.adam, .sgd], "optimizer")
+        let d = try optionCount(depth, "depth")
+        out.pointee = try core { try Transfer.unitScaledLearningRateScale(type: t, shape: dims, depth: d, optimizer: family) }
+    }
+}
+
+@c @implementation
+public func sk_hp_law(_ name: UnsafePointer<CChar>?, _ N: Double, _ D: Double, _ C: Double,
+                      _ lr: UnsafeMutablePointer<Double>?, _ batch: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("sk_hp_law") { () throws(ScalingKitError) in
+        let name = try cString(name, "name")
+        let lr = try nonNull(lr, "learning_rate"), batch = try nonNull(batch, "batch_tokens")
+        guard let law = HyperparameterLaw(rawValue: name) else {
+            throw ScalingKitError(.invalidArgument, "unknown hyperparameter law '\(name)'; known: \(HyperparameterLaw.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let p = try core { () throws -> HyperparameterPrediction in
+            switch law {
+            case .deepSeek: return try HyperparameterLaw.deepSeek(compute: C)
+            case .stepLaw: return try HyperparameterLaw.stepLaw(parameters: N, tokens: D)
+            }
+        }
+        lr.pointee = p.learningRate
+        batch.pointee = p.batchTokens
+    }
+}
+
+@c @implementation
+public func sk_batch_adam_sqrt(_ k: Double, _ input: UnsafePointer<Double>?, _ out: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("sk_batch_adam_sqrt") { () throws(ScalingKitError) in
+        let i = try nonNull(input, "in"), o = try nonNull(out, "out")
+        let h = try core {
+            try BatchRules.adamSquareRoot(AdamHyperparameters(learningRate: i[0], beta1: i[1], beta2: i[2], epsilon: i[3]), kappa: k)
+        }
+        o[0] = h.learningRate; o[1] = h.beta1; o[2] = h.beta2; o[3] = h.epsilon
+    }
+}
+
+@c @implementation
+public func sk_batch_optimal_lr(_ optimizer: Int32, _ batch: Double, _ noiseScale: Double, _ peak: Double,
+                                _ out: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("sk_batch_optimal_lr") { () throws(ScalingKitError) in
+        let out = try nonNull(out, "out")
+        let family = try enumCase(optimizer, [OptimizerFamily.adam, .sgd], "optimizer")
+        out.pointee = try core {
+            family == .adam ? try BatchRules.adamOptimalLearningRate(batch: batch, noiseScale: noiseScale, peak: peak)
+                            : try BatchRules.sgdOptimalLearningRate(batch: batch, noiseScale: noiseScale, peak: peak)
+        }
+    }
+}
+
+@c @implementation
+public func sk_adamw_timescale(_ batch: Double, _ lr: Double, _ wd: Double, _ tokens: Double,
+                               _ out: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("sk_adamw_timescale") { () throws(ScalingKitError) in
+        let out = try nonNull(out, "out")
+        out.pointee = try core { try BatchRules.adamWTimescale(batch: batch, learningRate: lr, weightDecay: wd, tokens: tokens) }
+    }
+}
