@@ -29,6 +29,9 @@ from .planning import InferenceAwarePlan, at_tokens_per_parameter, inference_awa
 from .isoflop import EnvelopeResult, IsoFLOPBudget, IsoFLOPResult, PowerLaw, envelope, isoflop  # noqa: E402
 from .accounting import TransformerCount, count_parameters, nearest_shapes  # noqa: E402
 from .timeaware import TimeAwareFrontier, TimedPlan, cheapest_within, time_aware  # noqa: E402
+from .transfer import (AdamHyperparameters, GroupHyperparameters, HyperparameterPrediction, TransferResult,  # noqa: E402
+                       adam_sqrt_rule, adamw_timescale, hp_law, optimal_learning_rate, transfer, umup_lr_scale)
+from .hpsweep import CoordLayer, HPSweepResult, SweepCell, SweepLaw, coord_check, fit_hp_sweep, plot_coord_check  # noqa: E402
 
 __version__ = _ffi.string(_lib.sk_version_string()).decode()
 __all__ = ["Bootstrap", "ChinchillaFit", "ComputeOptimalPlan", "Holdout", "Interval", "IsoFLOPBudget", "IsoFLOPResult",
@@ -37,7 +40,10 @@ __all__ = ["Bootstrap", "ChinchillaFit", "ComputeOptimalPlan", "Holdout", "Inter
            "LossCurve", "MultiPowerFit", "PredictionErrors", "ScalingKitError", "catalogue", "compare", "fit",
            "fit_chinchilla", "fit_multi_power", "holdout", "inference_aware", "InferenceAwarePlan", "library_version",
            "minimum_compute", "multi_power_predict", "at_tokens_per_parameter",
-           "plan", "schedule_areas", "TimeAwareFrontier", "TimedPlan", "cheapest_within", "time_aware"]
+           "plan", "schedule_areas", "TimeAwareFrontier", "TimedPlan", "cheapest_within", "time_aware",
+           "AdamHyperparameters", "GroupHyperparameters", "HyperparameterPrediction", "TransferResult", "adam_sqrt_rule",
+           "adamw_timescale", "hp_law", "optimal_learning_rate", "transfer", "umup_lr_scale", "CoordLayer",
+           "HPSweepResult", "SweepCell", "SweepLaw", "coord_check", "fit_hp_sweep", "plot_coord_check"]
 
 if _lib.sk_version_number() != _lib.SK_VERSION_NUMBER:
     raise ImportError(f"scalingkit was built against header {_lib.SK_VERSION_NUMBER} "

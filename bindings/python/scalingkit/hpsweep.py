@@ -1,0 +1,177 @@
+"""Hyperparameter scaling laws fitted from your own sweep, and μP's coordinate check."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Any, List, Optional, Tuple
+
+import numpy as np
+
+from ._errors import ScalingKitError, check
+from ._ffi import ffi, lib
+from .isoflop import _columns, _opt
+
+
+@dataclass(frozen=True)
+class SweepCell:
+    """The runs of one (N, D, batch): the vertex of a parabola of the loss in ln η, with a delta-method interval."""
+
+    N: float
+    D: float
+    batch: float
+    runs: int
+    learning_rates: int
+    located: bool
+    optimal_lr: Optional[float]
+    lower: Optional[float]
+    upper: Optional[float]
+    optimal_loss: Optional[float]
+
+
+@dataclass(frozen=True)
+class SweepLaw:
+    """y = coefficient · N^exponent_N · D^exponent_D (an exponent is None when its variable did not vary)."""
+
+    coefficient: float
+    exponent_N: Optional[float]
+    exponent_D: Optional[float]
+    stderr_N: Optional[float] = None
+    stderr_D: Optional[float] = None
+    points: int = 0
+
+
+class HPSweepResult:
+    """η_opt(N, D) (and B_opt where the sweep locates it) fitted through the optima of a sweep's cells."""
+
+    def __init__(self, handle):
+        self._handle = handle
+        info = ffi.new("sk_hp_sweep_info *")
+        info.struct_size = ffi.sizeof("sk_hp_sweep_info")
+        check(lib.sk_hp_sweep_get_info(handle, info))
+        self.learning_rate = SweepLaw(info.lr_coefficient, _opt(info.lr_exponent_N), _opt(info.lr_exponent_D),
+                                      _opt(info.lr_stderr_N), _opt(info.lr_stderr_D), info.lr_points)
+        self.batch = (SweepLaw(info.batch_coefficient, _opt(info.batch_exponent_N), _opt(info.batch_exponent_D),
+                               points=info.batch_points) if info.has_batch_law else None)
+        self.message = ffi.string(lib.sk_hp_sweep_message(handle)).decode()
+        cells = []
+        c = ffi.new("sk_hp_sweep_cell *")
+        for i in range(info.cells):
+            c.struct_size = ffi.sizeof("sk_hp_sweep_cell")
+            check(lib.sk_hp_sweep_cell_at(handle, i, c))
+            cells.append(SweepCell(c.N, c.D, c.batch, c.runs, c.learning_rates, bool(c.located), _opt(c.optimal_lr),
+                                   _opt(c.lower), _opt(c.upper), _opt(c.optimal_loss)))
+        self.cells: Tuple[SweepCell, ...] = tuple(cells)
+
+    def __del__(self):
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            lib.sk_hp_sweep_free(handle)
+            self._handle = None
+
+    def __repr__(self) -> str:
+        return f"HPSweepResult(learning_rate={self.learning_rate}, batch={self.batch}, message={self.message!r})"
+
+    def predict(self, N: float, D: float, confidence: float = 0.95) -> Tuple[float, Optional[float], Optional[float], Optional[float]]:
+        """(learning rate, its lower and upper bounds at ``confidence``, batch in tokens or None) at (N, D)."""
+        lr, lo, hi, b = (ffi.new("double *") for _ in range(4))
+        check(lib.sk_hp_sweep_predict(self._handle, float(N), float(D), float(confidence), lr, lo, hi, b))
+        return lr[0], _opt(lo[0]), _opt(hi[0]), _opt(b[0])
+
+    def cells_frame(self):
+        """The cells as a pandas DataFrame."""
+        import pandas as pd
+        return pd.DataFrame([{f.name: getattr(c, f.name) for f in fields(SweepCell)} for c in self.cells])
+
+    def plot(self, ax: Any = None):
+        """Each located cell's optimal learning rate (with its interval) against N, and the fitted law; returns the
+        Axes."""
+        import matplotlib.pyplot as plt
+        ax = ax or plt.gca()
+        located = [c for c in self.cells if c.located]
+        for D in sorted({c.D for c in located}):
+            cs = sorted((c for c in located if c.D == D), key=lambda c: c.N)
+            y = np.array([c.optimal_lr for c in cs])
+            lo = np.array([c.lower if c.lower else c.optimal_lr for c in cs])
+            hi = np.array([c.upper if c.upper else c.optimal_lr for c in cs])
+            pts = ax.errorbar([c.N for c in cs], y, yerr=[y - lo, hi - y], fmt="o", markersize=3, label=f"D = {D:.2g}")
+            grid = np.geomspace(cs[0].N, cs[-1].N, 50)
+            ax.plot(grid, [self.predict(n, D)[0] for n in grid], "-", color=pts[0].get_color())
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("parameters N")
+        ax.set_ylabel("optimal learning rate")
+        ax.legend(fontsize="small")
+        return ax
+
+
+def fit_hp_sweep(data: Any = None, *, N: Any = None, D: Any = None, learning_rate: Any = None, batch: Any = None,
+                 loss: Any = None) -> HPSweepResult:
+    """Fits η_opt(N, D) = k·N^a·D^b (and B_opt where 3+ batches per (N, D) locate it) from a sweep.
+
+    Args:
+        data: a DataFrame (or mapping) with columns ``N``, ``D``, ``learning_rate``, ``batch``, ``loss``; or pass
+            the arrays. ``batch`` in tokens; one value everywhere is fine (then no batch law).
+
+    Raises:
+        ScalingKitError: for mismatched arrays, values ≤ 0, or a sweep with fewer than 3 learning rates per cell
+            ("no optimum can be located").
+    """
+    cols, n = _columns(data, N=N, D=D, learning_rate=learning_rate, batch=batch, loss=loss)
+    out = ffi.new("sk_hp_sweep **")
+    check(lib.sk_hp_sweep_fit(*(ffi.from_buffer("double[]", cols[k]) for k in ("N", "D", "learning_rate", "batch", "loss")),
+                              n, out))
+    return HPSweepResult(out[0])
+
+
+@dataclass(frozen=True)
+class CoordLayer:
+    """One layer of a coordinate check: the slope of ln RMS against ln width of largest magnitude over the steps, and
+    whether it is stable (μP: ≈ 0), grows or vanishes with width."""
+
+    layer: Any
+    worst_slope: float
+    verdict: str
+
+
+def coord_check(layer: Any, width: Any, step: Any, rms: Any, threshold: float = 0.25) -> List[CoordLayer]:
+    """μP's coordinate check (TP5; ``mup.coord_check``) on recorded activation RMS values.
+
+    Args:
+        layer: per record a layer label (any hashable: names or indices); width, step, rms: per record.
+        threshold: |slope| above which a layer is flagged.
+    """
+    labels = list(layer)
+    order = list(dict.fromkeys(labels))
+    index = {name: i for i, name in enumerate(order)}
+    ids = np.ascontiguousarray([index[x] for x in labels], dtype=np.int64)
+    steps = np.ascontiguousarray(step, dtype=np.int64)
+    cols, n = _columns(None, width=width, rms=rms)
+    if len(ids) != n or len(steps) != n:
+        raise ScalingKitError(lib.SK_ERR_LENGTH, f"{len(ids)} layer labels, {len(steps)} steps, {n} widths and RMS values")
+    worst = ffi.new("double[]", max(len(order), 1))
+    verdict = ffi.new("int[]", max(len(order), 1))
+    count = ffi.new("size_t *")
+    check(lib.sk_coord_check(ffi.from_buffer("int64_t[]", ids), ffi.from_buffer("double[]", cols["width"]),
+                             ffi.from_buffer("int64_t[]", steps),
+                             ffi.from_buffer("double[]", cols["rms"]), n, float(threshold), worst, verdict,
+                             max(len(order), 1), count))
+    names = {lib.SK_COORD_STABLE: "stable", lib.SK_COORD_GROWS: "grows", lib.SK_COORD_VANISHES: "vanishes"}
+    return [CoordLayer(order[k], worst[k], names[verdict[k]]) for k in range(count[0])]
+
+
+def plot_coord_check(layer: Any, width: Any, step: Any, rms: Any, ax: Any = None):
+    """RMS against width per layer at the last recorded step, log-log (the picture of ``mup``'s coord check)."""
+    import matplotlib.pyplot as plt
+    ax = ax or plt.gca()
+    layer, width, step, rms = list(layer), np.asarray(width, float), np.asarray(step), np.asarray(rms, float)
+    last = step.max()
+    for name in dict.fromkeys(layer):
+        rows = [i for i, x in enumerate(layer) if x == name and step[i] == last]
+        rows.sort(key=lambda i: width[i])
+        ax.plot(width[rows], rms[rows], "o-", markersize=3, label=str(name))
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("width")
+    ax.set_ylabel(f"activation RMS at step {last}")
+    ax.legend(fontsize="small")
+    return ax

@@ -1,0 +1,285 @@
+"""Hyperparameter transfer from a tuned proxy to a larger target: μP (and SP, Table 3) width rules exactly as PyPI
+``mup`` 1.0.0 applies them, CompleteP depth rules, weight-decay and batch-size rules, u-μP learning-rate scales,
+published hyperparameter laws, laws fitted from your own sweep, and the coordinate check. No torch needed: shapes
+go in as plain tuples."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from ._errors import ScalingKitError, check
+from ._ffi import ffi, lib
+
+_PARAMETRIZATIONS = {"standard": lib.SK_PARAM_STANDARD, "sp": lib.SK_PARAM_STANDARD, "mup": lib.SK_PARAM_MUP,
+                     "mup_table3": lib.SK_PARAM_MUP_TABLE3}
+_OPTIMIZERS = {"adam": lib.SK_OPTIMIZER_ADAM, "adamw": lib.SK_OPTIMIZER_ADAM, "sgd": lib.SK_OPTIMIZER_SGD}
+_WD_RULES = {"inverse_lr": lib.SK_WD_INVERSE_LR, "sqrt_width": lib.SK_WD_SQRT_WIDTH, "fixed": lib.SK_WD_FIXED}
+_ROLES = {"inferred": lib.SK_ROLE_INFERRED, "input": lib.SK_ROLE_INPUT, "embedding": lib.SK_ROLE_INPUT,
+          "hidden": lib.SK_ROLE_HIDDEN, "readout": lib.SK_ROLE_READOUT, "output": lib.SK_ROLE_READOUT,
+          "bias": lib.SK_ROLE_BIAS, "norm": lib.SK_ROLE_NORM}
+_ROLE_NAMES = {lib.SK_ROLE_INFERRED: "inferred", lib.SK_ROLE_INPUT: "input", lib.SK_ROLE_HIDDEN: "hidden",
+               lib.SK_ROLE_READOUT: "readout", lib.SK_ROLE_BIAS: "bias", lib.SK_ROLE_NORM: "norm"}
+_BATCH_RULES = {"none": lib.SK_BATCH_NONE, "sqrt": lib.SK_BATCH_SQRT, "linear": lib.SK_BATCH_LINEAR}
+_UMUP_TYPES = {"weight": lib.SK_UMUP_WEIGHT, "bias": lib.SK_UMUP_BIAS, "norm": lib.SK_UMUP_NORM,
+               "output": lib.SK_UMUP_OUTPUT}
+
+
+def _choice(kind: str, value: str, table: Mapping[str, int]) -> int:
+    key = str(value).lower()
+    if key not in table:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                              f"unknown {kind} {value!r}; known: {', '.join(sorted(table))}")
+    return table[key]
+
+
+@dataclass(frozen=True)
+class GroupHyperparameters:
+    """One parameter group's transfer: multipliers (target over proxy) and, from a proxy, absolute values."""
+
+    name: str
+    role: str
+    scaled_axes: int
+    width_mult: float
+    fan_in_mult: float
+    fan_out_mult: float
+    init_std_mult: float
+    forward_mult: float
+    lr_mult: float
+    wd_mult: float
+    eps_mult: float
+    learning_rate: float = math.nan
+    weight_decay: float = math.nan
+    init_std: float = math.nan
+    epsilon: float = math.nan
+
+
+@dataclass(frozen=True)
+class TransferResult:
+    """Per-group hyperparameters for the target plus the global ones (residual multiplier, Adam betas after the
+    batch rule, and the factor batch and horizon rules apply to every learning rate)."""
+
+    groups: Tuple[GroupHyperparameters, ...]
+    residual_mult: float = 1.0
+    beta1: float = math.nan
+    beta2: float = math.nan
+    lr_scale: float = 1.0
+
+    def __getitem__(self, name: str) -> GroupHyperparameters:
+        for g in self.groups:
+            if g.name == name:
+                return g
+        raise KeyError(name)
+
+    def to_frame(self):
+        """The groups as a pandas DataFrame indexed by name."""
+        import pandas as pd
+        return pd.DataFrame([{f.name: getattr(g, f.name) for f in fields(GroupHyperparameters)}
+                             for g in self.groups]).set_index("name")
+
+    def optimizer_groups(self, params: Mapping[str, Any]) -> List[dict]:
+        """Parameter groups for a PyTorch optimizer: ``params`` maps each group's name to its parameter (for
+        example ``dict(model.named_parameters())``); needs a transfer from a proxy (absolute values)."""
+        out = []
+        for g in self.groups:
+            if math.isnan(g.learning_rate):
+                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "optimizer_groups needs transfer(..., proxy=...)")
+            out.append({"params": [params[g.name]], "lr": g.learning_rate, "weight_decay": g.weight_decay,
+                        "eps": g.epsilon})
+        return out
+
+
+def _group_rows(groups: Any) -> List[dict]:
+    """Groups from tuples (name, base, target[, role[, in_residual_block]]), dicts or a DataFrame."""
+    if hasattr(groups, "to_dict") and hasattr(groups, "columns"):
+        groups = groups.to_dict("records")
+    rows = []
+    for i, g in enumerate(groups):
+        if isinstance(g, Mapping):
+            row = dict(g)
+        else:
+            g = tuple(g)
+            if not 3 <= len(g) <= 5:
+                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                      f"group {i}: expected (name, base_shape, target_shape[, role[, in_residual_block]])")
+            row = dict(zip(("name", "base", "target", "role", "in_residual_block"), g))
+        for key in ("name", "base", "target"):
+            if key not in row:
+                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"group {i} lacks '{key}'")
+        rows.append(row)
+    if not rows:
+        raise ScalingKitError(lib.SK_ERR_LENGTH, "no parameter groups")
+    return rows
+
+
+def _shape(value: Any) -> List[int]:
+    if isinstance(value, str):
+        value = [v for v in value.replace("x", ",").split(",") if v.strip()]
+    return [int(v) for v in (value if np.ndim(value) else [value])]
+
+
+def _c_groups(rows: List[dict]):
+    keep = []
+    arr = ffi.new("sk_param_group[]", len(rows))
+    for i, r in enumerate(rows):
+        base, target = _shape(r["base"]), _shape(r["target"])
+        delta = _shape(r["delta"]) if r.get("delta") is not None else None
+        if len(base) != len(target) or (delta is not None and len(delta) != len(target)):
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                  f"group {r['name']!r}: base {base} and target {target} shapes need the same rank")
+        name = ffi.new("char[]", str(r["name"]).encode())
+        cb, ct = ffi.new("int64_t[]", base), ffi.new("int64_t[]", target)
+        cd = ffi.new("int64_t[]", delta) if delta is not None else ffi.NULL
+        keep += [name, cb, ct, cd]
+        a = arr[i]
+        a.struct_size = ffi.sizeof("sk_param_group")
+        a.name, a.rank, a.base_shape, a.delta_shape, a.target_shape = name, len(base), cb, cd, ct
+        a.role = _choice("role", r.get("role") or "inferred", _ROLES)
+        a.in_residual_block = 1 if r.get("in_residual_block") else 0
+    return arr, keep
+
+
+def _options(parametrization, optimizer, weight_decay_rule, batch_rule, depth, hold_timescale, horizon_exponent):
+    o = ffi.new("sk_transfer_options *")
+    check(lib.sk_transfer_options_init(o, ffi.sizeof("sk_transfer_options")))
+    o.parametrization = _choice("parametrization", parametrization, _PARAMETRIZATIONS)
+    o.optimizer = _choice("optimizer", optimizer, _OPTIMIZERS)
+    o.weight_decay_rule = _choice("weight-decay rule", weight_decay_rule, _WD_RULES)
+    o.batch_rule = _choice("batch rule", batch_rule, _BATCH_RULES)
+    if depth is not None:
+        try:
+            alpha, base_layers, layers = depth
+        except (TypeError, ValueError):
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                  f"depth must be (alpha, base_layers, layers) (got {depth!r})") from None
+        if int(base_layers) < 1 or int(layers) < 1:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"layer counts must be >= 1 (got {base_layers}, {layers})")
+        o.depth_alpha, o.base_layers, o.layers = float(alpha), int(base_layers), int(layers)
+    o.hold_timescale = 1 if hold_timescale else 0
+    o.horizon_exponent = float(horizon_exponent)
+    return o
+
+
+def transfer(groups: Union[Iterable[Any], Any], *, proxy: Optional[Mapping[str, float]] = None,
+             target_batch_tokens: Optional[float] = None, target_tokens: Optional[float] = None,
+             parametrization: str = "mup", optimizer: str = "adam", weight_decay_rule: str = "inverse_lr",
+             depth: Optional[Tuple[float, int, int]] = None, batch_rule: str = "none", hold_timescale: bool = False,
+             horizon_exponent: float = 0.0) -> TransferResult:
+    """Per-group hyperparameters for the target model.
+
+    Args:
+        groups: ``(name, base_shape, target_shape[, role[, in_residual_block]])`` tuples, dicts with those keys
+            (and optionally ``delta``), or a DataFrame. Shapes are PyTorch's, ``(fan_out, fan_in)`` for a matrix. An
+            axis scales with width when its base and target (or delta) sizes differ, as in ``mup``. Roles: inferred
+            (default), input/embedding, hidden, readout (must be named), bias, norm.
+        proxy: the proxy's tuned values — ``learning_rate``, ``batch_tokens``, ``tokens`` and optionally
+            ``weight_decay``, ``init_std``, ``beta1``, ``beta2``, ``epsilon``. Without it only multipliers come back.
+        target_batch_tokens, target_tokens: the target run (default: the proxy's).
+        parametrization: "mup" (Table 8, as mup), "mup_table3", or "standard".
+        optimizer: "adam" (any Adam-like) or "sgd".
+        weight_decay_rule: "inverse_lr" (mup default), "sqrt_width" (Fan et al. 2025) or "fixed".
+        depth: ``(alpha, base_layers, layers)`` for CompleteP (alpha 1) or Depth-μP (alpha 0.5).
+        batch_rule: "none", "sqrt" (Adam, Malladi et al. 2022) or "linear" (SGD, Goyal et al. 2017).
+        hold_timescale: weight decay holds AdamW's τ = B/(ηλD) of the proxy per group.
+        horizon_exponent: learning rates × (D_target/D_proxy)^−exponent.
+
+    Raises:
+        ScalingKitError: for unknown names, bad shapes (sizes ≤ 0, shrinking, more than two width-scaled axes).
+    """
+    rows = _group_rows(groups)
+    arr, keep = _c_groups(rows)
+    options = _options(parametrization, optimizer, weight_decay_rule, batch_rule, depth, hold_timescale,
+                       horizon_exponent)
+    out = ffi.new("sk_group_hparams[]", len(rows))
+    out[0].struct_size = ffi.sizeof("sk_group_hparams")
+    info = ffi.new("sk_transfer_info *")
+    info.struct_size = ffi.sizeof("sk_transfer_info")
+    if proxy is None:
+        check(lib.sk_transfer_rules(arr, len(rows), options, out))
+    else:
+        p = ffi.new("sk_proxy_hparams *")
+        p.struct_size = ffi.sizeof("sk_proxy_hparams")
+        values = dict(weight_decay=0.0, init_std=0.02, beta1=0.9, beta2=0.95, epsilon=1e-8)
+        values.update(proxy)
+        for key in ("learning_rate", "batch_tokens", "tokens"):
+            if key not in values:
+                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"proxy lacks '{key}'")
+        for key, v in values.items():
+            if not hasattr(p, key):
+                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"unknown proxy field {key!r}")
+            setattr(p, key, float(v))
+        check(lib.sk_transfer(arr, len(rows), p, float(target_batch_tokens or values["batch_tokens"]),
+                              float(target_tokens or values["tokens"]), options, out, info))
+    result = []
+    for i, r in enumerate(rows):
+        o = out[i]
+        result.append(GroupHyperparameters(
+            name=str(r["name"]), role=_ROLE_NAMES[o.role], scaled_axes=o.scaled_axes, width_mult=o.width_mult,
+            fan_in_mult=o.fan_in_mult, fan_out_mult=o.fan_out_mult, init_std_mult=o.init_std_mult,
+            forward_mult=o.forward_mult, lr_mult=o.lr_mult, wd_mult=o.wd_mult, eps_mult=o.eps_mult,
+            learning_rate=o.learning_rate, weight_decay=o.weight_decay, init_std=o.init_std, epsilon=o.epsilon))
+    if proxy is None:
+        return TransferResult(groups=tuple(result))
+    return TransferResult(groups=tuple(result), residual_mult=info.residual_mult, beta1=info.beta1, beta2=info.beta2,
+                          lr_scale=info.lr_scale)
+
+
+def umup_lr_scale(mup_type: str, shape: Sequence[int], depth: int = 0, optimizer: str = "adam") -> float:
+    """u-μP's learning-rate scale of a parameter as ``unit-scaling`` 0.3.5 computes it (Blake et al. 2024)."""
+    dims = _shape(shape)
+    out = ffi.new("double *")
+    check(lib.sk_transfer_umup_lr_scale(_choice("u-μP type", mup_type, _UMUP_TYPES), ffi.new("int64_t[]", dims),
+                                        len(dims), int(depth), _choice("optimizer", optimizer, _OPTIMIZERS), out))
+    return out[0]
+
+
+@dataclass(frozen=True)
+class HyperparameterPrediction:
+    learning_rate: float
+    batch_tokens: float
+
+
+def hp_law(name: str, *, N: Optional[float] = None, D: Optional[float] = None,
+           C: Optional[float] = None) -> HyperparameterPrediction:
+    """A published hyperparameter law: "deepseek" (at compute ``C`` = M·D FLOPs) or "step_law" (at ``N``
+    non-embedding parameters and ``D`` tokens). Batch sizes are in tokens."""
+    lr, batch = ffi.new("double *"), ffi.new("double *")
+    nan = math.nan
+    check(lib.sk_hp_law(str(name).encode(), nan if N is None else float(N), nan if D is None else float(D),
+                        nan if C is None else float(C), lr, batch))
+    return HyperparameterPrediction(lr[0], batch[0])
+
+
+@dataclass(frozen=True)
+class AdamHyperparameters:
+    learning_rate: float
+    beta1: float
+    beta2: float
+    epsilon: float
+
+
+def adam_sqrt_rule(kappa: float, learning_rate: float, beta1: float = 0.9, beta2: float = 0.999,
+                   epsilon: float = 1e-8) -> AdamHyperparameters:
+    """Adam's square-root scaling rule for κ× the batch (Malladi et al. 2022)."""
+    vals = ffi.new("double[4]", [learning_rate, beta1, beta2, epsilon])
+    out = ffi.new("double[4]")
+    check(lib.sk_batch_adam_sqrt(float(kappa), vals, out))
+    return AdamHyperparameters(*out)
+
+
+def optimal_learning_rate(batch: float, noise_scale: float, peak: float, optimizer: str = "adam") -> float:
+    """The optimal learning rate at a batch size: Adam's surge curve (Li et al. 2024) or SGD's
+    η_max/(1 + B_noise/B) (McCandlish et al. 2018)."""
+    out = ffi.new("double *")
+    check(lib.sk_batch_optimal_lr(_choice("optimizer", optimizer, _OPTIMIZERS), float(batch), float(noise_scale),
+                                  float(peak), out))
+    return out[0]
+
+
+def adamw_timescale(batch: float, learning_rate: float, weight_decay: float, tokens: float) -> float:
+    """AdamW's timescale as a fraction of training, τ = B/(η·λ·D) (Wang & Aitchison 2024; Power Lines 2025)."""
+    out = ffi.new("double *")
+    check(lib.sk_adamw_timescale(float(batch), float(learning_rate), float(weight_decay), float(tokens), out))
+    return out[0]

@@ -1,0 +1,182 @@
+"""Hyperparameter transfer through the binding: every parameter of the mup and unit-scaling reference vectors,
+presets, batch rules, the sweep fitter and the coordinate check."""
+import csv
+import math
+import os
+
+import numpy as np
+import pytest
+
+import scalingkit
+from scalingkit import ScalingKitError
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
+VECTORS = os.path.join(ROOT, "Tests", "data", "transfer")
+
+
+def rows(name):
+    with open(os.path.join(VECTORS, name), newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_every_mup_parameter_matches():
+    data = rows("mup_vectors.csv")
+    assert len(data) == 225
+    for family in {r["family"] for r in data}:
+        for width in {r["width"] for r in data}:
+            part = [r for r in data if r["family"] == family and r["width"] == width]
+            groups = [dict(name=r["name"], base=r["base"], delta=r["delta"], target=r["target"],
+                           role="readout" if r["module"].endswith("Readout") and r["name"].endswith("weight") else None)
+                      for r in part]
+            adam = scalingkit.transfer(groups)
+            sgd = scalingkit.transfer(groups, optimizer="sgd")
+            for r, a, s in zip(part, adam.groups, sgd.groups):
+                assert a.scaled_axes == int(r["ninf"])
+                for got, key in [(a.width_mult, "width_mult"), (a.lr_mult, "adam_lr"), (a.wd_mult, "adam_wd"),
+                                 (s.lr_mult, "sgd_lr"), (s.wd_mult, "sgd_wd"), (a.forward_mult, "forward_mult")]:
+                    assert got == pytest.approx(float(r[key]), rel=1e-12), (family, width, r["name"], key)
+                quirk = family == "transformer_tied" and r["name"] in ("embed.weight", "readout.bias")
+                expected = float(r["init_std_ratio"]) / (math.sqrt(a.width_mult) if quirk else 1)   # mup issue #55
+                assert a.init_std_mult == pytest.approx(expected, rel=1e-12), (family, width, r["name"])
+
+
+def test_every_unit_scaling_parameter_matches():
+    for r in rows("umup_vectors.csv"):
+        depth = int(r["mup_scaling_depth"])
+        assert scalingkit.umup_lr_scale(r["mup_type"], r["shape"], depth) == pytest.approx(float(r["adam_lr_scale"]), rel=1e-12)
+        assert scalingkit.umup_lr_scale(r["mup_type"], r["shape"], depth, "sgd") == pytest.approx(float(r["sgd_lr_scale"]), rel=1e-12)
+
+
+def test_live_mup_when_installed():
+    """Side by side with the real package when torch and mup are importable (the committed vectors cover CI)."""
+    torch = pytest.importorskip("torch")
+    mup = pytest.importorskip("mup")
+    make = lambda w: torch.nn.Sequential(torch.nn.Linear(16, w), torch.nn.Linear(w, w), mup.MuReadout(w, 4))
+    model = make(512)
+    mup.set_base_shapes(model, make(32), delta=make(64))
+    opt = mup.MuAdam(model.parameters(), lr=1.0)
+    lr = {id(p): g["lr"] for g in opt.param_groups for p in g["params"]}
+    base = {n: tuple(p.shape) for n, p in make(32).named_parameters()}
+    groups = [(n, base[n], tuple(p.shape), "readout" if n == "2.weight" else None) for n, p in model.named_parameters()]
+    ours = scalingkit.transfer(groups)
+    for (n, p), g in zip(model.named_parameters(), ours.groups):
+        assert g.lr_mult == pytest.approx(lr[id(p)], rel=1e-12), n
+
+
+def test_transfer_in_one_call_and_optimizer_groups():
+    groups = [("wte", (50304, 256), (50304, 2048), "input"), ("c_fc", (1024, 256), (8192, 2048), None, True),
+              ("lm_head", (50304, 256), (50304, 2048), "readout")]
+    proxy = dict(learning_rate=6e-3, weight_decay=0.1, init_std=0.02, batch_tokens=2.5e5, tokens=2e9)
+    r = scalingkit.transfer(groups, proxy=proxy, target_batch_tokens=1e6, target_tokens=2e10, depth=(1, 4, 16),
+                            batch_rule="sqrt")
+    assert r.residual_mult == pytest.approx(0.25) and r.lr_scale == pytest.approx(2.0)
+    assert r["c_fc"].learning_rate == pytest.approx(6e-3 / 8 * 2) and r["lm_head"].forward_mult == pytest.approx(1 / 8)
+    held = scalingkit.transfer(groups, proxy=proxy, target_batch_tokens=1e6, target_tokens=2e10, hold_timescale=True)
+    tau = scalingkit.adamw_timescale(2.5e5, 6e-3, 0.1, 2e9)
+    for g in held.groups:
+        assert scalingkit.adamw_timescale(1e6, g.learning_rate, g.weight_decay, 2e10) == pytest.approx(tau, rel=1e-12)
+    params = {name: object() for name, *_ in groups}
+    opt_groups = r.optimizer_groups(params)
+    assert opt_groups[1]["params"] == [params["c_fc"]] and opt_groups[1]["lr"] == r["c_fc"].learning_rate
+    pd = pytest.importorskip("pandas")
+    assert isinstance(r.to_frame(), pd.DataFrame) and list(r.to_frame().index) == ["wte", "c_fc", "lm_head"]
+    with pytest.raises(ScalingKitError, match="needs transfer"):
+        scalingkit.transfer(groups).optimizer_groups(params)
+
+
+@pytest.mark.parametrize("kwargs,needle", [
+    (dict(groups=[("w", (64, 64), (32, 64))]), "shrinks"),
+    (dict(groups=[("w", (8, 8, 8), (16, 16, 16))]), "3 width-scaled axes"),
+    (dict(groups=[("w", (0, 64), (64, 64))]), "size <= 0"),
+    (dict(groups=[("w", (64,), (64, 64))]), "same rank"),
+    (dict(groups=[("w", (64, 64), (128, 128), "attention")]), "unknown role"),
+    (dict(groups=[("w", (64, 64), (128, 128))], optimizer="lion"), "unknown optimizer"),
+    (dict(groups=[("w", (64, 64), (128, 128))], depth=(2.0, 4, 8)), "depth alpha"),
+    (dict(groups=[]), "no parameter groups"),
+    (dict(groups=[("w", (64, 64), (128, 128))], proxy=dict(learning_rate=1e-3)), "proxy lacks 'batch_tokens'"),
+    (dict(groups=[("w", (64, 64), (128, 128))], proxy=dict(learning_rate=1e-3, batch_tokens=1, tokens=1),
+          batch_rule="linear"), "linear batch rule"),
+])
+def test_bad_input(kwargs, needle):
+    with pytest.raises(ScalingKitError, match=needle):
+        scalingkit.transfer(**kwargs)
+
+
+def test_identity_when_base_equals_target():
+    r = scalingkit.transfer([("w", (256, 256), (256, 256))])
+    g = r.groups[0]
+    assert g.scaled_axes == 0 and g.lr_mult == g.wd_mult == g.init_std_mult == 1
+
+
+def test_presets_and_batch_rules():
+    d = scalingkit.hp_law("deepseek", C=1e21)
+    assert d.learning_rate == pytest.approx(7.394e-4, rel=1e-4) and d.batch_tokens == pytest.approx(2.16e6, rel=1e-3)
+    s = scalingkit.hp_law("step_law", N=7e9, D=1.4e12)
+    assert s.learning_rate == pytest.approx(9.166e-4, rel=1e-4) and s.batch_tokens == pytest.approx(5.0e6, rel=1e-3)
+    with pytest.raises(ScalingKitError, match="unknown hyperparameter law"):
+        scalingkit.hp_law("kaplan", N=1e9, D=1e10)
+    with pytest.raises(ScalingKitError, match="finite and > 0"):
+        scalingkit.hp_law("step_law", N=7e9)
+    a = scalingkit.adam_sqrt_rule(4, 1e-3, 0.9, 0.99, 1e-8)
+    assert (a.learning_rate, a.beta1, a.beta2, a.epsilon) == pytest.approx((2e-3, 0.6, 0.96, 5e-9))
+    assert scalingkit.optimal_learning_rate(512, 512, 1e-3) == pytest.approx(1e-3)
+    assert scalingkit.optimal_learning_rate(512, 512, 1e-3, "sgd") == pytest.approx(5e-4)
+
+
+def synthetic_sweep(noise, seed=0):
+    """Optima following Step Law: a bowl in (ln η, ln B) around η* = 1.79 N^−0.713 D^0.307, B* = 0.58 D^0.571."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for N in (1e8, 3e8, 1e9):
+        for tpp in (20, 80, 320):
+            D = tpp * N
+            lr0, b0 = 1.79 * N ** -0.713 * D ** 0.307, 0.58 * D ** 0.571
+            for j in range(-2, 3):
+                for i in range(-3, 4):
+                    lr, B = lr0 * 2 ** (i + 0.2), b0 * 2 ** (j + 0.3)
+                    loss = 2 + 0.05 * np.log(lr / lr0) ** 2 + 0.03 * np.log(B / b0) ** 2 + noise * rng.standard_normal()
+                    rows.append((N, D, lr, B, loss))
+    return np.array(rows)
+
+
+def test_sweep_recovers_step_law():
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(synthetic_sweep(0.0), columns=["N", "D", "learning_rate", "batch", "loss"])
+    r = scalingkit.fit_hp_sweep(frame)
+    assert r.learning_rate.exponent_N == pytest.approx(-0.713, abs=1e-9)
+    assert r.learning_rate.exponent_D == pytest.approx(0.307, abs=1e-9)
+    assert r.batch.exponent_D == pytest.approx(0.571, abs=1e-9) and r.batch.coefficient == pytest.approx(0.58, rel=1e-8)
+    lr, lo, hi, batch = r.predict(7e9, 1.4e12)
+    assert lr == pytest.approx(scalingkit.hp_law("step_law", N=7e9, D=1.4e12).learning_rate, rel=1e-8)
+    assert len(r.cells) == 45 and all(c.located for c in r.cells) and len(r.cells_frame()) == 45
+    noisy = scalingkit.fit_hp_sweep(*[None], **dict(zip(["N", "D", "learning_rate", "batch", "loss"], synthetic_sweep(2e-3).T)))
+    law = noisy.learning_rate
+    assert abs(law.exponent_N + 0.713) < 4 * law.stderr_N and abs(law.exponent_D - 0.307) < 4 * law.stderr_D
+    lr, lo, hi, _ = noisy.predict(7e9, 1.4e12)
+    assert lo < lr < hi
+
+
+def test_sweep_errors():
+    s = synthetic_sweep(0.0)
+    one = s[3::7]
+    with pytest.raises(ScalingKitError, match="no optimum can be located"):
+        scalingkit.fit_hp_sweep(N=one[:, 0], D=one[:, 1], learning_rate=one[:, 2], batch=one[:, 3], loss=one[:, 4])
+    with pytest.raises(ScalingKitError, match="length mismatch"):
+        scalingkit.fit_hp_sweep(N=[1, 2], D=[1], learning_rate=[1], batch=[1], loss=[1])
+
+
+def test_coord_check_and_plot():
+    layer, width, step, rms = [], [], [], []
+    for s in range(3):
+        for w in (128, 256, 512, 1024):
+            for name, v in (("embed", 1.0), ("logits", w ** (s / 4)), ("attn", w ** -0.5)):
+                layer.append(name); width.append(w); step.append(s); rms.append(v)
+    out = scalingkit.coord_check(layer, width, step, rms)
+    assert [(c.layer, c.verdict) for c in out] == [("embed", "stable"), ("logits", "grows"), ("attn", "vanishes")]
+    assert out[1].worst_slope == pytest.approx(0.5)
+    with pytest.raises(ScalingKitError, match="fewer than 2 widths"):
+        scalingkit.coord_check(["a"], [64], [0], [1.0])
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    ax = scalingkit.plot_coord_check(layer, width, step, rms)
+    assert len(ax.lines) == 3 and ax.get_xscale() == "log"
