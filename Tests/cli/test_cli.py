@@ -325,3 +325,60 @@ def test_plan_inference_and_time_aware_match_the_binding():
 def test_time_aware_plan_errors(args, needle):
     r = run("plan", DATA, *args)
     assert r.returncode != 0 and needle in r.stderr, r.stderr
+
+
+GROUPS = os.path.join(ROOT, "examples", "data", "transfer_groups.csv")
+TRANSFER = ["--lr", "6e-3", "--weight-decay", "0.1", "--proxy-batch", "2.5e5", "--proxy-tokens", "2e9",
+            "--target-batch", "1e6", "--target-tokens", "2e10", "--depth-alpha", "1", "--base-layers", "4",
+            "--layers", "16", "--batch-rule", "sqrt"]
+
+
+def test_transfer_matches_the_binding():
+    scalingkit = pytest.importorskip("scalingkit")
+    pd = pytest.importorskip("pandas")
+    r = run("transfer", GROUPS, *TRANSFER, "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    frame = pd.read_csv(GROUPS)
+    groups = [dict(name=row.name, base=row.base, target=row.target, role=row.role, in_residual_block=bool(row.block))
+              for row in frame.itertuples()]
+    py = scalingkit.transfer(groups, proxy=dict(learning_rate=6e-3, weight_decay=0.1, batch_tokens=2.5e5, tokens=2e9),
+                             target_batch_tokens=1e6, target_tokens=2e10, depth=(1, 4, 16), batch_rule="sqrt")
+    assert out["residual_mult"] == py.residual_mult and out["lr_scale"] == py.lr_scale
+    for cli, g in zip(out["groups"], py.groups):
+        assert cli["name"] == g.name and cli["learning_rate"] == g.learning_rate and cli["weight_decay"] == g.weight_decay
+        assert cli["init_std"] == g.init_std and cli["forward_mult"] == g.forward_mult
+    text = run("transfer", GROUPS)
+    assert text.returncode == 0 and "lm_head.weight" in text.stdout and "readout" in text.stdout
+
+
+def test_transfer_errors(tmp_path):
+    r = run("transfer", GROUPS, "--batch-rule", "cubic")
+    assert r.returncode != 0 and "--batch-rule cubic" in r.stderr
+    r = run("transfer", GROUPS, "--lr", "1e-3")
+    assert r.returncode != 0 and "--proxy-batch" in r.stderr
+    bad = write(tmp_path, "bad.csv", "name,base,target\nw,64x64,32x64\n")
+    r = run("transfer", bad)
+    assert r.returncode != 0 and "shrinks" in r.stderr
+    bad = write(tmp_path, "bad2.csv", "name,base,target\nw,64xx,128x64\n")
+    r = run("transfer", bad)
+    assert r.returncode != 0 and "is not a shape" in r.stderr
+
+
+def test_hp_sweep_recovers_a_known_law(tmp_path):
+    lines = ["N,D,learning_rate,batch,loss"]
+    for N in (1e8, 3e8, 1e9):
+        for D in (2e9, 2e10, 2e11):
+            best = 1.79 * N ** -0.713 * D ** 0.307
+            for i in range(-3, 4):
+                lr = best * 2 ** (i + 0.2)
+                lines.append(f"{N},{D},{lr!r},{1e6},{2 + 0.05 * (i + 0.2) ** 2 * 0.4804530139182014!r}")
+    path = write(tmp_path, "sweep.csv", "\n".join(lines) + "\n")
+    r = run("hp-sweep", path, "--predict-n", "7e9", "--predict-d", "1.4e12", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert abs(out["learning_rate"]["exponent_N"] + 0.713) < 1e-6 and abs(out["learning_rate"]["exponent_D"] - 0.307) < 1e-6
+    assert abs(out["prediction"]["learning_rate"] / (1.79 * 7e9 ** -0.713 * 1.4e12 ** 0.307) - 1) < 1e-6
+    one = write(tmp_path, "one.csv", "N,D,learning_rate,batch,loss\n1e8,1e9,1e-3,1e6,3.0\n")
+    r = run("hp-sweep", one)
+    assert r.returncode != 0 and "no optimum can be located" in r.stderr
