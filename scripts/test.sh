@@ -45,6 +45,10 @@ cc -std=c11 -Wall -Wextra -pedantic -Werror examples/c/fit_law.c \
   $(pkg-config --cflags --libs scalingkit) -o build/fit_law
 build/fit_law examples/data/chinchilla_epoch.csv | tee build/fit_law.out
 grep -q "held out" build/fit_law.out
+cc -std=c11 -Wall -Wextra -pedantic -Werror examples/c/transfer.c \
+  $(pkg-config --cflags --libs scalingkit) -o build/transfer
+build/transfer | tee build/transfer.out
+grep -q "residual branches x 0.25" build/transfer.out
 summary+=("C examples: ran")
 
 step "Python binding: pip install ./bindings/python, then pytest"
