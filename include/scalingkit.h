@@ -871,7 +871,8 @@ typedef enum sk_optimizer { SK_OPTIMIZER_ADAM = 0, SK_OPTIMIZER_SGD = 1 } sk_opt
 typedef enum sk_wd_rule {
     SK_WD_INVERSE_LR = 0,        /* x 1/(learning-rate multiplier): per-step decay lr*wd kept (mup; Wang & Aitchison) */
     SK_WD_SQRT_WIDTH = 1,        /* matrix-like x sqrt(m) (Fan et al. 2025); others x 1 */
-    SK_WD_FIXED = 2              /* x 1 */
+    SK_WD_FIXED = 2,             /* x 1 */
+    SK_WD_INDEPENDENT = 3        /* lr*wd held at the proxy's through width, depth, batch and horizon rules (u-muP) */
 } sk_wd_rule;
 
 typedef enum sk_role {
@@ -969,6 +970,17 @@ typedef enum sk_umup_type { SK_UMUP_WEIGHT = 0, SK_UMUP_BIAS = 1, SK_UMUP_NORM =
  * SK_ERR_INVALID_ARGUMENT (sizes <= 0, an unknown type or optimizer). */
 SK_API int sk_transfer_umup_lr_scale(int type, const int64_t *shape, size_t rank, size_t depth, int optimizer,
                                      double *out);
+
+/* u-muP's residual rule (Blake et al. 2024, App. G; unit-scaling 0.3.5): tau of residual layer `index`
+ * (attention at even indices, MLP at odd) in a stack of `layers`, for a residual multiplier and an attention-to-MLP
+ * ratio (both 1 by default in unit-scaling). The branch is scaled by tau/sqrt(1+tau^2), the skip by 1/sqrt(1+tau^2).
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT (index >= layers, a value not finite and > 0). */
+SK_API int sk_transfer_umup_residual_tau(size_t index, size_t layers, double residual_mult, double attn_ratio,
+                                         double *out);
+
+/* The factor on attention logits q.k: SP 1/sqrt(head_dim); muP sqrt(base_head_dim)/head_dim (TP5 Def. 4.1: 1/d,
+ * equal to SP at the base, where the proxy was tuned). Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT. */
+SK_API int sk_transfer_attention_scale(size_t head_dim, size_t base_head_dim, int parametrization, double *out);
 
 /* A published hyperparameter law: "deepseek" (Bi et al. 2024: lr = 0.3118 C^-0.125, batch = 0.2920 C^0.3271
  * tokens, C = M D FLOPs; N and D ignored) or "step_law" (Li et al. 2025: lr = 1.79 N^-0.713 D^0.307,

@@ -24,7 +24,7 @@ private func transferOptions(_ p: UnsafePointer<sk_transfer_options>?) throws(Sc
     let c = try readVersioned(p, "sk_transfer_options", defaults: defaultTransferOptions(), earlierSizes: [])
     o.parametrization = try enumCase(c.parametrization, [.standard, .muP, .muPTable3], "options.parametrization")
     o.optimizer = try enumCase(c.optimizer, [.adam, .sgd], "options.optimizer")
-    o.weightDecayRule = try enumCase(c.weight_decay_rule, [.inverseLearningRate, .sqrtWidth, .fixed], "options.weight_decay_rule")
+    o.weightDecayRule = try enumCase(c.weight_decay_rule, [.inverseLearningRate, .sqrtWidth, .fixed, .independent], "options.weight_decay_rule")
     o.batchRule = try enumCase(c.batch_rule, [.none, .squareRoot, .linear], "options.batch_rule")
     if c.depth_alpha != 0 {
         o.depth = try core {
@@ -140,6 +140,27 @@ public func sk_transfer_umup_lr_scale(_ type: Int32, _ shape: UnsafePointer<Int6
         let family = try enumCase(optimizer, [OptimizerFamily.adam, .sgd], "optimizer")
         let d = try optionCount(depth, "depth")
         out.pointee = try core { try Transfer.unitScaledLearningRateScale(type: t, shape: dims, depth: d, optimizer: family) }
+    }
+}
+
+@c @implementation
+public func sk_transfer_umup_residual_tau(_ index: Int, _ layers: Int, _ mult: Double, _ ratio: Double,
+                                         _ out: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("sk_transfer_umup_residual_tau") { () throws(ScalingKitError) in
+        let out = try nonNull(out, "out")
+        let i = try optionCount(index, "index"), n = try optionCount(layers, "layers")
+        out.pointee = try core { try Transfer.unitScaledResidualTau(index: i, layers: n, residualMultiplier: mult, attentionRatio: ratio) }
+    }
+}
+
+@c @implementation
+public func sk_transfer_attention_scale(_ headDim: Int, _ baseHeadDim: Int, _ parametrization: Int32,
+                                        _ out: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("sk_transfer_attention_scale") { () throws(ScalingKitError) in
+        let out = try nonNull(out, "out")
+        let p = try enumCase(parametrization, [Parametrization.standard, .muP, .muPTable3], "parametrization")
+        let d = try optionCount(headDim, "head_dim"), b = try optionCount(baseHeadDim, "base_head_dim")
+        out.pointee = try core { try Transfer.attentionScale(headDim: d, baseHeadDim: b, parametrization: p) }
     }
 }
 

@@ -31,7 +31,7 @@ struct TransferCommand: ParsableCommand {
 
     @Option(help: "standard, mup (Table 8, as mup 1.0.0) or mup_table3.") var parametrization = "mup"
     @Option(help: "adam (any Adam-like) or sgd.") var optimizer = "adam"
-    @Option(help: "Weight decay across width: inverse_lr (mup), sqrt_width (Fan et al. 2025) or fixed.") var wdRule = "inverse_lr"
+    @Option(help: "Weight decay: inverse_lr (mup), sqrt_width (Fan et al. 2025), fixed or independent (u-μP).") var wdRule = "inverse_lr"
     @Option(help: "Batch rule: none, sqrt (Adam) or linear (SGD).") var batchRule = "none"
     @Option(help: "Depth rule alpha: 1 CompleteP, 0.5 Depth-μP (with --base-layers and --layers).") var depthAlpha: Double?
     @Option var baseLayers: Int?
@@ -101,7 +101,7 @@ struct TransferCommand: ParsableCommand {
         var o = TransferOptions()
         o.parametrization = try choice("parametrization", parametrization, ["standard": .standard, "sp": .standard, "mup": .muP, "mup_table3": .muPTable3])
         o.optimizer = try choice("optimizer", optimizer, ["adam": .adam, "adamw": .adam, "sgd": .sgd])
-        o.weightDecayRule = try choice("wd-rule", wdRule, ["inverse_lr": .inverseLearningRate, "sqrt_width": .sqrtWidth, "fixed": .fixed])
+        o.weightDecayRule = try choice("wd-rule", wdRule, ["inverse_lr": .inverseLearningRate, "sqrt_width": .sqrtWidth, "fixed": .fixed, "independent": .independent])
         o.batchRule = try choice("batch-rule", batchRule, ["none": .none, "sqrt": .squareRoot, "linear": .linear])
         if let alpha = depthAlpha {
             guard let baseLayers, let layers else { throw CLIError(description: "--depth-alpha needs --base-layers and --layers") }

@@ -294,3 +294,41 @@ struct CoordinateCheckTests {
         #expect(throws: ScalingKitError.self) { try CoordinateCheck.analyse(layer: [], width: [], step: [], rms: []) }
     }
 }
+
+@Suite("Transfer: u-μP residuals, attention, independent weight decay")
+struct TransferExtrasTests {
+    /// unit-scaling 0.3.5's transformer_residual_scaling_rule at every index of stacks of 2, 4 and 16 layers, for
+    /// three residual multipliers and three attention ratios (Tests/data/transfer/umup_residual.csv).
+    @Test func residualTausMatchUnitScaling() throws {
+        let rows = try vectors("umup_residual.csv")
+        #expect(rows.count == 198)
+        for r in rows {
+            let tau = try Transfer.unitScaledResidualTau(index: Int(r["index"]!)!, layers: Int(r["layers"]!)!,
+                                                         residualMultiplier: Double(r["residual_mult"]!)!,
+                                                         attentionRatio: Double(r["residual_attn_ratio"]!)!)
+            #expect(close(tau, Double(r["tau"]!)!), "\(r)")
+        }
+        #expect(throws: ScalingKitError.self) { try Transfer.unitScaledResidualTau(index: 2, layers: 2) }
+    }
+
+    @Test func attentionScale() throws {
+        #expect(close(try Transfer.attentionScale(headDim: 64, baseHeadDim: 64), 1.0 / 8))      // 1/√d at the base
+        #expect(close(try Transfer.attentionScale(headDim: 256, baseHeadDim: 64), 8.0 / 256))   // mup's 8/d
+        #expect(close(try Transfer.attentionScale(headDim: 256, baseHeadDim: 64, parametrization: .standard), 1.0 / 16))
+        #expect(throws: ScalingKitError.self) { try Transfer.attentionScale(headDim: 0, baseHeadDim: 64) }
+    }
+
+    /// Independent weight decay keeps η·λ per group at the proxy's through every rule that moves η.
+    @Test func independentWeightDecayHoldsTheStepDecay() throws {
+        let groups = [ParameterSpec(name: "h", shape: try WidthShape(base: [256, 64], target: [4096, 1024]), inResidualBlock: true),
+                      ParameterSpec(name: "e", shape: try WidthShape(base: [100, 64], target: [100, 1024]))]
+        var o = TransferOptions()
+        o.weightDecayRule = .independent
+        o.batchRule = .squareRoot
+        o.depth = try DepthScaling(alpha: 0.5, baseLayers: 2, layers: 8)
+        o.horizonExponent = 0.2
+        let proxy = ProxyHyperparameters(learningRate: 1e-2, weightDecay: 0.1, batchTokens: 1e5, tokens: 1e9)
+        let r = try Transfer.plan(groups: groups, proxy: proxy, targetBatchTokens: 4e5, targetTokens: 1e10, options: o)
+        for g in r.groups { #expect(close(g.learningRate * g.weightDecay, 1e-2 * 0.1)) }
+    }
+}

@@ -33,6 +33,9 @@ public enum WeightDecayRule: String, Sendable, CaseIterable {
     case sqrtWidth
     /// Unchanged (`mup` main's `decoupled_wd=True`; many nanoGPT ports).
     case fixed
+    /// Independent of the learning rate (Loshchilov & Hutter's original; u-μP's default): the per-step decay η·λ
+    /// stays the proxy's whatever moves the learning rate — width, depth, batch and horizon rules alike.
+    case independent
 }
 
 /// Depth transfer, the CompleteP family (Dey et al. 2025; authors' code "Table 1"): residual branches × m_L^−α,
@@ -141,7 +144,7 @@ public enum Transfer {
         }
         var wd: Double
         switch weightDecay {
-        case .inverseLearningRate: wd = 1 / lr
+        case .inverseLearningRate, .independent: wd = 1 / lr
         case .sqrtWidth: wd = ninf == 2 ? m.squareRoot() : 1
         case .fixed: wd = 1
         }
@@ -152,7 +155,7 @@ public enum Transfer {
             case .adam:
                 let factor = pow(mL, depth.alpha - 1)
                 lr *= factor
-                if weightDecay == .inverseLearningRate { wd /= factor }
+                if weightDecay == .inverseLearningRate || weightDecay == .independent { wd /= factor }
                 if ninf == 2 { eps = pow(m, -1) * pow(mL, -depth.alpha) }
             case .sgd:
                 guard depth.alpha == 0.5 else {

@@ -116,6 +116,7 @@ extension Transfer {
                              weightDecay: options.weightDecayRule, depth: options.depth)
             let lr = proxy.learningRate * r.learningRateMultiplier * scale
             var wd = proxy.weightDecay * r.weightDecayMultiplier
+            if options.weightDecayRule == .independent { wd /= scale }       // η·λ held through batch and horizon too
             if options.holdTimescale && proxy.weightDecay > 0 {
                 // τ_target = τ_proxy: B_t/(η_t λ_t D_t) = B_p/(η_p λ_p D_p).
                 wd = proxy.weightDecay * (targetBatchTokens / proxy.batchTokens) * (proxy.learningRate / lr)

@@ -56,3 +56,39 @@ extension Transfer {
         return lambda / groupLearningRate
     }
 }
+
+extension Transfer {
+    /// u-μP's residual rule for a transformer stack (Blake et al. 2024, App. G; `unit-scaling` 0.3.5
+    /// `transformer_residual_scaling_rule`): the τ of residual layer `index` (attention at even indices, MLP at odd)
+    /// in a stack of `layers` residual layers, such that every attention layer contributes alike, every MLP layer
+    /// alike, all of them `residualMultiplier` times the embedding, attention `attentionRatio` times MLP:
+    /// α_mlp = m·√(2/(1 + r²)), α_attn = r·α_mlp, τ_i = α_i / √(layers/2 + n_attn(i)·α_attn² + n_mlp(i)·α_mlp²)
+    /// with n_attn(i) = ⌊(i+1)/2⌋, n_mlp(i) = ⌊i/2⌋. The branch is then scaled by τ/√(1+τ²), the skip by 1/√(1+τ²).
+    public static func unitScaledResidualTau(index: Int, layers: Int, residualMultiplier: Double = 1,
+                                             attentionRatio: Double = 1) throws -> Double {
+        guard layers >= 1, index >= 0, index < layers else {
+            throw ScalingKitError.invalid("residual layer index \(index) must be in 0 ..< layers (\(layers))")
+        }
+        guard residualMultiplier.isFinite, residualMultiplier > 0, attentionRatio.isFinite, attentionRatio > 0 else {
+            throw ScalingKitError.invalid("the residual multiplier and attention ratio must be finite and > 0")
+        }
+        let alphaMLP = residualMultiplier * (2 / (1 + attentionRatio * attentionRatio)).squareRoot()
+        let alphaAttention = attentionRatio * alphaMLP
+        let nAttention = Double((index + 1) / 2), nMLP = Double(index / 2)
+        let alpha = index % 2 == 0 ? alphaAttention : alphaMLP
+        return alpha / (Double(layers) / 2 + nAttention * alphaAttention * alphaAttention + nMLP * alphaMLP * alphaMLP).squareRoot()
+    }
+
+    /// The factor on attention logits qᵀk: 1/√d_head in SP; in μP 1/d_head (Yang et al. 2022, TP5 Def. 4.1), written
+    /// √d_base/d_head so that the base model — where the proxy was tuned — keeps 1/√d_base (`mup`'s README uses
+    /// 8/d, that is d_base = 64).
+    public static func attentionScale(headDim: Int, baseHeadDim: Int, parametrization: Parametrization = .muP) throws -> Double {
+        guard headDim >= 1, baseHeadDim >= 1 else {
+            throw ScalingKitError.invalid("head dimensions must be >= 1 (got \(headDim), base \(baseHeadDim))")
+        }
+        switch parametrization {
+        case .standard: return 1 / Double(headDim).squareRoot()
+        case .muP, .muPTable3: return Double(baseHeadDim).squareRoot() / Double(headDim)
+        }
+    }
+}

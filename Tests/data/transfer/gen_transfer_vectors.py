@@ -19,6 +19,8 @@ mup_vectors.csv, one row per parameter of four model families (base width 64, de
 umup_vectors.csv, one row per parameter of unit_scaling.TransformerDecoder at widths 64, 256, 1024 and depths 2,
   8: mup_type, mup_scaling_depth, the Adam and SGD (readout_constraint "to_output_scale") learning-rate scales,
   and the weight decay a group gets from scaled_parameters(lr=1e-2, weight_decay=0.1) (independent weight decay).
+umup_residual.csv: unit_scaling.core.functional.transformer_residual_scaling_rule(residual_mult, residual_attn_ratio)
+  evaluated at every index of stacks of 2, 4 and 16 residual layers (u-μP App. G).
 """
 import csv
 import os
@@ -157,6 +159,19 @@ def umup_rows():
     return rows
 
 
+def umup_residual_rows():
+    from unit_scaling.core.functional import transformer_residual_scaling_rule
+    rows = []
+    for mult in (1.0, 0.5, 2.0):
+        for ratio in (1.0, 0.25, 4.0):
+            rule = transformer_residual_scaling_rule(mult, ratio)
+            for layers in (2, 4, 16):
+                for index in range(layers):
+                    rows.append(dict(residual_mult=mult, residual_attn_ratio=ratio, layers=layers, index=index,
+                                     tau=repr(float(rule(index, layers)))))
+    return rows
+
+
 def write(path, rows):
     with open(path, "w", newline="") as f:
         out = csv.DictWriter(f, fieldnames=list(rows[0]))
@@ -169,3 +184,4 @@ if __name__ == "__main__":
     folder = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
     write(os.path.join(folder, "mup_vectors.csv"), mup_rows())
     write(os.path.join(folder, "umup_vectors.csv"), umup_rows())
+    write(os.path.join(folder, "umup_residual.csv"), umup_residual_rows())

@@ -747,9 +747,21 @@ static void test_transfer(void) {
     CHECK_ERR(sk_transfer_rules(g, 4, NULL, out), SK_ERR_INVALID_ARGUMENT, "role");
     g[1].role = SK_ROLE_INFERRED;
 
+    double tau = 0, scale = 0;
+    CHECK(sk_transfer_umup_residual_tau(1, 4, 1.0, 1.0, &tau) == SK_OK && fabs(tau - 0.5773502691896258) < 1e-15,
+          "u-muP tau %g", tau);
+    CHECK_ERR(sk_transfer_umup_residual_tau(4, 4, 1.0, 1.0, &tau), SK_ERR_INVALID_ARGUMENT, "index");
+    CHECK(sk_transfer_attention_scale(256, 64, SK_PARAM_MUP, &scale) == SK_OK && scale == 8.0 / 256, "attention scale");
+    sk_transfer_options_init(&o, sizeof o);
+    o.weight_decay_rule = SK_WD_INDEPENDENT;
+    o.batch_rule = SK_BATCH_SQRT;
+    CHECK(sk_transfer(g, 4, &proxy, 1e6, 2e10, &o, out, &info) == SK_OK &&
+              fabs(out[0].learning_rate * out[0].weight_decay - 6e-3 * 0.1) < 1e-15, "independent weight decay");
+
     /* u-muP, presets, batch rules. */
     int64_t emb[2] = {100, 64};
     double v = 0;
+    (void)scale;
     CHECK(sk_transfer_umup_lr_scale(SK_UMUP_WEIGHT, emb, 2, 0, SK_OPTIMIZER_ADAM, &v) == SK_OK && v == 0.125,
           "u-muP embedding: %g", v);
     CHECK_ERR(sk_transfer_umup_lr_scale(9, emb, 2, 0, SK_OPTIMIZER_ADAM, &v), SK_ERR_INVALID_ARGUMENT, "type");

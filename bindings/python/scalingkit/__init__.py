@@ -30,7 +30,8 @@ from .isoflop import EnvelopeResult, IsoFLOPBudget, IsoFLOPResult, PowerLaw, env
 from .accounting import TransformerCount, count_parameters, nearest_shapes  # noqa: E402
 from .timeaware import TimeAwareFrontier, TimedPlan, cheapest_within, time_aware  # noqa: E402
 from .transfer import (AdamHyperparameters, GroupHyperparameters, HyperparameterPrediction, TransferResult,  # noqa: E402
-                       adam_sqrt_rule, adamw_timescale, hp_law, optimal_learning_rate, transfer, umup_lr_scale)
+                       adam_sqrt_rule, adamw_timescale, attention_scale, hp_law, optimal_learning_rate, transfer,
+                       umup_lr_scale, umup_residual_tau)
 from .hpsweep import CoordLayer, HPSweepResult, SweepCell, SweepLaw, coord_check, fit_hp_sweep, plot_coord_check  # noqa: E402
 
 __version__ = _ffi.string(_lib.sk_version_string()).decode()
@@ -42,7 +43,7 @@ __all__ = ["Bootstrap", "ChinchillaFit", "ComputeOptimalPlan", "Holdout", "Inter
            "minimum_compute", "multi_power_predict", "at_tokens_per_parameter",
            "plan", "schedule_areas", "TimeAwareFrontier", "TimedPlan", "cheapest_within", "time_aware",
            "AdamHyperparameters", "GroupHyperparameters", "HyperparameterPrediction", "TransferResult", "adam_sqrt_rule",
-           "adamw_timescale", "hp_law", "optimal_learning_rate", "transfer", "umup_lr_scale", "CoordLayer",
+           "adamw_timescale", "attention_scale", "umup_residual_tau", "hp_law", "optimal_learning_rate", "transfer", "umup_lr_scale", "CoordLayer",
            "HPSweepResult", "SweepCell", "SweepLaw", "coord_check", "fit_hp_sweep", "plot_coord_check"]
 
 if _lib.sk_version_number() != _lib.SK_VERSION_NUMBER:

@@ -16,7 +16,8 @@ from ._ffi import ffi, lib
 _PARAMETRIZATIONS = {"standard": lib.SK_PARAM_STANDARD, "sp": lib.SK_PARAM_STANDARD, "mup": lib.SK_PARAM_MUP,
                      "mup_table3": lib.SK_PARAM_MUP_TABLE3}
 _OPTIMIZERS = {"adam": lib.SK_OPTIMIZER_ADAM, "adamw": lib.SK_OPTIMIZER_ADAM, "sgd": lib.SK_OPTIMIZER_SGD}
-_WD_RULES = {"inverse_lr": lib.SK_WD_INVERSE_LR, "sqrt_width": lib.SK_WD_SQRT_WIDTH, "fixed": lib.SK_WD_FIXED}
+_WD_RULES = {"inverse_lr": lib.SK_WD_INVERSE_LR, "sqrt_width": lib.SK_WD_SQRT_WIDTH, "fixed": lib.SK_WD_FIXED,
+             "independent": lib.SK_WD_INDEPENDENT}
 _ROLES = {"inferred": lib.SK_ROLE_INFERRED, "input": lib.SK_ROLE_INPUT, "embedding": lib.SK_ROLE_INPUT,
           "hidden": lib.SK_ROLE_HIDDEN, "readout": lib.SK_ROLE_READOUT, "output": lib.SK_ROLE_READOUT,
           "bias": lib.SK_ROLE_BIAS, "norm": lib.SK_ROLE_NORM}
@@ -179,7 +180,8 @@ def transfer(groups: Union[Iterable[Any], Any], *, proxy: Optional[Mapping[str, 
         target_batch_tokens, target_tokens: the target run (default: the proxy's).
         parametrization: "mup" (Table 8, as mup), "mup_table3", or "standard".
         optimizer: "adam" (any Adam-like) or "sgd".
-        weight_decay_rule: "inverse_lr" (mup default), "sqrt_width" (Fan et al. 2025) or "fixed".
+        weight_decay_rule: "inverse_lr" (mup default), "sqrt_width" (Fan et al. 2025), "fixed", or "independent"
+            (η·λ held at the proxy's through every rule, u-μP's default).
         depth: ``(alpha, base_layers, layers)`` for CompleteP (alpha 1) or Depth-μP (alpha 0.5).
         batch_rule: "none", "sqrt" (Adam, Malladi et al. 2022) or "linear" (SGD, Goyal et al. 2017).
         hold_timescale: weight decay holds AdamW's τ = B/(ηλD) of the proxy per group.
@@ -232,6 +234,25 @@ def umup_lr_scale(mup_type: str, shape: Sequence[int], depth: int = 0, optimizer
     out = ffi.new("double *")
     check(lib.sk_transfer_umup_lr_scale(_choice("u-μP type", mup_type, _UMUP_TYPES), ffi.new("int64_t[]", dims),
                                         len(dims), int(depth), _choice("optimizer", optimizer, _OPTIMIZERS), out))
+    return out[0]
+
+
+def umup_residual_tau(index: int, layers: int, residual_mult: float = 1.0, attn_ratio: float = 1.0) -> float:
+    """u-μP's residual τ of layer ``index`` in a stack of ``layers`` residual layers (App. G; unit-scaling 0.3.5)."""
+    out = ffi.new("double *")
+    if int(index) < 0 or int(layers) < 1:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"index {index} must be in 0 ..< layers ({layers})")
+    check(lib.sk_transfer_umup_residual_tau(int(index), int(layers), float(residual_mult), float(attn_ratio), out))
+    return out[0]
+
+
+def attention_scale(head_dim: int, base_head_dim: int, parametrization: str = "mup") -> float:
+    """The factor on attention logits: 1/√d (SP) or √d_base/d (μP, TP5's 1/d, equal to SP at the base)."""
+    out = ffi.new("double *")
+    if int(head_dim) < 1 or int(base_head_dim) < 1:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"head dimensions must be >= 1 (got {head_dim}, {base_head_dim})")
+    check(lib.sk_transfer_attention_scale(int(head_dim), int(base_head_dim),
+                                          _choice("parametrization", parametrization, _PARAMETRIZATIONS), out))
     return out[0]
 
 

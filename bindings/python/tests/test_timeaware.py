@@ -67,7 +67,10 @@ def test_frame_and_plot(setup):
     _, _, f = setup
     frame = f.to_frame()
     assert list(frame.columns)[:3] == ["N", "D_min", "D"] and len(frame) == len(f.points)
-    ax = f.plot()
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots()
+    f.plot(ax=ax)
+    plt.close(fig)
     assert ax.get_xscale() == "log" and len(ax.lines) == 1
 
 

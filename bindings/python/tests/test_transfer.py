@@ -47,6 +47,24 @@ def test_every_unit_scaling_parameter_matches():
         assert scalingkit.umup_lr_scale(r["mup_type"], r["shape"], depth, "sgd") == pytest.approx(float(r["sgd_lr_scale"]), rel=1e-12)
 
 
+def test_umup_residual_taus_and_attention_scale():
+    for r in rows("umup_residual.csv"):
+        tau = scalingkit.umup_residual_tau(int(r["index"]), int(r["layers"]), float(r["residual_mult"]),
+                                           float(r["residual_attn_ratio"]))
+        assert tau == pytest.approx(float(r["tau"]), rel=1e-12)
+    assert scalingkit.attention_scale(256, 64) == pytest.approx(8 / 256)
+    assert scalingkit.attention_scale(256, 64, "standard") == pytest.approx(1 / 16)
+    with pytest.raises(ScalingKitError, match="index"):
+        scalingkit.umup_residual_tau(4, 4)
+
+
+def test_independent_weight_decay():
+    proxy = dict(learning_rate=1e-2, weight_decay=0.1, batch_tokens=1e5, tokens=1e9)
+    r = scalingkit.transfer([("h", (256, 64), (4096, 1024), None, True)], proxy=proxy, target_batch_tokens=4e5,
+                            weight_decay_rule="independent", batch_rule="sqrt", depth=(0.5, 2, 8))
+    assert r.groups[0].learning_rate * r.groups[0].weight_decay == pytest.approx(1e-3, rel=1e-12)
+
+
 def test_live_mup_when_installed():
     """Side by side with the real package when torch and mup are importable (the committed vectors cover CI)."""
     torch = pytest.importorskip("torch")
@@ -178,5 +196,8 @@ def test_coord_check_and_plot():
         scalingkit.coord_check(["a"], [64], [0], [1.0])
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
-    ax = scalingkit.plot_coord_check(layer, width, step, rms)
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots()
+    scalingkit.plot_coord_check(layer, width, step, rms, ax=ax)
+    plt.close(fig)
     assert len(ax.lines) == 3 and ax.get_xscale() == "log"
