@@ -1017,21 +1017,29 @@ typedef struct sk_hp_sweep_info {
     double batch_coefficient, batch_exponent_N, batch_exponent_D;
     size_t batch_points;
     size_t cells, cells_located;
+    int has_timescale_law;       /* 0: timescale_* are NaN (no weight decays, or optima at < 2 ratios D/N) */
+    double timescale_coefficient, timescale_exponent, timescale_stderr;  /* tau_opt = c (D/N)^m */
+    size_t timescale_cells, timescale_points;
 } sk_hp_sweep_info;
 
 typedef struct sk_hp_sweep_cell {
     size_t struct_size;
     double N, D, batch;
+    double weight_decay;         /* the cell's weight decay (0 without weight decays) */
     size_t runs, learning_rates;
     int located;                 /* 1: optimal_lr, lower, upper, optimal_loss hold values (bounds NaN with 3 runs) */
     double optimal_lr, lower, upper, optimal_loss;
 } sk_hp_sweep_cell;
 
-/* Fits n runs (N[i], D[i], lr[i], batch[i], loss[i]); *out receives the result (release with sk_hp_sweep_free).
+/* Fits n runs (N[i], D[i], lr[i], batch[i], loss[i], weight_decay[i]); weight_decay may be NULL. Learning-rate
+ * cells share (N, D, batch, weight decay). Where the weight decay varies at a fixed (N, D, batch, lr), the loss is
+ * fitted in ln tau, tau = batch/(lr wd D) (AdamW's timescale), and tau_opt = c (D/N)^m through the best such cell
+ * of each (N, D) (Power Lines 2025). *out receives the result (release with sk_hp_sweep_free).
  * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH; SK_ERR_INVALID_ARGUMENT (a value not finite and > 0, a loss not
- * finite, or no cell with 3+ learning rates and an interior minimum: no optimum can be located). */
+ * finite, a weight decay < 0, or no cell with 3+ learning rates and an interior minimum: no optimum can be
+ * located). */
 SK_API int sk_hp_sweep_fit(const double *N, const double *D, const double *lr, const double *batch,
-                           const double *loss, size_t n, sk_hp_sweep **out);
+                           const double *loss, const double *weight_decay, size_t n, sk_hp_sweep **out);
 SK_API void sk_hp_sweep_free(sk_hp_sweep *sweep);
 /* Message of the fit: how many cells located an optimum, what entered the laws. Owned by the sweep. */
 SK_API const char *sk_hp_sweep_message(const sk_hp_sweep *sweep);

@@ -26,13 +26,15 @@ final class SweepHandle {
 
 @c @implementation
 public func sk_hp_sweep_fit(_ N: UnsafePointer<Double>?, _ D: UnsafePointer<Double>?, _ lr: UnsafePointer<Double>?,
-                            _ batch: UnsafePointer<Double>?, _ loss: UnsafePointer<Double>?, _ n: Int,
+                            _ batch: UnsafePointer<Double>?, _ loss: UnsafePointer<Double>?,
+                            _ weightDecay: UnsafePointer<Double>?, _ n: Int,
                             _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     guarded("sk_hp_sweep_fit") { () throws(ScalingKitError) in
         let out = try nonNull(out, "out")
         let N = try doubles(N, n, "N"), D = try doubles(D, n, "D"), lr = try doubles(lr, n, "lr")
         let batch = try doubles(batch, n, "batch"), loss = try doubles(loss, n, "loss")
-        let result = try core { try HyperparameterSweep.fit(N: N, D: D, learningRate: lr, batch: batch, loss: loss) }
+        let wd = weightDecay == nil ? nil : try doubles(weightDecay, n, "weight_decay")
+        let result = try core { try HyperparameterSweep.fit(N: N, D: D, learningRate: lr, batch: batch, loss: loss, weightDecay: wd) }
         out.pointee = OpaquePointer(Unmanaged.passRetained(SweepHandle(result)).toOpaque())
     }
 }
@@ -61,7 +63,10 @@ public func sk_hp_sweep_get_info(_ sweep: OpaquePointer?, _ info: UnsafeMutableP
             lr_stderr_N: lr.standardErrorN ?? .nan, lr_stderr_D: lr.standardErrorD ?? .nan, lr_points: lr.points,
             has_batch_law: b == nil ? 0 : 1, batch_coefficient: b?.coefficient ?? .nan,
             batch_exponent_N: b?.exponentN ?? .nan, batch_exponent_D: b?.exponentD ?? .nan, batch_points: b?.points ?? 0,
-            cells: r.cells.count, cells_located: r.cells.filter { $0.optimalLearningRate != nil }.count)
+            cells: r.cells.count, cells_located: r.cells.filter { $0.optimalLearningRate != nil }.count,
+            has_timescale_law: r.timescale == nil ? 0 : 1, timescale_coefficient: r.timescale?.coefficient ?? .nan,
+            timescale_exponent: r.timescale?.exponent ?? .nan, timescale_stderr: r.timescale?.standardError ?? .nan,
+            timescale_cells: r.timescaleCells.count, timescale_points: r.timescale?.points ?? 0)
         try writeVersioned(value, to: info, size: UnsafeRawPointer(info).load(as: Int.self), "sk_hp_sweep_info", earlierSizes: [])
     }
 }
@@ -76,7 +81,8 @@ public func sk_hp_sweep_cell_at(_ sweep: OpaquePointer?, _ index: Int, _ cell: U
         }
         let c = r.cells[index]
         let value = sk_hp_sweep_cell(
-            struct_size: MemoryLayout<sk_hp_sweep_cell>.size, N: c.parameters, D: c.tokens, batch: c.batch, runs: c.runs,
+            struct_size: MemoryLayout<sk_hp_sweep_cell>.size, N: c.parameters, D: c.tokens, batch: c.batch,
+            weight_decay: c.weightDecay, runs: c.runs,
             learning_rates: c.learningRates, located: c.optimalLearningRate == nil ? 0 : 1,
             optimal_lr: c.optimalLearningRate ?? .nan, lower: c.lower ?? .nan, upper: c.upper ?? .nan,
             optimal_loss: c.optimalLoss ?? .nan)

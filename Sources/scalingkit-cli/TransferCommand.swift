@@ -173,7 +173,7 @@ struct HPSweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hp-sweep",
         abstract: "Fit lr_opt = k N^a D^b (and the optimal batch) from a hyperparameter sweep; predict for a target.",
-        discussion: "Columns: N, D, learning_rate, batch (tokens) and loss. Example: scalingkit hp-sweep sweep.csv --predict-n 7e9 --predict-d 1.4e12")
+        discussion: "Columns: N, D, learning_rate, batch (tokens), loss, and optionally weight_decay (then tau_opt(D/N) too). Example: scalingkit hp-sweep sweep.csv --predict-n 7e9 --predict-d 1.4e12")
 
     @Argument var data: String
     @Option(name: .customLong("predict-n")) var predictN: Double?
@@ -183,8 +183,9 @@ struct HPSweepCommand: ParsableCommand {
     func run() throws {
         do {
             let t = try CSVTable(path: data)
+            let wd = t.textColumn("weight_decay") == nil ? nil : try t.column("weight_decay")
             let r = try HyperparameterSweep.fit(N: try t.column("N"), D: try t.column("D"), learningRate: try t.column("learning_rate"),
-                                                batch: try t.column("batch"), loss: try t.column("loss"))
+                                                batch: try t.column("batch"), loss: try t.column("loss"), weightDecay: wd)
             let prediction = try predictN.map { n -> (Double, Double?, Double?, Double?) in
                 guard let d = predictD else { throw CLIError(description: "--predict-n needs --predict-d") }
                 let p = r.learningRate.predict(parameters: n, tokens: d)
@@ -198,6 +199,9 @@ struct HPSweepCommand: ParsableCommand {
                     out += ", \"batch\": {\"coefficient\": \(jsonNumber(b.coefficient)), \"exponent_N\": \(jsonNumber(b.exponentN ?? .nan)), "
                         + "\"exponent_D\": \(jsonNumber(b.exponentD ?? .nan))}"
                 }
+                if let tau = r.timescale {
+                    out += ", \"timescale\": {\"coefficient\": \(jsonNumber(tau.coefficient)), \"exponent\": \(jsonNumber(tau.exponent))}"
+                }
                 if let p = prediction {
                     out += ", \"prediction\": {\"N\": \(jsonNumber(predictN!)), \"D\": \(jsonNumber(predictD!)), \"learning_rate\": \(jsonNumber(p.0)), "
                         + "\"lower\": \(jsonNumber(p.1 ?? .nan)), \"upper\": \(jsonNumber(p.2 ?? .nan)), \"batch\": \(jsonNumber(p.3 ?? .nan))}"
@@ -206,6 +210,7 @@ struct HPSweepCommand: ParsableCommand {
             } else {
                 print(r.message)
                 print(fmt("lr_opt = %.4g * N^%.4f * D^%.4f", l.coefficient, l.exponentN ?? .nan, l.exponentD ?? .nan))
+                if let tau = r.timescale { print(fmt("tau_opt = %.4g * (D/N)^%.4f (AdamW timescale B/(lr wd D))", tau.coefficient, tau.exponent)) }
                 if let b = r.batch { print(fmt("batch_opt = %.4g * N^%.4f * D^%.4f tokens", b.coefficient, b.exponentN ?? .nan, b.exponentD ?? .nan)) }
                 if let p = prediction {
                     print(fmt("at N = %.4g, D = %.4g: lr %.4g in [%.4g, %.4g], batch %.4g", predictN!, predictD!, p.0, p.1 ?? .nan, p.2 ?? .nan, p.3 ?? .nan))

@@ -332,3 +332,38 @@ struct TransferExtrasTests {
         for g in r.groups { #expect(close(g.learningRate * g.weightDecay, 1e-2 * 0.1)) }
     }
 }
+
+@Suite("Transfer: weight-decay timescale from a sweep")
+struct TimescaleSweepTests {
+    /// Power Lines' form τ_opt = c·(D/N)^m recovered from sweeps over weight decay at a fixed learning rate (the
+    /// loss a parabola in ln τ around τ* = 0.2·TPP^−0.527), next to ordinary learning-rate sweeps.
+    @Test func recoversATimescaleLaw() throws {
+        var N: [Double] = [], D: [Double] = [], lr: [Double] = [], B: [Double] = [], L: [Double] = [], wd: [Double] = []
+        for n in [1e8, 4e8] {
+            for tpp in [20.0, 80, 320] {
+                let d = tpp * n, batch = 1e6, eta0 = 3e-3
+                let tauStar = 0.2 * pow(tpp, -0.527)
+                for j in -2...2 {                       // λ sweep at η0
+                    let tau = tauStar * pow(2, Double(j) + 0.3)
+                    let lambda = batch / (eta0 * tau * d)
+                    N.append(n); D.append(d); lr.append(eta0); B.append(batch); wd.append(lambda)
+                    L.append(2 + 0.04 * log(tau / tauStar) * log(tau / tauStar))
+                }
+                for i in -2...2 {                       // η sweep at λ = 0.1
+                    let eta = 1e-3 * pow(2, Double(i) + 0.2)
+                    N.append(n); D.append(d); lr.append(eta); B.append(batch); wd.append(0.1)
+                    L.append(2.1 + 0.05 * log(eta / 1e-3) * log(eta / 1e-3))
+                }
+            }
+        }
+        let r = try HyperparameterSweep.fit(N: N, D: D, learningRate: lr, batch: B, loss: L, weightDecay: wd)
+        #expect(r.timescaleCells.count == 6 && r.timescaleCells.allSatisfy { $0.optimalTimescale != nil })
+        let tau = try #require(r.timescale)
+        #expect(abs(tau.exponent + 0.527) < 1e-9 && abs(tau.coefficient / 0.2 - 1) < 1e-8, "\(tau)")
+        #expect(r.learningRate.exponentN.map { abs($0) < 1e-9 } ?? false)
+        #expect(r.message.contains("fit τ_opt(D/N)"))
+        #expect(throws: ScalingKitError.self) {
+            try HyperparameterSweep.fit(N: N, D: D, learningRate: lr, batch: B, loss: L, weightDecay: wd.map { -$0 })
+        }
+    }
+}

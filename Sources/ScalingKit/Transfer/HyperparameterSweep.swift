@@ -14,10 +14,27 @@ public enum HyperparameterSweep {
         public var parameters: Double
         public var tokens: Double
         public var batch: Double
+        /// The runs' weight decay (0 when the sweep gives none).
+        public var weightDecay: Double
         public var runs: Int
         public var learningRates: Int
         /// nil when there is no interior minimum (then `note` says why).
         public var optimalLearningRate: Double?
+        public var lower: Double?
+        public var upper: Double?
+        public var optimalLoss: Double?
+        public var note: String
+    }
+
+    /// The runs of one (N, D, batch, η) swept over weight decay: the loss against ln τ, τ = B/(η·λ·D), by a parabola.
+    public struct TimescaleCell: Sendable, Equatable {
+        public var parameters: Double
+        public var tokens: Double
+        public var batch: Double
+        public var learningRate: Double
+        public var runs: Int
+        public var weightDecays: Int
+        public var optimalTimescale: Double?
         public var lower: Double?
         public var upper: Double?
         public var optimalLoss: Double?
@@ -55,18 +72,28 @@ public enum HyperparameterSweep {
         /// B_opt(N, D) through the cells' optimal batches, where a (N, D) has 3 or more batches with an optimum and
         /// the parabola of their optimal losses in ln B has an interior minimum; nil with fewer than 2 such cells.
         public var batch: Law?
+        /// Cells swept over weight decay (empty without weight decays).
+        public var timescaleCells: [TimescaleCell]
+        /// τ_opt = coefficient·(D/N)^exponent through the best timescale cell of each (N, D); nil without optima at
+        /// 2 or more tokens-per-parameter ratios.
+        public var timescale: PowerLawFit?
         public var message: String
     }
 
-    /// Fits the sweep. Runs are rows (N, D, learning rate, batch, final loss).
+    /// Fits the sweep. Runs are rows (N, D, learning rate, batch, final loss) and, optionally, the (coupled, PyTorch)
+    /// weight decay λ of each run: where λ varies at a fixed (N, D, batch, η), the loss is fitted in ln τ with
+    /// τ = B/(η·λ·D) (AdamW's timescale, Wang & Aitchison 2024) and τ_opt = c·(D/N)^m fitted through the optima
+    /// (Bergsma et al. 2025, "Power Lines": τ_opt is a power law in tokens per parameter).
     /// - Throws: `ScalingKitError` for empty or mismatched arrays, values that are not finite and > 0 (the loss
-    ///   finite), or a sweep where no cell has 3 learning rates with an interior minimum ("no optimum can be
-    ///   located").
+    ///   finite, weight decay ≥ 0), or a sweep where no cell has 3 learning rates with an interior minimum ("no
+    ///   optimum can be located").
     public static func fit(N: [Double], D: [Double], learningRate: [Double], batch: [Double], loss: [Double],
-                           confidence: Double = 0.95) throws -> Result {
+                           weightDecay: [Double]? = nil, confidence: Double = 0.95) throws -> Result {
         let n = N.count
         guard n > 0 else { throw ScalingKitError.length("the sweep has no runs") }
-        for (name, v) in [("D", D), ("learning rate", learningRate), ("batch", batch), ("loss", loss)] where v.count != n {
+        let lambda = weightDecay ?? [Double](repeating: 0, count: n)
+        for (name, v) in [("D", D), ("learning rate", learningRate), ("batch", batch), ("loss", loss), ("weight decay", lambda)]
+            where v.count != n {
             throw ScalingKitError.length("\(n) values of N but \(v.count) of \(name)")
         }
         for (name, v) in [("N", N), ("D", D), ("learning rate", learningRate), ("batch", batch)] {
@@ -75,14 +102,22 @@ public enum HyperparameterSweep {
             }
         }
         if let i = loss.firstIndex(where: { !$0.isFinite }) { throw ScalingKitError.invalid("loss[\(i)] is not finite") }
+        if let i = lambda.firstIndex(where: { !($0.isFinite && $0 >= 0) }) {
+            throw ScalingKitError.invalid("weight decay[\(i)] must be finite and >= 0 (got \(lambda[i]))")
+        }
         guard confidence > 0, confidence < 1 else { throw ScalingKitError.invalid("confidence must be in (0, 1)") }
 
+        // Learning-rate cells: runs sharing (N, D, batch, λ).
         var groups: [[Double]: [Int]] = [:]
-        for i in 0..<n { groups[[N[i], D[i], batch[i]], default: []].append(i) }
-        let cells = groups.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { key in
-            cell(key, groups[key]!, learningRate: learningRate, loss: loss, confidence: confidence)
+        for i in 0..<n { groups[[N[i], D[i], batch[i], lambda[i]], default: []].append(i) }
+        let cells = groups.keys.sorted { $0.lexicographicallyPrecedes($1) }.map { key -> Cell in
+            let rows = groups[key]!
+            let v = vertex(rows.map { log(learningRate[$0]) }, rows.map { loss[$0] }, "learning rates", confidence)
+            return Cell(parameters: key[0], tokens: key[1], batch: key[2], weightDecay: key[3], runs: rows.count,
+                        learningRates: v.distinct, optimalLearningRate: v.x.map(exp), lower: v.lower.map(exp),
+                        upper: v.upper.map(exp), optimalLoss: v.loss, note: v.note)
         }
-        // Per (N, D): the batch whose optimum has the lowest loss gives η_opt; 3+ batches locate B_opt.
+        // Per (N, D): the cell whose optimum has the lowest loss gives η_opt; 3+ batches locate B_opt.
         var byND: [[Double]: [Cell]] = [:]
         for c in cells where c.optimalLearningRate != nil { byND[[c.parameters, c.tokens], default: []].append(c) }
         guard !byND.isEmpty else {
@@ -93,50 +128,80 @@ public enum HyperparameterSweep {
         for (key, group) in byND.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
             let best = group.min { $0.optimalLoss! < $1.optimalLoss! }!
             lrPoints.append((key[0], key[1], best.optimalLearningRate!))
-            if group.count >= 3, let p = Parabola(x: group.map { log($0.batch) }, y: group.map { $0.optimalLoss! }), p.c2 > 0 {
-                let lo = group.map { log($0.batch) }.min()!, hi = group.map { log($0.batch) }.max()!
-                if p.vertex >= lo, p.vertex <= hi { batchPoints.append((key[0], key[1], exp(p.vertex))) }
+            // The best optimum per batch, then a parabola in ln B.
+            var perBatch: [Double: Double] = [:]
+            for c in group { perBatch[c.batch] = min(perBatch[c.batch] ?? .infinity, c.optimalLoss!) }
+            let bs = perBatch.keys.sorted()
+            if bs.count >= 3, let p = Parabola(x: bs.map { log($0) }, y: bs.map { perBatch[$0]! }), p.c2 > 0,
+               p.vertex >= log(bs.first!), p.vertex <= log(bs.last!) {
+                batchPoints.append((key[0], key[1], exp(p.vertex)))
             }
         }
         let lrLaw = try law(lrPoints, "learning rate")
         let batchLaw = batchPoints.count >= 2 ? try? law(batchPoints, "batch") : nil
+
+        // Timescale cells: runs sharing (N, D, batch, η) with 3+ weight decays > 0.
+        var tauGroups: [[Double]: [Int]] = [:]
+        for i in 0..<n where lambda[i] > 0 { tauGroups[[N[i], D[i], batch[i], learningRate[i]], default: []].append(i) }
+        let tauCells = tauGroups.keys.sorted { $0.lexicographicallyPrecedes($1) }.compactMap { key -> TimescaleCell? in
+            let rows = tauGroups[key]!
+            guard Set(rows.map { lambda[$0] }).count >= 2 else { return nil }
+            let tau = rows.map { batch[$0] / (learningRate[$0] * lambda[$0] * D[$0]) }
+            let v = vertex(tau.map { log($0) }, rows.map { loss[$0] }, "weight decays", confidence)
+            return TimescaleCell(parameters: key[0], tokens: key[1], batch: key[2], learningRate: key[3], runs: rows.count,
+                                 weightDecays: v.distinct, optimalTimescale: v.x.map(exp), lower: v.lower.map(exp),
+                                 upper: v.upper.map(exp), optimalLoss: v.loss, note: v.note)
+        }
+        var bestTau: [[Double]: TimescaleCell] = [:]
+        for c in tauCells where c.optimalTimescale != nil {
+            let key = [c.parameters, c.tokens]
+            if let b = bestTau[key], b.optimalLoss! <= c.optimalLoss! { continue }
+            bestTau[key] = c
+        }
+        let tauPoints = bestTau.values.sorted { ($0.tokens / $0.parameters) < ($1.tokens / $1.parameters) }
+        let timescale = Set(tauPoints.map { $0.tokens / $0.parameters }).count >= 2
+            ? try? PowerLawFit(x: tauPoints.map { $0.tokens / $0.parameters }, y: tauPoints.map { $0.optimalTimescale! },
+                               confidence: confidence)
+            : nil
+
         let located = cells.filter { $0.optimalLearningRate != nil }.count
-        let message = "\(located) of \(cells.count) cells locate an optimal learning rate; \(lrPoints.count) (N, D) optima fit η_opt"
+        var message = "\(located) of \(cells.count) cells locate an optimal learning rate; \(lrPoints.count) (N, D) optima fit η_opt"
             + (batchLaw == nil ? "; batch not fitted (needs 3+ batches per (N, D) with an interior optimum in 2+ (N, D))"
                                : "; \(batchPoints.count) fit B_opt")
-        return Result(cells: cells, learningRate: lrLaw, batch: batchLaw, message: message)
+        if !tauCells.isEmpty {
+            message += timescale == nil ? "; timescale not fitted (needs optima at 2+ tokens-per-parameter ratios)"
+                                        : "; \(tauPoints.count) fit τ_opt(D/N)"
+        }
+        return Result(cells: cells, learningRate: lrLaw, batch: batchLaw, timescaleCells: tauCells, timescale: timescale,
+                      message: message)
     }
 
-    static func cell(_ key: [Double], _ rows: [Int], learningRate: [Double], loss: [Double], confidence: Double) -> Cell {
-        let x = rows.map { log(learningRate[$0]) }, y = rows.map { loss[$0] }
-        var c = Cell(parameters: key[0], tokens: key[1], batch: key[2], runs: rows.count, learningRates: Set(x).count,
-                     optimalLearningRate: nil, lower: nil, upper: nil, optimalLoss: nil, note: "")
-        guard c.learningRates >= 3 else {
-            c.note = "\(c.learningRates) learning rate(s): a parabola needs 3, so no optimum can be located"
-            return c
+    /// The vertex of a least-squares parabola of y in x, if it is an interior minimum, with a delta-method interval
+    /// (u = −c1/(2 c2): ∂u/∂c1 = −1/(2 c2), ∂u/∂c2 = c1/(2 c2²)) and the parabola's value there.
+    static func vertex(_ x: [Double], _ y: [Double], _ what: String, _ confidence: Double)
+        -> (x: Double?, lower: Double?, upper: Double?, loss: Double?, distinct: Int, note: String)
+    {
+        let distinct = Set(x).count
+        guard distinct >= 3 else {
+            return (nil, nil, nil, nil, distinct, "\(distinct) \(what): a parabola needs 3, so no optimum can be located")
         }
         let center = x.reduce(0, +) / Double(x.count)
         guard let fit = LeastSquares(rows: x.map { [1, $0 - center, ($0 - center) * ($0 - center)] }, y: y) else {
-            c.note = "the learning rates do not determine a parabola"
-            return c
+            return (nil, nil, nil, nil, distinct, "the \(what) do not determine a parabola")
         }
         let (c1, c2) = (fit.coefficients[1], fit.coefficients[2])
-        guard c2 > 0 else { c.note = "the loss is not convex in ln η here (no minimum)"; return c }
+        guard c2 > 0 else { return (nil, nil, nil, nil, distinct, "the loss is not convex in the \(what) here (no minimum)") }
         let u = -c1 / (2 * c2)
         guard center + u >= x.min()!, center + u <= x.max()! else {
-            c.note = "the optimum lies outside the swept learning rates: widen the sweep"
-            return c
+            return (nil, nil, nil, nil, distinct, "the optimum lies outside the swept \(what): widen the sweep")
         }
-        c.optimalLearningRate = exp(center + u)
-        c.optimalLoss = fit.coefficients[0] + c1 * u + c2 * u * u
-        // Delta method on u = −c1/(2 c2): ∂u/∂c1 = −1/(2 c2), ∂u/∂c2 = c1/(2 c2²).
+        var lower: Double?, upper: Double?
         if let v = fit.variance(of: [0, -1 / (2 * c2), c1 / (2 * c2 * c2)]), fit.residualDegreesOfFreedom > 0 {
             let t = StudentT.quantile(0.5 + 0.5 * confidence, degreesOfFreedom: Double(fit.residualDegreesOfFreedom))
-            c.lower = exp(center + u - t * v.squareRoot())
-            c.upper = exp(center + u + t * v.squareRoot())
+            lower = center + u - t * v.squareRoot()
+            upper = center + u + t * v.squareRoot()
         }
-        c.note = "optimum located"
-        return c
+        return (center + u, lower, upper, fit.coefficients[0] + c1 * u + c2 * u * u, distinct, "optimum located")
     }
 
     static func law(_ points: [(N: Double, D: Double, y: Double)], _ name: String) throws -> Law {

@@ -790,10 +790,11 @@ static void test_transfer(void) {
         }
     }
     sk_hp_sweep *sw = NULL;
-    CHECK(sk_hp_sweep_fit(sN, sD, slr, sB, sL, 15, &sw) == SK_OK, "sweep: %s", sk_last_error());
+    CHECK(sk_hp_sweep_fit(sN, sD, slr, sB, sL, NULL, 15, &sw) == SK_OK, "sweep: %s", sk_last_error());
     sk_hp_sweep_info si = {.struct_size = sizeof si};
     CHECK(sk_hp_sweep_get_info(sw, &si) == SK_OK && fabs(si.lr_exponent_N + 0.5) < 1e-9 && isnan(si.lr_exponent_D) &&
-              si.cells == 3 && si.cells_located == 3 && si.has_batch_law == 0,
+              si.cells == 3 && si.cells_located == 3 && si.has_batch_law == 0 && si.has_timescale_law == 0 &&
+              isnan(si.timescale_exponent),
           "sweep law: %g %s", si.lr_exponent_N, sk_hp_sweep_message(sw));
     double p, lo, hi;
     CHECK(sk_hp_sweep_predict(sw, 1e11, 1e10, 0.95, &p, &lo, &hi, &batch) == SK_OK &&
@@ -803,7 +804,7 @@ static void test_transfer(void) {
     CHECK_ERR(sk_hp_sweep_cell_at(sw, 3, &cell), SK_ERR_LENGTH, "out of range");
     sk_hp_sweep_free(sw);
     sk_hp_sweep_free(NULL);
-    CHECK_ERR(sk_hp_sweep_fit(sN, sD, slr, sB, sL, 2, &sw), SK_ERR_INVALID_ARGUMENT, "no optimum can be located");
+    CHECK_ERR(sk_hp_sweep_fit(sN, sD, slr, sB, sL, NULL, 2, &sw), SK_ERR_INVALID_ARGUMENT, "no optimum can be located");
 
     /* Coordinate check: layer 0 flat, layer 1 grows as sqrt(width). */
     int64_t layer[6] = {0, 1, 0, 1, 0, 1}, step[6] = {0, 0, 0, 0, 0, 0};

@@ -32,7 +32,8 @@ from .timeaware import TimeAwareFrontier, TimedPlan, cheapest_within, time_aware
 from .transfer import (AdamHyperparameters, GroupHyperparameters, HyperparameterPrediction, TransferResult,  # noqa: E402
                        adam_sqrt_rule, adamw_timescale, attention_scale, hp_law, optimal_learning_rate, transfer,
                        umup_lr_scale, umup_residual_tau)
-from .hpsweep import CoordLayer, HPSweepResult, SweepCell, SweepLaw, coord_check, fit_hp_sweep, plot_coord_check  # noqa: E402
+from .hpsweep import (CoordLayer, HPSweepResult, SweepCell, SweepLaw, TimescaleLaw, coord_check, fit_hp_sweep,  # noqa: E402
+                      plot_coord_check)
 
 __version__ = _ffi.string(_lib.sk_version_string()).decode()
 __all__ = ["Bootstrap", "ChinchillaFit", "ComputeOptimalPlan", "Holdout", "Interval", "IsoFLOPBudget", "IsoFLOPResult",
@@ -44,7 +45,7 @@ __all__ = ["Bootstrap", "ChinchillaFit", "ComputeOptimalPlan", "Holdout", "Inter
            "plan", "schedule_areas", "TimeAwareFrontier", "TimedPlan", "cheapest_within", "time_aware",
            "AdamHyperparameters", "GroupHyperparameters", "HyperparameterPrediction", "TransferResult", "adam_sqrt_rule",
            "adamw_timescale", "attention_scale", "umup_residual_tau", "hp_law", "optimal_learning_rate", "transfer", "umup_lr_scale", "CoordLayer",
-           "HPSweepResult", "SweepCell", "SweepLaw", "coord_check", "fit_hp_sweep", "plot_coord_check"]
+           "HPSweepResult", "SweepCell", "SweepLaw", "TimescaleLaw", "coord_check", "fit_hp_sweep", "plot_coord_check"]
 
 if _lib.sk_version_number() != _lib.SK_VERSION_NUMBER:
     raise ImportError(f"scalingkit was built against header {_lib.SK_VERSION_NUMBER} "

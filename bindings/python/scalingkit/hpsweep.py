@@ -19,6 +19,7 @@ class SweepCell:
     N: float
     D: float
     batch: float
+    weight_decay: float
     runs: int
     learning_rates: int
     located: bool
@@ -40,6 +41,19 @@ class SweepLaw:
     points: int = 0
 
 
+@dataclass(frozen=True)
+class TimescaleLaw:
+    """τ_opt = coefficient · (D/N)^exponent."""
+
+    coefficient: float
+    exponent: float
+    stderr: Optional[float]
+    points: int
+
+    def __call__(self, tokens_per_parameter: float) -> float:
+        return self.coefficient * tokens_per_parameter ** self.exponent
+
+
 class HPSweepResult:
     """η_opt(N, D) (and B_opt where the sweep locates it) fitted through the optima of a sweep's cells."""
 
@@ -53,12 +67,16 @@ class HPSweepResult:
         self.batch = (SweepLaw(info.batch_coefficient, _opt(info.batch_exponent_N), _opt(info.batch_exponent_D),
                                points=info.batch_points) if info.has_batch_law else None)
         self.message = ffi.string(lib.sk_hp_sweep_message(handle)).decode()
+        #: τ_opt = coefficient·(D/N)^exponent (AdamW's timescale B/(ηλD); Power Lines 2025), or None.
+        self.timescale = (TimescaleLaw(info.timescale_coefficient, info.timescale_exponent,
+                                       _opt(info.timescale_stderr), info.timescale_points)
+                          if info.has_timescale_law else None)
         cells = []
         c = ffi.new("sk_hp_sweep_cell *")
         for i in range(info.cells):
             c.struct_size = ffi.sizeof("sk_hp_sweep_cell")
             check(lib.sk_hp_sweep_cell_at(handle, i, c))
-            cells.append(SweepCell(c.N, c.D, c.batch, c.runs, c.learning_rates, bool(c.located), _opt(c.optimal_lr),
+            cells.append(SweepCell(c.N, c.D, c.batch, c.weight_decay, c.runs, c.learning_rates, bool(c.located), _opt(c.optimal_lr),
                                    _opt(c.lower), _opt(c.upper), _opt(c.optimal_loss)))
         self.cells: Tuple[SweepCell, ...] = tuple(cells)
 
@@ -105,21 +123,26 @@ class HPSweepResult:
 
 
 def fit_hp_sweep(data: Any = None, *, N: Any = None, D: Any = None, learning_rate: Any = None, batch: Any = None,
-                 loss: Any = None) -> HPSweepResult:
+                 loss: Any = None, weight_decay: Any = None) -> HPSweepResult:
     """Fits η_opt(N, D) = k·N^a·D^b (and B_opt where 3+ batches per (N, D) locate it) from a sweep.
 
     Args:
         data: a DataFrame (or mapping) with columns ``N``, ``D``, ``learning_rate``, ``batch``, ``loss``; or pass
-            the arrays. ``batch`` in tokens; one value everywhere is fine (then no batch law).
+            the arrays. ``batch`` in tokens; one value everywhere is fine (then no batch law). An optional
+            ``weight_decay`` column (PyTorch's coupled λ) swept at fixed learning rates also fits τ_opt(D/N).
 
     Raises:
         ScalingKitError: for mismatched arrays, values ≤ 0, or a sweep with fewer than 3 learning rates per cell
             ("no optimum can be located").
     """
     cols, n = _columns(data, N=N, D=D, learning_rate=learning_rate, batch=batch, loss=loss)
+    has_wd = weight_decay is not None or (data is not None and weight_decay is None and "weight_decay" in data)
+    wd = _columns(data, weight_decay=weight_decay)[0]["weight_decay"] if has_wd else None
+    if wd is not None and len(wd) != n:
+        raise ScalingKitError(lib.SK_ERR_LENGTH, f"length mismatch: 'weight_decay' has {len(wd)}, the others {n}")
     out = ffi.new("sk_hp_sweep **")
     check(lib.sk_hp_sweep_fit(*(ffi.from_buffer("double[]", cols[k]) for k in ("N", "D", "learning_rate", "batch", "loss")),
-                              n, out))
+                              ffi.from_buffer("double[]", wd) if wd is not None else ffi.NULL, n, out))
     return HPSweepResult(out[0])
 
 

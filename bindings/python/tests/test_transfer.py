@@ -174,6 +174,24 @@ def test_sweep_recovers_step_law():
     assert lo < lr < hi
 
 
+def test_sweep_fits_the_weight_decay_timescale():
+    rows = []
+    for N in (1e8, 4e8):
+        for tpp in (20, 80, 320):
+            D, B, eta0, tau_star = tpp * N, 1e6, 3e-3, 0.2 * tpp ** -0.527
+            for j in range(-2, 3):
+                tau = tau_star * 2 ** (j + 0.3)
+                rows.append((N, D, eta0, B, 2 + 0.04 * np.log(tau / tau_star) ** 2, B / (eta0 * tau * D)))
+            for i in range(-2, 3):
+                eta = 1e-3 * 2 ** (i + 0.2)
+                rows.append((N, D, eta, B, 2.1 + 0.05 * np.log(eta / 1e-3) ** 2, 0.1))
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame(rows, columns=["N", "D", "learning_rate", "batch", "loss", "weight_decay"])
+    r = scalingkit.fit_hp_sweep(frame)
+    assert r.timescale.exponent == pytest.approx(-0.527, abs=1e-9) and r.timescale(80) == pytest.approx(0.2 * 80 ** -0.527)
+    assert scalingkit.fit_hp_sweep(frame.drop(columns="weight_decay").iloc[5:10]).timescale is None
+
+
 def test_sweep_errors():
     s = synthetic_sweep(0.0)
     one = s[3::7]
