@@ -1,0 +1,139 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A confidence interval.
+public struct ConfidenceInterval: Sendable, Equatable {
+    public var lower: Double
+    public var upper: Double
+
+    public init(lower: Double, upper: Double) {
+        self.lower = lower
+        self.upper = upper
+    }
+
+    public func contains(_ x: Double) -> Bool { lower <= x && x <= upper }
+}
+
+/// The steps-versus-batch trade-off S = S_min(1 + B_crit/B), E = B·S = E_min(1 + B/B_crit) (McCandlish et al. 2018,
+/// eq. 2.11–2.12), fitted in log space to the steps each batch size needed to reach a target loss.
+public struct BatchTradeoffFit: Sendable, Equatable {
+    public var targetLoss: Double?
+    public var minimumSteps: Double
+    public var minimumExamples: Double
+    /// B_crit = E_min/S_min: the batch that costs 2·S_min steps and 2·E_min examples.
+    public var criticalBatch: Double
+    /// Student-t intervals from the log-space fit's covariance (n − 2 degrees of freedom); nil with only 2 points'
+    /// worth of freedom.
+    public var criticalBatchInterval: ConfidenceInterval?
+    public var minimumStepsInterval: ConfidenceInterval?
+    public var minimumExamplesInterval: ConfidenceInterval?
+    public var confidence: Double
+    public var points: Int
+    /// Root-mean-square log residual.
+    public var rmsLogResidual: Double
+    /// Whether the batch grid straddles B_crit (a batch ≤ B_crit/2 and one ≥ 2·B_crit): otherwise only one of S_min
+    /// and E_min is pinned, and B_crit is not identified (the notes' §1.3: such intervals can exclude the truth).
+    public var identified: Bool
+    public var message: String
+
+    /// Steps at batch B on the fitted curve.
+    public func steps(batch: Double) -> Double { minimumSteps * (1 + criticalBatch / batch) }
+    /// Examples at batch B on the fitted curve.
+    public func examples(batch: Double) -> Double { minimumExamples * (1 + batch / criticalBatch) }
+}
+
+public enum BatchTradeoff {
+    /// Fits one target's sweep: `batch[i]` examples (or tokens) per step needed `steps[i]` steps.
+    ///
+    /// Least squares of ln S − ln S_min − ln(1 + B_crit/B): for a given B_crit, ln S_min is the mean residual in
+    /// closed form, so the fit is a one-dimensional search over ln B_crit (scan, then golden section), and the
+    /// covariance of (ln S_min, ln B_crit) is σ²(JᵀJ)⁻¹ at the optimum.
+    /// - Throws: `ScalingKitError` for fewer than 3 distinct batch sizes, mismatched arrays, or values that are not
+    ///   finite and > 0.
+    public static func fit(batch: [Double], steps: [Double], targetLoss: Double? = nil, confidence: Double = 0.95) throws -> BatchTradeoffFit {
+        guard batch.count == steps.count else { throw ScalingKitError.length("\(batch.count) batch sizes but \(steps.count) step counts") }
+        for (name, v) in [("batch", batch), ("steps", steps)] {
+            if let i = v.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
+                throw ScalingKitError.invalid("\(name)[\(i)] must be finite and > 0 (got \(v[i]))")
+            }
+        }
+        guard Set(batch).count >= 3 else {
+            throw ScalingKitError.invalid("the trade-off needs at least 3 batch sizes (got \(Set(batch).count) distinct)")
+        }
+        guard confidence > 0, confidence < 1 else { throw ScalingKitError.invalid("confidence must be in (0, 1)") }
+        let n = batch.count
+        let logS = steps.map { log($0) }
+        func intercept(_ c: Double) -> Double {
+            var s = 0.0
+            for i in 0..<n { s += logS[i] - log1p(exp(c) / batch[i]) }
+            return s / Double(n)
+        }
+        func ssr(_ c: Double) -> Double {
+            let a = intercept(c)
+            var s = 0.0
+            for i in 0..<n { let r = logS[i] - a - log1p(exp(c) / batch[i]); s += r * r }
+            return s
+        }
+        // B_crit from 1e-3 × the smallest batch to 1e3 × the largest.
+        let lo = log(batch.min()!) - log(1000), hi = log(batch.max()!) + log(1000)
+        let xs = (0..<401).map { lo + (hi - lo) * Double($0) / 400 }
+        let c: Double
+        switch try Planner.refineMinimum(xs, xs.map(ssr), tolerance: 1e-12, ssr) {
+        case .minimum(let x): c = x
+        case .atEdge(let low): c = low ? lo : hi
+        case .none: throw ScalingKitError.invalid("the trade-off curve could not be evaluated (internal)")
+        }
+        let a = intercept(c)
+        let Bc = exp(c), Smin = exp(a)
+        // J = ∂r/∂(a, c): (−1, −u_i) with u_i = (B_crit/B_i)/(1 + B_crit/B_i).
+        var jtj = [0.0, 0.0, 0.0]
+        for b in batch { let u = (Bc / b) / (1 + Bc / b); jtj[0] += 1; jtj[1] += u; jtj[2] += u * u }
+        let sumSquares = ssr(c)
+        let identified = batch.contains { $0 <= Bc / 2 } && batch.contains { $0 >= 2 * Bc }
+        var fit = BatchTradeoffFit(targetLoss: targetLoss, minimumSteps: Smin, minimumExamples: Smin * Bc, criticalBatch: Bc,
+                                   criticalBatchInterval: nil, minimumStepsInterval: nil, minimumExamplesInterval: nil,
+                                   confidence: confidence, points: n, rmsLogResidual: (sumSquares / Double(n)).squareRoot(),
+                                   identified: identified, message: "")
+        let det = jtj[0] * jtj[2] - jtj[1] * jtj[1]
+        if n > 2, det > 1e-12 * jtj[0] * jtj[2] {
+            let sigma2 = sumSquares / Double(n - 2)
+            let vaa = sigma2 * jtj[2] / det, vcc = sigma2 * jtj[0] / det, vac = -sigma2 * jtj[1] / det
+            let t = StudentT.quantile(0.5 + 0.5 * confidence, degreesOfFreedom: Double(n - 2))
+            func interval(_ center: Double, _ v: Double) -> ConfidenceInterval {
+                ConfidenceInterval(lower: exp(center - t * v.squareRoot()), upper: exp(center + t * v.squareRoot()))
+            }
+            fit.criticalBatchInterval = interval(c, vcc)
+            fit.minimumStepsInterval = interval(a, vaa)
+            fit.minimumExamplesInterval = interval(a + c, vaa + vcc + 2 * vac)
+        }
+        fit.message = identified
+            ? "fitted on \(n) points; the batch grid straddles B_crit"
+            : "warning: the batch grid (\(batch.min()!) to \(batch.max()!)) does not straddle B_crit = \(Bc) (needs a batch <= B_crit/2 and one >= 2 B_crit): B_crit is not identified and its interval may exclude the truth"
+        return fit
+    }
+
+    /// One fit per target loss, then Kaplan et al. (2020, eq. 1.4)'s B_crit(L) = B*/L^(1/α_B) through the targets'
+    /// B_crit (a power law in L with exponent −1/α_B). `target[i]` labels the run's target loss.
+    /// - Throws: as `fit`, per target; `ScalingKitError` for fewer than 2 targets for the law.
+    public static func fit(batch: [Double], steps: [Double], targetLoss: [Double], confidence: Double = 0.95) throws
+        -> (fits: [BatchTradeoffFit], law: (criticalBatchAtUnitLoss: Double, alphaB: Double, fit: PowerLawFit)?)
+    {
+        guard targetLoss.count == batch.count, steps.count == batch.count else {
+            throw ScalingKitError.length("\(batch.count) batch sizes, \(steps.count) step counts and \(targetLoss.count) target losses")
+        }
+        if let i = targetLoss.firstIndex(where: { !($0.isFinite && $0 > 0) }) {
+            throw ScalingKitError.invalid("target loss[\(i)] must be finite and > 0 (got \(targetLoss[i]))")
+        }
+        let targets = Set(targetLoss).sorted()
+        let fits = try targets.map { L in
+            let rows = targetLoss.indices.filter { targetLoss[$0] == L }
+            return try fit(batch: rows.map { batch[$0] }, steps: rows.map { steps[$0] }, targetLoss: L, confidence: confidence)
+        }
+        guard fits.count >= 2 else { return (fits, nil) }
+        let p = try PowerLawFit(x: fits.map { $0.targetLoss! }, y: fits.map(\.criticalBatch), confidence: confidence)
+        return (fits, (p.coefficient, -1 / p.exponent, p))
+    }
+}

@@ -1,0 +1,282 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How the streaming estimator smooths |G|² and tr(Σ) — separately, never their ratio: an EMA of per-step ratios is
+/// biased by about +50 % at any β (batch-size research notes, §6 A), while the ratio of the smoothed components is not.
+public enum NoiseSmoothing: Sendable, Equatable {
+    /// Exponential moving average with Adam-style bias correction (divide by 1 − βⁿ).
+    case ema(beta: Double)
+    /// Plain means over the last `count` measurements.
+    case window(count: Int)
+    /// Plain means over every measurement since the start (or the last reset).
+    case cumulative
+}
+
+/// Where the small- and big-batch norms come from. Every construction but `consecutive` is unbiased.
+public enum NoiseConstruction: String, Sendable, CaseIterable {
+    /// Small: the mean of the per-rank local squared norms before the all-reduce; big: the all-reduced norm.
+    case dataParallel = "data_parallel"
+    /// Small: the mean over micro-batches of their squared norms; big: the accumulated gradient's.
+    case accumulation
+    /// Small: the mean of per-example squared norms (B_small = 1), the most precise (Gray et al. 2024).
+    case perExample = "per_example"
+    /// Big: gradients averaged over consecutive optimizer steps (gpt-neox style). Accepted but biased — badly so
+    /// once noise dominates (the notes' case D: negative estimates) — and flagged in every reading.
+    case consecutive
+}
+
+/// Which gradients were normed; recorded, since each gives a different noise scale (McCandlish et al. 2018,
+/// footnotes 7 and 10; the notes' §1.5).
+public enum NoisePreconditioning: String, Sendable, CaseIterable {
+    /// Raw gradients.
+    case none
+    /// Whitened gradients P^(−1/2)·g: tr(P⁻¹Σ)/(GᵀP⁻¹G), the right proxy when the preconditioner matches the curvature.
+    case whitened
+    /// Adam's update direction g/(√v̂ + ε), i.e. P⁻¹·g: tr(P⁻²Σ)/(GᵀP⁻²G) (what AdaptDL's Adam estimator computes).
+    case update
+}
+
+public struct GradientNoiseScaleOptions: Sendable, Equatable {
+    public var smoothing = NoiseSmoothing.ema(beta: 0.99)
+    public var construction = NoiseConstruction.dataParallel
+    public var preconditioning = NoisePreconditioning.none
+    /// Disjoint shards drawn without replacement from a finite data set of this many examples: each measurement is
+    /// corrected for the resulting bias. nil: i.i.d. sampling (or with replacement).
+    public var datasetSize: Double?
+    /// Parameter groups fed per update (the total sums their components).
+    public var groups = 1
+    /// Of the interval on B_simple.
+    public var confidence = 0.95
+
+    public init() {}
+}
+
+/// The estimator's state read at one time.
+public struct NoiseScaleReading: Sendable, Equatable {
+    /// Smoothed, bias-corrected |G|² and tr(Σ).
+    public var gradientSquared: Double
+    public var traceCovariance: Double
+    /// tr(Σ)/|G|², nil while the smoothed |G|² ≤ 0 (too few or too noisy measurements).
+    public var simpleNoiseScale: Double?
+    /// Delta-method standard error of B_simple from the spread of the measurements (treating them as independent,
+    /// weighted as the smoothing weights them) and a Student-t interval (effective measurements − 1 degrees of
+    /// freedom) at the options' confidence; nil when not defined (fewer than 2 effective measurements, or no
+    /// B_simple).
+    public var standardError: Double?
+    public var lower: Double?
+    public var upper: Double?
+    public var measurements: Int
+    /// (Σw)²/Σw² of the smoothing weights: how many independent measurements the reading is worth.
+    public var effectiveMeasurements: Double
+    /// The temperature of the last update (learning rate and big batch) and whether learning rate / batch changed
+    /// since the start or last reset: noise scales are comparable only at equal temperature (McCandlish App. C).
+    public var learningRate: Double
+    public var batchSize: Double
+    public var temperatureChanged: Bool
+    /// True for the consecutive-step construction.
+    public var biased: Bool
+    public var preconditioning: NoisePreconditioning
+}
+
+/// The streaming gradient-noise-scale estimator (McCandlish et al. 2018, App. A.1): feed squared gradient norms at
+/// two batch sizes every step, read B_simple when you like. Allocates only at creation.
+public struct GradientNoiseScale: Sendable {
+    public let options: GradientNoiseScaleOptions
+    /// Per accumulator (one per group, plus the total when there are several groups): smoothed moments of the
+    /// measurements (g, t, g², t², g·t) and of the weights (Σw, Σw²).
+    private var moments: [Double]
+    /// The window's ring buffer of (g, t) per accumulator.
+    private var ring: [Double]
+    private var count = 0
+    private var lastRate = Double.nan, lastBatch = Double.nan
+    private var minTemperature = Double.infinity, maxTemperature = -Double.infinity
+
+    static let stride = 7   // Σw·g, Σw·t, Σw·g², Σw·t², Σw·g·t, Σw, Σw²
+
+    /// - Throws: `ScalingKitError` for β outside [0, 1), a window < 1, groups < 1, a data-set size ≤ 1 or a
+    ///   confidence outside (0, 1).
+    public init(options: GradientNoiseScaleOptions = GradientNoiseScaleOptions()) throws {
+        switch options.smoothing {
+        case .ema(let beta) where !(beta >= 0 && beta < 1):
+            throw ScalingKitError.invalid("EMA beta must be in [0, 1) (got \(beta))")
+        case .window(let n) where n < 1:
+            throw ScalingKitError.invalid("the window must hold at least 1 measurement (got \(n))")
+        default: break
+        }
+        guard options.groups >= 1, options.groups <= 1 << 20 else {
+            throw ScalingKitError.invalid("groups must be in 1 ... 1048576 (got \(options.groups))")
+        }
+        if let n = options.datasetSize, !(n.isFinite && n > 1) {
+            throw ScalingKitError.invalid("the data-set size must be finite and > 1 (got \(n))")
+        }
+        guard options.confidence > 0, options.confidence < 1 else {
+            throw ScalingKitError.invalid("confidence must be in (0, 1) (got \(options.confidence))")
+        }
+        self.options = options
+        let accumulators = options.groups == 1 ? 1 : options.groups + 1
+        moments = [Double](repeating: 0, count: accumulators * Self.stride)
+        if case .window(let n) = options.smoothing {
+            ring = [Double](repeating: 0, count: accumulators * n * 2)
+        } else {
+            ring = []
+        }
+    }
+
+    /// Index of the total's accumulator.
+    private var total: Int { options.groups == 1 ? 0 : options.groups }
+
+    /// Feeds one step with a single group. See `update(smallSquaredNorms:bigSquaredNorms:...)`.
+    public mutating func update(smallSquaredNorm: Double, bigSquaredNorm: Double, smallBatch: Double, bigBatch: Double,
+                                learningRate: Double = .nan) throws {
+        guard options.groups == 1 else {
+            throw ScalingKitError.invalid("this estimator has \(options.groups) groups: pass one norm per group")
+        }
+        var s = smallSquaredNorm, b = bigSquaredNorm
+        try withUnsafePointer(to: &s) { sp in
+            try withUnsafePointer(to: &b) { bp in
+                try update(smallSquaredNorms: UnsafeBufferPointer(start: sp, count: 1),
+                           bigSquaredNorms: UnsafeBufferPointer(start: bp, count: 1),
+                           smallBatch: smallBatch, bigBatch: bigBatch, learningRate: learningRate)
+            }
+        }
+    }
+
+    /// Feeds one step: per group, the (mean) small-batch squared norm and the big-batch squared norm, with the two
+    /// batch sizes in examples (or tokens) and the learning rate (NaN if unknown). The whole step is validated
+    /// first; a bad value rejects it and leaves the state untouched.
+    /// - Throws: `ScalingKitError` for the wrong number of norms, a non-finite or negative norm, a batch ≤ 0 or
+    ///   B_small ≥ B_big.
+    public mutating func update(smallSquaredNorms small: UnsafeBufferPointer<Double>,
+                                bigSquaredNorms big: UnsafeBufferPointer<Double>,
+                                smallBatch bs: Double, bigBatch bb: Double, learningRate: Double = .nan) throws {
+        let G = options.groups
+        guard small.count == G, big.count == G else {
+            throw ScalingKitError.length("\(small.count) small and \(big.count) big norms for \(G) group(s)")
+        }
+        guard bs.isFinite, bb.isFinite, bs > 0, bb > 0 else {
+            throw ScalingKitError.invalid("batch sizes must be finite and > 0 (got small \(bs), big \(bb))")
+        }
+        guard bs < bb else { throw ScalingKitError.invalid("the small batch (\(bs)) must be smaller than the big one (\(bb))") }
+        for k in 0..<G where !(small[k].isFinite && big[k].isFinite && small[k] >= 0 && big[k] >= 0) {
+            throw ScalingKitError.invalid("group \(k): squared norms must be finite and >= 0 (got small \(small[k]), big \(big[k])); step rejected")
+        }
+        guard learningRate.isNaN || (learningRate.isFinite && learningRate > 0) else {
+            throw ScalingKitError.invalid("the learning rate must be finite and > 0, or NaN if unknown (got \(learningRate))")
+        }
+        // McCandlish App. A.1 (see NoiseComponents), with the finite-data correction where asked.
+        let a = bb / (bb - bs), c = bs / (bb - bs), d = 1 / (1 / bs - 1 / bb)
+        let N = options.datasetSize
+        var gTotal = 0.0, tTotal = 0.0
+        for k in 0..<G {
+            var g = a * big[k] - c * small[k], t = d * (small[k] - big[k])
+            if let N { g += t / N; t *= (N - 1) / N }
+            if G > 1 { accumulate(k, g, t) }
+            gTotal += g
+            tTotal += t
+        }
+        accumulate(total, gTotal, tTotal)
+        count += 1
+        lastBatch = bb
+        if !learningRate.isNaN {
+            lastRate = learningRate
+            let temperature = learningRate / bb
+            minTemperature = min(minTemperature, temperature)
+            maxTemperature = max(maxTemperature, temperature)
+        }
+    }
+
+    private mutating func accumulate(_ k: Int, _ g: Double, _ t: Double) {
+        let o = k * Self.stride
+        switch options.smoothing {
+        case .ema(let beta):
+            let w = 1 - beta
+            moments[o] = beta * moments[o] + w * g
+            moments[o + 1] = beta * moments[o + 1] + w * t
+            moments[o + 2] = beta * moments[o + 2] + w * g * g
+            moments[o + 3] = beta * moments[o + 3] + w * t * t
+            moments[o + 4] = beta * moments[o + 4] + w * g * t
+            moments[o + 5] = beta * moments[o + 5] + w
+            moments[o + 6] = beta * beta * moments[o + 6] + w * w
+        case .cumulative:
+            add(o, g, t, 1)
+        case .window(let n):
+            let slot = (k * n + count % n) * 2
+            if count >= n { add(o, ring[slot], ring[slot + 1], -1) }
+            ring[slot] = g
+            ring[slot + 1] = t
+            add(o, g, t, 1)
+            // Re-sum the window exactly every n updates so that add/subtract rounding cannot drift.
+            if count % n == n - 1 {
+                for j in 0..<5 { moments[o + j] = 0 }
+                for i in 0..<min(count + 1, n) {
+                    let (gi, ti) = (ring[(k * n + i) * 2], ring[(k * n + i) * 2 + 1])
+                    moments[o] += gi; moments[o + 1] += ti; moments[o + 2] += gi * gi
+                    moments[o + 3] += ti * ti; moments[o + 4] += gi * ti
+                }
+            }
+        }
+    }
+
+    private mutating func add(_ o: Int, _ g: Double, _ t: Double, _ sign: Double) {
+        moments[o] += sign * g
+        moments[o + 1] += sign * t
+        moments[o + 2] += sign * g * g
+        moments[o + 3] += sign * t * t
+        moments[o + 4] += sign * g * t
+        moments[o + 5] += sign
+        moments[o + 6] += sign
+    }
+
+    public var measurements: Int { count }
+
+    /// Forgets every measurement (after a change of temperature, for example).
+    public mutating func reset() {
+        for i in moments.indices { moments[i] = 0 }
+        for i in ring.indices { ring[i] = 0 }
+        count = 0
+        lastRate = .nan; lastBatch = .nan
+        minTemperature = .infinity; maxTemperature = -.infinity
+    }
+
+    /// The total's reading (`group` nil) or one group's.
+    /// - Throws: `ScalingKitError` before any measurement, or for a group out of range.
+    public func read(group: Int? = nil) throws -> NoiseScaleReading {
+        guard count > 0 else { throw ScalingKitError.invalid("no measurements yet: call update first") }
+        let k: Int
+        if let group {
+            guard group >= 0, group < options.groups else {
+                throw ScalingKitError.invalid("group \(group) is out of range (\(options.groups) groups)")
+            }
+            k = options.groups == 1 ? 0 : group
+        } else {
+            k = total
+        }
+        let o = k * Self.stride
+        let W = moments[o + 5], W2 = moments[o + 6]
+        let g = moments[o] / W, t = moments[o + 1] / W
+        let neff = W * W / W2
+        var reading = NoiseScaleReading(
+            gradientSquared: g, traceCovariance: t, simpleNoiseScale: g > 0 ? t / g : nil, standardError: nil,
+            lower: nil, upper: nil, measurements: count, effectiveMeasurements: neff, learningRate: lastRate,
+            batchSize: lastBatch, temperatureChanged: maxTemperature > minTemperature * (1 + 1e-9),
+            biased: options.construction == .consecutive, preconditioning: options.preconditioning)
+        if let r = reading.simpleNoiseScale, neff >= 2 {
+            // Weighted (co)variances of the measurements; the variance of a weighted mean is that × Σw²/(Σw)².
+            let vg = max(moments[o + 2] / W - g * g, 0), vt = max(moments[o + 3] / W - t * t, 0)
+            let cgt = moments[o + 4] / W - g * t
+            let scale = W2 / (W * W) * neff / (neff - 1)            // Bessel-style correction on the spread
+            let v = (vt - 2 * r * cgt + r * r * vg) * scale / (g * g)  // delta method on t̄/ḡ
+            if v.isFinite, v >= 0 {
+                let se = v.squareRoot()
+                let z = StudentT.quantile(0.5 + 0.5 * options.confidence, degreesOfFreedom: neff - 1)
+                reading.standardError = se
+                reading.lower = r - z * se
+                reading.upper = r + z * se
+            }
+        }
+        return reading
+    }
+}
