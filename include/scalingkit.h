@@ -1064,6 +1064,154 @@ SK_API int sk_coord_check(const int64_t *layer, const double *width, const int64
                           size_t n, double threshold, double *worst_slope, int *verdict, size_t capacity,
                           size_t *layers);
 
+/* ------------------------------------------------------------------------------------------------------------
+ * Critical batch size (since 0.3.0): the streaming gradient noise scale, the steps-vs-batch trade-off, and the
+ * several published meanings of "critical batch size"
+ *
+ * The estimator takes squared gradient norms at a small and a big batch each step and forms the unbiased
+ * estimates of |G|^2 and tr(Sigma) (McCandlish et al. 2018, App. A.1):
+ *   |G|^2 ~ (B_big |G_big|^2 - B_small |G_small|^2) / (B_big - B_small)
+ *   tr(S) ~ (|G_small|^2 - |G_big|^2) / (1/B_small - 1/B_big)
+ * It smooths the two separately (never their ratio, which is biased) and reads B_simple = tr(S)/|G|^2.
+ * A handle is mutable: do not use one handle from two threads at once; distinct handles are independent.
+ * ---------------------------------------------------------------------------------------------------------- */
+
+typedef struct sk_gns sk_gns;
+
+typedef enum sk_gns_smoothing {
+    SK_GNS_EMA = 0,              /* exponential moving average with bias correction (ema_beta) */
+    SK_GNS_WINDOW = 1,           /* plain means over the last `window` measurements */
+    SK_GNS_CUMULATIVE = 2        /* plain means over every measurement */
+} sk_gns_smoothing;
+
+typedef enum sk_gns_construction {
+    SK_GNS_DATA_PARALLEL = 0,    /* small: mean of per-rank local squared norms (before all-reduce); big: reduced */
+    SK_GNS_ACCUMULATION = 1,     /* small: mean of micro-batch squared norms; big: the accumulated gradient's */
+    SK_GNS_PER_EXAMPLE = 2,      /* small: mean of per-example squared norms (B_small = 1) */
+    SK_GNS_CONSECUTIVE = 3       /* big: averaged over consecutive steps; biased, flagged in every reading */
+} sk_gns_construction;
+
+typedef enum sk_gns_preconditioning {
+    SK_GNS_RAW = 0,              /* raw gradients */
+    SK_GNS_WHITENED = 1,         /* P^-1/2 g (Adam: g / sqrt(sqrt(v_hat) + eps)) */
+    SK_GNS_UPDATE = 2            /* P^-1 g (Adam's update direction g / (sqrt(v_hat) + eps); AdaptDL's convention) */
+} sk_gns_preconditioning;
+
+typedef struct sk_gns_options {
+    size_t struct_size;
+    int smoothing;               /* sk_gns_smoothing; default SK_GNS_EMA */
+    double ema_beta;             /* in [0, 1); default 0.99 */
+    size_t window;               /* for SK_GNS_WINDOW, >= 1; default 1000 */
+    int construction;            /* sk_gns_construction; default SK_GNS_DATA_PARALLEL (recorded) */
+    int preconditioning;         /* sk_gns_preconditioning; default SK_GNS_RAW (recorded) */
+    double dataset_size;         /* > 1: disjoint shards from a finite data set, corrected; 0 (default): i.i.d. */
+    size_t groups;               /* parameter groups per update, >= 1; default 1 */
+    double confidence;           /* of the interval on B_simple; default 0.95 */
+} sk_gns_options;
+
+typedef struct sk_gns_reading {
+    size_t struct_size;
+    double gradient_squared;     /* smoothed |G|^2 (may be <= 0 early: then b_simple is NaN and valid 0) */
+    double trace_covariance;     /* smoothed tr(Sigma) */
+    double b_simple;             /* tr(Sigma) / |G|^2 */
+    double stderr_b_simple;      /* delta method on the smoothed means (measurements treated as independent) */
+    double lower, upper;         /* Student-t interval at options.confidence; NaN when undefined */
+    size_t measurements;
+    double effective_measurements;  /* (sum w)^2 / sum w^2 of the smoothing weights */
+    double learning_rate;        /* of the last update (NaN if never given) */
+    double batch_size;           /* the last big batch */
+    int valid;                   /* 1: b_simple is defined */
+    int temperature_changed;     /* 1: learning_rate / batch varied since creation or reset */
+    int biased;                  /* 1: consecutive construction */
+    int preconditioning;         /* as configured */
+} sk_gns_reading;
+
+/* Fills *options with the defaults above. Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE. */
+SK_API int sk_gns_options_init(sk_gns_options *options, size_t struct_size);
+
+/* A new estimator (release with sk_gns_free); options may be NULL for the defaults. All memory is allocated here.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT (a bad option). */
+SK_API int sk_gns_create(const sk_gns_options *options, sk_gns **out);
+SK_API void sk_gns_free(sk_gns *gns);
+
+/* One step, one group: the (mean) small-batch squared norm, the big-batch squared norm, the two batch sizes and
+ * the learning rate (NaN if unknown). No allocation. A bad value rejects the step and leaves the state intact.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT (a norm NaN, Inf or < 0, a batch <= 0, small >= big, a
+ * learning rate <= 0, an estimator with several groups). */
+SK_API int sk_gns_update(sk_gns *gns, double small_sq_norm, double big_sq_norm, double small_batch, double big_batch,
+                         double learning_rate);
+
+/* One step with groups[0 .. n-1] norms per parameter group (n = options.groups); the total sums the groups'
+ * components. Errors: as sk_gns_update, and SK_ERR_LENGTH for n != options.groups. */
+SK_API int sk_gns_update_groups(sk_gns *gns, const double *small_sq_norms, const double *big_sq_norms, size_t n,
+                                double small_batch, double big_batch, double learning_rate);
+
+/* A data-parallel step: the ranks' local squared norms (each over local_batch examples, before the all-reduce) and
+ * the all-reduced squared norm over ranks * local_batch. Errors: as sk_gns_update; SK_ERR_LENGTH (ranks < 2). */
+SK_API int sk_gns_update_ranks(sk_gns *gns, const double *local_sq_norms, size_t ranks, double reduced_sq_norm,
+                               double local_batch, double learning_rate);
+
+/* The reading of the total (group = -1) or of one group. Set out->struct_size first.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT (no measurement yet, group out of
+ * range). */
+SK_API int sk_gns_read(const sk_gns *gns, int64_t group, sk_gns_reading *out);
+
+/* Forgets every measurement. Errors: SK_ERR_NULL_POINTER. */
+SK_API int sk_gns_reset(sk_gns *gns);
+
+/* The steps-vs-batch trade-off S = S_min (1 + B_crit / B) (McCandlish et al. 2018, eq. 2.11), fitted in log space. */
+typedef struct sk_cbs_tradeoff {
+    size_t struct_size;
+    double target_loss;          /* NaN for a single unlabelled target */
+    double min_steps, min_examples, critical_batch;
+    double critical_batch_lower, critical_batch_upper;   /* Student-t, n - 2 dof; NaN with 3 points and an exact fit */
+    double min_steps_lower, min_steps_upper, min_examples_lower, min_examples_upper;
+    double rms_log_residual;
+    size_t points;
+    int identified;              /* 0: the batch grid does not straddle B_crit (no batch <= B_crit/2 or >= 2 B_crit) */
+} sk_cbs_tradeoff;
+
+/* Fits steps[i] steps needed at batch[i] (3+ distinct batches). Set out->struct_size first.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH; SK_ERR_INVALID_ARGUMENT (values not finite and > 0, fewer than 3
+ * batch sizes, confidence outside (0, 1)); SK_ERR_STRUCT_SIZE. */
+SK_API int sk_cbs_tradeoff_fit(const double *batch, const double *steps, size_t n, double confidence,
+                               sk_cbs_tradeoff *out);
+
+/* One fit per distinct target_loss[i] into fits[0 .. *count-1] (ascending loss), and Kaplan et al.'s
+ * B_crit(L) = B_star / L^(1/alpha_B) through them (*b_star, *alpha_b; NaN with one target). Set
+ * fits[0].struct_size first. Errors: as sk_cbs_tradeoff_fit; SK_ERR_LENGTH (capacity below the target count). */
+SK_API int sk_cbs_tradeoff_fit_targets(const double *batch, const double *steps, const double *target_loss, size_t n,
+                                       double confidence, sk_cbs_tradeoff *fits, size_t capacity, size_t *count,
+                                       double *b_star, double *alpha_b);
+
+typedef enum sk_cbs_definition {
+    SK_CBS_OVERHEAD = 0,         /* theta * B_crit: theta more examples than the B -> 0 limit */
+    SK_CBS_ZHANG = 1             /* (1 + theta) B_ref + theta B_crit: theta over linear scaling from B_ref (Zhang 2024) */
+} sk_cbs_definition;
+
+/* Converts McCandlish's B_crit into another definition (theta = 0.2 and B_ref = 256 in Zhang et al.; reference
+ * is ignored for SK_CBS_OVERHEAD). Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT. */
+SK_API int sk_cbs_convert(int definition, double critical_batch, double theta, double reference_batch, double *out);
+
+/* Steps and examples at batch B relative to their minima: 1 + B_crit/B and 1 + B/B_crit; and AdaptDL's statistical
+ * efficiency (phi + M0)/(phi + M) of batch B against initial_batch M0 for noise scale phi = B_simple (NaN phi:
+ * skipped). Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT. */
+SK_API int sk_cbs_cost(double batch, double critical_batch, double initial_batch, double noise_scale,
+                       double *relative_steps, double *relative_examples, double *efficiency);
+
+/* A published batch law at its variable x, in tokens per step: "kaplan" (B_crit, x = loss in nats), "deepseek"
+ * (B_opt, x = C = M D FLOPs), "step_law" (B_opt, x = D tokens). Errors: SK_ERR_NULL_POINTER;
+ * SK_ERR_INVALID_ARGUMENT (unknown name, x not finite and > 0). */
+SK_API int sk_cbs_law(const char *name, double x, double *batch_tokens);
+
+/* A warm-up schedule following B_crit(tokens) = coefficient * tokens^exponent: batches min_batch * 2^k, at most
+ * fraction * B_crit and max_batch, never decreasing, scanned at 256 log-spaced points up to total_tokens; writes
+ * (tokens[i], batch[i]) for i < *count <= capacity (tokens[0] = 0, batch[0] = min_batch).
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (capacity too small); SK_ERR_INVALID_ARGUMENT. */
+SK_API int sk_cbs_schedule(double coefficient, double exponent, double total_tokens, double min_batch,
+                           double max_batch, double fraction, double *tokens, double *batch, size_t capacity,
+                           size_t *count);
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -88,6 +88,17 @@ public struct BatchSchedule: Sendable, Equatable {
     public var tokens: [Double]
     public var batch: [Double]
 
+    /// `following(criticalBatch:...)` for a power law B_crit = coefficient·tokens^exponent (a fitted or published
+    /// law, for example Power Lines' exponent 0.462 scaled through a measured point).
+    public static func following(coefficient: Double, exponent: Double, totalTokens: Double, minimumBatch: Double,
+                                 maximumBatch: Double, fraction: Double = 1) throws -> BatchSchedule {
+        guard coefficient.isFinite, coefficient > 0, exponent.isFinite else {
+            throw ScalingKitError.invalid("B_crit = coefficient * tokens^exponent needs a finite coefficient > 0 and a finite exponent")
+        }
+        return try following(criticalBatch: { coefficient * pow($0, exponent) }, totalTokens: totalTokens,
+                             minimumBatch: minimumBatch, maximumBatch: maximumBatch, fraction: fraction)
+    }
+
     /// A warm-up that follows the critical batch as training proceeds (Merrill et al. 2025 raise the batch as the
     /// local CBS grows; McCandlish et al. 2018, App. D, on adaptive batches): at every point, the largest batch that
     /// is a power of two times `minimumBatch`, at most `fraction`·B_crit(tokens) and `maximumBatch`.

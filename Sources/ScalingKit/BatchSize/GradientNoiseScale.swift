@@ -188,6 +188,22 @@ public struct GradientNoiseScale: Sendable {
         }
     }
 
+    /// A data-parallel step: the ranks' local squared norms (each over `localBatch` examples, before the all-reduce)
+    /// and the all-reduced squared norm over ranks × localBatch. The small-batch norm is the ranks' mean: every rank's
+    /// norm is an independent small-batch sample, and their mean keeps the estimate unbiased with less variance.
+    /// - Throws: as `update`, and for fewer than 2 ranks.
+    public mutating func update(rankSquaredNorms local: UnsafeBufferPointer<Double>, reducedSquaredNorm: Double,
+                                localBatch: Double, learningRate: Double = .nan) throws {
+        guard local.count >= 2 else { throw ScalingKitError.length("\(local.count) rank(s): data parallelism needs 2 or more") }
+        var mean = 0.0
+        for (i, v) in local.enumerated() {
+            guard v.isFinite, v >= 0 else { throw ScalingKitError.invalid("rank \(i): squared norm must be finite and >= 0 (got \(v)); step rejected") }
+            mean += v
+        }
+        try update(smallSquaredNorm: mean / Double(local.count), bigSquaredNorm: reducedSquaredNorm, smallBatch: localBatch,
+                   bigBatch: localBatch * Double(local.count), learningRate: learningRate)
+    }
+
     private mutating func accumulate(_ k: Int, _ g: Double, _ t: Double) {
         let o = k * Self.stride
         switch options.smoothing {

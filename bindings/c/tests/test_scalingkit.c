@@ -818,6 +818,81 @@ static void test_transfer(void) {
     CHECK_ERR(sk_coord_check(layer, width, step, rms, 6, 0.25, worst, verdict, 1, &nl), SK_ERR_LENGTH, "capacity");
 }
 
+static void test_batch_size(void) {
+    sk_gns_options o;
+    CHECK(sk_gns_options_init(&o, sizeof o) == SK_OK && o.smoothing == SK_GNS_EMA && o.ema_beta == 0.99 && o.groups == 1,
+          "gns defaults");
+    o.smoothing = SK_GNS_CUMULATIVE;
+    sk_gns *g = NULL;
+    CHECK(sk_gns_create(&o, &g) == SK_OK && g != NULL, "gns create: %s", sk_last_error());
+    sk_gns_reading r = {.struct_size = sizeof r};
+    CHECK_ERR(sk_gns_read(g, -1, &r), SK_ERR_INVALID_ARGUMENT, "no measurements yet");
+    /* (small, big) = (2.0, 1.0) at (4, 16): |G|^2 = (16 - 8)/12, tr = 1/(1/4 - 1/16). */
+    CHECK(sk_gns_update(g, 2.0, 1.0, 4, 16, 0.1) == SK_OK, "update: %s", sk_last_error());
+    CHECK_ERR(sk_gns_update(g, NAN, 1.0, 4, 16, 0.1), SK_ERR_INVALID_ARGUMENT, "step rejected");
+    CHECK_ERR(sk_gns_update(g, 2.0, 1.0, 16, 16, 0.1), SK_ERR_INVALID_ARGUMENT, "must be smaller");
+    CHECK_ERR(sk_gns_update(g, 2.0, 1.0, -4, 16, 0.1), SK_ERR_INVALID_ARGUMENT, "batch sizes");
+    CHECK(sk_gns_read(g, -1, &r) == SK_OK && r.measurements == 1 && fabs(r.gradient_squared - 8.0 / 12) < 1e-15 &&
+              fabs(r.trace_covariance - 1 / (0.25 - 1.0 / 16)) < 1e-12 && r.valid == 1 && isnan(r.stderr_b_simple) &&
+              r.learning_rate == 0.1 && r.batch_size == 16,
+          "reading: %s %g", sk_last_error(), r.gradient_squared);
+    double local[4] = {2.0, 2.2, 1.8, 2.0};
+    CHECK(sk_gns_update_ranks(g, local, 4, 1.0, 4, 0.1) == SK_OK && sk_gns_read(g, -1, &r) == SK_OK &&
+              r.measurements == 2 && fabs(r.gradient_squared - 8.0 / 12) < 1e-15, "ranks: %s", sk_last_error());
+    CHECK_ERR(sk_gns_update_ranks(g, local, 1, 1.0, 4, 0.1), SK_ERR_LENGTH, "ranks");
+    CHECK_ERR(sk_gns_read(g, 3, &r), SK_ERR_INVALID_ARGUMENT, "out of range");
+    CHECK(sk_gns_reset(g) == SK_OK, "reset");
+    CHECK_ERR(sk_gns_read(g, -1, &r), SK_ERR_INVALID_ARGUMENT, "no measurements yet");
+    double smalls[2] = {1, 1};
+    CHECK_ERR(sk_gns_update_groups(g, smalls, smalls, 2, 4, 16, 0.1), SK_ERR_LENGTH, "group");
+    sk_gns_free(g);
+    sk_gns_free(NULL);
+    o.ema_beta = 1.0;
+    o.smoothing = SK_GNS_EMA;
+    CHECK_ERR(sk_gns_create(&o, &g), SK_ERR_INVALID_ARGUMENT, "beta");
+    o.ema_beta = 0.9;
+    o.construction = 9;
+    CHECK_ERR(sk_gns_create(&o, &g), SK_ERR_INVALID_ARGUMENT, "construction");
+    CHECK_ERR(sk_gns_update(NULL, 1, 0.5, 4, 16, 0.1), SK_ERR_NULL_POINTER, "'gns'");
+
+    /* Trade-off: exact data S = 1000 (1 + 2000/B). */
+    double B[6] = {64, 256, 1024, 4096, 16384, 65536}, S[6];
+    for (int i = 0; i < 6; i++) S[i] = 1000 * (1 + 2000 / B[i]);
+    sk_cbs_tradeoff t = {.struct_size = sizeof t};
+    CHECK(sk_cbs_tradeoff_fit(B, S, 6, 0.95, &t) == SK_OK && fabs(t.critical_batch / 2000 - 1) < 1e-8 &&
+              fabs(t.min_examples / 2e6 - 1) < 1e-8 && t.identified == 1 && isnan(t.target_loss),
+          "trade-off: %s %g", sk_last_error(), t.critical_batch);
+    CHECK_ERR(sk_cbs_tradeoff_fit(B, S, 2, 0.95, &t), SK_ERR_INVALID_ARGUMENT, "at least 3 batch sizes");
+    double B2[12], S2[12], L2[12];
+    for (int i = 0; i < 12; i++) {
+        double loss = i < 6 ? 3.5 : 4.0, bc = 2e8 / pow(loss, 1 / 0.21);
+        B2[i] = 8192 * pow(4, i % 6);
+        S2[i] = 5000 * (1 + bc / B2[i]);
+        L2[i] = loss;
+    }
+    sk_cbs_tradeoff fits[2];
+    fits[0].struct_size = sizeof fits[0];
+    size_t nf = 0;
+    double bstar = 0, alpha = 0;
+    CHECK(sk_cbs_tradeoff_fit_targets(B2, S2, L2, 12, 0.95, fits, 2, &nf, &bstar, &alpha) == SK_OK && nf == 2 &&
+              fabs(alpha - 0.21) < 1e-6 && fits[0].target_loss == 3.5, "targets: %s %g", sk_last_error(), alpha);
+    CHECK_ERR(sk_cbs_tradeoff_fit_targets(B2, S2, L2, 12, 0.95, fits, 1, &nf, &bstar, &alpha), SK_ERR_LENGTH, "capacity");
+
+    double v = 0, rs = 0, re = 0, eff = 0;
+    CHECK(sk_cbs_convert(SK_CBS_ZHANG, 2000, 0.2, 32, &v) == SK_OK && fabs(v - 438.4) < 1e-9, "Zhang CBS %g", v);
+    CHECK(sk_cbs_convert(SK_CBS_OVERHEAD, 2000, 0.1, NAN, &v) == SK_OK && v == 200, "overhead");
+    CHECK_ERR(sk_cbs_convert(7, 2000, 0.1, 0, &v), SK_ERR_INVALID_ARGUMENT, "definition");
+    CHECK(sk_cbs_cost(2000, 2000, 128, 768, &rs, &re, &eff) == SK_OK && rs == 2 && re == 2 &&
+              fabs(eff - (768.0 + 128) / (768 + 2000)) < 1e-15, "cost");
+    CHECK(sk_cbs_law("kaplan", 3.0, &v) == SK_OK && fabs(v / (2e8 / pow(3.0, 1 / 0.21)) - 1) < 1e-12, "Kaplan law");
+    CHECK_ERR(sk_cbs_law("power_lines", 3.0, &v), SK_ERR_INVALID_ARGUMENT, "unknown batch law");
+    double tok[64], bat[64];
+    size_t ns = 0;
+    CHECK(sk_cbs_schedule(0.58, 0.571, 1e12, 65536, 8388608, 1.0, tok, bat, 64, &ns) == SK_OK && ns >= 3 &&
+              tok[0] == 0 && bat[0] == 65536 && bat[ns - 1] == 2097152, "schedule: %s %zu", sk_last_error(), ns);
+    CHECK_ERR(sk_cbs_schedule(0.58, 0.571, 1e12, 65536, 8388608, 1.0, tok, bat, 2, &ns), SK_ERR_LENGTH, "capacity");
+}
+
 int main(void) {
     make_data();
     test_version_and_strings();
@@ -834,6 +909,7 @@ int main(void) {
     test_isoflop();
     test_transformer_count();
     test_transfer();
+    test_batch_size();
     printf("%d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

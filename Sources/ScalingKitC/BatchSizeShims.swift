@@ -1,0 +1,234 @@
+import CScalingKit
+import ScalingKit
+
+/// The object behind an `sk_gns *`: the estimator, mutated in place (its arrays are unique, so updates do not
+/// allocate).
+final class GNSHandle {
+    var estimator: GradientNoiseScale
+
+    init(_ estimator: GradientNoiseScale) { self.estimator = estimator }
+
+    static func borrow(_ p: OpaquePointer?) throws(ScalingKitError) -> GNSHandle {
+        guard let p else { throw ScalingKitError(.nullPointer, "'gns' is NULL") }
+        return Unmanaged<GNSHandle>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
+    }
+}
+
+private func defaultGNSOptions() -> sk_gns_options {
+    sk_gns_options(struct_size: MemoryLayout<sk_gns_options>.size, smoothing: 0, ema_beta: 0.99, window: 1000,
+                   construction: 0, preconditioning: 0, dataset_size: 0, groups: 1, confidence: 0.95)
+}
+
+private func choose<T>(_ value: Int32, _ cases: [T], _ name: String) throws(ScalingKitError) -> T {
+    guard value >= 0, Int(value) < cases.count else {
+        throw ScalingKitError(.invalidArgument, "options.\(name) is \(value): not one of 0 ... \(cases.count - 1)")
+    }
+    return cases[Int(value)]
+}
+
+@c @implementation
+public func sk_gns_options_init(_ options: UnsafeMutablePointer<sk_gns_options>?, _ structSize: Int) -> Int32 {
+    guarded("sk_gns_options_init") { () throws(ScalingKitError) in
+        let options = try nonNull(options, "options")
+        try writeVersioned(defaultGNSOptions(), to: options, size: structSize, "sk_gns_options", earlierSizes: [])
+    }
+}
+
+@c @implementation
+public func sk_gns_create(_ options: UnsafePointer<sk_gns_options>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("sk_gns_create") { () throws(ScalingKitError) in
+        let out = try nonNull(out, "out")
+        let c = options == nil ? defaultGNSOptions()
+            : try readVersioned(options!, "sk_gns_options", defaults: defaultGNSOptions(), earlierSizes: [])
+        var o = GradientNoiseScaleOptions()
+        switch try choose(c.smoothing, [0, 1, 2], "smoothing") {
+        case 0: o.smoothing = .ema(beta: c.ema_beta)
+        case 1: o.smoothing = .window(count: try optionCount(c.window, "window"))
+        default: o.smoothing = .cumulative
+        }
+        o.construction = try choose(c.construction, [.dataParallel, .accumulation, .perExample, .consecutive], "construction")
+        o.preconditioning = try choose(c.preconditioning, [NoisePreconditioning.none, .whitened, .update], "preconditioning")
+        if c.dataset_size != 0 { o.datasetSize = c.dataset_size }
+        o.groups = try optionCount(c.groups, "groups")
+        o.confidence = c.confidence
+        let estimator = try core { try GradientNoiseScale(options: o) }
+        out.pointee = OpaquePointer(Unmanaged.passRetained(GNSHandle(estimator)).toOpaque())
+    }
+}
+
+@c @implementation
+public func sk_gns_free(_ gns: OpaquePointer?) {
+    guard let gns else { return }
+    Unmanaged<GNSHandle>.fromOpaque(UnsafeRawPointer(gns)).release()
+}
+
+@c @implementation
+public func sk_gns_update(_ gns: OpaquePointer?, _ small: Double, _ big: Double, _ bs: Double, _ bb: Double,
+                          _ lr: Double) -> Int32 {
+    guarded("sk_gns_update") { () throws(ScalingKitError) in
+        let h = try GNSHandle.borrow(gns)
+        try core { try h.estimator.update(smallSquaredNorm: small, bigSquaredNorm: big, smallBatch: bs, bigBatch: bb, learningRate: lr) }
+    }
+}
+
+@c @implementation
+public func sk_gns_update_groups(_ gns: OpaquePointer?, _ small: UnsafePointer<Double>?, _ big: UnsafePointer<Double>?,
+                                 _ n: Int, _ bs: Double, _ bb: Double, _ lr: Double) -> Int32 {
+    guarded("sk_gns_update_groups") { () throws(ScalingKitError) in
+        let h = try GNSHandle.borrow(gns)
+        let small = try nonNull(small, "small_sq_norms"), big = try nonNull(big, "big_sq_norms")
+        let n = try checkedLength(n, "n")
+        try core {
+            try h.estimator.update(smallSquaredNorms: UnsafeBufferPointer(start: small, count: n),
+                                   bigSquaredNorms: UnsafeBufferPointer(start: big, count: n),
+                                   smallBatch: bs, bigBatch: bb, learningRate: lr)
+        }
+    }
+}
+
+@c @implementation
+public func sk_gns_update_ranks(_ gns: OpaquePointer?, _ local: UnsafePointer<Double>?, _ ranks: Int, _ reduced: Double,
+                                _ localBatch: Double, _ lr: Double) -> Int32 {
+    guarded("sk_gns_update_ranks") { () throws(ScalingKitError) in
+        let h = try GNSHandle.borrow(gns)
+        let local = try nonNull(local, "local_sq_norms")
+        let ranks = try checkedLength(ranks, "ranks")
+        try core {
+            try h.estimator.update(rankSquaredNorms: UnsafeBufferPointer(start: local, count: ranks), reducedSquaredNorm: reduced,
+                                   localBatch: localBatch, learningRate: lr)
+        }
+    }
+}
+
+@c @implementation
+public func sk_gns_read(_ gns: OpaquePointer?, _ group: Int64, _ out: UnsafeMutablePointer<sk_gns_reading>?) -> Int32 {
+    guarded("sk_gns_read") { () throws(ScalingKitError) in
+        let h = try GNSHandle.borrow(gns)
+        let out = try nonNull(out, "out")
+        try checkStructSize(out.pointee.struct_size, expected: MemoryLayout<sk_gns_reading>.size, "sk_gns_reading")
+        guard group >= -1, group < Int64(Int32.max) else {
+            throw ScalingKitError(.invalidArgument, "group \(group) is out of range (-1 for the total)")
+        }
+        let r = try core { try h.estimator.read(group: group == -1 ? nil : Int(group)) }
+        let pre: Int32 = r.preconditioning == .none ? 0 : r.preconditioning == .whitened ? 1 : 2
+        out.pointee = sk_gns_reading(
+            struct_size: MemoryLayout<sk_gns_reading>.size, gradient_squared: r.gradientSquared,
+            trace_covariance: r.traceCovariance, b_simple: r.simpleNoiseScale ?? .nan,
+            stderr_b_simple: r.standardError ?? .nan, lower: r.lower ?? .nan, upper: r.upper ?? .nan,
+            measurements: r.measurements, effective_measurements: r.effectiveMeasurements, learning_rate: r.learningRate,
+            batch_size: r.batchSize, valid: r.simpleNoiseScale == nil ? 0 : 1,
+            temperature_changed: r.temperatureChanged ? 1 : 0, biased: r.biased ? 1 : 0, preconditioning: pre)
+    }
+}
+
+@c @implementation
+public func sk_gns_reset(_ gns: OpaquePointer?) -> Int32 {
+    guarded("sk_gns_reset") { () throws(ScalingKitError) in
+        try GNSHandle.borrow(gns).estimator.reset()
+    }
+}
+
+// MARK: - Trade-off and conversions
+
+private func cTradeoff(_ f: BatchTradeoffFit) -> sk_cbs_tradeoff {
+    sk_cbs_tradeoff(
+        struct_size: MemoryLayout<sk_cbs_tradeoff>.size, target_loss: f.targetLoss ?? .nan, min_steps: f.minimumSteps,
+        min_examples: f.minimumExamples, critical_batch: f.criticalBatch,
+        critical_batch_lower: f.criticalBatchInterval?.lower ?? .nan, critical_batch_upper: f.criticalBatchInterval?.upper ?? .nan,
+        min_steps_lower: f.minimumStepsInterval?.lower ?? .nan, min_steps_upper: f.minimumStepsInterval?.upper ?? .nan,
+        min_examples_lower: f.minimumExamplesInterval?.lower ?? .nan, min_examples_upper: f.minimumExamplesInterval?.upper ?? .nan,
+        rms_log_residual: f.rmsLogResidual, points: f.points, identified: f.identified ? 1 : 0)
+}
+
+@c @implementation
+public func sk_cbs_tradeoff_fit(_ batch: UnsafePointer<Double>?, _ steps: UnsafePointer<Double>?, _ n: Int,
+                                _ confidence: Double, _ out: UnsafeMutablePointer<sk_cbs_tradeoff>?) -> Int32 {
+    guarded("sk_cbs_tradeoff_fit") { () throws(ScalingKitError) in
+        let b = try doubles(batch, n, "batch"), s = try doubles(steps, n, "steps")
+        let out = try nonNull(out, "out")
+        try checkStructSize(out.pointee.struct_size, expected: MemoryLayout<sk_cbs_tradeoff>.size, "sk_cbs_tradeoff")
+        let f = try core { try BatchTradeoff.fit(batch: b, steps: s, confidence: confidence) }
+        out.pointee = cTradeoff(f)
+    }
+}
+
+@c @implementation
+public func sk_cbs_tradeoff_fit_targets(_ batch: UnsafePointer<Double>?, _ steps: UnsafePointer<Double>?,
+                                        _ target: UnsafePointer<Double>?, _ n: Int, _ confidence: Double,
+                                        _ fits: UnsafeMutablePointer<sk_cbs_tradeoff>?, _ capacity: Int,
+                                        _ count: UnsafeMutablePointer<Int>?, _ bStar: UnsafeMutablePointer<Double>?,
+                                        _ alphaB: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("sk_cbs_tradeoff_fit_targets") { () throws(ScalingKitError) in
+        let b = try doubles(batch, n, "batch"), s = try doubles(steps, n, "steps"), L = try doubles(target, n, "target_loss")
+        let fits = try nonNull(fits, "fits"), count = try nonNull(count, "count")
+        let bStar = try nonNull(bStar, "b_star"), alphaB = try nonNull(alphaB, "alpha_b")
+        try checkStructSize(fits.pointee.struct_size, expected: MemoryLayout<sk_cbs_tradeoff>.size, "sk_cbs_tradeoff")
+        let r = try core { try BatchTradeoff.fit(batch: b, steps: s, targetLoss: L, confidence: confidence) }
+        guard r.fits.count <= capacity else {
+            throw ScalingKitError(.invalidLength, "capacity \(UInt(bitPattern: capacity)) is below the \(r.fits.count) targets")
+        }
+        for (i, f) in r.fits.enumerated() { fits[i] = cTradeoff(f) }
+        count.pointee = r.fits.count
+        bStar.pointee = r.law?.criticalBatchAtUnitLoss ?? .nan
+        alphaB.pointee = r.law?.alphaB ?? .nan
+    }
+}
+
+@c @implementation
+public func sk_cbs_convert(_ definition: Int32, _ criticalBatch: Double, _ theta: Double, _ reference: Double,
+                           _ out: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("sk_cbs_convert") { () throws(ScalingKitError) in
+        let out = try nonNull(out, "out")
+        switch definition {
+        case 0: out.pointee = try core { try CriticalBatch.overheadBatch(theta: theta, criticalBatch: criticalBatch) }
+        case 1: out.pointee = try core { try CriticalBatch.zhang(referenceBatch: reference, criticalBatch: criticalBatch, theta: theta) }
+        default: throw ScalingKitError(.invalidArgument, "definition is \(definition): not one of 0 ... 1")
+        }
+    }
+}
+
+@c @implementation
+public func sk_cbs_cost(_ batch: Double, _ criticalBatch: Double, _ initialBatch: Double, _ noiseScale: Double,
+                        _ steps: UnsafeMutablePointer<Double>?, _ examples: UnsafeMutablePointer<Double>?,
+                        _ efficiency: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("sk_cbs_cost") { () throws(ScalingKitError) in
+        let steps = try nonNull(steps, "relative_steps"), examples = try nonNull(examples, "relative_examples")
+        let efficiency = try nonNull(efficiency, "efficiency")
+        let c = try core { try CriticalBatch.relativeCost(batch: batch, criticalBatch: criticalBatch) }
+        let e = noiseScale.isNaN ? nil
+            : try core { try CriticalBatch.statisticalEfficiency(batch: batch, initialBatch: initialBatch, noiseScale: noiseScale) }
+        steps.pointee = c.steps
+        examples.pointee = c.examples
+        efficiency.pointee = e?.efficiency ?? .nan
+    }
+}
+
+@c @implementation
+public func sk_cbs_law(_ name: UnsafePointer<CChar>?, _ x: Double, _ out: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("sk_cbs_law") { () throws(ScalingKitError) in
+        let name = try cString(name, "name")
+        let out = try nonNull(out, "batch_tokens")
+        guard let law = BatchLaw(rawValue: name) else {
+            throw ScalingKitError(.invalidArgument, "unknown batch law '\(name)'; known: \(BatchLaw.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        out.pointee = try core { try law.batchTokens(at: x) }
+    }
+}
+
+@c @implementation
+public func sk_cbs_schedule(_ coefficient: Double, _ exponent: Double, _ totalTokens: Double, _ minBatch: Double,
+                            _ maxBatch: Double, _ fraction: Double, _ tokens: UnsafeMutablePointer<Double>?,
+                            _ batch: UnsafeMutablePointer<Double>?, _ capacity: Int, _ count: UnsafeMutablePointer<Int>?) -> Int32 {
+    guarded("sk_cbs_schedule") { () throws(ScalingKitError) in
+        let tokens = try nonNull(tokens, "tokens"), batch = try nonNull(batch, "batch"), count = try nonNull(count, "count")
+        let s = try core {
+            try BatchSchedule.following(coefficient: coefficient, exponent: exponent, totalTokens: totalTokens,
+                                        minimumBatch: minBatch, maximumBatch: maxBatch, fraction: fraction)
+        }
+        guard s.tokens.count <= capacity else {
+            throw ScalingKitError(.invalidLength, "capacity \(UInt(bitPattern: capacity)) is below the \(s.tokens.count) schedule entries")
+        }
+        for i in s.tokens.indices { tokens[i] = s.tokens[i]; batch[i] = s.batch[i] }
+        count.pointee = s.tokens.count
+    }
+}
