@@ -1115,7 +1115,7 @@ typedef struct sk_gns_reading {
     double trace_covariance;     /* smoothed tr(Sigma) */
     double b_simple;             /* tr(Sigma) / |G|^2 */
     double stderr_b_simple;      /* delta method on the smoothed means (measurements treated as independent) */
-    double lower, upper;         /* Student-t interval at options.confidence; NaN when undefined */
+    double lower, upper;         /* Student-t interval at options.confidence, in log space; NaN when undefined */
     size_t measurements;
     double effective_measurements;  /* (sum w)^2 / sum w^2 of the smoothing weights */
     double learning_rate;        /* of the last update (NaN if never given) */

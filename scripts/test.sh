@@ -49,6 +49,10 @@ cc -std=c11 -Wall -Wextra -pedantic -Werror examples/c/transfer.c \
   $(pkg-config --cflags --libs scalingkit) -o build/transfer
 build/transfer | tee build/transfer.out
 grep -q "residual branches x 0.25" build/transfer.out
+cc -std=c11 -Wall -Wextra -pedantic -Werror examples/c/train_loop_gns.c \
+  $(pkg-config --cflags --libs scalingkit) -lm -o build/train_loop_gns
+build/train_loop_gns | tee build/train_loop_gns.out
+grep -q "B_simple" build/train_loop_gns.out
 summary+=("C examples: ran")
 
 step "Python binding: pip install ./bindings/python, then pytest"

@@ -62,9 +62,9 @@ public struct NoiseScaleReading: Sendable, Equatable {
     /// tr(Σ)/|G|², nil while the smoothed |G|² ≤ 0 (too few or too noisy measurements).
     public var simpleNoiseScale: Double?
     /// Delta-method standard error of B_simple from the spread of the measurements (treating them as independent,
-    /// weighted as the smoothing weights them) and a Student-t interval (effective measurements − 1 degrees of
-    /// freedom) at the options' confidence; nil when not defined (fewer than 2 effective measurements, or no
-    /// B_simple).
+    /// weighted as the smoothing weights them), and a Student-t interval (effective measurements − 1 degrees of
+    /// freedom) at the options' confidence, taken in log space so that it stays positive; nil when not defined
+    /// (fewer than 2 effective measurements, or no B_simple).
     public var standardError: Double?
     public var lower: Double?
     public var upper: Double?
@@ -289,8 +289,9 @@ public struct GradientNoiseScale: Sendable {
                 let se = v.squareRoot()
                 let z = StudentT.quantile(0.5 + 0.5 * options.confidence, degreesOfFreedom: neff - 1)
                 reading.standardError = se
-                reading.lower = r - z * se
-                reading.upper = r + z * se
+                // In log space (B_simple > 0, and a ratio's error is closer to log-normal): r·exp(∓z·se/r).
+                reading.lower = r * exp(-z * se / r)
+                reading.upper = r * exp(z * se / r)
             }
         }
         return reading
