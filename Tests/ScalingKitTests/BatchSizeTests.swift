@@ -49,7 +49,8 @@ struct LinearRegressionTruth {
 @Suite("Batch size: gradient noise scale")
 struct GradientNoiseScaleTests {
     /// The streamed estimate converges to the closed-form B_simple within 1 % in the per-example, data-parallel and
-    /// accumulation constructions (B_big = 64; 8 ranks of 8; 4 micro-batches of 16; per-example B_small = 1).
+    /// accumulation constructions (B_big = 64; 8 ranks of 8; 4 micro-batches of 16; per-example B_small = 1), after
+    /// 60,000 measurements (standard error 0.3–0.5 %).
     @Test(arguments: [(1, "per-example"), (8, "data-parallel"), (16, "accumulation")])
     func convergesToTheClosedForm(small: Int, label: String) throws {
         let truth = LinearRegressionTruth()
@@ -58,7 +59,7 @@ struct GradientNoiseScaleTests {
         options.smoothing = .cumulative
         var gns = try GradientNoiseScale(options: options)
         var g = [Double](repeating: 0, count: 8), part = [Double](repeating: 0, count: 8), big = [Double](repeating: 0, count: 8)
-        for _ in 0..<20_000 {
+        for _ in 0..<60_000 {
             for i in 0..<8 { big[i] = 0 }
             var smallSum = 0.0
             for _ in 0..<(64 / small) {
@@ -78,7 +79,7 @@ struct GradientNoiseScaleTests {
         #expect(abs(r.traceCovariance / truth.traceCovariance - 1) < 0.01)
         // The interval is honest: it covers the truth, and it is a few percent wide at most.
         #expect(r.lower! < truth.simpleNoiseScale && truth.simpleNoiseScale < r.upper!, "\(r)")
-        #expect(r.standardError! / estimate < 0.02 && r.effectiveMeasurements == 20_000 && !r.temperatureChanged)
+        #expect(r.standardError! / estimate < 0.01 && r.effectiveMeasurements == 60_000 && !r.temperatureChanged)
     }
 
     /// Disjoint shards drawn without replacement from a finite data set bias the estimate (the notes' case B:

@@ -32,6 +32,8 @@ from .timeaware import TimeAwareFrontier, TimedPlan, cheapest_within, time_aware
 from .transfer import (AdamHyperparameters, GroupHyperparameters, HyperparameterPrediction, TransferResult,  # noqa: E402
                        adam_sqrt_rule, adamw_timescale, attention_scale, hp_law, optimal_learning_rate, transfer,
                        umup_lr_scale, umup_residual_tau)
+from .batchsize import (BatchCost, BatchTradeoffFit, GradientNoiseScale, KaplanBatchLaw, NoiseScaleReading,  # noqa: E402
+                        batch_cost, batch_law, batch_schedule, convert_critical_batch, fit_batch_tradeoff)
 from .hpsweep import (CoordLayer, HPSweepResult, SweepCell, SweepLaw, TimescaleLaw, coord_check, fit_hp_sweep,  # noqa: E402
                       plot_coord_check)
 
@@ -45,7 +47,9 @@ __all__ = ["Bootstrap", "ChinchillaFit", "ComputeOptimalPlan", "Holdout", "Inter
            "plan", "schedule_areas", "TimeAwareFrontier", "TimedPlan", "cheapest_within", "time_aware",
            "AdamHyperparameters", "GroupHyperparameters", "HyperparameterPrediction", "TransferResult", "adam_sqrt_rule",
            "adamw_timescale", "attention_scale", "umup_residual_tau", "hp_law", "optimal_learning_rate", "transfer", "umup_lr_scale", "CoordLayer",
-           "HPSweepResult", "SweepCell", "SweepLaw", "TimescaleLaw", "coord_check", "fit_hp_sweep", "plot_coord_check"]
+           "HPSweepResult", "SweepCell", "SweepLaw", "TimescaleLaw", "coord_check", "fit_hp_sweep", "plot_coord_check",
+           "BatchCost", "BatchTradeoffFit", "GradientNoiseScale", "KaplanBatchLaw", "NoiseScaleReading", "batch_cost",
+           "batch_law", "batch_schedule", "convert_critical_batch", "fit_batch_tradeoff"]
 
 if _lib.sk_version_number() != _lib.SK_VERSION_NUMBER:
     raise ImportError(f"scalingkit was built against header {_lib.SK_VERSION_NUMBER} "

@@ -1,0 +1,309 @@
+"""Critical batch size: the streaming gradient noise scale (McCandlish et al. 2018) for live — also data-parallel —
+training loops, the steps-vs-batch trade-off fit, the several meanings of "critical batch size", published batch
+laws and a CBS-following schedule."""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Any, List, Optional, Sequence, Tuple
+
+import numpy as np
+
+from ._errors import ScalingKitError, check
+from ._ffi import ffi, lib
+from .isoflop import _columns, _opt
+
+_SMOOTHING = {"ema": lib.SK_GNS_EMA, "window": lib.SK_GNS_WINDOW, "cumulative": lib.SK_GNS_CUMULATIVE}
+_CONSTRUCTION = {"data_parallel": lib.SK_GNS_DATA_PARALLEL, "accumulation": lib.SK_GNS_ACCUMULATION,
+                 "per_example": lib.SK_GNS_PER_EXAMPLE, "consecutive": lib.SK_GNS_CONSECUTIVE}
+_PRECONDITIONING = {"none": lib.SK_GNS_RAW, "whitened": lib.SK_GNS_WHITENED, "update": lib.SK_GNS_UPDATE}
+_PRECONDITIONING_NAMES = {v: k for k, v in _PRECONDITIONING.items()}
+
+
+def _choice(kind: str, value: str, table) -> int:
+    key = str(value).lower()
+    if key not in table:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"unknown {kind} {value!r}; known: {', '.join(sorted(table))}")
+    return table[key]
+
+
+@dataclass(frozen=True)
+class NoiseScaleReading:
+    """The estimator read at one time. ``b_simple`` is None while the smoothed |G|² ≤ 0; the interval (log space)
+    is None with fewer than 2 effective measurements. ``temperature_changed``: the learning rate / batch varied
+    since creation or reset (noise scales compare only at equal temperature). ``biased``: consecutive-step
+    construction."""
+
+    gradient_squared: float
+    trace_covariance: float
+    b_simple: Optional[float]
+    stderr: Optional[float]
+    lower: Optional[float]
+    upper: Optional[float]
+    measurements: int
+    effective_measurements: float
+    learning_rate: Optional[float]
+    batch_size: float
+    temperature_changed: bool
+    biased: bool
+    preconditioning: str
+
+
+class GradientNoiseScale:
+    """Streams squared gradient norms at two batch sizes, reads B_simple = tr(Σ)/|G|² with an interval.
+
+    Each step: ``update(small_sq_norm, big_sq_norm, small_batch, big_batch, lr)`` — the small norm may be the mean
+    over ranks, micro-batches or examples — or ``update_ranks(local_sq_norms, reduced_sq_norm, local_batch, lr)``
+    in data-parallel training. |G|² and tr(Σ) are smoothed separately (never their ratio).
+
+    Args:
+        smoothing: "ema" (with ``beta``), "window" (last ``window`` steps) or "cumulative".
+        construction: "data_parallel", "accumulation", "per_example" or "consecutive" (biased; flagged).
+        preconditioning: "none", "whitened" (P^-1/2 g) or "update" (Adam's update direction; AdaptDL's).
+        dataset_size: disjoint shards drawn without replacement from a finite data set of this size are corrected.
+        groups: parameter groups per update (then pass sequences of norms, one per group).
+        history: keep every reading's B_simple for :meth:`plot` (one float per step).
+    """
+
+    def __init__(self, smoothing: str = "ema", beta: float = 0.99, window: int = 1000,
+                 construction: str = "data_parallel", preconditioning: str = "none",
+                 dataset_size: Optional[float] = None, groups: int = 1, confidence: float = 0.95,
+                 history: bool = False):
+        o = ffi.new("sk_gns_options *")
+        check(lib.sk_gns_options_init(o, ffi.sizeof("sk_gns_options")))
+        o.smoothing = _choice("smoothing", smoothing, _SMOOTHING)
+        o.ema_beta = float(beta)
+        if int(window) < 1:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"window must be >= 1 (got {window})")
+        o.window = int(window)
+        o.construction = _choice("construction", construction, _CONSTRUCTION)
+        o.preconditioning = _choice("preconditioning", preconditioning, _PRECONDITIONING)
+        o.dataset_size = 0.0 if dataset_size is None else float(dataset_size)
+        if int(groups) < 1:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"groups must be >= 1 (got {groups})")
+        o.groups = int(groups)
+        o.confidence = float(confidence)
+        out = ffi.new("sk_gns **")
+        check(lib.sk_gns_create(o, out))
+        self._handle = out[0]
+        self.groups = int(groups)
+        self._reading = ffi.new("sk_gns_reading *")
+        self._history: Optional[List[Tuple[int, float]]] = [] if history else None
+        self._steps = 0
+
+    def __del__(self):
+        handle = getattr(self, "_handle", None)
+        if handle is not None:
+            lib.sk_gns_free(handle)
+            self._handle = None
+
+    def update(self, small_sq_norm: Any, big_sq_norm: Any, small_batch: float, big_batch: float,
+               lr: float = math.nan) -> None:
+        """One step: the (mean) small-batch squared norm(s) and the big-batch one(s), one per group."""
+        if self.groups == 1:
+            check(lib.sk_gns_update(self._handle, float(small_sq_norm), float(big_sq_norm), float(small_batch),
+                                    float(big_batch), float(lr)))
+        else:
+            s = np.ascontiguousarray(small_sq_norm, dtype=np.float64)
+            b = np.ascontiguousarray(big_sq_norm, dtype=np.float64)
+            if s.shape != (self.groups,) or b.shape != (self.groups,):
+                raise ScalingKitError(lib.SK_ERR_LENGTH, f"pass {self.groups} small and big norms (one per group)")
+            check(lib.sk_gns_update_groups(self._handle, ffi.from_buffer("double[]", s), ffi.from_buffer("double[]", b),
+                                           self.groups, float(small_batch), float(big_batch), float(lr)))
+        self._record()
+
+    def update_ranks(self, local_sq_norms: Sequence[float], reduced_sq_norm: float, local_batch: float,
+                     lr: float = math.nan) -> None:
+        """A data-parallel step: every rank's local squared norm (before the all-reduce) and the reduced one."""
+        local = np.ascontiguousarray(local_sq_norms, dtype=np.float64)
+        check(lib.sk_gns_update_ranks(self._handle, ffi.from_buffer("double[]", local), local.size,
+                                      float(reduced_sq_norm), float(local_batch), float(lr)))
+        self._record()
+
+    def _record(self) -> None:
+        self._steps += 1
+        if self._history is not None:
+            r = self._reading
+            r.struct_size = ffi.sizeof("sk_gns_reading")
+            if lib.sk_gns_read(self._handle, -1, r) == lib.SK_OK and r.valid:
+                self._history.append((self._steps, r.b_simple))
+
+    def read(self, group: Optional[int] = None) -> NoiseScaleReading:
+        """The total's reading, or one group's."""
+        r = ffi.new("sk_gns_reading *")
+        r.struct_size = ffi.sizeof("sk_gns_reading")
+        check(lib.sk_gns_read(self._handle, -1 if group is None else int(group), r))
+        return NoiseScaleReading(r.gradient_squared, r.trace_covariance, _opt(r.b_simple) if r.valid else None,
+                                 _opt(r.stderr_b_simple), _opt(r.lower), _opt(r.upper), r.measurements,
+                                 r.effective_measurements, _opt(r.learning_rate), r.batch_size,
+                                 bool(r.temperature_changed), bool(r.biased), _PRECONDITIONING_NAMES[r.preconditioning])
+
+    @property
+    def b_simple(self) -> Optional[float]:
+        return self.read().b_simple
+
+    def reset(self) -> None:
+        """Forgets every measurement (for example after changing the learning rate or batch)."""
+        check(lib.sk_gns_reset(self._handle))
+        if self._history is not None:
+            self._history.clear()
+
+    def plot(self, ax: Any = None):
+        """B_simple over the steps (needs ``history=True``); returns the Axes."""
+        if self._history is None:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "create the estimator with history=True to plot it")
+        import matplotlib.pyplot as plt
+        ax = ax or plt.gca()
+        if self._history:
+            steps, values = zip(*self._history)
+            ax.plot(steps, values, "-")
+        ax.set_yscale("log")
+        ax.set_xlabel("step")
+        ax.set_ylabel("B_simple (smoothed)")
+        return ax
+
+
+@dataclass(frozen=True)
+class BatchTradeoffFit:
+    """S = S_min (1 + B_crit/B) fitted in log space (McCandlish et al. 2018, eq. 2.11), with Student-t intervals.
+    ``identified`` is False when the batch grid does not straddle B_crit (then B_crit is not pinned down)."""
+
+    target_loss: Optional[float]
+    min_steps: float
+    min_examples: float
+    critical_batch: float
+    critical_batch_interval: Optional[Tuple[float, float]]
+    min_steps_interval: Optional[Tuple[float, float]]
+    min_examples_interval: Optional[Tuple[float, float]]
+    rms_log_residual: float
+    points: int
+    identified: bool
+
+    def steps(self, batch: Any) -> Any:
+        return self.min_steps * (1 + self.critical_batch / np.asarray(batch, dtype=float))
+
+    def plot(self, batch: Any = None, steps: Any = None, ax: Any = None):
+        """Steps against batch size (log-log), the fitted hyperbola, and B_crit marked; returns the Axes."""
+        import matplotlib.pyplot as plt
+        ax = ax or plt.gca()
+        lo, hi = self.critical_batch / 100, self.critical_batch * 100
+        if batch is not None:
+            b = np.asarray(batch, float)
+            ax.plot(b, steps, "o", markersize=3, label="runs")
+            lo, hi = min(lo, b.min()), max(hi, b.max())
+        grid = np.geomspace(lo, hi, 200)
+        ax.plot(grid, self.steps(grid), "-", label=f"S_min (1 + B_crit/B), B_crit = {self.critical_batch:.3g}")
+        ax.axvline(self.critical_batch, linestyle=":", color="grey")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("batch size")
+        ax.set_ylabel("steps to target")
+        ax.legend(fontsize="small")
+        return ax
+
+
+def _pair(lo: float, hi: float) -> Optional[Tuple[float, float]]:
+    return None if math.isnan(lo) else (lo, hi)
+
+
+def _tradeoff(t) -> BatchTradeoffFit:
+    return BatchTradeoffFit(_opt(t.target_loss), t.min_steps, t.min_examples, t.critical_batch,
+                            _pair(t.critical_batch_lower, t.critical_batch_upper),
+                            _pair(t.min_steps_lower, t.min_steps_upper),
+                            _pair(t.min_examples_lower, t.min_examples_upper), t.rms_log_residual, t.points,
+                            bool(t.identified))
+
+
+@dataclass(frozen=True)
+class KaplanBatchLaw:
+    """B_crit(L) = b_star / L^(1/alpha_b) (Kaplan et al. 2020, eq. 1.4) through several targets' fits. b_star is an
+    extrapolation to L = 1: report B_crit at a loss inside the fitted range."""
+
+    b_star: float
+    alpha_b: float
+    fits: Tuple[BatchTradeoffFit, ...]
+
+    def critical_batch(self, loss: float) -> float:
+        return self.b_star / float(loss) ** (1 / self.alpha_b)
+
+
+def fit_batch_tradeoff(data: Any = None, *, batch: Any = None, steps: Any = None, target_loss: Any = None,
+                       confidence: float = 0.95):
+    """Fits the steps-vs-batch trade-off from a sweep (at least 3 batch sizes per target).
+
+    Args:
+        data: a DataFrame (or mapping) with columns ``batch``, ``steps`` and optionally ``target_loss``; or arrays.
+        target_loss: labels the target each run reached; with several targets, a :class:`KaplanBatchLaw` comes back
+            with one fit per target, otherwise a single :class:`BatchTradeoffFit`.
+
+    Raises:
+        ScalingKitError: for fewer than 3 batch sizes, mismatched arrays or values ≤ 0.
+    """
+    if target_loss is None and data is not None and "target_loss" in data:
+        target_loss = data["target_loss"]
+    cols, n = _columns(data, batch=batch, steps=steps)
+    b, s = ffi.from_buffer("double[]", cols["batch"]), ffi.from_buffer("double[]", cols["steps"])
+    if target_loss is None:
+        t = ffi.new("sk_cbs_tradeoff *")
+        t.struct_size = ffi.sizeof("sk_cbs_tradeoff")
+        check(lib.sk_cbs_tradeoff_fit(b, s, n, float(confidence), t))
+        return _tradeoff(t)
+    L = _columns(None, target_loss=target_loss)[0]["target_loss"]
+    if len(L) != n:
+        raise ScalingKitError(lib.SK_ERR_LENGTH, f"length mismatch: 'target_loss' has {len(L)}, the others {n}")
+    capacity = max(len(set(L.tolist())), 1)
+    fits = ffi.new("sk_cbs_tradeoff[]", capacity)
+    fits[0].struct_size = ffi.sizeof("sk_cbs_tradeoff")
+    count, b_star, alpha = ffi.new("size_t *"), ffi.new("double *"), ffi.new("double *")
+    check(lib.sk_cbs_tradeoff_fit_targets(b, s, ffi.from_buffer("double[]", L), n, float(confidence), fits, capacity,
+                                          count, b_star, alpha))
+    out = tuple(_tradeoff(fits[i]) for i in range(count[0]))
+    if math.isnan(alpha[0]):
+        return out[0]
+    return KaplanBatchLaw(b_star[0], alpha[0], out)
+
+
+def convert_critical_batch(critical_batch: float, definition: str, *, theta: float = 0.2,
+                           reference_batch: Optional[float] = None) -> float:
+    """McCandlish's B_crit in another definition: "overhead" (θ·B_crit) or "zhang" ((1+θ)·B_ref + θ·B_crit,
+    Zhang et al. 2024 with θ = 0.2)."""
+    table = {"overhead": lib.SK_CBS_OVERHEAD, "zhang": lib.SK_CBS_ZHANG}
+    out = ffi.new("double *")
+    check(lib.sk_cbs_convert(_choice("definition", definition, table), float(critical_batch), float(theta),
+                             math.nan if reference_batch is None else float(reference_batch), out))
+    return out[0]
+
+
+@dataclass(frozen=True)
+class BatchCost:
+    relative_steps: float
+    relative_examples: float
+    efficiency: Optional[float]
+
+
+def batch_cost(batch: float, critical_batch: float, *, initial_batch: Optional[float] = None,
+               noise_scale: Optional[float] = None) -> BatchCost:
+    """Steps and examples at a batch relative to their minima (1 + B_crit/B, 1 + B/B_crit), and AdaptDL's
+    statistical efficiency (φ + M0)/(φ + M) when ``noise_scale`` φ and ``initial_batch`` M0 are given."""
+    s, e, eff = ffi.new("double *"), ffi.new("double *"), ffi.new("double *")
+    check(lib.sk_cbs_cost(float(batch), float(critical_batch), float(initial_batch or 1.0),
+                          math.nan if noise_scale is None else float(noise_scale), s, e, eff))
+    return BatchCost(s[0], e[0], _opt(eff[0]))
+
+
+def batch_law(name: str, x: float) -> float:
+    """A published batch law in tokens per step: "kaplan" (B_crit at loss x), "deepseek" (B_opt at C = x FLOPs),
+    "step_law" (B_opt at D = x tokens)."""
+    out = ffi.new("double *")
+    check(lib.sk_cbs_law(str(name).encode(), float(x), out))
+    return out[0]
+
+
+def batch_schedule(coefficient: float, exponent: float, total_tokens: float, min_batch: float, max_batch: float,
+                   fraction: float = 1.0) -> List[Tuple[float, float]]:
+    """(tokens, batch) change points of a warm-up following B_crit = coefficient·tokens^exponent: batches
+    min_batch·2^k at most fraction·B_crit and max_batch, never decreasing."""
+    tokens, batch, count = ffi.new("double[]", 64), ffi.new("double[]", 64), ffi.new("size_t *")
+    check(lib.sk_cbs_schedule(float(coefficient), float(exponent), float(total_tokens), float(min_batch),
+                              float(max_batch), float(fraction), tokens, batch, 64, count))
+    return [(tokens[i], batch[i]) for i in range(count[0])]

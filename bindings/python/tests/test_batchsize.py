@@ -1,0 +1,168 @@
+"""Critical batch size through the binding: the streamed noise scale against the closed form of a linear regression
+(per-example, data-parallel and accumulation), the finite-data correction, the trade-off fit against scipy, and the
+definitions, laws and schedule."""
+import math
+
+import numpy as np
+import pytest
+
+import scalingkit
+from scalingkit import GradientNoiseScale, ScalingKitError
+
+LAMBDA = 1 / np.arange(1, 9)
+DELTA = 0.6 * np.array([0.3, -0.5, 0.8, 0.1, -0.2, 0.6, -0.4, 0.35]) / np.linalg.norm([0.3, -0.5, 0.8, 0.1, -0.2, 0.6, -0.4, 0.35])
+
+
+def truth():
+    """Linear regression, x ~ N(0, diag(λ)), unit label noise, at w − w* = δ: G = Sδ and
+    tr Σ = (δᵀSδ + 1)·tr S + |Sδ|² (Isserlis; the batch-size notes, case A)."""
+    g2 = np.sum(LAMBDA ** 2 * DELTA ** 2)
+    tr = (np.sum(LAMBDA * DELTA ** 2) + 1) * LAMBDA.sum() + g2
+    return tr / g2
+
+
+def per_example_gradients(rng, n):
+    x = rng.standard_normal((n, 8)) * np.sqrt(LAMBDA)
+    residual = x @ DELTA - rng.standard_normal(n)
+    return x * residual[:, None]
+
+
+@pytest.mark.parametrize("small", [1, 8, 16])
+def test_streamed_estimate_converges_to_the_closed_form(small):
+    """80,000 steps of B_big = 64 (per-example norms; 8 ranks of 8; 4 micro-batches of 16): the standard error is
+    0.3-0.45 % of B_simple, so 1 % is a 2-3 sigma bound."""
+    rng = np.random.default_rng(small)
+    gns = GradientNoiseScale(smoothing="cumulative")
+    big = 64
+    for _ in range(8):
+        g = per_example_gradients(rng, 10000 * big).reshape(10000, big // small, small, 8)
+        parts = g.mean(axis=2)                              # per-rank (or micro-batch) mean gradients
+        for s, b in zip((parts ** 2).sum(-1).mean(-1), (parts.mean(axis=1) ** 2).sum(-1)):
+            gns.update(s, b, small, big, lr=0.1)
+    r = gns.read()
+    assert r.b_simple == pytest.approx(truth(), rel=0.01)
+    assert r.lower < truth() < r.upper and r.measurements == 80000 and not r.temperature_changed
+
+
+def test_data_parallel_helper_equals_the_mean_of_ranks():
+    a, b = GradientNoiseScale(smoothing="cumulative"), GradientNoiseScale(smoothing="cumulative")
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        local = rng.uniform(1, 2, 4)
+        a.update_ranks(local, 0.8, 16, lr=0.1)
+        b.update(local.mean(), 0.8, 16, 64, lr=0.1)
+    assert a.read().b_simple == pytest.approx(b.read().b_simple, rel=1e-14)
+
+
+def test_matches_an_independent_numpy_estimator():
+    """The same stream through a plain numpy transcription of McCandlish App. A.1 with a bias-corrected EMA."""
+    rng = np.random.default_rng(3)
+    small = rng.uniform(1.0, 2.0, 300)
+    big = small * rng.uniform(0.3, 0.7, 300)
+    gns = GradientNoiseScale(smoothing="ema", beta=0.95)
+    g_ema = t_ema = 0.0
+    for k, (s, b) in enumerate(zip(small, big), 1):
+        gns.update(s, b, 8, 128)
+        g = (128 * b - 8 * s) / 120
+        t = (s - b) / (1 / 8 - 1 / 128)
+        g_ema, t_ema = 0.95 * g_ema + 0.05 * g, 0.95 * t_ema + 0.05 * t
+    debias = 1 - 0.95 ** 300
+    r = gns.read()
+    assert r.gradient_squared == pytest.approx(g_ema / debias, rel=1e-12)
+    assert r.b_simple == pytest.approx(t_ema / g_ema, rel=1e-12)
+
+
+def test_finite_data_correction():
+    rng = np.random.default_rng(7)
+    N = 256
+    data = per_example_gradients(rng, N)
+    mean = data.mean(0)
+    exact = ((data - mean) ** 2).sum(1).mean() / (mean ** 2).sum()
+    plain = GradientNoiseScale(smoothing="cumulative")
+    fixed = GradientNoiseScale(smoothing="cumulative", dataset_size=N)
+    for _ in range(20000):
+        idx = rng.permutation(N)[:64].reshape(8, 8)      # 8 disjoint shards of 8, without replacement
+        parts = data[idx].mean(1)
+        s, b = (parts ** 2).sum(1).mean(), (parts.mean(0) ** 2).sum()
+        plain.update(s, b, 8, 64)
+        fixed.update(s, b, 8, 64)
+    assert plain.read().b_simple / exact - 1 > 0.1
+    assert fixed.read().b_simple == pytest.approx(exact, rel=0.02)
+
+
+def test_groups_history_plot_and_errors():
+    gns = GradientNoiseScale(groups=2, smoothing="cumulative", history=True)
+    gns.update([2.0, 1.5], [1.0, 1.4], 4, 16)
+    total, first = gns.read(), gns.read(0)
+    assert total.gradient_squared == pytest.approx((16 - 8) / 12 + (16 * 1.4 - 6) / 12)
+    assert first.gradient_squared == pytest.approx(8 / 12)
+    with pytest.raises(ScalingKitError, match="one per group"):
+        gns.update(2.0, 1.0, 4, 16)
+    one = GradientNoiseScale()
+    with pytest.raises(ScalingKitError, match="no measurements yet"):
+        one.read()
+    with pytest.raises(ScalingKitError, match="step rejected"):
+        one.update(float("nan"), 1.0, 4, 16)
+    with pytest.raises(ScalingKitError, match="smaller than the big"):
+        one.update(2.0, 1.0, 16, 16)
+    with pytest.raises(ScalingKitError, match="unknown construction"):
+        GradientNoiseScale(construction="sequential-ish")
+    flagged = GradientNoiseScale(construction="consecutive", preconditioning="update")
+    flagged.update(2.0, 1.0, 4, 16)
+    assert flagged.read().biased and flagged.read().preconditioning == "update"
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots()
+    gns.plot(ax=ax)
+    plt.close(fig)
+    assert ax.get_yscale() == "log"
+
+
+def test_tradeoff_matches_scipy_and_covers_the_truth():
+    scipy_optimize = pytest.importorskip("scipy.optimize")
+    rng = np.random.default_rng(11)
+    grid = np.repeat(32 * 2.0 ** np.arange(12), 3)
+    covered = 0
+    for rep in range(200):
+        steps = 1000 * (1 + 2000 / grid) * np.exp(0.05 * rng.standard_normal(grid.size))
+        fit = scalingkit.fit_batch_tradeoff(batch=grid, steps=steps)
+        lo, hi = fit.critical_batch_interval
+        covered += lo <= 2000 <= hi
+        if rep < 5:   # the same least-squares problem in scipy: log S = log S_min + log(1 + B_crit/B)
+            f = lambda B, a, c: a + np.log1p(np.exp(c) / B)
+            (a, c), _ = scipy_optimize.curve_fit(f, grid, np.log(steps), p0=[np.log(1000), np.log(1500)])
+            assert fit.critical_batch == pytest.approx(np.exp(c), rel=1e-6)
+            assert fit.min_steps == pytest.approx(np.exp(a), rel=1e-6)
+    assert 0.90 <= covered / 200 <= 0.99
+
+
+def test_tradeoff_targets_kaplan_law_and_errors():
+    pd = pytest.importorskip("pandas")
+    rows = []
+    for L in (3.3, 3.8, 4.4):
+        bc = 2e8 / L ** (1 / 0.21)
+        for B in 8192 * 2.0 ** np.arange(11):
+            rows.append((B, 5000 * (1 + bc / B), L))
+    law = scalingkit.fit_batch_tradeoff(pd.DataFrame(rows, columns=["batch", "steps", "target_loss"]))
+    assert law.alpha_b == pytest.approx(0.21, abs=1e-6) and len(law.fits) == 3
+    assert law.critical_batch(3.8) == pytest.approx(2e8 / 3.8 ** (1 / 0.21), rel=1e-6)
+    low = scalingkit.fit_batch_tradeoff(batch=[8, 16, 32, 64], steps=[1000 * (1 + 2000 / b) for b in (8, 16, 32, 64)])
+    assert not low.identified
+    with pytest.raises(ScalingKitError, match="at least 3 batch sizes"):
+        scalingkit.fit_batch_tradeoff(batch=[32, 64], steps=[10, 5])
+
+
+def test_definitions_laws_schedule():
+    assert scalingkit.convert_critical_batch(2000, "zhang", reference_batch=32) == pytest.approx(438.4)
+    assert scalingkit.convert_critical_batch(2000, "zhang", reference_batch=256) == pytest.approx(707.2)
+    assert scalingkit.convert_critical_batch(2000, "overhead", theta=0.1) == pytest.approx(200)
+    c = scalingkit.batch_cost(2000, 2000, initial_batch=128, noise_scale=768)
+    assert (c.relative_steps, c.relative_examples) == (2, 2) and c.efficiency == pytest.approx(896 / 2768)
+    assert scalingkit.batch_law("step_law", 1.4e12) == pytest.approx(5.0e6, rel=1e-3)
+    assert scalingkit.batch_law("kaplan", 3.0) == pytest.approx(2e8 / 3 ** (1 / 0.21))
+    schedule = scalingkit.batch_schedule(0.58, 0.571, 1e12, 65536, 8388608)
+    assert schedule[0] == (0.0, 65536.0) and schedule[-1][1] == 2097152
+    assert all(b <= 0.58 * t ** 0.571 for t, b in schedule[1:])
+    with pytest.raises(ScalingKitError, match="unknown batch law"):
+        scalingkit.batch_law("power_lines", 1e12)
