@@ -12,7 +12,7 @@ struct ScalingKitCommand: ParsableCommand {
         commandName: "scalingkit",
         abstract: "Fit neural scaling laws and plan compute-optimal training runs.",
         version: ScalingKitVersion.string,
-        subcommands: [Fit.self, Plan.self, IsoFLOPCommand.self, FitCurves.self, TransferCommand.self, HPSweepCommand.self])
+        subcommands: [Fit.self, Plan.self, IsoFLOPCommand.self, FitCurves.self, TransferCommand.self, HPSweepCommand.self, CBSCommand.self])
 }
 
 /// The CLI's own failure: printed as "error: …" with exit status 1.

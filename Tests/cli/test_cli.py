@@ -382,3 +382,29 @@ def test_hp_sweep_recovers_a_known_law(tmp_path):
     one = write(tmp_path, "one.csv", "N,D,learning_rate,batch,loss\n1e8,1e9,1e-3,1e6,3.0\n")
     r = run("hp-sweep", one)
     assert r.returncode != 0 and "no optimum can be located" in r.stderr
+
+
+def test_cbs_fit_matches_the_binding(tmp_path):
+    scalingkit = pytest.importorskip("scalingkit")
+    lines = ["batch,steps,target_loss"]
+    rows = []
+    for L in (3.3, 3.8, 4.4):
+        bc = 2e8 / L ** (1 / 0.21)
+        for k in range(11):
+            B = 8192 * 2.0 ** k
+            rows.append((B, 5000 * (1 + bc / B) * (1 + 0.01 * ((k * 7) % 5 - 2)), L))
+            lines.append(f"{B!r},{rows[-1][1]!r},{L}")
+    path = write(tmp_path, "sweep.csv", "\n".join(lines) + "\n")
+    r = run("cbs", "fit", path, "--reference-batch", "256", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    py = scalingkit.fit_batch_tradeoff(batch=[x[0] for x in rows], steps=[x[1] for x in rows], target_loss=[x[2] for x in rows])
+    assert out["kaplan"]["alpha_b"] == py.alpha_b and len(out["fits"]) == 3
+    for cli, f in zip(out["fits"], py.fits):
+        assert cli["critical_batch"] == f.critical_batch and cli["critical_batch_lower"] == f.critical_batch_interval[0]
+        assert cli["zhang_cbs"] == pytest.approx(1.2 * 256 + 0.2 * f.critical_batch)
+    text = run("cbs", "fit", path)
+    assert text.returncode == 0 and "Kaplan et al." in text.stdout
+    bad = write(tmp_path, "bad.csv", "batch,steps\n32,100\n64,60\n")
+    r = run("cbs", "fit", bad)
+    assert r.returncode != 0 and "at least 3 batch sizes" in r.stderr

@@ -1,0 +1,91 @@
+import ArgumentParser
+import ScalingKit
+
+/// `scalingkit cbs`: critical-batch-size tools.
+struct CBSCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cbs",
+        abstract: "Critical batch size: fit the steps-vs-batch trade-off of a sweep.",
+        subcommands: [CBSFit.self])
+}
+
+/// `scalingkit cbs fit SWEEP.csv`: S = S_min (1 + B_crit/B) per target loss, and Kaplan's B_crit(L) across targets.
+struct CBSFit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fit",
+        abstract: "Fit S = S_min (1 + B_crit/B) (McCandlish et al. 2018) to the steps each batch size needed.",
+        discussion: """
+        Columns: batch and steps, and optionally target_loss (then one fit per target and Kaplan et al.'s \\
+        B_crit(L) = B*/L^(1/alpha_B) across them). Also prints Zhang et al.'s 20%-over-linear CBS from \\
+        --reference-batch. Example: scalingkit cbs fit sweep.csv --reference-batch 256
+        """)
+
+    @Argument(help: "CSV with one run per row.") var data: String
+    @Option(name: .customLong("batch-column")) var batchColumn = "batch"
+    @Option(name: .customLong("steps-column")) var stepsColumn = "steps"
+    @Option(name: .customLong("target-column")) var targetColumn = "target_loss"
+    @Option(help: "Confidence of the intervals.") var confidence = 0.95
+    @Option(help: "Reference batch for Zhang et al.'s CBS (theta = 0.2).") var referenceBatch: Double?
+    @Flag var json = false
+
+    func run() throws {
+        do {
+            let t = try CSVTable(path: data)
+            let batch = try t.column(batchColumn), steps = try t.column(stepsColumn)
+            var fits: [BatchTradeoffFit]
+            var law: (criticalBatchAtUnitLoss: Double, alphaB: Double, fit: PowerLawFit)?
+            if t.textColumn(targetColumn) != nil {
+                let r = try BatchTradeoff.fit(batch: batch, steps: steps, targetLoss: try t.column(targetColumn), confidence: confidence)
+                fits = r.fits
+                law = r.law
+            } else {
+                fits = [try BatchTradeoff.fit(batch: batch, steps: steps, confidence: confidence)]
+            }
+            let zhang = try referenceBatch.map { b in try fits.map { try CriticalBatch.zhang(referenceBatch: b, criticalBatch: $0.criticalBatch) } }
+            print(json ? Self.json(fits, law, zhang) : Self.text(fits, law, zhang, referenceBatch))
+        } catch let e as CSVTable.ReadError {
+            printError("error: \(e.description)"); throw ExitCode(1)
+        } catch let e as ScalingKitError {
+            printError("error: \(e.message)"); throw ExitCode(1)
+        }
+    }
+
+    static func text(_ fits: [BatchTradeoffFit], _ law: (criticalBatchAtUnitLoss: Double, alphaB: Double, fit: PowerLawFit)?,
+                     _ zhang: [Double]?, _ reference: Double?) -> String {
+        var lines = ["target        S_min         E_min         B_crit        B_crit interval             points"]
+        for (i, f) in fits.enumerated() {
+            let target = f.targetLoss.map { fmt("%-12.4g", $0) } ?? "-".padded(to: 12)
+            let interval = f.criticalBatchInterval.map { fmt("[%.4g, %.4g]", $0.lower, $0.upper) } ?? "-"
+            lines.append(target + fmt("  %-12.4g  %-12.4g  %-12.4g  ", f.minimumSteps, f.minimumExamples, f.criticalBatch)
+                         + interval.padded(to: 26) + fmt("  %d", f.points))
+            if let z = zhang, let r = reference {
+                lines.append(fmt("              Zhang et al.'s CBS from B_ref = %g: %.4g", r, z[i]))
+            }
+            if !f.identified { lines.append("              " + f.message) }
+        }
+        if let law {
+            lines.append("")
+            lines.append(fmt("Kaplan et al.: B_crit(L) = %.4g / L^(1/%.4f)  (B* extrapolates to L = 1: quote B_crit inside the targets' range)",
+                             law.criticalBatchAtUnitLoss, law.alphaB))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func json(_ fits: [BatchTradeoffFit], _ law: (criticalBatchAtUnitLoss: Double, alphaB: Double, fit: PowerLawFit)?,
+                     _ zhang: [Double]?) -> String {
+        let items = fits.enumerated().map { i, f in
+            var s = "{\"target_loss\": \(jsonNumber(f.targetLoss ?? .nan)), \"min_steps\": \(jsonNumber(f.minimumSteps)), "
+                + "\"min_examples\": \(jsonNumber(f.minimumExamples)), \"critical_batch\": \(jsonNumber(f.criticalBatch)), "
+                + "\"critical_batch_lower\": \(jsonNumber(f.criticalBatchInterval?.lower ?? .nan)), "
+                + "\"critical_batch_upper\": \(jsonNumber(f.criticalBatchInterval?.upper ?? .nan)), "
+                + "\"identified\": \(f.identified), \"points\": \(f.points), \"message\": \(jsonString(f.message))"
+            if let z = zhang { s += ", \"zhang_cbs\": \(jsonNumber(z[i]))" }
+            return s + "}"
+        }.joined(separator: ", ")
+        var out = "{\"fits\": [\(items)]"
+        if let law {
+            out += ", \"kaplan\": {\"b_star\": \(jsonNumber(law.criticalBatchAtUnitLoss)), \"alpha_b\": \(jsonNumber(law.alphaB))}"
+        }
+        return out + "}"
+    }
+}
