@@ -134,13 +134,42 @@ public struct GradientNoiseScale: Sendable {
         guard options.groups == 1 else {
             throw ScalingKitError.invalid("this estimator has \(options.groups) groups: pass one norm per group")
         }
-        var s = smallSquaredNorm, b = bigSquaredNorm
-        try withUnsafePointer(to: &s) { sp in
-            try withUnsafePointer(to: &b) { bp in
-                try update(smallSquaredNorms: UnsafeBufferPointer(start: sp, count: 1),
-                           bigSquaredNorms: UnsafeBufferPointer(start: bp, count: 1),
-                           smallBatch: smallBatch, bigBatch: bigBatch, learningRate: learningRate)
-            }
+        // The hot path of a training loop: validate, estimate, smooth, with no buffers built.
+        try validate(smallBatch, bigBatch, learningRate)
+        guard smallSquaredNorm.isFinite, bigSquaredNorm.isFinite, smallSquaredNorm >= 0, bigSquaredNorm >= 0 else {
+            throw ScalingKitError.invalid("squared norms must be finite and >= 0 (got small \(smallSquaredNorm), big \(bigSquaredNorm)); step rejected")
+        }
+        let (g, t) = components(smallSquaredNorm, bigSquaredNorm, smallBatch, bigBatch)
+        accumulate(0, g, t)
+        record(bigBatch, learningRate)
+    }
+
+    private func validate(_ bs: Double, _ bb: Double, _ learningRate: Double) throws {
+        guard bs.isFinite, bb.isFinite, bs > 0, bb > 0 else {
+            throw ScalingKitError.invalid("batch sizes must be finite and > 0 (got small \(bs), big \(bb))")
+        }
+        guard bs < bb else { throw ScalingKitError.invalid("the small batch (\(bs)) must be smaller than the big one (\(bb))") }
+        guard learningRate.isNaN || (learningRate.isFinite && learningRate > 0) else {
+            throw ScalingKitError.invalid("the learning rate must be finite and > 0, or NaN if unknown (got \(learningRate))")
+        }
+    }
+
+    /// McCandlish App. A.1 (see NoiseComponents), with the finite-data correction where asked.
+    @inline(__always)
+    private func components(_ small: Double, _ big: Double, _ bs: Double, _ bb: Double) -> (Double, Double) {
+        var g = (bb * big - bs * small) / (bb - bs), t = (small - big) / (1 / bs - 1 / bb)
+        if let N = options.datasetSize { g += t / N; t *= (N - 1) / N }
+        return (g, t)
+    }
+
+    private mutating func record(_ bb: Double, _ learningRate: Double) {
+        count += 1
+        lastBatch = bb
+        if !learningRate.isNaN {
+            lastRate = learningRate
+            let temperature = learningRate / bb
+            minTemperature = min(minTemperature, temperature)
+            maxTemperature = max(maxTemperature, temperature)
         }
     }
 
@@ -156,36 +185,19 @@ public struct GradientNoiseScale: Sendable {
         guard small.count == G, big.count == G else {
             throw ScalingKitError.length("\(small.count) small and \(big.count) big norms for \(G) group(s)")
         }
-        guard bs.isFinite, bb.isFinite, bs > 0, bb > 0 else {
-            throw ScalingKitError.invalid("batch sizes must be finite and > 0 (got small \(bs), big \(bb))")
-        }
-        guard bs < bb else { throw ScalingKitError.invalid("the small batch (\(bs)) must be smaller than the big one (\(bb))") }
+        try validate(bs, bb, learningRate)
         for k in 0..<G where !(small[k].isFinite && big[k].isFinite && small[k] >= 0 && big[k] >= 0) {
             throw ScalingKitError.invalid("group \(k): squared norms must be finite and >= 0 (got small \(small[k]), big \(big[k])); step rejected")
         }
-        guard learningRate.isNaN || (learningRate.isFinite && learningRate > 0) else {
-            throw ScalingKitError.invalid("the learning rate must be finite and > 0, or NaN if unknown (got \(learningRate))")
-        }
-        // McCandlish App. A.1 (see NoiseComponents), with the finite-data correction where asked.
-        let a = bb / (bb - bs), c = bs / (bb - bs), d = 1 / (1 / bs - 1 / bb)
-        let N = options.datasetSize
         var gTotal = 0.0, tTotal = 0.0
         for k in 0..<G {
-            var g = a * big[k] - c * small[k], t = d * (small[k] - big[k])
-            if let N { g += t / N; t *= (N - 1) / N }
+            let (g, t) = components(small[k], big[k], bs, bb)
             if G > 1 { accumulate(k, g, t) }
             gTotal += g
             tTotal += t
         }
         accumulate(total, gTotal, tTotal)
-        count += 1
-        lastBatch = bb
-        if !learningRate.isNaN {
-            lastRate = learningRate
-            let temperature = learningRate / bb
-            minTemperature = min(minTemperature, temperature)
-            maxTemperature = max(maxTemperature, temperature)
-        }
+        record(bb, learningRate)
     }
 
     /// A data-parallel step: the ranks' local squared norms (each over `localBatch` examples, before the all-reduce)

@@ -18,6 +18,7 @@ _CONSTRUCTION = {"data_parallel": lib.SK_GNS_DATA_PARALLEL, "accumulation": lib.
                  "per_example": lib.SK_GNS_PER_EXAMPLE, "consecutive": lib.SK_GNS_CONSECUTIVE}
 _PRECONDITIONING = {"none": lib.SK_GNS_RAW, "whitened": lib.SK_GNS_WHITENED, "update": lib.SK_GNS_UPDATE}
 _PRECONDITIONING_NAMES = {v: k for k, v in _PRECONDITIONING.items()}
+_update = lib.sk_gns_update
 
 
 def _choice(kind: str, value: str, table) -> int:
@@ -89,7 +90,6 @@ class GradientNoiseScale:
         self.groups = int(groups)
         self._reading = ffi.new("sk_gns_reading *")
         self._history: Optional[List[Tuple[int, float]]] = [] if history else None
-        self._steps = 0
 
     def __del__(self):
         handle = getattr(self, "_handle", None)
@@ -99,10 +99,16 @@ class GradientNoiseScale:
 
     def update(self, small_sq_norm: Any, big_sq_norm: Any, small_batch: float, big_batch: float,
                lr: float = math.nan) -> None:
-        """One step: the (mean) small-batch squared norm(s) and the big-batch one(s), one per group."""
+        """One step: the (mean) small-batch squared norm(s) and the big-batch one(s), one per group. Numbers, numpy
+        scalars and 0-d tensors (anything with ``__float__``) are accepted."""
         if self.groups == 1:
-            check(lib.sk_gns_update(self._handle, float(small_sq_norm), float(big_sq_norm), float(small_batch),
-                                    float(big_batch), float(lr)))
+            # The per-step hot path: cffi converts the arguments; only a failure costs more.
+            try:
+                rc = _update(self._handle, small_sq_norm, big_sq_norm, small_batch, big_batch, lr)
+            except TypeError as e:
+                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"norms, batch sizes and lr must be numbers: {e}") from None
+            if rc:
+                check(rc)
         else:
             s = np.ascontiguousarray(small_sq_norm, dtype=np.float64)
             b = np.ascontiguousarray(big_sq_norm, dtype=np.float64)
@@ -110,7 +116,8 @@ class GradientNoiseScale:
                 raise ScalingKitError(lib.SK_ERR_LENGTH, f"pass {self.groups} small and big norms (one per group)")
             check(lib.sk_gns_update_groups(self._handle, ffi.from_buffer("double[]", s), ffi.from_buffer("double[]", b),
                                            self.groups, float(small_batch), float(big_batch), float(lr)))
-        self._record()
+        if self._history is not None:
+            self._record()
 
     def update_ranks(self, local_sq_norms: Sequence[float], reduced_sq_norm: float, local_batch: float,
                      lr: float = math.nan) -> None:
@@ -118,15 +125,14 @@ class GradientNoiseScale:
         local = np.ascontiguousarray(local_sq_norms, dtype=np.float64)
         check(lib.sk_gns_update_ranks(self._handle, ffi.from_buffer("double[]", local), local.size,
                                       float(reduced_sq_norm), float(local_batch), float(lr)))
-        self._record()
+        if self._history is not None:
+            self._record()
 
     def _record(self) -> None:
-        self._steps += 1
-        if self._history is not None:
-            r = self._reading
-            r.struct_size = ffi.sizeof("sk_gns_reading")
-            if lib.sk_gns_read(self._handle, -1, r) == lib.SK_OK and r.valid:
-                self._history.append((self._steps, r.b_simple))
+        r = self._reading
+        r.struct_size = ffi.sizeof("sk_gns_reading")
+        if lib.sk_gns_read(self._handle, -1, r) == lib.SK_OK:
+            self._history.append((r.measurements, r.b_simple if r.valid else math.nan))
 
     def read(self, group: Optional[int] = None) -> NoiseScaleReading:
         """The total's reading, or one group's."""

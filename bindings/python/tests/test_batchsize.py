@@ -105,6 +105,10 @@ def test_groups_history_plot_and_errors():
         one.update(float("nan"), 1.0, 4, 16)
     with pytest.raises(ScalingKitError, match="smaller than the big"):
         one.update(2.0, 1.0, 16, 16)
+    with pytest.raises(ScalingKitError, match="must be numbers"):
+        one.update("2.0", 1.0, 4, 16)
+    one.update(np.float64(2.0), np.float32(1.0), np.int64(4), 16)      # numpy scalars are numbers
+    assert one.read().measurements == 1
     with pytest.raises(ScalingKitError, match="unknown construction"):
         GradientNoiseScale(construction="sequential-ish")
     flagged = GradientNoiseScale(construction="consecutive", preconditioning="update")
