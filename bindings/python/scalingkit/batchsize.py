@@ -313,3 +313,16 @@ def batch_schedule(coefficient: float, exponent: float, total_tokens: float, min
     check(lib.sk_cbs_schedule(float(coefficient), float(exponent), float(total_tokens), float(min_batch),
                               float(max_batch), float(fraction), tokens, batch, 64, count))
     return [(tokens[i], batch[i]) for i in range(count[0])]
+
+
+def fit_batch_law(x: Any, batch: Any, variable: str = "D"):
+    """Fits a batch-size scaling law B = k·x^b (B_crit or B_opt against D, N, L or C) with the fitting engine:
+    squared log residuals, k log-scaled, a grid of starts. Returns the engine's ``LawFit`` (``params``, ``predict``,
+    ``bootstrap`` for intervals). Compare with the presets: Power Lines' exponents 0.383 (B_opt) and 0.462 (B_crit)
+    in D, Step Law's 0.571, Kaplan's −1/0.21 in L."""
+    from .laws import fit
+    if not str(variable).isidentifier():
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"variable must be a name like D, N, L or C (got {variable!r})")
+    return fit(f"k * {variable}^b", observed=batch, objective="squared", space="log", log_scale=["k"],
+               start={"k": list(np.logspace(-6, 6, 13)), "b": [-5.0, -1.0, -0.3, 0.1, 0.3, 0.5, 0.8, 1.2]},
+               **{variable: x})

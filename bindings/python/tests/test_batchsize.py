@@ -170,3 +170,18 @@ def test_definitions_laws_schedule():
     assert all(b <= 0.58 * t ** 0.571 for t, b in schedule[1:])
     with pytest.raises(ScalingKitError, match="unknown batch law"):
         scalingkit.batch_law("power_lines", 1e12)
+
+
+def test_fit_batch_law_with_the_engine():
+    rng = np.random.default_rng(0)
+    D = np.logspace(9, 12, 12)
+    B = 0.58 * D ** 0.571 * np.exp(0.03 * rng.standard_normal(12))
+    f = scalingkit.fit_batch_law(D, B)
+    slope, intercept = np.polyfit(np.log(D), np.log(B), 1)       # the same least squares, in numpy
+    assert f.params["b"] == pytest.approx(slope, rel=1e-6) and f.params["k"] == pytest.approx(np.exp(intercept), rel=1e-5)
+    assert abs(f.params["b"] - 0.571) < 0.02
+    L = np.linspace(3.3, 4.4, 6)
+    kaplan = scalingkit.fit_batch_law(L, 2e8 / L ** (1 / 0.21), variable="L")
+    assert kaplan.params["b"] == pytest.approx(-1 / 0.21, rel=1e-6)
+    with pytest.raises(ScalingKitError, match="variable"):
+        scalingkit.fit_batch_law(D, B, variable="2x")
