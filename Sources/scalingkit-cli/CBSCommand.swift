@@ -29,7 +29,7 @@ struct CBSFit: ParsableCommand {
     @Flag var json = false
 
     func run() throws {
-        do {
+        try reportingErrors {
             let t = try CSVTable(path: data)
             let batch = try t.column(batchColumn), steps = try t.column(stepsColumn)
             var fits: [BatchTradeoffFit]
@@ -43,10 +43,6 @@ struct CBSFit: ParsableCommand {
             }
             let zhang = try referenceBatch.map { b in try fits.map { try CriticalBatch.zhang(referenceBatch: b, criticalBatch: $0.criticalBatch) } }
             print(json ? Self.json(fits, law, zhang) : Self.text(fits, law, zhang, referenceBatch))
-        } catch let e as CSVTable.ReadError {
-            printError("error: \(e.description)"); throw ExitCode(1)
-        } catch let e as ScalingKitError {
-            printError("error: \(e.message)"); throw ExitCode(1)
         }
     }
 

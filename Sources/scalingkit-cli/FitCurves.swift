@@ -39,6 +39,10 @@ struct FitCurves: ParsableCommand {
     var json = false
 
     func run() throws {
+        try reportingErrors { try fitCurves() }
+    }
+
+    private func fitCurves() throws {
         guard threads >= 0, screen >= 0 else { throw ValidationError("--threads and --screen must be >= 0") }
         let curves = try runs.map { try Self.read($0, warmupSteps: warmupSteps, requireLoss: true) }
         var options = MultiPowerFitOptions()

@@ -1,3 +1,5 @@
+import ArgumentParser
+import ScalingKit
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -40,3 +42,20 @@ func jsonString(_ s: String) -> String {
 
 /// A JSON number (shortest round-trip representation); non-finite values become null.
 func jsonNumber(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
+
+/// Runs a command's body, printing the CSV reader's, the library's and the CLI's own errors as one `error:` line on
+/// standard error and exiting with status 1 (argument-parser prints its own usage errors).
+func reportingErrors(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let e as CSVTable.ReadError {
+        printError("error: \(e.description)")
+        throw ExitCode(1)
+    } catch let e as ScalingKitError {
+        printError("error: \(e.message)")
+        throw ExitCode(1)
+    } catch let e as CLIError {
+        printError("error: \(e.description)")
+        throw ExitCode(1)
+    }
+}

@@ -44,12 +44,8 @@ struct IsoFLOPCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try reportingErrors {
             try report()
-        } catch let e as CSVTable.ReadError {
-            printError("error: \(e.description)"); throw ExitCode(1)
-        } catch let e as ScalingKitError {
-            printError("error: \(e.message)"); throw ExitCode(1)
         }
     }
 

@@ -176,17 +176,8 @@ struct Fit: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try reportingErrors {
             try runFit()
-        } catch let e as CSVTable.ReadError {
-            printError("error: \(e.description)")
-            throw ExitCode(1)
-        } catch let e as ScalingKitError {
-            printError("error: \(e.message)")
-            throw ExitCode(1)
-        } catch let e as CLIError {
-            printError("error: \(e.description)")
-            throw ExitCode(1)
         }
     }
 

@@ -51,14 +51,8 @@ struct TransferCommand: ParsableCommand {
     @Flag(help: "Print the result as JSON.") var json = false
 
     func run() throws {
-        do {
+        try reportingErrors {
             try runTransfer()
-        } catch let e as CSVTable.ReadError {
-            printError("error: \(e.description)"); throw ExitCode(1)
-        } catch let e as ScalingKitError {
-            printError("error: \(e.message)"); throw ExitCode(1)
-        } catch let e as CLIError {
-            printError("error: \(e.description)"); throw ExitCode(1)
         }
     }
 
@@ -181,7 +175,7 @@ struct HPSweepCommand: ParsableCommand {
     @Flag var json = false
 
     func run() throws {
-        do {
+        try reportingErrors {
             let t = try CSVTable(path: data)
             let wd = t.textColumn("weight_decay") == nil ? nil : try t.column("weight_decay")
             let r = try HyperparameterSweep.fit(N: try t.column("N"), D: try t.column("D"), learningRate: try t.column("learning_rate"),
@@ -216,12 +210,6 @@ struct HPSweepCommand: ParsableCommand {
                     print(fmt("at N = %.4g, D = %.4g: lr %.4g in [%.4g, %.4g], batch %.4g", predictN!, predictD!, p.0, p.1 ?? .nan, p.2 ?? .nan, p.3 ?? .nan))
                 }
             }
-        } catch let e as CSVTable.ReadError {
-            printError("error: \(e.description)"); throw ExitCode(1)
-        } catch let e as ScalingKitError {
-            printError("error: \(e.message)"); throw ExitCode(1)
-        } catch let e as CLIError {
-            printError("error: \(e.description)"); throw ExitCode(1)
         }
     }
 }
