@@ -32,4 +32,19 @@ if [ "${1:-}" = "--python" ]; then
   fi
   "$ROOT/.venv/bin/python" -m pip install -q --upgrade pip
   "$ROOT/.venv/bin/python" -m pip install -q numpy cffi pytest scipy pandas matplotlib
+  # torch for scalingkit.torch's tests: PyPI's default wheel pulls gigabytes of GPU libraries, so only a local CPU
+  # wheel is used (the test machines keep one in /opt/wheels); without one those tests report themselves skipped.
+  if ! "$ROOT/.venv/bin/python" -c "import torch" 2>/dev/null; then
+    wheel="$(ls /opt/wheels/torch-*cpu*-cp3*-*.whl 2>/dev/null | head -1 || true)"
+    if [ -n "$wheel" ] && "$ROOT/.venv/bin/python" -m pip install -q "$wheel"; then
+      echo "setup.sh: installed torch from $(basename "$wheel")"
+    else
+      echo "setup.sh: no local CPU torch wheel: the scalingkit.torch tests will be skipped"
+    fi
+  fi
+  if "$ROOT/.venv/bin/python" -c "import torch" 2>/dev/null && ! "$ROOT/.venv/bin/python" -c "import mup" 2>/dev/null; then
+    # mup 1.0.0 is the reference the μP tests compare against; --no-deps keeps out torchvision, seaborn and the rest.
+    "$ROOT/.venv/bin/python" -m pip install -q pyyaml && "$ROOT/.venv/bin/python" -m pip install -q --no-deps mup==1.0.0 \
+      || echo "setup.sh: mup could not be installed: its comparison tests will be skipped"
+  fi
 fi

@@ -59,7 +59,7 @@ step "Python binding: pip install ./bindings/python, then pytest"
 # The real user path: pip builds the library itself (incrementally here) and bundles it.
 .venv/bin/python -m pip install -q --force-reinstall --no-deps ./bindings/python
 (cd /tmp && "$ROOT/.venv/bin/python" -c "import scalingkit; print('scalingkit', scalingkit.__version__, 'imported from', scalingkit.__file__)")
-.venv/bin/python -m pytest -q -p no:cacheprovider bindings/python/tests Tests/cli
+.venv/bin/python -m pytest -q -rs -p no:cacheprovider bindings/python/tests Tests/cli
 
 step "summary"
 printf '%s\n' "${summary[@]}"

@@ -1,0 +1,176 @@
+"""scalingkit.torch: μP groups against mup's own optimizers, μP init against mup's rescaling, and the noise-scale
+hooks in a real 2-process gloo DDP run and under gradient accumulation."""
+import math
+import os
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch", reason="torch is not installed (scripts/setup.sh installs a local CPU wheel when one exists)")
+mup = pytest.importorskip("mup", reason="mup is not installed (scripts/setup.sh installs it with torch)")
+from torch import nn  # noqa: E402
+
+import scalingkit  # noqa: E402
+from scalingkit import torch as sktorch  # noqa: E402
+
+
+class MLP(nn.Module):
+    def __init__(self, w, nonuniform=False):
+        super().__init__()
+        h = w * w // 64 if nonuniform else w
+        self.fc1, self.fc2, self.fc3 = nn.Linear(32, w), nn.Linear(w, h), nn.Linear(h, w)
+        self.readout = mup.MuReadout(w, 10)
+
+    def forward(self, x):
+        return self.readout(torch.relu(self.fc3(torch.relu(self.fc2(torch.relu(self.fc1(x)))))))
+
+
+class Block(nn.Module):
+    def __init__(self, w):
+        super().__init__()
+        self.ln = nn.LayerNorm(w)
+        self.fc, self.out = nn.Linear(w, 4 * w), nn.Linear(4 * w, w)
+
+
+class Tiny(nn.Module):
+    def __init__(self, w):
+        super().__init__()
+        self.embed = nn.Embedding(100, w)
+        self.blocks = nn.ModuleList([Block(w) for _ in range(2)])
+        self.readout = mup.MuReadout(w, 100)
+
+
+FAMILIES = [lambda w: MLP(w), lambda w: MLP(w, nonuniform=True), lambda w: Tiny(w)]
+
+
+@pytest.mark.parametrize("make", FAMILIES, ids=["mlp", "mlp_nonuniform", "transformer"])
+@pytest.mark.parametrize("optimizer", ["adamw", "sgd"])
+def test_param_groups_equal_mups_optimizer_groups(make, optimizer):
+    base, delta, model = make(64), make(128), make(512)
+    mup.set_base_shapes(model, base, delta=delta)
+    opt = (mup.MuAdamW if optimizer == "adamw" else mup.MuSGD)(model.parameters(), lr=3e-3, weight_decay=0.1)
+    theirs = {id(p): (g["lr"], g["weight_decay"]) for g in opt.param_groups for p in g["params"]}
+    ours = sktorch.param_groups(model, base, delta=delta, lr=3e-3, weight_decay=0.1, optimizer=optimizer)
+    assert len(ours) == len(theirs)
+    for g in ours:
+        lr, wd = theirs[id(g["params"][0])]
+        assert g["lr"] == pytest.approx(lr, rel=1e-12), g["name"]
+        assert g["weight_decay"] == pytest.approx(wd, rel=1e-12), g["name"]
+    torch.optim.AdamW(ours) if optimizer == "adamw" else torch.optim.SGD(ours)   # usable as is
+
+
+def test_apply_init_matches_mups_rescaling_and_forward():
+    torch.manual_seed(0)
+    theirs = MLP(256)
+    torch.manual_seed(0)
+    plain = nn.Module()
+    plain.fc1, plain.fc2, plain.fc3 = nn.Linear(32, 256), nn.Linear(256, 256), nn.Linear(256, 256)
+    plain.readout = nn.Linear(256, 10)
+    mup.set_base_shapes(theirs, MLP(64), delta=MLP(128))
+    base = {n.replace("readout.", "readout."): s for n, s in ((n, p.shape) for n, p in MLP(64).named_parameters())}
+    handles = sktorch.apply_init(plain, base, readout=["readout"])
+    for (n, a), (_, b) in zip(theirs.named_parameters(), plain.named_parameters()):
+        assert torch.allclose(a, b, rtol=1e-6, atol=0), n
+    x = torch.randn(5, 32)
+    forward = lambda m: m.readout(torch.relu(m.fc3(torch.relu(m.fc2(torch.relu(m.fc1(x)))))))
+    assert torch.allclose(forward(theirs), forward(plain), rtol=1e-5, atol=1e-7)
+    assert len(handles) == 1
+
+
+def test_unknown_parametrization_and_missing_base():
+    with pytest.raises(scalingkit.ScalingKitError, match="unknown parametrization"):
+        sktorch.param_groups(MLP(64), MLP(64), lr=1e-3, parametrization="ntk")
+    with pytest.raises(scalingkit.ScalingKitError, match="base lacks"):
+        sktorch.param_groups(MLP(64), {"fc1.weight": (64, 32)}, lr=1e-3)
+    groups = sktorch.param_groups(Tiny(128), Tiny(64), lr=1e-2, weight_decay=0.1, parametrization="umup", depth=2,
+                                  blocks="blocks.")
+    byname = {g["name"]: g for g in groups}
+    assert byname["embed.weight"]["lr"] == pytest.approx(1e-2 / math.sqrt(128))
+    assert byname["blocks.0.fc.weight"]["lr"] == pytest.approx(1e-2 / math.sqrt(128) / math.sqrt(2))
+    assert byname["blocks.0.fc.weight"]["lr"] * byname["blocks.0.fc.weight"]["weight_decay"] == pytest.approx(0.1)
+
+
+# --- the noise-scale hooks ---------------------------------------------------------------------------------------
+
+LAMBDA = 1 / np.arange(1, 9)
+DELTA = 0.6 * np.array([0.3, -0.5, 0.8, 0.1, -0.2, 0.6, -0.4, 0.35]) / np.linalg.norm([0.3, -0.5, 0.8, 0.1, -0.2, 0.6, -0.4, 0.35])
+STEPS, LOCAL = 1500, 16
+
+
+def batch(rank, step):
+    """Rank `rank`'s data at `step`: x ~ N(0, diag λ), y = x·w* + ε with w* = −δ so that the model w = 0 sits at δ."""
+    g = np.random.default_rng(1000003 * step + rank)
+    x = g.standard_normal((LOCAL, 8)) * np.sqrt(LAMBDA)
+    y = x @ (-DELTA) + g.standard_normal(LOCAL)
+    return torch.tensor(x), torch.tensor(y)
+
+
+def ddp_worker(rank, world, init_file, out_file):
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
+    model = nn.Linear(8, 1, bias=False).double()
+    with torch.no_grad():
+        model.weight.zero_()
+    ddp = nn.parallel.DistributedDataParallel(model)
+    gns = sktorch.DDPNoiseScale(ddp, local_batch=LOCAL, smoothing="cumulative")
+    for step in range(STEPS):
+        x, y = batch(rank, step)
+        ddp.zero_grad()
+        (0.5 * (ddp(x).squeeze(1) - y).pow(2).mean()).backward()
+        gns.step(lr=0.1)                      # weights stay put: the noise scale's truth is fixed
+    r = gns.read()
+    if rank == 0:
+        np.save(out_file, np.array([r.b_simple, r.lower, r.upper, r.measurements]))
+    dist.destroy_process_group()
+
+
+dist = torch.distributed
+
+
+@pytest.mark.skipif(not dist.is_available(), reason="torch.distributed is not available")
+def test_ddp_gloo_two_processes_agree_with_single_process(tmp_path):
+    import torch.multiprocessing as mp
+    out = str(tmp_path / "reading.npy")
+    mp.spawn(ddp_worker, args=(2, str(tmp_path / "init"), out), nprocs=2, join=True)
+    b, lo, hi, n = np.load(out)
+    assert n == STEPS
+    # The same data in one process: per-rank gradients of ½(x·w − y)² at w = 0, then the estimator directly.
+    single = scalingkit.GradientNoiseScale(smoothing="cumulative")
+    for step in range(STEPS):
+        grads = []
+        for rank in range(2):
+            x, y = (t.numpy() for t in batch(rank, step))
+            grads.append(x.T @ (0 - y) / LOCAL)
+        single.update_ranks([g @ g for g in grads], ((grads[0] + grads[1]) / 2) @ ((grads[0] + grads[1]) / 2), LOCAL)
+    s = single.read()
+    assert lo <= s.b_simple <= hi and b == pytest.approx(s.b_simple, rel=1e-9)
+    g2 = np.sum(LAMBDA ** 2 * DELTA ** 2)
+    truth = ((np.sum(LAMBDA * DELTA ** 2) + 1) * LAMBDA.sum() + g2) / g2
+    assert lo < truth < hi, (b, lo, hi, truth)
+
+
+def test_accumulation_hook_matches_a_direct_computation():
+    torch.manual_seed(0)
+    model = nn.Linear(8, 1, bias=False).double()
+    gns = sktorch.AccumulationNoiseScale(model, micro_batch=LOCAL, smoothing="cumulative")
+    direct = scalingkit.GradientNoiseScale(smoothing="cumulative")
+    for step in range(200):
+        model.zero_grad()
+        micro = []
+        for k in range(4):
+            x, y = batch(k, step)
+            loss = 0.5 * (model(x).squeeze(1) - y).pow(2).mean()
+            (loss / 4).backward()
+            w = model.weight.detach().numpy()[0]
+            micro.append(x.numpy().T @ (x.numpy() @ w - y.numpy()) / LOCAL)
+        gns.step()
+        mean = sum(micro) / 4
+        direct.update(np.mean([m @ m for m in micro]), mean @ mean, LOCAL, 4 * LOCAL)
+        with torch.no_grad():
+            model.weight -= 0.05 * model.weight.grad
+    assert gns.read().b_simple == pytest.approx(direct.read().b_simple, rel=1e-9)
+    with pytest.raises(scalingkit.ScalingKitError, match="2 or more"):
+        model.zero_grad()
+        x, y = batch(0, 0)
+        (0.5 * (model(x).squeeze(1) - y).pow(2).mean()).backward()
+        gns.step()
