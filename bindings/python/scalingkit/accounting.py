@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
+from ._results import Result
 from ._arrays import as_size
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
@@ -14,7 +15,7 @@ _POSITIONAL = {"learned": 0, "rotary": 1, "relative": 2}
 
 
 @dataclass(frozen=True)
-class TransformerCount:
+class TransformerCount(Result):
     """Parameters by part and FLOPs per token of one architecture."""
 
     total: int

@@ -9,6 +9,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ._results import Result
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 from .isoflop import _columns, _opt
@@ -29,7 +30,7 @@ def _choice(kind: str, value: str, table) -> int:
 
 
 @dataclass(frozen=True)
-class NoiseScaleReading:
+class NoiseScaleReading(Result):
     """The estimator read at one time. ``b_simple`` is None while the smoothed |G|² ≤ 0; the interval (log space)
     is None with fewer than 2 effective measurements. ``temperature_changed``: the learning rate / batch varied
     since creation or reset (noise scales compare only at equal temperature). ``biased``: consecutive-step
@@ -170,7 +171,7 @@ class GradientNoiseScale:
 
 
 @dataclass(frozen=True)
-class BatchTradeoffFit:
+class BatchTradeoffFit(Result):
     """S = S_min (1 + B_crit/B) fitted in log space (McCandlish et al. 2018, eq. 2.11), with Student-t intervals.
     ``identified`` is False when the batch grid does not straddle B_crit (then B_crit is not pinned down)."""
 
@@ -221,7 +222,7 @@ def _tradeoff(t) -> BatchTradeoffFit:
 
 
 @dataclass(frozen=True)
-class KaplanBatchLaw:
+class KaplanBatchLaw(Result):
     """B_crit(L) = b_star / L^(1/alpha_b) (Kaplan et al. 2020, eq. 1.4) through several targets' fits. b_star is an
     extrapolation to L = 1: report B_crit at a loss inside the fitted range."""
 
@@ -281,7 +282,7 @@ def convert_critical_batch(critical_batch: float, definition: str, *, theta: flo
 
 
 @dataclass(frozen=True)
-class BatchCost:
+class BatchCost(Result):
     relative_steps: float
     relative_examples: float
     efficiency: Optional[float]

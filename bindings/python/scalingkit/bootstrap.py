@@ -6,13 +6,14 @@ from typing import Any, Dict, Tuple
 
 import numpy as np
 
+from ._results import Result
 from ._arrays import as_size
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 
 
 @dataclass(frozen=True)
-class Interval:
+class Interval(Result):
     """A quantity's full-data value, bootstrap standard error and percentile interval."""
 
     estimate: float
@@ -22,7 +23,7 @@ class Interval:
 
 
 @dataclass(frozen=True)
-class Bootstrap:
+class Bootstrap(Result):
     """Bootstrap replicates of a fit (resampled runs, each refitted from the full-data optimum)."""
 
     params: Dict[str, Interval]

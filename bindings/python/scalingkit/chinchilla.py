@@ -9,6 +9,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
+from ._results import Result
 from ._arrays import as_doubles, as_size, same_length
 from . import bootstrap as _bootstrap
 from ._errors import ScalingKitError, check
@@ -21,7 +22,7 @@ _GRID_AXES = ("alpha", "beta", "e", "a", "b")
 
 
 @dataclass(frozen=True)
-class ComputeOptimalPlan:
+class ComputeOptimalPlan(Result):
     """Train ``N`` parameters on ``D`` tokens with ``compute`` = 6ND FLOPs (Hoffmann et al. 2022, eq. 4)."""
 
     compute: float
@@ -36,7 +37,7 @@ class ComputeOptimalPlan:
 
 
 @dataclass(frozen=True)
-class ChinchillaFit:
+class ChinchillaFit(Result):
     """A fitted Chinchilla law with the diagnostics of its fit (fields follow scipy's ``OptimizeResult``)."""
 
     E: float

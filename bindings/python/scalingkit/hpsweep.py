@@ -7,13 +7,14 @@ from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
+from ._results import Result
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 from .isoflop import _columns, _opt
 
 
 @dataclass(frozen=True)
-class SweepCell:
+class SweepCell(Result):
     """The runs of one (N, D, batch): the vertex of a parabola of the loss in ln η, with a delta-method interval."""
 
     N: float
@@ -30,7 +31,7 @@ class SweepCell:
 
 
 @dataclass(frozen=True)
-class SweepLaw:
+class SweepLaw(Result):
     """y = coefficient · N^exponent_N · D^exponent_D (an exponent is None when its variable did not vary)."""
 
     coefficient: float
@@ -42,7 +43,7 @@ class SweepLaw:
 
 
 @dataclass(frozen=True)
-class TimescaleLaw:
+class TimescaleLaw(Result):
     """τ_opt = coefficient · (D/N)^exponent."""
 
     coefficient: float
@@ -94,6 +95,16 @@ class HPSweepResult:
         lr, lo, hi, b = (ffi.new("double *") for _ in range(4))
         check(lib.sk_hp_sweep_predict(self._handle, float(N), float(D), float(confidence), lr, lo, hi, b))
         return lr[0], _opt(lo[0]), _opt(hi[0]), _opt(b[0])
+
+    def to_dict(self) -> dict:
+        """The laws, message and cells as plain Python values."""
+        from ._results import _plain
+        return {"learning_rate": _plain(self.learning_rate), "batch": _plain(self.batch),
+                "timescale": _plain(self.timescale), "message": self.message, "cells": _plain(self.cells)}
+
+    def to_frame(self):
+        """The cells as a pandas DataFrame (one row per (N, D, batch, weight decay))."""
+        return self.cells_frame()
 
     def cells_frame(self):
         """The cells as a pandas DataFrame."""
@@ -147,7 +158,7 @@ def fit_hp_sweep(data: Any = None, *, N: Any = None, D: Any = None, learning_rat
 
 
 @dataclass(frozen=True)
-class CoordLayer:
+class CoordLayer(Result):
     """One layer of a coordinate check: the slope of ln RMS against ln width of largest magnitude over the steps, and
     whether it is stable (μP: ≈ 0), grows or vanishes with width."""
 

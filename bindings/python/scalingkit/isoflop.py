@@ -5,13 +5,14 @@ import math
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
+from ._results import Result
 from ._arrays import as_doubles, as_size
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 
 
 @dataclass(frozen=True)
-class PowerLaw:
+class PowerLaw(Result):
     """``y = coefficient · C^exponent`` with the exponent's standard error and confidence interval (None when only
     two budgets were used)."""
 
@@ -25,7 +26,7 @@ class PowerLaw:
 
 
 @dataclass(frozen=True)
-class IsoFLOPBudget:
+class IsoFLOPBudget(Result):
     """One budget's profile: the vertices of its parabolas in log N and log D, and whether it was used."""
 
     compute: float
@@ -40,7 +41,7 @@ class IsoFLOPBudget:
 
 
 @dataclass(frozen=True)
-class IsoFLOPResult:
+class IsoFLOPResult(Result):
     """Approach 2's exponents (``a`` for N_opt, ``b`` for D_opt), every budget, and a one-line summary."""
 
     a: PowerLaw
@@ -141,7 +142,7 @@ def isoflop(data: Any = None, *, N: Any = None, D: Any = None, loss: Any = None,
 
 
 @dataclass(frozen=True)
-class EnvelopeResult:
+class EnvelopeResult(Result):
     """Approach 1: exponents through the lower envelope of the training curves (intervals optimistic: the
     envelope's points are not independent)."""
 

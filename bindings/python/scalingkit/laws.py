@@ -11,6 +11,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from ._results import Result
 from . import bootstrap as _bootstrap
 from ._arrays import as_doubles, as_size
 from ._errors import ScalingKitError, check
@@ -32,7 +33,7 @@ def _text(p) -> str:
 
 
 @dataclass(frozen=True)
-class LawFit:
+class LawFit(Result):
     """A fitted law with the diagnostics of its fit (fields follow scipy's ``OptimizeResult``)."""
 
     law: str
@@ -366,7 +367,7 @@ def _wrap_fit(fit_handle, p: _Problem) -> "LawFit":
 
 
 @dataclass(frozen=True)
-class PredictionErrors:
+class PredictionErrors(Result):
     """Errors of predictions on runs the law was not fitted to."""
 
     count: int
@@ -376,7 +377,7 @@ class PredictionErrors:
 
 
 @dataclass(frozen=True)
-class Holdout:
+class Holdout(Result):
     """A fit on the runs below a threshold, scored on the runs at or above it."""
 
     fit: LawFit
@@ -387,7 +388,7 @@ class Holdout:
 
 
 @dataclass(frozen=True)
-class LeaveOneOut:
+class LeaveOneOut(Result):
     """Leave-one-out predictions (NaN where a refit did not converge) and their errors."""
 
     predictions: np.ndarray

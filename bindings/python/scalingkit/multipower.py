@@ -11,6 +11,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from ._results import Result
 from ._arrays import as_doubles, as_size
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
@@ -90,7 +91,7 @@ def multi_power_predict(params: Union[Mapping[str, float], Sequence[float]], lea
 
 
 @dataclass(frozen=True)
-class MultiPowerFit:
+class MultiPowerFit(Result):
     """A fitted multi-power law with the diagnostics of its fit (fields follow scipy's ``OptimizeResult``)."""
 
     params: Dict[str, float]

@@ -6,6 +6,7 @@ from typing import Any, List, Sequence, Union
 
 import numpy as np
 
+from ._results import Result
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 from .chinchilla import ComputeOptimalPlan
@@ -75,7 +76,7 @@ def minimum_compute(fit: Any, target_loss: float) -> ComputeOptimalPlan:
 
 
 @dataclass(frozen=True)
-class InferenceAwarePlan:
+class InferenceAwarePlan(Result):
     """Least training plus inference FLOPs for a model of a given loss (Sardana et al. 2024), next to the
     training-optimal model of the same loss."""
 

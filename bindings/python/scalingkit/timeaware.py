@@ -5,13 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, Optional, Tuple
 
+from ._results import Result
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 from .planning import _handle, _number
 
 
 @dataclass(frozen=True)
-class TimedPlan:
+class TimedPlan(Result):
     """One way to reach the target loss: N parameters on D tokens in batches of ``batch`` tokens.
 
     ``D = D_min (1 + batch / critical_batch)`` and ``steps = D / batch`` (McCandlish et al. 2018, eq. 2.11–2.12);
@@ -41,7 +42,7 @@ def _timed(p) -> TimedPlan:
 
 
 @dataclass(frozen=True)
-class TimeAwareFrontier:
+class TimeAwareFrontier(Result):
     """The Pareto set between wall-clock time and compute of the plans reaching ``loss``, fastest (dearest) first."""
 
     loss: float

@@ -10,6 +10,7 @@ from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Unio
 
 import numpy as np
 
+from ._results import Result
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 
@@ -37,7 +38,7 @@ def _choice(kind: str, value: str, table: Mapping[str, int]) -> int:
 
 
 @dataclass(frozen=True)
-class GroupHyperparameters:
+class GroupHyperparameters(Result):
     """One parameter group's transfer: multipliers (target over proxy) and, from a proxy, absolute values."""
 
     name: str
@@ -58,7 +59,7 @@ class GroupHyperparameters:
 
 
 @dataclass(frozen=True)
-class TransferResult:
+class TransferResult(Result):
     """Per-group hyperparameters for the target plus the global ones (residual multiplier, Adam betas after the
     batch rule, and the factor batch and horizon rules apply to every learning rate)."""
 
@@ -257,7 +258,7 @@ def attention_scale(head_dim: int, base_head_dim: int, parametrization: str = "m
 
 
 @dataclass(frozen=True)
-class HyperparameterPrediction:
+class HyperparameterPrediction(Result):
     learning_rate: float
     batch_tokens: float
 
@@ -274,7 +275,7 @@ def hp_law(name: str, *, N: Optional[float] = None, D: Optional[float] = None,
 
 
 @dataclass(frozen=True)
-class AdamHyperparameters:
+class AdamHyperparameters(Result):
     learning_rate: float
     beta1: float
     beta2: float

@@ -80,3 +80,22 @@ def test_bootstrap_intervals_on_a_numerical_plan(chinchilla_data):
     point = scalingkit.plan(law, 1e23)
     assert p["N"].estimate == pytest.approx(point.N, rel=1e-9) and p["N"].lower < point.N < p["N"].upper
     assert p["a"].lower <= p["a"].estimate <= p["a"].upper
+
+
+def test_results_convert_to_dicts_and_frames(fits):
+    """Every result has to_dict() (JSON-ready) and to_frame(); repr stays readable."""
+    import json
+    pd = pytest.importorskip("pandas")
+    closed, law = fits
+    plan = scalingkit.plan(closed, 1e24)
+    assert json.loads(json.dumps(plan.to_dict()))["N"] == plan.N
+    assert isinstance(plan.to_frame(), pd.DataFrame) and plan.to_frame().loc[0, "D"] == plan.D
+    assert "ChinchillaFit(" in repr(closed) or "E=" in repr(closed)
+    d = closed.to_dict()
+    assert d["alpha"] == closed.alpha and json.dumps(d)
+    assert json.dumps(law.to_dict()) and law.to_frame().shape[0] == 1
+    frontier = scalingkit.time_aware(closed, plan.loss, critical_batch=(8, 0.462), devices=64, flops_per_second=4e14,
+                                     tokens_per_device=32768, points=8)
+    assert frontier.to_frame().shape[0] == len(frontier.points) and len(frontier.to_dict()["points"]) == len(frontier.points)
+    t = scalingkit.fit_batch_tradeoff(batch=[64, 256, 1024, 4096], steps=[1000 * (1 + 2000 / b) for b in (64, 256, 1024, 4096)])
+    assert t.to_dict()["critical_batch"] == t.critical_batch and t.to_frame().shape == (1, len(t.to_frame().columns))
