@@ -36,7 +36,11 @@ struct CSVTable {
                 break
             }
         }
-        try self.init(bytes: bytes, path: path)
+        if path.hasSuffix(".jsonl") || path.hasSuffix(".ndjson") {
+            try self.init(jsonLines: bytes, path: path)
+        } else {
+            try self.init(bytes: bytes, path: path)
+        }
     }
 
     init(bytes: [UInt8], path: String) throws {
@@ -90,7 +94,7 @@ struct CSVTable {
         guard !rows.isEmpty else { throw ReadError(description: "'\(path)' has a header but no data rows") }
     }
 
-    private(set) var lineNumbers: [Int] = []
+    var lineNumbers: [Int] = []
 
     /// The numeric values of column `name` (exact match, then case-insensitive).
     func column(_ name: String) throws -> [Double] {

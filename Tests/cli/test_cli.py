@@ -408,3 +408,17 @@ def test_cbs_fit_matches_the_binding(tmp_path):
     bad = write(tmp_path, "bad.csv", "batch,steps\n32,100\n64,60\n")
     r = run("cbs", "fit", bad)
     assert r.returncode != 0 and "at least 3 batch sizes" in r.stderr
+
+
+def test_json_lines_input_gives_the_csv_fit(tmp_path):
+    jsonl = os.path.join(ROOT, "Tests", "data", "gemstones", "wandb_df_for_fitting_hot.jsonl")
+    csv_path = os.path.join(ROOT, "Tests", "data", "gemstones_hot.csv")
+    a = run("fit", jsonl, "--n-column", "params_active_precise", "--d-column", "tokens", "--loss-column", "final_loss", "--json")
+    b = run("fit", csv_path, "--json")
+    assert a.returncode == 0 and b.returncode == 0, a.stderr + b.stderr
+    ja, jb = json.loads(a.stdout), json.loads(b.stdout)
+    assert ja["points_used"] == jb["points_used"] == 220
+    assert ja["parameters"] == jb["parameters"] and ja["objective"] == jb["objective"]
+    bad = write(tmp_path, "bad.jsonl", '{"N": 1e8, "D": 2e9, "loss": 3.1}\n{"N": [1, 2], "D": 1, "loss": 2}\n')
+    r = run("fit", bad)
+    assert r.returncode != 0 and "bad.jsonl:2" in r.stderr and "nested" in r.stderr
