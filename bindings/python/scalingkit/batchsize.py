@@ -90,7 +90,7 @@ class GradientNoiseScale:
         self._handle = out[0]
         self.groups = int(groups)
         self._reading = ffi.new("sk_gns_reading *")
-        self._history: Optional[List[Tuple[int, float]]] = [] if history else None
+        self._history: Optional[List[Tuple[int, float, float, float]]] = [] if history else None
 
     def __del__(self):
         handle = getattr(self, "_handle", None)
@@ -133,7 +133,7 @@ class GradientNoiseScale:
         r = self._reading
         r.struct_size = ffi.sizeof("sk_gns_reading")
         if lib.sk_gns_read(self._handle, -1, r) == lib.SK_OK:
-            self._history.append((r.measurements, r.b_simple if r.valid else math.nan))
+            self._history.append((r.measurements, r.b_simple if r.valid else math.nan, r.lower, r.upper))
 
     def read(self, group: Optional[int] = None) -> NoiseScaleReading:
         """The total's reading, or one group's."""
@@ -156,14 +156,16 @@ class GradientNoiseScale:
             self._history.clear()
 
     def plot(self, ax: Any = None):
-        """B_simple over the steps (needs ``history=True``); returns the Axes."""
+        """B_simple over the steps with its interval (needs ``history=True``); returns the Axes."""
         if self._history is None:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "create the estimator with history=True to plot it")
         import matplotlib.pyplot as plt
         ax = ax or plt.gca()
         if self._history:
-            steps, values = zip(*self._history)
-            ax.plot(steps, values, "-")
+            steps, values, lower, upper = (np.asarray(v, float) for v in zip(*self._history))
+            ax.plot(steps, values, "-", label="B_simple")
+            ax.fill_between(steps, lower, upper, alpha=0.3, label="interval")
+            ax.legend(fontsize="small")
         ax.set_yscale("log")
         ax.set_xlabel("step")
         ax.set_ylabel("B_simple (smoothed)")

@@ -94,6 +94,19 @@ class ChinchillaFit(Result):
         handle, info, samples = _bootstrap.wrap(out[0])
         return _bootstrap.make(handle, info, samples, ("E", "A", "B", "alpha", "beta"))
 
+    def plot(self, N: ArrayLike, D: ArrayLike, loss: ArrayLike, *, extrapolate_to: Optional[float] = None,
+             bootstrap: Any = None, ax: Any = None):
+        """The runs' loss against compute with the fitted compute-optimal frontier, extrapolated to
+        ``extrapolate_to`` FLOPs with the bootstrap's band if given; returns the matplotlib Axes."""
+        from ._plots import fit_against_data
+        return fit_against_data(self, N, D, loss, extrapolate_to=extrapolate_to, bootstrap=bootstrap, ax=ax)
+
+    def plot_residuals(self, N: ArrayLike, D: ArrayLike, loss: ArrayLike, ax: Any = None):
+        """Log residuals against compute 6ND; returns the Axes."""
+        from ._plots import residuals
+        N, D = np.asarray(N, float), np.asarray(D, float)
+        return residuals(loss, self.predict(N, D), 6 * N * D, "training compute C = 6ND (FLOPs)", ax)
+
     def compute_optimal(self, compute: float) -> ComputeOptimalPlan:
         """The (N, D) that minimise the fitted loss for ``compute`` FLOPs under C = 6ND."""
         plan = ffi.new("sk_allocation *")

@@ -96,6 +96,38 @@ class LawFit(Result):
         check(lib.sk_fit_predict(self._handle, ptrs, len(arrays), n, ffi.from_buffer("double[]", out, require_writable=True)))
         return out
 
+    def plot(self, data: Any = None, *, observed: Any, x: Optional[str] = None, ax: Any = None, **columns: Any):
+        """Observed against fitted values (a parity plot on log axes) — or, with ``x`` naming an input, both against
+        that input. For laws of N and D, ``ChinchillaFit.plot``-style frontiers come from ``scalingkit.plan``."""
+        import matplotlib.pyplot as plt
+        ax = ax or plt.gca()
+        y = np.asarray(observed if not isinstance(observed, str) else _column(data, columns, observed), float)
+        fitted = self.predict(data, **columns)
+        if x is None:
+            lo, hi = min(y.min(), fitted.min()), max(y.max(), fitted.max())
+            ax.scatter(fitted, y, s=10)
+            ax.plot([lo, hi], [lo, hi], "-", color="black", linewidth=0.8)
+            ax.set_xlabel("fitted")
+            ax.set_ylabel("observed")
+        else:
+            xs = np.asarray(_column(data, columns, x), float)
+            ax.scatter(xs, y, s=10, label="observed")
+            order = np.argsort(xs)
+            ax.plot(xs[order], fitted[order], ".", markersize=3, label="fitted")
+            ax.set_xlabel(x)
+            ax.set_ylabel("observed / fitted")
+            ax.legend(fontsize="small")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(self.formula)
+        return ax
+
+    def plot_residuals(self, data: Any = None, *, observed: Any, x: str, ax: Any = None, **columns: Any):
+        """Log residuals against the input ``x``; returns the Axes."""
+        from ._plots import residuals
+        y = observed if not isinstance(observed, str) else _column(data, columns, observed)
+        return residuals(y, self.predict(data, **columns), _column(data, columns, x), x, ax)
+
 
 def _column(data: Any, columns: Mapping[str, Any], name: str) -> Any:
     if name in columns:

@@ -1,0 +1,57 @@
+"""Every plot renders to a file with its axes labelled (matplotlib's Agg backend; no display needed)."""
+import os
+
+import numpy as np
+import pytest
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+import scalingkit  # noqa: E402
+
+
+def render(tmp_path, name, draw):
+    fig, ax = plt.subplots()
+    draw(ax)
+    path = os.path.join(tmp_path, f"{name}.png")
+    fig.savefig(path)
+    plt.close(fig)
+    assert os.path.getsize(path) > 5000, name
+    return ax
+
+
+def test_fit_plots(tmp_path, chinchilla_data):
+    N, D, L = chinchilla_data
+    fit = scalingkit.fit_chinchilla(N, D, L, exclude_highest_loss=5)
+    boot = fit.bootstrap(50, seed=1)
+    ax = render(tmp_path, "fit", lambda ax: fit.plot(N, D, L, extrapolate_to=5.76e23, bootstrap=boot, ax=ax))
+    assert ax.get_xscale() == "log" and "6ND" in ax.get_xlabel() and len(ax.collections) >= 2
+    ax = render(tmp_path, "residuals", lambda ax: fit.plot_residuals(N, D, L, ax=ax))
+    assert "residual" in ax.get_ylabel()
+    law = scalingkit.fit("kaplan_nd", N=N, D=D, loss=L)
+    ax = render(tmp_path, "parity", lambda ax: law.plot(N=N, D=D, observed=L, ax=ax))
+    assert ax.get_xlabel() == "fitted"
+    ax = render(tmp_path, "law_vs_N", lambda ax: law.plot(N=N, D=D, observed=L, x="N", ax=ax))
+    assert ax.get_xlabel() == "N"
+    render(tmp_path, "law_residuals", lambda ax: law.plot_residuals(N=N, D=D, observed=L, x="D", ax=ax))
+
+
+def test_batch_and_transfer_plots(tmp_path):
+    gns = scalingkit.GradientNoiseScale(smoothing="cumulative", history=True)
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        s = rng.uniform(1.5, 2.5)
+        gns.update(s, s * rng.uniform(0.3, 0.6), 8, 128)
+    ax = render(tmp_path, "gns", lambda ax: gns.plot(ax=ax))
+    assert ax.get_ylabel().startswith("B_simple")
+    B = np.array([64, 256, 1024, 4096, 16384])
+    t = scalingkit.fit_batch_tradeoff(batch=B, steps=1000 * (1 + 2000 / B))
+    ax = render(tmp_path, "tradeoff", lambda ax: t.plot(B, 1000 * (1 + 2000 / B), ax=ax))
+    assert ax.get_xlabel() == "batch size"
+    layer, width, step, rms = [], [], [], []
+    for w in (64, 128, 256):
+        for name, v in (("a", 1.0), ("b", w ** 0.5)):
+            layer.append(name); width.append(w); step.append(0); rms.append(v)
+    ax = render(tmp_path, "coord", lambda ax: scalingkit.plot_coord_check(layer, width, step, rms, ax=ax))
+    assert ax.get_xlabel() == "width"
