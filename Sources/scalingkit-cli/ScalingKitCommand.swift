@@ -198,7 +198,9 @@ struct Fit: ParsableCommand {
         try targetPlans(LossSurface(fit.law), into: &extras)
         extras.shapes = try nearestShapes(plans.map { ($0.compute, $0.parameters) })
         if bootstrap > 0 {
-            let b = try ChinchillaLaw.bootstrap(N: N, D: D, loss: loss, fit: fit, options: bootstrapOptions())
+            let progress = ProgressLine(total: bootstrap, label: "bootstrap")
+            let b = try ChinchillaLaw.bootstrap(N: N, D: D, loss: loss, fit: fit, options: bootstrapOptions(progress))
+            progress.finish()
             extras.bootstrap = b
             extras.planIntervals = try plans.map { try b.chinchillaPlan(compute: $0.compute) }
         }
@@ -280,7 +282,9 @@ extension Fit {
             extras.shapes = try nearestShapes(extras.plans.map { ($0.compute, $0.parameters) })
         }
         if bootstrap > 0 {
-            let b = try scalingLaw.bootstrap(data: columns, observed: y, fit: fit, options: bootstrapOptions())
+            let progress = ProgressLine(total: bootstrap, label: "bootstrap")
+            let b = try scalingLaw.bootstrap(data: columns, observed: y, fit: fit, options: bootstrapOptions(progress))
+            progress.finish()
             extras.bootstrap = b
             extras.planIntervals = try extras.plans.map { p in
                 let r = try b.plan(law: fit.law, compute: p.compute, threads: threads)
@@ -330,11 +334,13 @@ extension Fit {
         return try plans.map { ($0.compute, $0.parameters, try family.nearestShapes(toParameters: $0.parameters, count: 3)) }
     }
 
-    func bootstrapOptions() -> BootstrapOptions {
+    /// The bootstrap's options, with a progress line on a terminal (`progress.finish()` once it returns).
+    func bootstrapOptions(_ progress: ProgressLine? = nil) -> BootstrapOptions {
         var o = BootstrapOptions()
         o.replicates = bootstrap
         o.seed = seed
         o.threads = threads
+        if let progress { o.progress = { progress.tick() } }
         return o
     }
 

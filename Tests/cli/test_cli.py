@@ -1,6 +1,7 @@
 """The `scalingkit` command line: the main job on the bundled data, JSON output, and bad files."""
 import json
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -422,3 +423,15 @@ def test_json_lines_input_gives_the_csv_fit(tmp_path):
     bad = write(tmp_path, "bad.jsonl", '{"N": 1e8, "D": 2e9, "loss": 3.1}\n{"N": [1, 2], "D": 1, "loss": 2}\n')
     r = run("fit", bad)
     assert r.returncode != 0 and "bad.jsonl:2" in r.stderr and "nested" in r.stderr
+
+
+def test_bootstrap_progress_on_a_terminal_only():
+    """Progress goes to a terminal's stderr and never into pipes (util-linux `script` provides the terminal)."""
+    args = [CLI, "fit", DATA, "--exclude-highest-loss", "5", "--bootstrap", "100"]
+    piped = subprocess.run(args, capture_output=True, text=True, timeout=300)
+    assert piped.returncode == 0 and "bootstrap: " not in piped.stderr
+    if not shutil.which("script"):
+        pytest.skip("no `script` command to provide a terminal")
+    tty = subprocess.run(["script", "-q", "-c", " ".join(args) + " > /dev/null", "/dev/null"],
+                         capture_output=True, text=True, timeout=300)
+    assert "bootstrap: 100/100" in tty.stdout.replace("\r", "\n")

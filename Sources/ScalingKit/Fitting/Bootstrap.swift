@@ -8,8 +8,15 @@ public struct BootstrapOptions: Sendable, Equatable {
     public var confidence: Double = 0.95
     /// Worker threads; 0 = one per core.
     public var threads: Int = 0
+    /// Called from the worker threads after each replicate (for a progress display; it must be thread-safe and
+    /// quick). Not part of the options' identity.
+    public var progress: (@Sendable () -> Void)?
 
     public init() {}
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.replicates == b.replicates && a.seed == b.seed && a.confidence == b.confidence && a.threads == b.threads
+    }
 
     func validate() throws {
         guard replicates >= 2 else { throw ScalingKitError.invalid("bootstrap needs at least 2 replicates (got \(replicates))") }
@@ -114,7 +121,8 @@ public struct Bootstrap: Sendable {
                     refit: @escaping @Sendable ([Double]) -> (values: [Double], stalled: Bool)?) throws -> Bootstrap {
         try options.validate()
         let results = ParallelMap.map(count: options.replicates, threads: options.threads,
-                                      makeState: { [Double](repeating: 0, count: runs) }) { counts, r in
+                                      makeState: { [Double](repeating: 0, count: runs) },
+                                      progress: options.progress) { counts, r in
             var rng = RandomStream(seed: options.seed, stream: r)
             for i in 0..<runs { counts[i] = 0 }
             for _ in 0..<runs { counts[rng.index(below: runs)] += 1 }

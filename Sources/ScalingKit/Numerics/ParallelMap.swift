@@ -18,11 +18,13 @@ enum ParallelMap {
     }
 
     /// `threads == 0` means one worker per core. `makeState` and `body` are called concurrently from several
-    /// threads: they may read shared state but must write only the state they are given.
+    /// threads: they may read shared state but must write only the state they are given. `progress`, if given, is
+    /// called (from the worker threads) after every job.
     static func map<State, Output>(
         count: Int,
         threads: Int,
         makeState: @escaping () -> State,
+        progress: (@Sendable () -> Void)? = nil,
         _ body: @escaping (inout State, Int) -> Output
     ) -> [Output] {
         guard count > 0 else { return [] }
@@ -35,6 +37,7 @@ enum ParallelMap {
             var i = w
             while i < count {
                 out[i] = body(&state, i)
+                progress?()
                 i += workers
             }
         }
