@@ -1,5 +1,10 @@
 import ArgumentParser
 import ScalingKit
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// `scalingkit cbs`: critical-batch-size tools.
 struct CBSCommand: ParsableCommand {
@@ -27,6 +32,7 @@ struct CBSFit: ParsableCommand {
     @Option(help: "Confidence of the intervals.") var confidence = 0.95
     @Option(help: "Reference batch for Zhang et al.'s CBS (theta = 0.2).") var referenceBatch: Double?
     @Flag var json = false
+    @Option(help: "Also draw steps against batch with the fitted hyperbolas to this SVG file.") var plot: String?
 
     func run() throws {
         try reportingErrors {
@@ -43,6 +49,22 @@ struct CBSFit: ParsableCommand {
             }
             let zhang = try referenceBatch.map { b in try fits.map { try CriticalBatch.zhang(referenceBatch: b, criticalBatch: $0.criticalBatch) } }
             print(json ? Self.json(fits, law, zhang) : Self.text(fits, law, zhang, referenceBatch))
+            if let plot {
+                let targets = t.textColumn(targetColumn) != nil ? try t.column(targetColumn) : nil
+                var p = SVGPlot(title: "steps to target against batch size: S = S_min (1 + B_crit / B)", xLabel: "batch size",
+                                yLabel: "steps")
+                for (k, f) in fits.enumerated() {
+                    let rows = batch.indices.filter { targets == nil || targets![$0] == f.targetLoss }
+                    let color = SVGPlot.palette[k % SVGPlot.palette.count]
+                    let name = f.targetLoss.map { fmt("L = %g", $0) } ?? "runs"
+                    let xs = rows.map { batch[$0] }
+                    let grid = (0..<60).map { xs.min()! * pow(xs.max()! / xs.min()!, Double($0) / 59) }
+                    p.series.append(.init(label: name, x: xs, y: rows.map { steps[$0] }, line: false, color: color))
+                    p.series.append(.init(label: fmt("fit, B_crit = %.3g", f.criticalBatch), x: grid, y: grid.map(f.steps(batch:)), line: true, color: color))
+                    p.verticalMarkers.append(f.criticalBatch)
+                }
+                try p.write(to: plot)
+            }
         }
     }
 

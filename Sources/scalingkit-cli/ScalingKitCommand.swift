@@ -142,6 +142,9 @@ struct Fit: ParsableCommand {
     @Flag(help: "Print the result as JSON.")
     var json = false
 
+    @Option(help: "Also draw the runs' loss against compute with the fitted compute-optimal frontier to this SVG file.")
+    var plot: String?
+
     func validate() throws {
         guard excludeHighestLoss >= 0 else { throw ValidationError("--exclude-highest-loss must be >= 0") }
         guard threads >= 0 else { throw ValidationError("--threads must be >= 0") }
@@ -219,6 +222,10 @@ struct Fit: ParsableCommand {
         }
         print(json ? FitReport.json(fit, plans: plans, data: data, rows: N.count, extras: extras)
                    : FitReport.text(fit, plans: plans, data: data, rows: N.count, extras: extras))
+        if let plot {
+            try frontierPlot(LossSurface(fit.law), N: N, D: D, loss: loss, budgets: plans.map(\.compute),
+                             excluded: Set(fit.excludedIndices)).write(to: plot)
+        }
     }
 }
 
@@ -297,6 +304,12 @@ extension Fit {
         }
         print(json ? FitReport.json(fit, data: data, rows: y.count, extras: extras)
                    : FitReport.text(fit, data: data, rows: y.count, extras: extras))
+        if let plot {
+            guard let N = columns["N"], let D = columns["D"] else {
+                throw CLIError(description: "--plot draws loss against compute 6ND: it needs a law of N and D")
+            }
+            try frontierPlot(try LossSurface(law: fit.law, values: fit.values), N: N, D: D, loss: y, budgets: budgets).write(to: plot)
+        }
     }
 
     /// For each --target-loss: the least compute reaching it, and the inference-aware and time-aware plans asked for.
@@ -319,6 +332,25 @@ extension Fit {
             }
             extras.timeAware.append((frontier, deadlineDays, deadline ?? nil))
         }
+    }
+
+    /// --plot: the runs' loss against C = 6ND and the compute-optimal frontier L*(C) out to the largest budget.
+    func frontierPlot(_ surface: LossSurface, N: [Double], D: [Double], loss: [Double], budgets: [Double],
+                      excluded: Set<Int> = []) throws -> SVGPlot {
+        let C = zip(N, D).map { 6 * $0 * $1 }
+        let used = C.indices.filter { !excluded.contains($0) }, dropped = excluded.sorted()
+        let lo = C.min()!, hi = max(C.max()!, budgets.max() ?? 0)
+        let grid = (0..<60).map { lo * pow(hi / lo, Double($0) / 59) }
+        let frontier = try grid.map { try Planner.computeOptimal(surface, compute: $0).loss }
+        var p = SVGPlot(title: "loss against compute, with the fitted compute-optimal frontier", xLabel: "training compute C = 6ND (FLOPs)",
+                        yLabel: "loss")
+        p.series = [.init(label: "runs", x: used.map { C[$0] }, y: used.map { loss[$0] }, line: false, color: SVGPlot.palette[0]),
+                    .init(label: "compute-optimal L*(C)", x: grid, y: frontier, line: true, color: SVGPlot.palette[1])]
+        if !dropped.isEmpty {
+            p.series.append(.init(label: "excluded", x: dropped.map { C[$0] }, y: dropped.map { loss[$0] }, line: false, color: "#999999"))
+        }
+        p.verticalMarkers = [C.max()!]
+        return p
     }
 
     /// --shapes FAMILY: the 3 nearest shapes of the family to each planned N.

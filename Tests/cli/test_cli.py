@@ -435,3 +435,23 @@ def test_bootstrap_progress_on_a_terminal_only():
     tty = subprocess.run(["script", "-q", "-c", " ".join(args) + " > /dev/null", "/dev/null"],
                          capture_output=True, text=True, timeout=300)
     assert "bootstrap: 100/100" in tty.stdout.replace("\r", "\n")
+
+
+def test_plot_writes_svg(tmp_path):
+    import xml.etree.ElementTree as ET
+    ns = "{http://www.w3.org/2000/svg}"
+    out = str(tmp_path / "fit.svg")
+    r = run("fit", DATA, "--exclude-highest-loss", "5", "--budget", "5.76e23", "--plot", out)
+    assert r.returncode == 0, r.stderr
+    root = ET.parse(out).getroot()
+    texts = [t.text for t in root.iter(ns + "text")]
+    assert len(list(root.iter(ns + "circle"))) == 245 and len(list(root.iter(ns + "polyline"))) == 1   # 240 used + 5 excluded
+    assert "excluded" in [t.text for t in root.iter(ns + "text")]
+    assert "training compute C = 6ND (FLOPs)" in texts and "loss" in texts
+    sweep = write(tmp_path, "sweep.csv", "batch,steps\n" + "".join(f"{b},{1000 * (1 + 2000 / b)}\n" for b in (64, 256, 1024, 4096)))
+    svg = str(tmp_path / "cbs.svg")
+    r = run("cbs", "fit", sweep, "--plot", svg)
+    assert r.returncode == 0, r.stderr
+    assert "batch size" in [t.text for t in ET.parse(svg).getroot().iter(ns + "text")]
+    r = run("fit", DATA, "--plot", str(tmp_path / "fit.png"))
+    assert r.returncode != 0 and "writes SVG" in r.stderr
