@@ -71,6 +71,27 @@ class IsoFLOPResult(Result):
         ax.legend(fontsize="small")
         return ax
 
+    def plot_frontier(self, ax: Any = None, extrapolate_to: Optional[float] = None):
+        """Each budget's N_opt against its compute (used budgets as points, excluded ones as crosses) and the fitted
+        N_opt ∝ C^a, drawn out to ``extrapolate_to`` FLOPs; returns the Axes."""
+        import matplotlib.pyplot as plt
+        import numpy as np
+        ax = ax or plt.gca()
+        used = [b for b in self.budgets if b.N_opt is not None and b.used]
+        dropped = [b for b in self.budgets if b.N_opt is not None and not b.used]
+        ax.plot([b.compute for b in used], [b.N_opt for b in used], "o", label="budget vertices")
+        if dropped:
+            ax.plot([b.compute for b in dropped], [b.N_opt for b in dropped], "x", color="grey", label="excluded")
+        C = [b.compute for b in self.budgets]
+        grid = np.geomspace(min(C), max(max(C), extrapolate_to or 0), 50)
+        ax.plot(grid, [self.a(c) for c in grid], "-", label=f"N_opt ∝ C^{self.a.exponent:.3f}")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("compute C (FLOPs)")
+        ax.set_ylabel("N_opt")
+        ax.legend(fontsize="small")
+        return ax
+
 
 def _columns(data: Any, **given: Any) -> Tuple[Dict[str, Any], int]:
     """Each named column from its keyword or else from ``data`` (a DataFrame or mapping), as float64 arrays of one

@@ -55,3 +55,15 @@ def test_batch_and_transfer_plots(tmp_path):
             layer.append(name); width.append(w); step.append(0); rms.append(v)
     ax = render(tmp_path, "coord", lambda ax: scalingkit.plot_coord_check(layer, width, step, rms, ax=ax))
     assert ax.get_xlabel() == "width"
+
+
+def test_isoflop_and_curve_plots(tmp_path):
+    pd = pytest.importorskip("pandas")
+    from conftest import ROOT
+    frame = pd.read_csv(os.path.join(ROOT, "Tests", "data", "isoflops", "extract_llama_3.csv"))
+    frame = frame[frame.iloc[:, 4] == "raw_loss"].rename(columns={"params": "N", "tokens": "D"})
+    iso = scalingkit.isoflop(frame)
+    ax = render(tmp_path, "isoflop", lambda ax: iso.plot(frame.N, frame.loss, frame.budget, ax=ax))
+    assert ax.get_xlabel() == "parameters N"
+    ax = render(tmp_path, "frontier", lambda ax: iso.plot_frontier(ax=ax, extrapolate_to=3.8e25))
+    assert ax.get_ylabel() == "N_opt" and ax.get_yscale() == "log"
