@@ -1,7 +1,6 @@
 """Hyperparameter scaling laws fitted from your own sweep, and μP's coordinate check."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, fields
 from typing import Any, List, Optional, Tuple
 

@@ -1,7 +1,6 @@
 """Critical batch size through the binding: the streamed noise scale against the closed form of a linear regression
 (per-example, data-parallel and accumulation), the finite-data correction, the trade-off fit against scipy, and the
 definitions, laws and schedule."""
-import math
 
 import numpy as np
 import pytest

@@ -1,7 +1,6 @@
 """scalingkit.torch: μP groups against mup's own optimizers, μP init against mup's rescaling, and the noise-scale
 hooks in a real 2-process gloo DDP run and under gradient accumulation."""
 import math
-import os
 
 import numpy as np
 import pytest
