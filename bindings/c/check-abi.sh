@@ -3,7 +3,8 @@
 #  - every function declared in scalingkit.h is exported, and nothing else is (global symbols of nm -D);
 #  - no Swift toolchain library is needed at run time (ldd);
 #  - the SONAME is libscalingkit.so.MAJOR and its symlink exists;
-#  - the header compiles as C99 and C11 with -pedantic -Werror, and as C++.
+#  - the header compiles as C99 and C11 with -pedantic -Werror, and as C++;
+#  - the ABI gate: no exported symbol lost and no public struct layout changed within the major version.
 # Usage: bindings/c/check-abi.sh PREFIX
 set -uo pipefail
 PREFIX="${1:?usage: check-abi.sh PREFIX}"
@@ -43,6 +44,14 @@ done
 if c++ -std=c++17 -Wall -Wextra -pedantic -Werror -I"$PREFIX/include" -c "$tmp/h.cpp" -o "$tmp/h.o" 2> "$tmp/err"; then
   ok "header compiles as C++17 -pedantic -Werror"
 else fail "header fails as C++17:"; cat "$tmp/err"; fi
+
+# The ABI gate: symbols and struct layouts against the committed record (bindings/c/abi/abi.txt), and a selftest
+# showing that the gate catches a field inserted into a public struct.
+gate="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/abi/abi_gate.py"
+if python3 "$gate" check "$PREFIX" > "$tmp/gate" 2>&1; then ok "ABI gate: no symbol lost, no struct layout changed ($(grep -c '^sym' "${gate%/*}/abi.txt") symbols, $(grep -c '^size' "${gate%/*}/abi.txt") structs)"
+else fail "ABI gate:"; cat "$tmp/gate"; fi
+if python3 "$gate" selftest "$PREFIX" > "$tmp/self" 2>&1; then ok "ABI gate selftest: $(sed 's/^abi gate selftest: ok //' "$tmp/self")"
+else fail "ABI gate selftest:"; cat "$tmp/self"; fi
 
 echo "abi check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
