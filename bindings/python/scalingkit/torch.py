@@ -184,30 +184,31 @@ class DDPNoiseScale:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "data parallelism needs 2 or more ranks")
         self.local_batch = float(local_batch)
         self.estimator = GradientNoiseScale(construction="data_parallel", **options)
-        self._local = 0.0
-        self._reduced = 0.0
+        # Squared norms stay tensors until step(): no device synchronisation inside the backward pass.
+        self._local: Any = 0.0
+        self._reduced: Any = 0.0
         ddp_model.register_comm_hook(self, DDPNoiseScale._hook)
 
     @staticmethod
     def _hook(state, bucket):  # unannotated: DDP checks a hook's annotations, and this module's are strings
         buf = bucket.buffer()
-        state._local += float(torch.dot(buf.flatten(), buf.flatten()))
+        state._local = state._local + torch.dot(buf.flatten(), buf.flatten()).to(torch.float64)
         buf.div_(state.world)
         fut = dist.all_reduce(buf, async_op=True).get_future()
 
         def reduced(f: torch.futures.Future) -> torch.Tensor:
             t = f.value()[0]
-            state._reduced += float(torch.dot(t.flatten(), t.flatten()))
+            state._reduced = state._reduced + torch.dot(t.flatten(), t.flatten()).to(torch.float64)
             return t
 
         return fut.then(reduced)
 
     def step(self, lr: float = math.nan) -> None:
         """Feeds this step's norms; call after ``backward`` on every rank."""
-        t = torch.tensor([self._local], dtype=torch.float64)
-        dist.all_reduce(t)
-        mean_local = float(t[0]) / self.world
-        self.estimator.update(mean_local, self._reduced, self.local_batch, self.local_batch * self.world, lr)
+        local = torch.as_tensor(self._local, dtype=torch.float64).reshape(1).clone()
+        dist.all_reduce(local)
+        mean_local = float(local[0]) / self.world
+        self.estimator.update(mean_local, float(self._reduced), self.local_batch, self.local_batch * self.world, lr)
         self._local = 0.0
         self._reduced = 0.0
 
@@ -229,7 +230,7 @@ class AccumulationNoiseScale:
         self.loss_divided = loss_divided
         self.estimator = GradientNoiseScale(construction="accumulation", **options)
         self.params = [p for p in model.parameters() if p.requires_grad]
-        self._sums: List[float] = []
+        self._sums: List[Any] = []
         self._seen: set = set()
         self._handles = [p.register_hook(lambda g, i=i: self._grad_hook(i, g)) for i, p in enumerate(self.params)]
 
@@ -239,7 +240,7 @@ class AccumulationNoiseScale:
             self._sums.append(0.0)
             self._seen = set()
         self._seen.add(index)
-        self._sums[-1] += float(torch.dot(grad.flatten(), grad.flatten()))
+        self._sums[-1] = self._sums[-1] + torch.dot(grad.flatten(), grad.flatten()).to(torch.float64)  # no sync here
 
     def step(self, lr: float = math.nan) -> None:
         """Feeds this optimizer step's norms; call after the last micro-batch's ``backward``."""
@@ -248,7 +249,7 @@ class AccumulationNoiseScale:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                                   f"{k} micro-batch(es) this step: the estimate needs 2 or more (accumulate gradients)")
         scale = float(k * k) if self.loss_divided else 1.0
-        small = scale * sum(self._sums) / k
+        small = scale * float(sum(self._sums)) / k
         grads = [p.grad for p in self.params if p.grad is not None]
         big = float(sum(torch.dot(g.flatten(), g.flatten()) for g in grads))
         if not self.loss_divided:
