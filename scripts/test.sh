@@ -35,6 +35,10 @@ cc -std=c11 -Wall -Wextra -pedantic -Werror bindings/c/tests/test_scalingkit.c \
   $(pkg-config --cflags --libs scalingkit) -lpthread -lm -o build/test_scalingkit
 build/test_scalingkit
 summary+=("C tests: $(build/test_scalingkit | tail -1)")
+cc -std=c11 -Wall -Wextra -pedantic -Werror bindings/c/tests/bad_input_matrix.c \
+  $(pkg-config --cflags --libs scalingkit) -lm -o build/bad_input_matrix
+build/bad_input_matrix
+summary+=("C $(build/bad_input_matrix | tail -1)")
 
 step "C examples (built with pkg-config)"
 cc -std=c11 -Wall -Wextra -pedantic -Werror examples/c/fit_chinchilla.c \
