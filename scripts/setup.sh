@@ -32,14 +32,18 @@ if [ "${1:-}" = "--python" ]; then
   fi
   "$ROOT/.venv/bin/python" -m pip install -q --upgrade pip
   "$ROOT/.venv/bin/python" -m pip install -q numpy cffi pytest scipy pandas matplotlib
-  # torch for scalingkit.torch's tests: PyPI's default wheel pulls gigabytes of GPU libraries, so only a local CPU
-  # wheel is used (the test machines keep one in /opt/wheels); without one those tests report themselves skipped.
+  # torch for scalingkit.torch's tests: PyPI's default wheel pulls gigabytes of GPU libraries, so only a CPU wheel
+  # from a local wheelhouse is used: $SCALINGKIT_WHEELHOUSE, else the conventional system wheelhouse. Without one
+  # those tests report themselves skipped.
   if ! "$ROOT/.venv/bin/python" -c "import torch" 2>/dev/null; then
-    wheel="$(ls /opt/wheels/torch-*cpu*-cp3*-*.whl 2>/dev/null | head -1 || true)"
+    wheel=""
+    for dir in "${SCALINGKIT_WHEELHOUSE:-}" /opt/wheels; do
+      [ -n "$dir" ] && [ -z "$wheel" ] && wheel="$(ls "$dir"/torch-*cpu*-cp3*-*.whl 2>/dev/null | head -1 || true)"
+    done
     if [ -n "$wheel" ] && "$ROOT/.venv/bin/python" -m pip install -q "$wheel"; then
       echo "setup.sh: installed torch from $(basename "$wheel")"
     else
-      echo "setup.sh: no local CPU torch wheel: the scalingkit.torch tests will be skipped"
+      echo "setup.sh: no local CPU torch wheel (set SCALINGKIT_WHEELHOUSE): the scalingkit.torch tests will be skipped"
     fi
   fi
   if "$ROOT/.venv/bin/python" -c "import torch" 2>/dev/null && ! "$ROOT/.venv/bin/python" -c "import mup" 2>/dev/null; then
