@@ -154,3 +154,11 @@ func flag(_ value: Int32, _ name: String) throws(ScalingKitError) -> Bool {
     default: throw ScalingKitError(.invalidArgument, "\(name) is \(value), not 0 or 1")
     }
 }
+
+/// An `int` enum argument from C: `cases[value]`, or an error naming the argument and the valid range.
+func enumCase<T>(_ value: Int32, _ cases: [T], _ name: String) throws(ScalingKitError) -> T {
+    guard value >= 0, Int(value) < cases.count else {
+        throw ScalingKitError(.invalidArgument, "\(name) is \(value): not one of 0 ... \(cases.count - 1)")
+    }
+    return cases[Int(value)]
+}

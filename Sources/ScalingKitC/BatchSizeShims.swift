@@ -33,13 +33,6 @@ private func defaultGNSOptions() -> sk_gns_options {
                    construction: 0, preconditioning: 0, dataset_size: 0, groups: 1, confidence: 0.95)
 }
 
-private func choose<T>(_ value: Int32, _ cases: [T], _ name: String) throws(ScalingKitError) -> T {
-    guard value >= 0, Int(value) < cases.count else {
-        throw ScalingKitError(.invalidArgument, "options.\(name) is \(value): not one of 0 ... \(cases.count - 1)")
-    }
-    return cases[Int(value)]
-}
-
 @c @implementation
 public func sk_gns_options_init(_ options: UnsafeMutablePointer<sk_gns_options>?, _ structSize: Int) -> Int32 {
     guarded("sk_gns_options_init") { () throws(ScalingKitError) in
@@ -55,13 +48,13 @@ public func sk_gns_create(_ options: UnsafePointer<sk_gns_options>?, _ out: Unsa
         let c = options == nil ? defaultGNSOptions()
             : try readVersioned(options!, "sk_gns_options", defaults: defaultGNSOptions(), earlierSizes: [])
         var o = GradientNoiseScaleOptions()
-        switch try choose(c.smoothing, [0, 1, 2], "smoothing") {
+        switch try enumCase(c.smoothing, [0, 1, 2], "options.smoothing") {
         case 0: o.smoothing = .ema(beta: c.ema_beta)
         case 1: o.smoothing = .window(count: try optionCount(c.window, "window"))
         default: o.smoothing = .cumulative
         }
-        o.construction = try choose(c.construction, [.dataParallel, .accumulation, .perExample, .consecutive], "construction")
-        o.preconditioning = try choose(c.preconditioning, [NoisePreconditioning.none, .whitened, .update], "preconditioning")
+        o.construction = try enumCase(c.construction, [.dataParallel, .accumulation, .perExample, .consecutive], "options.construction")
+        o.preconditioning = try enumCase(c.preconditioning, [NoisePreconditioning.none, .whitened, .update], "options.preconditioning")
         if c.dataset_size != 0 { o.datasetSize = c.dataset_size }
         o.groups = try optionCount(c.groups, "groups")
         o.confidence = c.confidence

@@ -5,13 +5,6 @@ import ScalingKit
 
 private let roles: [ParameterRole] = [.inferred, .input, .hidden, .readout, .bias, .norm]
 
-private func enumCase<T>(_ value: Int32, _ cases: [T], _ name: String) throws(ScalingKitError) -> T {
-    guard value >= 0, Int(value) < cases.count else {
-        throw ScalingKitError(.invalidArgument, "\(name) is \(value): not one of 0 ... \(cases.count - 1)")
-    }
-    return cases[Int(value)]
-}
-
 private func defaultTransferOptions() -> sk_transfer_options {
     sk_transfer_options(struct_size: MemoryLayout<sk_transfer_options>.size, parametrization: 1, optimizer: 0,
                         weight_decay_rule: 0, batch_rule: 0, depth_alpha: 0, base_layers: 0, layers: 0,

@@ -1,7 +1,7 @@
 """Conversion of Python inputs to the C layer's pointer + length pairs (no validation of values: the core does)."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -39,3 +39,11 @@ def as_size(name: str, value: Any) -> int:
     if v != value or v < 0 or v > 2**63:
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'{name}' must be a non-negative integer (got {value!r})")
     return v
+
+
+def choice(kind: str, value: Any, table: Mapping[str, int]) -> int:
+    """The C enum value for a case-insensitive name, or ScalingKitError listing the known names."""
+    key = str(value).lower()
+    if key not in table:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"unknown {kind} {value!r}; known: {', '.join(sorted(table))}")
+    return table[key]

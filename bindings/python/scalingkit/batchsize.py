@@ -10,6 +10,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ._results import Result
+from ._arrays import choice as _choice
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 from .isoflop import _columns, _opt
@@ -20,13 +21,6 @@ _CONSTRUCTION = {"data_parallel": lib.SK_GNS_DATA_PARALLEL, "accumulation": lib.
 _PRECONDITIONING = {"none": lib.SK_GNS_RAW, "whitened": lib.SK_GNS_WHITENED, "update": lib.SK_GNS_UPDATE}
 _PRECONDITIONING_NAMES = {v: k for k, v in _PRECONDITIONING.items()}
 _update = lib.sk_gns_update
-
-
-def _choice(kind: str, value: str, table) -> int:
-    key = str(value).lower()
-    if key not in table:
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"unknown {kind} {value!r}; known: {', '.join(sorted(table))}")
-    return table[key]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Unio
 import numpy as np
 
 from ._results import Result
+from ._arrays import choice as _choice
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 
@@ -27,14 +28,6 @@ _ROLE_NAMES = {lib.SK_ROLE_INFERRED: "inferred", lib.SK_ROLE_INPUT: "input", lib
 _BATCH_RULES = {"none": lib.SK_BATCH_NONE, "sqrt": lib.SK_BATCH_SQRT, "linear": lib.SK_BATCH_LINEAR}
 _UMUP_TYPES = {"weight": lib.SK_UMUP_WEIGHT, "bias": lib.SK_UMUP_BIAS, "norm": lib.SK_UMUP_NORM,
                "output": lib.SK_UMUP_OUTPUT}
-
-
-def _choice(kind: str, value: str, table: Mapping[str, int]) -> int:
-    key = str(value).lower()
-    if key not in table:
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
-                              f"unknown {kind} {value!r}; known: {', '.join(sorted(table))}")
-    return table[key]
 
 
 @dataclass(frozen=True)
