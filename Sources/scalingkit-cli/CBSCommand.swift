@@ -32,7 +32,7 @@ struct CBSFit: ParsableCommand {
     @Option(help: "Confidence of the intervals.") var confidence = 0.95
     @Option(help: "Reference batch for Zhang et al.'s CBS (theta = 0.2).") var referenceBatch: Double?
     @Flag var json = false
-    @Option(help: "Also draw steps against batch with the fitted hyperbolas to this SVG file.") var plot: String?
+    @Option(help: "Also draw steps against batch with the fitted hyperbolas to this file (*.svg or *.png).") var plot: String?
 
     func run() throws {
         try reportingErrors {
@@ -51,11 +51,11 @@ struct CBSFit: ParsableCommand {
             print(json ? Self.json(fits, law, zhang) : Self.text(fits, law, zhang, referenceBatch))
             if let plot {
                 let targets = t.textColumn(targetColumn) != nil ? try t.column(targetColumn) : nil
-                var p = SVGPlot(title: "steps to target against batch size: S = S_min (1 + B_crit / B)", xLabel: "batch size",
+                var p = Chart(title: "steps to target against batch size: S = S_min (1 + B_crit / B)", xLabel: "batch size",
                                 yLabel: "steps")
                 for (k, f) in fits.enumerated() {
                     let rows = batch.indices.filter { targets == nil || targets![$0] == f.targetLoss }
-                    let color = SVGPlot.palette[k % SVGPlot.palette.count]
+                    let color = Chart.palette[k % Chart.palette.count]
                     let name = f.targetLoss.map { fmt("L = %g", $0) } ?? "runs"
                     let xs = rows.map { batch[$0] }
                     let grid = (0..<60).map { xs.min()! * pow(xs.max()! / xs.min()!, Double($0) / 59) }

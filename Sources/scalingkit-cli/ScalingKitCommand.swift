@@ -142,7 +142,7 @@ struct Fit: ParsableCommand {
     @Flag(help: "Print the result as JSON.")
     var json = false
 
-    @Option(help: "Also draw the runs' loss against compute with the fitted compute-optimal frontier to this SVG file.")
+    @Option(help: "Also draw the runs' loss against compute with the fitted compute-optimal frontier to this file (*.svg or *.png).")
     var plot: String?
 
     func validate() throws {
@@ -336,16 +336,16 @@ extension Fit {
 
     /// --plot: the runs' loss against C = 6ND and the compute-optimal frontier L*(C) out to the largest budget.
     func frontierPlot(_ surface: LossSurface, N: [Double], D: [Double], loss: [Double], budgets: [Double],
-                      excluded: Set<Int> = []) throws -> SVGPlot {
+                      excluded: Set<Int> = []) throws -> Chart {
         let C = zip(N, D).map { 6 * $0 * $1 }
         let used = C.indices.filter { !excluded.contains($0) }, dropped = excluded.sorted()
         let lo = C.min()!, hi = max(C.max()!, budgets.max() ?? 0)
         let grid = (0..<60).map { lo * pow(hi / lo, Double($0) / 59) }
         let frontier = try grid.map { try Planner.computeOptimal(surface, compute: $0).loss }
-        var p = SVGPlot(title: "loss against compute, with the fitted compute-optimal frontier", xLabel: "training compute C = 6ND (FLOPs)",
+        var p = Chart(title: "loss against compute, with the fitted compute-optimal frontier", xLabel: "training compute C = 6ND (FLOPs)",
                         yLabel: "loss")
-        p.series = [.init(label: "runs", x: used.map { C[$0] }, y: used.map { loss[$0] }, line: false, color: SVGPlot.palette[0]),
-                    .init(label: "compute-optimal L*(C)", x: grid, y: frontier, line: true, color: SVGPlot.palette[1])]
+        p.series = [.init(label: "runs", x: used.map { C[$0] }, y: used.map { loss[$0] }, line: false, color: Chart.palette[0]),
+                    .init(label: "compute-optimal L*(C)", x: grid, y: frontier, line: true, color: Chart.palette[1])]
         if !dropped.isEmpty {
             p.series.append(.init(label: "excluded", x: dropped.map { C[$0] }, y: dropped.map { loss[$0] }, line: false, color: "#999999"))
         }

@@ -453,5 +453,46 @@ def test_plot_writes_svg(tmp_path):
     r = run("cbs", "fit", sweep, "--plot", svg)
     assert r.returncode == 0, r.stderr
     assert "batch size" in [t.text for t in ET.parse(svg).getroot().iter(ns + "text")]
-    r = run("fit", DATA, "--plot", str(tmp_path / "fit.png"))
-    assert r.returncode != 0 and "writes SVG" in r.stderr
+    r = run("fit", DATA, "--plot", str(tmp_path / "fit.pdf"))
+    assert r.returncode != 0 and "*.svg or *.png" in r.stderr
+
+
+def read_png(path):
+    """Decodes an 8-bit RGB PNG with the standard library alone, checking every chunk's CRC and zlib's Adler-32."""
+    import struct
+    import zlib
+    data = open(path, "rb").read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    pos, idat, header = 8, b"", None
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos:pos + 4])
+        kind, body = data[pos + 4:pos + 8], data[pos + 8:pos + 8 + length]
+        assert struct.unpack(">I", data[pos + 8 + length:pos + 12 + length])[0] == zlib.crc32(kind + body)
+        if kind == b"IHDR":
+            header = struct.unpack(">IIBBBBB", body)
+        elif kind == b"IDAT":
+            idat += body
+        pos += 12 + length
+    width, height, depth, colour = header[:4]
+    assert (depth, colour) == (8, 2)
+    raw = zlib.decompress(idat)                      # raises on a bad stream or checksum
+    assert len(raw) == height * (3 * width + 1)
+    rows = [raw[y * (3 * width + 1):(y + 1) * (3 * width + 1)] for y in range(height)]
+    assert all(r[0] == 0 for r in rows)
+    return width, height, [r[1:] for r in rows]
+
+
+def test_plot_writes_png(tmp_path):
+    out = str(tmp_path / "fit.png")
+    r = run("fit", DATA, "--exclude-highest-loss", "5", "--budget", "5.76e23", "--plot", out)
+    assert r.returncode == 0, r.stderr
+    width, height, rows = read_png(out)
+    assert (width, height) == (720, 480)
+    pixels = [tuple(row[3 * x:3 * x + 3]) for row in rows for x in range(width)]
+    inked = sum(p != (255, 255, 255) for p in pixels)
+    assert 0.01 < inked / len(pixels) < 0.2                       # drawn on, not filled
+    near = lambda c: sum(max(abs(a - b) for a, b in zip(p, c)) < 8 for p in pixels)
+    assert near((0x1f, 0x77, 0xb4)) > 500                          # the runs, in the first palette colour
+    assert near((0xd6, 0x27, 0x28)) > 300                          # the frontier line, in the second
+    assert near((0, 0, 0)) > 1000                                  # frame, ticks and text
+    assert os.path.getsize(out) < 200_000                          # compressed, not stored
