@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: Swift (core + C ABI from Swift), the ABI check, the C test program and the C example
+# Runs every test: Swift (core + C ABI from Swift), DocC abstracts on the public API, the ABI check, the C test program and the C example
 # (built with pkg-config), and pytest (Python binding + CLI). Installs what is missing first.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,6 +21,11 @@ fi
 summary+=("swift test: $(grep -oE 'Test run with [0-9]+ tests? in [0-9]+ suites? passed' build-swift-test.log)")
 summary+=("XCTest: $(grep -oE 'Executed [0-9]+ tests?, with [0-9]+ failures' build-swift-test.log | tail -1)")
 rm -f build-swift-test.log
+
+step "DocC abstracts on the public Swift API"
+scripts/check_docs.sh 2>/dev/null | tee build-docs.log
+summary+=("$(head -1 build-docs.log)")
+rm -f build-docs.log
 
 step "build libscalingkit.so and the CLI (release, self-contained)"
 scripts/build.sh

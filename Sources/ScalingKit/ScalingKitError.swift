@@ -22,14 +22,18 @@ public struct ScalingKitError: Error, Equatable, Sendable, CustomStringConvertib
         case `internal` = -100
     }
 
+    /// The category, mirrored by the C ABI's status codes.
     public let code: Code
+    /// What went wrong, naming the argument or value.
     public let message: String
 
+    /// An error of category `code` with a readable `message`.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
+    /// The message.
     public var description: String { message }
 
     static func invalid(_ message: String) -> ScalingKitError { .init(.invalidArgument, message) }

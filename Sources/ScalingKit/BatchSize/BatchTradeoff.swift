@@ -6,37 +6,49 @@ import Darwin
 
 /// A confidence interval.
 public struct ConfidenceInterval: Sendable, Equatable {
+    /// Lower end.
     public var lower: Double
+    /// Upper end.
     public var upper: Double
 
+    /// An interval from `lower` to `upper` (lower ≤ upper).
     public init(lower: Double, upper: Double) {
         self.lower = lower
         self.upper = upper
     }
 
+    /// Whether `x` lies in the closed interval.
     public func contains(_ x: Double) -> Bool { lower <= x && x <= upper }
 }
 
 /// The steps-versus-batch trade-off S = S_min(1 + B_crit/B), E = B·S = E_min(1 + B/B_crit) (McCandlish et al. 2018,
 /// eq. 2.11–2.12), fitted in log space to the steps each batch size needed to reach a target loss.
 public struct BatchTradeoffFit: Sendable, Equatable {
+    /// The target loss this sweep reached (nil when the sweep has one target and does not name it).
     public var targetLoss: Double?
+    /// S_min: the fewest optimizer steps to reach the target, approached as the batch grows without bound.
     public var minimumSteps: Double
+    /// E_min: the fewest examples (or tokens) to reach the target, approached as the batch shrinks to 0.
     public var minimumExamples: Double
     /// B_crit = E_min/S_min: the batch that costs 2·S_min steps and 2·E_min examples.
     public var criticalBatch: Double
     /// Student-t intervals from the log-space fit's covariance (n − 2 degrees of freedom); nil with only 2 points'
     /// worth of freedom.
     public var criticalBatchInterval: ConfidenceInterval?
+    /// Interval on S_min at `confidence`; nil when not identified.
     public var minimumStepsInterval: ConfidenceInterval?
+    /// Interval on E_min at `confidence`; nil when not identified.
     public var minimumExamplesInterval: ConfidenceInterval?
+    /// Confidence level of the intervals.
     public var confidence: Double
+    /// Sweep points (batch sizes) used in the fit.
     public var points: Int
     /// Root-mean-square log residual.
     public var rmsLogResidual: Double
     /// Whether the batch grid straddles B_crit (a batch ≤ B_crit/2 and one ≥ 2·B_crit): otherwise only one of S_min
     /// and E_min is pinned, and B_crit is not identified (the notes' §1.3: such intervals can exclude the truth).
     public var identified: Bool
+    /// What the fit found, in words, including why it is not identified when it is not.
     public var message: String
 
     /// Steps at batch B on the fitted curve.
@@ -45,6 +57,7 @@ public struct BatchTradeoffFit: Sendable, Equatable {
     public func examples(batch: Double) -> Double { minimumExamples * (1 + batch / criticalBatch) }
 }
 
+/// Fits the steps-against-batch trade-off S = S_min (1 + B_crit / B) of McCandlish et al. (2018) to batch sweeps.
 public enum BatchTradeoff {
     /// Fits one target's sweep: `batch[i]` examples (or tokens) per step needed `steps[i]` steps.
     ///

@@ -80,12 +80,15 @@ public enum BatchLaw: String, Sendable, CaseIterable {
     /// Exponents published without prefactors (Bergsma et al. 2025, "Power Lines"): B_opt ∝ D^0.383 and
     /// B_crit ∝ D_min^0.462 — scale them through one measured point.
     public static let powerLinesOptimalExponent = 0.383
+    /// Exponent of B_crit ∝ D_min^0.462 (Power Lines, the critical batch against the data reaching a loss).
     public static let powerLinesCriticalExponent = 0.462
 }
 
 /// A batch-size schedule: (tokens seen, batch) pairs, each batch holding from its token count to the next.
 public struct BatchSchedule: Sendable, Equatable {
+    /// Tokens seen when each batch size takes over, ascending, starting at 0.
     public var tokens: [Double]
+    /// Batch size (tokens per step) from `tokens[i]` until `tokens[i + 1]`.
     public var batch: [Double]
 
     /// `following(criticalBatch:...)` for a power law B_crit = coefficient·tokens^exponent (a fitted or published

@@ -39,9 +39,13 @@ public enum NoisePreconditioning: String, Sendable, CaseIterable {
     case update
 }
 
+/// How a `GradientNoiseScale` smooths, combines and normalises its measurements.
 public struct GradientNoiseScaleOptions: Sendable, Equatable {
+    /// Smoothing over measurements (default: an exponential moving average with β = 0.99).
     public var smoothing = NoiseSmoothing.ema(beta: 0.99)
+    /// Where each measurement's small- and big-batch norms come from (default: per-rank norms before and after the all-reduce).
     public var construction = NoiseConstruction.dataParallel
+    /// Whether the norms are of the raw gradient or of the optimizer's preconditioned update (Adam's B_noise).
     public var preconditioning = NoisePreconditioning.none
     /// Disjoint shards drawn without replacement from a finite data set of this many examples: each measurement is
     /// corrected for the resulting bias. nil: i.i.d. sampling (or with replacement).
@@ -51,6 +55,7 @@ public struct GradientNoiseScaleOptions: Sendable, Equatable {
     /// Of the interval on B_simple.
     public var confidence = 0.95
 
+    /// The defaults above.
     public init() {}
 }
 
@@ -58,6 +63,7 @@ public struct GradientNoiseScaleOptions: Sendable, Equatable {
 public struct NoiseScaleReading: Sendable, Equatable {
     /// Smoothed, bias-corrected |G|² and tr(Σ).
     public var gradientSquared: Double
+    /// Smoothed, bias-corrected tr(Σ), the trace of the per-example gradient covariance.
     public var traceCovariance: Double
     /// tr(Σ)/|G|², nil while the smoothed |G|² ≤ 0 (too few or too noisy measurements).
     public var simpleNoiseScale: Double?
@@ -66,24 +72,31 @@ public struct NoiseScaleReading: Sendable, Equatable {
     /// freedom) at the options' confidence, taken in log space so that it stays positive; nil when not defined
     /// (fewer than 2 effective measurements, or no B_simple).
     public var standardError: Double?
+    /// Lower end of the interval on B_simple.
     public var lower: Double?
+    /// Upper end of the interval on B_simple.
     public var upper: Double?
+    /// Measurements taken since the start or the last reset.
     public var measurements: Int
     /// (Σw)²/Σw² of the smoothing weights: how many independent measurements the reading is worth.
     public var effectiveMeasurements: Double
     /// The temperature of the last update (learning rate and big batch) and whether learning rate / batch changed
     /// since the start or last reset: noise scales are comparable only at equal temperature (McCandlish App. C).
     public var learningRate: Double
+    /// The big batch of the last update (examples or tokens per step).
     public var batchSize: Double
+    /// True when the learning rate or the batch size changed since the start or the last reset.
     public var temperatureChanged: Bool
     /// True for the consecutive-step construction.
     public var biased: Bool
+    /// The preconditioning the measurements were taken under.
     public var preconditioning: NoisePreconditioning
 }
 
 /// The streaming gradient-noise-scale estimator (McCandlish et al. 2018, App. A.1): feed squared gradient norms at
 /// two batch sizes every step, read B_simple when you like. Allocates only at creation.
 public struct GradientNoiseScale: Sendable {
+    /// The options the estimator was created with.
     public let options: GradientNoiseScaleOptions
     /// Per accumulator (one per group, plus the total when there are several groups): smoothed moments of the
     /// measurements (g, t, g², t², g·t) and of the weights (Σw, Σw²).
@@ -96,6 +109,8 @@ public struct GradientNoiseScale: Sendable {
 
     static let stride = 7   // Σw·g, Σw·t, Σw·g², Σw·t², Σw·g·t, Σw, Σw²
 
+    /// An estimator with no measurements yet; its state is allocated here, once.
+    ///
     /// - Throws: `ScalingKitError` for β outside [0, 1), a window < 1, groups < 1, a data-set size ≤ 1 or a
     ///   confidence outside (0, 1).
     public init(options: GradientNoiseScaleOptions = GradientNoiseScaleOptions()) throws {
@@ -258,6 +273,7 @@ public struct GradientNoiseScale: Sendable {
         moments[o + 6] += sign
     }
 
+    /// Measurements taken since the start or the last reset.
     public var measurements: Int { count }
 
     /// Forgets every measurement (after a change of temperature, for example).

@@ -6,6 +6,7 @@ public struct NoiseComponents: Sendable, Equatable {
     /// tr(Σ), the trace of the per-example gradient covariance.
     public var traceCovariance: Double
 
+    /// Components |G|² and tr(Σ) as measured (either may be negative from noise).
     public init(gradientSquared: Double, traceCovariance: Double) {
         self.gradientSquared = gradientSquared
         self.traceCovariance = traceCovariance

@@ -9,6 +9,7 @@ import Darwin
 ///
 /// Evaluation is thread-safe: scratch space lives on the caller's stack, nothing is shared or allocated on the heap.
 public struct BoundExpression: Sendable {
+    /// The compiled formula this binding evaluates.
     public let expression: CompiledExpression
     /// Number of data points.
     public let count: Int

@@ -3,19 +3,45 @@
 /// Produced by `FormulaParser`, consumed by `CompiledExpression`. Positions are 0-based offsets in Unicode scalars
 /// into the formula text, kept so that later errors (an unknown name) can point at the culprit.
 public indirect enum ExpressionNode: Sendable, Equatable {
+    /// A numeric literal.
     case number(Double)
+    /// An input or parameter name, with its offset in the formula text.
     case identifier(String, position: Int)
+    /// Unary minus.
     case negate(ExpressionNode)
+    /// A binary operation on two subexpressions.
     case binary(BinaryOperator, ExpressionNode, ExpressionNode)
+    /// A call of a built-in function, with the offset of its name in the formula text.
     case call(Function, [ExpressionNode], position: Int)
 
+    /// The binary operators, spelled as in formula text; `^` (also `**`) binds tighter than unary minus on its left and is right-associative.
     public enum BinaryOperator: String, Sendable, CaseIterable {
-        case add = "+", subtract = "-", multiply = "*", divide = "/", power = "^"
+        /// Addition.
+        case add = "+"
+        /// Subtraction.
+        case subtract = "-"
+        /// Multiplication.
+        case multiply = "*"
+        /// Division.
+        case divide = "/"
+        /// Exponentiation.
+        case power = "^"
     }
 
     /// The functions a formula may call.
     public enum Function: String, Sendable, CaseIterable {
-        case exp, log, sqrt, min, max, logsumexp
+        /// eˣ.
+        case exp
+        /// Natural logarithm.
+        case log
+        /// Square root.
+        case sqrt
+        /// Smallest argument.
+        case min
+        /// Largest argument.
+        case max
+        /// log Σ exp(xᵢ), computed without overflow (Hoffmann et al.'s form of the Chinchilla law).
+        case logsumexp
 
         /// Allowed argument counts.
         var arity: ClosedRange<Int> {

@@ -12,9 +12,13 @@
 /// Hostile input is bounded: at most `maxLength` characters and `maxDepth` nested sub-expressions, checked before
 /// recursion can exhaust the stack. Errors name the position and what was expected.
 public enum FormulaParser {
+    /// Longest formula accepted, in Unicode scalars.
     public static let maxLength = 4096
+    /// Deepest nesting accepted (parentheses, calls and unary minus), so that recursion cannot exhaust the stack.
     public static let maxDepth = 64
 
+    /// Parses `text` into a syntax tree.
+    /// - Throws: `ScalingKitError` naming the position and what was expected, for malformed, over-long or over-deep text.
     public static func parse(_ text: String) throws -> ExpressionNode {
         let scalars = Array(text.unicodeScalars)
         guard !scalars.isEmpty, scalars.contains(where: { !$0.properties.isWhitespace }) else {

@@ -12,6 +12,7 @@ public struct BootstrapOptions: Sendable, Equatable {
     /// quick). Not part of the options' identity.
     public var progress: (@Sendable () -> Void)?
 
+    /// The defaults above.
     public init() {}
 
     public static func == (a: Self, b: Self) -> Bool {
@@ -35,6 +36,7 @@ public struct BootstrapOptions: Sendable, Equatable {
 /// warm-started from the full-data optimum, keep the converged refits. Resample runs, not checkpoints of one run
 /// (Besiroglu et al. 2024 discuss the clustering that checkpoints introduce).
 public struct Bootstrap: Sendable {
+    /// Parameter names, in the order of each replicate's values.
     public let parameterNames: [String]
     /// The full-data estimates the replicates were started from.
     public let estimates: [Double]
@@ -46,6 +48,7 @@ public struct Bootstrap: Sendable {
     /// could not decrease the objective by any step along the steepest-descent direction, i.e. the point is
     /// stationary to working precision (this happens at the kinks of a Huber objective). Reported, not hidden.
     public let stalled: Int
+    /// The options the bootstrap ran with.
     public let options: BootstrapOptions
 
     /// Summary of one quantity over the replicates.
@@ -56,6 +59,7 @@ public struct Bootstrap: Sendable {
         public var standardError: Double
         /// Percentile interval at `options.confidence`.
         public var lower: Double
+        /// Upper end of the percentile interval.
         public var upper: Double
     }
 

@@ -23,6 +23,7 @@ public struct ChinchillaFitOptions: Sendable, Equatable {
     /// Worker threads for the starts; 0 = one per core. The result does not depend on it.
     public var threads: Int = 0
 
+    /// The defaults above (Hoffmann et al.'s Huber loss and grid, as run by Besiroglu et al. 2024).
     public init() {}
 }
 

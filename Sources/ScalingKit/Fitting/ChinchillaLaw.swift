@@ -9,12 +9,18 @@ import Darwin
 /// Hoffmann et al. (2022), "Training Compute-Optimal Large Language Models", eq. 2 (§3.3): N is the number of
 /// parameters, D the number of training tokens, E the irreducible loss.
 public struct ChinchillaLaw: Sendable, Equatable, Hashable {
+    /// Irreducible loss E.
     public var E: Double
+    /// Coefficient A of the parameter term A/N^α.
     public var A: Double
+    /// Coefficient B of the data term B/D^β.
     public var B: Double
+    /// Exponent α of the parameter term.
     public var alpha: Double
+    /// Exponent β of the data term.
     public var beta: Double
 
+    /// A law with the given constants (not checked here; `computeOptimal` rejects non-positive ones).
     public init(E: Double, A: Double, B: Double, alpha: Double, beta: Double) {
         self.E = E; self.A = A; self.B = B; self.alpha = alpha; self.beta = beta
     }
@@ -59,6 +65,7 @@ public struct ChinchillaLaw: Sendable, Equatable, Hashable {
 
 /// A compute-optimal plan: train `parameters` on `tokens` for `compute` FLOPs (C = 6ND).
 public struct ComputeOptimalAllocation: Sendable, Equatable {
+    /// Training compute in FLOPs.
     public var compute: Double
     /// N_opt.
     public var parameters: Double

@@ -10,6 +10,7 @@ import Darwin
 /// §D.2) gives E 1.817 on the Epoch data where linear Huber gives α 0.344 and least squares α 0.358. The choice is
 /// recorded in every result.
 public struct FitLoss: Sendable, Equatable, Hashable {
+    /// The penalty applied to each residual.
     public enum Kind: Sendable, Equatable, Hashable {
         /// Huber (1964): r²/2 for |r| ≤ δ, δ(|r| − δ/2) beyond.
         case huber(delta: Double)
@@ -25,12 +26,15 @@ public struct FitLoss: Sendable, Equatable, Hashable {
         case linear
     }
 
+    /// The penalty on each residual.
     public var kind: Kind
+    /// Where residuals are taken (log or linear).
     public var space: Space
     /// Weight on residuals where the law over-predicts (r > 0). 1 is symmetric; the `chinchilla` package's default
     /// of 10 makes the fit follow the lower envelope of the runs (best achievable loss).
     public var overPredictionWeight: Double
 
+    /// A loss of the given kind; `overPredictionWeight` scales the penalty on residuals where the law over-predicts.
     public init(_ kind: Kind, space: Space = .log, overPredictionWeight: Double = 1) {
         self.kind = kind
         self.space = space

@@ -7,6 +7,7 @@ import Darwin
 /// How to fit a `ScalingLaw`. Every field that changes the answer is reported back with the result, so a fit can
 /// be reproduced (the (Mis)Fitting checklist: form, loss, δ, grid, tolerances, points used).
 public struct LawFitOptions: Sendable {
+    /// The penalty on residuals (default: Hoffmann et al.'s Huber, δ = 10⁻³, in log space).
     public var loss: FitLoss = .hoffmann
     /// Per-run weights (≥ 0, finite, not all 0); nil = all 1.
     public var weights: [Double]? = nil
@@ -14,12 +15,14 @@ public struct LawFitOptions: Sendable {
     public var fixed: [String: Double] = [:]
     /// Overrides of the law's default bounds.
     public var lowerBounds: [String: Double] = [:]
+    /// Overrides of the law's default upper bounds, by parameter name.
     public var upperBounds: [String: Double] = [:]
     /// Overrides of the law's default starting values per parameter (the grid is their Cartesian product).
     public var startGrid: [String: [Double]] = [:]
     /// Parameters to fit in log space in addition to the law's own `logScaled` (they must stay > 0): use it for
     /// coefficients that span orders of magnitude, such as a scale C0 ~ 10¹⁶.
     public var logScaled: Set<String> = []
+    /// Stopping rules and limits of the optimizer run from each start.
     public var optimizer: LBFGSOptions = LBFGSOptions()
     /// Which starts run to convergence: by default the best 64 by initial objective, more until 4 agree.
     public var screening: StartScreening = StartScreening()
@@ -37,6 +40,7 @@ public struct LawFitOptions: Sendable {
     /// such as Hoffmann's `logsumexp(a - alpha*log(N), b - beta*log(D), e)`); nil keeps the law's.
     public var predictsLog: Bool? = nil
 
+    /// The local optimizer run from each start.
     public enum Method: String, Sendable {
         /// L-BFGS, projected onto the bounds when any is finite (any loss).
         case lbfgs
@@ -45,32 +49,45 @@ public struct LawFitOptions: Sendable {
         case levenbergMarquardt
     }
 
+    /// The defaults above.
     public init() {}
 }
 
 /// A fitted law with the diagnostics of its fit (fields follow scipy's `OptimizeResult`).
 public struct LawFit: Sendable {
+    /// The law that was fitted.
     public var law: ScalingLaw
     /// Fitted (and fixed) parameter values, in `law.parameters` order.
     public var values: [Double]
+    /// The objective (summed loss over the points used) at the optimum.
     public var objective: Double
     /// ‖projected gradient‖∞ over the free parameters at the optimum.
     public var gradientNorm: Double
+    /// Whether the best start met a convergence test.
     public var converged: Bool
+    /// Why the best start's optimizer stopped.
     public var reason: TerminationReason
+    /// The stopping reason in words.
     public var message: String
+    /// Iterations of the best start.
     public var iterations: Int
+    /// Objective evaluations over all starts.
     public var evaluations: Int
+    /// Starting points screened.
     public var starts: Int
     /// Starts run to convergence (fewer than `starts` when screening stopped early).
     public var startsRefined: Int
+    /// Refined starts that converged.
     public var startsConverged: Int
+    /// Refined starts that reached the best objective (within a relative 10⁻⁹): how often the optimum was found.
     public var startsAtOptimum: Int
     /// Free parameters that ended on a bound: their value is set by the bound, not the data.
     public var parametersAtBound: [String]
     /// Parameters that were held fixed.
     public var fixedParameters: [String]
+    /// Data points the fit used, after exclusions.
     public var pointsUsed: Int
+    /// The options the fit ran with, for reproducing it.
     public var options: LawFitOptions
 
     /// The fitted value of parameter `name`.

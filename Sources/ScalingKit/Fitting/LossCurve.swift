@@ -20,6 +20,7 @@ public struct LossCurve: Sendable, Equatable {
     /// The measured loss at those steps (> 0).
     public var loss: [Double]
 
+    /// A run: its learning rate at every step, its warm-up length, and the loss observed at `steps`.
     public init(learningRates: [Double], warmupSteps: Int, steps: [Int], loss: [Double]) {
         self.learningRates = learningRates
         self.warmupSteps = warmupSteps

@@ -7,22 +7,32 @@
 /// as a power of the area since. Fitted to a few schedules, it predicts the curves of others (the paper's test).
 /// It is not a formula over columns — LD(t) sums over the whole schedule — so it has its own objective and fit.
 public struct MultiPowerLaw: Sendable, Equatable {
+    /// L0: the loss limit of the constant-learning-rate term.
     public var L0: Double
+    /// A: coefficient of the power in the summed learning rate, A (S1 + S_W)^−α.
     public var A: Double
+    /// α: exponent of the summed learning rate.
     public var alpha: Double
+    /// B: scale of the loss reduction from learning-rate decay, LD(t).
     public var B: Double
+    /// C: rate of the reduction's saturating power form.
     public var C: Double
+    /// β: exponent of the reduction's saturating form.
     public var beta: Double
+    /// γ: exponent on the learning rate inside the reduction.
     public var gamma: Double
 
+    /// A law with the given parameters, named as in Luo et al. (2025).
     public init(L0: Double, A: Double, alpha: Double, B: Double, C: Double, beta: Double, gamma: Double) {
         self.L0 = L0; self.A = A; self.alpha = alpha; self.B = B; self.C = C; self.beta = beta; self.gamma = gamma
     }
 
     /// The published order of Luo et al.'s parameter vector.
     public static let parameterNames = ["L0", "A", "alpha", "B", "C", "beta", "gamma"]
+    /// Where the law is published.
     public static let citation = "Luo et al. 2025, A Multi-Power Law for Loss Curve Prediction Across Learning Rate Schedules (ICLR), eq. 5-6"
 
+    /// The parameters in `parameterNames` order.
     public var parameterValues: [Double] { [L0, A, alpha, B, C, beta, gamma] }
 
     init(_ v: [Double]) { self.init(L0: v[0], A: v[1], alpha: v[2], B: v[3], C: v[4], beta: v[5], gamma: v[6]) }
@@ -50,39 +60,54 @@ public struct MultiPowerLaw: Sendable, Equatable {
 
 /// How to fit the multi-power law. Defaults follow Luo et al.: Huber δ = 10⁻³ on log residuals.
 public struct MultiPowerFitOptions: Sendable, Equatable {
+    /// Huber δ on log residuals.
     public var huberDelta: Double = 1e-3
     /// Starting values per parameter (the grid is their product); a parameter left out uses the default, which is
     /// scaled to the data: L0 = 0.9·min loss, A = α = β = 0.5, B ∈ {0.1, 0.5}·(loss range)/(largest total rate
     /// decrease), C ∈ {1, 4}, γ ∈ {0.5, 0.8} — 8 starts.
     public var startGrid: [String: [Double]] = [:]
+    /// Stopping rules and limits of the optimizer run from each start.
     public var optimizer: LBFGSOptions = LBFGSOptions()
     /// Default: the best 4 of the 8 starts, more until 2 agree (each evaluation sums over the whole schedule).
     public var screening = StartScreening(refine: 4, confirmations: 2)
     /// Worker threads; 0 = one per core. The result does not depend on it.
     public var threads: Int = 0
 
+    /// The defaults above.
     public init() {}
 }
 
 /// A fitted multi-power law with the diagnostics of its fit.
 public struct MultiPowerFit: Sendable {
+    /// The fitted law.
     public var law: MultiPowerLaw
     /// Σ Huber_δ(log residual) over every observation.
     public var objective: Double
+    /// ‖projected gradient‖∞ at the optimum.
     public var gradientNorm: Double
+    /// Whether the best start met a convergence test.
     public var converged: Bool
+    /// Why the best start's optimizer stopped.
     public var reason: TerminationReason
+    /// The stopping reason in words.
     public var message: String
+    /// Iterations of the best start.
     public var iterations: Int
+    /// Objective evaluations over all starts.
     public var evaluations: Int
+    /// Starting points screened.
     public var starts: Int
+    /// Starts run to convergence.
     public var startsRefined: Int
+    /// Refined starts that converged.
     public var startsConverged: Int
+    /// Refined starts that reached the best objective (within a relative 10⁻⁹).
     public var startsAtOptimum: Int
     /// Observations used, over all curves.
     public var pointsUsed: Int
     /// Parameters on their lower bound (0).
     public var parametersAtBound: [String]
+    /// The options the fit ran with.
     public var options: MultiPowerFitOptions
 }
 

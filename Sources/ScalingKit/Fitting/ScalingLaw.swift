@@ -9,9 +9,11 @@ import Darwin
 public struct ScalingLaw: Sendable {
     /// Catalogue name (for example "chinchilla") or "custom".
     public var name: String
+    /// The compiled formula.
     public let expression: CompiledExpression
     /// Lower and upper bound per parameter (±infinity for none), in `parameters` order.
     public var lowerBounds: [Double]
+    /// Upper bound per parameter (+infinity for none), in `parameters` order.
     public var upperBounds: [Double]
     /// Starting values per parameter; the starting grid is their Cartesian product.
     public var startGrid: [[Double]]
@@ -25,8 +27,11 @@ public struct ScalingLaw: Sendable {
     /// Hoffmann's (a, b, e) = (log A, log B, log E) parameterisation.
     public var logScaled: Set<String>
 
+    /// The formula text.
     public var formula: String { expression.formula }
+    /// Input (data column) names, in order of first use.
     public var inputs: [String] { expression.inputs }
+    /// Parameter names, in order of first use.
     public var parameters: [String] { expression.parameters }
 
     /// A law from a formula string. Every parameter starts unbounded with the single start 1.0 unless given.

@@ -3,7 +3,9 @@
 /// The objective has many local minima (only ~7.6 % of Hoffmann's 4 500 starts reach the global optimum on the
 /// Epoch data), so the grid is part of the method and is reported with the result.
 public struct StartGrid: Sendable, Equatable, Hashable {
+    /// Starting values of α.
     public var alpha: [Double]
+    /// Starting values of β.
     public var beta: [Double]
     /// e = log E.
     public var e: [Double]
@@ -12,6 +14,7 @@ public struct StartGrid: Sendable, Equatable, Hashable {
     /// b = log B.
     public var b: [Double]
 
+    /// A grid of every combination of the given values.
     public init(alpha: [Double], beta: [Double], e: [Double], a: [Double], b: [Double]) {
         self.alpha = alpha; self.beta = beta; self.e = e; self.a = a; self.b = b
     }

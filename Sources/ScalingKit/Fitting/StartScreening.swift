@@ -18,6 +18,7 @@ public struct StartScreening: Sendable, Equatable, Hashable {
     /// Refined starts that must reach the best optimum before the search stops.
     public var confirmations: Int
 
+    /// Screening that refines starts `refine` at a time, best initial objective first, until `confirmations` agree.
     public init(refine: Int = 64, confirmations: Int = 4) {
         self.refine = refine
         self.confirmations = confirmations

@@ -40,13 +40,17 @@ public struct PredictionErrors: Sendable, Equatable {
 
 /// A fit on the runs below a threshold, scored on the runs at or above it.
 public struct HoldoutValidation: Sendable {
+    /// The fit on the runs below the threshold.
     public var fit: LawFit
+    /// Runs whose split value is at or above this are held out.
     public var threshold: Double
     /// Row indices of the training and held-out runs.
     public var trainIndices: [Int]
+    /// Row indices of the held-out runs.
     public var testIndices: [Int]
     /// Predictions for the held-out runs, in `testIndices` order.
     public var predictions: [Double]
+    /// Errors of the held-out predictions.
     public var errors: PredictionErrors
 }
 
@@ -56,6 +60,7 @@ public struct LeaveOneOutValidation: Sendable {
     public var predictions: [Double]
     /// Runs whose refit did not converge (left out of `errors`).
     public var failed: Int
+    /// Errors of each run's prediction by the fit without it.
     public var errors: PredictionErrors
 }
 

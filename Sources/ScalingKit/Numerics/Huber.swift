@@ -6,8 +6,10 @@
 /// makes the fit nearly an L1 fit, which is why δ is an explicit option everywhere.
 @frozen
 public struct Huber: Sendable, Equatable {
+    /// δ: where the penalty turns from quadratic to linear.
     public let delta: Double
 
+    /// A Huber penalty with threshold `delta` (> 0).
     @inlinable
     public init(delta: Double) { self.delta = delta }
 

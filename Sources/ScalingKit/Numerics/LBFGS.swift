@@ -15,6 +15,7 @@ public struct LBFGSOptions: Sendable, Equatable {
     /// Objective evaluations allowed per line search.
     public var maxLineSearchEvaluations: Int = 40
 
+    /// The defaults above.
     public init() {}
 }
 
@@ -35,7 +36,9 @@ public struct LBFGSOptions: Sendable, Equatable {
 /// One instance owns all its workspace, allocated once in `init`; `minimize` allocates nothing but its result, so a
 /// thread can run thousands of starts with one instance. Not thread-safe: give each thread its own.
 public final class LBFGS {
+    /// Number of variables.
     public let dimension: Int
+    /// Stopping rules and limits.
     public let options: LBFGSOptions
 
     // Workspace; every buffer has `dimension` elements except the (s, y) history (memory × dimension).
@@ -48,6 +51,7 @@ public final class LBFGS {
     private static let c1 = 1e-4
     private static let c2 = 0.9
 
+    /// An optimizer for `dimension` variables; allocates its workspace once, here.
     public init(dimension: Int, options: LBFGSOptions = LBFGSOptions()) {
         precondition(dimension > 0 && options.memory > 0)
         self.dimension = dimension

@@ -1,6 +1,8 @@
 /// A least-squares objective ½ Σ rᵢ² given by its residuals and their Jacobian.
 public protocol LeastSquaresObjective {
+    /// Number of variables.
     var dimension: Int { get }
+    /// Number of residuals.
     var residualCount: Int { get }
     /// Writes rᵢ(x) into `residuals` and ∂rᵢ/∂x_j into `jacobian[i * dimension + j]`.
     func evaluate(_ x: UnsafeBufferPointer<Double>, residuals: UnsafeMutableBufferPointer<Double>,
@@ -14,8 +16,11 @@ public protocol LeastSquaresObjective {
 ///
 /// Workspace is allocated once per instance; `minimize` allocates only its result. Not thread-safe.
 public final class LevenbergMarquardt {
+    /// Number of variables.
     public let dimension: Int
+    /// Number of residuals.
     public let residualCount: Int
+    /// Stopping rules and limits (shared with L-BFGS).
     public let options: LBFGSOptions
     private let x, xNew, g, step, a, aWork, r, rNew, j, jNew, lo, hi: UnsafeMutableBufferPointer<Double>
 
@@ -35,6 +40,7 @@ public final class LevenbergMarquardt {
 
     deinit { for b in [x, xNew, g, step, a, aWork, r, rNew, j, jNew, lo, hi] { b.deallocate() } }
 
+    /// Minimises ½ Σ rᵢ² from `start`, within the bounds when given (projected steps).
     public func minimize<F: LeastSquaresObjective>(_ objective: F, from start: [Double], lower: [Double]? = nil,
                                                    upper: [Double]? = nil) -> OptimizationResult {
         let p = dimension, n = residualCount

@@ -49,7 +49,9 @@ public struct OptimizationResult: Sendable, Equatable {
     public var iterations: Int
     /// Objective-and-gradient evaluations, line-search trials included.
     public var evaluations: Int
+    /// Why the optimizer stopped.
     public var reason: TerminationReason
 
+    /// Whether `reason` is a convergence test (not a limit or a failure).
     public var converged: Bool { reason.isConverged }
 }

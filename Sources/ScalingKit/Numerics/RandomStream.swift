@@ -4,6 +4,7 @@
 public struct RandomStream: Sendable {
     private var state: UInt64
 
+    /// A stream determined by `seed`: equal seeds give equal streams on every platform.
     public init(seed: UInt64) { state = seed }
 
     /// The independent stream for job `index` of a run seeded with `seed`.
@@ -12,6 +13,7 @@ public struct RandomStream: Sendable {
         state = mixer.next()
     }
 
+    /// The next 64 random bits.
     public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state

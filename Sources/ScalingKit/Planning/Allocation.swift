@@ -6,15 +6,20 @@ import Darwin
 
 /// "Train N parameters on D tokens": a plan for one compute budget under C = k·N·D (k = 6 by default).
 public struct ComputePlan: Sendable, Equatable {
+    /// Compute budget C in FLOPs.
     public var compute: Double
+    /// Parameters N.
     public var parameters: Double
+    /// Training tokens D.
     public var tokens: Double
+    /// D / N.
     public var tokensPerParameter: Double
     /// The law's loss at (parameters, tokens).
     public var loss: Double
     /// d ln N_opt / d ln C and d ln D_opt / d ln C at this budget (a and b; constant for the Chinchilla family,
     /// where a = β/(α+β)).
     public var a: Double
+    /// Exponent b of D_opt ∝ C^b, b = α/(α+β).
     public var b: Double
 }
 
@@ -32,6 +37,7 @@ public struct LossSurface: Sendable {
     /// FLOPs per parameter per token: C = k·N·D (6: forward and backward, Kaplan et al. 2020 §2.1).
     public var flopsPerParameterToken: Double = 6
 
+    /// The surface of a Chinchilla law (closed-form optimum).
     public init(_ law: ChinchillaLaw) { kind = .chinchilla(law) }
 
     /// A law over inputs N and D (and optionally C = k·N·D) with its fitted parameter values.
@@ -64,6 +70,8 @@ public struct LossSurface: Sendable {
         }
     }
 
+    /// The loss at `parameters` N and `tokens` D.
+    /// - Throws: `ScalingKitError` when the law cannot be evaluated there.
     public func loss(parameters N: Double, tokens D: Double) throws -> Double {
         try losses(parameters: [N], tokens: [D])[0]
     }

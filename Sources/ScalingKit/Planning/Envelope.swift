@@ -11,6 +11,7 @@ import Darwin
 /// The exponents' t-intervals treat the envelope points as independent, which they are not (neighbouring compute
 /// values share a run): read them as optimistic; the bootstrap of an Approach-3 fit is the honest interval.
 public enum Envelope {
+    /// How the envelope is taken.
     public struct Options: Sendable, Equatable {
         /// Log-spaced compute values at which the envelope is taken.
         public var gridPoints: Int = 1500
@@ -22,24 +23,35 @@ public enum Envelope {
         public var excludeEdgeSizes: Bool = true
         /// FLOPs per parameter per token, for D = C/(k·N).
         public var flopsPerParameterToken: Double = 6
+        /// Confidence level of the exponents' intervals.
         public var confidence: Double = 0.95
+        /// The defaults above.
         public init() {}
     }
 
     /// The envelope at one compute value.
     public struct Point: Sendable, Equatable {
+        /// Compute C in FLOPs.
         public var compute: Double
+        /// The lowest loss any run reached at C.
         public var loss: Double
         /// Label of the run achieving it, and its size.
         public var run: Double
+        /// Parameters of that run.
         public var parameters: Double
+        /// Tokens that run had seen at C.
         public var tokens: Double
     }
 
+    /// The envelope and the power laws fitted to it.
     public struct Result: Sendable, Equatable {
+        /// The envelope at each compute value kept.
         public var points: [Point]
+        /// N_opt = k·C^a fitted to the envelope's sizes.
         public var parameters: PowerLawFit
+        /// D_opt = k·C^b fitted to the envelope's tokens.
         public var tokens: PowerLawFit
+        /// What was kept and dropped, in words.
         public var message: String
     }
 

@@ -6,18 +6,24 @@ import Darwin
 
 /// A plan that minimises training plus inference FLOPs for a model of a given loss.
 public struct InferenceAwarePlan: Sendable, Equatable {
+    /// The loss the model must reach.
     public var loss: Double
+    /// Tokens the model will serve over its life.
     public var inferenceTokens: Double
+    /// Parameters N of the cheapest model reaching `loss` with that demand.
     public var parameters: Double
+    /// Its training tokens D.
     public var trainingTokens: Double
     /// 6·N·D_train (the planner's FLOPs per parameter per token).
     public var trainingFLOPs: Double
     /// 2·N·D_inference (a forward pass).
     public var inferenceFLOPs: Double
+    /// Training plus inference FLOPs.
     public var totalFLOPs: Double { trainingFLOPs + inferenceFLOPs }
     /// The training-compute-optimal model of the same loss (what Chinchilla would train) and its total cost with the
     /// same inference demand.
     public var trainingOptimal: ComputePlan
+    /// Training plus inference FLOPs of the training-optimal model.
     public var trainingOptimalTotalFLOPs: Double
     /// trainingOptimalTotalFLOPs − totalFLOPs (≥ 0).
     public var savedFLOPs: Double { trainingOptimalTotalFLOPs - totalFLOPs }

@@ -14,6 +14,7 @@ import Darwin
 /// computed. Budgets whose profile has no interior minimum — a parabola opening downward, or a vertex outside the
 /// sampled range — say nothing about the optimum; they are excluded by default and listed with the reason.
 public enum IsoFLOP {
+    /// How profiles are fitted and which budgets are kept.
     public struct Options: Sendable, Equatable {
         /// Budgets with fewer runs are excluded (a parabola needs 3).
         public var minimumRunsPerBudget: Int = 3
@@ -23,12 +24,15 @@ public enum IsoFLOP {
         /// Confidence level of the exponents' intervals.
         public var confidence: Double = 0.95
 
+        /// The defaults above.
         public init() {}
     }
 
     /// One budget's profile.
     public struct Budget: Sendable, Equatable {
+        /// The budget C in FLOPs.
         public var compute: Double
+        /// Runs at this budget.
         public var runs: Int
         /// Vertex of the parabola in log10 N (nil without a minimum: curvature ≤ 0 or too few runs).
         public var optimalParameters: Double?
@@ -38,6 +42,7 @@ public enum IsoFLOP {
         public var minimumLoss: Double?
         /// Second-order coefficients of the parabolas in log10 N and log10 D (> 0 for a minimum).
         public var curvatureN: Double
+        /// Curvature in log10 D.
         public var curvatureD: Double
         /// Whether the budget entered the exponent fits.
         public var used: Bool
@@ -45,12 +50,15 @@ public enum IsoFLOP {
         public var note: String?
     }
 
+    /// The per-budget profiles and the power laws through their minima (Hoffmann et al. 2022, Approach 2).
     public struct Result: Sendable, Equatable {
+        /// Every budget, kept or excluded (with the reason).
         public var budgets: [Budget]
         /// N_opt = k·C^a.
         public var parameters: PowerLawFit
         /// D_opt = k·C^b.
         public var tokens: PowerLawFit
+        /// The options the analysis ran with.
         public var options: Options
         /// One line: exponents, budgets used, and the excluded budgets with reasons.
         public var message: String

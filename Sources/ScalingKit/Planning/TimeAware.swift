@@ -10,9 +10,13 @@ import Darwin
 /// number of tokens that reaches the target loss (the small-batch limit, McCandlish et al. 2018's E_min). Their
 /// prefactor is not public; fit one from a batch sweep or pass your own.
 public struct CriticalBatchLaw: Sendable, Equatable {
+    /// k in B_crit = k·D_min^p (tokens).
     public var coefficient: Double
+    /// p in B_crit = k·D_min^p.
     public var exponent: Double
 
+    /// B_crit = coefficient · D_min^exponent.
+    ///
     /// - Throws: `ScalingKitError` for a coefficient that is not finite and > 0, or an exponent that is not finite.
     public init(coefficient: Double, exponent: Double) throws {
         guard coefficient.isFinite, coefficient > 0 else {
@@ -31,10 +35,15 @@ public struct CriticalBatchLaw: Sendable, Equatable {
 /// needing at least `tokensPerDevice` tokens per step to reach that rate (its micro-batch times the sequence length).
 /// A step of B tokens keeps min(devices, B / tokensPerDevice) devices busy.
 public struct TrainingHardware: Sendable, Equatable {
+    /// Devices available.
     public var devices: Int
+    /// Sustained FLOP/s of one device.
     public var flopsPerSecond: Double
+    /// Tokens per step one device needs to run at that rate.
     public var tokensPerDevice: Double
 
+    /// A cluster of `devices` identical devices.
+    ///
     /// - Throws: `ScalingKitError` for fewer than one device, or a rate or per-device batch that is not finite and > 0.
     public init(devices: Int, flopsPerSecond: Double, tokensPerDevice: Double) throws {
         guard devices >= 1 else { throw ScalingKitError.invalid("devices must be >= 1 (got \(devices))") }
@@ -55,6 +64,7 @@ public struct TrainingHardware: Sendable, Equatable {
 
 /// One way to reach the target loss: a model size, a batch size and what they cost in FLOPs and in time.
 public struct TimedPlan: Sendable, Equatable {
+    /// Parameters N.
     public var parameters: Double
     /// Tokens that reach the loss in the small-batch limit (the law's D at this N).
     public var minimumTokens: Double
@@ -62,9 +72,11 @@ public struct TimedPlan: Sendable, Equatable {
     public var tokens: Double
     /// Tokens per step.
     public var batch: Double
+    /// B_crit at this plan's D_min (tokens).
     public var criticalBatch: Double
     /// S = D / B = S_min (1 + B_crit / B), with S_min = D_min / B_crit.
     public var steps: Double
+    /// S_min = D_min / B_crit.
     public var minimumSteps: Double
     /// min(devices, B / tokensPerDevice): fractional when a step does not fill a whole number of devices.
     public var devicesUsed: Double
@@ -77,9 +89,13 @@ public struct TimedPlan: Sendable, Equatable {
 /// The Pareto set between wall-clock time and compute of the plans that reach one loss: no plan on it is both
 /// faster and cheaper than another. Sorted from the fastest (most compute) to the cheapest (slowest).
 public struct TimeAwareFrontier: Sendable {
+    /// The loss every plan reaches.
     public var loss: Double
+    /// Pareto-optimal plans, from the fastest to the cheapest.
     public var points: [TimedPlan]
+    /// The fastest plan (the most compute).
     public var fastest: TimedPlan { points[0] }
+    /// The cheapest plan (the slowest).
     public var cheapest: TimedPlan { points[points.count - 1] }
 }
 

@@ -10,6 +10,7 @@ import Darwin
 /// parameters; Hoffmann et al. (2022) count all of them; Porian et al. (2024) show that this choice and whether the
 /// last layer's FLOPs are counted move the fitted compute-optimal exponents. So the accountant reports each piece.
 public struct TransformerShape: Sendable, Equatable, Hashable {
+    /// The feed-forward block's layout.
     public enum MLP: String, Sendable, Hashable {
         /// Two matrices, d → d_ff → d (GPT-2, Chinchilla).
         case standard
@@ -17,6 +18,7 @@ public struct TransformerShape: Sendable, Equatable, Hashable {
         case gated
     }
 
+    /// The normalisation layers' parameters.
     public enum Norm: String, Sendable, Hashable {
         /// Gain and bias per feature (2d parameters).
         case layerNorm
@@ -24,6 +26,7 @@ public struct TransformerShape: Sendable, Equatable, Hashable {
         case rmsNorm
     }
 
+    /// How positions enter the model.
     public enum Positional: String, Sendable, Hashable {
         /// A learned table of sequenceLength × d (GPT-2).
         case learned
@@ -34,23 +37,34 @@ public struct TransformerShape: Sendable, Equatable, Hashable {
         case relative
     }
 
+    /// Model (residual stream) width d.
     public var dModel: Int
+    /// Transformer blocks.
     public var layers: Int
+    /// Attention (query) heads.
     public var heads: Int
     /// Key/value heads (grouped-query attention, Ainslie et al. 2023); nil = heads.
     public var kvHeads: Int?
     /// Per-head size; nil = dModel / heads.
     public var headDim: Int?
+    /// Feed-forward width d_ff.
     public var dFF: Int
+    /// Vocabulary size.
     public var vocab: Int
+    /// Context length in tokens.
     public var sequenceLength: Int
+    /// Whether the readout shares the input embedding's matrix.
     public var tiedEmbeddings: Bool
+    /// Feed-forward layout.
     public var mlp: MLP
+    /// Normalisation kind.
     public var norm: Norm
     /// Biases in the linear layers (GPT-2: yes; Llama: no).
     public var biases: Bool
+    /// Positional scheme.
     public var positional: Positional
 
+    /// A shape; nil sizes take the conventional defaults (kvHeads = heads, headDim = dModel / heads, dFF = 4·dModel); nothing is checked here.
     public init(dModel: Int, layers: Int, heads: Int, kvHeads: Int? = nil, headDim: Int? = nil, dFF: Int? = nil,
                 vocab: Int, sequenceLength: Int, tiedEmbeddings: Bool = false, mlp: MLP = .standard,
                 norm: Norm = .layerNorm, biases: Bool = false, positional: Positional = .rotary) {

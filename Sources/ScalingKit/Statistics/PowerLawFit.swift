@@ -10,16 +10,21 @@ import Darwin
 /// The form of every scaling relation fitted through a handful of optima: N_opt ∝ C^a and D_opt ∝ C^b from IsoFLOP
 /// minima (Hoffmann et al. 2022, Approach 2) or from the lower envelope (Approach 1).
 public struct PowerLawFit: Sendable, Equatable {
+    /// Exponent a of y = k·x^a.
     public var exponent: Double
+    /// Coefficient k of y = k·x^a.
     public var coefficient: Double
     /// Standard error of the exponent; nil with only 2 points (no residual degrees of freedom).
     public var standardError: Double?
     /// The exponent's confidence interval at `confidence`; nil with only 2 points.
     public var lower: Double?
+    /// Upper end of the exponent's interval.
     public var upper: Double?
+    /// Confidence level of the interval.
     public var confidence: Double
     /// R² of the log-log regression.
     public var rSquared: Double
+    /// Points in the regression.
     public var points: Int
 
     /// coefficient · x^exponent.

@@ -6,11 +6,16 @@ import Darwin
 
 /// Adam's hyperparameters that batch-size rules touch.
 public struct AdamHyperparameters: Sendable, Equatable {
+    /// Learning rate η.
     public var learningRate: Double
+    /// β₁, the first-moment decay.
     public var beta1: Double
+    /// β₂, the second-moment decay.
     public var beta2: Double
+    /// ε, added to the second moment's root.
     public var epsilon: Double
 
+    /// Adam's hyperparameters, PyTorch's defaults unless given.
     public init(learningRate: Double, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8) {
         self.learningRate = learningRate
         self.beta1 = beta1

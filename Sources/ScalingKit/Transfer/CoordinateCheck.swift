@@ -8,18 +8,33 @@ import Darwin
 /// layer at several widths over the first training steps. Under μP they stay put as width grows (slope ≈ 0 of
 /// log RMS against log width); a layer whose scale grows or vanishes with width reveals a parametrization bug.
 public enum CoordinateCheck {
-    public enum Verdict: String, Sendable { case stable, grows, vanishes }
+    /// What a layer's slope says.
+    public enum Verdict: String, Sendable {
+        /// |slope| within the threshold: the scale holds as width grows.
+        case stable
+        /// The scale grows with width.
+        case grows
+        /// The scale vanishes with width.
+        case vanishes
+    }
 
+    /// One layer's slopes over the recorded steps.
     public struct Layer: Sendable, Equatable {
+        /// The layer's name as recorded.
         public var name: String
         /// Per recorded step (ascending): the slope of ln RMS against ln width.
         public var steps: [Int]
+        /// The slope at each of `steps`.
         public var slopes: [Double]
         /// The slope of largest magnitude over the steps, and what it says.
         public var worstSlope: Double
+        /// What `worstSlope` says: stable, grows or vanishes with width.
         public var verdict: Verdict
     }
 
+    /// Fits, per layer and step, the slope of ln RMS against ln width from a coordinate check's records (one row
+    /// per layer, width and step), and judges each layer by its largest slope.
+    ///
     /// - Parameters:
     ///   - threshold: |slope| above which a layer is flagged (default 0.25: between μP's 0 and the ½ or more that
     ///     the standard parametrization shows in mup's coordinate checks).

@@ -6,6 +6,7 @@ import Darwin
 
 /// A learning rate and a batch size predicted by a published hyperparameter scaling law.
 public struct HyperparameterPrediction: Sendable, Equatable {
+    /// Predicted peak learning rate.
     public var learningRate: Double
     /// Tokens per step.
     public var batchTokens: Double

@@ -11,44 +11,70 @@ public enum HyperparameterSweep {
     /// The runs of one (N, D, batch): the loss against ln η fitted by a parabola (Step Law shows the loss is convex
     /// in ln η near the optimum), its vertex η*, and a delta-method interval on it.
     public struct Cell: Sendable, Equatable {
+        /// Parameters N of the runs.
         public var parameters: Double
+        /// Training tokens D of the runs.
         public var tokens: Double
+        /// Batch size of the runs.
         public var batch: Double
         /// The runs' weight decay (0 when the sweep gives none).
         public var weightDecay: Double
+        /// Runs in the cell.
         public var runs: Int
+        /// Distinct learning rates in the cell.
         public var learningRates: Int
         /// nil when there is no interior minimum (then `note` says why).
         public var optimalLearningRate: Double?
+        /// Lower end of the interval on η*.
         public var lower: Double?
+        /// Upper end of the interval on η*.
         public var upper: Double?
+        /// The parabola's loss at η*.
         public var optimalLoss: Double?
+        /// How the cell was read, or why it has no optimum.
         public var note: String
     }
 
     /// The runs of one (N, D, batch, η) swept over weight decay: the loss against ln τ, τ = B/(η·λ·D), by a parabola.
     public struct TimescaleCell: Sendable, Equatable {
+        /// Parameters N of the runs.
         public var parameters: Double
+        /// Training tokens D of the runs.
         public var tokens: Double
+        /// Batch size of the runs.
         public var batch: Double
+        /// Learning rate η of the runs.
         public var learningRate: Double
+        /// Runs in the cell.
         public var runs: Int
+        /// Distinct weight decays in the cell.
         public var weightDecays: Int
+        /// τ* at the parabola's vertex; nil when there is no interior minimum.
         public var optimalTimescale: Double?
+        /// Lower end of the interval on τ*.
         public var lower: Double?
+        /// Upper end of the interval on τ*.
         public var upper: Double?
+        /// The parabola's loss at τ*.
         public var optimalLoss: Double?
+        /// How the cell was read, or why it has no optimum.
         public var note: String
     }
 
     /// A power law in N and D fitted by least squares on logs: y = k·N^a·D^b. An exponent is nil when its variable
     /// does not vary across the optima (it is then not identified).
     public struct Law: Sendable, Equatable {
+        /// Coefficient c of η* = c·N^a·D^b.
         public var coefficient: Double
+        /// Exponent a on N; nil when N does not vary.
         public var exponentN: Double?
+        /// Exponent b on D; nil when D does not vary.
         public var exponentD: Double?
+        /// Standard error of a.
         public var standardErrorN: Double?
+        /// Standard error of b.
         public var standardErrorD: Double?
+        /// Cells (optima) in the regression.
         public var points: Int
         let fit: LeastSquares
 
@@ -65,7 +91,9 @@ public enum HyperparameterSweep {
         }
     }
 
+    /// A sweep's cells and the laws fitted through their optima.
     public struct Result: Sendable, Equatable {
+        /// Every cell, with or without an optimum.
         public var cells: [Cell]
         /// η_opt(N, D) through the cells' optima (per (N, D), the batch whose optimum has the lowest loss).
         public var learningRate: Law
@@ -77,6 +105,7 @@ public enum HyperparameterSweep {
         /// τ_opt = coefficient·(D/N)^exponent through the best timescale cell of each (N, D); nil without optima at
         /// 2 or more tokens-per-parameter ratios.
         public var timescale: PowerLawFit?
+        /// What was fitted and left out, in words.
         public var message: String
     }
 

@@ -8,11 +8,27 @@ import Darwin
 /// width-scaled axes as `mup` does (0: scalar-like, 1: vector-like — input weights, embeddings, biases, norm
 /// gains —, 2: matrix-like hidden weights). A readout must be named: its shape looks like an embedding's.
 public enum ParameterRole: String, Sendable, CaseIterable {
-    case inferred, input, hidden, readout, bias, norm
+    /// Decided from the shape (0 or 1 width axes: vector-like; 2: matrix-like).
+    case inferred
+    /// Input (embedding-like) weights: width only on the output side.
+    case input
+    /// Hidden weights: width on both sides.
+    case hidden
+    /// Readout (unembedding) weights: width on the input side; must be named, its shape looks like an embedding's.
+    case readout
+    /// Biases.
+    case bias
+    /// Normalisation gains.
+    case norm
 }
 
 /// The optimizer family: `mup` splits optimizers into Adam-like (Adam, AdamW, RMSprop, Adagrad, …) and SGD-like.
-public enum OptimizerFamily: String, Sendable, CaseIterable { case adam, sgd }
+public enum OptimizerFamily: String, Sendable, CaseIterable {
+    /// Adam-like (Adam, AdamW, RMSprop, Adagrad, …).
+    case adam
+    /// SGD-like.
+    case sgd
+}
 
 /// How hyperparameters scale with width.
 public enum Parametrization: String, Sendable, CaseIterable {
@@ -42,10 +58,15 @@ public enum WeightDecayRule: String, Sendable, CaseIterable {
 /// hidden Adam learning rates × m_L^(α−1), Adam ε × m_N^−1·m_L^−α, with m_L = layers/baseLayers. α = 1 is
 /// CompleteP; α = ½ is Depth-μP (Yang et al. 2023, TP6; Bordelon et al. 2023).
 public struct DepthScaling: Sendable, Equatable {
+    /// α: the exponent of the depth multiplier (1 for CompleteP, ½ for Depth-μP).
     public var alpha: Double
+    /// Layers of the base (proxy) model.
     public var baseLayers: Int
+    /// Layers of the target model.
     public var layers: Int
 
+    /// A depth change from `baseLayers` to `layers` with branch multiplier exponent `alpha`.
+    ///
     /// - Throws: `ScalingKitError` for α outside [½, 1] (the family CompleteP studies) or layer counts < 1.
     public init(alpha: Double, baseLayers: Int, layers: Int) throws {
         guard alpha.isFinite, alpha >= 0.5, alpha <= 1 else {
@@ -67,12 +88,16 @@ public struct DepthScaling: Sendable, Equatable {
 
 /// Everything a transfer needs to know of one parameter group.
 public struct ParameterSpec: Sendable, Equatable {
+    /// The group's name (a parameter's name in the model).
     public var name: String
+    /// Its shape in the base, delta and target models.
     public var shape: WidthShape
+    /// Its role; `.inferred` decides from the shape.
     public var role: ParameterRole
     /// Inside a residual block (its learning rate follows depth rules when depth changes).
     public var inResidualBlock: Bool
 
+    /// A group; `inResidualBlock` marks parameters inside residual branches, which depth rules scale.
     public init(name: String, shape: WidthShape, role: ParameterRole = .inferred, inResidualBlock: Bool = false) {
         self.name = name
         self.shape = shape
@@ -83,19 +108,26 @@ public struct ParameterSpec: Sendable, Equatable {
 
 /// Per-group multipliers relative to the base model's hyperparameters: target value = base value × multiplier.
 public struct ParameterRule: Sendable, Equatable {
+    /// The group's name.
     public var name: String
     /// The role used: a given role, or the one inferred from the shape (`input` for vector-like, `hidden` for
     /// matrix-like, `bias` for scalar-like).
     public var role: ParameterRole
+    /// Axes that scale with width (0, 1 or 2).
     public var scaledAxes: Int
+    /// mup's `width_mult`: target/base of the last scaled axis (a matrix's fan-in), 1 if none scales.
     public var widthMultiplier: Double
+    /// Fan-in ratio target/base (1 for a vector).
     public var fanInMultiplier: Double
+    /// Fan-out ratio target/base.
     public var fanOutMultiplier: Double
     /// Target init standard deviation over the base's.
     public var initStdMultiplier: Double
     /// A constant the forward pass applies to the parameter (1 but for μP's readout: 1/m).
     public var forwardMultiplier: Double
+    /// Target learning rate = base learning rate × this.
     public var learningRateMultiplier: Double
+    /// Target weight decay = base weight decay × this.
     public var weightDecayMultiplier: Double
     /// Adam ε over the base's (CompleteP scales it for hidden weights; 1 otherwise).
     public var epsilonMultiplier: Double

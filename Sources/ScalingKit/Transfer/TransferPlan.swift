@@ -6,18 +6,24 @@ import Darwin
 
 /// The hyperparameters tuned on the proxy (base) model, and the run they were tuned for.
 public struct ProxyHyperparameters: Sendable, Equatable {
+    /// The tuned base learning rate.
     public var learningRate: Double
     /// PyTorch's (coupled) weight decay.
     public var weightDecay: Double
     /// The base init standard deviation of every weight (scaled per group by the rules).
     public var initStd: Double
+    /// Adam's β₁.
     public var beta1: Double
+    /// Adam's β₂.
     public var beta2: Double
+    /// Adam's ε.
     public var epsilon: Double
     /// Tokens per step and training tokens of the proxy run.
     public var batchTokens: Double
+    /// Training tokens of the proxy run.
     public var tokens: Double
 
+    /// The proxy's hyperparameters; unset ones take common LLM defaults (β = (0.9, 0.95), ε = 10⁻⁸, init std 0.02, no weight decay).
     public init(learningRate: Double, weightDecay: Double = 0, initStd: Double = 0.02, beta1: Double = 0.9,
                 beta2: Double = 0.95, epsilon: Double = 1e-8, batchTokens: Double, tokens: Double) {
         self.learningRate = learningRate
@@ -43,10 +49,15 @@ public enum BatchTransferRule: String, Sendable, CaseIterable {
 
 /// The choices of one transfer.
 public struct TransferOptions: Sendable, Equatable {
+    /// The parametrization whose rules map the groups (μP, u-μP, CompleteP, SP).
     public var parametrization: Parametrization = .muP
+    /// The optimizer family the rules are for.
     public var optimizer: OptimizerFamily = .adam
+    /// How weight decay follows the learning rate across widths.
     public var weightDecayRule: WeightDecayRule = .inverseLearningRate
+    /// Depth rule; nil when depth does not change.
     public var depth: DepthScaling?
+    /// How the learning rate follows a change of batch size.
     public var batchRule: BatchTransferRule = .none
     /// Hold AdamW's timescale τ = B/(η·λ·D) at the proxy's for every group (Wang & Aitchison 2024; Power Lines
     /// 2025): the weight decay follows batch, tokens and each group's learning rate. Replaces `weightDecayRule`.
@@ -54,29 +65,41 @@ public struct TransferOptions: Sendable, Equatable {
     /// η ∝ D^−exponent across training horizons (Bjorck et al. 2024 fit the exponent once per setup); 0: none.
     public var horizonExponent = 0.0
 
+    /// The defaults above.
     public init() {}
 }
 
 /// One group's hyperparameters for the target: what goes into the optimizer and the model.
 public struct GroupHyperparameters: Sendable, Equatable {
+    /// The group's multipliers.
     public var rule: ParameterRule
+    /// The group's learning rate for the target.
     public var learningRate: Double
+    /// The group's weight decay for the target.
     public var weightDecay: Double
+    /// The group's init standard deviation for the target.
     public var initStd: Double
+    /// Constant the forward pass applies to the group's output.
     public var forwardMultiplier: Double
+    /// The group's Adam ε for the target.
     public var epsilon: Double
 }
 
 /// A transfer's result: per-group values plus the global ones.
 public struct TransferResult: Sendable, Equatable {
+    /// Per-group values, in the order the groups were given.
     public var groups: [GroupHyperparameters]
     /// Residual branch multiplier (CompleteP m_L^−α; 1 without a depth rule).
     public var residualMultiplier: Double
+    /// Adam's β₁ for the target.
     public var beta1: Double
+    /// Adam's β₂ for the target (changed by batch rules that rescale it).
     public var beta2: Double
     /// The factor batch and horizon rules apply to every learning rate.
     public var learningRateScale: Double
+    /// Tokens per step of the target run.
     public var batchTokens: Double
+    /// Training tokens of the target run.
     public var tokens: Double
 }
 

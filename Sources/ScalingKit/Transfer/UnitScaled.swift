@@ -10,7 +10,9 @@ import Darwin
 public enum UnitScaledType: String, Sendable, CaseIterable {
     /// Linear and embedding weights.
     case weight
+    /// Biases.
     case bias
+    /// Normalisation gains.
     case norm
     /// The readout (`LinearReadout`).
     case output

@@ -6,10 +6,15 @@
 /// target. A target equal to its base therefore has no scaled axis (every multiplier 1). Shapes follow PyTorch's
 /// layout, `(fan_out, fan_in)` for a matrix.
 public struct WidthShape: Sendable, Equatable {
+    /// The shape in the base (proxy) model.
     public var base: [Int]
+    /// The shape in a second small model that differs from the base in the width axes only (as mup's delta model).
     public var delta: [Int]
+    /// The shape in the target model.
     public var target: [Int]
 
+    /// A parameter's shapes in the base, delta and target models; axes where base and delta differ scale with width.
+    ///
     /// - Throws: `ScalingKitError` for shapes of different ranks, sizes ≤ 0, a scaled axis that shrinks from base to
     ///   target, or more than two scaled axes (μP defines rules for vector-like and matrix-like tensors only: a
     ///   third width-scaled axis has no fan-in/fan-out reading).
@@ -50,5 +55,6 @@ public struct WidthShape: Sendable, Equatable {
 
     /// The fan-in multiplier (axis 1; 1 for a vector) and the fan-out multiplier (axis 0).
     public var fanInMultiplier: Double { base.count > 1 ? multiplier(1) : 1 }
+    /// The fan-out multiplier (axis 0).
     public var fanOutMultiplier: Double { multiplier(0) }
 }
