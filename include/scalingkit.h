@@ -989,8 +989,8 @@ SK_API int sk_transfer_attention_scale(size_t head_dim, size_t base_head_dim, in
 SK_API int sk_hp_law(const char *name, double N, double D, double C, double *learning_rate, double *batch_tokens);
 
 /* Adam's square-root rule for k times the batch (Malladi et al. 2022): in/out hold {lr, beta1, beta2, epsilon}
- * (4 doubles each; they may alias). Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT (k not finite and > 0,
- * a beta outside [0, 1), k (1 - beta) > 1). */
+ * (4 doubles each; they may alias). Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT (k or lr not finite and
+ * > 0, epsilon not finite and >= 0, a beta outside [0, 1), k (1 - beta) > 1). */
 SK_API int sk_batch_adam_sqrt(double k, const double *in, double *out);
 
 /* The optimal learning rate at `batch` for an optimizer whose noise scale is noise_scale and peak rate `peak`:
@@ -1137,7 +1137,8 @@ SK_API void sk_gns_free(sk_gns *gns);
 /* One step, one group: the (mean) small-batch squared norm, the big-batch squared norm, the two batch sizes and
  * the learning rate (NaN if unknown). No allocation. A bad value rejects the step and leaves the state intact.
  * Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT (a norm NaN, Inf or < 0, a batch <= 0, small >= big, a
- * learning rate <= 0, an estimator with several groups). */
+ * learning rate <= 0, an estimator with several groups, norms whose |G|^2 or tr(Sigma) estimate exceeds 1e150:
+ * rescale them, B_simple is scale-free). */
 SK_API int sk_gns_update(sk_gns *gns, double small_sq_norm, double big_sq_norm, double small_batch, double big_batch,
                          double learning_rate);
 

@@ -25,6 +25,8 @@ extension CSVTable {
             records.append((n + 1, cells))
         }
         guard !records.isEmpty else { throw ReadError(description: "'\(path)' has no JSON objects") }
+        // Found by fuzzing: lines of `{}` alone made a table with rows but no columns.
+        guard !header.isEmpty else { throw ReadError(description: "'\(path)' has JSON objects but no keys: expected columns") }
         self.path = path
         self.header = header
         rows = records.map { r in header.map { r.cells[$0] ?? "" } }

@@ -155,8 +155,19 @@ public struct GradientNoiseScale: Sendable {
             throw ScalingKitError.invalid("squared norms must be finite and >= 0 (got small \(smallSquaredNorm), big \(bigSquaredNorm)); step rejected")
         }
         let (g, t) = components(smallSquaredNorm, bigSquaredNorm, smallBatch, bigBatch)
+        try checkOverflow(g, t, group: nil)
         accumulate(0, g, t)
         record(bigBatch, learningRate)
+    }
+
+    /// Found by fuzzing: finite norms near the top of the double range (or batches far apart) can overflow the
+    /// components, and an overflowed |G|² and tr(Σ) made B_simple NaN.
+    private func checkOverflow(_ g: Double, _ t: Double, group: Int?) throws {
+        guard g.isFinite, t.isFinite, abs(g) < 1e150, abs(t) < 1e150 else {
+            let which = group.map { "group \($0): " } ?? ""
+            throw ScalingKitError.invalid("\(which)the squared norms give |G|^2 = \(g), tr(Sigma) = \(t), beyond 1e150, where the estimator's "
+                + "sums of squares would overflow; rescale the norms (B_simple is scale-free); step rejected")
+        }
     }
 
     private func validate(_ bs: Double, _ bb: Double, _ learningRate: Double) throws {
@@ -205,6 +216,14 @@ public struct GradientNoiseScale: Sendable {
             throw ScalingKitError.invalid("group \(k): squared norms must be finite and >= 0 (got small \(small[k]), big \(big[k])); step rejected")
         }
         var gTotal = 0.0, tTotal = 0.0
+        for k in 0..<G {
+            let (g, t) = components(small[k], big[k], bs, bb)
+            try checkOverflow(g, t, group: k)
+            gTotal += g
+            tTotal += t
+        }
+        try checkOverflow(gTotal, tTotal, group: nil)
+        gTotal = 0; tTotal = 0
         for k in 0..<G {
             let (g, t) = components(small[k], big[k], bs, bb)
             if G > 1 { accumulate(k, g, t) }
@@ -303,7 +322,7 @@ public struct GradientNoiseScale: Sendable {
         let g = moments[o] / W, t = moments[o + 1] / W
         let neff = W * W / W2
         var reading = NoiseScaleReading(
-            gradientSquared: g, traceCovariance: t, simpleNoiseScale: g > 0 ? t / g : nil, standardError: nil,
+            gradientSquared: g, traceCovariance: t, simpleNoiseScale: g > 0 && (t / g).isFinite ? t / g : nil, standardError: nil,
             lower: nil, upper: nil, measurements: count, effectiveMeasurements: neff, learningRate: lastRate,
             batchSize: lastBatch, temperatureChanged: maxTemperature > minTemperature * (1 + 1e-9),
             biased: options.construction == .consecutive, preconditioning: options.preconditioning)

@@ -71,9 +71,14 @@ public struct LossSurface: Sendable {
     }
 
     /// The loss at `parameters` N and `tokens` D.
-    /// - Throws: `ScalingKitError` when the law cannot be evaluated there.
+    /// - Throws: `ScalingKitError` when the law cannot be evaluated there or is not finite there (found by fuzzing:
+    ///   a plan at an extreme ratio used to report a NaN loss as a success).
     public func loss(parameters N: Double, tokens D: Double) throws -> Double {
-        try losses(parameters: [N], tokens: [D])[0]
+        let value = try losses(parameters: [N], tokens: [D])[0]
+        guard value.isFinite else {
+            throw ScalingKitError.invalid("the law is not finite at N = \(N), D = \(D) (got \(value)): outside the range it describes")
+        }
+        return value
     }
 }
 

@@ -30,17 +30,26 @@ public enum BatchRules {
         guard kappa.isFinite, kappa > 0 else { throw ScalingKitError.invalid("batch factor kappa must be finite and > 0 (got \(kappa))") }
     }
 
+    static func checkLearningRate(_ lr: Double) throws {
+        guard lr.isFinite, lr > 0 else { throw ScalingKitError.invalid("learning rate must be finite and > 0 (got \(lr))") }
+    }
+
     /// SGD's linear scaling rule (Goyal et al. 2017, §2.1): η ← κ·η.
     public static func sgdLinear(learningRate: Double, kappa: Double) throws -> Double {
         try checkKappa(kappa)
+        try checkLearningRate(learningRate)
         return kappa * learningRate
     }
 
     /// Adam's square-root scaling rule from its SDE (Malladi et al. 2022, "On the SDEs and Scaling Rules for Adaptive Gradient Algorithms": the square-root scaling rule): η ← √κ·η,
     /// 1 − β₁ ← κ(1 − β₁), 1 − β₂ ← κ(1 − β₂), ε ← ε/√κ.
-    /// - Throws: `ScalingKitError` when κ(1 − β) ≥ 1 (the rule leaves the range of a decay rate).
+    /// - Throws: `ScalingKitError` when κ(1 − β) ≥ 1 (the rule leaves the range of a decay rate), for a learning rate
+    ///   that is not finite and > 0, or an ε that is not finite and ≥ 0.
     public static func adamSquareRoot(_ h: AdamHyperparameters, kappa: Double) throws -> AdamHyperparameters {
         try checkKappa(kappa)
+        try checkLearningRate(h.learningRate)
+        // Found by fuzzing: a NaN or negative epsilon used to pass through as a "successful" NaN.
+        guard h.epsilon.isFinite, h.epsilon >= 0 else { throw ScalingKitError.invalid("epsilon must be finite and >= 0 (got \(h.epsilon))") }
         for (name, beta) in [("beta1", h.beta1), ("beta2", h.beta2)] where !(beta >= 0 && beta < 1) {
             throw ScalingKitError.invalid("\(name) must be in [0, 1) (got \(beta))")
         }
