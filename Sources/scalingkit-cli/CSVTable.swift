@@ -25,6 +25,12 @@ struct CSVTable {
             throw ReadError(description: "cannot open '\(path)': \(String(cString: strerror(errno)))")
         }
         defer { fclose(file) }
+        // Refuse an oversized regular file before reading any of it (pipes and the like are checked as they stream).
+        if fseek(file, 0, SEEK_END) == 0 {
+            let size = ftell(file)
+            if size > Self.maxBytes { throw ReadError(description: "'\(path)' is larger than 1 GiB (\(size) bytes)") }
+            rewind(file)
+        }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
@@ -96,13 +102,19 @@ struct CSVTable {
 
     var lineNumbers: [Int] = []
 
+    /// The header for error messages: the first 20 names, then how many more (a wide file must not flood stderr).
+    var columnList: String {
+        let shown = header.prefix(20).joined(separator: ", ")
+        return header.count > 20 ? shown + ", ... (\(header.count - 20) more)" : shown
+    }
+
     /// The numeric values of column `name` (exact match, then case-insensitive).
     func column(_ name: String) throws -> [Double] {
         let index = header.firstIndex(of: name)
             ?? header.firstIndex { $0.lowercased() == name.lowercased() }
         guard let index else {
             throw ReadError(description:
-                "'\(path)' has no column '\(name)'; columns are: \(header.joined(separator: ", "))")
+                "'\(path)' has no column '\(name)'; columns are: \(columnList)")
         }
         return try rows.enumerated().map { i, row in
             let text = row[index].trimmingSpaces()
@@ -118,7 +130,7 @@ extension CSVTable {
     /// Column `name` where empty cells are nil (a value measured only at some rows, such as a logged loss).
     func optionalColumn(_ name: String) throws -> [Double?] {
         guard let index = header.firstIndex(of: name) ?? header.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
-            throw ReadError(description: "'\(path)' has no column '\(name)'; columns are: \(header.joined(separator: ", "))")
+            throw ReadError(description: "'\(path)' has no column '\(name)'; columns are: \(columnList)")
         }
         return try rows.enumerated().map { i, row in
             let text = row[index].trimmingSpaces()

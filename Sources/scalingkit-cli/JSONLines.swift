@@ -118,10 +118,19 @@ struct FlatJSONParser {
             case "b": out += "\u{8}"
             case "f": out += "\u{c}"
             case "u":
-                guard i + 4 <= s.count, let v = UInt32(String(String.UnicodeScalarView(s[i..<(i + 4)])), radix: 16),
-                      let scalar = Unicode.Scalar(v) else { throw Failure(message: "a bad \\u escape at character \(i)") }
-                out.unicodeScalars.append(scalar)
+                func hex4(_ at: Int) -> UInt32? {
+                    at + 4 <= s.count ? UInt32(String(String.UnicodeScalarView(s[at..<(at + 4)])), radix: 16) : nil
+                }
+                guard var v = hex4(i) else { throw Failure(message: "a bad \\u escape at character \(i)") }
                 i += 4
+                // A UTF-16 surrogate pair (RFC 8259 §7): \uD8xx\uDCxx is one scalar beyond the BMP.
+                if (0xD800..<0xDC00).contains(v), i + 6 <= s.count, s[i] == "\\", s[i + 1] == "u",
+                   let low = hex4(i + 2), (0xDC00..<0xE000).contains(low) {
+                    v = 0x10000 + ((v - 0xD800) << 10) + (low - 0xDC00)
+                    i += 6
+                }
+                guard let scalar = Unicode.Scalar(v) else { throw Failure(message: "a bad \\u escape at character \(i - 4)") }
+                out.unicodeScalars.append(scalar)
             default: out.unicodeScalars.append(e)
             }
         }

@@ -186,7 +186,7 @@ struct Fit: ParsableCommand {
 
     private func runFit() throws {
         let table = try CSVTable(path: data)
-        if formula != nil || (law != nil && law != "chinchilla") {
+        if formula != nil || (law != nil && law != "chinchilla") || needsGenericEngine {
             return try runGeneralFit(table)
         }
         let N = try table.column(nColumn), D = try table.column(dColumn), loss = try table.column(lossColumn)
@@ -230,16 +230,29 @@ struct Fit: ParsableCommand {
 }
 
 extension Fit {
-    /// --law NAME (other than chinchilla) or --formula: the generic engine.
+    /// Options only the generic engine implements. Found by the CLI bad-input matrix: with the default Chinchilla
+    /// law they used to be ignored silently; now they send the fit (same law, same columns) to the generic engine.
+    var needsGenericEngine: Bool {
+        !fixed.isEmpty || !bounds.isEmpty || !starts.isEmpty || !logScaled.isEmpty || loss != "huber" || method != "lbfgs"
+            || space != "log" || randomStarts > 0
+    }
+
+    /// --law NAME (other than chinchilla), --formula, or an option only it implements: the generic engine.
     private func runGeneralFit(_ table: CSVTable) throws {
         let scalingLaw: ScalingLaw
         if let formula {
             scalingLaw = try ScalingLaw(formula: formula, inputs: table.header.filter { $0 != observed })
         } else {
-            scalingLaw = try ScalingLaw.named(law!)
+            scalingLaw = try ScalingLaw.named(law ?? "chinchilla")
         }
         // --exclude-highest-loss applies to every law (the same rule as the Chinchilla fit's).
-        let allY = try table.column(observed)
+        // A catalogue law reads N and D from --n-column/--d-column and the loss from --loss-column unless --observed
+        // names another column, so adding --fix (say) to a Chinchilla fit reads the same data.
+        let observedColumn = formula == nil && observed == "loss" ? lossColumn : observed
+        func source(_ input: String) -> String {
+            formula != nil ? input : input == "N" ? nColumn : input == "D" ? dColumn : input
+        }
+        let allY = try table.column(observedColumn)
         guard allY.count - excludeHighestLoss >= 1 else {
             throw CLIError(description: "--exclude-highest-loss \(excludeHighestLoss) leaves no rows of \(allY.count)")
         }
@@ -247,7 +260,7 @@ extension Fit {
         let keep = Set(allY.indices).subtracting(excluded).sorted()
         func kept(_ v: [Double]) -> [Double] { keep.map { v[$0] } }
         var columns: [String: [Double]] = [:]
-        for name in scalingLaw.inputs { columns[name] = kept(try table.column(name)) }
+        for name in scalingLaw.inputs { columns[name] = kept(try table.column(source(name))) }
         let y = kept(allY)
         var options = LawFitOptions()
         options.loss = FitLoss(loss == "huber" ? .huber(delta: huberDelta) : .squared,

@@ -67,7 +67,7 @@ struct TransferCommand: ParsableCommand {
         let table = try CSVTable(path: groups)
         func required(_ name: String) throws -> [String] {
             guard let c = table.textColumn(name) else {
-                throw CSVTable.ReadError(description: "'\(groups)' has no column '\(name)'; columns are: \(table.header.joined(separator: ", "))")
+                throw CSVTable.ReadError(description: "'\(groups)' has no column '\(name)'; columns are: \(table.columnList)")
             }
             return c
         }

@@ -144,9 +144,12 @@ extension ChinchillaLaw {
                                          threads: options.threads)
         let x = outcome.best.x
         let law = ChinchillaLaw(E: exp(x[2]), A: exp(x[0]), B: exp(x[1]), alpha: x[3], beta: x[4])
+        // Issue 8: a sweep that cannot identify the law (every run at one N, say) is reported, not passed off.
+        let unidentified = objective.unidentified(at: x).map { ["A", "B", "E", "alpha", "beta"][$0] }
+        let message = unidentified.isEmpty ? outcome.message : Identifiability.message(unidentified) + outcome.message
         return ChinchillaFit(
             law: law, objective: outcome.best.value, gradientNorm: outcome.best.gradientNorm,
-            converged: outcome.reason.isConverged, reason: outcome.reason, message: outcome.message,
+            converged: outcome.reason.isConverged && unidentified.isEmpty, reason: outcome.reason, message: message,
             iterations: outcome.iterations, evaluations: outcome.evaluations, starts: outcome.starts,
             startsRefined: outcome.startsRefined, startsConverged: outcome.startsConverged, startsAtOptimum: outcome.startsAtOptimum,
             pointsUsed: kept.count, excludedIndices: excluded, options: options)

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The Chinchilla fitting objective in the log-sum-exp parameterisation.
 ///
 /// Hoffmann et al. (2022) §D.2 and Besiroglu et al. (2024) §2:
@@ -98,5 +104,25 @@ struct ChinchillaObjective: DifferentiableObjective, Sendable {
         }
         g[0] = ga.sum(); g[1] = gb.sum(); g[2] = ge.sum(); g[3] = gAlpha.sum(); g[4] = gBeta.sum()
         return f.sum()
+    }
+}
+
+extension ChinchillaObjective {
+    /// Coordinates of x = (log A, log B, log E, α, β) that the data leave undetermined (see `Identifiability`).
+    /// The residual log L̂ − log L = LSE(a − α log N, b − β log D, e) − log L has softmax weights w as its
+    /// derivatives: ∂/∂a = w₁, ∂/∂α = −w₁ log N, ∂/∂b = w₂, ∂/∂β = −w₂ log D, ∂/∂e = w₃.
+    func unidentified(at x: [Double]) -> [Int] {
+        let n = logN.count
+        var J = [Double](repeating: 0, count: n * 5)
+        for i in 0..<n {
+            let t = (x[0] - x[3] * logN[i], x[1] - x[4] * logD[i], x[2])
+            let top = max(t.0, t.1, t.2)
+            let e = (exp(t.0 - top), exp(t.1 - top), exp(t.2 - top))
+            let s = e.0 + e.1 + e.2
+            let w = (e.0 / s, e.1 / s, e.2 / s)
+            J[i * 5 + 0] = w.0; J[i * 5 + 1] = w.1; J[i * 5 + 2] = w.2
+            J[i * 5 + 3] = -w.0 * logN[i]; J[i * 5 + 4] = -w.1 * logD[i]
+        }
+        return Identifiability.unidentified(jacobian: J, rows: n, columns: 5)
     }
 }

@@ -152,8 +152,12 @@ extension ScalingLaw {
         }.map { parameters[$0.1] }
         var message = outcome.message
         if !atBound.isEmpty { message += "; on a bound: \(atBound.joined(separator: ", "))" }
+        // Issue 8: parameters the data leave free (all runs at one N, say) make the fit unconverged, with the reason.
+        let unidentified = p.objective.unidentified(at: outcome.best.x).map { parameters[free[$0]] }
+            .filter { !atBound.contains($0) }
+        if !unidentified.isEmpty { message = Identifiability.message(unidentified) + message }
         return LawFit(law: law, values: values, objective: outcome.best.value, gradientNorm: outcome.best.gradientNorm,
-                      converged: outcome.reason.isConverged, reason: outcome.reason, message: message,
+                      converged: outcome.reason.isConverged && unidentified.isEmpty, reason: outcome.reason, message: message,
                       iterations: outcome.iterations, evaluations: outcome.evaluations, starts: outcome.starts,
                       startsRefined: outcome.startsRefined, startsConverged: outcome.startsConverged, startsAtOptimum: outcome.startsAtOptimum,
                       parametersAtBound: atBound, fixedParameters: parameters.filter { options.fixed[$0] != nil },

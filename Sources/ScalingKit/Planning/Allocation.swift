@@ -210,6 +210,9 @@ extension Planner {
         guard M.isFinite, M > 0 else { throw ScalingKitError.invalid("tokens per parameter must be finite and > 0 (got \(M))") }
         let k = surface.flopsPerParameterToken
         let N = (compute / (k * M)).squareRoot(), D = M * N
+        guard N.isNormal, D.isNormal else {
+            throw ScalingKitError.invalid("compute \(compute) at \(M) tokens per parameter gives N = \(N), D = \(D): outside the range of doubles")
+        }
         // At a fixed ratio, N ∝ C^½ and D ∝ C^½.
         return ComputePlan(compute: compute, parameters: N, tokens: D, tokensPerParameter: M,
                            loss: try surface.loss(parameters: N, tokens: D), a: 0.5, b: 0.5)

@@ -219,6 +219,12 @@ public enum HyperparameterSweep {
             return (nil, nil, nil, nil, distinct, "the \(what) do not determine a parabola")
         }
         let (c1, c2) = (fit.coefficients[1], fit.coefficients[2])
+        // Found by the robustness tests: losses equal to working precision left a curvature of rounding noise
+        // (~1e-17) that "located" an optimum. The curvature must move the loss across the sweep by more than that.
+        let span = x.max()! - x.min()!, level = y.map { abs($0) }.max()!
+        guard c2 * span * span > 1e-12 * max(level, .leastNormalMagnitude) else {
+            return (nil, nil, nil, nil, distinct, "the loss does not vary with the \(what) here (no minimum)")
+        }
         guard c2 > 0 else { return (nil, nil, nil, nil, distinct, "the loss is not convex in the \(what) here (no minimum)") }
         let u = -c1 / (2 * c2)
         guard center + u >= x.min()!, center + u <= x.max()! else {

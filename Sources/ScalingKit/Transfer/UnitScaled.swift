@@ -78,7 +78,12 @@ extension Transfer {
         let alphaAttention = attentionRatio * alphaMLP
         let nAttention = Double((index + 1) / 2), nMLP = Double(index / 2)
         let alpha = index % 2 == 0 ? alphaAttention : alphaMLP
-        return alpha / (Double(layers) / 2 + nAttention * alphaAttention * alphaAttention + nMLP * alphaMLP * alphaMLP).squareRoot()
+        let tau = alpha / (Double(layers) / 2 + nAttention * alphaAttention * alphaAttention + nMLP * alphaMLP * alphaMLP).squareRoot()
+        // Found by fuzzing: multipliers near the top of the double range overflowed α² into a NaN τ.
+        guard tau.isFinite else {
+            throw ScalingKitError.invalid("residual multiplier \(residualMultiplier) and attention ratio \(attentionRatio) give tau = \(tau): out of range")
+        }
+        return tau
     }
 
     /// The factor on attention logits qᵀk: 1/√d_head in SP; in μP 1/d_head (Yang et al. 2022, TP5 Def. 4.1), written
