@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: Swift (core + C ABI from Swift), DocC abstracts on the public API, the ABI check, the C test program and the C example
+# Runs every test: Swift (core + C ABI from Swift), DocC abstracts on the public API, the ABI check,
+# the C test program, bad-input matrix and concurrency stress, the C examples, a fuzz smoke
 # (built with pkg-config), and pytest (Python binding + CLI). Installs what is missing first.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -44,6 +45,10 @@ cc -std=c11 -Wall -Wextra -pedantic -Werror bindings/c/tests/bad_input_matrix.c 
   $(pkg-config --cflags --libs scalingkit) -lm -o build/bad_input_matrix
 build/bad_input_matrix
 summary+=("C $(build/bad_input_matrix | tail -1)")
+cc -std=c11 -Wall -Wextra -pedantic -Werror bindings/c/tests/concurrency.c \
+  $(pkg-config --cflags --libs scalingkit) -lpthread -lm -o build/concurrency
+build/concurrency | tee build/concurrency.out
+summary+=("C $(tail -1 build/concurrency.out | cut -c1-40): passed")
 
 step "C examples (built with pkg-config)"
 cc -std=c11 -Wall -Wextra -pedantic -Werror examples/c/fit_chinchilla.c \
@@ -63,6 +68,10 @@ cc -std=c11 -Wall -Wextra -pedantic -Werror examples/c/train_loop_gns.c \
 build/train_loop_gns | tee build/train_loop_gns.out
 grep -q "B_simple" build/train_loop_gns.out
 summary+=("C examples: ran")
+
+step "fuzz smoke: libFuzzer targets (formula, C ABI, CSV, JSON Lines), regression inputs + a few seconds each"
+Tests/fuzz/run.sh smoke 5 | tee build/fuzz-smoke.out
+summary+=("$(paste -sd';' build/fuzz-smoke.out)")
 
 step "Python binding: pip install ./bindings/python, then pytest"
 # The real user path: pip builds the library itself (incrementally here) and bundles it.

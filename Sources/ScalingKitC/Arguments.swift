@@ -83,6 +83,8 @@ func writeVersioned<T>(_ value: T, to p: UnsafeMutablePointer<T>, size: Int, _ n
 func columnArrays(_ columns: UnsafePointer<UnsafePointer<Double>?>?, _ nColumns: Int, _ n: Int, names: [String])
     throws(ScalingKitError) -> [[Double]]
 {
+    // A law of no inputs gets (NULL, 0): let the core say what is wrong with such a law.
+    if names.isEmpty && nColumns == 0 { return [] }
     let columns = try nonNull(columns, "columns")
     let count = try checkedLength(nColumns, "n_columns", allowZero: true)
     guard count == names.count else {

@@ -50,6 +50,9 @@ let badInputMatrix: [BadInput] = [
     BadInput("formula: 6,001 characters", .invalidLength, "4096") { _ = try ScalingLaw(formula: String(repeating: "N+", count: 3000) + "N", inputs: ["N"]) },
     BadInput("formula: unknown function", .invalidArgument, "foo") { _ = try ScalingLaw(formula: "foo(N)", inputs: ["N"]) },
     BadInput("formula: empty", .invalidArgument, "empty") { _ = try ScalingLaw(formula: "", inputs: ["N"]) },
+    BadInput("law fit: a misspelt name read as a formula of no inputs", .invalidArgument, "reads none of the data's columns") {
+        _ = try ScalingLaw(formula: "kaplan-nd", inputs: ["N", "D"]).fit(data: ["N": N, "D": D], observed: L)
+    },
     BadInput("law fit: missing column D", .invalidArgument, "D") { _ = try ScalingLaw.named("chinchilla").fit(data: ["N": N], observed: L) },
     BadInput("law fit: more parameters than runs", .invalidLength, "parameters") {
         _ = try ScalingLaw.named("chinchilla").fit(data: ["N": Array(N.prefix(3)), "D": Array(D.prefix(3))], observed: Array(L.prefix(3)))

@@ -194,6 +194,12 @@ extension ScalingLaw {
         try options.loss.validate()
         try InputValidation.optimizer(options.optimizer)
         guard options.threads >= 0 else { throw ScalingKitError.invalid("threads must be >= 0 (got \(options.threads))") }
+        // Found by the concurrency test: a misspelt name such as "kaplan-nd" is a formula whose every name is a
+        // parameter; it reads no data, and the old error ("'columns' is NULL") said nothing useful.
+        guard !inputs.isEmpty else {
+            throw ScalingKitError.invalid("'\(formula)' reads none of the data's columns: every name in it was taken as a parameter "
+                + "(a misspelt catalogue name? known laws: \(ScalingLaw.catalogueNames.joined(separator: ", ")))")
+        }
         let columns = try self.columns(from: data)
         guard !observed.isEmpty else { throw ScalingKitError.length("'observed' is empty: no runs to fit") }
         for (name, c) in zip(inputs, columns) where c.count != observed.count {
