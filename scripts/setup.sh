@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what ScalingKit needs on a fresh Debian machine that has the Swift toolchain:
-#   system: libopenblas-dev, libpython3-dev, pkg-config, a C compiler, python3-venv (apt, only what is missing)
+#   system: libopenblas-dev, libpython3-dev, pkg-config, a C compiler, python3-venv, and for the tests valgrind
+#           (apt, only what is missing)
 #   Python: a virtual environment in .venv (only with --python), for the binding and its tests
 # Usage: scripts/setup.sh [--python]
 set -euo pipefail
@@ -15,6 +16,8 @@ done
 command -v cc >/dev/null || need+=(gcc)
 command -v c++ >/dev/null || need+=(g++)
 command -v python3 >/dev/null || need+=(python3)
+# The test command's memcheck run (scripts/check-sanitizers.sh valgrind).
+if [ "${1:-}" = "--python" ] && ! command -v valgrind >/dev/null; then need+=(valgrind); fi
 if [ "${1:-}" = "--python" ] && command -v python3 >/dev/null && ! python3 -c "import ensurepip, venv" 2>/dev/null; then
   need+=(python3-venv)
 fi

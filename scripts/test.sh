@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: Swift (core + C ABI from Swift), DocC abstracts on the public API, the ABI check,
-# the C test program, bad-input matrix and concurrency stress, the C examples, a fuzz smoke
-# (built with pkg-config), and pytest (Python binding + CLI). Installs what is missing first.
+# Runs every test: Swift (core + C ABI from Swift), DocC abstracts on the public API, the ABI check, the C test
+# program, bad-input matrix and concurrency stress, the C examples (built with pkg-config), a fuzz smoke, and
+# pytest (Python binding + CLI). Installs what is missing first.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -68,6 +68,10 @@ cc -std=c11 -Wall -Wextra -pedantic -Werror examples/c/train_loop_gns.c \
 build/train_loop_gns | tee build/train_loop_gns.out
 grep -q "B_simple" build/train_loop_gns.out
 summary+=("C examples: ran")
+
+step "valgrind memcheck: C tests and examples (0 errors, 0 definite leaks, no suppressions)"
+scripts/check-sanitizers.sh valgrind | tee build/valgrind.out
+summary+=("valgrind memcheck: $(wc -l < build/valgrind.out) programs, 0 errors, 0 definite leaks")
 
 step "fuzz smoke: libFuzzer targets (formula, C ABI, CSV, JSON Lines), regression inputs + a few seconds each"
 Tests/fuzz/run.sh smoke 5 | tee build/fuzz-smoke.out
