@@ -4,7 +4,8 @@
 #  - no Swift toolchain library is needed at run time (ldd);
 #  - the SONAME is libscalingkit.so.MAJOR and its symlink exists;
 #  - the header compiles as C99 and C11 with -pedantic -Werror, and as C++;
-#  - the ABI gate: no exported symbol lost and no public struct layout changed within the major version.
+#  - the ABI gate: no exported symbol lost and no public struct layout changed within the major version;
+#  - a program compiled against the previous minor header (0.2.0) still runs against this library.
 # Usage: bindings/c/check-abi.sh PREFIX
 set -uo pipefail
 PREFIX="${1:?usage: check-abi.sh PREFIX}"
@@ -52,6 +53,14 @@ if python3 "$gate" check "$PREFIX" > "$tmp/gate" 2>&1; then ok "ABI gate: no sym
 else fail "ABI gate:"; cat "$tmp/gate"; fi
 if python3 "$gate" selftest "$PREFIX" > "$tmp/self" 2>&1; then ok "ABI gate selftest: $(sed 's/^abi gate selftest: ok //' "$tmp/self")"
 else fail "ABI gate selftest:"; cat "$tmp/self"; fi
+
+# A caller compiled against the previous minor header (frozen in bindings/c/abi/v0.2.0) runs against this library.
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+if cc -std=c11 -Wall -Wextra -pedantic -Werror -I"$here/abi/v0.2.0" "$here/abi/previous_minor_client.c" \
+     -L"$PREFIX/lib" -lscalingkit -lm -o "$tmp/previous_minor_client" 2> "$tmp/err" \
+   && LD_LIBRARY_PATH="$PREFIX/lib" "$tmp/previous_minor_client" "$here/../../examples/data/chinchilla_epoch.csv" > "$tmp/old" 2>&1; then
+  ok "$(cat "$tmp/old")"
+else fail "a program compiled against header 0.2.0:"; cat "$tmp/err" "$tmp/old" 2>/dev/null; fi
 
 echo "abi check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
