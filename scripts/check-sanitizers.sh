@@ -34,14 +34,16 @@ swift_sanitizer() {
   local kind="$1" log="build/swift-test-$1.log"
   mkdir -p build
   # Release with @testable (as the test command): unoptimised multi-start fits are 10-50x slower.
+  LSAN_OPTIONS="suppressions=$ROOT/scripts/lsan.supp:print_suppressions=0" \
   swift test -c release -Xswiftc -enable-testing --sanitize="$kind" --scratch-path ".build-$kind" 2>&1 \
     | grep -vE '^\[[0-9]+/[0-9]+\]' > "$log" || true
   if grep -qE "ERROR: (Address|Thread)Sanitizer|WARNING: ThreadSanitizer|SUMMARY: .*Sanitizer" "$log" \
-     || ! grep -qE "Test run with [0-9]+ tests? in [0-9]+ suites? passed" "$log"; then
+     || ! grep -qE "Test run with [0-9]+ tests? in [0-9]+ suites? passed" "$log" \
+     || ! grep -qE "Executed [1-9][0-9]* tests?, with 0 failures" "$log"; then
     grep -E -A30 "Sanitizer|✘" "$log" | head -80
     echo "swift test --sanitize=$kind FAILED (log: $log)"; exit 1
   fi
-  echo "swift test --sanitize=$kind: $(grep -oE 'Test run with [0-9]+ tests? in [0-9]+ suites? passed' "$log"), no reports"
+  echo "swift test --sanitize=$kind: $(grep -oE 'Test run with [0-9]+ tests? in [0-9]+ suites? passed' "$log"), XCTest $(grep -oE 'Executed [0-9]+ tests?, with 0 failures' "$log" | tail -1), no reports"
 }
 
 case "$what" in
