@@ -2,10 +2,11 @@
 # Sanitizer and leak checks (issue 8, part 3). Each part can run alone:
 #
 #   scripts/check-sanitizers.sh valgrind   the C test programs and C examples under valgrind memcheck: zero errors
-#                                          and zero definite leaks, no suppressions (~2 min; the test command runs it)
-#   scripts/check-sanitizers.sh address    the Swift test suite under AddressSanitizer (swift test --sanitize=address)
-#   scripts/check-sanitizers.sh thread     the Swift test suite under ThreadSanitizer (swift test --sanitize=thread)
-#   scripts/check-sanitizers.sh all        all three (~25 min on 2 cores: run before a release, not in every CI run)
+#                                          and zero definite leaks, no suppressions (~3 min)
+#   scripts/check-sanitizers.sh address    the Swift test suite under AddressSanitizer (swift test --sanitize=address;
+#                                          ~5 min cold on 2 cores, most of it the build)
+#   scripts/check-sanitizers.sh thread     the Swift test suite under ThreadSanitizer (~4 min cold)
+#   scripts/check-sanitizers.sh all        all three. The test command (and so CI) runs all three.
 #
 # The fuzz targets (Tests/fuzz) run under AddressSanitizer as well.
 set -euo pipefail

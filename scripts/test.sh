@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: Swift (core + C ABI from Swift), DocC abstracts on the public API, the ABI check, the C test
-# program, bad-input matrix and concurrency stress, the C examples (built with pkg-config), a fuzz smoke, and
+# program, bad-input matrix and concurrency stress, the C examples (built with pkg-config), valgrind memcheck,
+# the Swift suite under ASan and TSan, a fuzz smoke, and
 # pytest (Python binding + CLI). Installs what is missing first.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -72,6 +73,11 @@ summary+=("C examples: ran")
 step "valgrind memcheck: C tests and examples (0 errors, 0 definite leaks, no suppressions)"
 scripts/check-sanitizers.sh valgrind | tee build/valgrind.out
 summary+=("valgrind memcheck: $(wc -l < build/valgrind.out) programs, 0 errors, 0 definite leaks")
+
+step "Swift test suite under AddressSanitizer and ThreadSanitizer"
+scripts/check-sanitizers.sh address | tee build/asan.out
+scripts/check-sanitizers.sh thread | tee build/tsan.out
+summary+=("ASan: $(cut -d: -f2- build/asan.out | cut -c1-110)" "TSan: $(cut -d: -f2- build/tsan.out | cut -c1-110)")
 
 step "fuzz smoke: libFuzzer targets (formula, C ABI, CSV, JSON Lines), regression inputs + a few seconds each"
 Tests/fuzz/run.sh smoke 5 | tee build/fuzz-smoke.out
