@@ -5,7 +5,8 @@
 #                                        (default 5) from its seeds and committed corpus; run by the test command
 #   Tests/fuzz/run.sh campaign RUNS      each target for RUNS executions (the issue asks >= 1000000), growing
 #                                        build/fuzz/corpus/<target>; prints the execution counts
-#   Tests/fuzz/run.sh merge              minimises build/fuzz/corpus/<target> into Tests/fuzz/corpus/<target>
+#   Tests/fuzz/run.sh merge              minimises the committed corpus plus build/fuzz/corpus/<target> into
+#                                        Tests/fuzz/corpus/<target>.tar.gz
 #
 # A crash, a broken contract (see fuzz.c), a leak, a > 10 s input or > 2 GB of memory fails the run and leaves
 # the input as build/fuzz/artifacts/<kind>-<hash>: add it to Tests/fuzz/regressions/<target>/ with the fix.
@@ -21,9 +22,15 @@ mode="${1:-smoke}"
 
 runs_of() { grep -oE "stat::number_of_executed_units: *[0-9]+" "$1" | grep -oE "[0-9]+$" | tail -1; }
 
+unpacked="$(mktemp -d)"
+trap 'rm -rf "$unpacked"' EXIT
 for t in "${targets[@]}"; do
   seeds=("$ROOT/Tests/fuzz/seeds/$t")
-  [ -d "$ROOT/Tests/fuzz/corpus/$t" ] && seeds+=("$ROOT/Tests/fuzz/corpus/$t")
+  # The committed corpus: a campaign's inputs minimised by `merge`, one tarball per target.
+  if [ -f "$ROOT/Tests/fuzz/corpus/$t.tar.gz" ]; then
+    mkdir -p "$unpacked/$t" && tar -xzf "$ROOT/Tests/fuzz/corpus/$t.tar.gz" -C "$unpacked/$t"
+    seeds+=("$unpacked/$t")
+  fi
   log="$B/$t.log"
   case "$mode" in
     smoke)
@@ -44,9 +51,10 @@ for t in "${targets[@]}"; do
       echo "fuzz campaign: $t $(runs_of "$log") runs clean, corpus $(ls "$B/corpus/$t" | wc -l) inputs"
       ;;
     merge)
-      rm -rf "$ROOT/Tests/fuzz/corpus/$t"; mkdir -p "$ROOT/Tests/fuzz/corpus/$t"
-      SK_FUZZ_TARGET=$t "$B/skfuzz" "${FLAGS[@]}" -merge=1 "$ROOT/Tests/fuzz/corpus/$t" "$B/corpus/$t" >"$log" 2>&1
-      echo "fuzz merge: $t $(ls "$ROOT/Tests/fuzz/corpus/$t" | wc -l) inputs"
+      merged="$unpacked/merged-$t"; mkdir -p "$merged" "$ROOT/Tests/fuzz/corpus"
+      SK_FUZZ_TARGET=$t "$B/skfuzz" "${FLAGS[@]}" -merge=1 "$merged" "${seeds[@]:1}" "$B/corpus/$t" >"$log" 2>&1
+      tar -czf "$ROOT/Tests/fuzz/corpus/$t.tar.gz" --sort=name --mtime=@0 --owner=0 --group=0 -C "$merged" .
+      echo "fuzz merge: $t $(ls "$merged" | wc -l) inputs into Tests/fuzz/corpus/$t.tar.gz"
       ;;
     *) echo "usage: $0 smoke [seconds] | campaign RUNS | merge" >&2; exit 2 ;;
   esac
