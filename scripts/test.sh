@@ -49,7 +49,7 @@ summary+=("C $(build/bad_input_matrix | tail -1)")
 cc -std=c11 -Wall -Wextra -pedantic -Werror bindings/c/tests/concurrency.c \
   $(pkg-config --cflags --libs scalingkit) -lpthread -lm -o build/concurrency
 build/concurrency | tee build/concurrency.out
-summary+=("C $(tail -1 build/concurrency.out | cut -c1-40): passed")
+summary+=("C concurrency: $(tail -1 build/concurrency.out | cut -d"(" -f1 | sed "s/^concurrency: //")passed, bit-identical")
 
 step "C examples (built with pkg-config)"
 cc -std=c11 -Wall -Wextra -pedantic -Werror examples/c/fit_chinchilla.c \
