@@ -32,7 +32,8 @@ struct Chart {
 
     /// Draws the chart; throws when no series has a point that can be shown on the axes.
     func draw<C: ChartCanvas>(on canvas: inout C) throws {
-        let points = series.flatMap(plottable)
+        let plotted = series.map(plottable)
+        let points = plotted.flatMap { $0 }
         guard !points.isEmpty else { throw CLIError(description: "nothing to plot") }
         let (W, H, left, right, top, bottom) = (Chart.width, Chart.height, 96.0, 20.0, 40.0, 60.0)
         func ty(_ v: Double) -> Double { logY ? log10(v) : v }
@@ -64,7 +65,7 @@ struct Chart {
             canvas.line([(px(m), top), (px(m), H - bottom)], color: "#808080", width: 1, dashed: true)
         }
         for (k, s) in series.enumerated() {
-            let pts = plottable(s).map { (px($0.0), py($0.1)) }
+            let pts = plotted[k].map { (px($0.0), py($0.1)) }
             if s.line {
                 canvas.line(pts, color: s.color, width: 2, dashed: false)
             } else {

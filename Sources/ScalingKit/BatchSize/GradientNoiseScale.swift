@@ -223,12 +223,12 @@ public struct GradientNoiseScale: Sendable {
             tTotal += t
         }
         try checkOverflow(gTotal, tTotal, group: nil)
-        gTotal = 0; tTotal = 0
-        for k in 0..<G {
-            let (g, t) = components(small[k], big[k], bs, bb)
-            if G > 1 { accumulate(k, g, t) }
-            gTotal += g
-            tTotal += t
+        // The step is valid: only now touch the state (per-group sums when there are groups, then the total).
+        if G > 1 {
+            for k in 0..<G {
+                let (g, t) = components(small[k], big[k], bs, bb)
+                accumulate(k, g, t)
+            }
         }
         accumulate(total, gTotal, tTotal)
         record(bb, learningRate)

@@ -221,13 +221,14 @@ public enum HyperparameterSweep {
         let (c1, c2) = (fit.coefficients[1], fit.coefficients[2])
         // Found by the robustness tests: losses equal to working precision left a curvature of rounding noise
         // (~1e-17) that "located" an optimum. The curvature must move the loss across the sweep by more than that.
-        let span = x.max()! - x.min()!, level = y.map { abs($0) }.max()!
+        let (xMin, xMax) = (x.min()!, x.max()!), level = y.map { abs($0) }.max()!
+        let span = xMax - xMin
         guard c2 * span * span > 1e-12 * max(level, .leastNormalMagnitude) else {
             return (nil, nil, nil, nil, distinct, "the loss does not vary with the \(what) here (no minimum)")
         }
         guard c2 > 0 else { return (nil, nil, nil, nil, distinct, "the loss is not convex in the \(what) here (no minimum)") }
         let u = -c1 / (2 * c2)
-        guard center + u >= x.min()!, center + u <= x.max()! else {
+        guard center + u >= xMin, center + u <= xMax else {
             return (nil, nil, nil, nil, distinct, "the optimum lies outside the swept \(what): widen the sweep")
         }
         var lower: Double?, upper: Double?
