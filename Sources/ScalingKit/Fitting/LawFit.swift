@@ -36,6 +36,12 @@ public struct LawFitOptions: Sendable {
     public var seed: UInt64 = 0
     /// The local optimiser run from each start.
     public var method: Method = .lbfgs
+    /// How starting points are chosen: by default linear parameters are solved for and the others searched over
+    /// ranges derived from the formula and the data (see `SearchStrategy`).
+    public var search: SearchStrategy = .automatic
+    /// Step of the automatic grid when one or two parameters are searched, in each parameter's search coordinate
+    /// (units for exponents; ×5 in natural log for parameters searched in log space). Default 0.02.
+    public var gridStep: Double = 0.02
     /// Overrides the law's `predictsLog`: true when the formula gives log of the observed value (log-sum-exp forms
     /// such as Hoffmann's `logsumexp(a - alpha*log(N), b - beta*log(D), e)`); nil keeps the law's.
     public var predictsLog: Bool? = nil
@@ -89,6 +95,21 @@ public struct LawFit: Sendable {
     public var pointsUsed: Int
     /// The options the fit ran with, for reproducing it.
     public var options: LawFitOptions
+    /// The search that produced the starts: method, searched ranges and grid step, parameters solved for.
+    public var search: FitSearch
+    /// A scale-aware stationarity measure at the optimum: max over free coordinates of
+    /// |projected ∂f/∂x| · max(|x|, 1) / |f| (Dennis & Schnabel 1983, §7.2).
+    public var relativeGradient: Double
+    /// The relative decrease of the objective a Newton step would still make at the optimum, ½ gᵀH⁻¹g / |f| over
+    /// the coordinates not held by a bound (the Newton decrement; Boyd & Vandenberghe 2004, §9.5.1); NaN where the
+    /// Hessian is not positive definite. Unlike the gradient it does not depend on the parameters' units.
+    public var predictedDecrease: Double
+
+    /// Largest `predictedDecrease` a converged fit may have: an optimiser stop (on a small change of the
+    /// objective, say) above it is a stall, not convergence.
+    public static let decreaseTolerance = 1e-10
+    /// Largest `relativeGradient` a converged fit may have where the Hessian is not positive definite.
+    public static let stationarityTolerance = 1e-5
 
     /// The fitted value of parameter `name`.
     public subscript(_ name: String) -> Double? {
@@ -124,7 +145,7 @@ extension ScalingLaw {
                     options: LawFitOptions = LawFitOptions()) throws -> LawFit {
         let p = try prepare(data: data, observed: observed, options: options)
         let (law, free, lower, upper) = (p.law, p.free, p.lower, p.upper)
-        let outcome: MultiStart.Outcome
+        var outcome: MultiStart.Outcome
         switch options.method {
         case .lbfgs:
             outcome = try MultiStart.run(p.objective, starts: p.starts, lower: p.anyBound ? lower : nil,
@@ -145,6 +166,11 @@ extension ScalingLaw {
                 return { solver.minimize(objective, from: $0, lower: lo, upper: hi) }
             }
         }
+        // A last polish in whitened coordinates (x = x* + L⁻ᵀy from the Hessian at the optimum): coefficients in
+        // natural units (A ~ 10³ beside α ~ 0.3) leave L-BFGS short of a stationary point to working precision.
+        if options.method == .lbfgs, options.search != .startGrid, let polished = Self.whitenedPolish(p, from: outcome.best) {
+            outcome.best = polished
+        }
         let values = p.values(from: outcome.best.x)
         let atBound = free.enumerated().filter { k, _ in
             let x = outcome.best.x[k]
@@ -155,13 +181,57 @@ extension ScalingLaw {
         // Issue 8: parameters the data leave free (all runs at one N, say) make the fit unconverged, with the reason.
         let unidentified = p.objective.unidentified(at: outcome.best.x).map { parameters[free[$0]] }
             .filter { !atBound.contains($0) }
+        // Issue 14: convergence needs a stationary point (a stop on a small change of f with a large gradient is a
+        // stall) that at least two starts reached (otherwise the global optimum was not checked).
+        let (relativeGradient, predictedDecrease) = p.stationarity(at: outcome.best.x)
+        let stationary = outcome.reason == .objectiveNegligible || (predictedDecrease.isNaN
+            ? relativeGradient <= LawFit.stationarityTolerance : predictedDecrease <= LawFit.decreaseTolerance)
+        let confirmed = outcome.startsAtOptimum >= 2
+        var caveats: [String] = []
+        if outcome.reason.isConverged && !stationary {
+            caveats.append(predictedDecrease.isNaN
+                ? "stalled: the optimiser stopped, but the relative gradient is \(FitSearch.format(relativeGradient)) "
+                  + "(convergence needs <= \(FitSearch.format(LawFit.stationarityTolerance)))"
+                : "stalled: the optimiser stopped, but a Newton step would lower the objective by a relative "
+                  + "\(FitSearch.format(predictedDecrease)) (convergence needs <= \(FitSearch.format(LawFit.decreaseTolerance)))")
+        }
+        if !confirmed {
+            caveats.append(options.search == .single
+                ? "one start: the global optimum was not checked"
+                : "only \(outcome.startsAtOptimum) start reached this optimum: not confirmed as the global one "
+                  + "(widen the search: more randomStarts, a finer gridStep or wider bounds)")
+        }
         if !unidentified.isEmpty { message = Identifiability.message(unidentified) + message }
+        if !caveats.isEmpty { message = caveats.joined(separator: "; ") + "; " + message }
         return LawFit(law: law, values: values, objective: outcome.best.value, gradientNorm: outcome.best.gradientNorm,
-                      converged: outcome.reason.isConverged && unidentified.isEmpty, reason: outcome.reason, message: message,
+                      converged: outcome.reason.isConverged && unidentified.isEmpty && stationary && confirmed,
+                      reason: outcome.reason, message: message,
                       iterations: outcome.iterations, evaluations: outcome.evaluations, starts: outcome.starts,
                       startsRefined: outcome.startsRefined, startsConverged: outcome.startsConverged, startsAtOptimum: outcome.startsAtOptimum,
                       parametersAtBound: atBound, fixedParameters: parameters.filter { options.fixed[$0] != nil },
-                      pointsUsed: observed.count, options: options)
+                      pointsUsed: observed.count, options: options, search: p.search, relativeGradient: relativeGradient,
+                      predictedDecrease: predictedDecrease)
+    }
+
+    /// L-BFGS from `best` on the objective seen through `AffinePreconditioned`, when no coordinate is at a bound
+    /// and the Hessian there is positive definite; the result if it is no worse and inside the bounds.
+    static func whitenedPolish(_ p: Prepared, from best: OptimizationResult) -> OptimizationResult? {
+        let x = best.x
+        for k in x.indices where x[k] <= p.lower[k] + 1e-8 * (1 + abs(p.lower[k]))
+            || x[k] >= p.upper[k] - 1e-8 * (1 + abs(p.upper[k])) { return nil }
+        guard let whitened = AffinePreconditioned(p.objective, at: x) else { return nil }
+        var r = LBFGS(dimension: x.count, options: p.options.optimizer)
+            .minimize(whitened, from: [Double](repeating: 0, count: x.count))
+        r.x = whitened.point(r.x)
+        guard r.value.isFinite, r.value <= best.value,
+              r.x.indices.allSatisfy({ r.x[$0] >= p.lower[$0] && r.x[$0] <= p.upper[$0] }) else { return nil }
+        // Report the gradient in the fit's own coordinates.
+        var g = [Double](repeating: 0, count: x.count)
+        _ = r.x.withUnsafeBufferPointer { xp in g.withUnsafeMutableBufferPointer { p.objective.evaluate(xp, gradient: $0) } }
+        r.gradientNorm = g.map(abs).max() ?? 0
+        r.iterations += best.iterations
+        r.evaluations += best.evaluations
+        return r
     }
 
     /// Everything a fit and its bootstrap share: validated data and options, the objective over the free
@@ -176,6 +246,44 @@ extension ScalingLaw {
         var template: [Double]
         var starts: [[Double]]
         var anyBound: Bool
+        var search: FitSearch
+        var options: LawFitOptions
+
+        /// Stationarity at `x`: (relative gradient, predicted relative decrease). The gradient is projected onto the
+        /// bounds (a coordinate at a bound whose gradient points outward is stationary: the KKT sign). The relative
+        /// gradient is max |gₖ|·max(|xₖ|, 1)/|f| (Dennis & Schnabel 1983, §7.2); the predicted decrease is the Newton
+        /// decrement ½ gᵀH⁻¹g / |f| (Boyd & Vandenberghe 2004, §9.5.1) over the coordinates not held by a bound,
+        /// NaN where the Hessian is not positive definite there.
+        func stationarity(at x: [Double]) -> (relativeGradient: Double, predictedDecrease: Double) {
+            var g = [Double](repeating: 0, count: x.count)
+            let f = x.withUnsafeBufferPointer { xp in g.withUnsafeMutableBufferPointer { objective.evaluate(xp, gradient: $0) } }
+            guard f.isFinite else { return (.infinity, .infinity) }
+            var worst = 0.0
+            var held = [Bool](repeating: false, count: x.count)
+            for k in x.indices {
+                var gk = g[k]
+                if x[k] <= lower[k] + 1e-10 * (1 + abs(lower[k])) { gk = min(gk, 0); held[k] = gk == 0 }
+                if x[k] >= upper[k] - 1e-10 * (1 + abs(upper[k])) { gk = max(gk, 0); held[k] = gk == 0 }
+                guard gk.isFinite else { return (.infinity, .infinity) }
+                g[k] = gk
+                worst = max(worst, abs(gk) * max(abs(x[k]), 1))
+            }
+            let scale = abs(f)
+            let relative = f == 0 ? (worst == 0 ? 0 : .infinity) : worst / scale
+            let open = x.indices.filter { !held[$0] }
+            guard !open.isEmpty, scale > 0 else { return (relative, 0) }
+            // The Hessian over the open coordinates, by the same central differences the preconditioner uses.
+            let reduced = Restricted(base: objective, at: x, coordinates: open)
+            guard let whitened = AffinePreconditioned(reduced, at: open.map { x[$0] }) else { return (relative, .nan) }
+            let n = open.count
+            var decrement = 0.0
+            for j in 0..<n {
+                var s = 0.0
+                for i in 0...j { s += whitened.transform[i * n + j] * g[open[i]] }
+                decrement += s * s
+            }
+            return (relative, 0.5 * decrement / scale)
+        }
 
         /// Optimiser coordinates of a full parameter vector.
         func coordinates(of values: [Double]) -> [Double] {
@@ -227,6 +335,21 @@ extension ScalingLaw {
         for (name, v) in options.startGrid { law.startGrid[try index(of: name, "starting grid")] = v }
         for name in options.logScaled { law.logScaled.insert(parameters[try index(of: name, "log scaling")]) }
         if let log = options.predictsLog { law.predictsLog = log }
+        guard !(options.search == .startGrid && options.gridStep != LawFitOptions().gridStep) else {
+            throw ScalingKitError.invalid("gridStep applies to the automatic search, not to search = startGrid")
+        }
+        let structure = options.search == .startGrid ? nil : LawStructure(law.expression, predictsLog: law.predictsLog)
+        if let structure {
+            // A scale inside a real power must be > 0: search and optimise it in log space (its units then do not
+            // matter), unless the caller allowed it to be ≤ 0 or gave non-positive starts.
+            for (j, role) in structure.roles.enumerated() where role == .scale {
+                let name = parameters[j]
+                if options.fixed[name] == nil, law.lowerBounds[j] >= 0 || law.lowerBounds[j] == -.infinity,
+                   law.upperBounds[j] > 0, law.startGrid[j].allSatisfy({ $0 > 0 }) {
+                    law.logScaled.insert(name)
+                }
+            }
+        }
         try law.validateBoundsAndGrid()
         try options.screening.validate()
 
@@ -251,36 +374,22 @@ extension ScalingLaw {
         // Optimiser coordinates: log θ for log-scaled parameters (a lower bound ≤ 0 becomes −∞).
         func coordinate(_ v: Double, _ k: Int) -> Double { isLog[k] ? (v > 0 ? log(v) : -.infinity) : v }
 
-        let axes = free.enumerated().map { k, j in law.startGrid[j].map { coordinate($0, k) } }
         let lower = free.enumerated().map { k, j in coordinate(law.lowerBounds[j], k) }
         let upper = free.enumerated().map { k, j in coordinate(law.upperBounds[j], k) }
         guard options.randomStarts >= 0, options.randomStarts <= 10_000_000 else {
             throw ScalingKitError.invalid("randomStarts must be in 0...10,000,000 (got \(options.randomStarts))")
         }
-        let starts: [[Double]]
-        if options.randomStarts > 0 {
-            let ranges: [(Double, Double)] = axes.indices.map { k in
-                let lo = axes[k].min()!, hi = axes[k].max()!
-                if lo < hi { return (lo, hi) }
-                if lower[k].isFinite && upper[k].isFinite && lower[k] < upper[k] { return (lower[k], upper[k]) }
-                return (lo - 1, lo + 1)
-            }
-            starts = LatinHypercube.points(count: options.randomStarts, ranges: ranges, seed: options.seed)
-        } else {
-            // The Cartesian product of the free axes, first parameter varying slowest.
-            let count = axes.reduce(1) { $0 * $1.count }
-            starts = (0..<count).map { index in
-                var i = index, point = [Double](repeating: 0, count: axes.count)
-                for k in stride(from: axes.count - 1, through: 0, by: -1) {
-                    point[k] = axes[k][i % axes[k].count]
-                    i /= axes[k].count
-                }
-                return point
-            }
+        guard options.gridStep.isFinite, options.gridStep > 0 else {
+            throw ScalingKitError.invalid("gridStep must be finite and > 0 (got \(options.gridStep))")
         }
+        let layout = StartLayout(law: law, options: options, structure: structure, free: free, isLog: isLog,
+                                 template: template, lower: lower, upper: upper, bound: bound, columns: columns,
+                                 observed: observed)
+        let (starts, search) = layout.starts()
         let anyBound = lower.contains { $0.isFinite } || upper.contains { $0.isFinite }
         return Prepared(law: law, objective: objective, free: free, isLog: isLog, lower: lower, upper: upper,
-                        template: template, starts: starts, anyBound: anyBound)
+                        template: template, starts: starts, anyBound: anyBound, search: search,
+                        options: options)
     }
 
     /// Nonparametric bootstrap of a fit of this law (Efron & Tibshirani 1993): resample the runs (as multinomial

@@ -26,6 +26,10 @@ public struct ScalingLaw: Sendable {
     /// many orders of magnitude. Bounds, grids and results stay in natural units. For Chinchilla this is exactly
     /// Hoffmann's (a, b, e) = (log A, log B, log E) parameterisation.
     public var logScaled: Set<String>
+    /// Per parameter: whether `startGrid` was given (by the catalogue or the caller) rather than defaulted to [1].
+    /// A default start carries no information, so the automatic search derives that parameter's range from its
+    /// role and the data instead.
+    var startGiven: [Bool]
 
     /// The formula text.
     public var formula: String { expression.formula }
@@ -49,6 +53,7 @@ public struct ScalingLaw: Sendable {
         self.lowerBounds = e.parameters.map { lowerBounds[$0] ?? -.infinity }
         self.upperBounds = e.parameters.map { upperBounds[$0] ?? .infinity }
         self.startGrid = e.parameters.map { startGrid[$0] ?? [1.0] }
+        self.startGiven = e.parameters.map { startGrid[$0] != nil }
         self.predictsLog = predictsLog
         self.citation = citation
         self.logScaled = logScaled

@@ -97,3 +97,20 @@ struct AffinePreconditioned<F: DifferentiableObjective>: DifferentiableObjective
 }
 
 extension AffinePreconditioned: Sendable where F: Sendable {}
+
+/// An objective restricted to some coordinates, the others held at a point (for curvature over free coordinates).
+struct Restricted<F: DifferentiableObjective>: DifferentiableObjective {
+    let base: F
+    let at: [Double]
+    let coordinates: [Int]
+
+    var dimension: Int { coordinates.count }
+
+    func evaluate(_ y: UnsafeBufferPointer<Double>, gradient gy: UnsafeMutableBufferPointer<Double>) -> Double {
+        var x = at, g = [Double](repeating: 0, count: at.count)
+        for (m, k) in coordinates.enumerated() { x[k] = y[m] }
+        let f = x.withUnsafeBufferPointer { xp in g.withUnsafeMutableBufferPointer { base.evaluate(xp, gradient: $0) } }
+        for (m, k) in coordinates.enumerated() { gy[m] = g[k] }
+        return f
+    }
+}
