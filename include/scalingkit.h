@@ -69,11 +69,11 @@ extern "C" {
 
 /* Semantic version of this header. Breaking the ABI requires a new major version (and a new SONAME). */
 #define SK_VERSION_MAJOR 0
-#define SK_VERSION_MINOR 3
+#define SK_VERSION_MINOR 4
 #define SK_VERSION_PATCH 0
 /* MAJOR * 10000 + MINOR * 100 + PATCH, as in zstd. */
 #define SK_VERSION_NUMBER (SK_VERSION_MAJOR * 10000 + SK_VERSION_MINOR * 100 + SK_VERSION_PATCH)
-#define SK_VERSION_STRING "0.3.0"
+#define SK_VERSION_STRING "0.4.0"
 
 /* The largest element count any function accepts (2^32). Larger counts, including (size_t)-1, are rejected with
  * SK_ERR_LENGTH rather than trusted. */
@@ -139,6 +139,11 @@ typedef struct sk_fit_info {
     size_t points_excluded;  /* data points removed by the exclusion option */
     /* since 0.3.0 */
     size_t starts_refined;   /* starts run to convergence (fewer than `starts` when screening stopped early) */
+    /* since 0.4.0 (sk_law_fit; NaN for other fits) */
+    double relative_gradient;  /* max |projected gradient_k| * max(|x_k|, 1) / |objective| at the optimum */
+    double predicted_decrease; /* relative decrease a Newton step would still make, g'H^-1 g / (2 |objective|);
+                                  NaN where the Hessian is not positive definite. A law fit converges only if this
+                                  is <= 1e-10 (else, only if relative_gradient <= 1e-5) and two starts agree */
 } sk_fit_info;
 
 /* Fills *info with the fit's diagnostics.
@@ -149,6 +154,14 @@ SK_API int sk_fit_get_info(const sk_fit *fit, sk_fit_info *info);
 /* A sentence describing how the fit ended (convergence reason, starts tried and converged). Owned by the fit;
  * valid until sk_fit_free(fit). Returns "" if fit is NULL. */
 SK_API const char *sk_fit_message(const sk_fit *fit);
+
+/* Since 0.4.0. A sentence describing the search that produced a law fit's starts: how they were laid out (grid
+ * with its step, Latin hypercube with its seed, the law's own grid, or one start), the range of every searched
+ * parameter, and the parameters solved for by least squares at each start (variable projection), for example
+ * "grid of 10201 points on alpha in [0, 2] step 0.02, beta in [0, 2] step 0.02; E, A, B solved by least squares
+ * at each start (variable projection)". "" for fits that are not from sk_law_fit (or fit NULL). Owned by the fit;
+ * valid until sk_fit_free(fit). */
+SK_API const char *sk_fit_search(const sk_fit *fit);
 
 /* The number of fitted parameters (5 for Chinchilla: E, A, B, alpha, beta). Returns 0 if fit is NULL. */
 SK_API size_t sk_fit_param_count(const sk_fit *fit);
@@ -598,6 +611,21 @@ typedef enum sk_loss {
     SK_LOSS_SQUARED = 1  /* r^2 / 2 */
 } sk_loss;
 
+/* How sk_law_fit lays out its starting points (since 0.4.0). */
+typedef enum sk_search {
+    SK_SEARCH_AUTOMATIC = 0,  /* default: parameters that enter linearly (a term on its own, a term's coefficient,
+                                 the scale p of a term (p/x)^q) are solved for by bounded least squares at every
+                                 start (variable projection; Golub & Pereyra 1973); the others are searched over
+                                 ranges derived from their role in the formula and from the data (widened by the
+                                 law's or the caller's starting values): a grid of step grid_step when one or two
+                                 are searched, otherwise a seeded Latin hypercube (random_starts points, default
+                                 1024 per parameter, at most 8192); then screened and refined as usual */
+    SK_SEARCH_START_GRID = 1, /* exactly the law's starting grid (or the Latin hypercube over it with
+                                 random_starts): the 0.3.0 behaviour, for reproducing earlier fits */
+    SK_SEARCH_SINGLE = 2      /* one start, linear parameters solved; the global optimum is not checked, so the fit
+                                 never reports convergence */
+} sk_search;
+
 /* The local optimiser run from each start of sk_law_fit. */
 typedef enum sk_method {
     SK_METHOD_LBFGS = 0,               /* L-BFGS, projected onto finite bounds (any loss; default) */
@@ -647,6 +675,11 @@ typedef struct sk_law_fit_options {
     size_t screen_refine;          /* as in sk_chinchilla_options: starts refined per batch, best initial objective
                                       first; 0 = every start; default 64 (grids of up to 64 starts run whole) */
     size_t screen_confirmations;   /* 1 .. screen_refine; default 4 */
+    /* since 0.4.0 */
+    int search;                    /* an sk_search; default SK_SEARCH_AUTOMATIC */
+    double grid_step;              /* step of the automatic grid in each searched parameter's coordinate (units for
+                                      exponents, 5 x grid_step in natural log for parameters searched in log
+                                      space); > 0; default 0.02 */
 } sk_law_fit_options;
 
 /* Fills *options with the defaults above; pass sizeof(sk_law_fit_options).
@@ -654,10 +687,12 @@ typedef struct sk_law_fit_options {
 SK_API int sk_law_fit_options_init(sk_law_fit_options *options, size_t struct_size);
 
 /* Fits `law` to n runs: columns[j][i] is input j (sk_law_input_name order) of run i, observed[i] its measured
- * value (for example the final loss). Multi-start: the local optimiser (L-BFGS projected onto the bounds, or
- * Levenberg–Marquardt per options->method) runs from every point of the starting grid (or of the Latin hypercube
- * when options->random_starts > 0), in parallel and deterministic; the lowest objective among converged starts
- * wins and is polished. options may be NULL. On success *out receives a new fit (release with sk_fit_free) whose
+ * value (for example the final loss). Multi-start: starting points are laid out as options->search says (by
+ * default from the formula and the data, linear parameters solved for; see sk_search), screened by their
+ * objective, and the local optimiser (L-BFGS projected onto the bounds, or Levenberg–Marquardt per
+ * options->method) runs from the best of them, in parallel and deterministic; the lowest objective among converged
+ * starts wins and is polished. The fit is converged only at a stationary point (see sk_fit_info's
+ * predicted_decrease) that at least two starts reached; sk_fit_search describes the search. options may be NULL. On success *out receives a new fit (release with sk_fit_free) whose
  * parameters are the law's.
  * Errors: SK_ERR_NULL_POINTER (law, columns, a column, observed or out NULL); SK_ERR_LENGTH (n_columns is not
  * sk_law_input_count(law), n == 0 or > SK_MAX_LENGTH, a per-parameter array of the wrong length, more free

@@ -26,11 +26,13 @@ final class FitHandle {
     let excluded: [Int]
     /// C strings owned by the handle (freed in deinit): the message, parameter and input names.
     let cMessage: UnsafeMutablePointer<CChar>
+    /// The search description of a law fit ("" otherwise).
+    let cSearch: UnsafeMutablePointer<CChar>
     let cNames: [UnsafeMutablePointer<CChar>]
     let cInputs: [UnsafeMutablePointer<CChar>]
 
     private init(law: Law, values: [Double], names: [String], inputs: [String], atBound: [Bool], excluded: [Int],
-                 info: sk_fit_info, message: String, chinchillaFit: ChinchillaFit? = nil) {
+                 info: sk_fit_info, message: String, search: String = "", chinchillaFit: ChinchillaFit? = nil) {
         self.law = law
         self.chinchillaFit = chinchillaFit
         self.values = values
@@ -40,6 +42,7 @@ final class FitHandle {
         self.excluded = excluded
         self.info = info
         cMessage = strdup(message)
+        cSearch = strdup(search)
         cNames = names.map { strdup($0) }
         cInputs = inputs.map { strdup($0) }
     }
@@ -53,7 +56,8 @@ final class FitHandle {
                 gradient_norm: fit.gradientNorm, converged: fit.converged ? 1 : 0, iterations: fit.iterations,
                 evaluations: fit.evaluations, starts: fit.starts, starts_converged: fit.startsConverged,
                 starts_at_optimum: fit.startsAtOptimum, points_used: fit.pointsUsed,
-                points_excluded: fit.excludedIndices.count, starts_refined: fit.startsRefined),
+                points_excluded: fit.excludedIndices.count, starts_refined: fit.startsRefined,
+                relative_gradient: .nan, predicted_decrease: .nan),
             message: fit.message, chinchillaFit: fit)
     }
 
@@ -66,8 +70,9 @@ final class FitHandle {
                 gradient_norm: fit.gradientNorm, converged: fit.converged ? 1 : 0, iterations: fit.iterations,
                 evaluations: fit.evaluations, starts: fit.starts, starts_converged: fit.startsConverged,
                 starts_at_optimum: fit.startsAtOptimum, points_used: fit.pointsUsed, points_excluded: 0,
-                starts_refined: fit.startsRefined),
-            message: fit.message)
+                starts_refined: fit.startsRefined, relative_gradient: fit.relativeGradient,
+                predicted_decrease: fit.predictedDecrease),
+            message: fit.message, search: fit.search.description)
     }
 
     convenience init(multiPower fit: MultiPowerFit) {
@@ -80,12 +85,13 @@ final class FitHandle {
                 gradient_norm: fit.gradientNorm, converged: fit.converged ? 1 : 0, iterations: fit.iterations,
                 evaluations: fit.evaluations, starts: fit.starts, starts_converged: fit.startsConverged,
                 starts_at_optimum: fit.startsAtOptimum, points_used: fit.pointsUsed, points_excluded: 0,
-                starts_refined: fit.startsRefined),
+                starts_refined: fit.startsRefined, relative_gradient: .nan, predicted_decrease: .nan),
             message: fit.message)
     }
 
     deinit {
         free(cMessage)
+        free(cSearch)
         for p in cNames + cInputs { free(p) }
     }
 
@@ -140,7 +146,8 @@ public func sk_fit_get_info(_ fit: OpaquePointer?, _ info: UnsafeMutablePointer<
         let handle = try FitHandle.borrow(fit)
         let info = try nonNull(info, "info")
         try writeVersioned(handle.info, to: info, size: UnsafeRawPointer(info).load(as: Int.self), "sk_fit_info",
-                           earlierSizes: [MemoryLayout<sk_fit_info>.offset(of: \.starts_refined)!])
+                           earlierSizes: [MemoryLayout<sk_fit_info>.offset(of: \.starts_refined)!,
+                                          MemoryLayout<sk_fit_info>.offset(of: \.relative_gradient)!])
     }
 }
 
@@ -148,6 +155,12 @@ public func sk_fit_get_info(_ fit: OpaquePointer?, _ info: UnsafeMutablePointer<
 public func sk_fit_message(_ fit: OpaquePointer?) -> UnsafePointer<CChar>? {
     guard let handle = try? FitHandle.borrow(fit) else { return emptyCString }
     return UnsafePointer(handle.cMessage)
+}
+
+@c @implementation
+public func sk_fit_search(_ fit: OpaquePointer?) -> UnsafePointer<CChar>? {
+    guard let handle = try? FitHandle.borrow(fit) else { return emptyCString }
+    return UnsafePointer(handle.cSearch)
 }
 
 @c @implementation

@@ -131,11 +131,14 @@ private func defaultLawOptions() -> sk_law_fit_options {
     o.log_output = -1
     o.screen_refine = d.screening.refine
     o.screen_confirmations = d.screening.confirmations
+    o.search = Int32(SK_SEARCH_AUTOMATIC.rawValue)
+    o.grid_step = d.gridStep
     return o
 }
 
-/// sizeof(sk_law_fit_options) in 0.2.0: the struct ended (padded) before screen_refine.
-private let lawOptionsEarlierSizes = [MemoryLayout<sk_law_fit_options>.offset(of: \.screen_refine)!]
+/// sizeof(sk_law_fit_options) in 0.2.0 (the struct ended, padded, before screen_refine) and in 0.3.0 (before search).
+private let lawOptionsEarlierSizes = [MemoryLayout<sk_law_fit_options>.offset(of: \.screen_refine)!,
+                                      MemoryLayout<sk_law_fit_options>.offset(of: \.search)!]
 
 @c @implementation
 public func sk_law_fit_options_init(_ options: UnsafeMutablePointer<sk_law_fit_options>?, _ structSize: Int) -> Int32 {
@@ -215,6 +218,9 @@ func convertLawOptions(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw,
     case Int32(SK_METHOD_LEVENBERG_MARQUARDT.rawValue): o.method = .levenbergMarquardt
     default: throw ScalingKitError(.invalidArgument, "options.method = \(c.method) is not an sk_method")
     }
+    // sk_search's values in order: SK_SEARCH_AUTOMATIC, SK_SEARCH_START_GRID, SK_SEARCH_SINGLE.
+    o.search = try enumCase(c.search, [SearchStrategy.automatic, .startGrid, .single], "options.search (an sk_search)")
+    o.gridStep = c.grid_step
     switch c.log_output {
     case -1: o.predictsLog = nil
     case 0: o.predictsLog = false

@@ -21,6 +21,7 @@ from ._ffi import ffi, lib
 _LOSSES = {"huber": lib.SK_LOSS_HUBER, "squared": lib.SK_LOSS_SQUARED}
 _SPACES = {"log": lib.SK_SPACE_LOG, "linear": lib.SK_SPACE_LINEAR}
 _METHODS = {"lbfgs": lib.SK_METHOD_LBFGS, "lm": lib.SK_METHOD_LEVENBERG_MARQUARDT}
+_SEARCHES = {"auto": lib.SK_SEARCH_AUTOMATIC, "start_grid": lib.SK_SEARCH_START_GRID, "single": lib.SK_SEARCH_SINGLE}
 
 
 def catalogue() -> Tuple[str, ...]:
@@ -55,6 +56,14 @@ class LawFit(Result):
     points_used: int
     #: Free parameters that ended on a bound (their value is set by the bound, not the data).
     at_bound: Tuple[str, ...] = ()
+    #: The search that produced the starts, in words: grid (with its step) or Latin hypercube (with its seed), the
+    #: range of every searched parameter, and the parameters solved by least squares at each start.
+    search: str = ""
+    #: max |projected gradient| * max(|x|, 1) / |objective| at the optimum.
+    relative_gradient: float = math.nan
+    #: The relative decrease a Newton step would still make at the optimum (NaN where the Hessian is not positive
+    #: definite); ``success`` needs it <= 1e-10 and two starts at the optimum.
+    predicted_decrease: float = math.nan
     #: Everything needed to reproduce the fit: law, formula, inputs, loss, δ, grid/starts, bounds, fixed values,
     #: tolerances, points used, library version (the (Mis)Fitting reporting checklist).
     config: Dict[str, Any] = field(default_factory=dict, compare=False)
@@ -209,6 +218,8 @@ def _problem(
     seed: int = 0,
     method: str = "lbfgs",
     log_output: Optional[bool] = None,
+    search: str = "auto",
+    grid_step: Optional[float] = None,
     **columns: Any,
 ) -> _Problem:
     """Converts the arguments of :func:`fit` (see there) for the C layer."""
@@ -249,6 +260,11 @@ def _problem(
     if method not in _METHODS:
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"unknown method '{method}'; use one of {sorted(_METHODS)}")
     opts.method = _METHODS[method]
+    if search not in _SEARCHES:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"unknown search '{search}'; use one of {sorted(_SEARCHES)}")
+    opts.search = _SEARCHES[search]
+    if grid_step is not None:
+        opts.grid_step = float(grid_step)
     opts.log_output = -1 if log_output is None else int(bool(log_output))
     opts.random_starts = as_size("random_starts", random_starts)
     opts.seed = as_size("seed", seed)
@@ -308,6 +324,7 @@ def _problem(
         "random_starts": opts.random_starts, "seed": opts.seed, "screen": opts.screen_refine,
         "confirmations": opts.screen_confirmations, "max_iterations": opts.max_iterations,
         "gradient_tolerance": opts.gradient_tolerance, "function_tolerance": opts.function_tolerance,
+        "search": search, "grid_step": opts.grid_step,
     }
     return _Problem(law=law_handle, input_names=input_names, param_names=param_names, arrays=arrays, y=y, n=n,
                     opts=opts, keep=keep, settings=settings)
@@ -338,6 +355,8 @@ def fit(
     seed: int = 0,
     method: str = "lbfgs",
     log_output: Optional[bool] = None,
+    search: str = "auto",
+    grid_step: Optional[float] = None,
     **columns: Any,
 ) -> LawFit:
     """Fit a scaling law to runs.
@@ -366,7 +385,15 @@ def fit(
         log_output: ``True`` when the formula gives log of the observed value (log-sum-exp forms such as
             ``"logsumexp(a - alpha*log(N), b - beta*log(D), e)"``); ``None`` keeps the law's own setting.
         random_starts: if > 0, start from this many points of a seeded Latin hypercube (``seed``) spanning each
-            parameter's starting range, instead of the grid.
+            searched parameter's range, instead of the grid.
+        search: how starts are laid out. ``"auto"`` (default): parameters that enter linearly (a term on its own,
+            a term's coefficient, the scale ``p`` of a term ``(p/x)^q``) are solved by least squares at every start
+            (variable projection); the others are searched over ranges derived from their role in the formula and
+            from the data, on a grid of step ``grid_step`` (default 0.02) when one or two are searched, else on a
+            seeded Latin hypercube. No hints are needed. ``"start_grid"``: exactly the law's starting grid (the
+            0.3.0 behaviour). ``"single"``: one start; ``success`` is then always False (the global optimum is
+            not checked). ``LawFit.search`` describes the search that ran.
+        grid_step: step of the automatic grid (units for exponents, 5x in natural log for log-scaled parameters).
 
     Returns:
         LawFit.
@@ -379,7 +406,7 @@ def fit(
                  bounds=bounds, start=start, log_scale=log_scale, max_iterations=max_iterations,
                  gradient_tolerance=gradient_tolerance, function_tolerance=function_tolerance, threads=threads,
                  screen=screen, confirmations=confirmations, random_starts=random_starts, seed=seed, method=method,
-                 log_output=log_output, **columns)
+                 log_output=log_output, search=search, grid_step=grid_step, **columns)
     out = ffi.new("sk_fit **")
     check(lib.sk_law_fit(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n, p.opts, out))
     return _wrap_fit(ffi.gc(out[0], lib.sk_fit_free), p)
@@ -392,10 +419,18 @@ def _wrap_fit(fit_handle, p: _Problem) -> "LawFit":
         law=name, formula=formula, citation=_text(lib.sk_law_citation(p.law)), params=params,
         inputs=p.input_names, **diagnostics,
         at_bound=tuple(p.param_names[j] for j in range(len(params)) if lib.sk_fit_param_at_bound(fit_handle, j)),
+        search=_text(lib.sk_fit_search(fit_handle)), **_stationarity(fit_handle),
         config={"law": name, "formula": formula, "inputs": list(p.input_names),
                 "points_used": diagnostics["points_used"], "starts": diagnostics["starts"],
                 "scalingkit_version": ffi.string(lib.sk_version_string()).decode(), **p.settings},
         _handle=fit_handle, _problem=p)
+
+
+def _stationarity(fit_handle) -> Dict[str, float]:
+    info = ffi.new("sk_fit_info *")
+    info.struct_size = ffi.sizeof("sk_fit_info")
+    check(lib.sk_fit_get_info(fit_handle, info))
+    return {"relative_gradient": info.relative_gradient, "predicted_decrease": info.predicted_decrease}
 
 
 @dataclass(frozen=True)
