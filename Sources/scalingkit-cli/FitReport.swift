@@ -272,6 +272,7 @@ extension FitReport {
         lines.append("data:    \(data): \(rows) runs, inputs \(law.inputs.joined(separator: ", "))")
         let optimizer = fit.options.method == .lbfgs ? "L-BFGS" : "Levenberg-Marquardt"
         lines.append("method:  \(fit.options.loss.description), \(optimizer) from \(fit.startsRefined) of \(fit.starts) starts")
+        lines.append("search:  \(fit.search.description)")
         lines.append("")
         let width = law.parameters.map(\.count).max() ?? 1
         for (name, value) in zip(law.parameters, fit.values) {
@@ -298,6 +299,8 @@ extension FitReport {
         "fixed": \(list(fit.fixedParameters)), "at_bound": \(list(fit.parametersAtBound)), \
         "objective": \(jsonNumber(fit.objective)), "gradient_norm": \(jsonNumber(fit.gradientNorm)), \
         "converged": \(fit.converged), "message": \(jsonString(fit.message)), "iterations": \(fit.iterations), \
+        "relative_gradient": \(jsonNumber(fit.relativeGradient)), "predicted_decrease": \(jsonNumber(fit.predictedDecrease)), \
+        "search": \(jsonString(fit.search.description)), \
         "evaluations": \(fit.evaluations), "starts": \(fit.starts), "starts_refined": \(fit.startsRefined), \
         "starts_converged": \(fit.startsConverged), "starts_at_optimum": \(fit.startsAtOptimum), \
         "method": {"loss": \(jsonString(fit.options.loss.description)), \

@@ -127,6 +127,12 @@ struct Fit: ParsableCommand {
     @Option(help: "For --law/--formula: start from this many Latin-hypercube points (seeded by --seed) instead of the grid.")
     var randomStarts = 0
 
+    @Option(help: "For --law/--formula: how starts are laid out. auto: linear parameters solved by least squares at each start, the others searched over ranges from the formula and the data (a grid when one or two, else a Latin hypercube); start-grid: exactly the law's starting grid (0.3.0); single: one start (never reported as converged).")
+    var search = "auto"
+
+    @Option(help: "For --search auto: grid step of each searched parameter (units for exponents; 5x in natural log for log-scaled ones).")
+    var gridStep = LawFitOptions().gridStep
+
     @Option(help: "Bootstrap replicates for confidence intervals (0 = none; Besiroglu et al. 2024 use 4000).")
     var bootstrap = 0
 
@@ -160,6 +166,10 @@ struct Fit: ParsableCommand {
         guard ["log", "linear"].contains(space) else { throw ValidationError("--space must be log or linear") }
         guard ["lbfgs", "lm"].contains(method) else { throw ValidationError("--method must be lbfgs or lm") }
         guard randomStarts >= 0 else { throw ValidationError("--random-starts must be >= 0") }
+        guard ["auto", "start-grid", "single"].contains(search) else {
+            throw ValidationError("--search must be auto, start-grid or single")
+        }
+        guard gridStep.isFinite, gridStep > 0 else { throw ValidationError("--grid-step must be finite and > 0") }
         guard bootstrap == 0 || bootstrap >= 2 else { throw ValidationError("--bootstrap must be 0 or >= 2") }
         guard (holdoutSplit == nil) == (holdoutThreshold == nil) else {
             throw ValidationError("--holdout-split and --holdout-threshold go together")
@@ -234,7 +244,7 @@ extension Fit {
     /// law they used to be ignored silently; now they send the fit (same law, same columns) to the generic engine.
     var needsGenericEngine: Bool {
         !fixed.isEmpty || !bounds.isEmpty || !starts.isEmpty || !logScaled.isEmpty || loss != "huber" || method != "lbfgs"
-            || space != "log" || randomStarts > 0
+            || space != "log" || randomStarts > 0 || search != "auto" || gridStep != LawFitOptions().gridStep
     }
 
     /// --law NAME (other than chinchilla), --formula, or an option only it implements: the generic engine.
@@ -269,6 +279,8 @@ extension Fit {
         options.screening = StartScreening(refine: screen, confirmations: confirmations)
         options.logScaled = Set(logScaled)
         options.randomStarts = randomStarts
+        options.search = search == "single" ? .single : search == "start-grid" ? .startGrid : .automatic
+        options.gridStep = gridStep
         options.method = method == "lm" ? .levenbergMarquardt : .lbfgs
         options.seed = seed
         for item in fixed {

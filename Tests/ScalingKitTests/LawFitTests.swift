@@ -89,7 +89,7 @@ struct LawFitTests {
         o = LawFitOptions(); o.loss = FitLoss(.huber(delta: 0))
         expectError(.invalidArgument, "huber delta") { _ = try law.fit(data: ["N": N], observed: L, options: o) }
         // A law undefined everywhere on its grid is an error, not a silent NaN.
-        let bad = try ScalingLaw(formula: "log(-A) * N", inputs: ["N"])
+        let bad = try ScalingLaw(formula: "log(-1 - A*A) * N", inputs: ["N"])
         expectError(.invalidArgument, "not finite at any") { _ = try bad.fit(data: ["N": N], observed: L) }
     }
 }
