@@ -204,6 +204,27 @@ SK_API int sk_fit_param_at_bound(const sk_fit *fit, size_t index);
  * sk_fit_input_count(fit), n == 0 or n > SK_MAX_LENGTH); SK_ERR_INVALID_ARGUMENT (a NaN or Inf input). */
 SK_API int sk_fit_predict(const sk_fit *fit, const double *const *columns, size_t n_columns, size_t n, double *out);
 
+/* Which uncertainty sk_fit_predict_interval describes (since 0.4.0). */
+typedef enum sk_interval_kind {
+    SK_INTERVAL_CONFIDENCE = 0, /* of the mean law at the inputs */
+    SK_INTERVAL_PREDICTION = 1  /* of one new run's observed value there: the law's uncertainty plus the runs'
+                                   own scatter */
+} sk_interval_kind;
+
+/* Since 0.4.0. Like sk_fit_predict, with an interval of nominal coverage `level` (in (0, 1), e.g. 0.95) around
+ * each prediction: estimate[i], lower[i], upper[i] for point i (any of the three may be NULL if not wanted).
+ * Delta method with the fit's M-estimator covariance kappa (J'WJ)^-1 in its residual space (log or linear;
+ * Huber 1981, sec. 7.6), a Student t quantile with n_runs - n_params degrees of freedom and, for
+ * SK_INTERVAL_PREDICTION, the residual variance of a new run (Seber & Wild 2003, sec. 5.3); in log space the
+ * ends are exp-mapped, so they are asymmetric around the estimate. Parameters fixed or on a bound are treated as
+ * known. Coverage measured on 600 simulated sweeps (95 % nominal): prediction 94.0-95.3 %; confidence of the
+ * mean 96 % with the squared loss, 92-93 % with the default Huber loss.
+ * Errors: those of sk_fit_predict; SK_ERR_INVALID_ARGUMENT (kind not an sk_interval_kind, level outside (0, 1),
+ * a fit without a covariance: parameters the data do not determine, or no more runs than parameters);
+ * SK_ERR_UNSUPPORTED (a fit not from sk_law_fit: fit sk_law_from_name("chinchilla") for the same law). */
+SK_API int sk_fit_predict_interval(const sk_fit *fit, const double *const *columns, size_t n_columns, size_t n,
+                                   int kind, double level, double *estimate, double *lower, double *upper);
+
 /* ------------------------------------------------------------------------------------------------------------
  * Chinchilla law  L(N, D) = E + A / N^alpha + B / D^beta        (Hoffmann et al. 2022, eq. 2)
  * ---------------------------------------------------------------------------------------------------------- */

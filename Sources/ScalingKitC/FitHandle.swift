@@ -254,3 +254,28 @@ public func sk_fit_predict(
         for (i, v) in try handle.predict(data).enumerated() { out[i] = v }
     }
 }
+
+@c @implementation
+public func sk_fit_predict_interval(
+    _ fit: OpaquePointer?, _ columns: UnsafePointer<UnsafePointer<Double>?>?, _ nColumns: Int, _ n: Int,
+    _ kind: Int32, _ level: Double, _ estimate: UnsafeMutablePointer<Double>?,
+    _ lower: UnsafeMutablePointer<Double>?, _ upper: UnsafeMutablePointer<Double>?
+) -> Int32 {
+    guarded("sk_fit_predict_interval") { () throws(ScalingKitError) in
+        let handle = try FitHandle.borrow(fit)
+        guard case .general(let lawFit) = handle.law else {
+            throw ScalingKitError(.unsupported, "intervals need a fit from sk_law_fit (for the Chinchilla law: "
+                + "sk_law_from_name(\"chinchilla\") and sk_law_fit)")
+        }
+        let data = try columnArrays(columns, nColumns, n, names: handle.inputs)
+        // sk_interval_kind's values in order: SK_INTERVAL_CONFIDENCE, SK_INTERVAL_PREDICTION.
+        let k = try enumCase(kind, [IntervalKind.confidence, .prediction], "kind (an sk_interval_kind)")
+        let named = Dictionary(uniqueKeysWithValues: zip(handle.inputs, data))
+        let r = try core { try lawFit.predict(named, interval: k, level: level) }
+        for i in 0..<n {
+            estimate?[i] = r.estimate[i]
+            lower?[i] = r.lower[i]
+            upper?[i] = r.upper[i]
+        }
+    }
+}

@@ -20,9 +20,21 @@ struct Extras {
     var inference: [InferenceAwarePlan] = []
     /// Time-aware frontiers (--critical-batch), one per target loss, with the plan meeting --deadline-days.
     var timeAware: [(frontier: TimeAwareFrontier, days: Double?, plan: TimedPlan?)] = []
+    /// Predictions at --predict points: the inputs, and the 95 % confidence and prediction intervals.
+    var predictions: [(inputs: [(String, Double)], confidence: PredictionIntervals, prediction: PredictionIntervals)] = []
 
     func textLines() -> [String] {
         var lines: [String] = []
+        if !predictions.isEmpty {
+            lines.append("")
+            lines.append("predictions (95% intervals: confidence of the mean law; prediction of a new run's value):")
+            for p in predictions {
+                let at = p.inputs.map { "\($0.0)=" + fmt("%.4g", $0.1) }.joined(separator: " ")
+                lines.append("  " + at + fmt("   %.5g   mean [%.5g, %.5g]   new run [%.5g, %.5g]", p.confidence.estimate[0],
+                                             p.confidence.lower[0], p.confidence.upper[0], p.prediction.lower[0],
+                                             p.prediction.upper[0]))
+            }
+        }
         if !excludedRows.isEmpty {
             lines.append("excluded the \(excludedRows.count) highest-loss rows (file lines "
                          + excludedRows.map { String($0 + 2) }.joined(separator: ", ") + ")")
@@ -120,6 +132,21 @@ struct Extras {
     }
 
     func json() -> String {
+        predictionsJSON() + otherJSON()
+    }
+
+    private func predictionsJSON() -> String {
+        guard !predictions.isEmpty else { return "" }
+        let items = predictions.map { p in
+            let inputs = p.inputs.map { "\(jsonString($0.0)): \(jsonNumber($0.1))" }.joined(separator: ", ")
+            return "{\"inputs\": {\(inputs)}, \"estimate\": \(jsonNumber(p.confidence.estimate[0])), "
+                + "\"confidence\": [\(jsonNumber(p.confidence.lower[0])), \(jsonNumber(p.confidence.upper[0]))], "
+                + "\"prediction\": [\(jsonNumber(p.prediction.lower[0])), \(jsonNumber(p.prediction.upper[0]))]}"
+        }
+        return ", \"predictions\": {\"level\": 0.95, \"points\": [\(items.joined(separator: ", "))]}"
+    }
+
+    private func otherJSON() -> String {
         var parts: [String] = []
         if !shapes.isEmpty {
             parts.append("\"shapes\": [" + shapes.map { entry in

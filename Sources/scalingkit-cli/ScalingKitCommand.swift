@@ -130,6 +130,10 @@ struct Fit: ParsableCommand {
     @Option(help: "For --law/--formula: how starts are laid out. auto: linear parameters solved by least squares at each start, the others searched over ranges from the formula and the data (a grid when one or two, else a Latin hypercube); start-grid: exactly the law's starting grid (0.3.0); single: one start (never reported as converged).")
     var search = "auto"
 
+    @Option(name: .customLong("predict"), parsing: .singleValue,
+            help: "For --law/--formula: also predict at these inputs, NAME=VALUE,NAME=VALUE (repeatable), with 95% confidence and prediction intervals.")
+    var predictAt: [String] = []
+
     @Option(help: "For --search auto: grid step of each searched parameter (units for exponents; 5x in natural log for log-scaled ones).")
     var gridStep = LawFitOptions().gridStep
 
@@ -245,6 +249,7 @@ extension Fit {
     var needsGenericEngine: Bool {
         !fixed.isEmpty || !bounds.isEmpty || !starts.isEmpty || !logScaled.isEmpty || loss != "huber" || method != "lbfgs"
             || space != "log" || randomStarts > 0 || search != "auto" || gridStep != LawFitOptions().gridStep
+            || !predictAt.isEmpty
     }
 
     /// --law NAME (other than chinchilla), --formula, or an option only it implements: the generic engine.
@@ -307,6 +312,17 @@ extension Fit {
         let fit = try scalingLaw.fit(data: columns, observed: y, options: options)
         var extras = Extras()
         extras.excludedRows = excluded
+        for item in predictAt {
+            var point: [(String, Double)] = []
+            for pair in item.split(separator: ",") {
+                let (name, value) = try keyValue(String(pair), "--predict")
+                guard let v = Double(value) else { throw CLIError(description: "--predict \(item): '\(value)' is not a number") }
+                point.append((name, v))
+            }
+            let inputs = Dictionary(point.map { ($0.0, [$0.1]) }, uniquingKeysWith: { a, _ in a })
+            extras.predictions.append((point, try fit.predict(inputs, interval: .confidence),
+                                       try fit.predict(inputs, interval: .prediction)))
+        }
         if !budgets.isEmpty || !targetLosses.isEmpty {
             let surface = try LossSurface(law: fit.law, values: fit.values)
             extras.plans = try budgets.map { try Planner.computeOptimal(surface, compute: $0) }

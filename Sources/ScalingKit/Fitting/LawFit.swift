@@ -104,6 +104,8 @@ public struct LawFit: Sendable {
     /// the coordinates not held by a bound (the Newton decrement; Boyd & Vandenberghe 2004, §9.5.1); NaN where the
     /// Hessian is not positive definite. Unlike the gradient it does not depend on the parameters' units.
     public var predictedDecrease: Double
+    /// The delta-method covariance behind `predict(_:interval:level:)`; nil where it does not exist.
+    var covariance: FitCovariance?
 
     /// Largest `predictedDecrease` a converged fit may have: an optimiser stop (on a small change of the
     /// objective, say) above it is a stall, not convergence.
@@ -172,10 +174,11 @@ extension ScalingLaw {
             outcome.best = polished
         }
         let values = p.values(from: outcome.best.x)
-        let atBound = free.enumerated().filter { k, _ in
+        let heldCoordinates = free.indices.filter { k in
             let x = outcome.best.x[k]
             return x <= lower[k] + 1e-10 * (1 + abs(lower[k])) || x >= upper[k] - 1e-10 * (1 + abs(upper[k]))
-        }.map { parameters[$0.1] }
+        }
+        let atBound = heldCoordinates.map { parameters[free[$0]] }
         var message = outcome.message
         if !atBound.isEmpty { message += "; on a bound: \(atBound.joined(separator: ", "))" }
         // Issue 8: parameters the data leave free (all runs at one N, say) make the fit unconverged, with the reason.
@@ -210,7 +213,8 @@ extension ScalingLaw {
                       startsRefined: outcome.startsRefined, startsConverged: outcome.startsConverged, startsAtOptimum: outcome.startsAtOptimum,
                       parametersAtBound: atBound, fixedParameters: parameters.filter { options.fixed[$0] != nil },
                       pointsUsed: observed.count, options: options, search: p.search, relativeGradient: relativeGradient,
-                      predictedDecrease: predictedDecrease)
+                      predictedDecrease: predictedDecrease,
+                      covariance: unidentified.isEmpty ? p.covariance(at: outcome.best.x, held: Set(heldCoordinates)) : nil)
     }
 
     /// L-BFGS from `best` on the objective seen through `AffinePreconditioned`, when no coordinate is at a bound

@@ -21,7 +21,7 @@ if _os.environ.get("SCALINGKIT_LIBRARY"):
 from ._ffi import ffi as _ffi, lib as _lib  # noqa: E402
 from ._errors import ScalingKitError  # noqa: E402
 from .chinchilla import ChinchillaFit, ComputeOptimalPlan, fit_chinchilla  # noqa: E402
-from .laws import (Holdout, LawFit, LeaveOneOut, PredictionErrors, catalogue, compare, fit, holdout,  # noqa: E402
+from .laws import (Holdout, LawFit, LeaveOneOut, PredictionErrors, PredictionIntervals, catalogue, compare, fit, holdout,  # noqa: E402
                    schedule_areas)
 from .bootstrap import Bootstrap, Interval  # noqa: E402
 from .multipower import LossCurve, MultiPowerFit, fit_multi_power, multi_power_predict  # noqa: E402
@@ -42,7 +42,7 @@ __version__ = _ffi.string(_lib.sk_version_string()).decode()
 __all__ = ["Bootstrap", "ChinchillaFit", "ComputeOptimalPlan", "Holdout", "Interval", "IsoFLOPBudget", "IsoFLOPResult",
            "LawFit", "LeaveOneOut", "PowerLaw", "TransformerCount", "count_parameters", "isoflop",
            "EnvelopeResult", "envelope", "nearest_shapes",
-           "LossCurve", "MultiPowerFit", "PredictionErrors", "ScalingKitError", "catalogue", "compare", "fit",
+           "LossCurve", "MultiPowerFit", "PredictionErrors", "PredictionIntervals", "ScalingKitError", "catalogue", "compare", "fit",
            "fit_chinchilla", "fit_multi_power", "holdout", "inference_aware", "InferenceAwarePlan", "library_version",
            "minimum_compute", "multi_power_predict", "at_tokens_per_parameter",
            "plan", "schedule_areas", "TimeAwareFrontier", "TimedPlan", "cheapest_within", "time_aware",

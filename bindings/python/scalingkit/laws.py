@@ -96,14 +96,37 @@ class LawFit(Result):
     def __getitem__(self, name: str) -> float:
         return self.params[name]
 
-    def predict(self, data: Any = None, **columns: Any) -> np.ndarray:
-        """The law's prediction for new inputs, given as a DataFrame/mapping with the input columns or as keywords."""
+    def predict(self, data: Any = None, *, interval: Optional[str] = None, level: float = 0.95,
+                **columns: Any) -> Union[np.ndarray, "PredictionIntervals"]:
+        """The law's prediction for new inputs, given as a DataFrame/mapping with the input columns or as keywords.
+
+        Without ``interval``: an array of predictions. With ``interval="prediction"`` (where one new run's loss
+        will fall, the runs' own scatter included) or ``interval="confidence"`` (where the mean law is): a
+        :class:`PredictionIntervals` of nominal coverage ``level``, by the delta method with the fit's
+        M-estimator covariance (see ``sk_fit_predict_interval`` in the C header for the model, its sources and
+        the coverage measured).
+        """
         arrays = [as_doubles(name, _column(data, columns, name)) for name in self.inputs]
         n = _common_length(arrays, self.inputs)
         ptrs = ffi.new("double *[]", [ffi.from_buffer("double[]", a) for a in arrays])
         out = np.empty(n, dtype=np.float64)
-        check(lib.sk_fit_predict(self._handle, ptrs, len(arrays), n, ffi.from_buffer("double[]", out, require_writable=True)))
-        return out
+        if interval is None:
+            check(lib.sk_fit_predict(self._handle, ptrs, len(arrays), n,
+                                     ffi.from_buffer("double[]", out, require_writable=True)))
+            return out
+        kinds = {"confidence": lib.SK_INTERVAL_CONFIDENCE, "prediction": lib.SK_INTERVAL_PREDICTION}
+        if interval not in kinds:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                  f"unknown interval '{interval}'; use one of {sorted(kinds)} (or None)")
+        try:
+            level = float(level)
+        except (TypeError, ValueError):
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"level must be a number (got {level!r})") from None
+        lower, upper = np.empty(n), np.empty(n)
+        check(lib.sk_fit_predict_interval(
+            self._handle, ptrs, len(arrays), n, kinds[interval], level,
+            *(ffi.from_buffer("double[]", a, require_writable=True) for a in (out, lower, upper))))
+        return PredictionIntervals(kind=interval, level=level, estimate=out, lower=lower, upper=upper)
 
     def plot(self, data: Any = None, *, observed: Any, x: Optional[str] = None, ax: Any = None, **columns: Any):
         """Observed against fitted values (a parity plot on log axes) — or, with ``x`` naming an input, both against
@@ -136,6 +159,22 @@ class LawFit(Result):
         from ._plots import residuals
         y = observed if not isinstance(observed, str) else _column(data, columns, observed)
         return residuals(y, self.predict(data, **columns), _column(data, columns, x), x, ax)
+
+
+@dataclass(frozen=True)
+class PredictionIntervals(Result):
+    """Predictions with intervals: ``lower[i] <= estimate[i] <= upper[i]`` at each input point."""
+
+    kind: str
+    level: float
+    estimate: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+
+    def to_frame(self):
+        """One row per input point: estimate, lower, upper."""
+        import pandas as pd
+        return pd.DataFrame({"estimate": self.estimate, "lower": self.lower, "upper": self.upper})
 
 
 def _column(data: Any, columns: Mapping[str, Any], name: str) -> Any:
