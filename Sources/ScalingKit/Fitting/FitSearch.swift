@@ -114,10 +114,12 @@ enum StartRanges {
             return exponent
         case .scale:
             // p/x or x/p: p within three decades below the data to six above (Kaplan's N_c ≈ 10¹³ over runs of
-            // 10⁷–10⁹ parameters); p·x: the inverse.
+            // 10⁷–10⁹ parameters); p·x: the inverse. Joined with 10^±3, because a product with an input is not
+            // always a change of units (U·R* in Muennighoff et al.'s repeated-data law: R* ≈ 15 epochs).
             let x = scaled.flatMap { magnitudes(columns[$0.input]) } ?? (1, 1)
             let (lo, hi) = (log(x.0) - 3 * log(10.0), log(x.1) + 6 * log(10.0))
-            let range = scaled?.inverse == true ? (-hi, -lo) : (lo, hi)
+            var range = scaled?.inverse == true ? (-hi, -lo) : (lo, hi)
+            range = (min(range.0, -3 * log(10.0)), max(range.1, 3 * log(10.0)))
             return logarithmic ? range : (exp(range.0), exp(range.1))
         case .logCoefficient:
             // a − α·log x ≈ log of a term: from below the smallest observation to the log of a coefficient that

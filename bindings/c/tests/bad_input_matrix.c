@@ -57,6 +57,8 @@ int main(void) {
         SK_ERR_INVALID_ARGUMENT, "nested more than 64 levels");
     ROW("law: formula NULL", sk_law_from_formula(NULL, NULL, 0, &(sk_law *){NULL}), SK_ERR_NULL_POINTER, "'formula'");
     ROW("predict: fit NULL", sk_chinchilla_predict(NULL, N, D, 6, L), SK_ERR_NULL_POINTER, "'fit'");
+    ROW("predict interval: fit NULL", sk_fit_predict_interval(NULL, (const double *const[]){N}, 1, 6,
+        SK_INTERVAL_PREDICTION, 0.95, L, L, L), SK_ERR_NULL_POINTER, "'fit'");
 
     /* ---------------------------------------------------------------- planning */
     ROW("allocate: fit NULL", sk_plan_allocate(NULL, 1e22, &a), SK_ERR_NULL_POINTER, "'fit'");

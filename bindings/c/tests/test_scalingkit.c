@@ -163,6 +163,12 @@ static void test_fit(void) {
 
     double pred[2];
     CHECK(sk_chinchilla_predict(fit, N, D, 2, pred) == SK_OK && fabs(pred[1] - L[1]) < 1e-9, "predict");
+    {
+        const double *cols[] = {N, D};
+        double e[2], l[2], u[2];
+        CHECK_ERR(sk_fit_predict_interval(fit, cols, 2, 2, SK_INTERVAL_PREDICTION, 0.95, e, l, u), SK_ERR_UNSUPPORTED,
+                  "sk_law_from_name(\"chinchilla\")");
+    }
     CHECK_ERR(sk_chinchilla_predict(fit, N, D, SIZE_MAX, pred), SK_ERR_LENGTH, "SK_MAX_LENGTH");
     double badN[2] = {1e9, -1};
     CHECK_ERR(sk_chinchilla_predict(fit, badN, D, 2, pred), SK_ERR_INVALID_ARGUMENT, "'N'[1]");
@@ -259,6 +265,45 @@ static void test_laws(void) {
     CHECK_ERR(sk_chinchilla_allocate(fit, 1e22, &(sk_allocation){.struct_size = sizeof(sk_allocation)}),
               SK_ERR_UNSUPPORTED, "not a Chinchilla fit");
     sk_fit_free(fit);
+
+    /* Since 0.4.0: the default search needs no hints (linear parameters solved at each start), says how it
+     * searched, and carries confidence and prediction intervals. */
+    sk_law_fit_options d;
+    sk_law_fit_options_init(&d, sizeof d);
+    CHECK(d.search == SK_SEARCH_AUTOMATIC && d.grid_step == 0.02, "search defaults %d %g", d.search, d.grid_step);
+    CHECK(sk_law_fit(law, columns, 2, L, NPTS, &d, &fit) == SK_OK, "default law fit: %s", sk_last_error());
+    CHECK(sk_fit_params(fit, p, 5) == SK_OK && fabs(p[2] - TRUE_ALPHA) < 1e-6 && fabs(p[4] - TRUE_BETA) < 1e-6,
+          "default fit alpha %g beta %g", p[2], p[4]);
+    CHECK(strstr(sk_fit_search(fit), "variable projection") != NULL && strstr(sk_fit_search(fit), "step 0.02") != NULL,
+          "search '%s'", sk_fit_search(fit));
+    sk_fit_info di = {.struct_size = sizeof di};
+    CHECK(sk_fit_get_info(fit, &di) == SK_OK && di.converged == 1 && di.starts_at_optimum >= 2 &&
+          (di.objective < 1e-20 || !(di.predicted_decrease > 1e-10)) && di.relative_gradient >= 0, "default fit info");
+    double est[NPTS], lo[NPTS], hi[NPTS], plo[NPTS], phi[NPTS];
+    CHECK(sk_fit_predict_interval(fit, columns, 2, NPTS, SK_INTERVAL_CONFIDENCE, 0.95, est, lo, hi) == SK_OK,
+          "confidence interval: %s", sk_last_error());
+    CHECK(sk_fit_predict_interval(fit, columns, 2, NPTS, SK_INTERVAL_PREDICTION, 0.95, NULL, plo, phi) == SK_OK,
+          "prediction interval: %s", sk_last_error());
+    CHECK(lo[3] <= est[3] && est[3] <= hi[3] && plo[3] <= lo[3] && hi[3] <= phi[3] && fabs(est[3] - pred[3]) < 1e-9,
+          "interval order %g %g %g %g %g", plo[3], lo[3], est[3], hi[3], phi[3]);
+    CHECK_ERR(sk_fit_predict_interval(fit, columns, 2, NPTS, 7, 0.95, est, lo, hi), SK_ERR_INVALID_ARGUMENT,
+              "sk_interval_kind");
+    CHECK_ERR(sk_fit_predict_interval(fit, columns, 2, NPTS, SK_INTERVAL_PREDICTION, 1.5, est, lo, hi),
+              SK_ERR_INVALID_ARGUMENT, "level must be in (0, 1)");
+    CHECK_ERR(sk_fit_predict_interval(NULL, columns, 2, NPTS, SK_INTERVAL_PREDICTION, 0.95, est, lo, hi),
+              SK_ERR_NULL_POINTER, "'fit'");
+    sk_fit_free(fit);
+    fit = NULL;
+    d.search = SK_SEARCH_SINGLE;
+    CHECK(sk_law_fit(law, columns, 2, L, NPTS, &d, &fit) == SK_OK, "single start: %s", sk_last_error());
+    CHECK(sk_fit_get_info(fit, &di) == SK_OK && di.converged == 0 && di.starts == 1 &&
+          strstr(sk_fit_message(fit), "global optimum was not checked") != NULL, "single start: '%s'", sk_fit_message(fit));
+    sk_fit_free(fit);
+    fit = NULL;
+    d.search = 3;
+    CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &d, &fit), SK_ERR_INVALID_ARGUMENT, "sk_search");
+    d.search = SK_SEARCH_AUTOMATIC; d.grid_step = 0;
+    CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &d, &fit), SK_ERR_INVALID_ARGUMENT, "gridStep must be finite and > 0");
 
     /* Options errors. */
     sk_law_fit_options w = o;
