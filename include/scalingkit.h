@@ -686,7 +686,9 @@ typedef struct sk_law_fit_options {
     double function_tolerance;     /* relative; default 1e-14 */
     size_t threads;                /* 0 = one per core (default); results do not depend on it */
     size_t random_starts;          /* > 0: start from this many points of a seeded Latin hypercube spanning each
-                                      parameter's starting range instead of the grid; default 0 (the grid) */
+                                      searched parameter's range instead of a grid; default 0 (see sk_search:
+                                      the automatic search then uses a grid for one or two searched parameters,
+                                      1024 per parameter, at most 8192, otherwise) */
     unsigned long long seed;       /* seed of the Latin hypercube; default 0 */
     int method;                    /* an sk_method; default SK_METHOD_LBFGS */
     int log_output;                /* 1: the formula gives log of the observed value (log-sum-exp forms such as

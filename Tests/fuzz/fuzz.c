@@ -191,6 +191,9 @@ static void step_formula_text(const char *text, src *s) {
     o.threads = 1; o.max_iterations = 10; o.screen_refine = 1; o.screen_confirmations = 1;
     o.method = s ? u8(s) % 3 : 0;
     o.loss = s ? u8(s) % 3 : 0;
+    /* A small Latin hypercube instead of the automatic search's grid of up to 22,801 starts (fast under ASan). */
+    o.random_starts = 8;
+    o.search = s ? u8(s) % 4 : 0;
     sk_fit *fit = NULL;
     if (ok(sk_law_fit(law, cols, 2, L, 6, &o, &fit), "sk_law_fit") == SK_OK) {
         size_t np = sk_fit_param_count(fit);
@@ -198,6 +201,10 @@ static void step_formula_text(const char *text, src *s) {
         if (np <= 64 && ok(sk_fit_params(fit, params, np), "sk_fit_params") == SK_OK)
             for (size_t i = 0; i < np; i++) not_nan(params[i], "sk_fit_params");
         ok(sk_fit_predict(fit, cols, 2, 6, out), "sk_fit_predict");
+        double lo[6], hi[6];
+        if (ok(sk_fit_predict_interval(fit, cols, 2, 6, s ? u8(s) % 3 : 1, 0.95, out, lo, hi), "sk_fit_predict_interval") == SK_OK)
+            for (int i = 0; i < 6; i++) { not_nan(lo[i], "sk_fit_predict_interval"); not_nan(hi[i], "sk_fit_predict_interval"); }
+        if (!sk_fit_search(fit)) fail("NULL search description", "sk_fit_search", 0);
         sk_prediction_errors e = { .struct_size = sizeof e };
         ok(sk_law_leave_one_out(law, cols, 2, L, 3, &o, NULL, NULL, &e), "sk_law_leave_one_out");
     }

@@ -40,6 +40,17 @@ int main(int argc, char **argv) {
     sk_fit_get_info(fit, &info);
     printf("objective %.10e (%s), %zu runs\n", info.objective, info.converged ? "converged" : "NOT converged",
            info.points_used);
+    printf("search: %s\n", sk_fit_search(fit));
+
+    /* A new run at Chinchilla's scale: where the mean law is, and where one run's loss will fall. */
+    const double n70[] = {7e10}, d14[] = {1.4e12};
+    const double *at[] = {n70, d14};
+    double est, lo, hi, plo, phi;
+    if (sk_fit_predict_interval(fit, at, 2, 1, SK_INTERVAL_CONFIDENCE, 0.95, &est, &lo, &hi) != SK_OK ||
+        sk_fit_predict_interval(fit, at, 2, 1, SK_INTERVAL_PREDICTION, 0.95, NULL, &plo, &phi) != SK_OK)
+        return fail("predict interval");
+    printf("N = 7e10, D = 1.4e12: loss %.4f, mean in [%.4f, %.4f], a new run in [%.4f, %.4f] (95%%)\n", est, lo, hi,
+           plo, phi);
 
     sk_bootstrap_options b;
     sk_bootstrap_options_init(&b, sizeof b);

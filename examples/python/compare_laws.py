@@ -18,10 +18,12 @@ runs = runs[runs.loss < np.sort(runs.loss)[-5]]          # Besiroglu et al. (202
 ranked = scalingkit.compare(["chinchilla", "kaplan_nd"], runs, split="C", threshold=1e21)
 print(ranked[["rmse", "max_relative_error", "parameters"]].to_string())
 
-# A law written as a formula: loss against compute alone.
-f = scalingkit.fit("E + (C0/C)^alpha", runs, start={"E": [1, 2], "C0": [1e10, 1e16], "alpha": [0.05, 0.2]},
-                   log_scale=["C0"], bounds={"E": (0, None)})
-print(f"L(C) = {f['E']:.3f} + ({f['C0']:.3g}/C)^{f['alpha']:.4f}   ({f.message})")
+# A law written as a formula, with no hints: loss against compute alone. E and C0 are solved by least squares at
+# every start (variable projection); alpha is searched on a grid of step 0.02 (f.search says so).
+f = scalingkit.fit("E + (C0/C)^alpha", runs)
+print(f"L(C) = {f['E']:.3f} + ({f['C0']:.3g}/C)^{f['alpha']:.4f}   success={f.success}; search: {f.search}")
+p = f.predict(C=[5.76e23], interval="prediction")
+print(f"a run at Chinchilla's compute: loss {p.estimate[0]:.3f}, 95% prediction interval [{p.lower[0]:.3f}, {p.upper[0]:.3f}]")
 
 best = scalingkit.fit(ranked.index[0], runs)
 b = best.bootstrap(1000, seed=0)

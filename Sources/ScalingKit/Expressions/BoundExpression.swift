@@ -15,6 +15,8 @@ public struct BoundExpression: Sendable {
     public let count: Int
     /// Hoisted node values, point-major: `hoistedValues[i * hoisted.count + h]`.
     let hoistedValues: [Double]
+    /// The same data laid out for block-wise evaluation (`BatchedTape`).
+    let batched: BatchedTape
 
     /// Binds `columns` (one array per input of the expression, in `expression.inputs` order).
     /// - Throws: `ScalingKitError` if the column count or lengths disagree, a column is empty, or a value is not
@@ -63,6 +65,16 @@ public struct BoundExpression: Sendable {
             }
         }
         hoistedValues = values
+        batched = BatchedTape(expression, hoistedValues: values, count: count)
+    }
+
+    /// Σᵢ φᵢ(vᵢ) and its gradient with respect to every parameter, evaluated block by block (see `BatchedTape`);
+    /// `pointwise(i0, values, seeds)` gets the formula's values on the block starting at point i0, writes
+    /// ∂φᵢ/∂vᵢ into `seeds` and returns the block's Σ φᵢ.
+    @inline(__always)
+    func sum(parameters: UnsafeBufferPointer<Double>, gradient: UnsafeMutableBufferPointer<Double>,
+             _ pointwise: (Int, UnsafeBufferPointer<Double>, UnsafeMutableBufferPointer<Double>) -> Double) -> Double {
+        batched.evaluate(expression, parameters: parameters, gradient: gradient, pointwise: pointwise)
     }
 
     @inline(__always)

@@ -29,8 +29,10 @@ public struct LawFitOptions: Sendable {
     /// Worker threads for the starts; 0 = one per core. The result does not depend on it.
     public var threads: Int = 0
     /// If > 0, start from this many points of a seeded Latin hypercube (McKay, Beckman & Conover 1979) instead of
-    /// the grid. Each free parameter spans its starting values' range in optimiser coordinates (log for
-    /// log-scaled parameters); a parameter with one starting value spans its finite bounds, or ±1 around it.
+    /// a grid. Each searched parameter spans its range in optimiser coordinates (log for log-scaled parameters):
+    /// under `.automatic` the range from its role and the data, under `.startGrid` its starting values' range; a
+    /// parameter with one given starting value spans its finite bounds, or ±1 around it. With 0 the automatic
+    /// search uses a grid for one or two searched parameters and 1,024 points per parameter (at most 8,192) above.
     public var randomStarts: Int = 0
     /// Seed of the Latin hypercube.
     public var seed: UInt64 = 0
@@ -302,7 +304,8 @@ extension ScalingLaw {
         }
     }
 
-    func prepare(data: [String: [Double]], observed: [Double], options: LawFitOptions) throws -> Prepared {
+    func prepare(data: [String: [Double]], observed: [Double], options: LawFitOptions,
+                 withStarts: Bool = true) throws -> Prepared {
         try options.loss.validate()
         try InputValidation.optimizer(options.optimizer)
         guard options.threads >= 0 else { throw ScalingKitError.invalid("threads must be >= 0 (got \(options.threads))") }
@@ -389,7 +392,9 @@ extension ScalingLaw {
         let layout = StartLayout(law: law, options: options, structure: structure, free: free, isLog: isLog,
                                  template: template, lower: lower, upper: upper, bound: bound, columns: columns,
                                  observed: observed)
-        let (starts, search) = layout.starts()
+        // Refits from a known optimum (bootstrap, leave-one-out) need the objective, not the starts.
+        let (starts, search) = withStarts ? layout.starts()
+            : ([], FitSearch(strategy: options.search, method: .single, projected: [], axes: [], starts: 0, seed: 0))
         let anyBound = lower.contains { $0.isFinite } || upper.contains { $0.isFinite }
         return Prepared(law: law, objective: objective, free: free, isLog: isLog, lower: lower, upper: upper,
                         template: template, starts: starts, anyBound: anyBound, search: search,
@@ -405,7 +410,7 @@ extension ScalingLaw {
         guard fit.law.formula == formula, fit.law.inputs == inputs else {
             throw ScalingKitError.invalid("the fit is of '\(fit.law.formula)', not of '\(formula)'")
         }
-        let p = try prepare(data: data, observed: observed, options: fit.options)
+        let p = try prepare(data: data, observed: observed, options: fit.options, withStarts: false)
         let start = p.coordinates(of: fit.values)
         let base = fit.options.weights ?? [Double](repeating: 1, count: observed.count)
         let optimizer = fit.options.optimizer

@@ -40,15 +40,36 @@ struct LawObjective: DifferentiableObjective, Sendable {
             let gFull = UnsafeMutableBufferPointer(rebasing: buf[p..<(2 * p)])
             for j in 0..<p { full[j] = template[j]; gFull[j] = 0 }
             for (k, j) in free.enumerated() { full[j] = logCoordinate[k] ? exp(x[k]) : x[k] }
-            var f = 0.0
-            let space = loss.space
-            bound.forEachPoint(parameters: UnsafeBufferPointer(full), withGradient: true) { i, v, dv in
-                let (r, dr) = residual(v, i, space)
-                let (rho, psi) = loss.evaluate(r)
-                let w = weights?[i] ?? 1
-                f += w * rho
-                let c = w * psi * dr
-                for j in 0..<p { gFull[j] += c * dv[j] }
+            // The per-point part, with every branch on the options taken once per call, not per point.
+            let logTarget = loss.space == .log
+            let target = logTarget ? logObserved : observed
+            let exponentiate = predictsLog && !logTarget, takeLog = logTarget && !predictsLog
+            let opw = loss.overPredictionWeight
+            var delta = Double.infinity
+            if case let .huber(d) = loss.kind { delta = d }
+            let f = target.withUnsafeBufferPointer { y in
+                (weights ?? []).withUnsafeBufferPointer { wp in
+                    let weighted = weights != nil
+                    return bound.sum(parameters: UnsafeBufferPointer(full), gradient: gFull) { start, values, seeds in
+                        var s = 0.0
+                        for i in 0..<values.count {
+                            // Residual and ∂r/∂v (see `residual`): log or linear, value or log-value laws.
+                            let v = values[i]
+                            var r: Double, dr: Double
+                            if takeLog { r = log(v) - y[start + i]; dr = 1 / v }
+                            else if exponentiate { let e = exp(v); r = e - y[start + i]; dr = e }
+                            else { r = v - y[start + i]; dr = 1 }
+                            // Huber (squared when δ = ∞), times the over-prediction and run weights.
+                            let a = abs(r)
+                            let rho = a <= delta ? 0.5 * r * r : delta * (a - 0.5 * delta)
+                            let psi = Swift.min(Swift.max(r, -delta), delta)
+                            let w = (r > 0 ? opw : 1) * (weighted ? wp[start + i] : 1)
+                            s += w * rho
+                            seeds[i] = w * psi * dr
+                        }
+                        return s
+                    }
+                }
             }
             // Chain rule for log coordinates: ∂f/∂log θ = θ · ∂f/∂θ.
             for (k, j) in free.enumerated() { g[k] = logCoordinate[k] ? gFull[j] * full[j] : gFull[j] }

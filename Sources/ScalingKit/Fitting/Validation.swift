@@ -101,7 +101,7 @@ extension ScalingLaw {
             throw ScalingKitError.invalid("the fit is of '\(fit.law.formula)', not of '\(formula)'")
         }
         guard threads >= 0 else { throw ScalingKitError.invalid("threads must be >= 0 (got \(threads))") }
-        let p = try prepare(data: data, observed: observed, options: fit.options)
+        let p = try prepare(data: data, observed: observed, options: fit.options, withStarts: false)
         guard p.free.count < observed.count else {
             throw ScalingKitError.length("leave-one-out needs more runs (\(observed.count)) than free parameters + 1")
         }
