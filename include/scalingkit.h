@@ -217,8 +217,8 @@ typedef enum sk_interval_kind {
  * Huber 1981, sec. 7.6), a Student t quantile with n_runs - n_params degrees of freedom and, for
  * SK_INTERVAL_PREDICTION, the residual variance of a new run (Seber & Wild 2003, sec. 5.3); in log space the
  * ends are exp-mapped, so they are asymmetric around the estimate. Parameters fixed or on a bound are treated as
- * known. Coverage measured on 600 simulated sweeps (95 % nominal): prediction 94.0-95.3 %; confidence of the
- * mean 96 % with the squared loss, 92-93 % with the default Huber loss.
+ * known. Coverage measured on 600 simulated sweeps (95 % nominal): prediction 94.7-96.0 %; confidence of the
+ * mean 96.0 % with the squared loss, 92.3-93.2 % with the default Huber loss.
  * Errors: those of sk_fit_predict; SK_ERR_INVALID_ARGUMENT (kind not an sk_interval_kind, level outside (0, 1),
  * a fit without a covariance: parameters the data do not determine, or no more runs than parameters);
  * SK_ERR_UNSUPPORTED (a fit not from sk_law_fit: fit sk_law_from_name("chinchilla") for the same law). */

@@ -33,6 +33,7 @@ struct DefaultSearchTests {
         #expect(fit.search.method == .grid && fit.search.projected.count == 3 && fit.search.axes.count == 2)
         #expect(fit.search.axes.allSatisfy { abs($0.step - 0.02) < 1e-12 }, "\(fit.search.description)")
         #expect(fit.predictedDecrease <= LawFit.decreaseTolerance)
+        #expect(fit.search.roles.values.filter { $0 == .exponent }.count == 2)
     }
 
     @Test func structureReadsRoles() throws {

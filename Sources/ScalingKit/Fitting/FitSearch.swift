@@ -62,6 +62,8 @@ public struct FitSearch: Sendable, Equatable {
     public var starts: Int
     /// The seed of the Latin hypercube (0 otherwise).
     public var seed: UInt64
+    /// Each parameter's role as read from the formula (empty for `.startGrid`, which reads nothing).
+    public var roles: [String: LawParameterRole] = [:]
 
     /// The search in one line, for reports.
     public var description: String {

@@ -133,7 +133,8 @@ struct StartLayout {
         let search = FitSearch(strategy: options.search, method: method,
                                projected: names.indices.filter { eliminatedSet.contains($0) }.map { names[$0] },
                                axes: described, starts: starts.count,
-                               seed: method == .latinHypercube ? options.seed : 0)
+                               seed: method == .latinHypercube ? options.seed : 0,
+                               roles: Dictionary(uniqueKeysWithValues: zip(names, structure.roles)))
         return (starts, search)
     }
 
