@@ -117,6 +117,23 @@ def test_law_errors(args, needle):
     assert needle in r.stderr, r.stderr
 
 
+def test_formula_without_hints_reaches_the_optimum_with_intervals():
+    """Issue 14 through the CLI: the user's formula, no hints, the search reported, intervals at a new point."""
+    r = run("fit", DATA, "--exclude-highest-loss", "5", "--formula", "L0 + (n0/N)^a + (d0/D)^b",
+            "--predict", "N=7e10,D=1.4e12", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["converged"] is True and out["objective"] <= 1.0182740178006e-3 * (1 + 1e-7)
+    assert "L0, n0, d0 solved by least squares" in out["search"] and out["predicted_decrease"] <= 1e-10
+    point = out["predictions"]["points"][0]
+    assert point["prediction"][0] < point["confidence"][0] < point["estimate"] < point["confidence"][1] < point["prediction"][1]
+    text = run("fit", DATA, "--exclude-highest-loss", "5", "--formula", "E + A*N^-alpha + B*D^-beta", "--search", "single")
+    assert text.returncode == 0 and "NOT CONVERGED" in text.stdout and "global optimum was not checked" in text.stdout
+    assert "search:  one start" in text.stdout
+    bad = run("fit", DATA, "--formula", "E + A*N^-alpha", "--search", "everything")
+    assert bad.returncode != 0 and "--search must be auto, start-grid or single" in bad.stderr
+
+
 def test_law_and_formula_are_exclusive():
     r = run("fit", DATA, "--law", "kaplan_n", "--formula", "a*N")
     assert r.returncode != 0 and "not both" in r.stderr

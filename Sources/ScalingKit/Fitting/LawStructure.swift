@@ -78,8 +78,7 @@ struct LawStructure: Sendable {
         if !predictsLog {
             for term in Self.terms(ast) {
                 let factors = Self.factors(term.node)
-                if let (k, j) = factors.enumerated().lazy.compactMap({ k, f in f.numerator ? singleParameter(f.node).map { (k, $0) } : nil }).first {
-                    _ = k
+                if let j = factors.lazy.compactMap({ $0.numerator ? singleParameter($0.node) : nil }).first {
                     linear.append(Linear(parameter: j, kind: .coefficient))
                     roles[j] = factors.count == 1 ? .additive : .coefficient
                     continue
