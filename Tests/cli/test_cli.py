@@ -94,7 +94,15 @@ def test_formula_with_options():
             "--start", "alpha=0.05,0.2", "--start", "E=1,2", "--log-scale", "C0", "--json")
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert out["inputs"] == ["C"] and out["starts"] == 12 and out["converged"] is True
+    # E and C0 enter linearly (C0 as the scale of (C0/C)^alpha): solved at each start, so their starting values are
+    # not used and the two values of alpha are the starts.
+    assert out["inputs"] == ["C"] and out["starts"] == 2 and out["converged"] is True
+    assert "E, C0 solved by least squares" in out["search"]
+    legacy = json.loads(run("fit", DATA, "--formula", "E + (C0/C)^alpha", "--bound", "E=0:", "--start", "C0=1e8,1e12,1e16",
+                            "--start", "alpha=0.05,0.2", "--start", "E=1,2", "--log-scale", "C0", "--search", "start-grid",
+                            "--json").stdout)
+    assert legacy["starts"] == 12 and legacy["converged"] is True
+    assert abs(legacy["objective"] - out["objective"]) <= 1e-9 * out["objective"]
     assert 0.1 < out["parameters"]["alpha"] < 0.3 and out["parameters"]["C0"] > 1e16
     fixed = json.loads(run("fit", DATA, "--formula", "E + (C0/C)^alpha", "--fix", "E=1.5", "--start",
                            "C0=1e10,1e16", "--log-scale", "C0", "--start", "alpha=0.1", "--json").stdout)

@@ -69,7 +69,7 @@ public struct TransformerShape: Sendable, Equatable, Hashable {
                 vocab: Int, sequenceLength: Int, tiedEmbeddings: Bool = false, mlp: MLP = .standard,
                 norm: Norm = .layerNorm, biases: Bool = false, positional: Positional = .rotary) {
         self.dModel = dModel; self.layers = layers; self.heads = heads; self.kvHeads = kvHeads; self.headDim = headDim
-        self.dFF = dFF ?? 4 * dModel
+        self.dFF = dFF ?? (dModel <= Int.max / 4 ? 4 * dModel : Int.max)
         self.vocab = vocab; self.sequenceLength = sequenceLength; self.tiedEmbeddings = tiedEmbeddings
         self.mlp = mlp; self.norm = norm; self.biases = biases; self.positional = positional
     }
@@ -138,6 +138,16 @@ extension TransformerShape {
     /// two norms; biases if any; a d × d relative-position projection for `.relative`. Then a final norm.
     public func parameterCount() throws -> ParameterCount {
         try validate()
+        // Issue 15: d_model = 2^32 overflowed Int here, a trap that killed the calling process. Bound the count in
+        // floating point first; below 2^62 every intermediate of the exact integer count fits.
+        let hd = Double(headDim ?? dModel / heads)
+        let (dd, ad, kd, fd) = (Double(dModel), Double(heads) * hd, Double(kvHeads ?? heads) * hd, Double(dFF))
+        let perLayer = 2 * dd * ad + 2 * dd * kd + 3 * dd * fd + 4 * dd + ad + 2 * kd + 2 * fd + 2 * dd + dd * dd
+        let estimate = Double(layers) * perLayer + 2 * Double(vocab) * dd + Double(sequenceLength) * dd + 2 * dd
+        guard estimate < 0x1p62 else {
+            throw ScalingKitError.invalid("the shape has about \(estimate) parameters, beyond the 2^62 this count handles "
+                + "(d_model \(dModel), layers \(layers), vocab \(vocab))")
+        }
         let d = dModel, a = attentionWidth, kv = kvWidth
         let normSize = norm == .layerNorm ? 2 * d : d
         var layer = d * a + d * kv * 2 + a * d                       // Q, K, V, O

@@ -74,32 +74,33 @@ public enum BatchRules {
     /// rising to η_max at B = B_noise, then falling. The peak's location is the paper's; this closed form is our
     /// reading of its approximation (see the transfer research notes: medium confidence).
     public static func adamOptimalLearningRate(batch: Double, noiseScale: Double, peak: Double) throws -> Double {
-        try checkPositive(batch, noiseScale, peak)
+        try checkPositive(("batch", batch), ("noise scale", noiseScale), ("peak learning rate", peak))
         return peak / (0.5 * ((noiseScale / batch).squareRoot() + (batch / noiseScale).squareRoot()))
     }
 
     /// SGD's optimal learning rate against batch size (McCandlish et al. 2018, §2.2): η_max / (1 + B_noise/B).
     public static func sgdOptimalLearningRate(batch: Double, noiseScale: Double, peak: Double) throws -> Double {
-        try checkPositive(batch, noiseScale, peak)
+        try checkPositive(("batch", batch), ("noise scale", noiseScale), ("peak learning rate", peak))
         return peak / (1 + noiseScale / batch)
     }
 
-    static func checkPositive(_ values: Double...) throws {
-        guard values.allSatisfy({ $0.isFinite && $0 > 0 }) else {
-            throw ScalingKitError.invalid("batch, noise scale and peak learning rate must be finite and > 0 (got \(values))")
+    /// Each value finite and > 0, or an error naming the first that is not.
+    static func checkPositive(_ values: (String, Double)...) throws {
+        if let (name, v) = values.first(where: { !($0.1.isFinite && $0.1 > 0) }) {
+            throw ScalingKitError.invalid("\(name) must be finite and > 0 (got \(v))")
         }
     }
 
     /// AdamW's EMA timescale as a fraction of training (Wang & Aitchison 2024; Bergsma et al. 2025, "Power Lines"):
     /// τ = B / (η·λ·D) with B and D in the same unit (tokens or sequences) and PyTorch's coupled weight decay.
     public static func adamWTimescale(batch: Double, learningRate: Double, weightDecay: Double, tokens: Double) throws -> Double {
-        try checkPositive(batch, learningRate, weightDecay, tokens)
+        try checkPositive(("batch", batch), ("learning rate", learningRate), ("weight decay", weightDecay), ("tokens", tokens))
         return batch / (learningRate * weightDecay * tokens)
     }
 
     /// The weight decay that gives timescale τ: λ = B / (η·τ·D).
     public static func weightDecay(forTimescale tau: Double, batch: Double, learningRate: Double, tokens: Double) throws -> Double {
-        try checkPositive(tau, batch, learningRate, tokens)
+        try checkPositive(("timescale", tau), ("batch", batch), ("learning rate", learningRate), ("tokens", tokens))
         return batch / (learningRate * tau * tokens)
     }
 }

@@ -64,6 +64,10 @@ int main(void) {
     ROW("allocate: fit NULL", sk_plan_allocate(NULL, 1e22, &a), SK_ERR_NULL_POINTER, "'fit'");
     ROW("schedule areas: lr NULL", sk_lr_schedule_areas(NULL, 3, 0.9, &(double){0}, &(double){0}), SK_ERR_NULL_POINTER, "'lr' is NULL");
     ROW("isoflop: n = 0", sk_isoflop_fit(N, D, L, N, 0, NULL, &(sk_isoflop *){NULL}), SK_ERR_LENGTH, "no data");
+    ROW("transformer count: d_model 2^32 (overflowed Int, a trap, before 0.4.0)",
+        sk_transformer_count_parameters(&(sk_transformer_shape){.struct_size = sizeof(sk_transformer_shape),
+            .d_model = (size_t)1 << 32, .layers = 1, .heads = 1, .vocab = 1, .sequence_length = 1},
+            &(sk_transformer_count){.struct_size = sizeof(sk_transformer_count)}), SK_ERR_INVALID_ARGUMENT, "beyond the 2^62");
     ROW("transformer preset: unknown", sk_transformer_shape_preset("gpt5", &(sk_transformer_shape){.struct_size = sizeof(sk_transformer_shape)}),
         SK_ERR_INVALID_ARGUMENT, "gpt5");
     ROW("envelope: a subnormal size (legal; no envelope)", sk_envelope_fit(N, tiny, N, L, 6, NULL, &(sk_envelope_info){.struct_size = sizeof(sk_envelope_info)}),

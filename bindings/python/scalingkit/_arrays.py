@@ -1,6 +1,7 @@
 """Conversion of Python inputs to the C layer's pointer + length pairs (no validation of values: the core does)."""
 from __future__ import annotations
 
+import math
 from typing import Any, Mapping
 
 import numpy as np
@@ -10,9 +11,27 @@ from ._ffi import lib
 
 
 def as_doubles(name: str, values: Any) -> np.ndarray:
-    """A contiguous 1-D float64 array; lists, tuples, numpy arrays and pandas Series are accepted."""
+    """A contiguous 1-D float64 array; lists, tuples, numpy arrays and pandas Series are accepted.
+
+    Refused by name rather than converted silently: complex values (numpy would drop the imaginary part), dates and
+    times (numpy would give nanoseconds since 1970), text, and integers beyond a double's range."""
     try:
-        arr = np.ascontiguousarray(np.asarray(values, dtype=np.float64))
+        probe = np.asarray(values)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'{name}' is not numeric: {exc}") from None
+    kind = probe.dtype.kind
+    if kind == "c" or (kind == "O" and any(isinstance(v, complex) for v in probe.ravel()[:1000])):
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'{name}' is complex; give real numbers")
+    if kind in "mM":
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                              f"'{name}' holds dates or durations ({probe.dtype}), not numbers: convert them first")
+    if kind in "USV":
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'{name}' is not numeric (it holds {probe.dtype} values)")
+    try:
+        arr = np.ascontiguousarray(probe.astype(np.float64))
+    except OverflowError:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                              f"'{name}' has an integer beyond the range of a double (about 1.8e308)") from None
     except (TypeError, ValueError) as exc:
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'{name}' is not numeric: {exc}") from None
     if arr.ndim == 0:
@@ -30,14 +49,40 @@ def same_length(**arrays: np.ndarray) -> int:
     return next(iter(lengths.values()))
 
 
-def as_size(name: str, value: Any) -> int:
-    """A non-negative integer for a size_t field."""
+def as_size(name: str, value: Any, maximum: int = 2**63) -> int:
+    """A non-negative integer for a size_t (or int64) field: whole numbers only (64.5 is refused, not truncated),
+    at most ``maximum``."""
+    if isinstance(value, (bool, np.bool_)) or isinstance(value, (complex, np.complexfloating)):
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'{name}' must be an integer (got {value!r})")
     try:
         v = int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'{name}' must be an integer (got {value!r})") from None
-    if v != value or v < 0 or v > 2**63:
+    if v != value or v < 0:
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'{name}' must be a non-negative integer (got {value!r})")
+    if v > maximum:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'{name}' is {value!r}: at most {maximum} is accepted")
+    return v
+
+
+def as_text(name: str, value: Any) -> bytes:
+    """UTF-8 bytes for a C string; a NUL byte would end the string early in C, so it is refused."""
+    if not isinstance(value, str):
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'{name}' must be a string (got {type(value).__name__})")
+    if "\x00" in value:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                              f"'{name}' contains a NUL character at position {value.index(chr(0))}")
+    return value.encode("utf-8", "surrogatepass")
+
+
+def as_finite(name: str, value: Any) -> float:
+    """A finite float (a NaN where a value is required would read as 'not given' in C)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'{name}' must be a number (got {value!r})") from None
+    if not math.isfinite(v):
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'{name}' is not finite ({value!r})")
     return v
 
 

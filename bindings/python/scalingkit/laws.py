@@ -13,7 +13,7 @@ import numpy as np
 
 from ._results import Result
 from . import bootstrap as _bootstrap
-from ._arrays import as_doubles, as_size
+from ._arrays import as_doubles, as_finite, as_size, as_text
 from ._errors import ScalingKitError, check
 from ._fitresult import read_fit
 from ._ffi import ffi, lib
@@ -207,6 +207,8 @@ def _candidate_columns(data: Any, columns: Mapping[str, Any], observed: Any) -> 
             continue
         try:
             np.asarray(_column(data, columns, name), dtype=np.float64)
+        except OverflowError:
+            pass                         # numbers beyond a double: an input, refused by name when converted
         except (TypeError, ValueError):
             continue                     # text columns (run names) cannot be inputs
         out.append(name)
@@ -263,12 +265,13 @@ def _problem(
 ) -> _Problem:
     """Converts the arguments of :func:`fit` (see there) for the C layer."""
     handle = ffi.new("sk_law **")
+    as_text("law", law)
     # A bare name is a catalogue law (a misspelt one is an error, not a one-parameter formula).
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", law.strip()):
         check(lib.sk_law_from_name(law.strip().encode(), handle))
     else:
         candidates = list(inputs) if inputs is not None else _candidate_columns(data, columns, observed)
-        encoded = [ffi.new("char[]", name.encode()) for name in candidates]
+        encoded = [ffi.new("char[]", as_text("inputs", str(name))) for name in candidates]
         check(lib.sk_law_from_formula(law.encode(), ffi.new("char *[]", encoded) if encoded else ffi.NULL,
                                       len(encoded), handle))
     law_handle = ffi.gc(handle[0], lib.sk_law_free)
@@ -328,10 +331,18 @@ def _problem(
         keep.append(w)
         opts.weights, opts.weights_len = ffi.from_buffer("double[]", w), len(w)
     if fixed:
-        opts.fixed, opts.fixed_len = per_parameter(fixed, "fixed values", float), len(param_names)
+        # NaN means "fitted" in the C array, so a NaN given here would silently fit the parameter.
+        opts.fixed, opts.fixed_len = per_parameter(fixed, "fixed values", lambda v: as_finite("fixed value", v)), len(param_names)
     if bounds:
         def side(i):
-            return lambda b: math.nan if b[i] is None else float(b[i])
+            def pick(b):
+                if b[i] is None:
+                    return math.nan
+                v = float(b[i])
+                if math.isnan(v):
+                    raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "a bound is NaN: give None to keep the law's default")
+                return v
+            return pick
         opts.lower, opts.lower_len = per_parameter(bounds, "bounds", side(0)), len(param_names)
         opts.upper, opts.upper_len = per_parameter(bounds, "bounds", side(1)), len(param_names)
     if start:

@@ -80,8 +80,8 @@ def _hardware(devices: Any, flops_per_second: Any, tokens_per_device: Any):
     hw = ffi.new("sk_hardware *")
     hw.struct_size = ffi.sizeof("sk_hardware")
     count = _number("devices", devices)
-    if not count.is_integer() or count < 1:
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"devices must be a whole number >= 1 (got {devices!r})")
+    if not count.is_integer() or count < 1 or count > 2**63:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"devices must be a whole number in 1 ... 2^63 (got {devices!r})")
     hw.devices = int(count)
     hw.flops_per_second = _number("flops_per_second", flops_per_second)
     hw.tokens_per_device = _number("tokens_per_device", tokens_per_device)

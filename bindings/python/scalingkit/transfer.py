@@ -11,7 +11,7 @@ from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Unio
 import numpy as np
 
 from ._results import Result
-from ._arrays import choice as _choice
+from ._arrays import as_finite, as_size, choice as _choice
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 
@@ -112,7 +112,14 @@ def _group_rows(groups: Any) -> List[dict]:
 def _shape(value: Any) -> List[int]:
     if isinstance(value, str):
         value = [v for v in value.replace("x", ",").split(",") if v.strip()]
-    return [int(v) for v in (value if np.ndim(value) else [value])]
+    def dim(v: Any) -> int:
+        if isinstance(v, str):
+            try:
+                v = int(v.strip())
+            except ValueError:
+                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"shape entry {v!r} is not a whole number") from None
+        return as_size("shape", v, maximum=2**62)
+    return [dim(v) for v in (value if np.ndim(value) else [value])]
 
 
 def _c_groups(rows: List[dict]):
@@ -149,9 +156,10 @@ def _options(parametrization, optimizer, weight_decay_rule, batch_rule, depth, h
         except (TypeError, ValueError):
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                                   f"depth must be (alpha, base_layers, layers) (got {depth!r})") from None
-        if int(base_layers) < 1 or int(layers) < 1:
+        base_layers, layers = as_size("depth base_layers", base_layers), as_size("depth layers", layers)
+        if base_layers < 1 or layers < 1:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"layer counts must be >= 1 (got {base_layers}, {layers})")
-        o.depth_alpha, o.base_layers, o.layers = float(alpha), int(base_layers), int(layers)
+        o.depth_alpha, o.base_layers, o.layers = as_finite("depth alpha", alpha), base_layers, layers
     o.hold_timescale = 1 if hold_timescale else 0
     o.horizon_exponent = float(horizon_exponent)
     return o
@@ -206,8 +214,11 @@ def transfer(groups: Union[Iterable[Any], Any], *, proxy: Optional[Mapping[str, 
             if not hasattr(p, key):
                 raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"unknown proxy field {key!r}")
             setattr(p, key, float(v))
-        check(lib.sk_transfer(arr, len(rows), p, float(target_batch_tokens or values["batch_tokens"]),
-                              float(target_tokens or values["tokens"]), options, out, info))
+        # None means "the proxy's"; 0 is a value (and an error), not a default.
+        batch = values["batch_tokens"] if target_batch_tokens is None else target_batch_tokens
+        tokens = values["tokens"] if target_tokens is None else target_tokens
+        check(lib.sk_transfer(arr, len(rows), p, as_finite("target_batch_tokens", batch),
+                              as_finite("target_tokens", tokens), options, out, info))
     result = []
     for i, r in enumerate(rows):
         o = out[i]

@@ -70,6 +70,24 @@ ROWS = [
     ("convert_critical_batch: unknown", lambda f: sk.convert_critical_batch(2000, "mccandlish2"), "unknown definition"),
     ("batch_law: unknown", lambda f: sk.batch_law("power_lines", 1e12), "unknown batch law"),
     ("batch_schedule: max < min", lambda f: sk.batch_schedule(0.58, 0.571, 1e12, 1024, 512), "maximum batch"),
+    # issue 15: values that used to leak through the boundary (wrong answers, OverflowError or a dead process)
+    ("fit: NUL in the formula", lambda f: sk.fit("E + A*N^-alpha\x00 + B*D^-beta", N=N, D=D, loss=L), "NUL character"),
+    ("fit: NaN fixed value", lambda f: sk.fit("E + A*N^-alpha", N=N, loss=L, fixed={"E": math.nan}), "not finite"),
+    ("fit: NaN bound", lambda f: sk.fit("E + A*N^-alpha", N=N, loss=L, bounds={"E": (math.nan, None)}), "bound is NaN"),
+    ("fit: complex loss", lambda f: sk.fit("E + A*N^-alpha", N=N, loss=L + 0.1j), "complex"),
+    ("fit: datetime input", lambda f: sk.fit("E + A*N^-alpha", N=N.astype("datetime64[ns]"), loss=L), "dates or durations"),
+    ("fit: integer beyond a double", lambda f: sk.fit("E + A*N^-alpha", N=[10**400] * 6, loss=L), "range of a double"),
+    ("count_parameters: d_model 2**32",
+     lambda f: sk.count_parameters(d_model=2**32, layers=1, heads=1, vocab=1, sequence_length=1), "beyond the 2"),
+    ("count_parameters: d_model 2**64",
+     lambda f: sk.count_parameters(d_model=2**64, layers=1, heads=1, vocab=1, sequence_length=1), "at most"),
+    ("transfer: shape 64.5", lambda f: sk.transfer([("mlp", (64.5, 64), (128, 64))]), "non-negative integer"),
+    ("transfer: depth 2**70", lambda f: sk.transfer([("mlp", (64, 64), (128, 64))], depth=(1.0, 4, 2**70)), "at most"),
+    ("transfer: target batch 0",
+     lambda f: sk.transfer([("mlp", (64, 64), (128, 64))], proxy=dict(learning_rate=1e-3, batch_tokens=1e5, tokens=1e9),
+                           target_batch_tokens=0), "batch"),
+    ("time_aware: devices 1e30", lambda f: sk.time_aware(f, 2.6, **{**G, "devices": 10**30}), "devices"),
+    ("adamw_timescale: weight decay 0", lambda f: sk.adamw_timescale(1e6, 1e-3, 0, 1e10), "weight decay must be"),
 ]
 
 
