@@ -221,7 +221,8 @@ typedef enum sk_interval_kind {
  * mean 96.0 % with the squared loss, 92.3-93.2 % with the default Huber loss.
  * Errors: those of sk_fit_predict; SK_ERR_INVALID_ARGUMENT (kind not an sk_interval_kind, level outside (0, 1),
  * a fit without a covariance: parameters the data do not determine, or no more runs than parameters);
- * SK_ERR_UNSUPPORTED (a fit not from sk_law_fit: fit sk_law_from_name("chinchilla") for the same law). */
+ * SK_ERR_UNSUPPORTED (a multi-power-law fit). Fits from sk_chinchilla_fit give the intervals of the catalogue's
+ * "chinchilla" law at their optimum on the runs they used. */
 SK_API int sk_fit_predict_interval(const sk_fit *fit, const double *const *columns, size_t n_columns, size_t n,
                                    int kind, double level, double *estimate, double *lower, double *upper);
 

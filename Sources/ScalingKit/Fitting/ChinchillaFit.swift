@@ -59,6 +59,8 @@ public struct ChinchillaFit: Sendable, Equatable {
     public var excludedIndices: [Int]
     /// The options that produced this result.
     public var options: ChinchillaFitOptions
+    /// The delta-method covariance behind `predict(parameters:tokens:interval:level:)`; nil where it does not exist.
+    var covariance: FitCovariance? = nil
 }
 
 /// The rows of the `count` highest losses, ascending (Besiroglu et al. 2024 §2 drop the 5 highest of the 245
@@ -152,6 +154,10 @@ extension ChinchillaLaw {
             converged: outcome.reason.isConverged && unidentified.isEmpty, reason: outcome.reason, message: message,
             iterations: outcome.iterations, evaluations: outcome.evaluations, starts: outcome.starts,
             startsRefined: outcome.startsRefined, startsConverged: outcome.startsConverged, startsAtOptimum: outcome.startsAtOptimum,
-            pointsUsed: kept.count, excludedIndices: excluded, options: options)
+            pointsUsed: kept.count, excludedIndices: excluded, options: options,
+            covariance: unidentified.isEmpty
+                ? ChinchillaFit.covariance(law: law, N: kept.map { N[$0] }, D: kept.map { D[$0] },
+                                           loss: kept.map { loss[$0] }, options: options)
+                : nil)
     }
 }

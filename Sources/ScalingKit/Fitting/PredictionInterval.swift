@@ -116,13 +116,21 @@ extension LawFit {
     /// - Throws: `ScalingKitError` for missing or non-finite inputs, a level outside (0, 1), or a fit whose
     ///   covariance does not exist (parameters the data do not determine, or no more runs than parameters).
     public func predict(_ data: [String: [Double]], interval: IntervalKind, level: Double = 0.95) throws -> PredictionIntervals {
+        try Self.intervals(law: law, values: values, options: options, covariance: covariance, data: data,
+                           interval: interval, level: level, note: converged ? "" : "; the fit did not converge: \(message)")
+    }
+
+    /// The intervals of `predict(_:interval:level:)` for any fit that has a law, its values, options and covariance.
+    static func intervals(law: ScalingLaw, values: [Double], options: LawFitOptions, covariance: FitCovariance?,
+                          data: [String: [Double]], interval: IntervalKind, level: Double,
+                          note: String) throws -> PredictionIntervals {
         guard level.isFinite, level > 0, level < 1 else {
             throw ScalingKitError.invalid("level must be in (0, 1) (got \(level))")
         }
         guard let cov = covariance else {
             throw ScalingKitError.invalid(
                 "no intervals for this fit: its covariance does not exist (parameters the data do not determine, or "
-                + "no more runs than free parameters)" + (converged ? "" : "; the fit did not converge: \(message)"))
+                + "no more runs than free parameters)" + note)
         }
         let columns = try law.columns(from: data)
         let bound = try BoundExpression(law.expression, columns: columns)
@@ -164,5 +172,39 @@ extension LawFit {
         }
         return PredictionIntervals(kind: interval, level: level, estimate: estimate, lower: lower, upper: upper,
                                    residualScale: cov.residualScale, degreesOfFreedom: cov.degreesOfFreedom)
+    }
+}
+
+extension ChinchillaFit {
+    /// The fitted loss at (N, D) with confidence or prediction intervals, as `LawFit.predict(_:interval:level:)`
+    /// gives them for the same law (the covariance is that of the catalogue's `chinchilla` on the runs this fit used).
+    /// - Throws: `ScalingKitError` for mismatched or bad inputs, a level outside (0, 1), or a fit without a covariance.
+    public func predict(parameters N: [Double], tokens D: [Double], interval: IntervalKind,
+                        level: Double = 0.95) throws -> PredictionIntervals {
+        guard N.count == D.count else {
+            throw ScalingKitError.length("length mismatch: 'N' has \(N.count) values but 'D' has \(D.count)")
+        }
+        let l = self.law
+        return try LawFit.intervals(law: try ScalingLaw.named("chinchilla"), values: [l.E, l.A, l.alpha, l.B, l.beta],
+                                    options: Self.lawOptions(options), covariance: covariance,
+                                    data: ["N": N, "D": D], interval: interval, level: level,
+                                    note: converged ? "" : "; the fit did not converge: \(message)")
+    }
+
+    /// The generic engine's options for the same objective (Huber δ on log residuals).
+    static func lawOptions(_ o: ChinchillaFitOptions) -> LawFitOptions {
+        var options = LawFitOptions()
+        options.loss = FitLoss(.huber(delta: o.huberDelta))
+        return options
+    }
+
+    /// The covariance of the catalogue's `chinchilla` law at this fit's optimum, on the runs it used.
+    static func covariance(law l: ChinchillaLaw, N: [Double], D: [Double], loss: [Double],
+                           options: ChinchillaFitOptions) -> FitCovariance? {
+        guard let law = try? ScalingLaw.named("chinchilla"),
+              let p = try? law.prepare(data: ["N": N, "D": D], observed: loss, options: lawOptions(options),
+                                       withStarts: false)
+        else { return nil }
+        return p.covariance(at: p.coordinates(of: [l.E, l.A, l.alpha, l.B, l.beta]), held: [])
     }
 }

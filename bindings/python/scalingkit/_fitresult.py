@@ -1,10 +1,14 @@
 """Reading an sk_fit handle: shared by every fit wrapper."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Dict, Tuple
 
-from ._errors import check
+import numpy as np
+
+from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
+from ._results import Result
 
 
 def read_fit(handle: Any) -> Tuple[Dict[str, float], Dict[str, Any]]:
@@ -24,3 +28,36 @@ def read_fit(handle: Any) -> Tuple[Dict[str, float], Dict[str, Any]]:
         starts_converged=info.starts_converged, starts_at_optimum=info.starts_at_optimum,
         points_used=info.points_used)
     return params, diagnostics
+
+
+def predict_intervals(handle, arrays, n: int, interval: str, level: Any) -> "PredictionIntervals":
+    """sk_fit_predict_interval for a fit handle (law fits and Chinchilla fits)."""
+    kinds = {"confidence": lib.SK_INTERVAL_CONFIDENCE, "prediction": lib.SK_INTERVAL_PREDICTION}
+    if interval not in kinds:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                              f"unknown interval '{interval}'; use one of {sorted(kinds)} (or None)")
+    try:
+        level = float(level)
+    except (TypeError, ValueError):
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"level must be a number (got {level!r})") from None
+    ptrs = ffi.new("double *[]", [ffi.from_buffer("double[]", a) for a in arrays])
+    out, lower, upper = np.empty(n), np.empty(n), np.empty(n)
+    check(lib.sk_fit_predict_interval(handle, ptrs, len(arrays), n, kinds[interval], level,
+                                      *(ffi.from_buffer("double[]", a, require_writable=True) for a in (out, lower, upper))))
+    return PredictionIntervals(kind=interval, level=level, estimate=out, lower=lower, upper=upper)
+
+
+@dataclass(frozen=True)
+class PredictionIntervals(Result):
+    """Predictions with intervals: ``lower[i] <= estimate[i] <= upper[i]`` at each input point."""
+
+    kind: str
+    level: float
+    estimate: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+
+    def to_frame(self):
+        """One row per input point: estimate, lower, upper."""
+        import pandas as pd
+        return pd.DataFrame({"estimate": self.estimate, "lower": self.lower, "upper": self.upper})

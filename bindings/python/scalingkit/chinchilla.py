@@ -13,7 +13,7 @@ from ._results import Result
 from ._arrays import as_doubles, as_size, same_length
 from . import bootstrap as _bootstrap
 from ._errors import ScalingKitError, check
-from ._fitresult import read_fit
+from ._fitresult import predict_intervals, read_fit
 from ._ffi import ffi, lib
 
 ArrayLike = Union[Sequence[float], np.ndarray, Any]
@@ -72,11 +72,14 @@ class ChinchillaFit(Result):
         """``{"E": ..., "A": ..., "B": ..., "alpha": ..., "beta": ...}``."""
         return {"E": self.E, "A": self.A, "B": self.B, "alpha": self.alpha, "beta": self.beta}
 
-    def predict(self, N: ArrayLike, D: ArrayLike) -> np.ndarray:
-        """The fitted loss L(N, D) for each pair."""
+    def predict(self, N: ArrayLike, D: ArrayLike, *, interval: Optional[str] = None, level: float = 0.95):
+        """The fitted loss L(N, D) for each pair; with ``interval="confidence"`` or ``"prediction"`` a
+        :class:`~scalingkit.PredictionIntervals` instead (see :meth:`scalingkit.LawFit.predict`)."""
         n_arr, d_arr = as_doubles("N", N), as_doubles("D", D)
         n = same_length(N=n_arr, D=d_arr)
         out = np.empty(n, dtype=np.float64)
+        if interval is not None:
+            return predict_intervals(self._handle, [n_arr, d_arr], n, interval, level)
         check(lib.sk_chinchilla_predict(self._handle, ffi.from_buffer("double[]", n_arr),
                                         ffi.from_buffer("double[]", d_arr), n,
                                         ffi.from_buffer("double[]", out, require_writable=True)))

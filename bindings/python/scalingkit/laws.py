@@ -15,7 +15,7 @@ from ._results import Result
 from . import bootstrap as _bootstrap
 from ._arrays import as_doubles, as_finite, as_size, as_text
 from ._errors import ScalingKitError, check
-from ._fitresult import read_fit
+from ._fitresult import PredictionIntervals, predict_intervals as _intervals, read_fit
 from ._ffi import ffi, lib
 
 _LOSSES = {"huber": lib.SK_LOSS_HUBER, "squared": lib.SK_LOSS_SQUARED}
@@ -108,25 +108,13 @@ class LawFit(Result):
         """
         arrays = [as_doubles(name, _column(data, columns, name)) for name in self.inputs]
         n = _common_length(arrays, self.inputs)
+        if interval is not None:
+            return _intervals(self._handle, arrays, n, interval, level)
         ptrs = ffi.new("double *[]", [ffi.from_buffer("double[]", a) for a in arrays])
         out = np.empty(n, dtype=np.float64)
-        if interval is None:
-            check(lib.sk_fit_predict(self._handle, ptrs, len(arrays), n,
-                                     ffi.from_buffer("double[]", out, require_writable=True)))
-            return out
-        kinds = {"confidence": lib.SK_INTERVAL_CONFIDENCE, "prediction": lib.SK_INTERVAL_PREDICTION}
-        if interval not in kinds:
-            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
-                                  f"unknown interval '{interval}'; use one of {sorted(kinds)} (or None)")
-        try:
-            level = float(level)
-        except (TypeError, ValueError):
-            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"level must be a number (got {level!r})") from None
-        lower, upper = np.empty(n), np.empty(n)
-        check(lib.sk_fit_predict_interval(
-            self._handle, ptrs, len(arrays), n, kinds[interval], level,
-            *(ffi.from_buffer("double[]", a, require_writable=True) for a in (out, lower, upper))))
-        return PredictionIntervals(kind=interval, level=level, estimate=out, lower=lower, upper=upper)
+        check(lib.sk_fit_predict(self._handle, ptrs, len(arrays), n,
+                                 ffi.from_buffer("double[]", out, require_writable=True)))
+        return out
 
     def plot(self, data: Any = None, *, observed: Any, x: Optional[str] = None, ax: Any = None, **columns: Any):
         """Observed against fitted values (a parity plot on log axes) — or, with ``x`` naming an input, both against
@@ -159,22 +147,6 @@ class LawFit(Result):
         from ._plots import residuals
         y = observed if not isinstance(observed, str) else _column(data, columns, observed)
         return residuals(y, self.predict(data, **columns), _column(data, columns, x), x, ax)
-
-
-@dataclass(frozen=True)
-class PredictionIntervals(Result):
-    """Predictions with intervals: ``lower[i] <= estimate[i] <= upper[i]`` at each input point."""
-
-    kind: str
-    level: float
-    estimate: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
-
-    def to_frame(self):
-        """One row per input point: estimate, lower, upper."""
-        import pandas as pd
-        return pd.DataFrame({"estimate": self.estimate, "lower": self.lower, "upper": self.upper})
 
 
 def _column(data: Any, columns: Mapping[str, Any], name: str) -> Any:

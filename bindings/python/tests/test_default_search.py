@@ -54,6 +54,11 @@ def test_prediction_and_confidence_intervals(epoch):
     np.testing.assert_allclose(c.estimate, mean, rtol=1e-12)
     assert np.all(c.lower < mean) and np.all(mean < c.upper)
     assert np.all(p.lower < c.lower) and np.all(c.upper < p.upper)
+    # The dedicated Chinchilla engine gives the same intervals (the catalogue law's covariance at its optimum).
+    fc = scalingkit.fit_chinchilla(epoch["N"], epoch["D"], epoch["loss"])
+    pc = fc.predict(at["N"], at["D"], interval="prediction", level=0.9)
+    np.testing.assert_allclose(pc.lower, p.lower, rtol=1e-6)
+    np.testing.assert_allclose(pc.upper, p.upper, rtol=1e-6)
     frame = p.to_frame()
     assert list(frame.columns) == ["estimate", "lower", "upper"] and len(frame) == 2
     with pytest.raises(ScalingKitError, match="unknown interval"):
