@@ -263,23 +263,22 @@ public func sk_fit_predict_interval(
 ) -> Int32 {
     guarded("sk_fit_predict_interval") { () throws(ScalingKitError) in
         let handle = try FitHandle.borrow(fit)
-        if case .multiPower = handle.law {
+        let intervals: ([[Double]], IntervalKind) throws -> PredictionIntervals
+        switch handle.law {
+        case .general(let lawFit):
+            intervals = { data, k in
+                try lawFit.predict(Dictionary(uniqueKeysWithValues: zip(handle.inputs, data)), interval: k, level: level)
+            }
+        case .chinchilla:
+            guard let c = handle.chinchillaFit else { throw ScalingKitError(.internal, "Chinchilla fit without its result") }
+            intervals = { data, k in try c.predict(parameters: data[0], tokens: data[1], interval: k, level: level) }
+        case .multiPower:
             throw ScalingKitError(.unsupported, "a multi-power-law fit predicts from a schedule: use sk_mpl_predict")
         }
         let data = try columnArrays(columns, nColumns, n, names: handle.inputs)
         // sk_interval_kind's values in order: SK_INTERVAL_CONFIDENCE, SK_INTERVAL_PREDICTION.
         let k = try enumCase(kind, [IntervalKind.confidence, .prediction], "kind (an sk_interval_kind)")
-        let r: PredictionIntervals
-        switch handle.law {
-        case .general(let lawFit):
-            let named = Dictionary(uniqueKeysWithValues: zip(handle.inputs, data))
-            r = try core { try lawFit.predict(named, interval: k, level: level) }
-        case .chinchilla:
-            guard let c = handle.chinchillaFit else { throw ScalingKitError(.internal, "Chinchilla fit without its result") }
-            r = try core { try c.predict(parameters: data[0], tokens: data[1], interval: k, level: level) }
-        case .multiPower:
-            throw ScalingKitError(.unsupported, "a multi-power-law fit predicts from a schedule: use sk_mpl_predict")
-        }
+        let r = try core { try intervals(data, k) }
         for i in 0..<n {
             estimate?[i] = r.estimate[i]
             lower?[i] = r.lower[i]

@@ -39,8 +39,6 @@ struct BatchedTape: Sendable {
     /// For fixed-row nodes: index into `fixedValues` (node-major, `count` values each); -1 otherwise.
     let fixedIndex: [Int]
     let fixedValues: [Double]
-    /// Hoisted nodes of numbers alone, and their value.
-    let folded: [(Int, Double)]
     let count: Int
 
     init(_ e: CompiledExpression, hoistedValues: [Double], count: Int) {
@@ -68,20 +66,16 @@ struct BatchedTape: Sendable {
             for i in 0..<count { fixed[j * count + i] = hoistedValues[i * h + j] }
         }
         var kinds = [Kind](repeating: .unused, count: nodes.count)
-        var folded: [(Int, Double)] = []
         for k in nodes.indices where needed[k] {
             if fixedIndex[k] >= 0 && onInputs[k] { kinds[k] = .fixedRow }
-            else if fixedIndex[k] >= 0 {
-                // A hoisted operation on numbers alone (log(6) in Gadre's 6^(eta/2)): the same at every point, and
-                // read by parameter-only nodes as a scalar.
+            else if nodes[k].dependsOnParameters && onInputs[k] { kinds[k] = .row }
+            else {
+                // Numbers, parameters and operations on them alone, including hoisted ones such as log(6) in Gadre's
+                // 6^(eta/2): one scalar, computed in `scalarOps` from its operands.
                 kinds[k] = .scalar
-                folded.append((k, count > 0 ? hoistedValues[fixedIndex[k]] : .nan))
                 fixedIndex[k] = -1
             }
-            else if nodes[k].dependsOnParameters && onInputs[k] { kinds[k] = .row }
-            else { kinds[k] = .scalar }
         }
-        self.folded = folded
         self.kinds = kinds
         rows = nodes.indices.filter { kinds[$0] == .row }
         scalarOps = nodes.indices.filter { kinds[$0] == .scalar && nodes[$0].op.isOperation }
@@ -139,7 +133,6 @@ struct BatchedTape: Sendable {
             default: scalar[k] = 0
             }
         }
-        for (k, v) in folded { scalar[k] = v }
         for k in scalarOps { scalar[k] = BoundExpression.forward(nodes[k], scalar) }
 
         var total = 0.0

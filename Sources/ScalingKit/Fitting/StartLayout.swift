@@ -25,6 +25,15 @@ struct StartLayout {
 
     private func coordinate(_ v: Double, _ k: Int) -> Double { isLog[k] ? (v > 0 ? log(v) : -.infinity) : v }
 
+    /// A Latin hypercube's range for given starting values of coordinate k: their span; for one value, the finite
+    /// bounds, or ±1 around it.
+    private func hypercubeRange(_ values: [Double], _ k: Int) -> (Double, Double) {
+        let lo = values.min()!, hi = values.max()!
+        if lo < hi { return (lo, hi) }
+        if lower[k].isFinite && upper[k].isFinite && lower[k] < upper[k] { return (lower[k], upper[k]) }
+        return (lo - 1, lo + 1)
+    }
+
     func starts() -> ([[Double]], FitSearch) {
         guard let structure else { return lawGrid() }
         let names = law.parameters
@@ -94,11 +103,7 @@ struct StartLayout {
             let ranges: [(Double, Double)] = axes.enumerated().map { m, axis in
                 let k = searched[m]
                 switch axis {
-                case let .values(v):
-                    let lo = v.min()!, hi = v.max()!
-                    if lo < hi { return (lo, hi) }
-                    if lower[k].isFinite && upper[k].isFinite && lower[k] < upper[k] { return (lower[k], upper[k]) }
-                    return (lo - 1, lo + 1)
+                case let .values(v): return hypercubeRange(v, k)
                 case let .range(lo, hi): return (lo, hi)
                 }
             }
@@ -144,12 +149,7 @@ struct StartLayout {
         let axes = free.enumerated().map { k, j in law.startGrid[j].map { coordinate($0, k) } }
         let starts: [[Double]]
         if options.randomStarts > 0 {
-            let ranges: [(Double, Double)] = axes.indices.map { k in
-                let lo = axes[k].min()!, hi = axes[k].max()!
-                if lo < hi { return (lo, hi) }
-                if lower[k].isFinite && upper[k].isFinite && lower[k] < upper[k] { return (lower[k], upper[k]) }
-                return (lo - 1, lo + 1)
-            }
+            let ranges = axes.indices.map { hypercubeRange(axes[$0], $0) }
             starts = LatinHypercube.points(count: options.randomStarts, ranges: ranges, seed: options.seed)
         } else {
             starts = Self.product(axes)
