@@ -174,12 +174,11 @@ extension ScalingLaw {
         // natural units (A ~ 10³ beside α ~ 0.3) leave L-BFGS short of a stationary point to working precision.
         if options.method == .lbfgs, options.search != .startGrid, let polished = Self.whitenedPolish(p, from: outcome.best) {
             outcome.best = polished
+            outcome.iterations += polished.iterations
+            outcome.evaluations += polished.evaluations
         }
         let values = p.values(from: outcome.best.x)
-        let heldCoordinates = free.indices.filter { k in
-            let x = outcome.best.x[k]
-            return x <= lower[k] + 1e-10 * (1 + abs(lower[k])) || x >= upper[k] - 1e-10 * (1 + abs(upper[k]))
-        }
+        let heldCoordinates = free.indices.filter { p.atLower(outcome.best.x[$0], $0) || p.atUpper(outcome.best.x[$0], $0) }
         let atBound = heldCoordinates.map { parameters[free[$0]] }
         var message = outcome.message
         if !atBound.isEmpty { message += "; on a bound: \(atBound.joined(separator: ", "))" }
@@ -235,8 +234,6 @@ extension ScalingLaw {
         var g = [Double](repeating: 0, count: x.count)
         _ = r.x.withUnsafeBufferPointer { xp in g.withUnsafeMutableBufferPointer { p.objective.evaluate(xp, gradient: $0) } }
         r.gradientNorm = g.map(abs).max() ?? 0
-        r.iterations += best.iterations
-        r.evaluations += best.evaluations
         return r
     }
 
@@ -255,6 +252,11 @@ extension ScalingLaw {
         var search: FitSearch
         var options: LawFitOptions
 
+        /// Whether coordinate k's value v sits on its lower (upper) bound, to 1e-10 relative: the test behind
+        /// `parametersAtBound` and the KKT projection of the gradient.
+        func atLower(_ v: Double, _ k: Int) -> Bool { v <= lower[k] + 1e-10 * (1 + abs(lower[k])) }
+        func atUpper(_ v: Double, _ k: Int) -> Bool { v >= upper[k] - 1e-10 * (1 + abs(upper[k])) }
+
         /// Stationarity at `x`: (relative gradient, predicted relative decrease). The gradient is projected onto the
         /// bounds (a coordinate at a bound whose gradient points outward is stationary: the KKT sign). The relative
         /// gradient is max |gₖ|·max(|xₖ|, 1)/|f| (Dennis & Schnabel 1983, §7.2); the predicted decrease is the Newton
@@ -268,8 +270,8 @@ extension ScalingLaw {
             var held = [Bool](repeating: false, count: x.count)
             for k in x.indices {
                 var gk = g[k]
-                if x[k] <= lower[k] + 1e-10 * (1 + abs(lower[k])) { gk = min(gk, 0); held[k] = gk == 0 }
-                if x[k] >= upper[k] - 1e-10 * (1 + abs(upper[k])) { gk = max(gk, 0); held[k] = gk == 0 }
+                if atLower(x[k], k) { gk = min(gk, 0); held[k] = gk == 0 }
+                if atUpper(x[k], k) { gk = max(gk, 0); held[k] = gk == 0 }
                 guard gk.isFinite else { return (.infinity, .infinity) }
                 g[k] = gk
                 worst = max(worst, abs(gk) * max(abs(x[k]), 1))
