@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Mapping
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
@@ -75,6 +75,16 @@ def as_text(name: str, value: Any) -> bytes:
     return value.encode("utf-8", "surrogatepass")
 
 
+def as_number(name: str, value: Any) -> float:
+    """A float (the core judges its range), or ScalingKitError naming the argument for what is not a number."""
+    if isinstance(value, (complex, np.complexfloating)):
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"{name} must be a real number (got {value!r})")
+    try:
+        return float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"{name} must be a number (got {value!r})") from None
+
+
 def as_finite(name: str, value: Any) -> float:
     """A finite float (a NaN where a value is required would read as 'not given' in C)."""
     try:
@@ -86,9 +96,28 @@ def as_finite(name: str, value: Any) -> float:
     return v
 
 
-def choice(kind: str, value: Any, table: Mapping[str, int]) -> int:
-    """The C enum value for a case-insensitive name, or ScalingKitError listing the known names."""
-    key = str(value).lower()
-    if key not in table:
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"unknown {kind} {value!r}; known: {', '.join(sorted(table))}")
-    return table[key]
+def columns(data: Any, **given: Any) -> Tuple[Dict[str, Any], int]:
+    """Each named column from its keyword or else from ``data`` (a DataFrame or mapping), as float64 arrays of one
+    length."""
+    arrays = {}
+    for name, values in given.items():
+        if values is None:
+            if data is None or name not in data:
+                raise ScalingKitError(lib.SK_ERR_NULL_POINTER, f"'{name}' is missing: pass it, or a DataFrame with it")
+            values = data[name]
+        arrays[name] = as_doubles(name, values)
+    n = len(next(iter(arrays.values())))
+    if any(len(v) != n for v in arrays.values()):
+        detail = ", ".join(f"'{k}' has {len(v)}" for k, v in arrays.items())
+        raise ScalingKitError(lib.SK_ERR_LENGTH, f"length mismatch: {detail}")
+    return arrays, n
+
+
+def optional(x: float) -> Optional[float]:
+    """None for the C layer's NaN meaning 'not available'."""
+    return None if math.isnan(x) else x
+
+
+def pair(lo: float, hi: float) -> Optional[Tuple[float, float]]:
+    """(lo, hi), or None where the C layer wrote NaN (no interval)."""
+    return None if math.isnan(lo) else (lo, hi)

@@ -9,6 +9,16 @@ import numpy as np
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 from ._results import Result
+from .enums import IntervalKind, label, parse
+
+
+def fit_handle(fit: Any):
+    """The sk_fit handle behind a fit result (ChinchillaFit, LawFit), for the planning functions."""
+    handle = getattr(fit, "_handle", None)
+    if handle is None:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                              f"plan needs a fit from fit_chinchilla or fit (got {type(fit).__name__})")
+    return handle
 
 
 def read_fit(handle: Any) -> Tuple[Dict[str, float], Dict[str, Any]]:
@@ -32,19 +42,16 @@ def read_fit(handle: Any) -> Tuple[Dict[str, float], Dict[str, Any]]:
 
 def predict_intervals(handle, arrays, n: int, interval: str, level: Any) -> "PredictionIntervals":
     """sk_fit_predict_interval for a fit handle (law fits and Chinchilla fits)."""
-    kinds = {"confidence": lib.SK_INTERVAL_CONFIDENCE, "prediction": lib.SK_INTERVAL_PREDICTION}
-    if interval not in kinds:
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
-                              f"unknown interval '{interval}'; use one of {sorted(kinds)} (or None)")
+    kind = parse("interval", interval, IntervalKind)
     try:
         level = float(level)
     except (TypeError, ValueError):
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"level must be a number (got {level!r})") from None
     ptrs = ffi.new("double *[]", [ffi.from_buffer("double[]", a) for a in arrays])
     out, lower, upper = np.empty(n), np.empty(n), np.empty(n)
-    check(lib.sk_fit_predict_interval(handle, ptrs, len(arrays), n, kinds[interval], level,
+    check(lib.sk_fit_predict_interval(handle, ptrs, len(arrays), n, kind, level,
                                       *(ffi.from_buffer("double[]", a, require_writable=True) for a in (out, lower, upper))))
-    return PredictionIntervals(kind=interval, level=level, estimate=out, lower=lower, upper=upper)
+    return PredictionIntervals(kind=label(kind), level=level, estimate=out, lower=lower, upper=upper)
 
 
 @dataclass(frozen=True)

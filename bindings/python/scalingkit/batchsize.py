@@ -10,16 +10,11 @@ from typing import Any, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ._results import Result
-from ._arrays import choice as _choice
 from ._errors import ScalingKitError, check
+from ._arrays import columns, optional, pair
 from ._ffi import ffi, lib
-from .isoflop import _columns, _opt
+from .enums import Construction, CriticalBatchDefinition, Preconditioning, Smoothing, label, parse
 
-_SMOOTHING = {"ema": lib.SK_GNS_EMA, "window": lib.SK_GNS_WINDOW, "cumulative": lib.SK_GNS_CUMULATIVE}
-_CONSTRUCTION = {"data_parallel": lib.SK_GNS_DATA_PARALLEL, "accumulation": lib.SK_GNS_ACCUMULATION,
-                 "per_example": lib.SK_GNS_PER_EXAMPLE, "consecutive": lib.SK_GNS_CONSECUTIVE}
-_PRECONDITIONING = {"none": lib.SK_GNS_RAW, "whitened": lib.SK_GNS_WHITENED, "update": lib.SK_GNS_UPDATE}
-_PRECONDITIONING_NAMES = {v: k for k, v in _PRECONDITIONING.items()}
 _update = lib.sk_gns_update
 
 
@@ -67,13 +62,13 @@ class GradientNoiseScale:
                  history: bool = False):
         o = ffi.new("sk_gns_options *")
         check(lib.sk_gns_options_init(o, ffi.sizeof("sk_gns_options")))
-        o.smoothing = _choice("smoothing", smoothing, _SMOOTHING)
+        o.smoothing = parse("smoothing", smoothing, Smoothing)
         o.ema_beta = float(beta)
         if int(window) < 1:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"window must be >= 1 (got {window})")
         o.window = int(window)
-        o.construction = _choice("construction", construction, _CONSTRUCTION)
-        o.preconditioning = _choice("preconditioning", preconditioning, _PRECONDITIONING)
+        o.construction = parse("construction", construction, Construction)
+        o.preconditioning = parse("preconditioning", preconditioning, Preconditioning)
         o.dataset_size = 0.0 if dataset_size is None else float(dataset_size)
         if int(groups) < 1:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"groups must be >= 1 (got {groups})")
@@ -134,10 +129,10 @@ class GradientNoiseScale:
         r = ffi.new("sk_gns_reading *")
         r.struct_size = ffi.sizeof("sk_gns_reading")
         check(lib.sk_gns_read(self._handle, -1 if group is None else int(group), r))
-        return NoiseScaleReading(r.gradient_squared, r.trace_covariance, _opt(r.b_simple) if r.valid else None,
-                                 _opt(r.stderr_b_simple), _opt(r.lower), _opt(r.upper), r.measurements,
-                                 r.effective_measurements, _opt(r.learning_rate), r.batch_size,
-                                 bool(r.temperature_changed), bool(r.biased), _PRECONDITIONING_NAMES[r.preconditioning])
+        return NoiseScaleReading(r.gradient_squared, r.trace_covariance, optional(r.b_simple) if r.valid else None,
+                                 optional(r.stderr_b_simple), optional(r.lower), optional(r.upper), r.measurements,
+                                 r.effective_measurements, optional(r.learning_rate), r.batch_size,
+                                 bool(r.temperature_changed), bool(r.biased), label(Preconditioning(r.preconditioning)))
 
     @property
     def b_simple(self) -> Optional[float]:
@@ -205,15 +200,11 @@ class BatchTradeoffFit(Result):
         return ax
 
 
-def _pair(lo: float, hi: float) -> Optional[Tuple[float, float]]:
-    return None if math.isnan(lo) else (lo, hi)
-
-
 def _tradeoff(t) -> BatchTradeoffFit:
-    return BatchTradeoffFit(_opt(t.target_loss), t.min_steps, t.min_examples, t.critical_batch,
-                            _pair(t.critical_batch_lower, t.critical_batch_upper),
-                            _pair(t.min_steps_lower, t.min_steps_upper),
-                            _pair(t.min_examples_lower, t.min_examples_upper), t.rms_log_residual, t.points,
+    return BatchTradeoffFit(optional(t.target_loss), t.min_steps, t.min_examples, t.critical_batch,
+                            pair(t.critical_batch_lower, t.critical_batch_upper),
+                            pair(t.min_steps_lower, t.min_steps_upper),
+                            pair(t.min_examples_lower, t.min_examples_upper), t.rms_log_residual, t.points,
                             bool(t.identified))
 
 
@@ -244,14 +235,14 @@ def fit_batch_tradeoff(data: Any = None, *, batch: Any = None, steps: Any = None
     """
     if target_loss is None and data is not None and "target_loss" in data:
         target_loss = data["target_loss"]
-    cols, n = _columns(data, batch=batch, steps=steps)
+    cols, n = columns(data, batch=batch, steps=steps)
     b, s = ffi.from_buffer("double[]", cols["batch"]), ffi.from_buffer("double[]", cols["steps"])
     if target_loss is None:
         t = ffi.new("sk_cbs_tradeoff *")
         t.struct_size = ffi.sizeof("sk_cbs_tradeoff")
         check(lib.sk_cbs_tradeoff_fit(b, s, n, float(confidence), t))
         return _tradeoff(t)
-    L = _columns(None, target_loss=target_loss)[0]["target_loss"]
+    L = columns(None, target_loss=target_loss)[0]["target_loss"]
     if len(L) != n:
         raise ScalingKitError(lib.SK_ERR_LENGTH, f"length mismatch: 'target_loss' has {len(L)}, the others {n}")
     capacity = max(len(set(L.tolist())), 1)
@@ -270,9 +261,8 @@ def convert_critical_batch(critical_batch: float, definition: str, *, theta: flo
                            reference_batch: Optional[float] = None) -> float:
     """McCandlish's B_crit in another definition: "overhead" (θ·B_crit) or "zhang" ((1+θ)·B_ref + θ·B_crit,
     Zhang et al. 2024 with θ = 0.2)."""
-    table = {"overhead": lib.SK_CBS_OVERHEAD, "zhang": lib.SK_CBS_ZHANG}
     out = ffi.new("double *")
-    check(lib.sk_cbs_convert(_choice("definition", definition, table), float(critical_batch), float(theta),
+    check(lib.sk_cbs_convert(parse("definition", definition, CriticalBatchDefinition), float(critical_batch), float(theta),
                              math.nan if reference_batch is None else float(reference_batch), out))
     return out[0]
 
@@ -291,7 +281,7 @@ def batch_cost(batch: float, critical_batch: float, *, initial_batch: Optional[f
     s, e, eff = ffi.new("double *"), ffi.new("double *"), ffi.new("double *")
     check(lib.sk_cbs_cost(float(batch), float(critical_batch), float(initial_batch or 1.0),
                           math.nan if noise_scale is None else float(noise_scale), s, e, eff))
-    return BatchCost(s[0], e[0], _opt(eff[0]))
+    return BatchCost(s[0], e[0], optional(eff[0]))
 
 
 def batch_law(name: str, x: float) -> float:

@@ -9,7 +9,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from ._results import Result
+from ._results import ComputeOptimalPlan, Result
 from ._arrays import as_doubles, as_size, same_length
 from . import bootstrap as _bootstrap
 from ._errors import ScalingKitError, check
@@ -19,21 +19,6 @@ from ._ffi import ffi, lib
 ArrayLike = Union[Sequence[float], np.ndarray, Any]
 
 _GRID_AXES = ("alpha", "beta", "e", "a", "b")
-
-
-@dataclass(frozen=True)
-class ComputeOptimalPlan(Result):
-    """Train ``N`` parameters on ``D`` tokens with ``compute`` = 6ND FLOPs (Hoffmann et al. 2022, eq. 4)."""
-
-    compute: float
-    N: float
-    D: float
-    tokens_per_parameter: float
-    loss: float
-    #: N_opt ∝ C^a
-    a: float
-    #: D_opt ∝ C^b
-    b: float
 
 
 @dataclass(frozen=True)

@@ -6,10 +6,11 @@ from typing import Any, List, Optional, Tuple
 
 import numpy as np
 
-from ._results import Result
+from ._results import Result, plain
 from ._errors import ScalingKitError, check
+from ._arrays import columns, optional
 from ._ffi import ffi, lib
-from .isoflop import _columns, _opt
+from .enums import CoordVerdict, label
 
 
 @dataclass(frozen=True)
@@ -55,29 +56,29 @@ class TimescaleLaw(Result):
 
 
 class HPSweepResult:
-    """η_opt(N, D) (and B_opt where the sweep locates it) fitted through the optima of a sweep's cells."""
+    """ηoptional(N, D) (and B_opt where the sweep locates it) fitted through the optima of a sweep's cells."""
 
     def __init__(self, handle):
         self._handle = handle
         info = ffi.new("sk_hp_sweep_info *")
         info.struct_size = ffi.sizeof("sk_hp_sweep_info")
         check(lib.sk_hp_sweep_get_info(handle, info))
-        self.learning_rate = SweepLaw(info.lr_coefficient, _opt(info.lr_exponent_N), _opt(info.lr_exponent_D),
-                                      _opt(info.lr_stderr_N), _opt(info.lr_stderr_D), info.lr_points)
-        self.batch = (SweepLaw(info.batch_coefficient, _opt(info.batch_exponent_N), _opt(info.batch_exponent_D),
+        self.learning_rate = SweepLaw(info.lr_coefficient, optional(info.lr_exponent_N), optional(info.lr_exponent_D),
+                                      optional(info.lr_stderr_N), optional(info.lr_stderr_D), info.lr_points)
+        self.batch = (SweepLaw(info.batch_coefficient, optional(info.batch_exponent_N), optional(info.batch_exponent_D),
                                points=info.batch_points) if info.has_batch_law else None)
         self.message = ffi.string(lib.sk_hp_sweep_message(handle)).decode()
         #: τ_opt = coefficient·(D/N)^exponent (AdamW's timescale B/(ηλD); Power Lines 2025), or None.
         self.timescale = (TimescaleLaw(info.timescale_coefficient, info.timescale_exponent,
-                                       _opt(info.timescale_stderr), info.timescale_points)
+                                       optional(info.timescale_stderr), info.timescale_points)
                           if info.has_timescale_law else None)
         cells = []
         c = ffi.new("sk_hp_sweep_cell *")
         for i in range(info.cells):
             c.struct_size = ffi.sizeof("sk_hp_sweep_cell")
             check(lib.sk_hp_sweep_cell_at(handle, i, c))
-            cells.append(SweepCell(c.N, c.D, c.batch, c.weight_decay, c.runs, c.learning_rates, bool(c.located), _opt(c.optimal_lr),
-                                   _opt(c.lower), _opt(c.upper), _opt(c.optimal_loss)))
+            cells.append(SweepCell(c.N, c.D, c.batch, c.weight_decay, c.runs, c.learning_rates, bool(c.located), optional(c.optimal_lr),
+                                   optional(c.lower), optional(c.upper), optional(c.optimal_loss)))
         self.cells: Tuple[SweepCell, ...] = tuple(cells)
 
     def __del__(self):
@@ -93,13 +94,12 @@ class HPSweepResult:
         """(learning rate, its lower and upper bounds at ``confidence``, batch in tokens or None) at (N, D)."""
         lr, lo, hi, b = (ffi.new("double *") for _ in range(4))
         check(lib.sk_hp_sweep_predict(self._handle, float(N), float(D), float(confidence), lr, lo, hi, b))
-        return lr[0], _opt(lo[0]), _opt(hi[0]), _opt(b[0])
+        return lr[0], optional(lo[0]), optional(hi[0]), optional(b[0])
 
     def to_dict(self) -> dict:
         """The laws, message and cells as plain Python values."""
-        from ._results import _plain
-        return {"learning_rate": _plain(self.learning_rate), "batch": _plain(self.batch),
-                "timescale": _plain(self.timescale), "message": self.message, "cells": _plain(self.cells)}
+        return {"learning_rate": plain(self.learning_rate), "batch": plain(self.batch),
+                "timescale": plain(self.timescale), "message": self.message, "cells": plain(self.cells)}
 
     def to_frame(self):
         """The cells as a pandas DataFrame (one row per (N, D, batch, weight decay))."""
@@ -134,20 +134,20 @@ class HPSweepResult:
 
 def fit_hp_sweep(data: Any = None, *, N: Any = None, D: Any = None, learning_rate: Any = None, batch: Any = None,
                  loss: Any = None, weight_decay: Any = None) -> HPSweepResult:
-    """Fits η_opt(N, D) = k·N^a·D^b (and B_opt where 3+ batches per (N, D) locate it) from a sweep.
+    """Fits ηoptional(N, D) = k·N^a·D^b (and B_opt where 3+ batches per (N, D) locate it) from a sweep.
 
     Args:
         data: a DataFrame (or mapping) with columns ``N``, ``D``, ``learning_rate``, ``batch``, ``loss``; or pass
             the arrays. ``batch`` in tokens; one value everywhere is fine (then no batch law). An optional
-            ``weight_decay`` column (PyTorch's coupled λ) swept at fixed learning rates also fits τ_opt(D/N).
+            ``weight_decay`` column (PyTorch's coupled λ) swept at fixed learning rates also fits τoptional(D/N).
 
     Raises:
         ScalingKitError: for mismatched arrays, values ≤ 0, or a sweep with fewer than 3 learning rates per cell
             ("no optimum can be located").
     """
-    cols, n = _columns(data, N=N, D=D, learning_rate=learning_rate, batch=batch, loss=loss)
+    cols, n = columns(data, N=N, D=D, learning_rate=learning_rate, batch=batch, loss=loss)
     has_wd = weight_decay is not None or (data is not None and weight_decay is None and "weight_decay" in data)
-    wd = _columns(data, weight_decay=weight_decay)[0]["weight_decay"] if has_wd else None
+    wd = columns(data, weight_decay=weight_decay)[0]["weight_decay"] if has_wd else None
     if wd is not None and len(wd) != n:
         raise ScalingKitError(lib.SK_ERR_LENGTH, f"length mismatch: 'weight_decay' has {len(wd)}, the others {n}")
     out = ffi.new("sk_hp_sweep **")
@@ -178,7 +178,7 @@ def coord_check(layer: Any, width: Any, step: Any, rms: Any, threshold: float = 
     index = {name: i for i, name in enumerate(order)}
     ids = np.ascontiguousarray([index[x] for x in labels], dtype=np.int64)
     steps = np.ascontiguousarray(step, dtype=np.int64)
-    cols, n = _columns(None, width=width, rms=rms)
+    cols, n = columns(None, width=width, rms=rms)
     if len(ids) != n or len(steps) != n:
         raise ScalingKitError(lib.SK_ERR_LENGTH, f"{len(ids)} layer labels, {len(steps)} steps, {n} widths and RMS values")
     worst = ffi.new("double[]", max(len(order), 1))
@@ -188,8 +188,7 @@ def coord_check(layer: Any, width: Any, step: Any, rms: Any, threshold: float = 
                              ffi.from_buffer("int64_t[]", steps),
                              ffi.from_buffer("double[]", cols["rms"]), n, float(threshold), worst, verdict,
                              max(len(order), 1), count))
-    names = {lib.SK_COORD_STABLE: "stable", lib.SK_COORD_GROWS: "grows", lib.SK_COORD_VANISHES: "vanishes"}
-    return [CoordLayer(order[k], worst[k], names[verdict[k]]) for k in range(count[0])]
+    return [CoordLayer(order[k], worst[k], label(CoordVerdict(verdict[k]))) for k in range(count[0])]
 
 
 def plot_coord_check(layer: Any, width: Any, step: Any, rms: Any, ax: Any = None):

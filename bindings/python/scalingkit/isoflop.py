@@ -1,13 +1,12 @@
 """IsoFLOP profiles, Hoffmann et al. (2022) Approach 2: per-budget parabolas, then N_opt ∝ C^a and D_opt ∝ C^b."""
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 from ._results import Result
-from ._arrays import as_doubles, as_size
-from ._errors import ScalingKitError, check
+from ._arrays import as_size, columns, optional, pair
+from ._errors import check
 from ._ffi import ffi, lib
 
 
@@ -93,27 +92,6 @@ class IsoFLOPResult(Result):
         return ax
 
 
-def _columns(data: Any, **given: Any) -> Tuple[Dict[str, Any], int]:
-    """Each named column from its keyword or else from ``data`` (a DataFrame or mapping), as float64 arrays of one
-    length."""
-    arrays = {}
-    for name, values in given.items():
-        if values is None:
-            if data is None or name not in data:
-                raise ScalingKitError(lib.SK_ERR_NULL_POINTER, f"'{name}' is missing: pass it, or a DataFrame with it")
-            values = data[name]
-        arrays[name] = as_doubles(name, values)
-    n = len(next(iter(arrays.values())))
-    if any(len(v) != n for v in arrays.values()):
-        detail = ", ".join(f"'{k}' has {len(v)}" for k, v in arrays.items())
-        raise ScalingKitError(lib.SK_ERR_LENGTH, f"length mismatch: {detail}")
-    return arrays, n
-
-
-def _opt(x: float) -> Optional[float]:
-    return None if math.isnan(x) else x
-
-
 def isoflop(data: Any = None, *, N: Any = None, D: Any = None, loss: Any = None, budget: Any = None,
             require_interior_minimum: bool = True, min_runs_per_budget: int = 3,
             confidence: float = 0.95) -> IsoFLOPResult:
@@ -132,7 +110,7 @@ def isoflop(data: Any = None, *, N: Any = None, D: Any = None, loss: Any = None,
     Raises:
         ScalingKitError: for bad input, or fewer than 2 budgets with an interior minimum.
     """
-    arrays, n = _columns(data, N=N, D=D, loss=loss, budget=budget)
+    arrays, n = columns(data, N=N, D=D, loss=loss, budget=budget)
     opts = ffi.new("sk_isoflop_options *")
     check(lib.sk_isoflop_options_init(opts, ffi.sizeof("sk_isoflop_options")))
     opts.min_runs_per_budget = as_size("min_runs_per_budget", min_runs_per_budget)
@@ -154,8 +132,8 @@ def isoflop(data: Any = None, *, N: Any = None, D: Any = None, loss: Any = None,
         x = ffi.new("sk_isoflop_budget *")
         x.struct_size = ffi.sizeof("sk_isoflop_budget")
         check(lib.sk_isoflop_budget_at(handle, i, x))
-        budgets.append(IsoFLOPBudget(compute=x.compute, runs=x.runs, used=bool(x.used), N_opt=_opt(x.n_opt),
-                                     D_opt=_opt(x.d_opt), min_loss=_opt(x.min_loss), curvature_N=x.curvature_n,
+        budgets.append(IsoFLOPBudget(compute=x.compute, runs=x.runs, used=bool(x.used), N_opt=optional(x.n_opt),
+                                     D_opt=optional(x.d_opt), min_loss=optional(x.min_loss), curvature_N=x.curvature_n,
                                      curvature_D=x.curvature_d,
                                      note=ffi.string(lib.sk_isoflop_budget_note(handle, i)).decode()))
     return IsoFLOPResult(a=a, b=b, budgets=budgets, confidence=info.confidence,
@@ -181,7 +159,7 @@ def envelope(data: Any = None, *, run: Any = None, N: Any = None, compute: Any =
     D_opt ∝ C^b through those points. Values where the smallest or largest run is best are dropped by default (the
     optimum may lie beyond the sizes trained).
     """
-    arrays, n = _columns(data, run=run, N=N, compute=compute, loss=loss)
+    arrays, n = columns(data, run=run, N=N, compute=compute, loss=loss)
     opts = ffi.new("sk_envelope_options *")
     check(lib.sk_envelope_options_init(opts, ffi.sizeof("sk_envelope_options")))
     opts.grid_points = as_size("grid_points", grid_points)
@@ -194,7 +172,7 @@ def envelope(data: Any = None, *, run: Any = None, N: Any = None, compute: Any =
                               opts, info))
 
     def power(exponent, coefficient, se, lo, hi):
-        return PowerLaw(exponent, coefficient, _opt(se), None if math.isnan(lo) else (lo, hi))
+        return PowerLaw(exponent, coefficient, optional(se), pair(lo, hi))
 
     return EnvelopeResult(a=power(info.a, info.n_coefficient, info.a_stderr, info.a_lower, info.a_upper),
                           b=power(info.b, info.d_coefficient, info.b_stderr, info.b_lower, info.b_upper),

@@ -17,11 +17,8 @@ from ._arrays import as_doubles, as_finite, as_size, as_text
 from ._errors import ScalingKitError, check
 from ._fitresult import PredictionIntervals, predict_intervals as _intervals, read_fit
 from ._ffi import ffi, lib
+from .enums import Loss, Method, Search, Space, parse
 
-_LOSSES = {"huber": lib.SK_LOSS_HUBER, "squared": lib.SK_LOSS_SQUARED}
-_SPACES = {"log": lib.SK_SPACE_LOG, "linear": lib.SK_SPACE_LINEAR}
-_METHODS = {"lbfgs": lib.SK_METHOD_LBFGS, "lm": lib.SK_METHOD_LEVENBERG_MARQUARDT}
-_SEARCHES = {"auto": lib.SK_SEARCH_AUTOMATIC, "start_grid": lib.SK_SEARCH_START_GRID, "single": lib.SK_SEARCH_SINGLE}
 
 
 def catalogue() -> Tuple[str, ...]:
@@ -257,12 +254,7 @@ def _problem(
 
     opts = ffi.new("sk_law_fit_options *")
     check(lib.sk_law_fit_options_init(opts, ffi.sizeof("sk_law_fit_options")))
-    if objective not in _LOSSES:
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
-                              f"unknown objective '{objective}'; use one of {sorted(_LOSSES)}")
-    if space not in _SPACES:
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"unknown space '{space}'; use one of {sorted(_SPACES)}")
-    opts.loss, opts.space = _LOSSES[objective], _SPACES[space]
+    opts.loss, opts.space = parse("objective", objective, Loss), parse("space", space, Space)
     opts.huber_delta = float(huber_delta)
     opts.over_prediction_weight = float(over_prediction_weight)
     opts.max_iterations = as_size("max_iterations", max_iterations)
@@ -271,12 +263,8 @@ def _problem(
         opts.screen_refine = as_size("screen", screen)
     if confirmations is not None:
         opts.screen_confirmations = as_size("confirmations", confirmations)
-    if method not in _METHODS:
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"unknown method '{method}'; use one of {sorted(_METHODS)}")
-    opts.method = _METHODS[method]
-    if search not in _SEARCHES:
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"unknown search '{search}'; use one of {sorted(_SEARCHES)}")
-    opts.search = _SEARCHES[search]
+    opts.method = parse("method", method, Method)
+    opts.search = parse("search", search, Search)
     if grid_step is not None:
         opts.grid_step = float(grid_step)
     opts.log_output = -1 if log_output is None else int(bool(log_output))

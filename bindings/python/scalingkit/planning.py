@@ -6,25 +6,11 @@ from typing import Any, List, Sequence, Union
 
 import numpy as np
 
-from ._results import Result
-from ._errors import ScalingKitError, check
+from ._results import ComputeOptimalPlan, Result
+from ._errors import check
+from ._arrays import as_number
 from ._ffi import ffi, lib
-from .chinchilla import ComputeOptimalPlan
-
-
-def _handle(fit: Any):
-    handle = getattr(fit, "_handle", None)
-    if handle is None:
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
-                              f"plan needs a fit from fit_chinchilla or fit (got {type(fit).__name__})")
-    return handle
-
-
-def _number(name: str, value: Any) -> float:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"{name} must be a number (got {value!r})") from None
+from ._fitresult import fit_handle
 
 
 def _plan(out) -> ComputeOptimalPlan:
@@ -42,13 +28,13 @@ def plan(fit: Any, compute: Union[float, Sequence[float], np.ndarray]) -> Union[
     Raises:
         ScalingKitError: for budgets ≤ 0, laws without a finite optimum (an exponent ≤ 0), or laws of other inputs.
     """
-    handle = _handle(fit)
+    handle = fit_handle(fit)
     budgets = np.atleast_1d(np.asarray(compute, dtype=object))
     plans = []
     for c in budgets:
         out = ffi.new("sk_allocation *")
         out.struct_size = ffi.sizeof("sk_allocation")
-        check(lib.sk_plan_allocate(handle, _number("compute", c), out))
+        check(lib.sk_plan_allocate(handle, as_number("compute", c), out))
         plans.append(_plan(out))
     return plans if np.ndim(compute) else plans[0]
 
@@ -58,8 +44,8 @@ def at_tokens_per_parameter(fit: Any, compute: float, tokens_per_parameter: floa
     the over-training penalty (Gadre et al. 2024 train at ratios up to 640)."""
     out = ffi.new("sk_allocation *")
     out.struct_size = ffi.sizeof("sk_allocation")
-    check(lib.sk_plan_at_ratio(_handle(fit), _number("compute", compute),
-                               _number("tokens_per_parameter", tokens_per_parameter), out))
+    check(lib.sk_plan_at_ratio(fit_handle(fit), as_number("compute", compute),
+                               as_number("tokens_per_parameter", tokens_per_parameter), out))
     return _plan(out)
 
 
@@ -71,7 +57,7 @@ def minimum_compute(fit: Any, target_loss: float) -> ComputeOptimalPlan:
     """
     out = ffi.new("sk_allocation *")
     out.struct_size = ffi.sizeof("sk_allocation")
-    check(lib.sk_plan_minimum_compute(_handle(fit), _number("target_loss", target_loss), out))
+    check(lib.sk_plan_minimum_compute(fit_handle(fit), as_number("target_loss", target_loss), out))
     return _plan(out)
 
 
@@ -101,8 +87,8 @@ def inference_aware(fit: Any, target_loss: float, inference_tokens: float) -> In
     """
     out = ffi.new("sk_inference_plan *")
     out.struct_size = ffi.sizeof("sk_inference_plan")
-    check(lib.sk_plan_inference_aware(_handle(fit), _number("target_loss", target_loss),
-                                      _number("inference_tokens", inference_tokens), out))
+    check(lib.sk_plan_inference_aware(fit_handle(fit), as_number("target_loss", target_loss),
+                                      as_number("inference_tokens", inference_tokens), out))
     return InferenceAwarePlan(loss=out.loss, inference_tokens=out.inference_tokens, N=out.params, D=out.tokens,
                               training_flops=out.training_flops, inference_flops=out.inference_flops,
                               total_flops=out.total_flops, optimal_N=out.optimal_params, optimal_D=out.optimal_tokens,

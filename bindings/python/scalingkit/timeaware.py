@@ -8,7 +8,8 @@ from typing import Any, Optional, Tuple
 from ._results import Result
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
-from .planning import _handle, _number
+from ._arrays import as_number
+from ._fitresult import fit_handle
 
 
 @dataclass(frozen=True)
@@ -79,12 +80,12 @@ class TimeAwareFrontier(Result):
 def _hardware(devices: Any, flops_per_second: Any, tokens_per_device: Any):
     hw = ffi.new("sk_hardware *")
     hw.struct_size = ffi.sizeof("sk_hardware")
-    count = _number("devices", devices)
+    count = as_number("devices", devices)
     if not count.is_integer() or count < 1 or count > 2**63:
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"devices must be a whole number in 1 ... 2^63 (got {devices!r})")
     hw.devices = int(count)
-    hw.flops_per_second = _number("flops_per_second", flops_per_second)
-    hw.tokens_per_device = _number("tokens_per_device", tokens_per_device)
+    hw.flops_per_second = as_number("flops_per_second", flops_per_second)
+    hw.tokens_per_device = as_number("tokens_per_device", tokens_per_device)
     return hw
 
 
@@ -95,7 +96,7 @@ def _batch_law(critical_batch: Any) -> Tuple[float, float]:
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                               f"critical_batch must be (coefficient, exponent) of B_crit = coefficient * "
                               f"D_min**exponent (got {critical_batch!r})") from None
-    return _number("critical_batch coefficient", coefficient), _number("critical_batch exponent", exponent)
+    return as_number("critical_batch coefficient", coefficient), as_number("critical_batch exponent", exponent)
 
 
 def time_aware(fit: Any, target_loss: float, *, critical_batch: Tuple[float, float], devices: int,
@@ -116,11 +117,11 @@ def time_aware(fit: Any, target_loss: float, *, critical_batch: Tuple[float, flo
     """
     coefficient, exponent = _batch_law(critical_batch)
     hw = _hardware(devices, flops_per_second, tokens_per_device)
-    capacity = int(_number("points", points))
+    capacity = int(as_number("points", points))
     out = ffi.new("sk_timed_plan[]", max(capacity, 1))
     out[0].struct_size = ffi.sizeof("sk_timed_plan")
     count = ffi.new("size_t *")
-    check(lib.sk_plan_time_aware(_handle(fit), _number("target_loss", target_loss), coefficient, exponent, hw, out,
+    check(lib.sk_plan_time_aware(fit_handle(fit), as_number("target_loss", target_loss), coefficient, exponent, hw, out,
                                  capacity, count))
     return TimeAwareFrontier(loss=float(target_loss), points=tuple(_timed(out[i]) for i in range(count[0])))
 
@@ -134,6 +135,6 @@ def cheapest_within(fit: Any, target_loss: float, seconds: float, *, critical_ba
     out = ffi.new("sk_timed_plan *")
     out.struct_size = ffi.sizeof("sk_timed_plan")
     found = ffi.new("int *")
-    check(lib.sk_plan_within_deadline(_handle(fit), _number("target_loss", target_loss), coefficient, exponent, hw,
-                                      _number("seconds", seconds), out, found))
+    check(lib.sk_plan_within_deadline(fit_handle(fit), as_number("target_loss", target_loss), coefficient, exponent, hw,
+                                      as_number("seconds", seconds), out, found))
     return _timed(out) if found[0] else None

@@ -11,23 +11,11 @@ from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Unio
 import numpy as np
 
 from ._results import Result
-from ._arrays import as_finite, as_size, choice as _choice
+from ._arrays import as_finite, as_size
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
+from .enums import BatchRule, Optimizer, Parametrization, Role, UmupType, WeightDecayRule, label, parse
 
-_PARAMETRIZATIONS = {"standard": lib.SK_PARAM_STANDARD, "sp": lib.SK_PARAM_STANDARD, "mup": lib.SK_PARAM_MUP,
-                     "mup_table3": lib.SK_PARAM_MUP_TABLE3}
-_OPTIMIZERS = {"adam": lib.SK_OPTIMIZER_ADAM, "adamw": lib.SK_OPTIMIZER_ADAM, "sgd": lib.SK_OPTIMIZER_SGD}
-_WD_RULES = {"inverse_lr": lib.SK_WD_INVERSE_LR, "sqrt_width": lib.SK_WD_SQRT_WIDTH, "fixed": lib.SK_WD_FIXED,
-             "independent": lib.SK_WD_INDEPENDENT}
-_ROLES = {"inferred": lib.SK_ROLE_INFERRED, "input": lib.SK_ROLE_INPUT, "embedding": lib.SK_ROLE_INPUT,
-          "hidden": lib.SK_ROLE_HIDDEN, "readout": lib.SK_ROLE_READOUT, "output": lib.SK_ROLE_READOUT,
-          "bias": lib.SK_ROLE_BIAS, "norm": lib.SK_ROLE_NORM}
-_ROLE_NAMES = {lib.SK_ROLE_INFERRED: "inferred", lib.SK_ROLE_INPUT: "input", lib.SK_ROLE_HIDDEN: "hidden",
-               lib.SK_ROLE_READOUT: "readout", lib.SK_ROLE_BIAS: "bias", lib.SK_ROLE_NORM: "norm"}
-_BATCH_RULES = {"none": lib.SK_BATCH_NONE, "sqrt": lib.SK_BATCH_SQRT, "linear": lib.SK_BATCH_LINEAR}
-_UMUP_TYPES = {"weight": lib.SK_UMUP_WEIGHT, "bias": lib.SK_UMUP_BIAS, "norm": lib.SK_UMUP_NORM,
-               "output": lib.SK_UMUP_OUTPUT}
 
 
 @dataclass(frozen=True)
@@ -138,7 +126,7 @@ def _c_groups(rows: List[dict]):
         a = arr[i]
         a.struct_size = ffi.sizeof("sk_param_group")
         a.name, a.rank, a.base_shape, a.delta_shape, a.target_shape = name, len(base), cb, cd, ct
-        a.role = _choice("role", r.get("role") or "inferred", _ROLES)
+        a.role = parse("role", r.get("role") or "inferred", Role)
         a.in_residual_block = 1 if r.get("in_residual_block") else 0
     return arr, keep
 
@@ -146,10 +134,10 @@ def _c_groups(rows: List[dict]):
 def _options(parametrization, optimizer, weight_decay_rule, batch_rule, depth, hold_timescale, horizon_exponent):
     o = ffi.new("sk_transfer_options *")
     check(lib.sk_transfer_options_init(o, ffi.sizeof("sk_transfer_options")))
-    o.parametrization = _choice("parametrization", parametrization, _PARAMETRIZATIONS)
-    o.optimizer = _choice("optimizer", optimizer, _OPTIMIZERS)
-    o.weight_decay_rule = _choice("weight-decay rule", weight_decay_rule, _WD_RULES)
-    o.batch_rule = _choice("batch rule", batch_rule, _BATCH_RULES)
+    o.parametrization = parse("parametrization", parametrization, Parametrization)
+    o.optimizer = parse("optimizer", optimizer, Optimizer)
+    o.weight_decay_rule = parse("weight-decay rule", weight_decay_rule, WeightDecayRule)
+    o.batch_rule = parse("batch rule", batch_rule, BatchRule)
     if depth is not None:
         try:
             alpha, base_layers, layers = depth
@@ -223,7 +211,7 @@ def transfer(groups: Union[Iterable[Any], Any], *, proxy: Optional[Mapping[str, 
     for i, r in enumerate(rows):
         o = out[i]
         result.append(GroupHyperparameters(
-            name=str(r["name"]), role=_ROLE_NAMES[o.role], scaled_axes=o.scaled_axes, width_mult=o.width_mult,
+            name=str(r["name"]), role=label(Role(o.role)), scaled_axes=o.scaled_axes, width_mult=o.width_mult,
             fan_in_mult=o.fan_in_mult, fan_out_mult=o.fan_out_mult, init_std_mult=o.init_std_mult,
             forward_mult=o.forward_mult, lr_mult=o.lr_mult, wd_mult=o.wd_mult, eps_mult=o.eps_mult,
             learning_rate=o.learning_rate, weight_decay=o.weight_decay, init_std=o.init_std, epsilon=o.epsilon))
@@ -237,8 +225,8 @@ def umup_lr_scale(mup_type: str, shape: Sequence[int], depth: int = 0, optimizer
     """u-μP's learning-rate scale of a parameter as ``unit-scaling`` 0.3.5 computes it (Blake et al. 2024)."""
     dims = _shape(shape)
     out = ffi.new("double *")
-    check(lib.sk_transfer_umup_lr_scale(_choice("u-μP type", mup_type, _UMUP_TYPES), ffi.new("int64_t[]", dims),
-                                        len(dims), int(depth), _choice("optimizer", optimizer, _OPTIMIZERS), out))
+    check(lib.sk_transfer_umup_lr_scale(parse("u-μP type", mup_type, UmupType), ffi.new("int64_t[]", dims),
+                                        len(dims), int(depth), parse("optimizer", optimizer, Optimizer), out))
     return out[0]
 
 
@@ -257,7 +245,7 @@ def attention_scale(head_dim: int, base_head_dim: int, parametrization: str = "m
     if int(head_dim) < 1 or int(base_head_dim) < 1:
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"head dimensions must be >= 1 (got {head_dim}, {base_head_dim})")
     check(lib.sk_transfer_attention_scale(int(head_dim), int(base_head_dim),
-                                          _choice("parametrization", parametrization, _PARAMETRIZATIONS), out))
+                                          parse("parametrization", parametrization, Parametrization), out))
     return out[0]
 
 
@@ -299,7 +287,7 @@ def optimal_learning_rate(batch: float, noise_scale: float, peak: float, optimiz
     """The optimal learning rate at a batch size: Adam's surge curve (Li et al. 2024) or SGD's
     η_max/(1 + B_noise/B) (McCandlish et al. 2018)."""
     out = ffi.new("double *")
-    check(lib.sk_batch_optimal_lr(_choice("optimizer", optimizer, _OPTIMIZERS), float(batch), float(noise_scale),
+    check(lib.sk_batch_optimal_lr(parse("optimizer", optimizer, Optimizer), float(batch), float(noise_scale),
                                   float(peak), out))
     return out[0]
 
