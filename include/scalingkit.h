@@ -517,6 +517,12 @@ SK_API int sk_envelope_options_init(sk_envelope_options *options, size_t struct_
 SK_API int sk_envelope_fit(const double *run, const double *N, const double *compute, const double *loss, size_t n,
                            const sk_envelope_options *options, sk_envelope_info *info);
 
+/* y[i] = coefficient * x[i]^exponent for a fitted relation read back from the fields above (N_opt = n_coefficient *
+ * C^a, D_opt, the sweep's timescale law): the one evaluator every binding calls, so that none computes it.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (n = 0 or > SK_MAX_LENGTH); SK_ERR_INVALID_ARGUMENT (x not finite and
+ * > 0, coefficient or exponent not finite, a result beyond a double). */
+SK_API int sk_power_law_evaluate(double coefficient, double exponent, const double *x, size_t n, double *y);
+
 
 /* ------------------------------------------------------------------------------------------------------------
  * Parameter and FLOP accounting for decoder-only transformers (since 0.3.0)
@@ -1273,6 +1279,14 @@ SK_API int sk_cbs_convert(int definition, double critical_batch, double theta, d
 /* Steps and examples at batch B relative to their minima: 1 + B_crit/B and 1 + B/B_crit; and AdaptDL's statistical
  * efficiency (phi + M0)/(phi + M) of batch B against initial_batch M0 for noise scale phi = B_simple (NaN phi:
  * skipped). Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT. */
+/* steps[i] = min_steps * (1 + critical_batch / batch[i]) for a fitted trade-off (McCandlish et al. 2018, eq. 2.11).
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH; SK_ERR_INVALID_ARGUMENT (a value not finite and > 0). */
+SK_API int sk_cbs_steps(double min_steps, double critical_batch, const double *batch, size_t n, double *steps);
+
+/* batch[i] = b_star / loss[i]^(1 / alpha_b): Kaplan et al. (2020, eq. 1.4) for the law sk_cbs_tradeoff_fit_targets
+ * fitted. Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH; SK_ERR_INVALID_ARGUMENT (a value not finite and > 0). */
+SK_API int sk_cbs_kaplan_critical_batch(double b_star, double alpha_b, const double *loss, size_t n, double *batch);
+
 SK_API int sk_cbs_cost(double batch, double critical_batch, double initial_batch, double noise_scale,
                        double *relative_steps, double *relative_examples, double *efficiency);
 

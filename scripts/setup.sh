@@ -34,7 +34,7 @@ if [ "${1:-}" = "--python" ]; then
     python3 -m venv "$ROOT/.venv"
   fi
   "$ROOT/.venv/bin/python" -m pip install -q --upgrade pip
-  "$ROOT/.venv/bin/python" -m pip install -q numpy cffi pytest scipy pandas matplotlib
+  "$ROOT/.venv/bin/python" -m pip install -q numpy cffi pytest scipy pandas matplotlib hypothesis
   # torch for scalingkit.torch's tests: PyPI's default wheel pulls gigabytes of GPU libraries, so only a CPU wheel
   # from a local wheelhouse is used: $SCALINGKIT_WHEELHOUSE, else the conventional system wheelhouse. Without one
   # those tests report themselves skipped.

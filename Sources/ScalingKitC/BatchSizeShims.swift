@@ -28,9 +28,22 @@ final class GNSHandle {
     }
 }
 
+private let constructions: [NoiseConstruction] = [.dataParallel, .accumulation, .perExample, .consecutive]
+private let preconditionings: [NoisePreconditioning] = [.none, .whitened, .update]
+
+/// The core's `GradientNoiseScaleOptions()` in C terms.
 private func defaultGNSOptions() -> sk_gns_options {
-    sk_gns_options(struct_size: MemoryLayout<sk_gns_options>.size, smoothing: 0, ema_beta: 0.99, window: 1000,
-                   construction: 0, preconditioning: 0, dataset_size: 0, groups: 1, confidence: 0.95)
+    let d = GradientNoiseScaleOptions()
+    var smoothing: Int32 = 0, beta = NoiseSmoothing.defaultBeta, window = NoiseSmoothing.defaultWindow
+    switch d.smoothing {
+    case .ema(let b): beta = b
+    case .window(let w): smoothing = 1; window = w
+    case .cumulative: smoothing = 2
+    }
+    return sk_gns_options(struct_size: MemoryLayout<sk_gns_options>.size, smoothing: smoothing, ema_beta: beta,
+                          window: window, construction: enumIndex(d.construction, constructions),
+                          preconditioning: enumIndex(d.preconditioning, preconditionings),
+                          dataset_size: d.datasetSize ?? 0, groups: d.groups, confidence: d.confidence)
 }
 
 @c @implementation
@@ -53,8 +66,8 @@ public func sk_gns_create(_ options: UnsafePointer<sk_gns_options>?, _ out: Unsa
         case 1: o.smoothing = .window(count: try optionCount(c.window, "window"))
         default: o.smoothing = .cumulative
         }
-        o.construction = try enumCase(c.construction, [.dataParallel, .accumulation, .perExample, .consecutive], "options.construction")
-        o.preconditioning = try enumCase(c.preconditioning, [NoisePreconditioning.none, .whitened, .update], "options.preconditioning")
+        o.construction = try enumCase(c.construction, constructions, "options.construction")
+        o.preconditioning = try enumCase(c.preconditioning, preconditionings, "options.preconditioning")
         if c.dataset_size != 0 { o.datasetSize = c.dataset_size }
         o.groups = try optionCount(c.groups, "groups")
         o.confidence = c.confidence
@@ -237,5 +250,43 @@ public func sk_cbs_schedule(_ coefficient: Double, _ exponent: Double, _ totalTo
         }
         for i in s.tokens.indices { tokens[i] = s.tokens[i]; batch[i] = s.batch[i] }
         count.pointee = s.tokens.count
+    }
+}
+
+/// Writes f(x[i]) to out[0 ..< n]: the shape of every vectorised evaluator below.
+private func evaluate(_ x: UnsafePointer<Double>?, _ n: Int, _ xName: String, _ out: UnsafeMutablePointer<Double>?,
+                      _ outName: String, _ f: (Double) throws -> Double) throws(ScalingKitError) {
+    let values = try doubles(x, n, xName)
+    let out = try nonNull(out, outName)
+    for (i, v) in values.enumerated() {
+        do { out[i] = try core { try f(v) } } catch { throw ScalingKitError(error.code, "\(xName)[\(i)]: \(error.message)") }
+    }
+}
+
+@c @implementation
+public func sk_power_law_evaluate(_ coefficient: Double, _ exponent: Double, _ x: UnsafePointer<Double>?, _ n: Int,
+                                  _ y: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("sk_power_law_evaluate") { () throws(ScalingKitError) in
+        try evaluate(x, n, "x", y, "y") { try PowerLawFit.evaluate(coefficient: coefficient, exponent: exponent, at: $0) }
+    }
+}
+
+@c @implementation
+public func sk_cbs_steps(_ minSteps: Double, _ criticalBatch: Double, _ batch: UnsafePointer<Double>?, _ n: Int,
+                         _ steps: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("sk_cbs_steps") { () throws(ScalingKitError) in
+        try evaluate(batch, n, "batch", steps, "steps") {
+            try CriticalBatch.steps(minimumSteps: minSteps, criticalBatch: criticalBatch, batch: $0)
+        }
+    }
+}
+
+@c @implementation
+public func sk_cbs_kaplan_critical_batch(_ bStar: Double, _ alphaB: Double, _ loss: UnsafePointer<Double>?, _ n: Int,
+                                         _ batch: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("sk_cbs_kaplan_critical_batch") { () throws(ScalingKitError) in
+        try evaluate(loss, n, "loss", batch, "batch") {
+            try CriticalBatch.kaplan(criticalBatchAtUnitLoss: bStar, alphaB: alphaB, loss: $0)
+        }
     }
 }

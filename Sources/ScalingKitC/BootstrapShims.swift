@@ -154,13 +154,8 @@ private func writePlan(
         if let p { try checkStructSize(p.pointee.struct_size, expected: MemoryLayout<sk_interval>.size, "sk_interval") }
     }
     let b = handle.bootstrap
-    let plan: (a: Bootstrap.Summary, parameters: Bootstrap.Summary, tokens: Bootstrap.Summary,
-               tokensPerParameter: Bootstrap.Summary, loss: Bootstrap.Summary)
-    if !closedFormOnly, let law = handle.law, law.name != "chinchilla" {
-        let p = try core { try b.plan(law: law, compute: compute, threads: b.options.threads) }
-        plan = (p.a, p.parameters, p.tokens, p.tokensPerParameter, p.loss)
-    } else {
-        plan = try core { try b.chinchillaPlan(compute: compute) }
+    let plan = try core {
+        try b.computeOptimal(compute: compute, law: closedFormOnly ? nil : handle.law, threads: b.options.threads)
     }
     try write(plan.a, to: a)
     try write(plan.parameters, to: params)

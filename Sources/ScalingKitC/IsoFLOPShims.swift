@@ -75,7 +75,7 @@ public func sk_isoflop_get_info(_ result: OpaquePointer?, _ info: UnsafeMutableP
             n_coefficient: a.coefficient,
             b: b.exponent, b_stderr: b.standardError ?? .nan, b_lower: b.lower ?? .nan, b_upper: b.upper ?? .nan,
             d_coefficient: b.coefficient, confidence: a.confidence, has_intervals: a.standardError == nil ? 0 : 1,
-            budgets: r.budgets.count, budgets_used: r.budgets.filter(\.used).count)
+            budgets: r.budgets.count, budgets_used: r.budgetsUsed)
         try writeVersioned(value, to: info, size: UnsafeRawPointer(info).load(as: Int.self), "sk_isoflop_info",
                            earlierSizes: [])
     }
@@ -99,7 +99,7 @@ public func sk_isoflop_budget_at(_ result: OpaquePointer?, _ index: Int, _ out: 
         let value = sk_isoflop_budget(
             struct_size: MemoryLayout<sk_isoflop_budget>.size, compute: b.compute, runs: b.runs, used: b.used ? 1 : 0,
             has_vertex: vertex ? 1 : 0,
-            n_opt: b.optimalParameters.map { pow(10, $0) } ?? .nan, d_opt: b.optimalTokens.map { pow(10, $0) } ?? .nan,
+            n_opt: b.vertexParameters ?? .nan, d_opt: b.vertexTokens ?? .nan,
             min_loss: b.minimumLoss ?? .nan, curvature_n: b.curvatureN, curvature_d: b.curvatureD)
         try writeVersioned(value, to: out, size: UnsafeRawPointer(out).load(as: Int.self), "sk_isoflop_budget",
                            earlierSizes: [])
@@ -165,7 +165,7 @@ public func sk_envelope_fit(
             struct_size: size, a: a.exponent, a_stderr: a.standardError ?? .nan, a_lower: a.lower ?? .nan,
             a_upper: a.upper ?? .nan, n_coefficient: a.coefficient, b: b.exponent, b_stderr: b.standardError ?? .nan,
             b_lower: b.lower ?? .nan, b_upper: b.upper ?? .nan, d_coefficient: b.coefficient,
-            points: r.points.count, sizes: Set(r.points.map(\.parameters)).count)
+            points: r.points.count, sizes: r.sizes)
         try writeVersioned(value, to: info, size: size, "sk_envelope_info", earlierSizes: [])
     }
 }

@@ -63,7 +63,7 @@ public func sk_hp_sweep_get_info(_ sweep: OpaquePointer?, _ info: UnsafeMutableP
             lr_stderr_N: lr.standardErrorN ?? .nan, lr_stderr_D: lr.standardErrorD ?? .nan, lr_points: lr.points,
             has_batch_law: b == nil ? 0 : 1, batch_coefficient: b?.coefficient ?? .nan,
             batch_exponent_N: b?.exponentN ?? .nan, batch_exponent_D: b?.exponentD ?? .nan, batch_points: b?.points ?? 0,
-            cells: r.cells.count, cells_located: r.cells.filter { $0.optimalLearningRate != nil }.count,
+            cells: r.cells.count, cells_located: r.cellsLocated,
             has_timescale_law: r.timescale == nil ? 0 : 1, timescale_coefficient: r.timescale?.coefficient ?? .nan,
             timescale_exponent: r.timescale?.exponent ?? .nan, timescale_stderr: r.timescale?.standardError ?? .nan,
             timescale_cells: r.timescaleCells.count, timescale_points: r.timescale?.points ?? 0)
@@ -98,13 +98,12 @@ public func sk_hp_sweep_predict(_ sweep: OpaquePointer?, _ N: Double, _ D: Doubl
         let r = try SweepHandle.borrow(sweep).result
         let lr = try nonNull(lr, "lr"), lower = try nonNull(lower, "lr_lower"), upper = try nonNull(upper, "lr_upper")
         let batch = try nonNull(batch, "batch")
-        guard N.isFinite, N > 0, D.isFinite, D > 0 else { throw ScalingKitError(.invalidArgument, "N and D must be finite and > 0 (got \(N), \(D))") }
-        guard confidence > 0, confidence < 1 else { throw ScalingKitError(.invalidArgument, "confidence must be in (0, 1) (got \(confidence))") }
-        let p = r.learningRate.predict(parameters: N, tokens: D, confidence: confidence)
+        let p = try core { try r.learningRate.predict(parameters: N, tokens: D, confidence: confidence) }
+        let b = try core { try r.batch?.predict(parameters: N, tokens: D).value }
         lr.pointee = p.value
         lower.pointee = p.lower ?? .nan
         upper.pointee = p.upper ?? .nan
-        batch.pointee = r.batch?.predict(parameters: N, tokens: D).value ?? .nan
+        batch.pointee = b ?? .nan
     }
 }
 

@@ -5,20 +5,30 @@ import ScalingKit
 
 private let roles: [ParameterRole] = [.inferred, .input, .hidden, .readout, .bias, .norm]
 
+private let parametrizations: [Parametrization] = [.standard, .muP, .muPTable3]
+private let optimizers: [OptimizerFamily] = [.adam, .sgd]
+private let weightDecayRules: [WeightDecayRule] = [.inverseLearningRate, .sqrtWidth, .fixed, .independent]
+private let batchRules: [BatchTransferRule] = [.none, .squareRoot, .linear]
+
+/// The core's `TransferOptions()` in C terms.
 private func defaultTransferOptions() -> sk_transfer_options {
-    sk_transfer_options(struct_size: MemoryLayout<sk_transfer_options>.size, parametrization: 1, optimizer: 0,
-                        weight_decay_rule: 0, batch_rule: 0, depth_alpha: 0, base_layers: 0, layers: 0,
-                        hold_timescale: 0, horizon_exponent: 0)
+    let d = TransferOptions()
+    return sk_transfer_options(
+        struct_size: MemoryLayout<sk_transfer_options>.size, parametrization: enumIndex(d.parametrization, parametrizations),
+        optimizer: enumIndex(d.optimizer, optimizers), weight_decay_rule: enumIndex(d.weightDecayRule, weightDecayRules),
+        batch_rule: enumIndex(d.batchRule, batchRules), depth_alpha: d.depth?.alpha ?? 0,
+        base_layers: d.depth?.baseLayers ?? 0, layers: d.depth?.layers ?? 0, hold_timescale: d.holdTimescale ? 1 : 0,
+        horizon_exponent: d.horizonExponent)
 }
 
 private func transferOptions(_ p: UnsafePointer<sk_transfer_options>?) throws(ScalingKitError) -> TransferOptions {
     var o = TransferOptions()
     guard let p else { return o }
     let c = try readVersioned(p, "sk_transfer_options", defaults: defaultTransferOptions(), earlierSizes: [])
-    o.parametrization = try enumCase(c.parametrization, [.standard, .muP, .muPTable3], "options.parametrization")
-    o.optimizer = try enumCase(c.optimizer, [.adam, .sgd], "options.optimizer")
-    o.weightDecayRule = try enumCase(c.weight_decay_rule, [.inverseLearningRate, .sqrtWidth, .fixed, .independent], "options.weight_decay_rule")
-    o.batchRule = try enumCase(c.batch_rule, [.none, .squareRoot, .linear], "options.batch_rule")
+    o.parametrization = try enumCase(c.parametrization, parametrizations, "options.parametrization")
+    o.optimizer = try enumCase(c.optimizer, optimizers, "options.optimizer")
+    o.weightDecayRule = try enumCase(c.weight_decay_rule, weightDecayRules, "options.weight_decay_rule")
+    o.batchRule = try enumCase(c.batch_rule, batchRules, "options.batch_rule")
     if c.depth_alpha != 0 {
         o.depth = try core {
             try DepthScaling(alpha: c.depth_alpha, baseLayers: try optionCount(c.base_layers, "base_layers"),
@@ -130,7 +140,7 @@ public func sk_transfer_umup_lr_scale(_ type: Int32, _ shape: UnsafePointer<Int6
         guard rank >= 1, rank <= Int(SK_MAX_RANK) else { throw ScalingKitError(.invalidLength, "rank is \(UInt(bitPattern: rank)): 1 ... \(SK_MAX_RANK)") }
         let dims = try sizes(shape, rank, "shape")
         let t = try enumCase(type, [UnitScaledType.weight, .bias, .norm, .output], "type")
-        let family = try enumCase(optimizer, [OptimizerFamily.adam, .sgd], "optimizer")
+        let family = try enumCase(optimizer, optimizers, "optimizer")
         let d = try optionCount(depth, "depth")
         out.pointee = try core { try Transfer.unitScaledLearningRateScale(type: t, shape: dims, depth: d, optimizer: family) }
     }
@@ -151,7 +161,7 @@ public func sk_transfer_attention_scale(_ headDim: Int, _ baseHeadDim: Int, _ pa
                                         _ out: UnsafeMutablePointer<Double>?) -> Int32 {
     guarded("sk_transfer_attention_scale") { () throws(ScalingKitError) in
         let out = try nonNull(out, "out")
-        let p = try enumCase(parametrization, [Parametrization.standard, .muP, .muPTable3], "parametrization")
+        let p = try enumCase(parametrization, parametrizations, "parametrization")
         let d = try optionCount(headDim, "head_dim"), b = try optionCount(baseHeadDim, "base_head_dim")
         out.pointee = try core { try Transfer.attentionScale(headDim: d, baseHeadDim: b, parametrization: p) }
     }
@@ -193,7 +203,7 @@ public func sk_batch_optimal_lr(_ optimizer: Int32, _ batch: Double, _ noiseScal
                                 _ out: UnsafeMutablePointer<Double>?) -> Int32 {
     guarded("sk_batch_optimal_lr") { () throws(ScalingKitError) in
         let out = try nonNull(out, "out")
-        let family = try enumCase(optimizer, [OptimizerFamily.adam, .sgd], "optimizer")
+        let family = try enumCase(optimizer, optimizers, "optimizer")
         out.pointee = try core {
             family == .adam ? try BatchRules.adamOptimalLearningRate(batch: batch, noiseScale: noiseScale, peak: peak)
                             : try BatchRules.sgdOptimalLearningRate(batch: batch, noiseScale: noiseScale, peak: peak)

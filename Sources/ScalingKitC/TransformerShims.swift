@@ -1,10 +1,6 @@
 import CScalingKit
 import ScalingKit
 
-private let presets: [(String, TransformerShape)] = [
-    ("gpt2_small", .gpt2Small), ("llama2_7b", .llama2_7B), ("chinchilla_70b", .chinchilla70B),
-]
-
 private func cShape(_ s: TransformerShape) -> sk_transformer_shape {
     sk_transformer_shape(
         struct_size: MemoryLayout<sk_transformer_shape>.size, d_model: s.dModel, layers: s.layers, heads: s.heads,
@@ -32,10 +28,7 @@ public func sk_transformer_shape_preset(_ name: UnsafePointer<CChar>?, _ shape: 
     guarded("sk_transformer_shape_preset") { () throws(ScalingKitError) in
         let name = try cString(name, "name")
         let shape = try nonNull(shape, "shape")
-        guard let preset = presets.first(where: { $0.0 == name })?.1 else {
-            throw ScalingKitError(.invalidArgument,
-                "unknown architecture '\(name)'; known: \(presets.map(\.0).joined(separator: ", "))")
-        }
+        let preset = try core { try TransformerShape.preset(named: name) }
         try writeVersioned(cShape(preset), to: shape, size: UnsafeRawPointer(shape).load(as: Int.self),
                            "sk_transformer_shape", earlierSizes: [])
     }

@@ -60,7 +60,7 @@ struct CBSFit: ParsableCommand {
                     let xs = rows.map { batch[$0] }
                     let grid = (0..<60).map { xs.min()! * pow(xs.max()! / xs.min()!, Double($0) / 59) }
                     p.series.append(.init(label: name, x: xs, y: rows.map { steps[$0] }, line: false, color: color))
-                    p.series.append(.init(label: fmt("fit, B_crit = %.3g", f.criticalBatch), x: grid, y: grid.map(f.steps(batch:)), line: true, color: color))
+                    p.series.append(.init(label: fmt("fit, B_crit = %.3g", f.criticalBatch), x: grid, y: try grid.map { try f.steps(batch: $0) }, line: true, color: color))
                     p.verticalMarkers.append(f.criticalBatch)
                 }
                 try p.write(to: plot)

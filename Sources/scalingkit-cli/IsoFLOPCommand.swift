@@ -77,8 +77,8 @@ struct IsoFLOPCommand: ParsableCommand {
                      "data:    \(data): \(r.budgets.map(\.runs).reduce(0, +)) runs in \(r.budgets.count) budgets", ""]
         lines.append("  budget (FLOPs)  runs  N*            D*            min loss  used")
         for b in r.budgets {
-            let n = b.optimalParameters.map { fmt("%-12.4e", Double.pow10($0)) } ?? "-           "
-            let d = b.optimalTokens.map { fmt("%-12.4e", Double.pow10($0)) } ?? "-           "
+            let n = b.vertexParameters.map { fmt("%-12.4e", $0) } ?? "-           "
+            let d = b.vertexTokens.map { fmt("%-12.4e", $0) } ?? "-           "
             let l = b.minimumLoss.map { fmt("%-8.4f", $0) } ?? "-       "
             lines.append(fmt("  %-14.4e  %-4d  ", b.compute, b.runs) + n + "  " + d + "  " + l + "  "
                          + (b.used ? "yes" : "no: \(b.note ?? "")"))
@@ -110,8 +110,8 @@ struct IsoFLOPCommand: ParsableCommand {
                             _ fit: ChinchillaFit?) -> String {
         let budgets = r.budgets.map { b in
             "{\"compute\": \(jsonNumber(b.compute)), \"runs\": \(b.runs), \"used\": \(b.used), "
-                + "\"N_opt\": \(b.optimalParameters.map { jsonNumber(Double.pow10($0)) } ?? "null"), "
-                + "\"D_opt\": \(b.optimalTokens.map { jsonNumber(Double.pow10($0)) } ?? "null"), "
+                + "\"N_opt\": \(b.vertexParameters.map(jsonNumber) ?? "null"), "
+                + "\"D_opt\": \(b.vertexTokens.map(jsonNumber) ?? "null"), "
                 + "\"note\": \(b.note.map(jsonString) ?? "null")}"
         }.joined(separator: ", ")
         var out = "{\"scalingkit_version\": \(jsonString(ScalingKitVersion.string)), \"method\": \"approach 2\", "
@@ -127,9 +127,4 @@ struct IsoFLOPCommand: ParsableCommand {
         }
         return out + "}"
     }
-}
-
-extension Double {
-    /// 10^x.
-    static func pow10(_ x: Double) -> Double { exp(x * 2.302585092994046) }
 }

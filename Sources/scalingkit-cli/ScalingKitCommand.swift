@@ -399,10 +399,9 @@ extension Fit {
         -> [(compute: Double, target: Double, found: [(shape: TransformerShape, parameters: Int)])]
     {
         guard let shapes else { return [] }
-        let families: [String: TransformerShape] = ["gpt2_small": .gpt2Small, "llama2_7b": .llama2_7B,
-                                                     "chinchilla_70b": .chinchilla70B]
-        guard let family = families[shapes] else {
-            throw CLIError(description: "--shapes \(shapes): unknown family; use one of \(families.keys.sorted().joined(separator: ", "))")
+        let family: TransformerShape
+        do { family = try TransformerShape.preset(named: shapes) } catch {
+            throw CLIError(description: "--shapes \(shapes): unknown family: \(error)")
         }
         return try plans.map { ($0.compute, $0.parameters, try family.nearestShapes(toParameters: $0.parameters, count: 3)) }
     }

@@ -182,8 +182,8 @@ struct HPSweepCommand: ParsableCommand {
                                                 batch: try t.column("batch"), loss: try t.column("loss"), weightDecay: wd)
             let prediction = try predictN.map { n -> (Double, Double?, Double?, Double?) in
                 guard let d = predictD else { throw CLIError(description: "--predict-n needs --predict-d") }
-                let p = r.learningRate.predict(parameters: n, tokens: d)
-                return (p.value, p.lower, p.upper, r.batch?.predict(parameters: n, tokens: d).value)
+                let p = try r.learningRate.predict(parameters: n, tokens: d)
+                return (p.value, p.lower, p.upper, try r.batch?.predict(parameters: n, tokens: d).value)
             }
             let l = r.learningRate
             if json {

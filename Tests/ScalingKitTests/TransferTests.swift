@@ -241,7 +241,7 @@ struct HyperparameterSweepTests {
         let law = r.learningRate
         #expect(abs(law.exponentN! + 0.713) < 4 * law.standardErrorN! && abs(law.exponentD! - 0.307) < 4 * law.standardErrorD!)
         #expect(abs(law.exponentN! + 0.713) < 0.05 && abs(law.exponentD! - 0.307) < 0.05, "\(law)")
-        let p = law.predict(parameters: 7e9, tokens: 1.4e12)
+        let p = try law.predict(parameters: 7e9, tokens: 1.4e12)
         let truth = try HyperparameterLaw.stepLaw(parameters: 7e9, tokens: 1.4e12).learningRate
         #expect(p.lower! < p.value && p.value < p.upper! && abs(p.value / truth - 1) < 0.3, "\(p) vs \(truth)")
         let covered = r.cells.filter { c in

@@ -52,7 +52,9 @@ public struct BatchTradeoffFit: Sendable, Equatable {
     public var message: String
 
     /// Steps at batch B on the fitted curve.
-    public func steps(batch: Double) -> Double { minimumSteps * (1 + criticalBatch / batch) }
+    public func steps(batch: Double) throws -> Double {
+        try CriticalBatch.steps(minimumSteps: minimumSteps, criticalBatch: criticalBatch, batch: batch)
+    }
     /// Examples at batch B on the fitted curve.
     public func examples(batch: Double) -> Double { minimumExamples * (1 + batch / criticalBatch) }
 }

@@ -38,6 +38,21 @@ public enum CriticalBatch {
         return (1 + criticalBatch / batch, 1 + batch / criticalBatch)
     }
 
+    /// Steps to the target at batch B for a fitted trade-off: S = S_min·(1 + B_crit/B) (McCandlish et al. 2018,
+    /// eq. 2.11).
+    public static func steps(minimumSteps: Double, criticalBatch: Double, batch: Double) throws -> Double {
+        try positive(("minimum steps", minimumSteps), ("critical batch", criticalBatch), ("batch", batch))
+        return minimumSteps * (1 + criticalBatch / batch)
+    }
+
+    /// Kaplan et al. (2020, eq. 1.4): B_crit(L) = B*/L^(1/α_B) for a law fitted through several targets.
+    public static func kaplan(criticalBatchAtUnitLoss bStar: Double, alphaB: Double, loss: Double) throws -> Double {
+        try positive(("B*", bStar), ("alpha_B", alphaB), ("loss", loss))
+        let b = bStar / pow(loss, 1 / alphaB)
+        guard b.isFinite else { throw ScalingKitError.invalid("B_crit at loss \(loss) overflows a double") }
+        return b
+    }
+
     /// Kaplan et al. (2020, eq. 5.4–5.5): the steps and compute a run at batch B would need at the batch-optimal
     /// extremes, S_min = S/(1 + B_crit/B) and C_min = C/(1 + B/B_crit).
     public static func kaplanMinimum(steps: Double, compute: Double, batch: Double, criticalBatch: Double) throws

@@ -13,6 +13,11 @@ public enum NoiseSmoothing: Sendable, Equatable {
     case window(count: Int)
     /// Plain means over every measurement since the start (or the last reset).
     case cumulative
+
+    /// β of the default moving average (McCandlish et al. 2018 smooth over ~100 steps).
+    public static let defaultBeta = 0.99
+    /// The window's length when a window is asked for without one.
+    public static let defaultWindow = 1000
 }
 
 /// Where the small- and big-batch norms come from. Every construction but `consecutive` is unbiased.
@@ -42,7 +47,7 @@ public enum NoisePreconditioning: String, Sendable, CaseIterable {
 /// How a `GradientNoiseScale` smooths, combines and normalises its measurements.
 public struct GradientNoiseScaleOptions: Sendable, Equatable {
     /// Smoothing over measurements (default: an exponential moving average with β = 0.99).
-    public var smoothing = NoiseSmoothing.ema(beta: 0.99)
+    public var smoothing = NoiseSmoothing.ema(beta: NoiseSmoothing.defaultBeta)
     /// Where each measurement's small- and big-batch norms come from (default: per-rank norms before and after the all-reduce).
     public var construction = NoiseConstruction.dataParallel
     /// Whether the norms are of the raw gradient or of the optimizer's preconditioned update (Adam's B_noise).

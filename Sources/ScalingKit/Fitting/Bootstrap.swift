@@ -195,3 +195,19 @@ extension Bootstrap {
                 summarize(estimate: point.loss, values: ok.map(\.loss)), samples.count - ok.count)
     }
 }
+
+extension Bootstrap {
+    /// Intervals of the compute-optimal plan at `compute` FLOPs, by the method the law allows: the closed form
+    /// (Hoffmann et al. 2022, eq. 4) for the Chinchilla law or a bootstrap of the dedicated Chinchilla fit (`law`
+    /// nil), numerical planning per replicate for any other law of N and D (`failed` counts replicates without a
+    /// finite optimum; 0 for the closed form).
+    public func computeOptimal(compute: Double, law: ScalingLaw?, threads: Int = 0) throws
+        -> (a: Summary, parameters: Summary, tokens: Summary, tokensPerParameter: Summary, loss: Summary, failed: Int)
+    {
+        if let law, law.name != "chinchilla" {
+            return try plan(law: law, compute: compute, threads: threads)
+        }
+        let p = try chinchillaPlan(compute: compute)
+        return (p.a, p.parameters, p.tokens, p.tokensPerParameter, p.loss, 0)
+    }
+}

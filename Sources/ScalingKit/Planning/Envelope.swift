@@ -53,6 +53,8 @@ public enum Envelope {
         public var tokens: PowerLawFit
         /// What was kept and dropped, in words.
         public var message: String
+        /// Distinct model sizes among the envelope's points.
+        public var sizes: Int { Set(points.map(\.parameters)).count }
     }
 
     /// Runs Approach 1 on checkpoint rows: the run each row belongs to (any label; a run has one size), its size N,

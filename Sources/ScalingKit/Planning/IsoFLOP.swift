@@ -48,6 +48,11 @@ public enum IsoFLOP {
         public var used: Bool
         /// Why it did not, or what is odd about it.
         public var note: String?
+
+        /// N at the vertex in parameters (10^optimalParameters), the unit every caller reports.
+        public var vertexParameters: Double? { optimalParameters.map { pow(10, $0) } }
+        /// D at the vertex in tokens (10^optimalTokens).
+        public var vertexTokens: Double? { optimalTokens.map { pow(10, $0) } }
     }
 
     /// The per-budget profiles and the power laws through their minima (Hoffmann et al. 2022, Approach 2).
@@ -62,6 +67,9 @@ public enum IsoFLOP {
         public var options: Options
         /// One line: exponents, budgets used, and the excluded budgets with reasons.
         public var message: String
+
+        /// Budgets that entered the exponent fits.
+        public var budgetsUsed: Int { budgets.filter(\.used).count }
 
         /// The plan at a budget from the two fitted relations.
         public func optimum(compute: Double) -> (parameters: Double, tokens: Double) {

@@ -87,6 +87,20 @@ public struct TransformerShape: Sendable, Equatable, Hashable {
                                                        sequenceLength: 2048, tiedEmbeddings: false, mlp: .standard,
                                                        norm: .rmsNorm, biases: false, positional: .relative)
 
+    /// The named presets, by the name every layer accepts ("gpt2_small", "llama2_7b", "chinchilla_70b").
+    public static let presets: KeyValuePairs<String, TransformerShape> = [
+        "gpt2_small": .gpt2Small, "llama2_7b": .llama2_7B, "chinchilla_70b": .chinchilla70B,
+    ]
+
+    /// The preset called `name`.
+    /// - Throws: `ScalingKitError` for an unknown name, listing the known ones.
+    public static func preset(named name: String) throws -> TransformerShape {
+        guard let shape = presets.first(where: { $0.key == name })?.value else {
+            throw ScalingKitError.invalid("unknown architecture '\(name)'; known: \(presets.map(\.key).joined(separator: ", "))")
+        }
+        return shape
+    }
+
     func validate() throws {
         for (name, v) in [("dModel", dModel), ("layers", layers), ("heads", heads), ("dFF", dFF), ("vocab", vocab),
                           ("sequenceLength", sequenceLength), ("kvHeads", kvHeads ?? 1), ("headDim", headDim ?? 1)] {

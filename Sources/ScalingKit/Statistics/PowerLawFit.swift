@@ -30,6 +30,19 @@ public struct PowerLawFit: Sendable, Equatable {
     /// coefficient · x^exponent.
     public func evaluate(_ x: Double) -> Double { coefficient * pow(x, exponent) }
 
+    /// y = coefficient · x^exponent for a relation given by its two numbers (a fit read back from C or Python),
+    /// checked: x finite and > 0, both numbers finite.
+    /// - Throws: `ScalingKitError` naming the bad value, or a result that overflows.
+    public static func evaluate(coefficient: Double, exponent: Double, at x: Double) throws -> Double {
+        guard coefficient.isFinite, exponent.isFinite else {
+            throw ScalingKitError.invalid("the power law's coefficient and exponent must be finite (got \(coefficient), \(exponent))")
+        }
+        guard x.isFinite, x > 0 else { throw ScalingKitError.invalid("x must be finite and > 0 (got \(x))") }
+        let y = coefficient * pow(x, exponent)
+        guard y.isFinite else { throw ScalingKitError.invalid("\(coefficient) * \(x)^\(exponent) overflows a double") }
+        return y
+    }
+
     /// Fits the relation to positive, finite (x, y) pairs (at least 2 with distinct x).
     /// - Throws: `ScalingKitError` for fewer than 2 points, non-positive or non-finite values, equal x everywhere,
     ///   or a confidence outside (0, 1).

@@ -80,7 +80,14 @@ public enum HyperparameterSweep {
 
         /// The law's value and a confidence interval for it at (N, D) (Student-t on the log-space regression; nil
         /// bounds without residual degrees of freedom).
-        public func predict(parameters: Double, tokens: Double, confidence: Double = 0.95) -> (value: Double, lower: Double?, upper: Double?) {
+        /// - Throws: `ScalingKitError` for N or D not finite and > 0, or a confidence outside (0, 1).
+        public func predict(parameters: Double, tokens: Double, confidence: Double = 0.95) throws -> (value: Double, lower: Double?, upper: Double?) {
+            guard parameters.isFinite, parameters > 0, tokens.isFinite, tokens > 0 else {
+                throw ScalingKitError.invalid("N and D must be finite and > 0 (got \(parameters), \(tokens))")
+            }
+            guard confidence > 0, confidence < 1 else {
+                throw ScalingKitError.invalid("confidence must be in (0, 1) (got \(confidence))")
+            }
             var row = [1.0]
             if exponentN != nil { row.append(log(parameters)) }
             if exponentD != nil { row.append(log(tokens)) }
@@ -107,6 +114,8 @@ public enum HyperparameterSweep {
         public var timescale: PowerLawFit?
         /// What was fitted and left out, in words.
         public var message: String
+        /// Cells whose learning-rate optimum was located.
+        public var cellsLocated: Int { cells.filter { $0.optimalLearningRate != nil }.count }
     }
 
     /// Fits the sweep. Runs are rows (N, D, learning rate, batch, final loss) and, optionally, the (coupled, PyTorch)

@@ -141,6 +141,18 @@ int main(void) {
         &(sk_hardware){sizeof(sk_hardware), 0, 1e14, 1e4}, (sk_timed_plan[2]){{.struct_size = sizeof(sk_timed_plan)}}, 2, &(size_t){0}),
         SK_ERR_NULL_POINTER, "'fit'");
 
+    ROW("power law: x NULL", sk_power_law_evaluate(2, 0.5, NULL, 1, &(double){0}), SK_ERR_NULL_POINTER, "'x'");
+    ROW("power law: y NULL", sk_power_law_evaluate(2, 0.5, (double[]){4}, 1, NULL), SK_ERR_NULL_POINTER, "'y'");
+    ROW("power law: n = 0", sk_power_law_evaluate(2, 0.5, (double[]){4}, 0, &(double){0}), SK_ERR_LENGTH, "n");
+    ROW("power law: x < 0", sk_power_law_evaluate(2, 0.5, (double[]){4, -1}, 2, (double[2]){0}), SK_ERR_INVALID_ARGUMENT,
+        "x[1]");
+    ROW("power law: NaN exponent", sk_power_law_evaluate(2, NAN, (double[]){4}, 1, &(double){0}), SK_ERR_INVALID_ARGUMENT,
+        "finite");
+    ROW("power law: overflow", sk_power_law_evaluate(1e300, 2, (double[]){1e300}, 1, &(double){0}),
+        SK_ERR_INVALID_ARGUMENT, "overflows");
+    ROW("cbs steps: batch 0", sk_cbs_steps(1000, 2000, (double[]){0}, 1, &(double){0}), SK_ERR_INVALID_ARGUMENT, "batch[0]");
+    ROW("cbs kaplan: alpha_b 0", sk_cbs_kaplan_critical_batch(2e8, 0, (double[]){3}, 1, &(double){0}),
+        SK_ERR_INVALID_ARGUMENT, "alpha_B");
     printf("bad-input matrix: %d passed, %d failed\n", passed, failed);
     return failed == 0 ? 0 : 1;
 }

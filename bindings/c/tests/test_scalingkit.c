@@ -936,6 +936,18 @@ static void test_batch_size(void) {
     CHECK(sk_cbs_schedule(0.58, 0.571, 1e12, 65536, 8388608, 1.0, tok, bat, 64, &ns) == SK_OK && ns >= 3 &&
               tok[0] == 0 && bat[0] == 65536 && bat[ns - 1] == 2097152, "schedule: %s %zu", sk_last_error(), ns);
     CHECK_ERR(sk_cbs_schedule(0.58, 0.571, 1e12, 65536, 8388608, 1.0, tok, bat, 2, &ns), SK_ERR_LENGTH, "capacity");
+
+    /* The evaluators the bindings call instead of computing: closed forms. */
+    double xs[3] = {1e20, 1e22, 1e24}, ys[3] = {0};
+    CHECK(sk_power_law_evaluate(0.1, 0.5, xs, 3, ys) == SK_OK && fabs(ys[1] - 1e10) < 1e-3 && fabs(ys[2] - 1e11) < 1e-2,
+          "power law %g %g", ys[1], ys[2]);
+    double bs[2] = {1000, 4000}, st[2] = {0};
+    CHECK(sk_cbs_steps(5000, 2000, bs, 2, st) == SK_OK && st[0] == 15000 && st[1] == 7500, "steps %g %g", st[0], st[1]);
+    double ls[1] = {3.0}, bc[1] = {0};
+    CHECK(sk_cbs_kaplan_critical_batch(2e8, 0.21, ls, 1, bc) == SK_OK && fabs(bc[0] / (2e8 / pow(3.0, 1 / 0.21)) - 1) < 1e-14,
+          "Kaplan B_crit %g", bc[0]);
+    CHECK(sk_cbs_law("kaplan", 3.0, &v) == SK_OK && fabs(v / bc[0] - 1) < 1e-12, "one Kaplan law: preset %g, fitted form %g",
+          v, bc[0]);
 }
 
 int main(void) {

@@ -6,8 +6,8 @@ from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from ._errors import ScalingKitError
-from ._ffi import lib
+from ._errors import ScalingKitError, check
+from ._ffi import ffi, lib
 
 
 def as_doubles(name: str, values: Any) -> np.ndarray:
@@ -39,6 +39,22 @@ def as_doubles(name: str, values: Any) -> np.ndarray:
     if arr.ndim != 1:
         raise ScalingKitError(lib.SK_ERR_LENGTH, f"'{name}' must be 1-D (got shape {arr.shape})")
     return arr
+
+
+def as_counts(name: str, values: Any, dtype: Any = np.int64, what: str = "value") -> np.ndarray:
+    """A 1-D array of whole non-negative numbers (steps, counts) below 2^63, refused by name otherwise (a float
+    step of 2.5, a NaN or a negative value is never truncated)."""
+    arr = as_doubles(name, values)
+    if arr.size:
+        if not np.all(np.isfinite(arr)):
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'{name}' has a value that is not finite")
+        if not np.all(np.mod(arr, 1) == 0):
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'{name}' must hold whole {what} numbers")
+        if np.min(arr) < 0:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'{name}' has a negative {what} ({np.min(arr):g})")
+        if np.max(arr) >= 2.0**63:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'{name}' has a value of 2^63 or more")
+    return np.ascontiguousarray(arr.astype(dtype))
 
 
 def same_length(**arrays: np.ndarray) -> int:
@@ -121,3 +137,18 @@ def optional(x: float) -> Optional[float]:
 def pair(lo: float, hi: float) -> Optional[Tuple[float, float]]:
     """(lo, hi), or None where the C layer wrote NaN (no interval)."""
     return None if math.isnan(lo) else (lo, hi)
+
+
+def vectorised(c_function, name: str, values: Any, *leading: float) -> Any:
+    """Calls an ``sk_*(leading..., const double *x, size_t n, double *y)`` evaluator on a number or an array:
+    a float back for a number, an array for an array."""
+    x = as_doubles(name, values)
+    y = np.empty(len(x))
+    if len(x) == 0:
+        return y
+    try:
+        check(c_function(*leading, ffi.from_buffer("double[]", x), len(x),
+                         ffi.from_buffer("double[]", y, require_writable=True)))
+    except ScalingKitError as e:
+        raise ScalingKitError(e.status, f"'{name}': {e.message}") from None
+    return float(y[0]) if np.ndim(values) == 0 else y

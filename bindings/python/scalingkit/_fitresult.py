@@ -7,6 +7,7 @@ from typing import Any, Dict, Tuple
 import numpy as np
 
 from ._errors import ScalingKitError, check
+from ._arrays import as_number
 from ._ffi import ffi, lib
 from ._results import Result
 from .enums import IntervalKind, label, parse
@@ -44,7 +45,7 @@ def predict_intervals(handle, arrays, n: int, interval: str, level: Any) -> "Pre
     """sk_fit_predict_interval for a fit handle (law fits and Chinchilla fits)."""
     kind = parse("interval", interval, IntervalKind)
     try:
-        level = float(level)
+        level = as_number("level", level)
     except (TypeError, ValueError):
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"level must be a number (got {level!r})") from None
     ptrs = ffi.new("double *[]", [ffi.from_buffer("double[]", a) for a in arrays])

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 from ._results import Result
-from ._arrays import as_size
+from ._arrays import as_number, as_size
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 
@@ -97,13 +97,13 @@ def nearest_shapes(target_parameters: float, preset: str = "llama2_7b", count: i
                     tied_embeddings=False, mlp="standard", norm="layernorm", biases=False, positional="rotary")
     defaults.update(family)
     shape = _shape(None if family else preset, **defaults)
-    capacity = as_size("count", count)
+    capacity = as_size("count", count, maximum=100_000)
     out = ffi.new("sk_transformer_shape[]", max(capacity, 1))
     out[0].struct_size = ffi.sizeof("sk_transformer_shape")
     params = ffi.new("size_t[]", max(capacity, 1))
     found = ffi.new("size_t *")
     try:
-        target = float(target_parameters)
+        target = as_number("target_parameters", target_parameters)
     except (TypeError, ValueError):
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"target_parameters must be a number (got {target_parameters!r})") from None
     check(lib.sk_transformer_nearest(shape, target, out, params, capacity, found))

@@ -11,7 +11,7 @@ import numpy as np
 
 from ._results import Result
 from ._errors import ScalingKitError, check
-from ._arrays import columns, optional, pair
+from ._arrays import as_doubles, as_number, as_size, as_text, columns, optional, pair, vectorised
 from ._ffi import ffi, lib
 from .enums import Construction, CriticalBatchDefinition, Preconditioning, Smoothing, label, parse
 
@@ -63,21 +63,21 @@ class GradientNoiseScale:
         o = ffi.new("sk_gns_options *")
         check(lib.sk_gns_options_init(o, ffi.sizeof("sk_gns_options")))
         o.smoothing = parse("smoothing", smoothing, Smoothing)
-        o.ema_beta = float(beta)
-        if int(window) < 1:
+        o.ema_beta = as_number("beta", beta)
+        if as_size("window", window) < 1:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"window must be >= 1 (got {window})")
-        o.window = int(window)
+        o.window = as_size("window", window)
         o.construction = parse("construction", construction, Construction)
         o.preconditioning = parse("preconditioning", preconditioning, Preconditioning)
-        o.dataset_size = 0.0 if dataset_size is None else float(dataset_size)
-        if int(groups) < 1:
+        o.dataset_size = 0.0 if dataset_size is None else as_number("dataset_size", dataset_size)
+        if as_size("groups", groups) < 1:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"groups must be >= 1 (got {groups})")
-        o.groups = int(groups)
-        o.confidence = float(confidence)
+        o.groups = as_size("groups", groups)
+        o.confidence = as_number("confidence", confidence)
         out = ffi.new("sk_gns **")
         check(lib.sk_gns_create(o, out))
         self._handle = out[0]
-        self.groups = int(groups)
+        self.groups = as_size("groups", groups)
         self._reading = ffi.new("sk_gns_reading *")
         self._history: Optional[List[Tuple[int, float, float, float]]] = [] if history else None
 
@@ -95,26 +95,25 @@ class GradientNoiseScale:
             # The per-step hot path: cffi converts the arguments; only a failure costs more.
             try:
                 rc = _update(self._handle, small_sq_norm, big_sq_norm, small_batch, big_batch, lr)
-            except TypeError as e:
+            except (TypeError, OverflowError) as e:
                 raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"norms, batch sizes and lr must be numbers: {e}") from None
             if rc:
                 check(rc)
         else:
-            s = np.ascontiguousarray(small_sq_norm, dtype=np.float64)
-            b = np.ascontiguousarray(big_sq_norm, dtype=np.float64)
+            s, b = as_doubles("small_sq_norm", small_sq_norm), as_doubles("big_sq_norm", big_sq_norm)
             if s.shape != (self.groups,) or b.shape != (self.groups,):
                 raise ScalingKitError(lib.SK_ERR_LENGTH, f"pass {self.groups} small and big norms (one per group)")
             check(lib.sk_gns_update_groups(self._handle, ffi.from_buffer("double[]", s), ffi.from_buffer("double[]", b),
-                                           self.groups, float(small_batch), float(big_batch), float(lr)))
+                                           self.groups, as_number("small_batch", small_batch), as_number("big_batch", big_batch), as_number("lr", lr)))
         if self._history is not None:
             self._record()
 
     def update_ranks(self, local_sq_norms: Sequence[float], reduced_sq_norm: float, local_batch: float,
                      lr: float = math.nan) -> None:
         """A data-parallel step: every rank's local squared norm (before the all-reduce) and the reduced one."""
-        local = np.ascontiguousarray(local_sq_norms, dtype=np.float64)
+        local = as_doubles("local_sq_norms", local_sq_norms)
         check(lib.sk_gns_update_ranks(self._handle, ffi.from_buffer("double[]", local), local.size,
-                                      float(reduced_sq_norm), float(local_batch), float(lr)))
+                                      as_number("reduced_sq_norm", reduced_sq_norm), as_number("local_batch", local_batch), as_number("lr", lr)))
         if self._history is not None:
             self._record()
 
@@ -128,7 +127,7 @@ class GradientNoiseScale:
         """The total's reading, or one group's."""
         r = ffi.new("sk_gns_reading *")
         r.struct_size = ffi.sizeof("sk_gns_reading")
-        check(lib.sk_gns_read(self._handle, -1 if group is None else int(group), r))
+        check(lib.sk_gns_read(self._handle, -1 if group is None else as_size("group", group), r))
         return NoiseScaleReading(r.gradient_squared, r.trace_covariance, optional(r.b_simple) if r.valid else None,
                                  optional(r.stderr_b_simple), optional(r.lower), optional(r.upper), r.measurements,
                                  r.effective_measurements, optional(r.learning_rate), r.batch_size,
@@ -178,7 +177,8 @@ class BatchTradeoffFit(Result):
     identified: bool
 
     def steps(self, batch: Any) -> Any:
-        return self.min_steps * (1 + self.critical_batch / np.asarray(batch, dtype=float))
+        """S_min (1 + B_crit/B) at a batch size (a number or an array), evaluated by the core."""
+        return vectorised(lib.sk_cbs_steps, "batch", batch, self.min_steps, self.critical_batch)
 
     def plot(self, batch: Any = None, steps: Any = None, ax: Any = None):
         """Steps against batch size (log-log), the fitted hyperbola, and B_crit marked; returns the Axes."""
@@ -217,8 +217,9 @@ class KaplanBatchLaw(Result):
     alpha_b: float
     fits: Tuple[BatchTradeoffFit, ...]
 
-    def critical_batch(self, loss: float) -> float:
-        return self.b_star / float(loss) ** (1 / self.alpha_b)
+    def critical_batch(self, loss: Any) -> Any:
+        """B_crit at a loss (a number or an array), evaluated by the core."""
+        return vectorised(lib.sk_cbs_kaplan_critical_batch, "loss", loss, self.b_star, self.alpha_b)
 
 
 def fit_batch_tradeoff(data: Any = None, *, batch: Any = None, steps: Any = None, target_loss: Any = None,
@@ -240,7 +241,7 @@ def fit_batch_tradeoff(data: Any = None, *, batch: Any = None, steps: Any = None
     if target_loss is None:
         t = ffi.new("sk_cbs_tradeoff *")
         t.struct_size = ffi.sizeof("sk_cbs_tradeoff")
-        check(lib.sk_cbs_tradeoff_fit(b, s, n, float(confidence), t))
+        check(lib.sk_cbs_tradeoff_fit(b, s, n, as_number("confidence", confidence), t))
         return _tradeoff(t)
     L = columns(None, target_loss=target_loss)[0]["target_loss"]
     if len(L) != n:
@@ -249,7 +250,7 @@ def fit_batch_tradeoff(data: Any = None, *, batch: Any = None, steps: Any = None
     fits = ffi.new("sk_cbs_tradeoff[]", capacity)
     fits[0].struct_size = ffi.sizeof("sk_cbs_tradeoff")
     count, b_star, alpha = ffi.new("size_t *"), ffi.new("double *"), ffi.new("double *")
-    check(lib.sk_cbs_tradeoff_fit_targets(b, s, ffi.from_buffer("double[]", L), n, float(confidence), fits, capacity,
+    check(lib.sk_cbs_tradeoff_fit_targets(b, s, ffi.from_buffer("double[]", L), n, as_number("confidence", confidence), fits, capacity,
                                           count, b_star, alpha))
     out = tuple(_tradeoff(fits[i]) for i in range(count[0]))
     if math.isnan(alpha[0]):
@@ -262,8 +263,8 @@ def convert_critical_batch(critical_batch: float, definition: str, *, theta: flo
     """McCandlish's B_crit in another definition: "overhead" (θ·B_crit) or "zhang" ((1+θ)·B_ref + θ·B_crit,
     Zhang et al. 2024 with θ = 0.2)."""
     out = ffi.new("double *")
-    check(lib.sk_cbs_convert(parse("definition", definition, CriticalBatchDefinition), float(critical_batch), float(theta),
-                             math.nan if reference_batch is None else float(reference_batch), out))
+    check(lib.sk_cbs_convert(parse("definition", definition, CriticalBatchDefinition), as_number("critical_batch", critical_batch), as_number("theta", theta),
+                             math.nan if reference_batch is None else as_number("reference_batch", reference_batch), out))
     return out[0]
 
 
@@ -279,8 +280,8 @@ def batch_cost(batch: float, critical_batch: float, *, initial_batch: Optional[f
     """Steps and examples at a batch relative to their minima (1 + B_crit/B, 1 + B/B_crit), and AdaptDL's
     statistical efficiency (φ + M0)/(φ + M) when ``noise_scale`` φ and ``initial_batch`` M0 are given."""
     s, e, eff = ffi.new("double *"), ffi.new("double *"), ffi.new("double *")
-    check(lib.sk_cbs_cost(float(batch), float(critical_batch), float(initial_batch or 1.0),
-                          math.nan if noise_scale is None else float(noise_scale), s, e, eff))
+    check(lib.sk_cbs_cost(as_number("batch", batch), as_number("critical_batch", critical_batch), 1.0 if initial_batch is None else as_number("initial_batch", initial_batch),
+                          math.nan if noise_scale is None else as_number("noise_scale", noise_scale), s, e, eff))
     return BatchCost(s[0], e[0], optional(eff[0]))
 
 
@@ -288,7 +289,7 @@ def batch_law(name: str, x: float) -> float:
     """A published batch law in tokens per step: "kaplan" (B_crit at loss x), "deepseek" (B_opt at C = x FLOPs),
     "step_law" (B_opt at D = x tokens)."""
     out = ffi.new("double *")
-    check(lib.sk_cbs_law(str(name).encode(), float(x), out))
+    check(lib.sk_cbs_law(as_text("name", name), as_number("x", x), out))
     return out[0]
 
 
@@ -297,8 +298,8 @@ def batch_schedule(coefficient: float, exponent: float, total_tokens: float, min
     """(tokens, batch) change points of a warm-up following B_crit = coefficient·tokens^exponent: batches
     min_batch·2^k at most fraction·B_crit and max_batch, never decreasing."""
     tokens, batch, count = ffi.new("double[]", 64), ffi.new("double[]", 64), ffi.new("size_t *")
-    check(lib.sk_cbs_schedule(float(coefficient), float(exponent), float(total_tokens), float(min_batch),
-                              float(max_batch), float(fraction), tokens, batch, 64, count))
+    check(lib.sk_cbs_schedule(as_number("coefficient", coefficient), as_number("exponent", exponent), as_number("total_tokens", total_tokens), as_number("min_batch", min_batch),
+                              as_number("max_batch", max_batch), as_number("fraction", fraction), tokens, batch, 64, count))
     return [(tokens[i], batch[i]) for i in range(count[0])]
 
 

@@ -7,7 +7,7 @@ from typing import Any, Dict, Tuple
 import numpy as np
 
 from ._results import Result
-from ._arrays import as_size
+from ._arrays import as_number, as_size
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 
@@ -46,7 +46,7 @@ class Bootstrap(Result):
         for o in outs:
             o.struct_size = ffi.sizeof("sk_interval")
         try:
-            c = float(compute)
+            c = as_number("compute", compute)
         except (TypeError, ValueError):
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"compute must be a number (got {compute!r})") from None
         check(lib.sk_bootstrap_plan(self._handle, c, *outs))
@@ -63,7 +63,7 @@ def options(replicates: int, seed: int, confidence: float, threads: int):
     check(lib.sk_bootstrap_options_init(o, ffi.sizeof("sk_bootstrap_options")))
     o.replicates = as_size("replicates", replicates)
     o.seed = as_size("seed", seed)
-    o.confidence = float(confidence)
+    o.confidence = as_number("confidence", confidence)
     o.threads = as_size("threads", threads)
     return o
 

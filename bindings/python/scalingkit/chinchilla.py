@@ -10,7 +10,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from ._results import ComputeOptimalPlan, Result
-from ._arrays import as_doubles, as_size, same_length
+from ._arrays import as_doubles, as_number, as_size, same_length
 from . import bootstrap as _bootstrap
 from ._errors import ScalingKitError, check
 from ._fitresult import predict_intervals, read_fit
@@ -100,7 +100,7 @@ class ChinchillaFit(Result):
         plan = ffi.new("sk_allocation *")
         plan.struct_size = ffi.sizeof("sk_allocation")
         try:
-            c = float(compute)
+            c = as_number("compute", compute)
         except (TypeError, ValueError):
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"compute must be a number (got {compute!r})") from None
         check(lib.sk_chinchilla_allocate(self._handle, c, plan))
@@ -164,7 +164,7 @@ def fit_chinchilla(
 
     opts = ffi.new("sk_chinchilla_options *")
     check(lib.sk_chinchilla_options_init(opts, ffi.sizeof("sk_chinchilla_options")))
-    opts.huber_delta = float(huber_delta)
+    opts.huber_delta = as_number("huber_delta", huber_delta)
     opts.exclude_highest_loss = as_size("exclude_highest_loss", exclude_highest_loss)
     opts.max_iterations = as_size("max_iterations", max_iterations)
     opts.threads = as_size("threads", threads)
@@ -173,9 +173,9 @@ def fit_chinchilla(
     if confirmations is not None:
         opts.screen_confirmations = as_size("confirmations", confirmations)
     if gradient_tolerance is not None:
-        opts.gradient_tolerance = float(gradient_tolerance)
+        opts.gradient_tolerance = as_number("gradient_tolerance", gradient_tolerance)
     if function_tolerance is not None:
-        opts.function_tolerance = float(function_tolerance)
+        opts.function_tolerance = as_number("function_tolerance", function_tolerance)
     keep_alive = []
     for axis, values in (grid or {}).items():
         if axis not in _GRID_AXES:

@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any, List, Optional, Tuple
+from typing import Any, Hashable, List, Optional, Tuple
 
 import numpy as np
 
 from ._results import Result, plain
 from ._errors import ScalingKitError, check
-from ._arrays import columns, optional
+from ._arrays import as_counts, as_number, columns, optional, vectorised
 from ._ffi import ffi, lib
 from .enums import CoordVerdict, label
 
@@ -51,8 +51,10 @@ class TimescaleLaw(Result):
     stderr: Optional[float]
     points: int
 
-    def __call__(self, tokens_per_parameter: float) -> float:
-        return self.coefficient * tokens_per_parameter ** self.exponent
+    def __call__(self, tokens_per_parameter: Any) -> Any:
+        """τ_opt at a tokens-per-parameter ratio (a number or an array), evaluated by the core."""
+        return vectorised(lib.sk_power_law_evaluate, "tokens_per_parameter", tokens_per_parameter, self.coefficient,
+                          self.exponent)
 
 
 class HPSweepResult:
@@ -93,7 +95,7 @@ class HPSweepResult:
     def predict(self, N: float, D: float, confidence: float = 0.95) -> Tuple[float, Optional[float], Optional[float], Optional[float]]:
         """(learning rate, its lower and upper bounds at ``confidence``, batch in tokens or None) at (N, D)."""
         lr, lo, hi, b = (ffi.new("double *") for _ in range(4))
-        check(lib.sk_hp_sweep_predict(self._handle, float(N), float(D), float(confidence), lr, lo, hi, b))
+        check(lib.sk_hp_sweep_predict(self._handle, as_number("N", N), as_number("D", D), as_number("confidence", confidence), lr, lo, hi, b))
         return lr[0], optional(lo[0]), optional(hi[0]), optional(b[0])
 
     def to_dict(self) -> dict:
@@ -173,11 +175,15 @@ def coord_check(layer: Any, width: Any, step: Any, rms: Any, threshold: float = 
         layer: per record a layer label (any hashable: names or indices); width, step, rms: per record.
         threshold: |slope| above which a layer is flagged.
     """
-    labels = list(layer)
+    labels = list(layer) if isinstance(layer, (list, tuple, np.ndarray)) or hasattr(layer, "tolist") else None
+    if labels is None:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'layer' must be a sequence of labels (got {type(layer).__name__})")
+    if any(not isinstance(x, Hashable) for x in labels):
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "'layer' labels must be hashable (names or indices)")
     order = list(dict.fromkeys(labels))
     index = {name: i for i, name in enumerate(order)}
     ids = np.ascontiguousarray([index[x] for x in labels], dtype=np.int64)
-    steps = np.ascontiguousarray(step, dtype=np.int64)
+    steps = as_counts("step", step, what="step")
     cols, n = columns(None, width=width, rms=rms)
     if len(ids) != n or len(steps) != n:
         raise ScalingKitError(lib.SK_ERR_LENGTH, f"{len(ids)} layer labels, {len(steps)} steps, {n} widths and RMS values")
@@ -186,7 +192,7 @@ def coord_check(layer: Any, width: Any, step: Any, rms: Any, threshold: float = 
     count = ffi.new("size_t *")
     check(lib.sk_coord_check(ffi.from_buffer("int64_t[]", ids), ffi.from_buffer("double[]", cols["width"]),
                              ffi.from_buffer("int64_t[]", steps),
-                             ffi.from_buffer("double[]", cols["rms"]), n, float(threshold), worst, verdict,
+                             ffi.from_buffer("double[]", cols["rms"]), n, as_number("threshold", threshold), worst, verdict,
                              max(len(order), 1), count))
     return [CoordLayer(order[k], worst[k], label(CoordVerdict(verdict[k]))) for k in range(count[0])]
 

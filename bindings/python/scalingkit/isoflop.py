@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple
 
 from ._results import Result
-from ._arrays import as_size, columns, optional, pair
+from ._arrays import as_number, as_size, columns, optional, pair, vectorised
 from ._errors import check
 from ._ffi import ffi, lib
 
@@ -20,8 +20,9 @@ class PowerLaw(Result):
     stderr: Optional[float]
     interval: Optional[Tuple[float, float]]
 
-    def __call__(self, compute: float) -> float:
-        return self.coefficient * compute ** self.exponent
+    def __call__(self, compute: Any) -> Any:
+        """coefficient · compute^exponent (a number, or an array for an array), evaluated by the core."""
+        return vectorised(lib.sk_power_law_evaluate, "compute", compute, self.coefficient, self.exponent)
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def isoflop(data: Any = None, *, N: Any = None, D: Any = None, loss: Any = None,
     check(lib.sk_isoflop_options_init(opts, ffi.sizeof("sk_isoflop_options")))
     opts.min_runs_per_budget = as_size("min_runs_per_budget", min_runs_per_budget)
     opts.require_interior_minimum = 1 if require_interior_minimum else 0
-    opts.confidence = float(confidence)
+    opts.confidence = as_number("confidence", confidence)
     out = ffi.new("sk_isoflop **")
     check(lib.sk_isoflop_fit(*(ffi.from_buffer("double[]", arrays[k]) for k in ("N", "D", "loss", "budget")), n, opts, out))
     handle = ffi.gc(out[0], lib.sk_isoflop_free)
@@ -165,7 +166,7 @@ def envelope(data: Any = None, *, run: Any = None, N: Any = None, compute: Any =
     opts.grid_points = as_size("grid_points", grid_points)
     opts.min_runs_covering = as_size("min_runs_covering", min_runs_covering)
     opts.exclude_edge_sizes = 1 if exclude_edge_sizes else 0
-    opts.confidence = float(confidence)
+    opts.confidence = as_number("confidence", confidence)
     info = ffi.new("sk_envelope_info *")
     info.struct_size = ffi.sizeof("sk_envelope_info")
     check(lib.sk_envelope_fit(*(ffi.from_buffer("double[]", arrays[k]) for k in ("run", "N", "compute", "loss")), n,

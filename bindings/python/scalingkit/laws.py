@@ -13,7 +13,7 @@ import numpy as np
 
 from ._results import Result
 from . import bootstrap as _bootstrap
-from ._arrays import as_doubles, as_finite, as_size, as_text
+from ._arrays import as_doubles, as_finite, as_number, as_size, as_text
 from ._errors import ScalingKitError, check
 from ._fitresult import PredictionIntervals, predict_intervals as _intervals, read_fit
 from ._ffi import ffi, lib
@@ -255,8 +255,8 @@ def _problem(
     opts = ffi.new("sk_law_fit_options *")
     check(lib.sk_law_fit_options_init(opts, ffi.sizeof("sk_law_fit_options")))
     opts.loss, opts.space = parse("objective", objective, Loss), parse("space", space, Space)
-    opts.huber_delta = float(huber_delta)
-    opts.over_prediction_weight = float(over_prediction_weight)
+    opts.huber_delta = as_number("huber_delta", huber_delta)
+    opts.over_prediction_weight = as_number("over_prediction_weight", over_prediction_weight)
     opts.max_iterations = as_size("max_iterations", max_iterations)
     opts.threads = as_size("threads", threads)
     if screen is not None:
@@ -266,14 +266,14 @@ def _problem(
     opts.method = parse("method", method, Method)
     opts.search = parse("search", search, Search)
     if grid_step is not None:
-        opts.grid_step = float(grid_step)
+        opts.grid_step = as_number("grid_step", grid_step)
     opts.log_output = -1 if log_output is None else int(bool(log_output))
     opts.random_starts = as_size("random_starts", random_starts)
     opts.seed = as_size("seed", seed)
     if gradient_tolerance is not None:
-        opts.gradient_tolerance = float(gradient_tolerance)
+        opts.gradient_tolerance = as_number("gradient_tolerance", gradient_tolerance)
     if function_tolerance is not None:
-        opts.function_tolerance = float(function_tolerance)
+        opts.function_tolerance = as_number("function_tolerance", function_tolerance)
 
     keep = []
 
@@ -296,9 +296,11 @@ def _problem(
     if bounds:
         def side(i):
             def pick(b):
+                if not isinstance(b, (tuple, list)) or len(b) != 2:
+                    raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"a bound must be a (lower, upper) pair (got {b!r})")
                 if b[i] is None:
                     return math.nan
-                v = float(b[i])
+                v = as_number("bound", b[i])
                 if math.isnan(v):
                     raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "a bound is NaN: give None to keep the law's default")
                 return v
@@ -499,7 +501,7 @@ def holdout(law: str, data: Any = None, *, split: Union[str, Sequence[float], np
     errors = _errors_struct()
     out = ffi.new("sk_fit **")
     try:
-        t = float(threshold)
+        t = as_number("threshold", threshold)
     except (TypeError, ValueError):
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"threshold must be a number (got {threshold!r})") from None
     check(lib.sk_law_holdout(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n,
@@ -533,7 +535,7 @@ def schedule_areas(lr: Union[Sequence[float], np.ndarray], decay: float = 0.999)
     ``(S1, S2)``, the forward area and the annealing area with momentum ``decay`` (λ ≈ 0.999)."""
     rates = as_doubles("lr", lr)
     s1, s2 = np.empty(len(rates)), np.empty(len(rates))
-    check(lib.sk_lr_schedule_areas(ffi.from_buffer("double[]", rates), len(rates), float(decay),
+    check(lib.sk_lr_schedule_areas(ffi.from_buffer("double[]", rates), len(rates), as_number("decay", decay),
                                    ffi.from_buffer("double[]", s1, require_writable=True),
                                    ffi.from_buffer("double[]", s2, require_writable=True)))
     return s1, s2

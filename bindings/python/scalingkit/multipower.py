@@ -12,7 +12,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ._results import Result
-from ._arrays import as_doubles, as_size
+from ._arrays import as_counts, as_doubles, as_number, as_size
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 from ._fitresult import read_fit
@@ -36,14 +36,7 @@ class LossCurve:
 
 
 def _steps(name: str, values: Any) -> np.ndarray:
-    arr = np.asarray(values)
-    if arr.ndim != 1:
-        raise ScalingKitError(lib.SK_ERR_LENGTH, f"'{name}' must be 1-D (got shape {arr.shape})")
-    if arr.size and (not np.issubdtype(arr.dtype, np.integer) and not np.all(np.mod(arr, 1) == 0)):
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'{name}' must hold whole step numbers")
-    if arr.size and np.min(arr) < 0:
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'{name}' has a negative step ({int(np.min(arr))})")
-    return np.ascontiguousarray(arr, dtype=np.uint64)
+    return as_counts(name, values, np.uint64, "step")
 
 
 def _c_curve(curve: Union[LossCurve, Mapping[str, Any]], label: str, slot: Any, keep: list, with_loss: bool) -> None:
@@ -175,7 +168,7 @@ def fit_multi_power(
         _c_curve(curve, f"curves[{i}]", c_curves[i], keep, with_loss=True)
     opts = ffi.new("sk_mpl_options *")
     check(lib.sk_mpl_options_init(opts, ffi.sizeof("sk_mpl_options")))
-    opts.huber_delta = float(huber_delta)
+    opts.huber_delta = as_number("huber_delta", huber_delta)
     opts.max_iterations = as_size("max_iterations", max_iterations)
     opts.threads = as_size("threads", threads)
     if screen is not None:
@@ -183,9 +176,9 @@ def fit_multi_power(
     if confirmations is not None:
         opts.screen_confirmations = as_size("confirmations", confirmations)
     if gradient_tolerance is not None:
-        opts.gradient_tolerance = float(gradient_tolerance)
+        opts.gradient_tolerance = as_number("gradient_tolerance", gradient_tolerance)
     if function_tolerance is not None:
-        opts.function_tolerance = float(function_tolerance)
+        opts.function_tolerance = as_number("function_tolerance", function_tolerance)
     if start:
         unknown = [k for k in start if k not in PARAMETERS]
         if unknown:

@@ -123,7 +123,7 @@ def time_aware(fit: Any, target_loss: float, *, critical_batch: Tuple[float, flo
     count = ffi.new("size_t *")
     check(lib.sk_plan_time_aware(fit_handle(fit), as_number("target_loss", target_loss), coefficient, exponent, hw, out,
                                  capacity, count))
-    return TimeAwareFrontier(loss=float(target_loss), points=tuple(_timed(out[i]) for i in range(count[0])))
+    return TimeAwareFrontier(loss=as_number("target_loss", target_loss), points=tuple(_timed(out[i]) for i in range(count[0])))
 
 
 def cheapest_within(fit: Any, target_loss: float, seconds: float, *, critical_batch: Tuple[float, float],

@@ -14,6 +14,7 @@ import torch.distributed as dist
 from torch import nn
 
 from ._errors import ScalingKitError
+from ._arrays import as_number, as_size
 from ._ffi import lib
 from .batchsize import GradientNoiseScale, NoiseScaleReading
 from .transfer import transfer, umup_lr_scale
@@ -106,7 +107,7 @@ def param_groups(model: nn.Module, base: Union[nn.Module, Shapes], *, lr: float,
         in_block = _in_block(blocks)
         readouts = _readouts(model, readout)
         owners = _owners(model)
-        layers = int(depth) if depth is not None else 0
+        layers = as_size("depth", depth) if depth is not None else 0
         out = []
         for n, p in model.named_parameters():
             kind = "output" if n in readouts else ("weight" if p.ndim >= 2 else
@@ -182,7 +183,7 @@ class DDPNoiseScale:
         self.world = dist.get_world_size()
         if self.world < 2:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "data parallelism needs 2 or more ranks")
-        self.local_batch = float(local_batch)
+        self.local_batch = as_number("local_batch", local_batch)
         self.estimator = GradientNoiseScale(construction="data_parallel", **options)
         # Squared norms stay tensors until step(): no device synchronisation inside the backward pass.
         self._local: Any = 0.0
@@ -226,7 +227,7 @@ class AccumulationNoiseScale:
     """
 
     def __init__(self, model: nn.Module, micro_batch: float, loss_divided: bool = True, **options: Any):
-        self.micro_batch = float(micro_batch)
+        self.micro_batch = as_number("micro_batch", micro_batch)
         self.loss_divided = loss_divided
         self.estimator = GradientNoiseScale(construction="accumulation", **options)
         self.params = [p for p in model.parameters() if p.requires_grad]

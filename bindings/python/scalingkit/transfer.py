@@ -11,7 +11,7 @@ from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Unio
 import numpy as np
 
 from ._results import Result
-from ._arrays import as_finite, as_size
+from ._arrays import as_finite, as_number, as_size, as_text
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 from .enums import BatchRule, Optimizer, Parametrization, Role, UmupType, WeightDecayRule, label, parse
@@ -107,7 +107,9 @@ def _shape(value: Any) -> List[int]:
             except ValueError:
                 raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"shape entry {v!r} is not a whole number") from None
         return as_size("shape", v, maximum=2**62)
-    return [dim(v) for v in (value if np.ndim(value) else [value])]
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    return [dim(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
 
 
 def _c_groups(rows: List[dict]):
@@ -119,7 +121,7 @@ def _c_groups(rows: List[dict]):
         if len(base) != len(target) or (delta is not None and len(delta) != len(target)):
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                                   f"group {r['name']!r}: base {base} and target {target} shapes need the same rank")
-        name = ffi.new("char[]", str(r["name"]).encode())
+        name = ffi.new("char[]", as_text(f"group {i} name", str(r["name"])))
         cb, ct = ffi.new("int64_t[]", base), ffi.new("int64_t[]", target)
         cd = ffi.new("int64_t[]", delta) if delta is not None else ffi.NULL
         keep += [name, cb, ct, cd]
@@ -149,7 +151,7 @@ def _options(parametrization, optimizer, weight_decay_rule, batch_rule, depth, h
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"layer counts must be >= 1 (got {base_layers}, {layers})")
         o.depth_alpha, o.base_layers, o.layers = as_finite("depth alpha", alpha), base_layers, layers
     o.hold_timescale = 1 if hold_timescale else 0
-    o.horizon_exponent = float(horizon_exponent)
+    o.horizon_exponent = as_number("horizon_exponent", horizon_exponent)
     return o
 
 
@@ -201,7 +203,7 @@ def transfer(groups: Union[Iterable[Any], Any], *, proxy: Optional[Mapping[str, 
         for key, v in values.items():
             if not hasattr(p, key):
                 raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"unknown proxy field {key!r}")
-            setattr(p, key, float(v))
+            setattr(p, key, as_number("v", v))
         # None means "the proxy's"; 0 is a value (and an error), not a default.
         batch = values["batch_tokens"] if target_batch_tokens is None else target_batch_tokens
         tokens = values["tokens"] if target_tokens is None else target_tokens
@@ -226,25 +228,25 @@ def umup_lr_scale(mup_type: str, shape: Sequence[int], depth: int = 0, optimizer
     dims = _shape(shape)
     out = ffi.new("double *")
     check(lib.sk_transfer_umup_lr_scale(parse("u-μP type", mup_type, UmupType), ffi.new("int64_t[]", dims),
-                                        len(dims), int(depth), parse("optimizer", optimizer, Optimizer), out))
+                                        len(dims), as_size("depth", depth), parse("optimizer", optimizer, Optimizer), out))
     return out[0]
 
 
 def umup_residual_tau(index: int, layers: int, residual_mult: float = 1.0, attn_ratio: float = 1.0) -> float:
     """u-μP's residual τ of layer ``index`` in a stack of ``layers`` residual layers (App. G; unit-scaling 0.3.5)."""
     out = ffi.new("double *")
-    if int(index) < 0 or int(layers) < 1:
+    if as_size("index", index) < 0 or as_size("layers", layers) < 1:
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"index {index} must be in 0 ..< layers ({layers})")
-    check(lib.sk_transfer_umup_residual_tau(int(index), int(layers), float(residual_mult), float(attn_ratio), out))
+    check(lib.sk_transfer_umup_residual_tau(as_size("index", index), as_size("layers", layers), as_number("residual_mult", residual_mult), as_number("attn_ratio", attn_ratio), out))
     return out[0]
 
 
 def attention_scale(head_dim: int, base_head_dim: int, parametrization: str = "mup") -> float:
     """The factor on attention logits: 1/√d (SP) or √d_base/d (μP, TP5's 1/d, equal to SP at the base)."""
     out = ffi.new("double *")
-    if int(head_dim) < 1 or int(base_head_dim) < 1:
+    if as_size("head_dim", head_dim) < 1 or as_size("base_head_dim", base_head_dim) < 1:
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"head dimensions must be >= 1 (got {head_dim}, {base_head_dim})")
-    check(lib.sk_transfer_attention_scale(int(head_dim), int(base_head_dim),
+    check(lib.sk_transfer_attention_scale(as_size("head_dim", head_dim), as_size("base_head_dim", base_head_dim),
                                           parse("parametrization", parametrization, Parametrization), out))
     return out[0]
 
@@ -261,8 +263,8 @@ def hp_law(name: str, *, N: Optional[float] = None, D: Optional[float] = None,
     non-embedding parameters and ``D`` tokens). Batch sizes are in tokens."""
     lr, batch = ffi.new("double *"), ffi.new("double *")
     nan = math.nan
-    check(lib.sk_hp_law(str(name).encode(), nan if N is None else float(N), nan if D is None else float(D),
-                        nan if C is None else float(C), lr, batch))
+    check(lib.sk_hp_law(as_text("name", name), nan if N is None else as_number("N", N),
+                        nan if D is None else as_number("D", D), nan if C is None else as_number("C", C), lr, batch))
     return HyperparameterPrediction(lr[0], batch[0])
 
 
@@ -277,9 +279,10 @@ class AdamHyperparameters(Result):
 def adam_sqrt_rule(kappa: float, learning_rate: float, beta1: float = 0.9, beta2: float = 0.999,
                    epsilon: float = 1e-8) -> AdamHyperparameters:
     """Adam's square-root scaling rule for κ× the batch (Malladi et al. 2022)."""
-    vals = ffi.new("double[4]", [learning_rate, beta1, beta2, epsilon])
+    vals = ffi.new("double[4]", [as_number(k, v) for k, v in (("learning_rate", learning_rate), ("beta1", beta1),
+                                                                ("beta2", beta2), ("epsilon", epsilon))])
     out = ffi.new("double[4]")
-    check(lib.sk_batch_adam_sqrt(float(kappa), vals, out))
+    check(lib.sk_batch_adam_sqrt(as_number("kappa", kappa), vals, out))
     return AdamHyperparameters(*out)
 
 
@@ -287,13 +290,13 @@ def optimal_learning_rate(batch: float, noise_scale: float, peak: float, optimiz
     """The optimal learning rate at a batch size: Adam's surge curve (Li et al. 2024) or SGD's
     η_max/(1 + B_noise/B) (McCandlish et al. 2018)."""
     out = ffi.new("double *")
-    check(lib.sk_batch_optimal_lr(parse("optimizer", optimizer, Optimizer), float(batch), float(noise_scale),
-                                  float(peak), out))
+    check(lib.sk_batch_optimal_lr(parse("optimizer", optimizer, Optimizer), as_number("batch", batch), as_number("noise_scale", noise_scale),
+                                  as_number("peak", peak), out))
     return out[0]
 
 
 def adamw_timescale(batch: float, learning_rate: float, weight_decay: float, tokens: float) -> float:
     """AdamW's timescale as a fraction of training, τ = B/(η·λ·D) (Wang & Aitchison 2024; Power Lines 2025)."""
     out = ffi.new("double *")
-    check(lib.sk_adamw_timescale(float(batch), float(learning_rate), float(weight_decay), float(tokens), out))
+    check(lib.sk_adamw_timescale(as_number("batch", batch), as_number("learning_rate", learning_rate), as_number("weight_decay", weight_decay), as_number("tokens", tokens), out))
     return out[0]
