@@ -67,6 +67,16 @@ extern "C" {
 #  endif
 #endif
 
+/* Superseded functions keep working until the next major version but warn where they are called (define
+ * SK_ALLOW_DEPRECATED before including this header to silence it). */
+#ifndef SK_DEPRECATED
+#  if (defined(__GNUC__) || defined(__clang__)) && !defined(SK_ALLOW_DEPRECATED)
+#    define SK_DEPRECATED(replacement) __attribute__((deprecated("superseded by " replacement)))
+#  else
+#    define SK_DEPRECATED(replacement)
+#  endif
+#endif
+
 /* Semantic version of this header. Breaking the ABI requires a new major version (and a new SONAME). */
 #define SK_VERSION_MAJOR 0
 #define SK_VERSION_MINOR 4
@@ -306,8 +316,10 @@ typedef struct sk_allocation {
  * 2022, eq. 4): N_opt = G (C/6)^a, D_opt = G^-1 (C/6)^b, G = (alpha A / (beta B))^(1/(alpha+beta)).
  * Set out->struct_size = sizeof(sk_allocation) first.
  * Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT (compute not finite and > 0, or a
- * fit with non-positive exponents or coefficients); SK_ERR_UNSUPPORTED (fit is not a Chinchilla fit). */
-SK_API int sk_chinchilla_allocate(const sk_fit *fit, double compute, sk_allocation *out);
+ * fit with non-positive exponents or coefficients); SK_ERR_UNSUPPORTED (fit is not a Chinchilla fit).
+ * Deprecated since 0.4.0: sk_plan_allocate gives the same numbers for this fit and plans every other fit too. */
+SK_API SK_DEPRECATED("sk_plan_allocate") int sk_chinchilla_allocate(const sk_fit *fit, double compute,
+                                                                     sk_allocation *out);
 
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -807,15 +819,17 @@ SK_API int sk_bootstrap_param(const sk_bootstrap *bootstrap, const char *name, s
 /* Intervals of the compute-optimal plan at `compute` FLOPs over the replicates: the exponent a, N_opt, D_opt,
  * D_opt/N_opt and the loss. Any output pointer may be NULL to skip it (set struct_size on the others).
  * Errors: SK_ERR_NULL_POINTER (bootstrap); SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT (compute not finite
- * and > 0); SK_ERR_UNSUPPORTED (the law has no parameters E, A, B, alpha, beta). */
-SK_API int sk_bootstrap_chinchilla_plan(const sk_bootstrap *bootstrap, double compute, sk_interval *a,
-                                        sk_interval *params, sk_interval *tokens, sk_interval *tokens_per_param,
-                                        sk_interval *loss);
+ * and > 0); SK_ERR_UNSUPPORTED (the law has no parameters E, A, B, alpha, beta).
+ * Deprecated since 0.4.0: sk_bootstrap_plan plans every bootstrap, by the method its law allows. */
+SK_API SK_DEPRECATED("sk_bootstrap_plan") int sk_bootstrap_chinchilla_plan(
+    const sk_bootstrap *bootstrap, double compute, sk_interval *a, sk_interval *params, sk_interval *tokens,
+    sk_interval *tokens_per_param, sk_interval *loss);
 
 /* As sk_bootstrap_chinchilla_plan, for a bootstrap of any fit (since 0.3.0): closed form for Chinchilla fits and
  * the "chinchilla" law; numerical planning per replicate for other laws of N and D (replicates without a finite
  * optimum at this budget are left out). a is the local exponent d ln N_opt / d ln C.
- * Errors: as sk_bootstrap_chinchilla_plan; SK_ERR_INVALID_ARGUMENT if fewer than 2 replicates can be planned. */
+ * Errors: SK_ERR_NULL_POINTER (bootstrap); SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT (compute not finite and
+ * > 0, fewer than 2 replicates can be planned); SK_ERR_UNSUPPORTED (a law that cannot be planned). */
 SK_API int sk_bootstrap_plan(const sk_bootstrap *bootstrap, double compute, sk_interval *a, sk_interval *params,
                              sk_interval *tokens, sk_interval *tokens_per_param, sk_interval *loss);
 
@@ -831,6 +845,10 @@ typedef struct sk_prediction_errors {
     double rmse;                /* root mean square of (predicted - observed) */
     double max_relative_error;  /* max |predicted - observed| / observed */
     double mean_relative_error; /* mean |predicted - observed| / observed */
+    size_t fitted;              /* runs the law was fitted on (a holdout's training side; n for leave-one-out)
+                                   (since 0.4.0) */
+    size_t failed;              /* leave-one-out refits that did not converge, left out of the scores; 0 for a
+                                   holdout (since 0.4.0) */
 } sk_prediction_errors;
 
 /* Extrapolation test: fits `law` on the runs with split[i] < threshold and scores its predictions on the runs with

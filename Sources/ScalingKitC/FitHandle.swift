@@ -6,6 +6,15 @@ import Glibc
 import Darwin
 #endif
 
+/// `FitDiagnostics` as the C struct: the one mapping every fit's info goes through.
+private func cInfo(_ d: FitDiagnostics, excluded: Int) -> sk_fit_info {
+    sk_fit_info(struct_size: MemoryLayout<sk_fit_info>.size, objective: d.objective, gradient_norm: d.gradientNorm,
+                converged: d.converged ? 1 : 0, iterations: d.iterations, evaluations: d.evaluations, starts: d.starts,
+                starts_converged: d.startsConverged, starts_at_optimum: d.startsAtOptimum, points_used: d.pointsUsed,
+                points_excluded: excluded, starts_refined: d.startsRefined, relative_gradient: d.relativeGradient,
+                predicted_decrease: d.predictedDecrease)
+}
+
 /// The object behind an `sk_fit *`: a core fit result plus the C strings the accessors hand out.
 /// Immutable after creation, so concurrent reads are safe.
 final class FitHandle {
@@ -48,45 +57,23 @@ final class FitHandle {
     }
 
     convenience init(chinchilla fit: ChinchillaFit) {
-        self.init(
-            law: .chinchilla(fit.law), values: fit.law.parameterValues, names: ChinchillaLaw.parameterNames,
-            inputs: ["N", "D"], atBound: [Bool](repeating: false, count: 5), excluded: fit.excludedIndices,
-            info: sk_fit_info(
-                struct_size: MemoryLayout<sk_fit_info>.size, objective: fit.objective,
-                gradient_norm: fit.gradientNorm, converged: fit.converged ? 1 : 0, iterations: fit.iterations,
-                evaluations: fit.evaluations, starts: fit.starts, starts_converged: fit.startsConverged,
-                starts_at_optimum: fit.startsAtOptimum, points_used: fit.pointsUsed,
-                points_excluded: fit.excludedIndices.count, starts_refined: fit.startsRefined,
-                relative_gradient: .nan, predicted_decrease: .nan),
-            message: fit.message, chinchillaFit: fit)
+        self.init(law: .chinchilla(fit.law), values: fit.law.parameterValues, names: ChinchillaLaw.parameterNames,
+                  inputs: ["N", "D"], atBound: [Bool](repeating: false, count: 5), excluded: fit.excludedIndices,
+                  info: cInfo(fit.diagnostics, excluded: fit.excludedIndices.count), message: fit.message,
+                  chinchillaFit: fit)
     }
 
     convenience init(general fit: LawFit) {
-        self.init(
-            law: .general(fit), values: fit.values, names: fit.law.parameters, inputs: fit.law.inputs,
-            atBound: fit.law.parameters.map { fit.parametersAtBound.contains($0) }, excluded: [],
-            info: sk_fit_info(
-                struct_size: MemoryLayout<sk_fit_info>.size, objective: fit.objective,
-                gradient_norm: fit.gradientNorm, converged: fit.converged ? 1 : 0, iterations: fit.iterations,
-                evaluations: fit.evaluations, starts: fit.starts, starts_converged: fit.startsConverged,
-                starts_at_optimum: fit.startsAtOptimum, points_used: fit.pointsUsed, points_excluded: 0,
-                starts_refined: fit.startsRefined, relative_gradient: fit.relativeGradient,
-                predicted_decrease: fit.predictedDecrease),
-            message: fit.message, search: fit.search.description)
+        self.init(law: .general(fit), values: fit.values, names: fit.law.parameters, inputs: fit.law.inputs,
+                  atBound: fit.law.parameters.map { fit.parametersAtBound.contains($0) }, excluded: [],
+                  info: cInfo(fit.diagnostics, excluded: 0), message: fit.message, search: fit.search.description)
     }
 
     convenience init(multiPower fit: MultiPowerFit) {
         let names = MultiPowerLaw.parameterNames
-        self.init(
-            law: .multiPower(fit), values: fit.law.parameterValues, names: names, inputs: [],
-            atBound: names.map { fit.parametersAtBound.contains($0) }, excluded: [],
-            info: sk_fit_info(
-                struct_size: MemoryLayout<sk_fit_info>.size, objective: fit.objective,
-                gradient_norm: fit.gradientNorm, converged: fit.converged ? 1 : 0, iterations: fit.iterations,
-                evaluations: fit.evaluations, starts: fit.starts, starts_converged: fit.startsConverged,
-                starts_at_optimum: fit.startsAtOptimum, points_used: fit.pointsUsed, points_excluded: 0,
-                starts_refined: fit.startsRefined, relative_gradient: .nan, predicted_decrease: .nan),
-            message: fit.message)
+        self.init(law: .multiPower(fit), values: fit.law.parameterValues, names: names, inputs: [],
+                  atBound: names.map { fit.parametersAtBound.contains($0) }, excluded: [],
+                  info: cInfo(fit.diagnostics, excluded: 0), message: fit.message)
     }
 
     deinit {

@@ -1,10 +1,16 @@
 import CScalingKit
 import ScalingKit
 
-private func write(_ e: PredictionErrors, to p: UnsafeMutablePointer<sk_prediction_errors>) {
-    p.pointee = sk_prediction_errors(struct_size: MemoryLayout<sk_prediction_errors>.size, count: e.count,
+/// sk_prediction_errors as 0.3.0 laid it out (before `fitted` and `failed`).
+private let errorsSize030 = MemoryLayout<Int>.size * 2 + MemoryLayout<Double>.size * 3
+
+/// The errors and the counts the core computed, in the caller's version of the struct.
+private func write(_ e: PredictionErrors, fitted: Int, failed: Int,
+                   to p: UnsafeMutablePointer<sk_prediction_errors>) throws(ScalingKitError) {
+    let value = sk_prediction_errors(struct_size: MemoryLayout<sk_prediction_errors>.size, count: e.count,
                                      rmse: e.rmse, max_relative_error: e.maxRelativeError,
-                                     mean_relative_error: e.meanRelativeError)
+                                     mean_relative_error: e.meanRelativeError, fitted: fitted, failed: failed)
+    try writeVersioned(value, to: p, size: p.pointee.struct_size, "sk_prediction_errors", earlierSizes: [errorsSize030])
 }
 
 @c @implementation
@@ -17,7 +23,8 @@ public func sk_law_holdout(
     guarded("sk_law_holdout") { () throws(ScalingKitError) in
         let handle = try LawHandle.borrow(law)
         let errors = try nonNull(errors, "errors")
-        try checkStructSize(errors.pointee.struct_size, expected: MemoryLayout<sk_prediction_errors>.size, "sk_prediction_errors")
+        try checkStructSize(errors.pointee.struct_size, known: [MemoryLayout<sk_prediction_errors>.size, errorsSize030],
+                            "sk_prediction_errors")
         let data = try columnArrays(columns, nColumns, n, names: handle.law.inputs)
         let y = try doubles(observed, n, "observed")
         let s = try doubles(split, n, "split")
@@ -26,7 +33,7 @@ public func sk_law_holdout(
         let result = try core {
             try handle.law.holdout(data: named, observed: y, split: s, threshold: threshold, options: options)
         }
-        write(result.errors, to: errors)
+        try write(result.errors, fitted: result.trainIndices.count, failed: 0, to: errors)
         fitOut?.pointee = FitHandle(general: result.fit).retainedPointer()
     }
 }
@@ -46,7 +53,8 @@ public func sk_law_leave_one_out(
         }
         let predictions = try nonNull(predictions, "predictions")
         let errors = try nonNull(errors, "errors")
-        try checkStructSize(errors.pointee.struct_size, expected: MemoryLayout<sk_prediction_errors>.size, "sk_prediction_errors")
+        try checkStructSize(errors.pointee.struct_size, known: [MemoryLayout<sk_prediction_errors>.size, errorsSize030],
+                            "sk_prediction_errors")
         let data = try columnArrays(columns, nColumns, n, names: lawHandle.law.inputs)
         let y = try doubles(observed, n, "observed")
         result.options = try convertLawOptions(fitOptions, law: lawHandle.law, runs: n)
@@ -55,6 +63,6 @@ public func sk_law_leave_one_out(
             try lawHandle.law.leaveOneOut(data: named, observed: y, fit: result, threads: result.options.threads)
         }
         for (i, v) in loo.predictions.enumerated() { predictions[i] = v }
-        write(loo.errors, to: errors)
+        try write(loo.errors, fitted: n, failed: loo.failed, to: errors)
     }
 }

@@ -214,7 +214,7 @@ struct Extras {
 }
 
 enum FitReport {
-    static func text(_ fit: ChinchillaFit, plans: [ComputeOptimalAllocation], data: String, rows: Int,
+    static func text(_ fit: ChinchillaFit, plans: [ComputePlan], data: String, rows: Int,
                      extras: Extras = Extras()) -> String {
         let law = fit.law
         var lines: [String] = []
@@ -258,7 +258,7 @@ enum FitReport {
         return lines.joined(separator: "\n")
     }
 
-    static func json(_ fit: ChinchillaFit, plans: [ComputeOptimalAllocation], data: String, rows: Int,
+    static func json(_ fit: ChinchillaFit, plans: [ComputePlan], data: String, rows: Int,
                      extras: Extras = Extras()) -> String {
         let law = fit.law
         let params = zip(ChinchillaLaw.parameterNames, law.parameterValues)

@@ -17,7 +17,7 @@ fail() { echo "  FAIL  $1"; failed=$((failed + 1)); }
 tmp="$(mktemp -d)"; trap 'rm -rf "$tmp"' EXIT
 
 # Declared functions: every SK_API declaration names its function before the first '('.
-sed -n 's/^SK_API[^(]*[ *]\(sk_[A-Za-z0-9_]*\)(.*/\1/p' "$header" | sort -u > "$tmp/declared"
+sed -e 's/SK_DEPRECATED("[^"]*") //' "$header" | sed -n 's/^SK_API[^(]*[ *]\(sk_[A-Za-z0-9_]*\)(.*/\1/p' | sort -u > "$tmp/declared"
 nm -D --defined-only --extern-only "$lib" | awk '{print $3}' | sed 's/@.*//' | grep -v '^SCALINGKIT_' | sort -u > "$tmp/exported"
 if [ "$(wc -l < "$tmp/declared")" -gt 0 ] && diff -u "$tmp/declared" "$tmp/exported" > "$tmp/diff"; then
   ok "exports == header declarations ($(wc -l < "$tmp/declared") functions)"

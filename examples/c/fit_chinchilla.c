@@ -58,7 +58,7 @@ int main(int argc, char **argv) {
            sk_fit_message(fit));
 
     sk_allocation plan = {.struct_size = sizeof plan};
-    if (sk_chinchilla_allocate(fit, 5.76e23, &plan) != SK_OK) {
+    if (sk_plan_allocate(fit, 5.76e23, &plan) != SK_OK) {
         fprintf(stderr, "plan failed: %s\n", sk_last_error());
         sk_fit_free(fit);
         return 1;

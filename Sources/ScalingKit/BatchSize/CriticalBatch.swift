@@ -48,7 +48,7 @@ public enum CriticalBatch {
     /// Kaplan et al. (2020, eq. 1.4): B_crit(L) = B*/L^(1/α_B) for a law fitted through several targets.
     public static func kaplan(criticalBatchAtUnitLoss bStar: Double, alphaB: Double, loss: Double) throws -> Double {
         try positive(("B*", bStar), ("alpha_B", alphaB), ("loss", loss))
-        let b = bStar / pow(loss, 1 / alphaB)
+        let b = try CriticalBatchLaw(coefficient: bStar, exponent: -1 / alphaB)(loss)
         guard b.isFinite else { throw ScalingKitError.invalid("B_crit at loss \(loss) overflows a double") }
         return b
     }
@@ -82,14 +82,19 @@ public enum BatchLaw: String, Sendable, CaseIterable {
     /// Step Law (Li et al. 2025): B_opt(D) = 0.58·D^0.571 tokens.
     case stepLaw = "step_law"
 
+    /// The law as a power law in its variable.
+    public var law: CriticalBatchLaw {
+        switch self {
+        case .kaplan: return CriticalBatchLaw(published: 2e8, -1 / 0.21)
+        case .deepSeek: return CriticalBatchLaw(published: 0.2920, 0.3271)
+        case .stepLaw: return CriticalBatchLaw(published: 0.58, 0.571)
+        }
+    }
+
     /// The law at its variable: loss for Kaplan, compute for DeepSeek, tokens for Step Law. Tokens per step.
     public func batchTokens(at x: Double) throws -> Double {
         guard x.isFinite, x > 0 else { throw ScalingKitError.invalid("the law's variable must be finite and > 0 (got \(x))") }
-        switch self {
-        case .kaplan: return 2e8 / pow(x, 1 / 0.21)
-        case .deepSeek: return try HyperparameterLaw.deepSeek(compute: x).batchTokens
-        case .stepLaw: return 0.58 * pow(x, 0.571)
-        }
+        return law(x)
     }
 
     /// Exponents published without prefactors (Bergsma et al. 2025, "Power Lines"): B_opt ∝ D^0.383 and

@@ -28,33 +28,12 @@ public struct ChinchillaFitOptions: Sendable, Equatable {
 }
 
 /// The result of a multi-start Chinchilla fit, with the diagnostics a reader needs to trust it.
-public struct ChinchillaFit: Sendable, Equatable {
+public struct ChinchillaFit: Sendable, Equatable, DiagnosedFit {
     /// The fitted law.
     public var law: ChinchillaLaw
-    /// Σ Huber_δ(log residual) at the optimum (a sum over the runs used).
-    public var objective: Double
-    /// ‖∇objective‖∞ at the optimum, in the (a, b, e, α, β) coordinates.
-    public var gradientNorm: Double
-    /// Whether the reported optimum met the convergence test.
-    public var converged: Bool
-    /// Why the optimiser stopped at the reported optimum.
-    public var reason: TerminationReason
-    /// A sentence describing the outcome.
-    public var message: String
-    /// L-BFGS iterations of the winning start (including its final polish).
-    public var iterations: Int
-    /// Objective evaluations over all starts.
-    public var evaluations: Int
-    /// Starting points tried.
-    public var starts: Int
-    /// Starts run to convergence (fewer than `starts` when screening stopped early).
-    public var startsRefined: Int
-    /// Starts whose local optimiser converged.
-    public var startsConverged: Int
-    /// Starts that ended within a relative 10⁻⁹ of the best objective: a measure of how easy the optimum is to find.
-    public var startsAtOptimum: Int
-    /// Runs the fit used.
-    public var pointsUsed: Int
+    /// How the optimum was found (Σ Huber_δ(log residual) over the runs used as the objective, its gradient in the
+    /// (a, b, e, α, β) coordinates, the multi-start counts).
+    public var diagnostics: FitDiagnostics
     /// Row indices (0-based, ascending) that `excludeHighestLoss` removed.
     public var excludedIndices: [Int]
     /// The options that produced this result.
@@ -150,11 +129,10 @@ extension ChinchillaLaw {
         let unidentified = objective.unidentified(at: x).map { ["A", "B", "E", "alpha", "beta"][$0] }
         let message = unidentified.isEmpty ? outcome.message : Identifiability.message(unidentified) + outcome.message
         return ChinchillaFit(
-            law: law, objective: outcome.best.value, gradientNorm: outcome.best.gradientNorm,
-            converged: outcome.reason.isConverged && unidentified.isEmpty, reason: outcome.reason, message: message,
-            iterations: outcome.iterations, evaluations: outcome.evaluations, starts: outcome.starts,
-            startsRefined: outcome.startsRefined, startsConverged: outcome.startsConverged, startsAtOptimum: outcome.startsAtOptimum,
-            pointsUsed: kept.count, excludedIndices: excluded, options: options,
+            law: law,
+            diagnostics: FitDiagnostics(outcome, converged: outcome.reason.isConverged && unidentified.isEmpty,
+                                        message: message, pointsUsed: kept.count),
+            excludedIndices: excluded, options: options,
             covariance: unidentified.isEmpty
                 ? ChinchillaFit.covariance(law: law, N: kept.map { N[$0] }, D: kept.map { D[$0] },
                                            loss: kept.map { loss[$0] }, options: options)

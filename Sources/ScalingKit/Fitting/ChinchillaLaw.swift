@@ -42,7 +42,7 @@ public struct ChinchillaLaw: Sendable, Equatable, Hashable {
     ///
     /// Hoffmann et al. (2022) eq. 4 (derived in App. D.2):
     /// `N_opt = G (C/6)^a`, `D_opt = G⁻¹ (C/6)^b`, with `G = (αA / (βB))^{1/(α+β)}`, `a = β/(α+β)`, `b = α/(α+β)`.
-    public func computeOptimal(compute C: Double) throws -> ComputeOptimalAllocation {
+    public func computeOptimal(compute C: Double) throws -> ComputePlan {
         guard C.isFinite, C > 0 else { throw ScalingKitError.invalid("compute budget must be finite and > 0 (got \(C))") }
         guard alpha > 0, beta > 0, A > 0, B > 0 else {
             throw ScalingKitError.invalid(
@@ -58,30 +58,14 @@ public struct ChinchillaLaw: Sendable, Equatable, Hashable {
         guard N.isFinite, D.isFinite, N > 0, D > 0 else {
             throw ScalingKitError.invalid("compute-optimal allocation overflows for C=\(C) with these parameters")
         }
-        return ComputeOptimalAllocation(compute: C, parameters: N, tokens: D, tokensPerParameter: D / N,
-                                        loss: loss(parameters: N, tokens: D), a: a, b: b, G: exp(logG))
+        return ComputePlan(compute: C, parameters: N, tokens: D, tokensPerParameter: D / N,
+                           loss: loss(parameters: N, tokens: D), a: a, b: b)
     }
 }
 
-/// A compute-optimal plan: train `parameters` on `tokens` for `compute` FLOPs (C = 6ND).
-public struct ComputeOptimalAllocation: Sendable, Equatable {
-    /// Training compute in FLOPs.
-    public var compute: Double
-    /// N_opt.
-    public var parameters: Double
-    /// D_opt.
-    public var tokens: Double
-    /// D_opt / N_opt.
-    public var tokensPerParameter: Double
-    /// L(N_opt, D_opt).
-    public var loss: Double
-    /// Exponent of N_opt ∝ C^a.
-    public var a: Double
-    /// Exponent of D_opt ∝ C^b.
-    public var b: Double
-    /// The scale G of eq. 4.
-    public var G: Double
-}
+/// The 0.3.0 name of `ComputePlan` (the closed form and the numerical planner return the one type since 0.4.0).
+@available(*, deprecated, renamed: "ComputePlan")
+public typealias ComputeOptimalAllocation = ComputePlan
 
 extension ChinchillaLaw {
     /// Parameter names in the order of `parameterValues`; the names the C API and bindings use.

@@ -62,50 +62,21 @@ public struct LawFitOptions: Sendable {
 }
 
 /// A fitted law with the diagnostics of its fit (fields follow scipy's `OptimizeResult`).
-public struct LawFit: Sendable {
+public struct LawFit: Sendable, DiagnosedFit {
     /// The law that was fitted.
     public var law: ScalingLaw
     /// Fitted (and fixed) parameter values, in `law.parameters` order.
     public var values: [Double]
-    /// The objective (summed loss over the points used) at the optimum.
-    public var objective: Double
-    /// ‖projected gradient‖∞ over the free parameters at the optimum.
-    public var gradientNorm: Double
-    /// Whether the best start met a convergence test.
-    public var converged: Bool
-    /// Why the best start's optimizer stopped.
-    public var reason: TerminationReason
-    /// The stopping reason in words.
-    public var message: String
-    /// Iterations of the best start.
-    public var iterations: Int
-    /// Objective evaluations over all starts.
-    public var evaluations: Int
-    /// Starting points screened.
-    public var starts: Int
-    /// Starts run to convergence (fewer than `starts` when screening stopped early).
-    public var startsRefined: Int
-    /// Refined starts that converged.
-    public var startsConverged: Int
-    /// Refined starts that reached the best objective (within a relative 10⁻⁹): how often the optimum was found.
-    public var startsAtOptimum: Int
+    /// How the optimum was found, with the stationarity measures `relativeGradient` and `predictedDecrease`.
+    public var diagnostics: FitDiagnostics
     /// Free parameters that ended on a bound: their value is set by the bound, not the data.
     public var parametersAtBound: [String]
     /// Parameters that were held fixed.
     public var fixedParameters: [String]
-    /// Data points the fit used, after exclusions.
-    public var pointsUsed: Int
     /// The options the fit ran with, for reproducing it.
     public var options: LawFitOptions
     /// The search that produced the starts: method, searched ranges and grid step, parameters solved for.
     public var search: FitSearch
-    /// A scale-aware stationarity measure at the optimum: max over free coordinates of
-    /// |projected ∂f/∂x| · max(|x|, 1) / |f| (Dennis & Schnabel 1983, §7.2).
-    public var relativeGradient: Double
-    /// The relative decrease of the objective a Newton step would still make at the optimum, ½ gᵀH⁻¹g / |f| over
-    /// the coordinates not held by a bound (the Newton decrement; Boyd & Vandenberghe 2004, §9.5.1); NaN where the
-    /// Hessian is not positive definite. Unlike the gradient it does not depend on the parameters' units.
-    public var predictedDecrease: Double
     /// The delta-method covariance behind `predict(_:interval:level:)`; nil where it does not exist.
     var covariance: FitCovariance?
 
@@ -207,14 +178,13 @@ extension ScalingLaw {
         }
         if !unidentified.isEmpty { message = Identifiability.message(unidentified) + message }
         if !caveats.isEmpty { message = caveats.joined(separator: "; ") + "; " + message }
-        return LawFit(law: law, values: values, objective: outcome.best.value, gradientNorm: outcome.best.gradientNorm,
-                      converged: outcome.reason.isConverged && unidentified.isEmpty && stationary && confirmed,
-                      reason: outcome.reason, message: message,
-                      iterations: outcome.iterations, evaluations: outcome.evaluations, starts: outcome.starts,
-                      startsRefined: outcome.startsRefined, startsConverged: outcome.startsConverged, startsAtOptimum: outcome.startsAtOptimum,
+        let diagnostics = FitDiagnostics(
+            outcome, converged: outcome.reason.isConverged && unidentified.isEmpty && stationary && confirmed,
+            message: message, pointsUsed: observed.count, relativeGradient: relativeGradient,
+            predictedDecrease: predictedDecrease)
+        return LawFit(law: law, values: values, diagnostics: diagnostics,
                       parametersAtBound: atBound, fixedParameters: parameters.filter { options.fixed[$0] != nil },
-                      pointsUsed: observed.count, options: options, search: p.search, relativeGradient: relativeGradient,
-                      predictedDecrease: predictedDecrease,
+                      options: options, search: p.search,
                       covariance: unidentified.isEmpty ? p.covariance(at: outcome.best.x, held: Set(heldCoordinates)) : nil)
     }
 

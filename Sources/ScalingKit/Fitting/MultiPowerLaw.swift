@@ -78,33 +78,11 @@ public struct MultiPowerFitOptions: Sendable, Equatable {
 }
 
 /// A fitted multi-power law with the diagnostics of its fit.
-public struct MultiPowerFit: Sendable {
+public struct MultiPowerFit: Sendable, DiagnosedFit {
     /// The fitted law.
     public var law: MultiPowerLaw
-    /// Σ Huber_δ(log residual) over every observation.
-    public var objective: Double
-    /// ‖projected gradient‖∞ at the optimum.
-    public var gradientNorm: Double
-    /// Whether the best start met a convergence test.
-    public var converged: Bool
-    /// Why the best start's optimizer stopped.
-    public var reason: TerminationReason
-    /// The stopping reason in words.
-    public var message: String
-    /// Iterations of the best start.
-    public var iterations: Int
-    /// Objective evaluations over all starts.
-    public var evaluations: Int
-    /// Starting points screened.
-    public var starts: Int
-    /// Starts run to convergence.
-    public var startsRefined: Int
-    /// Refined starts that converged.
-    public var startsConverged: Int
-    /// Refined starts that reached the best objective (within a relative 10⁻⁹).
-    public var startsAtOptimum: Int
-    /// Observations used, over all curves.
-    public var pointsUsed: Int
+    /// How the optimum was found (Σ Huber_δ(log residual) over every observation as the objective).
+    public var diagnostics: FitDiagnostics
     /// Parameters on their lower bound (0).
     public var parametersAtBound: [String]
     /// The options the fit ran with.
@@ -172,10 +150,8 @@ extension MultiPowerLaw {
         var message = outcome.message
         if !atBound.isEmpty { message += "; on a bound: \(atBound.joined(separator: ", "))" }
         return MultiPowerFit(
-            law: MultiPowerLaw(x), objective: outcome.best.value, gradientNorm: outcome.best.gradientNorm,
-            converged: outcome.reason.isConverged, reason: outcome.reason, message: message,
-            iterations: outcome.iterations, evaluations: outcome.evaluations, starts: outcome.starts,
-            startsRefined: outcome.startsRefined, startsConverged: outcome.startsConverged,
-            startsAtOptimum: outcome.startsAtOptimum, pointsUsed: points, parametersAtBound: atBound, options: options)
+            law: MultiPowerLaw(x),
+            diagnostics: FitDiagnostics(outcome, converged: outcome.reason.isConverged, message: message, pointsUsed: points),
+            parametersAtBound: atBound, options: options)
     }
 }

@@ -4,33 +4,6 @@ import Glibc
 import Darwin
 #endif
 
-/// The critical batch size as a power law of the data a run needs: B_crit = coefficient · D_min^exponent tokens.
-///
-/// Bergsma et al. (2025), "Power Lines", find B_crit ∝ D_min^0.462 independent of model size, where D_min is the least
-/// number of tokens that reaches the target loss (the small-batch limit, McCandlish et al. 2018's E_min). Their
-/// prefactor is not public; fit one from a batch sweep or pass your own.
-public struct CriticalBatchLaw: Sendable, Equatable {
-    /// k in B_crit = k·D_min^p (tokens).
-    public var coefficient: Double
-    /// p in B_crit = k·D_min^p.
-    public var exponent: Double
-
-    /// B_crit = coefficient · D_min^exponent.
-    ///
-    /// - Throws: `ScalingKitError` for a coefficient that is not finite and > 0, or an exponent that is not finite.
-    public init(coefficient: Double, exponent: Double) throws {
-        guard coefficient.isFinite, coefficient > 0 else {
-            throw ScalingKitError.invalid("critical batch coefficient must be finite and > 0 (got \(coefficient))")
-        }
-        guard exponent.isFinite else { throw ScalingKitError.invalid("critical batch exponent must be finite (got \(exponent))") }
-        self.coefficient = coefficient
-        self.exponent = exponent
-    }
-
-    /// B_crit in tokens for a run whose small-batch token requirement is `minimumTokens`.
-    public func callAsFunction(_ minimumTokens: Double) -> Double { coefficient * pow(minimumTokens, exponent) }
-}
-
 /// The machine a run is planned for: `devices` accelerators, each sustaining `flopsPerSecond` on training, and each
 /// needing at least `tokensPerDevice` tokens per step to reach that rate (its micro-batch times the sequence length).
 /// A step of B tokens keeps min(devices, B / tokensPerDevice) devices busy.

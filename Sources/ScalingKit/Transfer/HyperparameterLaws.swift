@@ -24,7 +24,7 @@ public enum HyperparameterLaw: String, Sendable, CaseIterable {
     /// DeepSeek's law at `compute` = M·D FLOPs.
     public static func deepSeek(compute: Double) throws -> HyperparameterPrediction {
         guard compute.isFinite, compute > 0 else { throw ScalingKitError.invalid("compute must be finite and > 0 (got \(compute))") }
-        return HyperparameterPrediction(learningRate: 0.3118 * pow(compute, -0.1250), batchTokens: 0.2920 * pow(compute, 0.3271))
+        return HyperparameterPrediction(learningRate: 0.3118 * pow(compute, -0.1250), batchTokens: BatchLaw.deepSeek.law(compute))
     }
 
     /// Step Law at `parameters` non-embedding parameters and `tokens` training tokens.
@@ -33,6 +33,6 @@ public enum HyperparameterLaw: String, Sendable, CaseIterable {
             throw ScalingKitError.invalid("parameters and tokens must be finite and > 0 (got \(parameters), \(tokens))")
         }
         return HyperparameterPrediction(learningRate: 1.79 * pow(parameters, -0.713) * pow(tokens, 0.307),
-                                        batchTokens: 0.58 * pow(tokens, 0.571))
+                                        batchTokens: BatchLaw.stepLaw.law(tokens))
     }
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#define SK_ALLOW_DEPRECATED /* the superseded calls stay tested until the next major version removes them */
 #include "scalingkit.h"
 
 static int passed = 0, failed = 0;
@@ -484,6 +485,14 @@ static void test_validation(void) {
     /* Noise-free data: fitted on the small budgets, the law predicts the large ones exactly. */
     CHECK(sk_law_holdout(law, columns, 2, L, NPTS, split, 1e21, &o, &e, &fit) == SK_OK, "holdout: %s", sk_last_error());
     CHECK(e.count > 0 && e.max_relative_error < 1e-6, "holdout errors %zu %g", e.count, e.max_relative_error);
+    size_t below = 0;
+    for (size_t i = 0; i < NPTS; i++) below += split[i] < 1e21;
+    CHECK(e.fitted == below && e.count == NPTS - below && e.failed == 0, "holdout counts from the core: %zu fitted, %zu scored",
+          e.fitted, e.count);
+    /* A 0.3.0 caller's struct (without fitted and failed) is still filled, up to its size. */
+    struct { size_t struct_size, count; double rmse, max_relative_error, mean_relative_error; } old = {sizeof old, 0, 0, 0, 0};
+    CHECK(sk_law_holdout(law, columns, 2, L, NPTS, split, 1e21, &o, (sk_prediction_errors *)(void *)&old, NULL) == SK_OK &&
+              old.count == e.count && old.rmse == e.rmse, "0.3.0-sized errors: %s", sk_last_error());
     CHECK_ERR(sk_law_holdout(law, columns, 2, L, NPTS, split, 1e40, &o, &e, NULL), SK_ERR_LENGTH, "nothing to score");
     CHECK_ERR(sk_law_holdout(law, columns, 2, L, NPTS, NULL, 1e21, &o, &e, NULL), SK_ERR_NULL_POINTER, "'split'");
     e.struct_size = 0;
@@ -495,7 +504,7 @@ static void test_validation(void) {
     double predictions[NPTS];
     e.struct_size = sizeof e;
     CHECK(sk_law_leave_one_out(law, columns, 2, L, NPTS, &o, fit, predictions, &e) == SK_OK &&
-              e.count == NPTS && e.max_relative_error < 1e-6,
+              e.count == NPTS && e.max_relative_error < 1e-6 && e.fitted == NPTS && e.failed == 0,
           "loo: %s %g", sk_last_error(), e.max_relative_error);
     CHECK_ERR(sk_law_leave_one_out(law, columns, 2, L, NPTS, &o, fit, NULL, &e), SK_ERR_NULL_POINTER, "'predictions'");
     sk_fit_free(fit);

@@ -20,6 +20,8 @@ if _os.environ.get("SCALINGKIT_LIBRARY"):
 
 from ._ffi import ffi as _ffi, lib as _lib  # noqa: E402
 from ._errors import ScalingKitError  # noqa: E402
+from ._results import FitDiagnostics  # noqa: E402
+from . import enums  # noqa: E402
 from .chinchilla import ChinchillaFit, ComputeOptimalPlan, fit_chinchilla  # noqa: E402
 from .laws import (Holdout, LawFit, LeaveOneOut, PredictionErrors, PredictionIntervals, catalogue, compare, fit, holdout,  # noqa: E402
                    schedule_areas)
@@ -39,7 +41,7 @@ from .hpsweep import (CoordLayer, HPSweepResult, SweepCell, SweepLaw, TimescaleL
                       plot_coord_check)
 
 __version__ = _ffi.string(_lib.sk_version_string()).decode()
-__all__ = ["Bootstrap", "ChinchillaFit", "ComputeOptimalPlan", "Holdout", "Interval", "IsoFLOPBudget", "IsoFLOPResult",
+__all__ = ["Bootstrap", "ChinchillaFit", "ComputeOptimalPlan", "FitDiagnostics", "enums", "Holdout", "Interval", "IsoFLOPBudget", "IsoFLOPResult",
            "LawFit", "LeaveOneOut", "PowerLaw", "TransformerCount", "count_parameters", "isoflop",
            "EnvelopeResult", "envelope", "nearest_shapes",
            "LossCurve", "MultiPowerFit", "PredictionErrors", "PredictionIntervals", "ScalingKitError", "catalogue", "compare", "fit",

@@ -24,7 +24,7 @@ def header_cdef(path: str) -> str:
             continue                                            # macros, guards, includes
         if stripped.startswith('extern "C"') or stripped == "}":  # the C++ linkage block
             continue
-        out.append(line.replace("SK_API ", ""))
+        out.append(re.sub(r'SK_DEPRECATED\("[^"]*"\)\s*', "", line.replace("SK_API ", "")))
     cdef = "\n".join(out)
     # Integer macros cffi can read as "...": values come from the compiler at build time.
     for name in ("SK_VERSION_MAJOR", "SK_VERSION_MINOR", "SK_VERSION_PATCH", "SK_VERSION_NUMBER"):

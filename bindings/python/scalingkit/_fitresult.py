@@ -23,7 +23,7 @@ def fit_handle(fit: Any):
 
 
 def read_fit(handle: Any) -> Tuple[Dict[str, float], Dict[str, Any]]:
-    """Parameter values by name, and the diagnostics every fit reports (scipy ``OptimizeResult``-style fields)."""
+    """Parameter values by name, and the fields of :class:`FitDiagnostics` (every fit reports them)."""
     count = lib.sk_fit_param_count(handle)
     values = ffi.new("double[]", count)
     check(lib.sk_fit_params(handle, values, count))
@@ -35,9 +35,9 @@ def read_fit(handle: Any) -> Tuple[Dict[str, float], Dict[str, Any]]:
         objective=info.objective, gradient_norm=info.gradient_norm, success=bool(info.converged),
         message=ffi.string(lib.sk_fit_message(handle)).decode("utf-8", "replace"),
         iterations=info.iterations, evaluations=info.evaluations, starts=info.starts,
-        starts_refined=info.starts_refined,
-        starts_converged=info.starts_converged, starts_at_optimum=info.starts_at_optimum,
-        points_used=info.points_used)
+        starts_refined=info.starts_refined, starts_converged=info.starts_converged,
+        starts_at_optimum=info.starts_at_optimum, points_used=info.points_used,
+        relative_gradient=info.relative_gradient, predicted_decrease=info.predicted_decrease)
     return params, diagnostics
 
 

@@ -55,3 +55,52 @@ class ComputeOptimalPlan(Result):
     a: float
     #: D_opt ∝ C^b
     b: float
+
+
+@dataclass(frozen=True)
+class FitDiagnostics(Result):
+    """What every fit reports about how it found its optimum (the core's ``FitDiagnostics``; fields follow scipy's
+    ``OptimizeResult``, with ``fun``, ``nit``, ``nfev`` and ``x`` as aliases). Every fit result derives from it."""
+
+    #: The objective (summed loss over the points used) at the optimum.
+    objective: float
+    #: max |projected gradient| at the optimum, in the optimiser's coordinates.
+    gradient_norm: float
+    #: Whether the optimum met every convergence test of its fit.
+    success: bool
+    message: str
+    #: Iterations of the winning start.
+    iterations: int
+    #: Objective evaluations over all starts.
+    evaluations: int
+    starts: int
+    #: Starts run to convergence (fewer than ``starts`` when screening stopped early).
+    starts_refined: int
+    starts_converged: int
+    starts_at_optimum: int
+    points_used: int
+    #: max |projected gradient| * max(|x|, 1) / |objective| at the optimum (NaN where the fit does not measure it).
+    relative_gradient: float
+    #: The relative decrease a Newton step would still make at the optimum (NaN where the Hessian is not positive
+    #: definite or the fit does not measure it).
+    predicted_decrease: float
+
+    @property
+    def fun(self) -> float:
+        """scipy's name for ``objective``."""
+        return self.objective
+
+    @property
+    def nit(self) -> int:
+        """scipy's name for ``iterations``."""
+        return self.iterations
+
+    @property
+    def nfev(self) -> int:
+        """scipy's name for ``evaluations``."""
+        return self.evaluations
+
+    @property
+    def x(self) -> np.ndarray:
+        """The parameter values in the law's order (scipy's ``x``); ``params`` has them by name."""
+        return np.array(list(getattr(self, "params").values()), dtype=float)

@@ -9,7 +9,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from ._results import ComputeOptimalPlan, Result
+from ._results import ComputeOptimalPlan, FitDiagnostics
 from ._arrays import as_doubles, as_number, as_size, same_length
 from . import bootstrap as _bootstrap
 from ._errors import ScalingKitError, check
@@ -22,31 +22,14 @@ _GRID_AXES = ("alpha", "beta", "e", "a", "b")
 
 
 @dataclass(frozen=True)
-class ChinchillaFit(Result):
-    """A fitted Chinchilla law with the diagnostics of its fit (fields follow scipy's ``OptimizeResult``)."""
+class ChinchillaFit(FitDiagnostics):
+    """A fitted Chinchilla law with the diagnostics of its fit (:class:`FitDiagnostics`: ``success``, ``message``, ``x``, ``nit``, ``nfev`` ...)."""
 
     E: float
     A: float
     B: float
     alpha: float
     beta: float
-    #: Σ Huber_δ(log residual) at the optimum.
-    objective: float
-    #: max |∇objective| at the optimum, in the fit's (a, b, e, α, β) coordinates.
-    gradient_norm: float
-    #: Whether the optimum met the convergence test.
-    success: bool
-    message: str
-    #: L-BFGS iterations of the winning start.
-    iterations: int
-    #: Objective evaluations over all starts.
-    evaluations: int
-    starts: int
-    #: Starts run to convergence (fewer than ``starts`` when screening stopped early).
-    starts_refined: int
-    starts_converged: int
-    starts_at_optimum: int
-    points_used: int
     #: 0-based row indices removed by ``exclude_highest_loss``.
     excluded: tuple = ()
     _handle: Any = field(default=None, repr=False, compare=False)

@@ -175,7 +175,9 @@ def coord_check(layer: Any, width: Any, step: Any, rms: Any, threshold: float = 
         layer: per record a layer label (any hashable: names or indices); width, step, rms: per record.
         threshold: |slope| above which a layer is flagged.
     """
-    labels = list(layer) if isinstance(layer, (list, tuple, np.ndarray)) or hasattr(layer, "tolist") else None
+    sequence = isinstance(layer, (list, tuple)) or (hasattr(layer, "__len__") and hasattr(layer, "tolist")
+                                                    and np.ndim(layer) == 1)
+    labels = list(layer) if sequence else None
     if labels is None:
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'layer' must be a sequence of labels (got {type(layer).__name__})")
     if any(not isinstance(x, Hashable) for x in labels):

@@ -11,7 +11,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._results import Result
+from ._results import FitDiagnostics, Result
 from . import bootstrap as _bootstrap
 from ._arrays import as_doubles, as_finite, as_number, as_size, as_text
 from ._errors import ScalingKitError, check
@@ -31,36 +31,19 @@ def _text(p) -> str:
 
 
 @dataclass(frozen=True)
-class LawFit(Result):
-    """A fitted law with the diagnostics of its fit (fields follow scipy's ``OptimizeResult``)."""
+class LawFit(FitDiagnostics):
+    """A fitted law with the diagnostics of its fit (:class:`FitDiagnostics`: ``success``, ``message``, ``x``, ``nit``, ``nfev`` ...)."""
 
     law: str
     formula: str
     citation: str
     params: Dict[str, float]
     inputs: Tuple[str, ...]
-    objective: float
-    gradient_norm: float
-    success: bool
-    message: str
-    iterations: int
-    evaluations: int
-    starts: int
-    #: Starts run to convergence (fewer than ``starts`` when screening stopped early).
-    starts_refined: int
-    starts_converged: int
-    starts_at_optimum: int
-    points_used: int
     #: Free parameters that ended on a bound (their value is set by the bound, not the data).
     at_bound: Tuple[str, ...] = ()
     #: The search that produced the starts, in words: grid (with its step) or Latin hypercube (with its seed), the
     #: range of every searched parameter, and the parameters solved by least squares at each start.
     search: str = ""
-    #: max |projected gradient| * max(|x|, 1) / |objective| at the optimum.
-    relative_gradient: float = math.nan
-    #: The relative decrease a Newton step would still make at the optimum (NaN where the Hessian is not positive
-    #: definite); ``success`` needs it <= 1e-10 and two starts at the optimum.
-    predicted_decrease: float = math.nan
     #: Everything needed to reproduce the fit: law, formula, inputs, loss, δ, grid/starts, bounds, fixed values,
     #: tolerances, points used, library version (the (Mis)Fitting reporting checklist).
     config: Dict[str, Any] = field(default_factory=dict, compare=False)
@@ -76,7 +59,7 @@ class LawFit(Result):
         check(lib.sk_law_leave_one_out(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n,
                                        p.opts, self._handle,
                                        ffi.from_buffer("double[]", predictions, require_writable=True), errors))
-        return LeaveOneOut(predictions=predictions, failed=int(np.isnan(predictions).sum()),
+        return LeaveOneOut(predictions=predictions, failed=errors.failed,
                            errors=_prediction_errors(errors))
 
     def bootstrap(self, replicates: int = 1000, *, seed: int = 0, confidence: float = 0.95,
@@ -431,18 +414,11 @@ def _wrap_fit(fit_handle, p: _Problem) -> "LawFit":
         law=name, formula=formula, citation=_text(lib.sk_law_citation(p.law)), params=params,
         inputs=p.input_names, **diagnostics,
         at_bound=tuple(p.param_names[j] for j in range(len(params)) if lib.sk_fit_param_at_bound(fit_handle, j)),
-        search=_text(lib.sk_fit_search(fit_handle)), **_stationarity(fit_handle),
+        search=_text(lib.sk_fit_search(fit_handle)),
         config={"law": name, "formula": formula, "inputs": list(p.input_names),
                 "points_used": diagnostics["points_used"], "starts": diagnostics["starts"],
                 "scalingkit_version": ffi.string(lib.sk_version_string()).decode(), **p.settings},
         _handle=fit_handle, _problem=p)
-
-
-def _stationarity(fit_handle) -> Dict[str, float]:
-    info = ffi.new("sk_fit_info *")
-    info.struct_size = ffi.sizeof("sk_fit_info")
-    check(lib.sk_fit_get_info(fit_handle, info))
-    return {"relative_gradient": info.relative_gradient, "predicted_decrease": info.predicted_decrease}
 
 
 @dataclass(frozen=True)
@@ -507,8 +483,7 @@ def holdout(law: str, data: Any = None, *, split: Union[str, Sequence[float], np
     check(lib.sk_law_holdout(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n,
                              ffi.from_buffer("double[]", split_values), t, p.opts, errors, out))
     fit_result = _wrap_fit(ffi.gc(out[0], lib.sk_fit_free), p)
-    test = int(np.sum(split_values >= t))
-    return Holdout(fit=fit_result, threshold=t, train_count=p.n - test, test_count=test,
+    return Holdout(fit=fit_result, threshold=t, train_count=errors.fitted, test_count=errors.count,
                    errors=_prediction_errors(errors))
 
 

@@ -11,7 +11,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._results import Result
+from ._results import FitDiagnostics
 from ._arrays import as_counts, as_doubles, as_number, as_size
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
@@ -84,21 +84,10 @@ def multi_power_predict(params: Union[Mapping[str, float], Sequence[float]], lea
 
 
 @dataclass(frozen=True)
-class MultiPowerFit(Result):
-    """A fitted multi-power law with the diagnostics of its fit (fields follow scipy's ``OptimizeResult``)."""
+class MultiPowerFit(FitDiagnostics):
+    """A fitted multi-power law with the diagnostics of its fit (:class:`FitDiagnostics`)."""
 
     params: Dict[str, float]
-    objective: float
-    gradient_norm: float
-    success: bool
-    message: str
-    iterations: int
-    evaluations: int
-    starts: int
-    starts_refined: int
-    starts_converged: int
-    starts_at_optimum: int
-    points_used: int
     at_bound: Tuple[str, ...] = ()
     config: Dict[str, Any] = field(default_factory=dict)
     citation: str = ("Luo et al. 2025, A Multi-Power Law for Loss Curve Prediction Across Learning Rate Schedules "

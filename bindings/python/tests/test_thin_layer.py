@@ -52,3 +52,18 @@ def test_options_take_the_header_enums():
     by_enum = sk.fit("chinchilla", N=N, D=D, loss=L, search=Search.START_GRID)
     by_name = sk.fit("chinchilla", N=N, D=D, loss=L, search="start_grid")
     assert by_enum.params == by_name.params
+
+
+def test_every_fit_shares_one_diagnostics_base_with_scipy_aliases():
+    from scalingkit._results import FitDiagnostics
+    N = np.repeat(np.geomspace(1e7, 1e9, 5), 3)
+    D = N * np.tile([10.0, 20.0, 40.0], 5)
+    L = 1.69 + 406.4 / N**0.34 + 410.7 / D**0.28
+    fits = [sk.fit_chinchilla(N, D, L), sk.fit("E + A*N^-alpha + B*D^-beta", N=N, D=D, loss=L)]
+    for f in fits:
+        assert isinstance(f, FitDiagnostics)
+        assert f.fun == f.objective and f.nit == f.iterations and f.nfev == f.evaluations
+        np.testing.assert_array_equal(f.x, list(f.params.values()))
+    assert issubclass(sk.MultiPowerFit, FitDiagnostics)
+    # The law fit measures stationarity; the dedicated Chinchilla engine does not (NaN, not a made-up 0).
+    assert np.isfinite(fits[1].relative_gradient) and np.isnan(fits[0].relative_gradient)
