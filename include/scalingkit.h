@@ -188,7 +188,7 @@ SK_API int sk_fit_params(const sk_fit *fit, double *values, size_t len);
  * Errors: SK_ERR_NULL_POINTER if an argument is NULL; SK_ERR_INVALID_ARGUMENT if the name is unknown. */
 SK_API int sk_fit_param(const sk_fit *fit, const char *name, double *value);
 
-/* The number of data points the fit excluded (see sk_chinchilla_options.exclude_highest_loss). 0 if fit is
+/* The number of data points the fit excluded (exclude_highest_loss of sk_chinchilla_options or sk_law_fit_options). 0 if fit is
  * NULL. */
 SK_API size_t sk_fit_excluded_count(const sk_fit *fit);
 
@@ -722,6 +722,9 @@ typedef struct sk_law_fit_options {
     double grid_step;              /* step of the automatic grid in each searched parameter's coordinate (units for
                                       exponents, 5 x grid_step in natural log for parameters searched in log
                                       space); > 0; default 0.02 */
+    size_t exclude_highest_loss;   /* drop this many runs with the highest observed value before fitting, as
+                                      sk_chinchilla_options does (ties to the earlier row; sk_fit_excluded lists
+                                      them; bootstrap and leave-one-out leave them out too); < n; default 0 */
 } sk_law_fit_options;
 
 /* Fills *options with the defaults above; pass sizeof(sk_law_fit_options).

@@ -65,8 +65,9 @@ final class FitHandle {
 
     convenience init(general fit: LawFit) {
         self.init(law: .general(fit), values: fit.values, names: fit.law.parameters, inputs: fit.law.inputs,
-                  atBound: fit.law.parameters.map { fit.parametersAtBound.contains($0) }, excluded: [],
-                  info: cInfo(fit.diagnostics, excluded: 0), message: fit.message, search: fit.search.description)
+                  atBound: fit.law.parameters.map { fit.parametersAtBound.contains($0) }, excluded: fit.excludedIndices,
+                  info: cInfo(fit.diagnostics, excluded: fit.excludedIndices.count), message: fit.message,
+                  search: fit.search.description)
     }
 
     convenience init(multiPower fit: MultiPowerFit) {

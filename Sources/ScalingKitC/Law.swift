@@ -133,6 +133,7 @@ private func defaultLawOptions() -> sk_law_fit_options {
     o.screen_confirmations = d.screening.confirmations
     o.search = Int32(SK_SEARCH_AUTOMATIC.rawValue)
     o.grid_step = d.gridStep
+    o.exclude_highest_loss = d.excludeHighestLoss
     return o
 }
 
@@ -221,6 +222,7 @@ func convertLawOptions(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw,
     // sk_search's values in order: SK_SEARCH_AUTOMATIC, SK_SEARCH_START_GRID, SK_SEARCH_SINGLE.
     o.search = try enumCase(c.search, [SearchStrategy.automatic, .startGrid, .single], "options.search (an sk_search)")
     o.gridStep = c.grid_step
+    o.excludeHighestLoss = try optionCount(c.exclude_highest_loss, "exclude_highest_loss")
     switch c.log_output {
     case -1: o.predictsLog = nil
     case 0: o.predictsLog = false

@@ -63,6 +63,6 @@ public func sk_law_leave_one_out(
             try lawHandle.law.leaveOneOut(data: named, observed: y, fit: result, threads: result.options.threads)
         }
         for (i, v) in loo.predictions.enumerated() { predictions[i] = v }
-        try write(loo.errors, fitted: n, failed: loo.failed, to: errors)
+        try write(loo.errors, fitted: n - result.excludedIndices.count, failed: loo.failed, to: errors)
     }
 }

@@ -267,17 +267,11 @@ extension Fit {
         func source(_ input: String) -> String {
             formula != nil ? input : input == "N" ? nColumn : input == "D" ? dColumn : input
         }
-        let allY = try table.column(observedColumn)
-        guard allY.count - excludeHighestLoss >= 1 else {
-            throw CLIError(description: "--exclude-highest-loss \(excludeHighestLoss) leaves no rows of \(allY.count)")
-        }
-        let excluded = highestLossRows(allY, count: excludeHighestLoss)
-        let keep = Set(allY.indices).subtracting(excluded).sorted()
-        func kept(_ v: [Double]) -> [Double] { keep.map { v[$0] } }
+        let y = try table.column(observedColumn)
         var columns: [String: [Double]] = [:]
-        for name in scalingLaw.inputs { columns[name] = kept(try table.column(source(name))) }
-        let y = kept(allY)
+        for name in scalingLaw.inputs { columns[name] = try table.column(source(name)) }
         var options = LawFitOptions()
+        options.excludeHighestLoss = excludeHighestLoss
         options.loss = FitLoss(loss == "huber" ? .huber(delta: huberDelta) : .squared,
                                space: space == "log" ? .log : .linear)
         options.threads = threads
@@ -311,7 +305,7 @@ extension Fit {
         }
         let fit = try scalingLaw.fit(data: columns, observed: y, options: options)
         var extras = Extras()
-        extras.excludedRows = excluded
+        extras.excludedRows = fit.excludedIndices
         for item in predictAt {
             var point: [(String, Double)] = []
             for pair in item.split(separator: ",") {
@@ -340,8 +334,14 @@ extension Fit {
             }
         }
         if let split = holdoutSplit, let threshold = holdoutThreshold {
-            extras.holdout = try scalingLaw.holdout(data: columns, observed: y, split: kept(try table.column(split)),
-                                                    threshold: threshold, options: options)
+            // The held-out test runs on the rows the fit kept (the exclusion is not redrawn inside the training side).
+            let keep = Set(y.indices).subtracting(fit.excludedIndices).sorted()
+            func kept(_ v: [Double]) -> [Double] { keep.map { v[$0] } }
+            var holdoutOptions = options
+            holdoutOptions.excludeHighestLoss = 0
+            extras.holdout = try scalingLaw.holdout(data: columns.mapValues(kept), observed: kept(y),
+                                                    split: kept(try table.column(split)), threshold: threshold,
+                                                    options: holdoutOptions)
         }
         print(json ? FitReport.json(fit, data: data, rows: y.count, extras: extras)
                    : FitReport.text(fit, data: data, rows: y.count, extras: extras))
@@ -349,7 +349,8 @@ extension Fit {
             guard let N = columns["N"], let D = columns["D"] else {
                 throw CLIError(description: "--plot draws loss against compute 6ND: it needs a law of N and D")
             }
-            try frontierPlot(try LossSurface(law: fit.law, values: fit.values), N: N, D: D, loss: y, budgets: budgets).write(to: plot)
+            try frontierPlot(try LossSurface(law: fit.law, values: fit.values), N: N, D: D, loss: y, budgets: budgets,
+                             excluded: Set(fit.excludedIndices)).write(to: plot)
         }
     }
 

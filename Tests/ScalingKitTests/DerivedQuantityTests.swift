@@ -74,4 +74,28 @@ struct DerivedQuantityTests {
         let direct = try ChinchillaLaw(E: p[0], A: p[1], B: p[2], alpha: p[3], beta: p[4]).computeOptimal(compute: 5.76e23)
         #expect(abs(closed.parameters.estimate / direct.parameters - 1) < 1e-12)
     }
+
+    /// The highest-loss exclusion (Besiroglu et al. 2024 §2) is one core rule for every law: a law fit with it
+    /// equals the fit on the rows it keeps, reports the rows, and its bootstrap and leave-one-out skip them.
+    @Test func highestLossExclusionForAnyLaw() throws {
+        let (N, D, L) = try TestData.chinchilla()
+        let law = try ScalingLaw(formula: "E + A*N^-alpha + B*D^-beta", inputs: ["N", "D"])
+        var options = LawFitOptions()
+        options.excludeHighestLoss = 5
+        let fit = try law.fit(data: ["N": N, "D": D], observed: L, options: options)
+        let rows = highestLossRows(L, count: 5)
+        #expect(fit.excludedIndices == rows && fit.pointsUsed == L.count - 5)
+        let keep = L.indices.filter { !rows.contains($0) }
+        let manual = try law.fit(data: ["N": keep.map { N[$0] }, "D": keep.map { D[$0] }], observed: keep.map { L[$0] })
+        #expect(fit.values == manual.values && fit.objective == manual.objective)
+        #expect(fit.options.excludeHighestLoss == 5)
+
+        var boot = BootstrapOptions()
+        boot.replicates = 8
+        let b = try law.bootstrap(data: ["N": N, "D": D], observed: L, fit: fit, options: boot)
+        #expect(b.samples.count + b.failed == 8)
+
+        options.excludeHighestLoss = L.count
+        #expect(throws: ScalingKitError.self) { try law.fit(data: ["N": N, "D": D], observed: L, options: options) }
+    }
 }

@@ -44,6 +44,11 @@ public struct LawFitOptions: Sendable {
     /// Step of the automatic grid when one or two parameters are searched, in each parameter's search coordinate
     /// (units for exponents; ×5 in natural log for parameters searched in log space). Default 0.02.
     public var gridStep: Double = 0.02
+    /// Drop this many runs with the highest observed value before fitting (Besiroglu et al. 2024 §2 drop the 5
+    /// highest of the 245 Chinchilla runs): the rule of `ChinchillaFitOptions.excludeHighestLoss`, for any law.
+    /// Ties go to the earlier row; the dropped rows are reported in `LawFit.excludedIndices`, and the bootstrap and
+    /// leave-one-out of the fit leave them out too. Default 0.
+    public var excludeHighestLoss: Int = 0
     /// Overrides the law's `predictsLog`: true when the formula gives log of the observed value (log-sum-exp forms
     /// such as Hoffmann's `logsumexp(a - alpha*log(N), b - beta*log(D), e)`); nil keeps the law's.
     public var predictsLog: Bool? = nil
@@ -79,6 +84,8 @@ public struct LawFit: Sendable, DiagnosedFit {
     public var search: FitSearch
     /// The delta-method covariance behind `predict(_:interval:level:)`; nil where it does not exist.
     var covariance: FitCovariance?
+    /// Row indices (0-based, ascending) that `options.excludeHighestLoss` removed.
+    public var excludedIndices: [Int] = []
 
     /// Largest `predictedDecrease` a converged fit may have: an optimiser stop (on a small change of the
     /// objective, say) above it is a stall, not convergence.
@@ -118,6 +125,17 @@ extension ScalingLaw {
     ///   objective is not finite anywhere on the grid.
     public func fit(data: [String: [Double]], observed: [Double],
                     options: LawFitOptions = LawFitOptions()) throws -> LawFit {
+        if options.excludeHighestLoss != 0 {
+            let excluded = try Self.highestRows(observed, options.excludeHighestLoss)
+            let kept = Self.keeping(data: data, observed: observed, weights: options.weights, without: excluded)
+            var inner = options
+            inner.excludeHighestLoss = 0
+            inner.weights = kept.weights
+            var result = try fit(data: kept.data, observed: kept.observed, options: inner)
+            result.options = options
+            result.excludedIndices = excluded
+            return result
+        }
         let p = try prepare(data: data, observed: observed, options: options)
         let (law, free, lower, upper) = (p.law, p.free, p.lower, p.upper)
         var outcome: MultiStart.Outcome
@@ -382,6 +400,9 @@ extension ScalingLaw {
         guard fit.law.formula == formula, fit.law.inputs == inputs else {
             throw ScalingKitError.invalid("the fit is of '\(fit.law.formula)', not of '\(formula)'")
         }
+        if let kept = keptProblem(data: data, observed: observed, fit: fit) {
+            return try bootstrap(data: kept.data, observed: kept.observed, fit: kept.fit, options: options)
+        }
         let p = try prepare(data: data, observed: observed, options: fit.options, withStarts: false)
         let start = p.coordinates(of: fit.values)
         let base = fit.options.weights ?? [Double](repeating: 1, count: observed.count)
@@ -404,5 +425,43 @@ extension ScalingLaw {
                 "\(what) for '\(name)', which is not a parameter of '\(formula)' (parameters: \(parameters.joined(separator: ", ")))")
         }
         return j
+    }
+}
+
+extension ScalingLaw {
+    /// The rows `excludeHighestLoss` drops, after checking the count and the values it ranks.
+    static func highestRows(_ observed: [Double], _ count: Int) throws -> [Int] {
+        guard count >= 0, count < observed.count else {
+            throw ScalingKitError.invalid("exclude_highest_loss must leave a run: 0 ..< \(observed.count) (got \(count))")
+        }
+        if let i = observed.firstIndex(where: { !$0.isFinite }) {
+            throw ScalingKitError.invalid("observed[\(i)] is not finite (\(observed[i]))")
+        }
+        return highestLossRows(observed, count: count)
+    }
+
+    /// The data, observations and weights without the rows `excluded` (columns of another length are passed on
+    /// whole, for the fit to report the mismatch).
+    static func keeping(data: [String: [Double]], observed: [Double], weights: [Double]?, without excluded: [Int])
+        -> (data: [String: [Double]], observed: [Double], weights: [Double]?)
+    {
+        let drop = Set(excluded)
+        let keep = observed.indices.filter { !drop.contains($0) }
+        func rows(_ c: [Double]) -> [Double] { c.count == observed.count ? keep.map { c[$0] } : c }
+        return (data.mapValues(rows), rows(observed), weights.map(rows))
+    }
+
+    /// The fit as it ran on its kept rows: the data without `fit.excludedIndices` and the fit without the rule, for
+    /// the bootstrap and leave-one-out (which resample or leave out kept runs only).
+    func keptProblem(data: [String: [Double]], observed: [Double], fit: LawFit)
+        -> (data: [String: [Double]], observed: [Double], fit: LawFit)?
+    {
+        guard !fit.excludedIndices.isEmpty else { return nil }
+        let kept = Self.keeping(data: data, observed: observed, weights: fit.options.weights, without: fit.excludedIndices)
+        var inner = fit
+        inner.options.excludeHighestLoss = 0
+        inner.options.weights = kept.weights
+        inner.excludedIndices = []
+        return (kept.data, kept.observed, inner)
     }
 }

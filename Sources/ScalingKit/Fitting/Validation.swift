@@ -101,6 +101,14 @@ extension ScalingLaw {
             throw ScalingKitError.invalid("the fit is of '\(fit.law.formula)', not of '\(formula)'")
         }
         guard threads >= 0 else { throw ScalingKitError.invalid("threads must be >= 0 (got \(threads))") }
+        if let kept = keptProblem(data: data, observed: observed, fit: fit) {
+            // Excluded runs are not predicted (NaN, not counted as failed refits).
+            let inner = try leaveOneOut(data: kept.data, observed: kept.observed, fit: kept.fit, threads: threads)
+            var predictions = [Double](repeating: .nan, count: observed.count)
+            let drop = Set(fit.excludedIndices)
+            for (k, i) in observed.indices.filter({ !drop.contains($0) }).enumerated() { predictions[i] = inner.predictions[k] }
+            return LeaveOneOutValidation(predictions: predictions, failed: inner.failed, errors: inner.errors)
+        }
         let p = try prepare(data: data, observed: observed, options: fit.options, withStarts: false)
         guard p.free.count < observed.count else {
             throw ScalingKitError.length("leave-one-out needs more runs (\(observed.count)) than free parameters + 1")

@@ -41,6 +41,14 @@ def read_fit(handle: Any) -> Tuple[Dict[str, float], Dict[str, Any]]:
     return params, diagnostics
 
 
+def read_excluded(handle: Any) -> Tuple[int, ...]:
+    """The rows the fit's exclude_highest_loss removed (0-based, ascending)."""
+    count = lib.sk_fit_excluded_count(handle)
+    rows = ffi.new("size_t[]", max(1, count))
+    check(lib.sk_fit_excluded(handle, rows if count else ffi.NULL, count))
+    return tuple(int(rows[i]) for i in range(count))
+
+
 def predict_intervals(handle, arrays, n: int, interval: str, level: Any) -> "PredictionIntervals":
     """sk_fit_predict_interval for a fit handle (law fits and Chinchilla fits)."""
     kind = parse("interval", interval, IntervalKind)

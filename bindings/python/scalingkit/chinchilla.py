@@ -13,7 +13,7 @@ from ._results import ComputeOptimalPlan, FitDiagnostics
 from ._arrays import as_doubles, as_number, as_size, same_length
 from . import bootstrap as _bootstrap
 from ._errors import ScalingKitError, check
-from ._fitresult import predict_intervals, read_fit
+from ._fitresult import predict_intervals, read_excluded, read_fit
 from ._ffi import ffi, lib
 
 ArrayLike = Union[Sequence[float], np.ndarray, Any]
@@ -178,8 +178,4 @@ def fit_chinchilla(
 
 def _wrap(handle: Any, data: Any) -> ChinchillaFit:
     params, diagnostics = read_fit(handle)
-    n_excluded = lib.sk_fit_excluded_count(handle)
-    excluded = ffi.new("size_t[]", max(1, n_excluded))
-    check(lib.sk_fit_excluded(handle, excluded if n_excluded else ffi.NULL, n_excluded))
-    return ChinchillaFit(**params, **diagnostics, excluded=tuple(int(excluded[i]) for i in range(n_excluded)),
-                         _handle=handle, _data=data)
+    return ChinchillaFit(**params, **diagnostics, excluded=read_excluded(handle), _handle=handle, _data=data)

@@ -15,7 +15,7 @@ from ._results import FitDiagnostics, Result
 from . import bootstrap as _bootstrap
 from ._arrays import as_doubles, as_finite, as_number, as_size, as_text
 from ._errors import ScalingKitError, check
-from ._fitresult import PredictionIntervals, predict_intervals as _intervals, read_fit
+from ._fitresult import PredictionIntervals, predict_intervals as _intervals, read_excluded, read_fit
 from ._ffi import ffi, lib
 from .enums import Loss, Method, Search, Space, parse
 
@@ -44,6 +44,8 @@ class LawFit(FitDiagnostics):
     #: The search that produced the starts, in words: grid (with its step) or Latin hypercube (with its seed), the
     #: range of every searched parameter, and the parameters solved by least squares at each start.
     search: str = ""
+    #: 0-based row indices removed by ``exclude_highest_loss``.
+    excluded: tuple = ()
     #: Everything needed to reproduce the fit: law, formula, inputs, loss, δ, grid/starts, bounds, fixed values,
     #: tolerances, points used, library version (the (Mis)Fitting reporting checklist).
     config: Dict[str, Any] = field(default_factory=dict, compare=False)
@@ -213,6 +215,7 @@ def _problem(
     log_output: Optional[bool] = None,
     search: str = "auto",
     grid_step: Optional[float] = None,
+    exclude_highest_loss: int = 0,
     **columns: Any,
 ) -> _Problem:
     """Converts the arguments of :func:`fit` (see there) for the C layer."""
@@ -248,6 +251,7 @@ def _problem(
         opts.screen_confirmations = as_size("confirmations", confirmations)
     opts.method = parse("method", method, Method)
     opts.search = parse("search", search, Search)
+    opts.exclude_highest_loss = as_size("exclude_highest_loss", exclude_highest_loss)
     if grid_step is not None:
         opts.grid_step = as_number("grid_step", grid_step)
     opts.log_output = -1 if log_output is None else int(bool(log_output))
@@ -319,7 +323,7 @@ def _problem(
         "random_starts": opts.random_starts, "seed": opts.seed, "screen": opts.screen_refine,
         "confirmations": opts.screen_confirmations, "max_iterations": opts.max_iterations,
         "gradient_tolerance": opts.gradient_tolerance, "function_tolerance": opts.function_tolerance,
-        "search": search, "grid_step": opts.grid_step,
+        "search": search, "grid_step": opts.grid_step, "exclude_highest_loss": opts.exclude_highest_loss,
     }
     return _Problem(law=law_handle, input_names=input_names, param_names=param_names, arrays=arrays, y=y, n=n,
                     opts=opts, keep=keep, settings=settings)
@@ -352,6 +356,7 @@ def fit(
     log_output: Optional[bool] = None,
     search: str = "auto",
     grid_step: Optional[float] = None,
+    exclude_highest_loss: int = 0,
     **columns: Any,
 ) -> LawFit:
     """Fit a scaling law to runs.
@@ -389,6 +394,9 @@ def fit(
             0.3.0 behaviour). ``"single"``: one start; ``success`` is then always False (the global optimum is
             not checked). ``LawFit.search`` describes the search that ran.
         grid_step: step of the automatic grid (units for exponents, 5x in natural log for log-scaled parameters).
+        exclude_highest_loss: drop this many runs with the highest observed value before fitting (Besiroglu et al.
+            2024 drop 5 of Chinchilla's 245), the rule of :func:`fit_chinchilla` for any law; ``LawFit.excluded``
+            lists them, and the fit's bootstrap and leave-one-out leave them out too.
 
     Returns:
         LawFit.
@@ -401,7 +409,8 @@ def fit(
                  bounds=bounds, start=start, log_scale=log_scale, max_iterations=max_iterations,
                  gradient_tolerance=gradient_tolerance, function_tolerance=function_tolerance, threads=threads,
                  screen=screen, confirmations=confirmations, random_starts=random_starts, seed=seed, method=method,
-                 log_output=log_output, search=search, grid_step=grid_step, **columns)
+                 log_output=log_output, search=search, grid_step=grid_step,
+                 exclude_highest_loss=exclude_highest_loss, **columns)
     out = ffi.new("sk_fit **")
     check(lib.sk_law_fit(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n, p.opts, out))
     return _wrap_fit(ffi.gc(out[0], lib.sk_fit_free), p)
@@ -414,7 +423,7 @@ def _wrap_fit(fit_handle, p: _Problem) -> "LawFit":
         law=name, formula=formula, citation=_text(lib.sk_law_citation(p.law)), params=params,
         inputs=p.input_names, **diagnostics,
         at_bound=tuple(p.param_names[j] for j in range(len(params)) if lib.sk_fit_param_at_bound(fit_handle, j)),
-        search=_text(lib.sk_fit_search(fit_handle)),
+        search=_text(lib.sk_fit_search(fit_handle)), excluded=read_excluded(fit_handle),
         config={"law": name, "formula": formula, "inputs": list(p.input_names),
                 "points_used": diagnostics["points_used"], "starts": diagnostics["starts"],
                 "scalingkit_version": ffi.string(lib.sk_version_string()).decode(), **p.settings},

@@ -67,3 +67,17 @@ def test_every_fit_shares_one_diagnostics_base_with_scipy_aliases():
     assert issubclass(sk.MultiPowerFit, FitDiagnostics)
     # The law fit measures stationarity; the dedicated Chinchilla engine does not (NaN, not a made-up 0).
     assert np.isfinite(fits[1].relative_gradient) and np.isnan(fits[0].relative_gradient)
+
+
+def test_highest_loss_exclusion_is_one_rule_for_every_law():
+    import pandas as pd
+    import pathlib
+    frame = pd.read_csv(pathlib.Path(__file__).resolve().parents[3] / "examples" / "data" / "chinchilla_epoch.csv")
+    dedicated = sk.fit_chinchilla(frame.N, frame.D, frame.loss, exclude_highest_loss=5)
+    law = sk.fit("chinchilla", frame, exclude_highest_loss=5)
+    assert law.excluded == dedicated.excluded and len(law.excluded) == 5
+    assert law.points_used == dedicated.points_used == len(frame) - 5
+    for k in ("alpha", "beta"):
+        assert law.params[k] == pytest.approx(dedicated.params[k], rel=1e-3)
+    with pytest.raises(ScalingKitError, match="exclude_highest_loss"):
+        sk.fit("chinchilla", frame, exclude_highest_loss=len(frame))
