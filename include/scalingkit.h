@@ -31,7 +31,8 @@
  *        sk_law_from_name, sk_law_from_formula, sk_chinchilla_fit, sk_law_fit, sk_isoflop_fit, sk_envelope_fit,
  *        sk_chinchilla_bootstrap, sk_law_bootstrap, sk_law_holdout, sk_law_leave_one_out, sk_lr_schedule_areas,
  *        sk_mpl_fit, sk_mpl_predict, sk_transfer*, sk_hp_law, sk_batch_*, sk_adamw_timescale, sk_hp_sweep_fit,
- *        sk_coord_check, sk_gns_create, sk_cbs_*, sk_power_law_evaluate. (Functions taking a const handle, below, are MT-safe too.)
+ *        sk_coord_check, sk_gns_create, sk_cbs_*, sk_power_law_evaluate. (Functions taking a const handle, below,
+ *        are MT-safe too.)
  *      Per thread: sk_last_error (each thread sees its own last failure).
  *      Const reads of a handle (any number of threads on one handle, none of them freeing or mutating it):
  *        sk_fit_* but sk_fit_free, sk_chinchilla_predict, sk_chinchilla_allocate, sk_plan_*, sk_law_name,
