@@ -152,3 +152,19 @@ def vectorised(c_function, name: str, values: Any, *leading: float) -> Any:
     except ScalingKitError as e:
         raise ScalingKitError(e.status, f"'{name}': {e.message}") from None
     return float(y[0]) if np.ndim(values) == 0 else y
+
+
+def set_optimizer_options(opts: Any, *, max_iterations: Any, gradient_tolerance: Any, function_tolerance: Any,
+                          threads: Any, screen: Any, confirmations: Any) -> None:
+    """The optimiser and start-screening fields every fit's options struct shares (sk_chinchilla_options,
+    sk_law_fit_options, sk_mpl_options), converted once; None keeps the library default."""
+    opts.max_iterations = as_size("max_iterations", max_iterations)
+    opts.threads = as_size("threads", threads)
+    if screen is not None:
+        opts.screen_refine = as_size("screen", screen)
+    if confirmations is not None:
+        opts.screen_confirmations = as_size("confirmations", confirmations)
+    if gradient_tolerance is not None:
+        opts.gradient_tolerance = as_number("gradient_tolerance", gradient_tolerance)
+    if function_tolerance is not None:
+        opts.function_tolerance = as_number("function_tolerance", function_tolerance)

@@ -10,7 +10,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from ._results import ComputeOptimalPlan, FitDiagnostics
-from ._arrays import as_doubles, as_number, as_size, same_length
+from ._arrays import as_doubles, as_number, as_size, same_length, set_optimizer_options
 from . import bootstrap as _bootstrap
 from ._errors import ScalingKitError, check
 from ._fitresult import predict_intervals, read_excluded, read_fit
@@ -149,16 +149,9 @@ def fit_chinchilla(
     check(lib.sk_chinchilla_options_init(opts, ffi.sizeof("sk_chinchilla_options")))
     opts.huber_delta = as_number("huber_delta", huber_delta)
     opts.exclude_highest_loss = as_size("exclude_highest_loss", exclude_highest_loss)
-    opts.max_iterations = as_size("max_iterations", max_iterations)
-    opts.threads = as_size("threads", threads)
-    if screen is not None:
-        opts.screen_refine = as_size("screen", screen)
-    if confirmations is not None:
-        opts.screen_confirmations = as_size("confirmations", confirmations)
-    if gradient_tolerance is not None:
-        opts.gradient_tolerance = as_number("gradient_tolerance", gradient_tolerance)
-    if function_tolerance is not None:
-        opts.function_tolerance = as_number("function_tolerance", function_tolerance)
+    set_optimizer_options(opts, max_iterations=max_iterations, gradient_tolerance=gradient_tolerance,
+                          function_tolerance=function_tolerance, threads=threads, screen=screen,
+                          confirmations=confirmations)
     keep_alive = []
     for axis, values in (grid or {}).items():
         if axis not in _GRID_AXES:

@@ -13,7 +13,7 @@ import numpy as np
 
 from ._results import FitDiagnostics, Result
 from . import bootstrap as _bootstrap
-from ._arrays import as_doubles, as_finite, as_number, as_size, as_text
+from ._arrays import as_doubles, as_finite, as_number, as_size, as_text, set_optimizer_options
 from ._errors import ScalingKitError, check
 from ._fitresult import PredictionIntervals, predict_intervals as _intervals, read_excluded, read_fit
 from ._ffi import ffi, lib
@@ -243,12 +243,9 @@ def _problem(
     opts.loss, opts.space = parse("objective", objective, Loss), parse("space", space, Space)
     opts.huber_delta = as_number("huber_delta", huber_delta)
     opts.over_prediction_weight = as_number("over_prediction_weight", over_prediction_weight)
-    opts.max_iterations = as_size("max_iterations", max_iterations)
-    opts.threads = as_size("threads", threads)
-    if screen is not None:
-        opts.screen_refine = as_size("screen", screen)
-    if confirmations is not None:
-        opts.screen_confirmations = as_size("confirmations", confirmations)
+    set_optimizer_options(opts, max_iterations=max_iterations, gradient_tolerance=gradient_tolerance,
+                          function_tolerance=function_tolerance, threads=threads, screen=screen,
+                          confirmations=confirmations)
     opts.method = parse("method", method, Method)
     opts.search = parse("search", search, Search)
     opts.exclude_highest_loss = as_size("exclude_highest_loss", exclude_highest_loss)
@@ -257,10 +254,6 @@ def _problem(
     opts.log_output = -1 if log_output is None else int(bool(log_output))
     opts.random_starts = as_size("random_starts", random_starts)
     opts.seed = as_size("seed", seed)
-    if gradient_tolerance is not None:
-        opts.gradient_tolerance = as_number("gradient_tolerance", gradient_tolerance)
-    if function_tolerance is not None:
-        opts.function_tolerance = as_number("function_tolerance", function_tolerance)
 
     keep = []
 

@@ -12,7 +12,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ._results import FitDiagnostics
-from ._arrays import as_counts, as_doubles, as_number, as_size
+from ._arrays import as_counts, as_doubles, as_number, as_size, set_optimizer_options
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 from ._fitresult import read_fit
@@ -158,16 +158,9 @@ def fit_multi_power(
     opts = ffi.new("sk_mpl_options *")
     check(lib.sk_mpl_options_init(opts, ffi.sizeof("sk_mpl_options")))
     opts.huber_delta = as_number("huber_delta", huber_delta)
-    opts.max_iterations = as_size("max_iterations", max_iterations)
-    opts.threads = as_size("threads", threads)
-    if screen is not None:
-        opts.screen_refine = as_size("screen", screen)
-    if confirmations is not None:
-        opts.screen_confirmations = as_size("confirmations", confirmations)
-    if gradient_tolerance is not None:
-        opts.gradient_tolerance = as_number("gradient_tolerance", gradient_tolerance)
-    if function_tolerance is not None:
-        opts.function_tolerance = as_number("function_tolerance", function_tolerance)
+    set_optimizer_options(opts, max_iterations=max_iterations, gradient_tolerance=gradient_tolerance,
+                          function_tolerance=function_tolerance, threads=threads, screen=screen,
+                          confirmations=confirmations)
     if start:
         unknown = [k for k in start if k not in PARAMETERS]
         if unknown:
