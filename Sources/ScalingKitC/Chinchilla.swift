@@ -8,12 +8,7 @@ private func defaultOptions() -> sk_chinchilla_options {
     o.struct_size = MemoryLayout<sk_chinchilla_options>.size
     o.huber_delta = d.huberDelta
     o.exclude_highest_loss = d.excludeHighestLoss
-    o.max_iterations = d.optimizer.maxIterations
-    o.gradient_tolerance = d.optimizer.gradientTolerance
-    o.function_tolerance = d.optimizer.functionTolerance
-    o.threads = d.threads
-    o.screen_refine = d.screening.refine
-    o.screen_confirmations = d.screening.confirmations
+    o.setDefaults(optimizer: d.optimizer, threads: d.threads, screening: d.screening)
     return o
 }
 
@@ -37,12 +32,7 @@ private func convert(_ p: UnsafePointer<sk_chinchilla_options>?) throws(ScalingK
                               earlierSizes: chinchillaOptionsEarlierSizes)
     options.huberDelta = c.huber_delta
     options.excludeHighestLoss = try optionCount(c.exclude_highest_loss, "exclude_highest_loss")
-    options.optimizer.maxIterations = try optionCount(c.max_iterations, "max_iterations")
-    options.optimizer.gradientTolerance = c.gradient_tolerance
-    options.optimizer.functionTolerance = c.function_tolerance
-    options.threads = try optionCount(c.threads, "threads")
-    options.screening = StartScreening(refine: try optionCount(c.screen_refine, "screen_refine"),
-                                       confirmations: try optionCount(c.screen_confirmations, "screen_confirmations"))
+    try c.apply(to: &options.optimizer, threads: &options.threads, screening: &options.screening)
     let g = StartGrid.hoffmann2022
     options.grid = StartGrid(
         alpha: try optionalAxis(c.start_alpha, c.start_alpha_len, "start_alpha") ?? g.alpha,

@@ -123,14 +123,9 @@ private func defaultLawOptions() -> sk_law_fit_options {
     if case let .huber(delta) = d.loss.kind { o.huber_delta = delta }
     o.space = Int32(SK_SPACE_LOG.rawValue)
     o.over_prediction_weight = d.loss.overPredictionWeight
-    o.max_iterations = d.optimizer.maxIterations
-    o.gradient_tolerance = d.optimizer.gradientTolerance
-    o.function_tolerance = d.optimizer.functionTolerance
-    o.threads = d.threads
     o.method = Int32(SK_METHOD_LBFGS.rawValue)
     o.log_output = -1
-    o.screen_refine = d.screening.refine
-    o.screen_confirmations = d.screening.confirmations
+    o.setDefaults(optimizer: d.optimizer, threads: d.threads, screening: d.screening)
     o.search = Int32(SK_SEARCH_AUTOMATIC.rawValue)
     o.grid_step = d.gridStep
     o.exclude_highest_loss = d.excludeHighestLoss
@@ -206,12 +201,7 @@ func convertLawOptions(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw,
         let flags = try nonNull(c.log_scaled, "log_scaled")
         for j in 0..<logLen where flags[j] != 0 { o.logScaled.insert(names[j]) }
     }
-    o.optimizer.maxIterations = try optionCount(c.max_iterations, "max_iterations")
-    o.optimizer.gradientTolerance = c.gradient_tolerance
-    o.optimizer.functionTolerance = c.function_tolerance
-    o.threads = try optionCount(c.threads, "threads")
-    o.screening = StartScreening(refine: try optionCount(c.screen_refine, "screen_refine"),
-                                 confirmations: try optionCount(c.screen_confirmations, "screen_confirmations"))
+    try c.apply(to: &o.optimizer, threads: &o.threads, screening: &o.screening)
     o.randomStarts = try optionCount(c.random_starts, "random_starts")
     o.seed = UInt64(c.seed)
     switch c.method {

@@ -6,12 +6,7 @@ private func defaultMPLOptions() -> sk_mpl_options {
     var o = sk_mpl_options()
     o.struct_size = MemoryLayout<sk_mpl_options>.size
     o.huber_delta = d.huberDelta
-    o.max_iterations = d.optimizer.maxIterations
-    o.gradient_tolerance = d.optimizer.gradientTolerance
-    o.function_tolerance = d.optimizer.functionTolerance
-    o.threads = d.threads
-    o.screen_refine = d.screening.refine
-    o.screen_confirmations = d.screening.confirmations
+    o.setDefaults(optimizer: d.optimizer, threads: d.threads, screening: d.screening)
     return o
 }
 
@@ -44,12 +39,7 @@ private func convert(_ p: UnsafePointer<sk_mpl_options>?) throws(ScalingKitError
     guard let p else { return o }
     let c = try readVersioned(p, "sk_mpl_options", defaults: defaultMPLOptions(), earlierSizes: [])
     o.huberDelta = c.huber_delta
-    o.optimizer.maxIterations = try optionCount(c.max_iterations, "max_iterations")
-    o.optimizer.gradientTolerance = c.gradient_tolerance
-    o.optimizer.functionTolerance = c.function_tolerance
-    o.threads = try optionCount(c.threads, "threads")
-    o.screening = StartScreening(refine: try optionCount(c.screen_refine, "screen_refine"),
-                                 confirmations: try optionCount(c.screen_confirmations, "screen_confirmations"))
+    try c.apply(to: &o.optimizer, threads: &o.threads, screening: &o.screening)
     o.startGrid = try startGrid(c.start_values, c.start_counts, c.start_counts_len,
                                 parameters: MultiPowerLaw.parameterNames)
     return o
