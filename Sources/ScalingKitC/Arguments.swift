@@ -157,12 +157,12 @@ func flag(_ value: Int32, _ name: String) throws(ScalingKitError) -> Bool {
     }
 }
 
-/// An `int` enum argument from C: `cases[value]`, or an error naming the argument and the valid range.
 /// The C value of `value` in the same table `enumCase` reads with (for the `_init` functions' defaults).
 func enumIndex<T: Equatable>(_ value: T, _ cases: [T]) -> Int32 {
     Int32(cases.firstIndex(of: value) ?? 0)
 }
 
+/// An `int` enum argument from C: `cases[value]`, or an error naming the argument and the valid range.
 func enumCase<T>(_ value: Int32, _ cases: [T], _ name: String) throws(ScalingKitError) -> T {
     guard value >= 0, Int(value) < cases.count else {
         throw ScalingKitError(.invalidArgument, "\(name) is \(value): not one of 0 ... \(cases.count - 1)")

@@ -48,9 +48,7 @@ public enum CriticalBatch {
     /// Kaplan et al. (2020, eq. 1.4): B_crit(L) = B*/L^(1/α_B) for a law fitted through several targets.
     public static func kaplan(criticalBatchAtUnitLoss bStar: Double, alphaB: Double, loss: Double) throws -> Double {
         try positive(("B*", bStar), ("alpha_B", alphaB), ("loss", loss))
-        let b = try CriticalBatchLaw(coefficient: bStar, exponent: -1 / alphaB)(loss)
-        guard b.isFinite else { throw ScalingKitError.invalid("B_crit at loss \(loss) overflows a double") }
-        return b
+        return try PowerLawFit.evaluate(coefficient: bStar, exponent: -1 / alphaB, at: loss)
     }
 
     /// Kaplan et al. (2020, eq. 5.4–5.5): the steps and compute a run at batch B would need at the batch-optimal

@@ -7,9 +7,10 @@ import Darwin
 /// A batch-size law B = coefficient · x^exponent in tokens per step: the one type for every critical- or
 /// optimal-batch law, fitted or published (`BatchLaw.law`), whatever its variable (loss, compute, tokens).
 ///
-/// The time-aware planner reads it as B_crit = coefficient · D_min^exponent, D_min the data a run needs: Bergsma et al. (2025), "Power Lines", find B_crit ∝ D_min^0.462 independent of model size, where D_min is the least
-/// number of tokens that reaches the target loss (the small-batch limit, McCandlish et al. 2018's E_min). Their
-/// prefactor is not public; fit one from a batch sweep or pass your own.
+/// The time-aware planner reads it as B_crit = coefficient · D_min^exponent, D_min the data a run needs: Bergsma et
+/// al. (2025), "Power Lines", find B_crit ∝ D_min^0.462 independent of model size, where D_min is the least number of
+/// tokens that reaches the target loss (the small-batch limit, McCandlish et al. 2018's E_min). Their prefactor is
+/// not public; fit one from a batch sweep or pass your own.
 public struct CriticalBatchLaw: Sendable, Equatable {
     /// k in B = k·x^p (tokens).
     public var coefficient: Double

@@ -103,8 +103,8 @@ public enum IsoFLOP {
                 "\(used.count) of \(budgets.count) budgets have an interior minimum; the exponents need 2 or more (\(reasons))")
         }
         let compute = used.map(\.compute)
-        let parameters = try PowerLawFit(x: compute, y: used.map { pow(10, $0.optimalParameters!) }, confidence: options.confidence)
-        let tokens = try PowerLawFit(x: compute, y: used.map { pow(10, $0.optimalTokens!) }, confidence: options.confidence)
+        let parameters = try PowerLawFit(x: compute, y: used.map { $0.vertexParameters! }, confidence: options.confidence)
+        let tokens = try PowerLawFit(x: compute, y: used.map { $0.vertexTokens! }, confidence: options.confidence)
         var message = "N_opt ∝ C^\(rounded(parameters.exponent)), D_opt ∝ C^\(rounded(tokens.exponent)) from \(used.count) of \(budgets.count) budgets"
         let excluded = budgets.filter { !$0.used }
         if !excluded.isEmpty {
