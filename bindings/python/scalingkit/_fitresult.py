@@ -52,10 +52,7 @@ def read_excluded(handle: Any) -> Tuple[int, ...]:
 def predict_intervals(handle, arrays, n: int, interval: str, level: Any) -> "PredictionIntervals":
     """sk_fit_predict_interval for a fit handle (law fits and Chinchilla fits)."""
     kind = parse("interval", interval, IntervalKind)
-    try:
-        level = as_number("level", level)
-    except (TypeError, ValueError):
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"level must be a number (got {level!r})") from None
+    level = as_number("level", level)
     ptrs = ffi.new("double *[]", [ffi.from_buffer("double[]", a) for a in arrays])
     out, lower, upper = np.empty(n), np.empty(n), np.empty(n)
     check(lib.sk_fit_predict_interval(handle, ptrs, len(arrays), n, kind, level,

@@ -102,10 +102,7 @@ def nearest_shapes(target_parameters: float, preset: str = "llama2_7b", count: i
     out[0].struct_size = ffi.sizeof("sk_transformer_shape")
     params = ffi.new("size_t[]", max(capacity, 1))
     found = ffi.new("size_t *")
-    try:
-        target = as_number("target_parameters", target_parameters)
-    except (TypeError, ValueError):
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"target_parameters must be a number (got {target_parameters!r})") from None
+    target = as_number("target_parameters", target_parameters)
     check(lib.sk_transformer_nearest(shape, target, out, params, capacity, found))
     result = []
     for i in range(found[0]):

@@ -64,20 +64,20 @@ class GradientNoiseScale:
         check(lib.sk_gns_options_init(o, ffi.sizeof("sk_gns_options")))
         o.smoothing = parse("smoothing", smoothing, Smoothing)
         o.ema_beta = as_number("beta", beta)
-        if as_size("window", window) < 1:
-            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"window must be >= 1 (got {window})")
         o.window = as_size("window", window)
+        if o.window < 1:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"window must be >= 1 (got {window})")
         o.construction = parse("construction", construction, Construction)
         o.preconditioning = parse("preconditioning", preconditioning, Preconditioning)
         o.dataset_size = 0.0 if dataset_size is None else as_number("dataset_size", dataset_size)
-        if as_size("groups", groups) < 1:
-            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"groups must be >= 1 (got {groups})")
         o.groups = as_size("groups", groups)
+        if o.groups < 1:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"groups must be >= 1 (got {groups})")
         o.confidence = as_number("confidence", confidence)
         out = ffi.new("sk_gns **")
         check(lib.sk_gns_create(o, out))
         self._handle = out[0]
-        self.groups = as_size("groups", groups)
+        self.groups = o.groups
         self._reading = ffi.new("sk_gns_reading *")
         self._history: Optional[List[Tuple[int, float, float, float]]] = [] if history else None
 
@@ -104,7 +104,8 @@ class GradientNoiseScale:
             if s.shape != (self.groups,) or b.shape != (self.groups,):
                 raise ScalingKitError(lib.SK_ERR_LENGTH, f"pass {self.groups} small and big norms (one per group)")
             check(lib.sk_gns_update_groups(self._handle, ffi.from_buffer("double[]", s), ffi.from_buffer("double[]", b),
-                                           self.groups, as_number("small_batch", small_batch), as_number("big_batch", big_batch), as_number("lr", lr)))
+                                           self.groups, as_number("small_batch", small_batch),
+                                           as_number("big_batch", big_batch), as_number("lr", lr)))
         if self._history is not None:
             self._record()
 
@@ -113,7 +114,8 @@ class GradientNoiseScale:
         """A data-parallel step: every rank's local squared norm (before the all-reduce) and the reduced one."""
         local = as_doubles("local_sq_norms", local_sq_norms)
         check(lib.sk_gns_update_ranks(self._handle, ffi.from_buffer("double[]", local), local.size,
-                                      as_number("reduced_sq_norm", reduced_sq_norm), as_number("local_batch", local_batch), as_number("lr", lr)))
+                                      as_number("reduced_sq_norm", reduced_sq_norm),
+                                      as_number("local_batch", local_batch), as_number("lr", lr)))
         if self._history is not None:
             self._record()
 
@@ -250,8 +252,8 @@ def fit_batch_tradeoff(data: Any = None, *, batch: Any = None, steps: Any = None
     fits = ffi.new("sk_cbs_tradeoff[]", capacity)
     fits[0].struct_size = ffi.sizeof("sk_cbs_tradeoff")
     count, b_star, alpha = ffi.new("size_t *"), ffi.new("double *"), ffi.new("double *")
-    check(lib.sk_cbs_tradeoff_fit_targets(b, s, ffi.from_buffer("double[]", L), n, as_number("confidence", confidence), fits, capacity,
-                                          count, b_star, alpha))
+    check(lib.sk_cbs_tradeoff_fit_targets(b, s, ffi.from_buffer("double[]", L), n, as_number("confidence", confidence),
+                                          fits, capacity, count, b_star, alpha))
     out = tuple(_tradeoff(fits[i]) for i in range(count[0]))
     if math.isnan(alpha[0]):
         return out[0]
@@ -263,7 +265,8 @@ def convert_critical_batch(critical_batch: float, definition: str, *, theta: flo
     """McCandlish's B_crit in another definition: "overhead" (θ·B_crit) or "zhang" ((1+θ)·B_ref + θ·B_crit,
     Zhang et al. 2024 with θ = 0.2)."""
     out = ffi.new("double *")
-    check(lib.sk_cbs_convert(parse("definition", definition, CriticalBatchDefinition), as_number("critical_batch", critical_batch), as_number("theta", theta),
+    check(lib.sk_cbs_convert(parse("definition", definition, CriticalBatchDefinition),
+                             as_number("critical_batch", critical_batch), as_number("theta", theta),
                              math.nan if reference_batch is None else as_number("reference_batch", reference_batch), out))
     return out[0]
 
@@ -280,7 +283,8 @@ def batch_cost(batch: float, critical_batch: float, *, initial_batch: Optional[f
     """Steps and examples at a batch relative to their minima (1 + B_crit/B, 1 + B/B_crit), and AdaptDL's
     statistical efficiency (φ + M0)/(φ + M) when ``noise_scale`` φ and ``initial_batch`` M0 are given."""
     s, e, eff = ffi.new("double *"), ffi.new("double *"), ffi.new("double *")
-    check(lib.sk_cbs_cost(as_number("batch", batch), as_number("critical_batch", critical_batch), 1.0 if initial_batch is None else as_number("initial_batch", initial_batch),
+    check(lib.sk_cbs_cost(as_number("batch", batch), as_number("critical_batch", critical_batch),
+                          1.0 if initial_batch is None else as_number("initial_batch", initial_batch),
                           math.nan if noise_scale is None else as_number("noise_scale", noise_scale), s, e, eff))
     return BatchCost(s[0], e[0], optional(eff[0]))
 
@@ -298,7 +302,8 @@ def batch_schedule(coefficient: float, exponent: float, total_tokens: float, min
     """(tokens, batch) change points of a warm-up following B_crit = coefficient·tokens^exponent: batches
     min_batch·2^k at most fraction·B_crit and max_batch, never decreasing."""
     tokens, batch, count = ffi.new("double[]", 64), ffi.new("double[]", 64), ffi.new("size_t *")
-    check(lib.sk_cbs_schedule(as_number("coefficient", coefficient), as_number("exponent", exponent), as_number("total_tokens", total_tokens), as_number("min_batch", min_batch),
+    check(lib.sk_cbs_schedule(as_number("coefficient", coefficient), as_number("exponent", exponent),
+                              as_number("total_tokens", total_tokens), as_number("min_batch", min_batch),
                               as_number("max_batch", max_batch), as_number("fraction", fraction), tokens, batch, 64, count))
     return [(tokens[i], batch[i]) for i in range(count[0])]
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from ._results import Result
 from ._arrays import as_number, as_size
-from ._errors import ScalingKitError, check
+from ._errors import check
 from ._ffi import ffi, lib
 
 
@@ -45,11 +45,7 @@ class Bootstrap(Result):
         outs = [ffi.new("sk_interval *") for _ in range(5)]
         for o in outs:
             o.struct_size = ffi.sizeof("sk_interval")
-        try:
-            c = as_number("compute", compute)
-        except (TypeError, ValueError):
-            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"compute must be a number (got {compute!r})") from None
-        check(lib.sk_bootstrap_plan(self._handle, c, *outs))
+        check(lib.sk_bootstrap_plan(self._handle, as_number("compute", compute), *outs))
         keys = ("a", "N", "D", "tokens_per_parameter", "loss")
         return {k: _interval(o) for k, o in zip(keys, outs)}
 

@@ -95,7 +95,8 @@ class HPSweepResult:
     def predict(self, N: float, D: float, confidence: float = 0.95) -> Tuple[float, Optional[float], Optional[float], Optional[float]]:
         """(learning rate, its lower and upper bounds at ``confidence``, batch in tokens or None) at (N, D)."""
         lr, lo, hi, b = (ffi.new("double *") for _ in range(4))
-        check(lib.sk_hp_sweep_predict(self._handle, as_number("N", N), as_number("D", D), as_number("confidence", confidence), lr, lo, hi, b))
+        check(lib.sk_hp_sweep_predict(self._handle, as_number("N", N), as_number("D", D),
+                                      as_number("confidence", confidence), lr, lo, hi, b))
         return lr[0], optional(lo[0]), optional(hi[0]), optional(b[0])
 
     def to_dict(self) -> dict:

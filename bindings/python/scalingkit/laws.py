@@ -478,10 +478,7 @@ def holdout(law: str, data: Any = None, *, split: Union[str, Sequence[float], np
         raise ScalingKitError(lib.SK_ERR_LENGTH, f"'split' has {len(split_values)} values for {p.n} runs")
     errors = _errors_struct()
     out = ffi.new("sk_fit **")
-    try:
-        t = as_number("threshold", threshold)
-    except (TypeError, ValueError):
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"threshold must be a number (got {threshold!r})") from None
+    t = as_number("threshold", threshold)
     check(lib.sk_law_holdout(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n,
                              ffi.from_buffer("double[]", split_values), t, p.opts, errors, out))
     fit_result = _wrap_fit(ffi.gc(out[0], lib.sk_fit_free), p)

@@ -235,18 +235,21 @@ def umup_lr_scale(mup_type: str, shape: Sequence[int], depth: int = 0, optimizer
 def umup_residual_tau(index: int, layers: int, residual_mult: float = 1.0, attn_ratio: float = 1.0) -> float:
     """u-μP's residual τ of layer ``index`` in a stack of ``layers`` residual layers (App. G; unit-scaling 0.3.5)."""
     out = ffi.new("double *")
-    if as_size("index", index) < 0 or as_size("layers", layers) < 1:
+    i, n = as_size("index", index), as_size("layers", layers)
+    if n < 1:
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"index {index} must be in 0 ..< layers ({layers})")
-    check(lib.sk_transfer_umup_residual_tau(as_size("index", index), as_size("layers", layers), as_number("residual_mult", residual_mult), as_number("attn_ratio", attn_ratio), out))
+    check(lib.sk_transfer_umup_residual_tau(i, n, as_number("residual_mult", residual_mult),
+                                            as_number("attn_ratio", attn_ratio), out))
     return out[0]
 
 
 def attention_scale(head_dim: int, base_head_dim: int, parametrization: str = "mup") -> float:
     """The factor on attention logits: 1/√d (SP) or √d_base/d (μP, TP5's 1/d, equal to SP at the base)."""
     out = ffi.new("double *")
-    if as_size("head_dim", head_dim) < 1 or as_size("base_head_dim", base_head_dim) < 1:
+    d, base = as_size("head_dim", head_dim), as_size("base_head_dim", base_head_dim)
+    if d < 1 or base < 1:
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"head dimensions must be >= 1 (got {head_dim}, {base_head_dim})")
-    check(lib.sk_transfer_attention_scale(as_size("head_dim", head_dim), as_size("base_head_dim", base_head_dim),
+    check(lib.sk_transfer_attention_scale(d, base,
                                           parse("parametrization", parametrization, Parametrization), out))
     return out[0]
 
@@ -290,13 +293,14 @@ def optimal_learning_rate(batch: float, noise_scale: float, peak: float, optimiz
     """The optimal learning rate at a batch size: Adam's surge curve (Li et al. 2024) or SGD's
     η_max/(1 + B_noise/B) (McCandlish et al. 2018)."""
     out = ffi.new("double *")
-    check(lib.sk_batch_optimal_lr(parse("optimizer", optimizer, Optimizer), as_number("batch", batch), as_number("noise_scale", noise_scale),
-                                  as_number("peak", peak), out))
+    check(lib.sk_batch_optimal_lr(parse("optimizer", optimizer, Optimizer), as_number("batch", batch),
+                                  as_number("noise_scale", noise_scale), as_number("peak", peak), out))
     return out[0]
 
 
 def adamw_timescale(batch: float, learning_rate: float, weight_decay: float, tokens: float) -> float:
     """AdamW's timescale as a fraction of training, τ = B/(η·λ·D) (Wang & Aitchison 2024; Power Lines 2025)."""
     out = ffi.new("double *")
-    check(lib.sk_adamw_timescale(as_number("batch", batch), as_number("learning_rate", learning_rate), as_number("weight_decay", weight_decay), as_number("tokens", tokens), out))
+    check(lib.sk_adamw_timescale(as_number("batch", batch), as_number("learning_rate", learning_rate),
+                                 as_number("weight_decay", weight_decay), as_number("tokens", tokens), out))
     return out[0]
