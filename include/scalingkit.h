@@ -18,10 +18,12 @@
  *    library returns are owned by the library and documented with their lifetime.
  *  - Extensible structs begin with `size_t struct_size`. Fill option structs with their `_init` function
  *    (passing `sizeof` of your struct) before setting fields, and set `struct_size = sizeof(struct)` on output
- *    structs; the library then knows which version of the struct you were compiled against. Fields are only
- *    ever added at the end (marked "since x.y.0"); a program compiled against an older minor version keeps
- *    working: the library reads and writes only the struct_size bytes it was given and uses the defaults for
- *    fields the caller does not have.
+ *    structs; the library then knows which version of the struct you were compiled against. Within an ABI line
+ *    (SK_ABI_LINE, below) fields are only ever added at the end (marked "since x.y.z"); a program compiled
+ *    against an older release of the line keeps working: the library reads and writes only the struct_size
+ *    bytes it was given and uses the defaults for fields the caller does not have.
+ *  - Shared settings come as nested structs, set by the enclosing struct's `_init`: every fit's optimiser and
+ *    start screening is one sk_optimizer_options, `options.optimizer.max_iterations` and so on.
  *  - Threads: every function may be called from any thread. Distinct handles may be used concurrently from
  *    different threads; a single handle may be read (const functions) from several threads at once but must not
  *    be freed while another thread uses it. The last-error message is per thread. Function by function:
@@ -29,13 +31,13 @@
  *      MT-safe (no handle, or only creates one; no shared state; call from any number of threads at once):
  *        sk_version_*, sk_status_string, sk_*_options_init, sk_transformer_*, sk_law_catalogue,
  *        sk_law_from_name, sk_law_from_formula, sk_chinchilla_fit, sk_law_fit, sk_isoflop_fit, sk_envelope_fit,
- *        sk_chinchilla_bootstrap, sk_law_bootstrap, sk_law_holdout, sk_law_leave_one_out, sk_lr_schedule_areas,
- *        sk_mpl_fit, sk_mpl_predict, sk_transfer*, sk_hp_law, sk_batch_*, sk_adamw_timescale, sk_hp_sweep_fit,
+ *        sk_chinchilla_bootstrap, sk_law_bootstrap, sk_law_holdout, sk_law_leave_one_out, sk_law_rank,
+ *        sk_lr_schedule_areas, sk_mpl_fit, sk_mpl_predict, sk_transfer*, sk_hp_law, sk_hp_sweep_fit,
  *        sk_coord_check, sk_gns_create, sk_cbs_*, sk_power_law_evaluate. (Functions taking a const handle, below,
  *        are MT-safe too.)
  *      Per thread: sk_last_error (each thread sees its own last failure).
  *      Const reads of a handle (any number of threads on one handle, none of them freeing or mutating it):
- *        sk_fit_* but sk_fit_free, sk_chinchilla_predict, sk_chinchilla_allocate, sk_plan_*, sk_law_name,
+ *        sk_fit_* but sk_fit_free, sk_chinchilla_predict, sk_plan_*, sk_law_name,
  *        sk_law_formula, sk_law_citation, sk_law_input_*, sk_law_param_*, sk_isoflop_* getters,
  *        sk_bootstrap_* getters and plans, sk_hp_sweep_* getters and sk_hp_sweep_predict, sk_gns_read.
  *      Mutating (one thread at a time per handle, and no concurrent sk_gns_read on it):
@@ -68,8 +70,8 @@ extern "C" {
 #  endif
 #endif
 
-/* Superseded functions keep working until the next major version but warn where they are called (define
- * SK_ALLOW_DEPRECATED before including this header to silence it). */
+/* Superseded functions keep working until the next ABI line (SK_ABI_LINE) removes them but warn where they are
+ * called (define SK_ALLOW_DEPRECATED before including this header to silence it). None is deprecated in 0.4. */
 #ifndef SK_DEPRECATED
 #  if (defined(__GNUC__) || defined(__clang__)) && !defined(SK_ALLOW_DEPRECATED)
 #    define SK_DEPRECATED(replacement) __attribute__((deprecated("superseded by " replacement)))
@@ -78,13 +80,24 @@ extern "C" {
 #  endif
 #endif
 
-/* Semantic version of this header. Breaking the ABI requires a new major version (and a new SONAME). */
+/* Semantic version of this header. */
 #define SK_VERSION_MAJOR 0
 #define SK_VERSION_MINOR 4
 #define SK_VERSION_PATCH 0
 /* MAJOR * 10000 + MINOR * 100 + PATCH, as in zstd. */
 #define SK_VERSION_NUMBER (SK_VERSION_MAJOR * 10000 + SK_VERSION_MINOR * 100 + SK_VERSION_PATCH)
 #define SK_VERSION_STRING "0.4.0"
+
+/* The ABI line (since 0.4.0): a program compiled against one release of a line runs against any later release of
+ * the same line. Before 1.0 every minor version starts a new line ("0.MINOR") and may change struct layouts or
+ * names; from 1.0 the line is the major version and minor versions only add. The library's SONAME is
+ * "libscalingkit.so." SK_ABI_LINE, so the dynamic loader refuses a program built for another line at start-up
+ * instead of letting it misread a struct. 0.4 broke 0.3 by nesting sk_optimizer_options in the fit options and
+ * by renaming sk_batch_adam_sqrt, sk_batch_optimal_lr and sk_adamw_timescale to sk_transfer_adam_sqrt,
+ * sk_transfer_optimal_lr and sk_transfer_adamw_timescale (one prefix per capability), and by removing
+ * sk_chinchilla_allocate and sk_bootstrap_chinchilla_plan (superseded since 0.3: sk_plan_allocate and
+ * sk_bootstrap_plan give the same numbers and plan every other fit too). */
+#define SK_ABI_LINE "0.4"
 
 /* The largest element count any function accepts (2^32). Larger counts, including (size_t)-1, are rejected with
  * SK_ERR_LENGTH rather than trusted. */
@@ -237,6 +250,23 @@ typedef enum sk_interval_kind {
 SK_API int sk_fit_predict_interval(const sk_fit *fit, const double *const *columns, size_t n_columns, size_t n,
                                    int kind, double level, double *estimate, double *lower, double *upper);
 
+/* The optimiser and start-screening settings every fit shares (since 0.4.0), nested as `optimizer` in
+ * sk_chinchilla_options, sk_law_fit_options and sk_mpl_options and set by their `_init` functions. Each fit runs
+ * L-BFGS from several starts; screening evaluates the objective at every start first and refines the most
+ * promising ones in batches, stopping once screen_confirmations of them reach the best optimum (relative 1e-9).
+ * Results never depend on `threads`: the same input gives bit-identical output for any thread count. */
+typedef struct sk_optimizer_options {
+    size_t max_iterations;       /* L-BFGS iterations per start; >= 1; default 1000 */
+    double gradient_tolerance;   /* stop a start when the relative gradient max|g_i|·max(|x_i|,1)/|f| <= this;
+                                    >= 0; default 1e-10 */
+    double function_tolerance;   /* stop when the relative decrease of the objective <= this; >= 0; 1e-14 */
+    size_t threads;              /* worker threads; 0 = one per core (default) */
+    size_t screen_refine;        /* starts refined per batch, best initial objective first; 0 = run every start
+                                    (exhaustive). Default 64 for sk_chinchilla_fit and sk_law_fit (grids of up to
+                                    64 starts then run whole), 4 for sk_mpl_fit. */
+    size_t screen_confirmations; /* 1 .. screen_refine; default 4 (2 for sk_mpl_fit) */
+} sk_optimizer_options;
+
 /* ------------------------------------------------------------------------------------------------------------
  * Chinchilla law  L(N, D) = E + A / N^alpha + B / D^beta        (Hoffmann et al. 2022, eq. 2)
  * ---------------------------------------------------------------------------------------------------------- */
@@ -249,11 +279,6 @@ typedef struct sk_chinchilla_options {
     double huber_delta;          /* δ of the Huber loss on log residuals; > 0; default 1e-3 (Hoffmann 2022) */
     size_t exclude_highest_loss; /* drop this many highest-loss points first; default 0. Besiroglu et al. (2024)
                                     drop 5 of the 245 Chinchilla points. Ties: the earlier row goes first. */
-    size_t max_iterations;       /* L-BFGS iterations per start; >= 1; default 1000 */
-    double gradient_tolerance;   /* stop a start when the relative gradient max|g_i|·max(|x_i|,1)/|f| <= this;
-                                    >= 0; default 1e-10 */
-    double function_tolerance;   /* stop when the relative decrease of the objective <= this; >= 0; 1e-14 */
-    size_t threads;              /* worker threads; 0 = one per core (default). Results do not depend on it. */
     const double *start_alpha;   /* default {0, 0.5, 1, 1.5, 2} */
     size_t start_alpha_len;
     const double *start_beta;    /* default {0, 0.5, 1, 1.5, 2} */
@@ -264,12 +289,7 @@ typedef struct sk_chinchilla_options {
     size_t start_a_len;
     const double *start_b;       /* default {0, 5, 10, 15, 20, 25} */
     size_t start_b_len;
-    /* since 0.3.0 */
-    size_t screen_refine;        /* start screening: evaluate the objective at every start, then run L-BFGS from
-                                    the best screen_refine starts, in batches of that size, until
-                                    screen_confirmations of them reach the best optimum (relative 1e-9).
-                                    0 = run every start (exhaustive). Default 64. */
-    size_t screen_confirmations; /* 1 .. screen_refine; default 4 */
+    sk_optimizer_options optimizer; /* iterations, tolerances, threads, start screening (defaults above) */
 } sk_chinchilla_options;
 
 /* Fills *options with the defaults above and sets options->struct_size = struct_size. Pass
@@ -282,7 +302,7 @@ SK_API int sk_chinchilla_options_init(sk_chinchilla_options *options, size_t str
  *
  * Method (Hoffmann et al. 2022 Approach 3, §D.2, as replicated by Besiroglu et al. 2024): minimise
  * Σ Huber_δ(LSE(a − α log N, b − β log D, e) − log loss) with L-BFGS and an exact gradient from every point of
- * the start grid, in parallel (screened: see screen_refine); the lowest objective among converged starts wins
+ * the start grid, in parallel (screened: see sk_optimizer_options); the lowest objective among converged starts wins
  * and is polished once more.
  * Deterministic: the same input gives bit-identical output for any thread count.
  *
@@ -313,22 +333,13 @@ typedef struct sk_allocation {
     double b;                  /* D_opt ∝ C^b, b = alpha / (alpha + beta) */
 } sk_allocation;
 
-/* The allocation that minimises the fitted loss for a budget of `compute` FLOPs under C = 6ND (Hoffmann et al.
- * 2022, eq. 4): N_opt = G (C/6)^a, D_opt = G^-1 (C/6)^b, G = (alpha A / (beta B))^(1/(alpha+beta)).
- * Set out->struct_size = sizeof(sk_allocation) first.
- * Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT (compute not finite and > 0, or a
- * fit with non-positive exponents or coefficients); SK_ERR_UNSUPPORTED (fit is not a Chinchilla fit).
- * Deprecated since 0.4.0: sk_plan_allocate gives the same numbers for this fit and plans every other fit too. */
-SK_API SK_DEPRECATED("sk_plan_allocate") int sk_chinchilla_allocate(const sk_fit *fit, double compute,
-                                                                     sk_allocation *out);
-
-
 /* ------------------------------------------------------------------------------------------------------------
  * Compute-optimal planning from any fit (since 0.3.0)
  * ---------------------------------------------------------------------------------------------------------- */
 
 /* The allocation minimising the fitted loss for `compute` FLOPs under C = 6ND, for a Chinchilla fit (closed form,
- * Hoffmann et al. 2022 eq. 4; the same numbers as sk_chinchilla_allocate) or a law fit whose inputs are N and D
+ * Hoffmann et al. 2022 eq. 4: N_opt = G (C/6)^a, D_opt = G^-1 (C/6)^b, G = (alpha A / (beta B))^(1/(alpha+beta)),
+ * a = beta / (alpha + beta)) or a law fit whose inputs are N and D
  * (optionally also C = 6ND): a scan of 401 sizes along the budget, then golden-section search to 1e-12 in ln N.
  * out->a and out->b are d ln N_opt / d ln C and d ln D_opt / d ln C at this budget (central differences over
  * ±5 % of C for a numerical plan). Set out->struct_size = sizeof(sk_allocation) first.
@@ -701,10 +712,6 @@ typedef struct sk_law_fit_options {
     const int *log_scaled;         /* non-zero: fit this parameter in log space (it must stay > 0); the law's own
                                       log-scaled parameters stay so */
     size_t log_scaled_len;         /* 0, or sk_law_param_count */
-    size_t max_iterations;         /* L-BFGS iterations per start; default 1000 */
-    double gradient_tolerance;     /* relative gradient test; default 1e-10 */
-    double function_tolerance;     /* relative; default 1e-14 */
-    size_t threads;                /* 0 = one per core (default); results do not depend on it */
     size_t random_starts;          /* > 0: start from this many points of a seeded Latin hypercube spanning each
                                       searched parameter's range instead of a grid; default 0 (see sk_search:
                                       the automatic search then uses a grid for one or two searched parameters,
@@ -714,11 +721,6 @@ typedef struct sk_law_fit_options {
     int log_output;                /* 1: the formula gives log of the observed value (log-sum-exp forms such as
                                       "logsumexp(a - alpha*log(N), b - beta*log(D), e)"); 0: the value itself;
                                       -1 (default): as the law says (0 for formulas and the catalogue) */
-    /* since 0.3.0 */
-    size_t screen_refine;          /* as in sk_chinchilla_options: starts refined per batch, best initial objective
-                                      first; 0 = every start; default 64 (grids of up to 64 starts run whole) */
-    size_t screen_confirmations;   /* 1 .. screen_refine; default 4 */
-    /* since 0.4.0 */
     int search;                    /* an sk_search; default SK_SEARCH_AUTOMATIC */
     double grid_step;              /* step of the automatic grid in each searched parameter's coordinate (units for
                                       exponents, 5 x grid_step in natural log for parameters searched in log
@@ -726,6 +728,7 @@ typedef struct sk_law_fit_options {
     size_t exclude_highest_loss;   /* drop this many runs with the highest observed value before fitting, as
                                       sk_chinchilla_options does (ties to the earlier row; sk_fit_excluded lists
                                       them; bootstrap and leave-one-out leave them out too); < n; default 0 */
+    sk_optimizer_options optimizer; /* iterations, tolerances, threads, start screening (see sk_search) */
 } sk_law_fit_options;
 
 /* Fills *options with the defaults above; pass sizeof(sk_law_fit_options).
@@ -821,16 +824,8 @@ typedef struct sk_interval {
 SK_API int sk_bootstrap_param(const sk_bootstrap *bootstrap, const char *name, sk_interval *out);
 
 /* Intervals of the compute-optimal plan at `compute` FLOPs over the replicates: the exponent a, N_opt, D_opt,
- * D_opt/N_opt and the loss. Any output pointer may be NULL to skip it (set struct_size on the others).
- * Errors: SK_ERR_NULL_POINTER (bootstrap); SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT (compute not finite
- * and > 0); SK_ERR_UNSUPPORTED (the law has no parameters E, A, B, alpha, beta).
- * Deprecated since 0.4.0: sk_bootstrap_plan plans every bootstrap, by the method its law allows. */
-SK_API SK_DEPRECATED("sk_bootstrap_plan") int sk_bootstrap_chinchilla_plan(
-    const sk_bootstrap *bootstrap, double compute, sk_interval *a, sk_interval *params, sk_interval *tokens,
-    sk_interval *tokens_per_param, sk_interval *loss);
-
-/* As sk_bootstrap_chinchilla_plan, for a bootstrap of any fit (since 0.3.0): closed form for Chinchilla fits and
- * the "chinchilla" law; numerical planning per replicate for other laws of N and D (replicates without a finite
+ * D_opt/N_opt and the loss. Any output pointer may be NULL to skip it (set struct_size on the others). Closed form
+ * for Chinchilla fits and the "chinchilla" law; numerical planning per replicate for other laws of N and D (replicates without a finite
  * optimum at this budget are left out). a is the local exponent d ln N_opt / d ln C.
  * Errors: SK_ERR_NULL_POINTER (bootstrap); SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT (compute not finite and
  * > 0, fewer than 2 replicates can be planned); SK_ERR_UNSUPPORTED (a law that cannot be planned). */
@@ -872,6 +867,13 @@ SK_API int sk_law_holdout(const sk_law *law, const double *const *columns, size_
 SK_API int sk_law_leave_one_out(const sk_law *law, const double *const *columns, size_t n_columns,
                                 const double *observed, size_t n, const sk_law_fit_options *fit_options,
                                 const sk_fit *fit, double *predictions, sk_prediction_errors *errors);
+
+/* Since 0.4.0. Ranks n laws by their held-out errors (for example rmse from sk_law_holdout of each, on the same
+ * runs and threshold): order[0 .. n-1] receives the indices best first. Lower rmse first; an exact tie goes to the
+ * law with fewer parameters (param_counts[i], for example sk_law_param_count), then to the lower index; a NaN or
+ * infinite rmse ranks last. Held-out error, not the in-sample objective, which always favours more parameters.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (n == 0 or > SK_MAX_LENGTH). */
+SK_API int sk_law_rank(const double *rmse, const size_t *param_counts, size_t n, size_t *order);
 
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -917,17 +919,12 @@ typedef struct sk_loss_curve {
 typedef struct sk_mpl_options {
     size_t struct_size;
     double huber_delta;           /* Huber delta on log residuals; > 0; default 1e-3 (Luo et al.) */
-    size_t max_iterations;        /* L-BFGS iterations per start; default 1000 */
-    double gradient_tolerance;    /* relative gradient test; default 1e-10 */
-    double function_tolerance;    /* relative; default 1e-14 */
-    size_t threads;               /* 0 = one per core (default); results do not depend on it */
-    size_t screen_refine;         /* starts refined per batch, best initial objective first; 0 = all; default 4 */
-    size_t screen_confirmations;  /* default 2 */
     const double *start_values;   /* starting values per parameter, concatenated (as in sk_law_fit_options) */
     const size_t *start_counts;   /* how many of start_values belong to each parameter (0 = the default) */
     size_t start_counts_len;      /* 0, or 7. Defaults are scaled to the data: L0 = 0.9 min loss, A = alpha =
                                      beta = 0.5, B in {0.1, 0.5} * loss range / largest rate decrease,
                                      C in {1, 4}, gamma in {0.5, 0.8}: 8 starts */
+    sk_optimizer_options optimizer; /* iterations, tolerances, threads; screening defaults 4 and 2 */
 } sk_mpl_options;
 
 /* Fills *options with the defaults above; pass sizeof(sk_mpl_options).
@@ -1095,16 +1092,17 @@ SK_API int sk_hp_law(const char *name, double N, double D, double C, double *lea
 /* Adam's square-root rule for k times the batch (Malladi et al. 2022): in/out hold {lr, beta1, beta2, epsilon}
  * (4 doubles each; they may alias). Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT (k or lr not finite and
  * > 0, epsilon not finite and >= 0, a beta outside [0, 1), k (1 - beta) > 1). */
-SK_API int sk_batch_adam_sqrt(double k, const double *in, double *out);
+SK_API int sk_transfer_adam_sqrt(double k, const double *in, double *out);
 
 /* The optimal learning rate at `batch` for an optimizer whose noise scale is noise_scale and peak rate `peak`:
  * SGD peak / (1 + B_noise/B) (McCandlish et al. 2018); Adam peak / (0.5 (sqrt(B_noise/B) + sqrt(B/B_noise)))
  * (Li et al. 2024, the surge). Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT. */
-SK_API int sk_batch_optimal_lr(int optimizer, double batch, double noise_scale, double peak, double *out);
+SK_API int sk_transfer_optimal_lr(int optimizer, double batch, double noise_scale, double peak, double *out);
 
 /* AdamW's timescale tau = B / (lr wd D) (Wang & Aitchison 2024; Power Lines 2025), B and D in one unit.
  * Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT (a value not finite and > 0). */
-SK_API int sk_adamw_timescale(double batch, double learning_rate, double weight_decay, double tokens, double *out);
+SK_API int sk_transfer_adamw_timescale(double batch, double learning_rate, double weight_decay, double tokens,
+                                       double *out);
 
 /* Hyperparameter scaling laws fitted from your own sweep: per (N, D, batch) cell a parabola of the loss in ln lr
  * (vertex and a delta-method interval; cells with fewer than 3 learning rates, no convex minimum or a vertex

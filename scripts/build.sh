@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the shipped artefacts and installs them under a prefix (default: ./build):
-#   PREFIX/lib/libscalingkit.so.X.Y.Z (+ .so.X and .so symlinks)  self-contained: static Swift stdlib,
-#                                                                  exports only sk_*, SONAME libscalingkit.so.X
+#   PREFIX/lib/libscalingkit.so.X.Y.Z (+ .so.LINE and .so symlinks)  self-contained: static Swift stdlib,
+#                                                                  exports only sk_*, SONAME libscalingkit.so.LINE
 #   PREFIX/include/scalingkit.h
 #   PREFIX/lib/pkgconfig/scalingkit.pc
 #   PREFIX/bin/scalingkit                                          the CLI
@@ -25,20 +25,25 @@ major=$(sed -n 's/^#define SK_VERSION_MAJOR \([0-9]*\).*/\1/p' "$header")
 minor=$(sed -n 's/^#define SK_VERSION_MINOR \([0-9]*\).*/\1/p' "$header")
 patch=$(sed -n 's/^#define SK_VERSION_PATCH \([0-9]*\).*/\1/p' "$header")
 version="$major.$minor.$patch"
+line=$(sed -n 's/^#define SK_ABI_LINE "\([0-9.]*\)".*/\1/p' "$header")   # the SONAME's suffix (see the header)
+[ -n "$line" ] || { echo "build.sh: SK_ABI_LINE not found in $header" >&2; exit 1; }
 
 # The library: its own scratch path, because its link flags differ from the CLI's and the tests'.
 swift build -c release --package-path "$ROOT" --scratch-path "$ROOT/.build-lib" --product scalingkit \
   -Xswiftc -static-stdlib \
   -Xlinker --version-script="$ROOT/bindings/c/scalingkit.map" \
-  -Xlinker -soname="libscalingkit.so.$major"
+  -Xlinker -soname="libscalingkit.so.$line"
 
 mkdir -p "$PREFIX/lib/pkgconfig" "$PREFIX/include" "$PREFIX/bin"
 lib="$PREFIX/lib/libscalingkit.so.$version"
-rm -f "$PREFIX/lib/libscalingkit.so" "$PREFIX/lib/libscalingkit.so.$major" "$lib"
+rm -f "$PREFIX/lib/libscalingkit.so" "$PREFIX/lib/libscalingkit.so.$line" "$lib"
+for link in "$PREFIX"/lib/libscalingkit.so.*; do   # a link of another ABI line's name to this very version
+  if [ -L "$link" ] && [ "$(readlink "$link")" = "libscalingkit.so.$version" ]; then rm -f "$link"; fi
+done
 cp "$ROOT/.build-lib/release/libscalingkit.so" "$lib"
 strip --strip-unneeded "$lib" 2>/dev/null || true
-ln -s "libscalingkit.so.$version" "$PREFIX/lib/libscalingkit.so.$major"
-ln -s "libscalingkit.so.$major" "$PREFIX/lib/libscalingkit.so"
+ln -s "libscalingkit.so.$version" "$PREFIX/lib/libscalingkit.so.$line"
+ln -s "libscalingkit.so.$line" "$PREFIX/lib/libscalingkit.so"
 cp "$header" "$PREFIX/include/scalingkit.h"
 
 case "$PREFIX" in

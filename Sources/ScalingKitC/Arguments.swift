@@ -54,8 +54,9 @@ func checkStructSize(_ size: Int, known: [Int], _ name: String) throws(ScalingKi
 }
 
 /// Reads a versioned input struct of which the caller has `struct_size` bytes (its first field): fields past
-/// them, added in later minor versions, keep their values from `defaults`. Never reads past the caller's struct.
-func readVersioned<T>(_ p: UnsafePointer<T>, _ name: String, defaults: T, earlierSizes: [Int])
+/// them, added in later releases of the ABI line, keep their values from `defaults`. Never reads past the caller's
+/// struct. `earlierSizes`: the struct's sizes in those earlier releases (none yet in the 0.4 line).
+func readVersioned<T>(_ p: UnsafePointer<T>, _ name: String, defaults: T, earlierSizes: [Int] = [])
     throws(ScalingKitError) -> T
 {
     let size = UnsafeRawPointer(p).load(as: Int.self)
@@ -67,7 +68,8 @@ func readVersioned<T>(_ p: UnsafePointer<T>, _ name: String, defaults: T, earlie
 
 /// Writes the first `struct_size` bytes of `value` to a versioned output struct whose caller set `struct_size`
 /// (or passed it as `size`), so an older caller's smaller struct is never overrun; struct_size keeps its value.
-func writeVersioned<T>(_ value: T, to p: UnsafeMutablePointer<T>, size: Int, _ name: String, earlierSizes: [Int])
+func writeVersioned<T>(_ value: T, to p: UnsafeMutablePointer<T>, size: Int, _ name: String,
+                       earlierSizes: [Int] = [])
     throws(ScalingKitError)
 {
     try checkStructSize(size, known: [MemoryLayout<T>.size] + earlierSizes, name)
@@ -76,6 +78,11 @@ func writeVersioned<T>(_ value: T, to p: UnsafeMutablePointer<T>, size: Int, _ n
         bytes.storeBytes(of: size, toByteOffset: 0, as: Int.self)
         UnsafeMutableRawPointer(p).copyMemory(from: bytes.baseAddress!, byteCount: size)
     }
+}
+
+/// `writeVersioned` for an output struct whose caller set its first field, `struct_size`.
+func writeVersioned<T>(_ value: T, to p: UnsafeMutablePointer<T>, _ name: String) throws(ScalingKitError) {
+    try writeVersioned(value, to: p, size: UnsafeRawPointer(p).load(as: Int.self), name)
 }
 
 /// Copies `nColumns` columns of `n` doubles each (an array of column pointers, as the header's `const double *const *`),

@@ -50,7 +50,7 @@ private func defaultGNSOptions() -> sk_gns_options {
 public func sk_gns_options_init(_ options: UnsafeMutablePointer<sk_gns_options>?, _ structSize: Int) -> Int32 {
     guarded("sk_gns_options_init") { () throws(ScalingKitError) in
         let options = try nonNull(options, "options")
-        try writeVersioned(defaultGNSOptions(), to: options, size: structSize, "sk_gns_options", earlierSizes: [])
+        try writeVersioned(defaultGNSOptions(), to: options, size: structSize, "sk_gns_options")
     }
 }
 
@@ -59,7 +59,7 @@ public func sk_gns_create(_ options: UnsafePointer<sk_gns_options>?, _ out: Unsa
     guarded("sk_gns_create") { () throws(ScalingKitError) in
         let out = try nonNull(out, "out")
         let c = options == nil ? defaultGNSOptions()
-            : try readVersioned(options!, "sk_gns_options", defaults: defaultGNSOptions(), earlierSizes: [])
+            : try readVersioned(options!, "sk_gns_options", defaults: defaultGNSOptions())
         var o = GradientNoiseScaleOptions()
         switch try enumCase(c.smoothing, [0, 1, 2], "options.smoothing") {
         case 0: o.smoothing = .ema(beta: c.ema_beta)

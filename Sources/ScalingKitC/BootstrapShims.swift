@@ -132,45 +132,22 @@ public func sk_bootstrap_param(_ bootstrap: OpaquePointer?, _ name: UnsafePointe
 }
 
 @c @implementation
-public func sk_bootstrap_chinchilla_plan(
-    _ bootstrap: OpaquePointer?, _ compute: Double, _ a: UnsafeMutablePointer<sk_interval>?,
-    _ params: UnsafeMutablePointer<sk_interval>?, _ tokens: UnsafeMutablePointer<sk_interval>?,
-    _ ratio: UnsafeMutablePointer<sk_interval>?, _ loss: UnsafeMutablePointer<sk_interval>?
-) -> Int32 {
-    guarded("sk_bootstrap_chinchilla_plan") { () throws(ScalingKitError) in
-        try writePlan(bootstrap, compute, a, params, tokens, ratio, loss, closedFormOnly: true)
-    }
-}
-
-/// The plan intervals of both entry points: closed form (parameters E, A, B, alpha, beta), or numerical per replicate
-/// for a law-fit bootstrap of another law when `closedFormOnly` is false.
-private func writePlan(
-    _ bootstrap: OpaquePointer?, _ compute: Double, _ a: UnsafeMutablePointer<sk_interval>?,
-    _ params: UnsafeMutablePointer<sk_interval>?, _ tokens: UnsafeMutablePointer<sk_interval>?,
-    _ ratio: UnsafeMutablePointer<sk_interval>?, _ loss: UnsafeMutablePointer<sk_interval>?, closedFormOnly: Bool
-) throws(ScalingKitError) {
-    let handle = try BootstrapHandle.borrow(bootstrap)
-    for p in [a, params, tokens, ratio, loss] {
-        if let p { try checkStructSize(p.pointee.struct_size, expected: MemoryLayout<sk_interval>.size, "sk_interval") }
-    }
-    let b = handle.bootstrap
-    let plan = try core {
-        try b.computeOptimal(compute: compute, law: closedFormOnly ? nil : handle.law, threads: b.options.threads)
-    }
-    try write(plan.a, to: a)
-    try write(plan.parameters, to: params)
-    try write(plan.tokens, to: tokens)
-    try write(plan.tokensPerParameter, to: ratio)
-    try write(plan.loss, to: loss)
-}
-
-@c @implementation
 public func sk_bootstrap_plan(
     _ bootstrap: OpaquePointer?, _ compute: Double, _ a: UnsafeMutablePointer<sk_interval>?,
     _ params: UnsafeMutablePointer<sk_interval>?, _ tokens: UnsafeMutablePointer<sk_interval>?,
     _ ratio: UnsafeMutablePointer<sk_interval>?, _ loss: UnsafeMutablePointer<sk_interval>?
 ) -> Int32 {
     guarded("sk_bootstrap_plan") { () throws(ScalingKitError) in
-        try writePlan(bootstrap, compute, a, params, tokens, ratio, loss, closedFormOnly: false)
+        let handle = try BootstrapHandle.borrow(bootstrap)
+        for p in [a, params, tokens, ratio, loss] {
+            if let p { try checkStructSize(p.pointee.struct_size, expected: MemoryLayout<sk_interval>.size, "sk_interval") }
+        }
+        let b = handle.bootstrap
+        let plan = try core { try b.computeOptimal(compute: compute, law: handle.law, threads: b.options.threads) }
+        try write(plan.a, to: a)
+        try write(plan.parameters, to: params)
+        try write(plan.tokens, to: tokens)
+        try write(plan.tokensPerParameter, to: ratio)
+        try write(plan.loss, to: loss)
     }
 }

@@ -8,19 +8,15 @@ private func defaultOptions() -> sk_chinchilla_options {
     o.struct_size = MemoryLayout<sk_chinchilla_options>.size
     o.huber_delta = d.huberDelta
     o.exclude_highest_loss = d.excludeHighestLoss
-    o.setDefaults(optimizer: d.optimizer, threads: d.threads, screening: d.screening)
+    o.optimizer.setDefaults(optimizer: d.optimizer, threads: d.threads, screening: d.screening)
     return o
 }
-
-/// sizeof(sk_chinchilla_options) in 0.2.0: the struct ended before screen_refine.
-private let chinchillaOptionsEarlierSizes = [MemoryLayout<sk_chinchilla_options>.offset(of: \.screen_refine)!]
 
 @c @implementation
 public func sk_chinchilla_options_init(_ options: UnsafeMutablePointer<sk_chinchilla_options>?, _ structSize: Int) -> Int32 {
     guarded("sk_chinchilla_options_init") { () throws(ScalingKitError) in
         let options = try nonNull(options, "options")
-        try writeVersioned(defaultOptions(), to: options, size: structSize, "sk_chinchilla_options",
-                           earlierSizes: chinchillaOptionsEarlierSizes)
+        try writeVersioned(defaultOptions(), to: options, size: structSize, "sk_chinchilla_options")
     }
 }
 
@@ -28,11 +24,10 @@ public func sk_chinchilla_options_init(_ options: UnsafeMutablePointer<sk_chinch
 private func convert(_ p: UnsafePointer<sk_chinchilla_options>?) throws(ScalingKitError) -> ChinchillaFitOptions {
     var options = ChinchillaFitOptions()
     guard let p else { return options }
-    let c = try readVersioned(p, "sk_chinchilla_options", defaults: defaultOptions(),
-                              earlierSizes: chinchillaOptionsEarlierSizes)
+    let c = try readVersioned(p, "sk_chinchilla_options", defaults: defaultOptions())
     options.huberDelta = c.huber_delta
     options.excludeHighestLoss = try optionCount(c.exclude_highest_loss, "exclude_highest_loss")
-    try c.apply(to: &options.optimizer, threads: &options.threads, screening: &options.screening)
+    try c.optimizer.apply(to: &options.optimizer, threads: &options.threads, screening: &options.screening)
     let g = StartGrid.hoffmann2022
     options.grid = StartGrid(
         alpha: try optionalAxis(c.start_alpha, c.start_alpha_len, "start_alpha") ?? g.alpha,
@@ -68,18 +63,5 @@ public func sk_chinchilla_predict(
         let out = try nonNull(out, "out")
         let values = try core { try law.losses(parameters: N, tokens: D) }
         for (i, v) in values.enumerated() { out[i] = v }
-    }
-}
-
-@c @implementation
-public func sk_chinchilla_allocate(_ fit: OpaquePointer?, _ compute: Double, _ out: UnsafeMutablePointer<sk_allocation>?) -> Int32 {
-    guarded("sk_chinchilla_allocate") { () throws(ScalingKitError) in
-        let law = try FitHandle.borrow(fit).chinchilla()
-        let out = try nonNull(out, "out")
-        try checkStructSize(out.pointee.struct_size, expected: MemoryLayout<sk_allocation>.size, "sk_allocation")
-        let plan = try core { try law.computeOptimal(compute: compute) }
-        out.pointee = sk_allocation(
-            struct_size: MemoryLayout<sk_allocation>.size, compute: plan.compute, params: plan.parameters,
-            tokens: plan.tokens, tokens_per_param: plan.tokensPerParameter, loss: plan.loss, a: plan.a, b: plan.b)
     }
 }

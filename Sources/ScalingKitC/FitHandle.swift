@@ -133,9 +133,7 @@ public func sk_fit_get_info(_ fit: OpaquePointer?, _ info: UnsafeMutablePointer<
     guarded("sk_fit_get_info") { () throws(ScalingKitError) in
         let handle = try FitHandle.borrow(fit)
         let info = try nonNull(info, "info")
-        try writeVersioned(handle.info, to: info, size: UnsafeRawPointer(info).load(as: Int.self), "sk_fit_info",
-                           earlierSizes: [MemoryLayout<sk_fit_info>.offset(of: \.starts_refined)!,
-                                          MemoryLayout<sk_fit_info>.offset(of: \.relative_gradient)!])
+        try writeVersioned(handle.info, to: info, "sk_fit_info")
     }
 }
 

@@ -37,7 +37,7 @@ private func defaultIsoFLOPOptions() -> sk_isoflop_options {
 public func sk_isoflop_options_init(_ options: UnsafeMutablePointer<sk_isoflop_options>?, _ structSize: Int) -> Int32 {
     guarded("sk_isoflop_options_init") { () throws(ScalingKitError) in
         let options = try nonNull(options, "options")
-        try writeVersioned(defaultIsoFLOPOptions(), to: options, size: structSize, "sk_isoflop_options", earlierSizes: [])
+        try writeVersioned(defaultIsoFLOPOptions(), to: options, size: structSize, "sk_isoflop_options")
     }
 }
 
@@ -53,7 +53,7 @@ public func sk_isoflop_fit(
         let budget = try doubles(budget, n, "budget")
         var o = IsoFLOP.Options()
         if let options {
-            let c = try readVersioned(options, "sk_isoflop_options", defaults: defaultIsoFLOPOptions(), earlierSizes: [])
+            let c = try readVersioned(options, "sk_isoflop_options", defaults: defaultIsoFLOPOptions())
             o.minimumRunsPerBudget = try optionCount(c.min_runs_per_budget, "min_runs_per_budget")
             o.requireInteriorMinimum = try flag(c.require_interior_minimum, "require_interior_minimum")
             o.confidence = c.confidence
@@ -76,8 +76,7 @@ public func sk_isoflop_get_info(_ result: OpaquePointer?, _ info: UnsafeMutableP
             b: b.exponent, b_stderr: b.standardError ?? .nan, b_lower: b.lower ?? .nan, b_upper: b.upper ?? .nan,
             d_coefficient: b.coefficient, confidence: a.confidence, has_intervals: a.standardError == nil ? 0 : 1,
             budgets: r.budgets.count, budgets_used: r.budgetsUsed)
-        try writeVersioned(value, to: info, size: UnsafeRawPointer(info).load(as: Int.self), "sk_isoflop_info",
-                           earlierSizes: [])
+        try writeVersioned(value, to: info, "sk_isoflop_info")
     }
 }
 
@@ -101,8 +100,7 @@ public func sk_isoflop_budget_at(_ result: OpaquePointer?, _ index: Int, _ out: 
             has_vertex: vertex ? 1 : 0,
             n_opt: b.vertexParameters ?? .nan, d_opt: b.vertexTokens ?? .nan,
             min_loss: b.minimumLoss ?? .nan, curvature_n: b.curvatureN, curvature_d: b.curvatureD)
-        try writeVersioned(value, to: out, size: UnsafeRawPointer(out).load(as: Int.self), "sk_isoflop_budget",
-                           earlierSizes: [])
+        try writeVersioned(value, to: out, "sk_isoflop_budget")
     }
 }
 
@@ -135,7 +133,7 @@ private func defaultEnvelopeOptions() -> sk_envelope_options {
 public func sk_envelope_options_init(_ options: UnsafeMutablePointer<sk_envelope_options>?, _ structSize: Int) -> Int32 {
     guarded("sk_envelope_options_init") { () throws(ScalingKitError) in
         let options = try nonNull(options, "options")
-        try writeVersioned(defaultEnvelopeOptions(), to: options, size: structSize, "sk_envelope_options", earlierSizes: [])
+        try writeVersioned(defaultEnvelopeOptions(), to: options, size: structSize, "sk_envelope_options")
     }
 }
 
@@ -153,7 +151,7 @@ public func sk_envelope_fit(
         try checkStructSize(size, expected: MemoryLayout<sk_envelope_info>.size, "sk_envelope_info")
         var o = Envelope.Options()
         if let options {
-            let c = try readVersioned(options, "sk_envelope_options", defaults: defaultEnvelopeOptions(), earlierSizes: [])
+            let c = try readVersioned(options, "sk_envelope_options", defaults: defaultEnvelopeOptions())
             o.gridPoints = try optionCount(c.grid_points, "grid_points")
             o.minimumRunsCovering = try optionCount(c.min_runs_covering, "min_runs_covering")
             o.excludeEdgeSizes = try flag(c.exclude_edge_sizes, "exclude_edge_sizes")
@@ -166,6 +164,6 @@ public func sk_envelope_fit(
             a_upper: a.upper ?? .nan, n_coefficient: a.coefficient, b: b.exponent, b_stderr: b.standardError ?? .nan,
             b_lower: b.lower ?? .nan, b_upper: b.upper ?? .nan, d_coefficient: b.coefficient,
             points: r.points.count, sizes: r.sizes)
-        try writeVersioned(value, to: info, size: size, "sk_envelope_info", earlierSizes: [])
+        try writeVersioned(value, to: info, size: size, "sk_envelope_info")
     }
 }

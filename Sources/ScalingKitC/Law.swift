@@ -125,23 +125,18 @@ private func defaultLawOptions() -> sk_law_fit_options {
     o.over_prediction_weight = d.loss.overPredictionWeight
     o.method = Int32(SK_METHOD_LBFGS.rawValue)
     o.log_output = -1
-    o.setDefaults(optimizer: d.optimizer, threads: d.threads, screening: d.screening)
+    o.optimizer.setDefaults(optimizer: d.optimizer, threads: d.threads, screening: d.screening)
     o.search = Int32(SK_SEARCH_AUTOMATIC.rawValue)
     o.grid_step = d.gridStep
     o.exclude_highest_loss = d.excludeHighestLoss
     return o
 }
 
-/// sizeof(sk_law_fit_options) in 0.2.0 (the struct ended, padded, before screen_refine) and in 0.3.0 (before search).
-private let lawOptionsEarlierSizes = [MemoryLayout<sk_law_fit_options>.offset(of: \.screen_refine)!,
-                                      MemoryLayout<sk_law_fit_options>.offset(of: \.search)!]
-
 @c @implementation
 public func sk_law_fit_options_init(_ options: UnsafeMutablePointer<sk_law_fit_options>?, _ structSize: Int) -> Int32 {
     guarded("sk_law_fit_options_init") { () throws(ScalingKitError) in
         let options = try nonNull(options, "options")
-        try writeVersioned(defaultLawOptions(), to: options, size: structSize, "sk_law_fit_options",
-                           earlierSizes: lawOptionsEarlierSizes)
+        try writeVersioned(defaultLawOptions(), to: options, size: structSize, "sk_law_fit_options")
     }
 }
 
@@ -160,7 +155,7 @@ private func perParameter(_ p: UnsafePointer<Double>?, _ n: Int, _ name: String,
 func convertLawOptions(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw, runs: Int) throws(ScalingKitError) -> LawFitOptions {
     var o = LawFitOptions()
     guard let p else { return o }
-    let c = try readVersioned(p, "sk_law_fit_options", defaults: defaultLawOptions(), earlierSizes: lawOptionsEarlierSizes)
+    let c = try readVersioned(p, "sk_law_fit_options", defaults: defaultLawOptions())
     let kind: FitLoss.Kind
     switch c.loss {
     case Int32(SK_LOSS_HUBER.rawValue): kind = .huber(delta: c.huber_delta)
@@ -201,7 +196,7 @@ func convertLawOptions(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw,
         let flags = try nonNull(c.log_scaled, "log_scaled")
         for j in 0..<logLen where flags[j] != 0 { o.logScaled.insert(names[j]) }
     }
-    try c.apply(to: &o.optimizer, threads: &o.threads, screening: &o.screening)
+    try c.optimizer.apply(to: &o.optimizer, threads: &o.threads, screening: &o.screening)
     o.randomStarts = try optionCount(c.random_starts, "random_starts")
     o.seed = UInt64(c.seed)
     switch c.method {

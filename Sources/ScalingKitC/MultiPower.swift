@@ -6,7 +6,7 @@ private func defaultMPLOptions() -> sk_mpl_options {
     var o = sk_mpl_options()
     o.struct_size = MemoryLayout<sk_mpl_options>.size
     o.huber_delta = d.huberDelta
-    o.setDefaults(optimizer: d.optimizer, threads: d.threads, screening: d.screening)
+    o.optimizer.setDefaults(optimizer: d.optimizer, threads: d.threads, screening: d.screening)
     return o
 }
 
@@ -14,7 +14,7 @@ private func defaultMPLOptions() -> sk_mpl_options {
 public func sk_mpl_options_init(_ options: UnsafeMutablePointer<sk_mpl_options>?, _ structSize: Int) -> Int32 {
     guarded("sk_mpl_options_init") { () throws(ScalingKitError) in
         let options = try nonNull(options, "options")
-        try writeVersioned(defaultMPLOptions(), to: options, size: structSize, "sk_mpl_options", earlierSizes: [])
+        try writeVersioned(defaultMPLOptions(), to: options, size: structSize, "sk_mpl_options")
     }
 }
 
@@ -37,9 +37,9 @@ private func convert(_ c: sk_loss_curve, _ label: String, withLoss: Bool) throws
 private func convert(_ p: UnsafePointer<sk_mpl_options>?) throws(ScalingKitError) -> MultiPowerFitOptions {
     var o = MultiPowerFitOptions()
     guard let p else { return o }
-    let c = try readVersioned(p, "sk_mpl_options", defaults: defaultMPLOptions(), earlierSizes: [])
+    let c = try readVersioned(p, "sk_mpl_options", defaults: defaultMPLOptions())
     o.huberDelta = c.huber_delta
-    try c.apply(to: &o.optimizer, threads: &o.threads, screening: &o.screening)
+    try c.optimizer.apply(to: &o.optimizer, threads: &o.threads, screening: &o.screening)
     o.startGrid = try startGrid(c.start_values, c.start_counts, c.start_counts_len,
                                 parameters: MultiPowerLaw.parameterNames)
     return o

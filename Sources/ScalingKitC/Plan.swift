@@ -11,7 +11,7 @@ private func write(_ plan: ComputePlan, to out: UnsafeMutablePointer<sk_allocati
     try writeVersioned(
         sk_allocation(struct_size: MemoryLayout<sk_allocation>.size, compute: plan.compute, params: plan.parameters,
                       tokens: plan.tokens, tokens_per_param: plan.tokensPerParameter, loss: plan.loss, a: plan.a, b: plan.b),
-        to: out, size: UnsafeRawPointer(out).load(as: Int.self), "sk_allocation", earlierSizes: [])
+        to: out, size: UnsafeRawPointer(out).load(as: Int.self), "sk_allocation")
 }
 
 @c @implementation
@@ -50,7 +50,7 @@ public func sk_plan_inference_aware(_ fit: OpaquePointer?, _ targetLoss: Double,
             total_flops: p.totalFLOPs, optimal_params: p.trainingOptimal.parameters,
             optimal_tokens: p.trainingOptimal.tokens, optimal_total_flops: p.trainingOptimalTotalFLOPs,
             saved_flops: p.savedFLOPs)
-        try writeVersioned(value, to: out, size: size, "sk_inference_plan", earlierSizes: [])
+        try writeVersioned(value, to: out, size: size, "sk_inference_plan")
     }
 }
 

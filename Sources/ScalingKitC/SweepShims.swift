@@ -67,7 +67,7 @@ public func sk_hp_sweep_get_info(_ sweep: OpaquePointer?, _ info: UnsafeMutableP
             has_timescale_law: r.timescale == nil ? 0 : 1, timescale_coefficient: r.timescale?.coefficient ?? .nan,
             timescale_exponent: r.timescale?.exponent ?? .nan, timescale_stderr: r.timescale?.standardError ?? .nan,
             timescale_cells: r.timescaleCells.count, timescale_points: r.timescale?.points ?? 0)
-        try writeVersioned(value, to: info, size: UnsafeRawPointer(info).load(as: Int.self), "sk_hp_sweep_info", earlierSizes: [])
+        try writeVersioned(value, to: info, "sk_hp_sweep_info")
     }
 }
 
@@ -86,7 +86,7 @@ public func sk_hp_sweep_cell_at(_ sweep: OpaquePointer?, _ index: Int, _ cell: U
             learning_rates: c.learningRates, located: c.optimalLearningRate == nil ? 0 : 1,
             optimal_lr: c.optimalLearningRate ?? .nan, lower: c.lower ?? .nan, upper: c.upper ?? .nan,
             optimal_loss: c.optimalLoss ?? .nan)
-        try writeVersioned(value, to: cell, size: UnsafeRawPointer(cell).load(as: Int.self), "sk_hp_sweep_cell", earlierSizes: [])
+        try writeVersioned(value, to: cell, "sk_hp_sweep_cell")
     }
 }
 

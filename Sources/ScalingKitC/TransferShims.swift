@@ -24,7 +24,7 @@ private func defaultTransferOptions() -> sk_transfer_options {
 private func transferOptions(_ p: UnsafePointer<sk_transfer_options>?) throws(ScalingKitError) -> TransferOptions {
     var o = TransferOptions()
     guard let p else { return o }
-    let c = try readVersioned(p, "sk_transfer_options", defaults: defaultTransferOptions(), earlierSizes: [])
+    let c = try readVersioned(p, "sk_transfer_options", defaults: defaultTransferOptions())
     o.parametrization = try enumCase(c.parametrization, parametrizations, "options.parametrization")
     o.optimizer = try enumCase(c.optimizer, optimizers, "options.optimizer")
     o.weightDecayRule = try enumCase(c.weight_decay_rule, weightDecayRules, "options.weight_decay_rule")
@@ -88,7 +88,7 @@ private func checkOut(_ out: UnsafeMutablePointer<sk_group_hparams>?) throws(Sca
 public func sk_transfer_options_init(_ options: UnsafeMutablePointer<sk_transfer_options>?, _ structSize: Int) -> Int32 {
     guarded("sk_transfer_options_init") { () throws(ScalingKitError) in
         let options = try nonNull(options, "options")
-        try writeVersioned(defaultTransferOptions(), to: options, size: structSize, "sk_transfer_options", earlierSizes: [])
+        try writeVersioned(defaultTransferOptions(), to: options, size: structSize, "sk_transfer_options")
     }
 }
 
@@ -188,8 +188,8 @@ public func sk_hp_law(_ name: UnsafePointer<CChar>?, _ N: Double, _ D: Double, _
 }
 
 @c @implementation
-public func sk_batch_adam_sqrt(_ k: Double, _ input: UnsafePointer<Double>?, _ out: UnsafeMutablePointer<Double>?) -> Int32 {
-    guarded("sk_batch_adam_sqrt") { () throws(ScalingKitError) in
+public func sk_transfer_adam_sqrt(_ k: Double, _ input: UnsafePointer<Double>?, _ out: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("sk_transfer_adam_sqrt") { () throws(ScalingKitError) in
         let i = try nonNull(input, "in"), o = try nonNull(out, "out")
         let h = try core {
             try BatchRules.adamSquareRoot(AdamHyperparameters(learningRate: i[0], beta1: i[1], beta2: i[2], epsilon: i[3]), kappa: k)
@@ -199,9 +199,9 @@ public func sk_batch_adam_sqrt(_ k: Double, _ input: UnsafePointer<Double>?, _ o
 }
 
 @c @implementation
-public func sk_batch_optimal_lr(_ optimizer: Int32, _ batch: Double, _ noiseScale: Double, _ peak: Double,
+public func sk_transfer_optimal_lr(_ optimizer: Int32, _ batch: Double, _ noiseScale: Double, _ peak: Double,
                                 _ out: UnsafeMutablePointer<Double>?) -> Int32 {
-    guarded("sk_batch_optimal_lr") { () throws(ScalingKitError) in
+    guarded("sk_transfer_optimal_lr") { () throws(ScalingKitError) in
         let out = try nonNull(out, "out")
         let family = try enumCase(optimizer, optimizers, "optimizer")
         out.pointee = try core {
@@ -212,9 +212,9 @@ public func sk_batch_optimal_lr(_ optimizer: Int32, _ batch: Double, _ noiseScal
 }
 
 @c @implementation
-public func sk_adamw_timescale(_ batch: Double, _ lr: Double, _ wd: Double, _ tokens: Double,
+public func sk_transfer_adamw_timescale(_ batch: Double, _ lr: Double, _ wd: Double, _ tokens: Double,
                                _ out: UnsafeMutablePointer<Double>?) -> Int32 {
-    guarded("sk_adamw_timescale") { () throws(ScalingKitError) in
+    guarded("sk_transfer_adamw_timescale") { () throws(ScalingKitError) in
         let out = try nonNull(out, "out")
         out.pointee = try core { try BatchRules.adamWTimescale(batch: batch, learningRate: lr, weightDecay: wd, tokens: tokens) }
     }

@@ -19,7 +19,7 @@ public func sk_transformer_shape_init(_ shape: UnsafeMutablePointer<sk_transform
         var value = sk_transformer_shape()
         value.struct_size = MemoryLayout<sk_transformer_shape>.size
         value.positional = Int32(SK_POS_ROTARY.rawValue)
-        try writeVersioned(value, to: shape, size: structSize, "sk_transformer_shape", earlierSizes: [])
+        try writeVersioned(value, to: shape, size: structSize, "sk_transformer_shape")
     }
 }
 
@@ -29,15 +29,13 @@ public func sk_transformer_shape_preset(_ name: UnsafePointer<CChar>?, _ shape: 
         let name = try cString(name, "name")
         let shape = try nonNull(shape, "shape")
         let preset = try core { try TransformerShape.preset(named: name) }
-        try writeVersioned(cShape(preset), to: shape, size: UnsafeRawPointer(shape).load(as: Int.self),
-                           "sk_transformer_shape", earlierSizes: [])
+        try writeVersioned(cShape(preset), to: shape, "sk_transformer_shape")
     }
 }
 
 /// Reads a C shape into the core's type, checking what only C can get wrong (sizes beyond Int, enums).
 private func readShape(_ p: UnsafePointer<sk_transformer_shape>?) throws(ScalingKitError) -> TransformerShape {
-    let c = try readVersioned(try nonNull(p, "shape"), "sk_transformer_shape", defaults: sk_transformer_shape(),
-                              earlierSizes: [])
+    let c = try readVersioned(try nonNull(p, "shape"), "sk_transformer_shape", defaults: sk_transformer_shape())
     for (name, v) in [("d_model", c.d_model), ("layers", c.layers), ("heads", c.heads), ("kv_heads", c.kv_heads),
                       ("head_dim", c.head_dim), ("d_ff", c.d_ff), ("vocab", c.vocab),
                       ("sequence_length", c.sequence_length)] where v < 0 || v > 1 << 40 {
@@ -83,7 +81,7 @@ public func sk_transformer_count_parameters(_ shape: UnsafePointer<sk_transforme
             struct_size: size, total: p.total, non_embedding: p.nonEmbedding, token_embedding: p.tokenEmbedding,
             positional_embedding: p.positionalEmbedding, unembedding: p.unembedding, forward_flops: f.forward,
             training_flops: f.training, six_n_flops: f.sixN, deepseek_m: f.deepSeekM)
-        try writeVersioned(value, to: out, size: size, "sk_transformer_count", earlierSizes: [])
+        try writeVersioned(value, to: out, size: size, "sk_transformer_count")
     }
 }
 

@@ -1,16 +1,13 @@
 import CScalingKit
 import ScalingKit
 
-/// sk_prediction_errors as 0.3.0 laid it out (before `fitted` and `failed`).
-private let errorsSize030 = MemoryLayout<Int>.size * 2 + MemoryLayout<Double>.size * 3
-
 /// The errors and the counts the core computed, in the caller's version of the struct.
 private func write(_ e: PredictionErrors, fitted: Int, failed: Int,
                    to p: UnsafeMutablePointer<sk_prediction_errors>) throws(ScalingKitError) {
     let value = sk_prediction_errors(struct_size: MemoryLayout<sk_prediction_errors>.size, count: e.count,
                                      rmse: e.rmse, max_relative_error: e.maxRelativeError,
                                      mean_relative_error: e.meanRelativeError, fitted: fitted, failed: failed)
-    try writeVersioned(value, to: p, size: p.pointee.struct_size, "sk_prediction_errors", earlierSizes: [errorsSize030])
+    try writeVersioned(value, to: p, size: p.pointee.struct_size, "sk_prediction_errors")
 }
 
 @c @implementation
@@ -23,7 +20,7 @@ public func sk_law_holdout(
     guarded("sk_law_holdout") { () throws(ScalingKitError) in
         let handle = try LawHandle.borrow(law)
         let errors = try nonNull(errors, "errors")
-        try checkStructSize(errors.pointee.struct_size, known: [MemoryLayout<sk_prediction_errors>.size, errorsSize030],
+        try checkStructSize(errors.pointee.struct_size, known: [MemoryLayout<sk_prediction_errors>.size],
                             "sk_prediction_errors")
         let data = try columnArrays(columns, nColumns, n, names: handle.law.inputs)
         let y = try doubles(observed, n, "observed")
@@ -53,7 +50,7 @@ public func sk_law_leave_one_out(
         }
         let predictions = try nonNull(predictions, "predictions")
         let errors = try nonNull(errors, "errors")
-        try checkStructSize(errors.pointee.struct_size, known: [MemoryLayout<sk_prediction_errors>.size, errorsSize030],
+        try checkStructSize(errors.pointee.struct_size, known: [MemoryLayout<sk_prediction_errors>.size],
                             "sk_prediction_errors")
         let data = try columnArrays(columns, nColumns, n, names: lawHandle.law.inputs)
         let y = try doubles(observed, n, "observed")
@@ -64,5 +61,19 @@ public func sk_law_leave_one_out(
         }
         for (i, v) in loo.predictions.enumerated() { predictions[i] = v }
         try write(loo.errors, fitted: n - result.excludedIndices.count, failed: loo.failed, to: errors)
+    }
+}
+
+@c @implementation
+public func sk_law_rank(_ rmse: UnsafePointer<Double>?, _ paramCounts: UnsafePointer<Int>?, _ n: Int,
+                        _ order: UnsafeMutablePointer<Int>?) -> Int32 {
+    guarded("sk_law_rank") { () throws(ScalingKitError) in
+        let r = try doubles(rmse, n, "rmse")
+        let counts = Array(UnsafeBufferPointer(start: try nonNull(paramCounts, "param_counts"), count: r.count))
+        if let i = counts.firstIndex(where: { $0 < 0 }) {
+            throw ScalingKitError(.invalidArgument, "param_counts[\(i)] = \(UInt(bitPattern: counts[i])) is not a count")
+        }
+        let order = try nonNull(order, "order")
+        for (k, i) in try LawComparison.rank(rmse: r, parameterCounts: counts).enumerated() { order[k] = i }
     }
 }

@@ -86,7 +86,7 @@ struct CABITests {
         #expect(fit(badN, D, L).0 == SK_ERR_INVALID_ARGUMENT.rawValue)
         #expect(lastError().contains("'N'[2] must be > 0"))
         #expect(fit(N, D, L) { $0.struct_size = 7 }.0 == SK_ERR_STRUCT_SIZE.rawValue)
-        #expect(fit(N, D, L) { $0.threads = -1 }.0 == SK_ERR_INVALID_ARGUMENT.rawValue)
+        #expect(fit(N, D, L) { $0.optimizer.threads = -1 }.0 == SK_ERR_INVALID_ARGUMENT.rawValue)
         #expect(fit(N, D, L) { $0.start_e = nil; $0.start_e_len = 2 }.0 == SK_ERR_NULL_POINTER.rawValue)
         #expect(fit(N, D, L) { $0.huber_delta = -.infinity }.0 == SK_ERR_INVALID_ARGUMENT.rawValue)
     }
@@ -110,10 +110,10 @@ struct CABITests {
         #expect(sk_fit_param(fit, "Beta", &beta) == SK_ERR_INVALID_ARGUMENT.rawValue)
 
         var plan = sk_allocation(); plan.struct_size = MemoryLayout<sk_allocation>.size
-        #expect(sk_chinchilla_allocate(fit, 1e22, &plan) == SK_OK.rawValue)
+        #expect(sk_plan_allocate(fit, 1e22, &plan) == SK_OK.rawValue)
         #expect(abs(6 * plan.params * plan.tokens / 1e22 - 1) < 1e-12)
         #expect(abs(plan.a - values[4] / (values[3] + values[4])) < 1e-12)
-        #expect(sk_chinchilla_allocate(fit, -1, &plan) == SK_ERR_INVALID_ARGUMENT.rawValue)
+        #expect(sk_plan_allocate(fit, -1, &plan) == SK_ERR_INVALID_ARGUMENT.rawValue)
 
         var predicted = [Double](repeating: 0, count: 16)
         #expect(sk_chinchilla_predict(fit, N, D, 16, &predicted) == SK_OK.rawValue)

@@ -171,6 +171,38 @@ struct ValidationTests {
         #expect(throws: ScalingKitError.self) { try law.holdout(data: ["N": N], observed: y, split: N, threshold: 1) }
         #expect(throws: ScalingKitError.self) { try law.holdout(data: ["N": N], observed: y, split: [1, .nan, 3], threshold: 2) }
     }
+
+    /// The ranking rule, case by case: lower RMSE first, exact ties to fewer parameters then to the earlier
+    /// entry, non-finite RMSE last in input order.
+    @Test func rankingRule() throws {
+        #expect(try LawComparison.rank(rmse: [0.3, 0.1, 0.2], parameterCounts: [2, 2, 2]) == [1, 2, 0])
+        #expect(try LawComparison.rank(rmse: [0.1, 0.1, 0.1], parameterCounts: [5, 3, 3]) == [1, 2, 0])
+        #expect(try LawComparison.rank(rmse: [.nan, 0.2, .infinity, 0.1], parameterCounts: [1, 1, 1, 1]) == [3, 1, 0, 2])
+        #expect(throws: ScalingKitError.self) { try LawComparison.rank(rmse: [], parameterCounts: []) }
+        #expect(throws: ScalingKitError.self) { try LawComparison.rank(rmse: [0.1], parameterCounts: [1, 2]) }
+        #expect(throws: ScalingKitError.self) { try LawComparison.rank(rmse: [0.1], parameterCounts: [-1]) }
+    }
+
+    /// Data from a law with an irreducible loss: that law extrapolates best and ranks first; the pure power law
+    /// (no floor) fits the small runs well but misses the large ones.
+    @Test func compareRanksTheTrueLawFirst() throws {
+        let N = (0..<24).map { pow(10, 6 + 4 * Double($0) / 23) }
+        let y = N.enumerated().map { i, n in (1.7 + 400 * pow(n, -0.34)) * (1 + 0.002 * sin(Double(i) * 1.7)) }
+        let floor = try ScalingLaw(formula: "E + A*N^-alpha", inputs: ["N"])
+        let pure = try ScalingLaw.named("kaplan_n")
+        let ranked = try LawComparison.compare([pure, floor], data: ["N": N], observed: y, split: N, threshold: 1e9)
+        #expect(ranked.map(\.law.formula) == [floor.formula, pure.formula])
+        #expect(ranked[0].holdout.errors.rmse < ranked[1].holdout.errors.rmse / 3)
+        #expect(throws: ScalingKitError.self) {
+            try LawComparison.compare([], data: ["N": N], observed: y, split: N, threshold: 1e9)
+        }
+        do {
+            _ = try LawComparison.compare([floor], data: ["N": N], observed: y, split: N, threshold: 1e12)
+            Issue.record("a threshold above every run must throw")
+        } catch let e as ScalingKitError {
+            #expect(e.message.contains("law '") && e.message.contains("nothing to score"))
+        }
+    }
 }
 
 @Suite("Schedule areas")

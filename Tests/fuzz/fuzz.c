@@ -21,7 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SK_ALLOW_DEPRECATED /* the superseded calls are fuzzed until they are removed */
 #include "scalingkit.h"
 
 void skfuzz_csv(const uint8_t *data, size_t n);
@@ -139,7 +138,6 @@ static void use_fit(src *s, sk_fit *fit) {
     ok(sk_chinchilla_predict(fit, N, D, n, out), "sk_chinchilla_predict");
     sk_allocation a = { .struct_size = ssize(s, sizeof a) };
     if (ok(sk_plan_allocate(fit, dbl(s), &a), "sk_plan_allocate") == SK_OK) { not_nan(a.params, "sk_plan_allocate"); not_nan(a.tokens, "sk_plan_allocate"); }
-    if (ok(sk_chinchilla_allocate(fit, dbl(s), &a), "sk_chinchilla_allocate") == SK_OK) not_nan(a.params, "sk_chinchilla_allocate");
     if (ok(sk_plan_minimum_compute(fit, dbl(s), &a), "sk_plan_minimum_compute") == SK_OK) not_nan(a.compute, "sk_plan_minimum_compute");
     if (ok(sk_plan_at_ratio(fit, dbl(s), dbl(s), &a), "sk_plan_at_ratio") == SK_OK) not_nan(a.loss, "sk_plan_at_ratio");
     sk_inference_plan ip = { .struct_size = ssize(s, sizeof ip) };
@@ -154,7 +152,7 @@ static void step_chinchilla(src *s) {
     sk_chinchilla_options o;
     ok(sk_chinchilla_options_init(&o, ssize(s, sizeof o)), "sk_chinchilla_options_init");
     sk_chinchilla_options_init(&o, sizeof o);
-    o.threads = 1; o.max_iterations = 1 + u8(s) % 30; o.screen_refine = 1; o.screen_confirmations = 1;
+    o.optimizer.threads = 1; o.optimizer.max_iterations = 1 + u8(s) % 30; o.optimizer.screen_refine = 1; o.optimizer.screen_confirmations = 1;
     o.huber_delta = u8(s) & 1 ? dbl(s) : 1e-3;
     o.exclude_highest_loss = u8(s) % 3;
     o.start_alpha = start[0]; o.start_alpha_len = 1 + (u8(s) & 1);
@@ -189,7 +187,7 @@ static void step_formula_text(const char *text, src *s) {
     const double *cols[2] = { N, D };
     sk_law_fit_options o;
     sk_law_fit_options_init(&o, sizeof o);
-    o.threads = 1; o.max_iterations = 10; o.screen_refine = 1; o.screen_confirmations = 1;
+    o.optimizer.threads = 1; o.optimizer.max_iterations = 10; o.optimizer.screen_refine = 1; o.optimizer.screen_confirmations = 1;
     o.method = s ? u8(s) % 3 : 0;
     o.loss = s ? u8(s) % 3 : 0;
     /* A small Latin hypercube instead of the automatic search's grid of up to 22,801 starts (fast under ASan). */
@@ -398,9 +396,9 @@ static void step_scalars(src *s) {
     static const char *const hp[] = { "deepseek", "step_law", "porian", "x", "" };
     if (ok(sk_hp_law(hp[u8(s) % 5], dbl(s), dbl(s), dbl(s), &v, &w), "sk_hp_law") == SK_OK) not_nan(v, "sk_hp_law");
     fill(s, in, 4);
-    if (ok(sk_batch_adam_sqrt(dbl(s), MAYBE(s, in), out), "sk_batch_adam_sqrt") == SK_OK) not_nan(out[0], "sk_batch_adam_sqrt");
-    if (ok(sk_batch_optimal_lr((int8_t)u8(s) % 3, dbl(s), dbl(s), dbl(s), &v), "sk_batch_optimal_lr") == SK_OK) not_nan(v, "sk_batch_optimal_lr");
-    if (ok(sk_adamw_timescale(dbl(s), dbl(s), dbl(s), dbl(s), &v), "sk_adamw_timescale") == SK_OK) not_nan(v, "sk_adamw_timescale");
+    if (ok(sk_transfer_adam_sqrt(dbl(s), MAYBE(s, in), out), "sk_transfer_adam_sqrt") == SK_OK) not_nan(out[0], "sk_transfer_adam_sqrt");
+    if (ok(sk_transfer_optimal_lr((int8_t)u8(s) % 3, dbl(s), dbl(s), dbl(s), &v), "sk_transfer_optimal_lr") == SK_OK) not_nan(v, "sk_transfer_optimal_lr");
+    if (ok(sk_transfer_adamw_timescale(dbl(s), dbl(s), dbl(s), dbl(s), &v), "sk_transfer_adamw_timescale") == SK_OK) not_nan(v, "sk_transfer_adamw_timescale");
     double lr[MAXN], s1[MAXN], s2[MAXN];
     size_t n = len(s, MAXN);
     fill(s, lr, MAXN);

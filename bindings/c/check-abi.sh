@@ -2,10 +2,11 @@
 # Checks the installed C library against its contract:
 #  - every function declared in scalingkit.h is exported, and nothing else is (global symbols of nm -D);
 #  - no Swift toolchain library is needed at run time (ldd);
-#  - the SONAME is libscalingkit.so.MAJOR and its symlink exists;
+#  - the ABI line (SK_ABI_LINE) matches the version ("0.MINOR" before 1.0, then MAJOR); the SONAME is
+#    libscalingkit.so.LINE and its symlink exists;
 #  - the header compiles as C99 and C11 with -pedantic -Werror, and as C++;
-#  - the ABI gate: no exported symbol lost and no public struct layout changed within the major version;
-#  - a program compiled against the previous minor header (0.2.0) still runs against this library.
+#  - the ABI gate: no exported symbol lost and no public struct layout changed within the ABI line;
+#  - a program linked against another line's SONAME is refused by the dynamic loader, not run.
 # Usage: bindings/c/check-abi.sh PREFIX
 set -uo pipefail
 PREFIX="${1:?usage: check-abi.sh PREFIX}"
@@ -31,9 +32,14 @@ if ldd "$lib" | grep -qi swift; then fail "depends on a Swift library: $(ldd "$l
 else ok "self-contained: no Swift toolchain library in ldd"; fi
 
 major=$(sed -n 's/^#define SK_VERSION_MAJOR \([0-9]*\).*/\1/p' "$header")
+minor=$(sed -n 's/^#define SK_VERSION_MINOR \([0-9]*\).*/\1/p' "$header")
+line=$(sed -n 's/^#define SK_ABI_LINE "\([0-9.]*\)".*/\1/p' "$header")
+if [ "$major" = 0 ]; then want_line="0.$minor"; else want_line="$major"; fi
+if [ "$line" = "$want_line" ]; then ok "ABI line $line matches version $major.$minor"
+else fail "SK_ABI_LINE is '$line'; version $major.$minor wants '$want_line'"; fi
 soname=$(readelf -d "$lib" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
-if [ "$soname" = "libscalingkit.so.$major" ] && [ -e "$PREFIX/lib/$soname" ]; then ok "SONAME $soname with symlink"
-else fail "SONAME is '$soname' (want libscalingkit.so.$major) or its symlink is missing"; fi
+if [ "$soname" = "libscalingkit.so.$want_line" ] && [ -e "$PREFIX/lib/$soname" ]; then ok "SONAME $soname with symlink"
+else fail "SONAME is '$soname' (want libscalingkit.so.$want_line) or its symlink is missing"; fi
 
 printf '#include "scalingkit.h"\nint main(void) { return (int)sk_version_number() < 0; }\n' > "$tmp/h.c"
 cp "$tmp/h.c" "$tmp/h.cpp"
@@ -54,13 +60,20 @@ else fail "ABI gate:"; cat "$tmp/gate"; fi
 if python3 "$gate" selftest "$PREFIX" > "$tmp/self" 2>&1; then ok "ABI gate selftest: $(sed 's/^abi gate selftest: ok //' "$tmp/self")"
 else fail "ABI gate selftest:"; cat "$tmp/self"; fi
 
-# A caller compiled against the previous minor header (frozen in bindings/c/abi/v0.2.0) runs against this library.
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-if cc -std=c11 -Wall -Wextra -pedantic -Werror -I"$here/abi/v0.2.0" "$here/abi/previous_minor_client.c" \
-     -L"$PREFIX/lib" -lscalingkit -lm -o "$tmp/previous_minor_client" 2> "$tmp/err" \
-   && LD_LIBRARY_PATH="$PREFIX/lib" "$tmp/previous_minor_client" "$here/../../examples/data/chinchilla_epoch.csv" > "$tmp/old" 2>&1; then
-  ok "$(cat "$tmp/old")"
-else fail "a program compiled against header 0.2.0:"; cat "$tmp/err" "$tmp/old" 2>/dev/null; fi
+# A program built for the 0.3 line (SONAME libscalingkit.so.0, whose option structs had the optimiser fields
+# inline) must not start against this library: the loader refuses it, so it cannot misread a struct. A stub with
+# that SONAME stands in for the old library at link time; at run time only this PREFIX is on the path.
+mkdir -p "$tmp/old"
+printf 'unsigned sk_version_number(void) { return 300; }\n' > "$tmp/old/lib.c"
+printf 'unsigned sk_version_number(void);\nint main(void) { return sk_version_number() != 300; }\n' > "$tmp/old/client.c"
+if cc -shared -fPIC -Wl,-soname,libscalingkit.so.0 "$tmp/old/lib.c" -o "$tmp/old/libscalingkit.so" \
+   && cc "$tmp/old/client.c" -L"$tmp/old" -lscalingkit -o "$tmp/old/client" 2> "$tmp/err"; then
+  if LD_LIBRARY_PATH="$PREFIX/lib" "$tmp/old/client" > "$tmp/old/out" 2>&1; then
+    fail "a program linked against libscalingkit.so.0 (0.3 line) ran against the $line library"
+  elif grep -q "libscalingkit.so.0: cannot open shared object" "$tmp/old/out"; then
+    ok "a 0.3-line program is refused by the loader: $(sed 's/^.*: error while loading shared libraries: //' "$tmp/old/out")"
+  else fail "a 0.3-line program failed, but not at load time:"; cat "$tmp/old/out"; fi
+else fail "could not build the 0.3-line stand-in:"; cat "$tmp/err"; fi
 
 echo "abi check: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

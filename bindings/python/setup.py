@@ -15,19 +15,23 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 NATIVE = os.path.join(HERE, "build", "native")
 
 
+with open(os.path.join(ROOT, "include", "scalingkit.h"), encoding="utf-8") as _f:
+    HEADER = _f.read()
+
+
 def header_version() -> str:
     """The package's version is the C header's SK_VERSION_*: one source of truth."""
-    with open(os.path.join(ROOT, "include", "scalingkit.h"), encoding="utf-8") as f:
-        text = f.read()
-    parts = [re.search(rf"#define SK_VERSION_{k} (\d+)", text).group(1) for k in ("MAJOR", "MINOR", "PATCH")]
+    parts = [re.search(rf"#define SK_VERSION_{k} (\d+)", HEADER).group(1) for k in ("MAJOR", "MINOR", "PATCH")]
     return ".".join(parts)
 
 
 VERSION = header_version()
+ABI_LINE = re.search(r'#define SK_ABI_LINE "([0-9.]+)"', HEADER).group(1)   # the SONAME: libscalingkit.so.LINE
+BUNDLED = os.path.join(HERE, "scalingkit", f"libscalingkit.so.{ABI_LINE}")
 
 
 def build_native_library() -> None:
-    """Builds the self-contained .so and copies it next to the Python sources as libscalingkit.so.MAJOR."""
+    """Builds the self-contained .so and copies it next to the Python sources as libscalingkit.so.LINE (its SONAME)."""
     prebuilt = os.environ.get("SCALINGKIT_PREBUILT_PREFIX")
     prefix = prebuilt or NATIVE
     if not prebuilt:
@@ -35,8 +39,9 @@ def build_native_library() -> None:
     lib = os.path.join(prefix, "lib", f"libscalingkit.so.{VERSION}")
     if not os.path.exists(lib):
         raise RuntimeError(f"{lib} not found (the header says version {VERSION})")
-    major = VERSION.split(".")[0]
-    shutil.copyfile(lib, os.path.join(HERE, "scalingkit", f"libscalingkit.so.{major}"))
+    for stale in glob.glob(os.path.join(HERE, "scalingkit", "libscalingkit.so.*")):   # another ABI line's copy
+        os.remove(stale)
+    shutil.copyfile(lib, BUNDLED)
 
 
 class BuildPyWithNative(build_py):
@@ -46,7 +51,7 @@ class BuildPyWithNative(build_py):
 
 
 # The extension links against the library built above; make sure it exists before cffi compiles.
-if not glob.glob(os.path.join(HERE, "scalingkit", "libscalingkit.so.*")):
+if not os.path.exists(BUNDLED):
     build_native_library()
 
 setup(

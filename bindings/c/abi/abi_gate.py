@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The ABI gate: the exported symbols and the layout of every public struct, against the committed record.
 
-Within one major version the record may only grow: a symbol may not disappear; a struct's existing fields keep
-their offsets; a struct's size may grow only if it starts with `struct_size` (the versioned ones), and only by
-appending. Anything else needs a major-version bump (then the record starts afresh).
+Within one ABI line (SK_ABI_LINE in the header: "0.MINOR" before 1.0, then the major version; the SONAME's suffix)
+the record may only grow: a symbol may not disappear; a struct's existing fields keep their offsets; a struct's size
+may grow only if it starts with `struct_size` (the versioned ones), and only by appending. Anything else needs a new
+line (then the record starts afresh).
 
     abi_gate.py check  PREFIX   compare the installed library and header with bindings/c/abi/abi.txt
     abi_gate.py update PREFIX   rewrite the record after a deliberate, compatible addition
@@ -40,10 +41,10 @@ def structs(header_text):
 
 
 def measure(prefix, header_path=None):
-    """{'sym NAME': '', 'size NAME': n, 'offset NAME.FIELD': n, 'major': m} for the installed library."""
+    """{'sym NAME': '', 'size NAME': n, 'offset NAME.FIELD': n, 'line': l} for the installed library."""
     header = os.path.abspath(header_path or os.path.join(prefix, "include", "scalingkit.h"))
     text = open(header, encoding="utf-8").read()
-    major = re.search(r"#define SK_VERSION_MAJOR (\d+)", text).group(1)
+    line = re.search(r'#define SK_ABI_LINE "([0-9.]+)"', text).group(1)
     lines = ['#include <stddef.h>', '#include <stdio.h>', f'#include "{header}"', "int main(void) {"]
     for name, fields in structs(text):
         lines.append(f'    printf("size {name} %zu\\n", sizeof({name}));')
@@ -55,7 +56,7 @@ def measure(prefix, header_path=None):
         open(src, "w").write("\n".join(lines) + "\n")
         subprocess.run(["cc", "-std=c11", src, "-o", exe], check=True)
         layout = subprocess.run([exe], check=True, capture_output=True, text=True).stdout.split("\n")
-    record = {"major": major}
+    record = {"line": line}
     for line in filter(None, layout):
         kind, key, value = line.split()
         record[f"{kind} {key}"] = value
@@ -73,14 +74,14 @@ def load():
     for line in open(RECORD, encoding="utf-8"):
         if line.strip() and not line.startswith("#"):
             parts = line.split()
-            out[" ".join(parts[:2]) if parts[0] != "major" else "major"] = parts[-1]
+            out[" ".join(parts[:2]) if parts[0] != "line" else "line"] = parts[-1]
     return out
 
 
 def compare(old, new):
-    """Problems making `new` incompatible with `old` under one major version."""
-    if old.get("major") != new.get("major"):
-        return []                                   # a new major version: anything goes, then `update`
+    """Problems making `new` incompatible with `old` within one ABI line."""
+    if old.get("line") != new.get("line"):
+        return []                                   # a new ABI line: anything goes, then `update`
     problems = []
     for key, value in old.items():
         kind = key.split(" ")[0]
@@ -100,10 +101,10 @@ def compare(old, new):
 
 def write(record):
     with open(RECORD, "w", encoding="utf-8") as f:
-        f.write("# The ABI record of scalingkit.h (bindings/c/abi/abi_gate.py update PREFIX). Within a major version\n")
+        f.write("# The ABI record of scalingkit.h (bindings/c/abi/abi_gate.py update PREFIX). Within an ABI line\n")
         f.write("# it may only grow: symbols stay, offsets stay, versioned structs may grow by appending.\n")
-        f.write(f"major {record['major']}\n")
-        for key in sorted(k for k in record if k != "major"):
+        f.write(f"line {record['line']}\n")
+        for key in sorted(k for k in record if k != "line"):
             f.write(f"{key} {record[key]}\n")
 
 
@@ -129,7 +130,7 @@ def main():
     problems = compare(load(), measure(prefix))
     for p in problems:
         print(f"  FAIL  {p}")
-    print(f"abi gate: {'ok' if not problems else 'incompatible change without a major-version bump'}")
+    print(f"abi gate: {'ok' if not problems else 'incompatible change within ABI line ' + load().get('line', '?')}")
     return 1 if problems else 0
 
 

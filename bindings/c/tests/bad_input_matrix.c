@@ -56,6 +56,7 @@ int main(void) {
     ROW("law: 1000-deep formula", sk_law_from_formula(deep, (const char *const[]){"N"}, 1, &(sk_law *){NULL}),
         SK_ERR_INVALID_ARGUMENT, "nested more than 64 levels");
     ROW("law: formula NULL", sk_law_from_formula(NULL, NULL, 0, &(sk_law *){NULL}), SK_ERR_NULL_POINTER, "'formula'");
+    ROW("law rank: no laws", sk_law_rank((double[]){0.1}, (size_t[]){2}, 0, (size_t[1]){0}), SK_ERR_LENGTH, "'n' is 0");
     ROW("predict: fit NULL", sk_chinchilla_predict(NULL, N, D, 6, L), SK_ERR_NULL_POINTER, "'fit'");
     ROW("predict interval: fit NULL", sk_fit_predict_interval(NULL, (const double *const[]){N}, 1, 6,
         SK_INTERVAL_PREDICTION, 0.95, L, L, L), SK_ERR_NULL_POINTER, "'fit'");
@@ -96,7 +97,7 @@ int main(void) {
         "unknown hyperparameter law");
     ROW("hp law: step law without D", sk_hp_law("step_law", 1e9, NAN, NAN, &(double){0}, &(double){0}),
         SK_ERR_INVALID_ARGUMENT, "finite and > 0");
-    ROW("adam sqrt: k = -1", sk_batch_adam_sqrt(-1, (double[]){1e-3, 0.9, 0.99, 1e-8}, (double[4]){0}),
+    ROW("adam sqrt: k = -1", sk_transfer_adam_sqrt(-1, (double[]){1e-3, 0.9, 0.99, 1e-8}, (double[4]){0}),
         SK_ERR_INVALID_ARGUMENT, "kappa");
     ROW("umup: rank 4", sk_transfer_umup_lr_scale(SK_UMUP_WEIGHT, (int64_t[]){2, 2, 2, 2}, 4, 0, SK_OPTIMIZER_ADAM, &(double){0}),
         SK_ERR_UNSUPPORTED, "rank 4");

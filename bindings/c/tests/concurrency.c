@@ -50,7 +50,7 @@ static int work(int id, result *r) {
     /* 1. Chinchilla fit (its own worker threads: threads = 2, so pools nest inside our pthreads). */
     sk_chinchilla_options co;
     sk_chinchilla_options_init(&co, sizeof co);
-    co.threads = 2;
+    co.optimizer.threads = 2;
     static const double sa[] = {0.3, 0.6}, sb[] = {0.3, 0.6}, se[] = {0.5}, sA[] = {5, 7}, sB[] = {5, 7};
     co.start_alpha = sa; co.start_alpha_len = 2; co.start_beta = sb; co.start_beta_len = 2;
     co.start_e = se; co.start_e_len = 1; co.start_a = sA; co.start_a_len = 2; co.start_b = sB; co.start_b_len = 2;
@@ -65,7 +65,7 @@ static int work(int id, result *r) {
     if (sk_law_from_formula("E + A / N^alpha + 1e3 / D^0.3", inputs, 2, &law) != SK_OK) { fail(id, "formula"); return 1; }
     sk_law_fit_options lo;
     sk_law_fit_options_init(&lo, sizeof lo);
-    lo.threads = 1;
+    lo.optimizer.threads = 1;
     const double *cols[2] = {N, D};
     if (sk_law_fit(law, cols, 2, L, RUNS, &lo, &fit) != SK_OK) { fail(id, "sk_law_fit"); sk_law_free(law); return 1; }
     sk_fit_params(fit, r->law, sk_fit_param_count(fit) < 4 ? sk_fit_param_count(fit) : 4);

@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define SK_ALLOW_DEPRECATED /* the superseded calls stay tested until the next major version removes them */
 #include "scalingkit.h"
 
 static int passed = 0, failed = 0;
@@ -76,8 +75,8 @@ static void test_options(void) {
     CHECK_ERR(sk_chinchilla_options_init(&o, sizeof o - 8), SK_ERR_STRUCT_SIZE, "struct_size");
     CHECK_ERR(sk_chinchilla_options_init(&o, SIZE_MAX), SK_ERR_STRUCT_SIZE, "struct_size");
     CHECK(sk_chinchilla_options_init(&o, sizeof o) == SK_OK, "init: %s", sk_last_error());
-    CHECK(o.struct_size == sizeof o && o.huber_delta == 1e-3 && o.exclude_highest_loss == 0 && o.threads == 0 &&
-              o.start_alpha == NULL && o.max_iterations > 0,
+    CHECK(o.struct_size == sizeof o && o.huber_delta == 1e-3 && o.exclude_highest_loss == 0 && o.optimizer.threads == 0 &&
+              o.start_alpha == NULL && o.optimizer.max_iterations > 0,
           "defaults");
 }
 
@@ -121,7 +120,7 @@ static void test_bad_input(void) {
     CHECK_ERR(sk_chinchilla_fit(N, D, L, NPTS, &w, &fit), SK_ERR_LENGTH, "start_beta");
     w = o; w.start_e_len = SIZE_MAX;
     CHECK_ERR(sk_chinchilla_fit(N, D, L, NPTS, &w, &fit), SK_ERR_LENGTH, "start_e_len");
-    w = o; w.max_iterations = 0;
+    w = o; w.optimizer.max_iterations = 0;
     CHECK_ERR(sk_chinchilla_fit(N, D, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "iterations");
     CHECK(fit == NULL, "out was written on failure");
 }
@@ -176,16 +175,16 @@ static void test_fit(void) {
 
     sk_allocation plan;
     plan.struct_size = sizeof plan;
-    CHECK(sk_chinchilla_allocate(fit, 5.76e23, &plan) == SK_OK, "allocate: %s", sk_last_error());
+    CHECK(sk_plan_allocate(fit, 5.76e23, &plan) == SK_OK, "allocate: %s", sk_last_error());
     double a = TRUE_BETA / (TRUE_ALPHA + TRUE_BETA);
     CHECK(fabs(plan.a - a) < 1e-6 && fabs(plan.a + plan.b - 1) < 1e-12, "a %g", plan.a);
     CHECK(fabs(6 * plan.params * plan.tokens / 5.76e23 - 1) < 1e-9, "6ND != C");
     CHECK(fabs(plan.tokens_per_param - plan.tokens / plan.params) < 1e-9 * plan.tokens_per_param, "D/N");
-    CHECK_ERR(sk_chinchilla_allocate(fit, 0.0, &plan), SK_ERR_INVALID_ARGUMENT, "compute budget");
-    CHECK_ERR(sk_chinchilla_allocate(fit, NAN, &plan), SK_ERR_INVALID_ARGUMENT, "compute budget");
-    CHECK_ERR(sk_chinchilla_allocate(fit, 1e23, NULL), SK_ERR_NULL_POINTER, "'out'");
+    CHECK_ERR(sk_plan_allocate(fit, 0.0, &plan), SK_ERR_INVALID_ARGUMENT, "compute budget");
+    CHECK_ERR(sk_plan_allocate(fit, NAN, &plan), SK_ERR_INVALID_ARGUMENT, "compute budget");
+    CHECK_ERR(sk_plan_allocate(fit, 1e23, NULL), SK_ERR_NULL_POINTER, "'out'");
     plan.struct_size = 0;
-    CHECK_ERR(sk_chinchilla_allocate(fit, 1e23, &plan), SK_ERR_STRUCT_SIZE, "sk_allocation");
+    CHECK_ERR(sk_plan_allocate(fit, 1e23, &plan), SK_ERR_STRUCT_SIZE, "sk_allocation");
     sk_fit_free(fit);
 }
 
@@ -263,8 +262,7 @@ static void test_laws(void) {
     double pred[NPTS];
     CHECK(sk_fit_predict(fit, columns, 2, NPTS, pred) == SK_OK && fabs(pred[7] - L[7]) < 1e-9, "predict");
     CHECK_ERR(sk_fit_predict(fit, columns, 1, NPTS, pred), SK_ERR_LENGTH, "reads 2 input");
-    CHECK_ERR(sk_chinchilla_allocate(fit, 1e22, &(sk_allocation){.struct_size = sizeof(sk_allocation)}),
-              SK_ERR_UNSUPPORTED, "not a Chinchilla fit");
+    CHECK_ERR(sk_chinchilla_predict(fit, N, D, NPTS, pred), SK_ERR_UNSUPPORTED, "not a Chinchilla fit");
     sk_fit_free(fit);
 
     /* Since 0.4.0: the default search needs no hints (linear parameters solved at each start), says how it
@@ -455,10 +453,10 @@ static void test_bootstrap(void) {
           "alpha interval %g %g", alpha.lower, alpha.upper);
     CHECK_ERR(sk_bootstrap_param(boot, "gamma", &alpha), SK_ERR_INVALID_ARGUMENT, "unknown parameter 'gamma'");
     sk_interval a = {.struct_size = sizeof a};
-    CHECK(sk_bootstrap_chinchilla_plan(boot, 1e22, &a, NULL, NULL, NULL, NULL) == SK_OK &&
+    CHECK(sk_bootstrap_plan(boot, 1e22, &a, NULL, NULL, NULL, NULL) == SK_OK &&
               fabs(a.estimate - TRUE_BETA / (TRUE_ALPHA + TRUE_BETA)) < 1e-6,
           "plan a %g", a.estimate);
-    CHECK_ERR(sk_bootstrap_chinchilla_plan(boot, 0, &a, NULL, NULL, NULL, NULL), SK_ERR_INVALID_ARGUMENT, "compute");
+    CHECK_ERR(sk_bootstrap_plan(boot, 0, &a, NULL, NULL, NULL, NULL), SK_ERR_INVALID_ARGUMENT, "compute");
     sk_bootstrap_free(boot);
     sk_bootstrap_free(NULL);
     b.replicates = 1;
@@ -489,10 +487,10 @@ static void test_validation(void) {
     for (size_t i = 0; i < NPTS; i++) below += split[i] < 1e21;
     CHECK(e.fitted == below && e.count == NPTS - below && e.failed == 0, "holdout counts from the core: %zu fitted, %zu scored",
           e.fitted, e.count);
-    /* A 0.3.0 caller's struct (without fitted and failed) is still filled, up to its size. */
+    /* 0.3's struct (without fitted and failed) belongs to another ABI line: refused by name. */
     struct { size_t struct_size, count; double rmse, max_relative_error, mean_relative_error; } old = {sizeof old, 0, 0, 0, 0};
-    CHECK(sk_law_holdout(law, columns, 2, L, NPTS, split, 1e21, &o, (sk_prediction_errors *)(void *)&old, NULL) == SK_OK &&
-              old.count == e.count && old.rmse == e.rmse, "0.3.0-sized errors: %s", sk_last_error());
+    CHECK_ERR(sk_law_holdout(law, columns, 2, L, NPTS, split, 1e21, &o, (sk_prediction_errors *)(void *)&old, NULL),
+              SK_ERR_STRUCT_SIZE, "sk_prediction_errors.struct_size");
     CHECK_ERR(sk_law_holdout(law, columns, 2, L, NPTS, split, 1e40, &o, &e, NULL), SK_ERR_LENGTH, "nothing to score");
     CHECK_ERR(sk_law_holdout(law, columns, 2, L, NPTS, NULL, 1e21, &o, &e, NULL), SK_ERR_NULL_POINTER, "'split'");
     e.struct_size = 0;
@@ -509,33 +507,53 @@ static void test_validation(void) {
     CHECK_ERR(sk_law_leave_one_out(law, columns, 2, L, NPTS, &o, fit, NULL, &e), SK_ERR_NULL_POINTER, "'predictions'");
     sk_fit_free(fit);
     sk_law_free(law);
+
+    /* Ranking by held-out RMSE: exact ties to fewer parameters, NaN last. */
+    const double rmse[4] = {0.2, NAN, 0.1, 0.1};
+    const size_t params[4] = {3, 2, 5, 4};
+    size_t order[4] = {9, 9, 9, 9};
+    CHECK(sk_law_rank(rmse, params, 4, order) == SK_OK && order[0] == 3 && order[1] == 2 && order[2] == 0 &&
+              order[3] == 1, "rank: %zu %zu %zu %zu", order[0], order[1], order[2], order[3]);
+    CHECK_ERR(sk_law_rank(rmse, params, 0, order), SK_ERR_LENGTH, "'n' is 0");
+    CHECK_ERR(sk_law_rank(rmse, NULL, 4, order), SK_ERR_NULL_POINTER, "'param_counts'");
+    const size_t huge[1] = {(size_t)-1};
+    CHECK_ERR(sk_law_rank(rmse, huge, 1, order), SK_ERR_INVALID_ARGUMENT, "param_counts[0]");
 }
 
-/* A program compiled against 0.2.0 passes the smaller structs of that version: they still work, the fields
- * added in 0.3.0 take their defaults, and the library never writes past the caller's struct_size. */
-static void test_earlier_struct_versions(void) {
-    const size_t old_options = offsetof(sk_chinchilla_options, screen_refine);
-    const size_t old_info = offsetof(sk_fit_info, starts_refined);
-    sk_chinchilla_options o;
-    memset(&o, 0xAB, sizeof o);
-    CHECK(sk_chinchilla_options_init(&o, old_options) == SK_OK, "init 0.2.0 size: %s", sk_last_error());
-    unsigned char tail[sizeof o];
-    memset(tail, 0xAB, sizeof tail);
-    CHECK(o.struct_size == old_options && memcmp((unsigned char *)&o + old_options, tail, sizeof o - old_options) == 0,
-          "options_init wrote past the 0.2.0 struct");
-    CHECK(o.huber_delta == 1e-3 && o.max_iterations == 1000, "0.2.0 defaults");
+/* The 0.4 ABI line: a struct of another size (a program built against 0.3, whose sk_chinchilla_options had the
+ * optimiser fields inline) is refused by name, and the library never writes past the struct it is given. */
+static void test_struct_sizes(void) {
+    struct { sk_chinchilla_options o; unsigned long long guard; } g;
+    g.guard = 0xFEEDFACECAFEBEEFull;
+    CHECK(sk_chinchilla_options_init(&g.o, sizeof g.o) == SK_OK && g.guard == 0xFEEDFACECAFEBEEFull,
+          "options_init stays inside its struct");
+    sk_chinchilla_options o = g.o;
+    CHECK(o.huber_delta == 1e-3 && o.optimizer.max_iterations == 1000 && o.optimizer.threads == 0, "defaults");
+    CHECK_ERR(sk_chinchilla_options_init(&o, offsetof(sk_chinchilla_options, optimizer)), SK_ERR_STRUCT_SIZE,
+              "sk_chinchilla_options.struct_size");
+    o.struct_size = sizeof o - 8;
+    sk_fit *fit = NULL;
+    CHECK_ERR(sk_chinchilla_fit(N, D, L, NPTS, &o, &fit), SK_ERR_STRUCT_SIZE, "sk_chinchilla_options.struct_size");
+    CHECK(fit == NULL, "no fit on a refused struct");
+    sk_law_fit_options lo;
+    CHECK_ERR(sk_law_fit_options_init(&lo, offsetof(sk_law_fit_options, optimizer)), SK_ERR_STRUCT_SIZE,
+              "sk_law_fit_options.struct_size");
+    sk_mpl_options mo;
+    CHECK_ERR(sk_mpl_options_init(&mo, offsetof(sk_mpl_options, optimizer)), SK_ERR_STRUCT_SIZE,
+              "sk_mpl_options.struct_size");
+}
 
-    sk_fit *fit = NULL;   /* the bytes past old_options are 0xAB garbage the library must not read */
-    CHECK(sk_chinchilla_fit(N, D, L, NPTS, &o, &fit) == SK_OK, "fit with 0.2.0 options: %s", sk_last_error());
+/* Start screening: the default refines batches of 64 until four starts agree; exhaustive gives the same optimum. */
+static void test_screening(void) {
+    sk_chinchilla_options o;
+    sk_chinchilla_options_init(&o, sizeof o);
+    sk_fit *fit = NULL;
+    CHECK(sk_chinchilla_fit(N, D, L, NPTS, &o, &fit) == SK_OK, "default fit: %s", sk_last_error());
     sk_fit_info info;
     memset(&info, 0xCD, sizeof info);
-    info.struct_size = old_info;
-    CHECK(sk_fit_get_info(fit, &info) == SK_OK, "info 0.2.0 size: %s", sk_last_error());
-    CHECK(info.struct_size == old_info && info.starts == 4500 && info.converged == 1, "0.2.0 info read");
-    memset(tail, 0xCD, sizeof tail);
-    CHECK(memcmp((unsigned char *)&info + old_info, tail, sizeof info - old_info) == 0,
-          "get_info wrote past the 0.2.0 struct");
     info.struct_size = sizeof info;
+    CHECK(sk_fit_get_info(fit, &info) == SK_OK && info.starts == 4500 && info.converged == 1, "info: %s",
+          sk_last_error());
     /* Noise-free data: starts end at objectives of 1e-20 and below, which a relative 1e-9 does not call equal,
      * so screening refines more batches of 64 before four agree; never all 4500 here. */
     CHECK(sk_fit_get_info(fit, &info) == SK_OK && info.starts_refined % 64 == 0 && info.starts_refined < 4500,
@@ -546,8 +564,8 @@ static void test_earlier_struct_versions(void) {
 
     /* screen_refine = 0 runs every start; the optimum is the same. */
     sk_chinchilla_options_init(&o, sizeof o);
-    CHECK(o.screen_refine == 64 && o.screen_confirmations == 4, "screening defaults");
-    o.screen_refine = 0;
+    CHECK(o.optimizer.screen_refine == 64 && o.optimizer.screen_confirmations == 4, "screening defaults");
+    o.optimizer.screen_refine = 0;
     fit = NULL;
     CHECK(sk_chinchilla_fit(N, D, L, NPTS, &o, &fit) == SK_OK, "exhaustive fit: %s", sk_last_error());
     sk_fit_get_info(fit, &info);
@@ -557,12 +575,9 @@ static void test_earlier_struct_versions(void) {
     for (int i = 0; i < 5; i++) CHECK(fabs(all[i] / screened[i] - 1) < 1e-6, "param %d %g vs %g", i, all[i], screened[i]);
     sk_fit_free(fit);
 
-    o.screen_refine = 4;
-    o.screen_confirmations = 5;
+    o.optimizer.screen_refine = 4;
+    o.optimizer.screen_confirmations = 5;
     CHECK_ERR(sk_chinchilla_fit(N, D, L, NPTS, &o, &fit), SK_ERR_INVALID_ARGUMENT, "confirmations");
-    CHECK_ERR(sk_chinchilla_options_init(&o, old_options + 8), SK_ERR_STRUCT_SIZE, "struct_size");
-    sk_law_fit_options lo;
-    CHECK(sk_law_fit_options_init(&lo, offsetof(sk_law_fit_options, screen_refine)) == SK_OK, "law options 0.2.0");
 }
 
 /* The multi-power law: predictions from known parameters, a fit that recovers them, and bad input. */
@@ -588,7 +603,7 @@ static void test_multi_power(void) {
     CHECK(loss_a[OBS - 1] < loss_a[0] && loss_a[0] > 2.5, "a falling curve above L0: %g .. %g", loss_a[0], loss_a[OBS - 1]);
 
     sk_mpl_options o;
-    CHECK(sk_mpl_options_init(&o, sizeof o) == SK_OK && o.huber_delta == 1e-3 && o.screen_refine == 4, "mpl defaults");
+    CHECK(sk_mpl_options_init(&o, sizeof o) == SK_OK && o.huber_delta == 1e-3 && o.optimizer.screen_refine == 4, "mpl defaults");
     sk_fit *fit = NULL;
     CHECK(sk_mpl_fit(curves, 2, &o, &fit) == SK_OK, "mpl fit: %s", sk_last_error());
     if (fit) {
@@ -629,7 +644,7 @@ static void test_multi_power(void) {
     CHECK_ERR(sk_mpl_predict(nan_params, 7, &curves[0], pred), SK_ERR_INVALID_ARGUMENT, "finite");
     sk_loss_curve flat = {linear, 300, 50, steps, loss_a, 10};   /* constant after warmup for 300 steps */
     CHECK_ERR(sk_mpl_fit(&flat, 1, NULL, &fit), SK_ERR_INVALID_ARGUMENT, "not identified");
-    o.screen_confirmations = 0;
+    o.optimizer.screen_confirmations = 0;
     CHECK_ERR(sk_mpl_fit(curves, 2, &o, &fit), SK_ERR_INVALID_ARGUMENT, "confirmations");
 }
 
@@ -826,11 +841,11 @@ static void test_transfer(void) {
           "Step Law: %g", lr);
     CHECK_ERR(sk_hp_law("kaplan", 1e9, 1e10, NAN, &lr, &batch), SK_ERR_INVALID_ARGUMENT, "unknown hyperparameter law");
     double in[4] = {1e-3, 0.9, 0.99, 1e-8}, adam[4];
-    CHECK(sk_batch_adam_sqrt(4, in, adam) == SK_OK && fabs(adam[0] - 2e-3) < 1e-18 && fabs(adam[1] - 0.6) < 1e-12,
+    CHECK(sk_transfer_adam_sqrt(4, in, adam) == SK_OK && fabs(adam[0] - 2e-3) < 1e-18 && fabs(adam[1] - 0.6) < 1e-12,
           "square-root rule");
-    CHECK(sk_batch_optimal_lr(SK_OPTIMIZER_ADAM, 512, 512, 1e-3, &v) == SK_OK && fabs(v - 1e-3) < 1e-18, "surge peak");
-    CHECK(sk_adamw_timescale(1e6, 1e-3, 0.1, 1e11, &v) == SK_OK && fabs(v - 0.1) < 1e-15, "timescale");
-    CHECK_ERR(sk_adamw_timescale(1e6, 0, 0.1, 1e11, &v), SK_ERR_INVALID_ARGUMENT, "finite and > 0");
+    CHECK(sk_transfer_optimal_lr(SK_OPTIMIZER_ADAM, 512, 512, 1e-3, &v) == SK_OK && fabs(v - 1e-3) < 1e-18, "surge peak");
+    CHECK(sk_transfer_adamw_timescale(1e6, 1e-3, 0.1, 1e11, &v) == SK_OK && fabs(v - 0.1) < 1e-15, "timescale");
+    CHECK_ERR(sk_transfer_adamw_timescale(1e6, 0, 0.1, 1e11, &v), SK_ERR_INVALID_ARGUMENT, "finite and > 0");
 
     /* A sweep whose optima follow lr* = 0.5 N^-0.5 (one horizon): 3 sizes x 5 learning rates. */
     double sN[15], sD[15], slr[15], sB[15], sL[15];
@@ -970,7 +985,8 @@ int main(void) {
     test_laws();
     test_bootstrap();
     test_validation();
-    test_earlier_struct_versions();
+    test_struct_sizes();
+    test_screening();
     test_multi_power();
     test_isoflop();
     test_transformer_count();

@@ -6,7 +6,7 @@
     >>> law = scalingkit.fit("E + A*N^-alpha + B*D^-beta", frame, observed="loss")   # any law, any formula
 
 A thin layer over the C library ``libscalingkit.so`` (bundled). Set ``SCALINGKIT_LIBRARY`` to the path of another
-build of ``libscalingkit.so.MAJOR`` to load it instead of the bundled copy.
+build of ``libscalingkit.so.0.4`` (its ABI line) to load it instead of the bundled copy.
 """
 from __future__ import annotations
 

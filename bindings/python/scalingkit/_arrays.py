@@ -156,15 +156,23 @@ def vectorised(c_function, name: str, values: Any, *leading: float) -> Any:
 
 def set_optimizer_options(opts: Any, *, max_iterations: Any, gradient_tolerance: Any, function_tolerance: Any,
                           threads: Any, screen: Any, confirmations: Any) -> None:
-    """The optimiser and start-screening fields every fit's options struct shares (sk_chinchilla_options,
+    """Fills the sk_optimizer_options nested in every fit's options struct (sk_chinchilla_options,
     sk_law_fit_options, sk_mpl_options), converted once; None keeps the library default."""
-    opts.max_iterations = as_size("max_iterations", max_iterations)
-    opts.threads = as_size("threads", threads)
+    o = opts.optimizer
+    o.max_iterations = as_size("max_iterations", max_iterations)
+    o.threads = as_size("threads", threads)
     if screen is not None:
-        opts.screen_refine = as_size("screen", screen)
+        o.screen_refine = as_size("screen", screen)
     if confirmations is not None:
-        opts.screen_confirmations = as_size("confirmations", confirmations)
+        o.screen_confirmations = as_size("confirmations", confirmations)
     if gradient_tolerance is not None:
-        opts.gradient_tolerance = as_number("gradient_tolerance", gradient_tolerance)
+        o.gradient_tolerance = as_number("gradient_tolerance", gradient_tolerance)
     if function_tolerance is not None:
-        opts.function_tolerance = as_number("function_tolerance", function_tolerance)
+        o.function_tolerance = as_number("function_tolerance", function_tolerance)
+
+
+def optimizer_settings(opts: Any) -> dict:
+    """The optimiser settings a fit ran with (for its `config`), read back from the nested sk_optimizer_options."""
+    o = opts.optimizer
+    return {"screen": o.screen_refine, "confirmations": o.screen_confirmations, "max_iterations": o.max_iterations,
+            "gradient_tolerance": o.gradient_tolerance, "function_tolerance": o.function_tolerance}

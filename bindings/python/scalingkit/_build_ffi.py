@@ -32,10 +32,11 @@ def header_cdef(path: str) -> str:
     return cdef
 
 
-def header_major(path: str) -> str:
-    m = re.search(r"^#define SK_VERSION_MAJOR (\d+)", open(path, encoding="utf-8").read(), flags=re.M)
+def abi_line(path: str) -> str:
+    """SK_ABI_LINE of the header: the suffix of the library's SONAME, libscalingkit.so.LINE."""
+    m = re.search(r'^#define SK_ABI_LINE "([0-9.]+)"', open(path, encoding="utf-8").read(), flags=re.M)
     if not m:
-        raise RuntimeError("SK_VERSION_MAJOR not found in " + path)
+        raise RuntimeError("SK_ABI_LINE not found in " + path)
     return m.group(1)
 
 
@@ -46,7 +47,7 @@ ffibuilder.set_source(
     '#include "scalingkit.h"\n',
     include_dirs=[INCLUDE],
     library_dirs=[HERE],
-    libraries=[":libscalingkit.so." + header_major(os.path.join(INCLUDE, "scalingkit.h"))],
+    libraries=[":libscalingkit.so." + abi_line(os.path.join(INCLUDE, "scalingkit.h"))],
     extra_link_args=["-Wl,-rpath,$ORIGIN"],
 )
 

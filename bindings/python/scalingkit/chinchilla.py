@@ -82,7 +82,7 @@ class ChinchillaFit(FitDiagnostics):
         """The (N, D) that minimise the fitted loss for ``compute`` FLOPs under C = 6ND."""
         plan = ffi.new("sk_allocation *")
         plan.struct_size = ffi.sizeof("sk_allocation")
-        # sk_plan_allocate: the closed form for this fit (sk_chinchilla_allocate is deprecated since 0.4.0).
+        # sk_plan_allocate: the closed form for a Chinchilla fit (Hoffmann et al. 2022, eq. 4).
         check(lib.sk_plan_allocate(self._handle, as_number("compute", compute), plan))
         return ComputeOptimalPlan(compute=plan.compute, N=plan.params, D=plan.tokens,
                                   tokens_per_parameter=plan.tokens_per_param, loss=plan.loss, a=plan.a, b=plan.b)

@@ -13,7 +13,8 @@ import numpy as np
 
 from ._results import FitDiagnostics, Result
 from . import bootstrap as _bootstrap
-from ._arrays import as_doubles, as_finite, as_number, as_size, as_text, set_optimizer_options
+from ._arrays import (as_doubles, as_finite, as_number, as_size, as_text, optimizer_settings,
+                      set_optimizer_options)
 from ._errors import ScalingKitError, check
 from ._fitresult import PredictionIntervals, predict_intervals as _intervals, read_excluded, read_fit
 from ._ffi import ffi, lib
@@ -313,10 +314,8 @@ def _problem(
         "over_prediction_weight": opts.over_prediction_weight, "weighted": weights is not None,
         "fixed": dict(fixed or {}), "bounds": dict(bounds or {}), "start": {k: list(v) for k, v in (start or {}).items()},
         "log_scale": list(log_scale), "method": method, "log_output": log_output,
-        "random_starts": opts.random_starts, "seed": opts.seed, "screen": opts.screen_refine,
-        "confirmations": opts.screen_confirmations, "max_iterations": opts.max_iterations,
-        "gradient_tolerance": opts.gradient_tolerance, "function_tolerance": opts.function_tolerance,
-        "search": search, "grid_step": opts.grid_step, "exclude_highest_loss": opts.exclude_highest_loss,
+        "random_starts": opts.random_starts, "seed": opts.seed, **optimizer_settings(opts), "search": search,
+        "grid_step": opts.grid_step, "exclude_highest_loss": opts.exclude_highest_loss,
     }
     return _Problem(law=law_handle, input_names=input_names, param_names=param_names, arrays=arrays, y=y, n=n,
                     opts=opts, keep=keep, settings=settings)
@@ -489,14 +488,24 @@ def holdout(law: str, data: Any = None, *, split: Union[str, Sequence[float], np
 def compare(laws: Sequence[str], data: Any = None, *, split: Union[str, Sequence[float], np.ndarray],
             threshold: float, **kwargs: Any):
     """Fit several laws (catalogue names or formulas) on the same runs below ``threshold`` and rank them by their
-    held-out RMSE on the runs above it. Returns a pandas DataFrame when pandas is installed, else a list of dicts."""
+    held-out RMSE on the runs at or above it, best first (the core's rule, ``sk_law_rank``: an exact tie goes to
+    the law with fewer parameters, a non-finite RMSE ranks last). Returns a pandas DataFrame indexed by law when
+    pandas is installed, else a list of dicts."""
+    laws = list(laws)
+    if not laws:
+        raise ScalingKitError(lib.SK_ERR_LENGTH, "'laws' is empty: nothing to compare")
     rows = []
     for law in laws:
         h = holdout(law, data, split=split, threshold=threshold, **kwargs)
         rows.append({"law": law, "rmse": h.errors.rmse, "max_relative_error": h.errors.max_relative_error,
                      "mean_relative_error": h.errors.mean_relative_error, "objective": h.fit.objective,
                      "parameters": len(h.fit.params), "converged": h.fit.success, "fit": h.fit})
-    rows.sort(key=lambda r: r["rmse"])
+    rmse = np.array([r["rmse"] for r in rows], dtype=np.float64)
+    counts = np.array([r["parameters"] for r in rows], dtype=np.uint64)
+    order = np.empty(len(rows), dtype=np.uint64)
+    check(lib.sk_law_rank(ffi.from_buffer("double[]", rmse), ffi.cast("size_t *", ffi.from_buffer("uint64_t[]", counts)),
+                          len(rows), ffi.cast("size_t *", ffi.from_buffer("uint64_t[]", order, require_writable=True))))
+    rows = [rows[i] for i in order]
     try:
         import pandas as pd
     except ImportError:

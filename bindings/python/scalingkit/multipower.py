@@ -12,7 +12,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from ._results import FitDiagnostics
-from ._arrays import as_counts, as_doubles, as_number, as_size, set_optimizer_options
+from ._arrays import as_counts, as_doubles, as_number, as_size, optimizer_settings, set_optimizer_options
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 from ._fitresult import read_fit
@@ -178,10 +178,8 @@ def fit_multi_power(
     handle = ffi.gc(out[0], lib.sk_fit_free)
     params, diagnostics = read_fit(handle)
     at_bound = tuple(PARAMETERS[j] for j in range(len(PARAMETERS)) if lib.sk_fit_param_at_bound(handle, j))
-    config = {"law": "multi_power", "huber_delta": opts.huber_delta, "screen": opts.screen_refine,
-              "confirmations": opts.screen_confirmations, "start": {k: list(v) for k, v in (start or {}).items()},
+    config = {"law": "multi_power", "huber_delta": opts.huber_delta, **optimizer_settings(opts),
+              "start": {k: list(v) for k, v in (start or {}).items()},
               "warmup_steps": [c.warmup_steps if isinstance(c, LossCurve) else c.get("warmup_steps", 0) for c in curves],
-              "max_iterations": opts.max_iterations, "gradient_tolerance": opts.gradient_tolerance,
-              "function_tolerance": opts.function_tolerance,
               "scalingkit_version": ffi.string(lib.sk_version_string()).decode()}
     return MultiPowerFit(params=params, at_bound=at_bound, config=config, **diagnostics)

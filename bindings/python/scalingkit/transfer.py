@@ -285,7 +285,7 @@ def adam_sqrt_rule(kappa: float, learning_rate: float, beta1: float = 0.9, beta2
     vals = ffi.new("double[4]", [as_number(k, v) for k, v in (("learning_rate", learning_rate), ("beta1", beta1),
                                                                 ("beta2", beta2), ("epsilon", epsilon))])
     out = ffi.new("double[4]")
-    check(lib.sk_batch_adam_sqrt(as_number("kappa", kappa), vals, out))
+    check(lib.sk_transfer_adam_sqrt(as_number("kappa", kappa), vals, out))
     return AdamHyperparameters(*out)
 
 
@@ -293,7 +293,7 @@ def optimal_learning_rate(batch: float, noise_scale: float, peak: float, optimiz
     """The optimal learning rate at a batch size: Adam's surge curve (Li et al. 2024) or SGD's
     η_max/(1 + B_noise/B) (McCandlish et al. 2018)."""
     out = ffi.new("double *")
-    check(lib.sk_batch_optimal_lr(parse("optimizer", optimizer, Optimizer), as_number("batch", batch),
+    check(lib.sk_transfer_optimal_lr(parse("optimizer", optimizer, Optimizer), as_number("batch", batch),
                                   as_number("noise_scale", noise_scale), as_number("peak", peak), out))
     return out[0]
 
@@ -301,6 +301,6 @@ def optimal_learning_rate(batch: float, noise_scale: float, peak: float, optimiz
 def adamw_timescale(batch: float, learning_rate: float, weight_decay: float, tokens: float) -> float:
     """AdamW's timescale as a fraction of training, τ = B/(η·λ·D) (Wang & Aitchison 2024; Power Lines 2025)."""
     out = ffi.new("double *")
-    check(lib.sk_adamw_timescale(as_number("batch", batch), as_number("learning_rate", learning_rate),
+    check(lib.sk_transfer_adamw_timescale(as_number("batch", batch), as_number("learning_rate", learning_rate),
                                  as_number("weight_decay", weight_decay), as_number("tokens", tokens), out))
     return out[0]

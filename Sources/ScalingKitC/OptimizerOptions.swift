@@ -1,22 +1,9 @@
 import CScalingKit
 import ScalingKit
 
-/// The optimiser and start-screening fields that sk_chinchilla_options, sk_law_fit_options and sk_mpl_options share
-/// (same names, same meaning): converted here once, in both directions.
-protocol COptimizerFields {
-    var max_iterations: Int { get set }
-    var gradient_tolerance: Double { get set }
-    var function_tolerance: Double { get set }
-    var threads: Int { get set }
-    var screen_refine: Int { get set }
-    var screen_confirmations: Int { get set }
-}
-
-extension sk_chinchilla_options: COptimizerFields {}
-extension sk_law_fit_options: COptimizerFields {}
-extension sk_mpl_options: COptimizerFields {}
-
-extension COptimizerFields {
+/// sk_optimizer_options, nested as `optimizer` in sk_chinchilla_options, sk_law_fit_options and sk_mpl_options:
+/// converted here once, in both directions, to the core's `LBFGSOptions`, thread count and `StartScreening`.
+extension sk_optimizer_options {
     /// Writes the core's defaults (for the `_init` functions).
     mutating func setDefaults(optimizer: LBFGSOptions, threads: Int, screening: StartScreening) {
         max_iterations = optimizer.maxIterations
