@@ -80,6 +80,22 @@ func writeVersioned<T>(_ value: T, to p: UnsafeMutablePointer<T>, size: Int, _ n
     }
 }
 
+/// Entry `index` of a handle's table of C strings, or nil when there is no handle or no such entry (the contract of
+/// the `_name(handle, index)` getters).
+func entry(_ strings: [UnsafeMutablePointer<CChar>]?, _ index: Int) -> UnsafePointer<CChar>? {
+    guard let strings, strings.indices.contains(index) else { return nil }
+    return UnsafePointer(strings[index])
+}
+
+/// The whole body of every `sk_*_init`: `defaults()` (the core's defaults, converted) into the caller's struct of
+/// `structSize` bytes.
+func initVersioned<T>(_ function: StaticString, _ p: UnsafeMutablePointer<T>?, _ structSize: Int, _ name: String,
+                      argument: String = "options", _ defaults: () -> T) -> Int32 {
+    guarded(function) { () throws(ScalingKitError) in
+        try writeVersioned(defaults(), to: try nonNull(p, argument), size: structSize, name)
+    }
+}
+
 /// `writeVersioned` for an output struct whose caller set its first field, `struct_size`.
 func writeVersioned<T>(_ value: T, to p: UnsafeMutablePointer<T>, _ name: String) throws(ScalingKitError) {
     try writeVersioned(value, to: p, size: UnsafeRawPointer(p).load(as: Int.self), name)

@@ -4,7 +4,7 @@ import ScalingKit
 /// The object behind an `sk_gns *`: the estimator, mutated in place (its arrays are unique, so updates do not
 /// allocate). It sits behind a pointer rather than in a stored property: a class property's in-place mutation pays
 /// a dynamic exclusivity check on every call, a sizeable part of a ~50 ns update.
-final class GNSHandle {
+final class GNSHandle: CHandle {
     let state: UnsafeMutablePointer<GradientNoiseScale>
 
     init(_ estimator: GradientNoiseScale) {
@@ -22,10 +22,7 @@ final class GNSHandle {
         _modify { yield &state.pointee }
     }
 
-    static func borrow(_ p: OpaquePointer?) throws(ScalingKitError) -> GNSHandle {
-        guard let p else { throw ScalingKitError(.nullPointer, "'gns' is NULL") }
-        return Unmanaged<GNSHandle>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
-    }
+    static let argumentName = "gns"
 }
 
 private let constructions: [NoiseConstruction] = [.dataParallel, .accumulation, .perExample, .consecutive]
@@ -48,10 +45,7 @@ private func defaultGNSOptions() -> sk_gns_options {
 
 @c @implementation
 public func sk_gns_options_init(_ options: UnsafeMutablePointer<sk_gns_options>?, _ structSize: Int) -> Int32 {
-    guarded("sk_gns_options_init") { () throws(ScalingKitError) in
-        let options = try nonNull(options, "options")
-        try writeVersioned(defaultGNSOptions(), to: options, size: structSize, "sk_gns_options")
-    }
+    initVersioned("sk_gns_options_init", options, structSize, "sk_gns_options", defaultGNSOptions)
 }
 
 @c @implementation
@@ -72,14 +66,13 @@ public func sk_gns_create(_ options: UnsafePointer<sk_gns_options>?, _ out: Unsa
         o.groups = try optionCount(c.groups, "groups")
         o.confidence = c.confidence
         let estimator = try core { try GradientNoiseScale(options: o) }
-        out.pointee = OpaquePointer(Unmanaged.passRetained(GNSHandle(estimator)).toOpaque())
+        out.pointee = GNSHandle(estimator).retainedPointer()
     }
 }
 
 @c @implementation
 public func sk_gns_free(_ gns: OpaquePointer?) {
-    guard let gns else { return }
-    Unmanaged<GNSHandle>.fromOpaque(UnsafeRawPointer(gns)).release()
+    GNSHandle.release(gns)
 }
 
 @c @implementation

@@ -2,29 +2,21 @@ import CScalingKit
 import ScalingKit
 
 /// The object behind an `sk_bootstrap *`. Immutable.
-final class BootstrapHandle {
+final class BootstrapHandle: CHandle {
     let bootstrap: Bootstrap
     /// The law of a law-fit bootstrap (for numerical plans); nil for a Chinchilla-fit bootstrap.
     let law: ScalingLaw?
     init(_ bootstrap: Bootstrap, law: ScalingLaw? = nil) { self.bootstrap = bootstrap; self.law = law }
 
-    static func borrow(_ p: OpaquePointer?) throws(ScalingKitError) -> BootstrapHandle {
-        guard let p else { throw ScalingKitError(.nullPointer, "'bootstrap' is NULL") }
-        return Unmanaged<BootstrapHandle>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
-    }
-
-    func retainedPointer() -> OpaquePointer { OpaquePointer(Unmanaged.passRetained(self).toOpaque()) }
+    static let argumentName = "bootstrap"
 }
 
 @c @implementation
 public func sk_bootstrap_options_init(_ options: UnsafeMutablePointer<sk_bootstrap_options>?, _ structSize: Int) -> Int32 {
-    guarded("sk_bootstrap_options_init") { () throws(ScalingKitError) in
-        let options = try nonNull(options, "options")
-        try checkStructSize(structSize, expected: MemoryLayout<sk_bootstrap_options>.size, "sk_bootstrap_options")
+    initVersioned("sk_bootstrap_options_init", options, structSize, "sk_bootstrap_options") {
         let d = BootstrapOptions()
-        options.pointee = sk_bootstrap_options(struct_size: MemoryLayout<sk_bootstrap_options>.size,
-                                               replicates: d.replicates, seed: d.seed, confidence: d.confidence,
-                                               threads: d.threads)
+        return sk_bootstrap_options(struct_size: MemoryLayout<sk_bootstrap_options>.size, replicates: d.replicates,
+                                    seed: d.seed, confidence: d.confidence, threads: d.threads)
     }
 }
 
@@ -64,26 +56,18 @@ public func sk_law_bootstrap(
     _ fit: OpaquePointer?, _ options: UnsafePointer<sk_bootstrap_options>?, _ out: UnsafeMutablePointer<OpaquePointer?>?
 ) -> Int32 {
     guarded("sk_law_bootstrap") { () throws(ScalingKitError) in
-        let lawHandle = try LawHandle.borrow(law)
-        let fitHandle = try FitHandle.borrow(fit)
-        guard case .general(var result) = fitHandle.law else {
-            throw ScalingKitError(.unsupported, "the fit is not from sk_law_fit; use sk_chinchilla_bootstrap")
-        }
         let out = try nonNull(out, "out")
-        let data = try columnArrays(columns, nColumns, n, names: lawHandle.law.inputs)
-        let y = try doubles(observed, n, "observed")
-        result.options = try convertLawOptions(fitOptions, law: lawHandle.law, runs: n)
+        let r = try Refit(law, columns, nColumns, observed, n, fitOptions, fit,
+                          unsupported: "the fit is not from sk_law_fit; use sk_chinchilla_bootstrap")
         let options = try convert(options)
-        let named = Dictionary(uniqueKeysWithValues: zip(lawHandle.law.inputs, data))
-        let b = try core { try lawHandle.law.bootstrap(data: named, observed: y, fit: result, options: options) }
-        out.pointee = BootstrapHandle(b, law: result.law).retainedPointer()
+        let b = try core { try r.law.bootstrap(data: r.data, observed: r.observed, fit: r.fit, options: options) }
+        out.pointee = BootstrapHandle(b, law: r.fit.law).retainedPointer()
     }
 }
 
 @c @implementation
 public func sk_bootstrap_free(_ bootstrap: OpaquePointer?) {
-    guard let bootstrap else { return }
-    Unmanaged<BootstrapHandle>.fromOpaque(UnsafeRawPointer(bootstrap)).release()
+    BootstrapHandle.release(bootstrap)
 }
 
 @c @implementation

@@ -14,10 +14,7 @@ private func defaultOptions() -> sk_chinchilla_options {
 
 @c @implementation
 public func sk_chinchilla_options_init(_ options: UnsafeMutablePointer<sk_chinchilla_options>?, _ structSize: Int) -> Int32 {
-    guarded("sk_chinchilla_options_init") { () throws(ScalingKitError) in
-        let options = try nonNull(options, "options")
-        try writeVersioned(defaultOptions(), to: options, size: structSize, "sk_chinchilla_options")
-    }
+    initVersioned("sk_chinchilla_options_init", options, structSize, "sk_chinchilla_options", defaultOptions)
 }
 
 /// Converts C options to core options (validating what only C can get wrong; the core validates the rest).

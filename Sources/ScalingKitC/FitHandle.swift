@@ -17,7 +17,7 @@ private func cInfo(_ d: FitDiagnostics, excluded: Int) -> sk_fit_info {
 
 /// The object behind an `sk_fit *`: a core fit result plus the C strings the accessors hand out.
 /// Immutable after creation, so concurrent reads are safe.
-final class FitHandle {
+final class FitHandle: CHandle {
     enum Law {
         case chinchilla(ChinchillaLaw)
         case general(LawFit)
@@ -83,16 +83,7 @@ final class FitHandle {
         for p in cNames + cInputs { free(p) }
     }
 
-    /// Hands ownership of a new handle to C.
-    func retainedPointer() -> OpaquePointer {
-        OpaquePointer(Unmanaged.passRetained(self).toOpaque())
-    }
-
-    /// Borrows the handle behind a C pointer (NULL → error).
-    static func borrow(_ p: OpaquePointer?, _ name: String = "fit") throws(ScalingKitError) -> FitHandle {
-        guard let p else { throw ScalingKitError(.nullPointer, "'\(name)' is NULL") }
-        return Unmanaged<FitHandle>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
-    }
+    static let argumentName = "fit"
 
     func chinchilla() throws(ScalingKitError) -> ChinchillaLaw {
         guard case .chinchilla(let law) = law else {
@@ -124,8 +115,7 @@ final class FitHandle {
 
 @c @implementation
 public func sk_fit_free(_ fit: OpaquePointer?) {
-    guard let fit else { return }
-    Unmanaged<FitHandle>.fromOpaque(UnsafeRawPointer(fit)).release()
+    FitHandle.release(fit)
 }
 
 @c @implementation
@@ -156,8 +146,7 @@ public func sk_fit_param_count(_ fit: OpaquePointer?) -> Int {
 
 @c @implementation
 public func sk_fit_param_name(_ fit: OpaquePointer?, _ index: Int) -> UnsafePointer<CChar>? {
-    guard let handle = try? FitHandle.borrow(fit), index >= 0, index < handle.cNames.count else { return nil }
-    return UnsafePointer(handle.cNames[index])
+    entry((try? FitHandle.borrow(fit))?.cNames, index)
 }
 
 @c @implementation
@@ -215,8 +204,7 @@ public func sk_fit_input_count(_ fit: OpaquePointer?) -> Int {
 
 @c @implementation
 public func sk_fit_input_name(_ fit: OpaquePointer?, _ index: Int) -> UnsafePointer<CChar>? {
-    guard let handle = try? FitHandle.borrow(fit), index >= 0, index < handle.cInputs.count else { return nil }
-    return UnsafePointer(handle.cInputs[index])
+    entry((try? FitHandle.borrow(fit))?.cInputs, index)
 }
 
 @c @implementation

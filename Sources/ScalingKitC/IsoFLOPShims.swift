@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 /// The object behind an `sk_isoflop *`: the core result plus the C strings it hands out. Immutable.
-final class IsoFLOPHandle {
+final class IsoFLOPHandle: CHandle {
     let result: IsoFLOP.Result
     let cMessage: UnsafeMutablePointer<CChar>
     let cNotes: [UnsafeMutablePointer<CChar>]
@@ -20,10 +20,7 @@ final class IsoFLOPHandle {
 
     deinit { for p in [cMessage] + cNotes { free(p) } }
 
-    static func borrow(_ p: OpaquePointer?) throws(ScalingKitError) -> IsoFLOPHandle {
-        guard let p else { throw ScalingKitError(.nullPointer, "'result' is NULL") }
-        return Unmanaged<IsoFLOPHandle>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
-    }
+    static let argumentName = "result"
 }
 
 private func defaultIsoFLOPOptions() -> sk_isoflop_options {
@@ -35,10 +32,7 @@ private func defaultIsoFLOPOptions() -> sk_isoflop_options {
 
 @c @implementation
 public func sk_isoflop_options_init(_ options: UnsafeMutablePointer<sk_isoflop_options>?, _ structSize: Int) -> Int32 {
-    guarded("sk_isoflop_options_init") { () throws(ScalingKitError) in
-        let options = try nonNull(options, "options")
-        try writeVersioned(defaultIsoFLOPOptions(), to: options, size: structSize, "sk_isoflop_options")
-    }
+    initVersioned("sk_isoflop_options_init", options, structSize, "sk_isoflop_options", defaultIsoFLOPOptions)
 }
 
 @c @implementation
@@ -59,7 +53,7 @@ public func sk_isoflop_fit(
             o.confidence = c.confidence
         }
         let result = try core { try IsoFLOP.fit(N: N, D: D, loss: loss, budget: budget, options: o) }
-        out.pointee = OpaquePointer(Unmanaged.passRetained(IsoFLOPHandle(result)).toOpaque())
+        out.pointee = IsoFLOPHandle(result).retainedPointer()
     }
 }
 
@@ -118,8 +112,7 @@ public func sk_isoflop_message(_ result: OpaquePointer?) -> UnsafePointer<CChar>
 
 @c @implementation
 public func sk_isoflop_free(_ result: OpaquePointer?) {
-    guard let result else { return }
-    Unmanaged<IsoFLOPHandle>.fromOpaque(UnsafeRawPointer(result)).release()
+    IsoFLOPHandle.release(result)
 }
 
 private func defaultEnvelopeOptions() -> sk_envelope_options {
@@ -131,10 +124,7 @@ private func defaultEnvelopeOptions() -> sk_envelope_options {
 
 @c @implementation
 public func sk_envelope_options_init(_ options: UnsafeMutablePointer<sk_envelope_options>?, _ structSize: Int) -> Int32 {
-    guarded("sk_envelope_options_init") { () throws(ScalingKitError) in
-        let options = try nonNull(options, "options")
-        try writeVersioned(defaultEnvelopeOptions(), to: options, size: structSize, "sk_envelope_options")
-    }
+    initVersioned("sk_envelope_options_init", options, structSize, "sk_envelope_options", defaultEnvelopeOptions)
 }
 
 @c @implementation

@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 /// The object behind an `sk_law *`: a compiled law plus the C strings its accessors hand out. Immutable.
-final class LawHandle {
+final class LawHandle: CHandle {
     let law: ScalingLaw
     let cName, cFormula, cCitation: UnsafeMutablePointer<CChar>
     let cInputs, cParameters: [UnsafeMutablePointer<CChar>]
@@ -25,10 +25,7 @@ final class LawHandle {
         for p in [cName, cFormula, cCitation] + cInputs + cParameters { free(p) }
     }
 
-    static func borrow(_ p: OpaquePointer?) throws(ScalingKitError) -> LawHandle {
-        guard let p else { throw ScalingKitError(.nullPointer, "'law' is NULL") }
-        return Unmanaged<LawHandle>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
-    }
+    static let argumentName = "law"
 }
 
 /// A C string made once and never freed (the catalogue is fixed for the life of the process).
@@ -49,7 +46,7 @@ public func sk_law_from_name(_ name: UnsafePointer<CChar>?, _ out: UnsafeMutable
         let out = try nonNull(out, "out")
         let name = try cString(name, "name", limit: 256)
         let law = try core { try ScalingLaw.named(name) }
-        out.pointee = OpaquePointer(Unmanaged.passRetained(LawHandle(law)).toOpaque())
+        out.pointee = LawHandle(law).retainedPointer()
     }
 }
 
@@ -68,14 +65,13 @@ public func sk_law_from_formula(
             for j in 0..<count { names.append(try cString(inputs[j], "inputs[\(j)]", limit: 256)) }
         }
         let law = try core { try ScalingLaw(formula: text, inputs: names) }
-        out.pointee = OpaquePointer(Unmanaged.passRetained(LawHandle(law)).toOpaque())
+        out.pointee = LawHandle(law).retainedPointer()
     }
 }
 
 @c @implementation
 public func sk_law_free(_ law: OpaquePointer?) {
-    guard let law else { return }
-    Unmanaged<LawHandle>.fromOpaque(UnsafeRawPointer(law)).release()
+    LawHandle.release(law)
 }
 
 @c @implementation
@@ -100,8 +96,7 @@ public func sk_law_input_count(_ law: OpaquePointer?) -> Int {
 
 @c @implementation
 public func sk_law_input_name(_ law: OpaquePointer?, _ index: Int) -> UnsafePointer<CChar>? {
-    guard let h = try? LawHandle.borrow(law), index >= 0, index < h.cInputs.count else { return nil }
-    return UnsafePointer(h.cInputs[index])
+    entry((try? LawHandle.borrow(law))?.cInputs, index)
 }
 
 @c @implementation
@@ -111,8 +106,7 @@ public func sk_law_param_count(_ law: OpaquePointer?) -> Int {
 
 @c @implementation
 public func sk_law_param_name(_ law: OpaquePointer?, _ index: Int) -> UnsafePointer<CChar>? {
-    guard let h = try? LawHandle.borrow(law), index >= 0, index < h.cParameters.count else { return nil }
-    return UnsafePointer(h.cParameters[index])
+    entry((try? LawHandle.borrow(law))?.cParameters, index)
 }
 
 private func defaultLawOptions() -> sk_law_fit_options {
@@ -134,10 +128,7 @@ private func defaultLawOptions() -> sk_law_fit_options {
 
 @c @implementation
 public func sk_law_fit_options_init(_ options: UnsafeMutablePointer<sk_law_fit_options>?, _ structSize: Int) -> Int32 {
-    guarded("sk_law_fit_options_init") { () throws(ScalingKitError) in
-        let options = try nonNull(options, "options")
-        try writeVersioned(defaultLawOptions(), to: options, size: structSize, "sk_law_fit_options")
-    }
+    initVersioned("sk_law_fit_options_init", options, structSize, "sk_law_fit_options", defaultLawOptions)
 }
 
 /// A per-parameter array: (NULL, 0) → nil; otherwise exactly one entry per parameter.
@@ -156,18 +147,9 @@ func convertLawOptions(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw,
     var o = LawFitOptions()
     guard let p else { return o }
     let c = try readVersioned(p, "sk_law_fit_options", defaults: defaultLawOptions())
-    let kind: FitLoss.Kind
-    switch c.loss {
-    case Int32(SK_LOSS_HUBER.rawValue): kind = .huber(delta: c.huber_delta)
-    case Int32(SK_LOSS_SQUARED.rawValue): kind = .squared
-    default: throw ScalingKitError(.invalidArgument, "options.loss = \(c.loss) is not an sk_loss")
-    }
-    let space: FitLoss.Space
-    switch c.space {
-    case Int32(SK_SPACE_LOG.rawValue): space = .log
-    case Int32(SK_SPACE_LINEAR.rawValue): space = .linear
-    default: throw ScalingKitError(.invalidArgument, "options.space = \(c.space) is not an sk_residual_space")
-    }
+    // The case tables list each enum's values in order (SK_LOSS_HUBER = 0, SK_SPACE_LOG = 0, SK_METHOD_LBFGS = 0).
+    let kind = try enumCase(c.loss, [FitLoss.Kind.huber(delta: c.huber_delta), .squared], "options.loss (an sk_loss)")
+    let space = try enumCase(c.space, [FitLoss.Space.log, .linear], "options.space (an sk_residual_space)")
     o.loss = FitLoss(kind, space: space, overPredictionWeight: c.over_prediction_weight)
     if let w = try optionalAxis(c.weights, c.weights_len, "weights") {
         guard w.count == runs else {
@@ -199,11 +181,7 @@ func convertLawOptions(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw,
     try c.optimizer.apply(to: &o.optimizer, threads: &o.threads, screening: &o.screening)
     o.randomStarts = try optionCount(c.random_starts, "random_starts")
     o.seed = UInt64(c.seed)
-    switch c.method {
-    case Int32(SK_METHOD_LBFGS.rawValue): o.method = .lbfgs
-    case Int32(SK_METHOD_LEVENBERG_MARQUARDT.rawValue): o.method = .levenbergMarquardt
-    default: throw ScalingKitError(.invalidArgument, "options.method = \(c.method) is not an sk_method")
-    }
+    o.method = try enumCase(c.method, [LawFitOptions.Method.lbfgs, .levenbergMarquardt], "options.method (an sk_method)")
     // sk_search's values in order: SK_SEARCH_AUTOMATIC, SK_SEARCH_START_GRID, SK_SEARCH_SINGLE.
     o.search = try enumCase(c.search, [SearchStrategy.automatic, .startGrid, .single], "options.search (an sk_search)")
     o.gridStep = c.grid_step

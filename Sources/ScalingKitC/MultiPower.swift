@@ -12,10 +12,7 @@ private func defaultMPLOptions() -> sk_mpl_options {
 
 @c @implementation
 public func sk_mpl_options_init(_ options: UnsafeMutablePointer<sk_mpl_options>?, _ structSize: Int) -> Int32 {
-    guarded("sk_mpl_options_init") { () throws(ScalingKitError) in
-        let options = try nonNull(options, "options")
-        try writeVersioned(defaultMPLOptions(), to: options, size: structSize, "sk_mpl_options")
-    }
+    initVersioned("sk_mpl_options_init", options, structSize, "sk_mpl_options", defaultMPLOptions)
 }
 
 /// Copies one sk_loss_curve (the loss only when `withLoss`). size_t values beyond Int.max arrive negative.

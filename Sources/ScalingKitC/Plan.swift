@@ -11,28 +11,28 @@ private func write(_ plan: ComputePlan, to out: UnsafeMutablePointer<sk_allocati
     try writeVersioned(
         sk_allocation(struct_size: MemoryLayout<sk_allocation>.size, compute: plan.compute, params: plan.parameters,
                       tokens: plan.tokens, tokens_per_param: plan.tokensPerParameter, loss: plan.loss, a: plan.a, b: plan.b),
-        to: out, size: UnsafeRawPointer(out).load(as: Int.self), "sk_allocation")
+        to: out, "sk_allocation")
+}
+
+/// The body of the functions that plan one sk_allocation from a fit's loss surface.
+private func allocate(_ function: StaticString, _ fit: OpaquePointer?, _ out: UnsafeMutablePointer<sk_allocation>?,
+                      _ plan: (LossSurface) throws -> ComputePlan) -> Int32 {
+    guarded(function) { () throws(ScalingKitError) in
+        let surface = try FitHandle.borrow(fit).surface()
+        try checkOut(out)
+        try write(try core { try plan(surface) }, to: out)
+    }
 }
 
 @c @implementation
 public func sk_plan_allocate(_ fit: OpaquePointer?, _ compute: Double, _ out: UnsafeMutablePointer<sk_allocation>?) -> Int32 {
-    guarded("sk_plan_allocate") { () throws(ScalingKitError) in
-        let surface = try FitHandle.borrow(fit).surface()
-        try checkOut(out)
-        let plan = try core { try Planner.computeOptimal(surface, compute: compute) }
-        try write(plan, to: out)
-    }
+    allocate("sk_plan_allocate", fit, out) { try Planner.computeOptimal($0, compute: compute) }
 }
 
 @c @implementation
 public func sk_plan_minimum_compute(_ fit: OpaquePointer?, _ targetLoss: Double,
                                     _ out: UnsafeMutablePointer<sk_allocation>?) -> Int32 {
-    guarded("sk_plan_minimum_compute") { () throws(ScalingKitError) in
-        let surface = try FitHandle.borrow(fit).surface()
-        try checkOut(out)
-        let plan = try core { try Planner.minimumCompute(surface, targetLoss: targetLoss) }
-        try write(plan, to: out)
-    }
+    allocate("sk_plan_minimum_compute", fit, out) { try Planner.minimumCompute($0, targetLoss: targetLoss) }
 }
 
 @c @implementation
@@ -57,10 +57,7 @@ public func sk_plan_inference_aware(_ fit: OpaquePointer?, _ targetLoss: Double,
 @c @implementation
 public func sk_plan_at_ratio(_ fit: OpaquePointer?, _ compute: Double, _ tokensPerParam: Double,
                              _ out: UnsafeMutablePointer<sk_allocation>?) -> Int32 {
-    guarded("sk_plan_at_ratio") { () throws(ScalingKitError) in
-        let surface = try FitHandle.borrow(fit).surface()
-        try checkOut(out)
-        let plan = try core { try Planner.atTokensPerParameter(surface, compute: compute, tokensPerParameter: tokensPerParam) }
-        try write(plan, to: out)
+    allocate("sk_plan_at_ratio", fit, out) {
+        try Planner.atTokensPerParameter($0, compute: compute, tokensPerParameter: tokensPerParam)
     }
 }

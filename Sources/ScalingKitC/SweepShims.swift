@@ -7,7 +7,7 @@ import Darwin
 #endif
 
 /// The object behind an `sk_hp_sweep *`: the core result and its message as a C string. Immutable.
-final class SweepHandle {
+final class SweepHandle: CHandle {
     let result: HyperparameterSweep.Result
     let cMessage: UnsafeMutablePointer<CChar>
 
@@ -18,10 +18,7 @@ final class SweepHandle {
 
     deinit { free(cMessage) }
 
-    static func borrow(_ p: OpaquePointer?) throws(ScalingKitError) -> SweepHandle {
-        guard let p else { throw ScalingKitError(.nullPointer, "'sweep' is NULL") }
-        return Unmanaged<SweepHandle>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
-    }
+    static let argumentName = "sweep"
 }
 
 @c @implementation
@@ -35,14 +32,13 @@ public func sk_hp_sweep_fit(_ N: UnsafePointer<Double>?, _ D: UnsafePointer<Doub
         let batch = try doubles(batch, n, "batch"), loss = try doubles(loss, n, "loss")
         let wd = weightDecay == nil ? nil : try doubles(weightDecay, n, "weight_decay")
         let result = try core { try HyperparameterSweep.fit(N: N, D: D, learningRate: lr, batch: batch, loss: loss, weightDecay: wd) }
-        out.pointee = OpaquePointer(Unmanaged.passRetained(SweepHandle(result)).toOpaque())
+        out.pointee = SweepHandle(result).retainedPointer()
     }
 }
 
 @c @implementation
 public func sk_hp_sweep_free(_ sweep: OpaquePointer?) {
-    guard let sweep else { return }
-    Unmanaged<SweepHandle>.fromOpaque(UnsafeRawPointer(sweep)).release()
+    SweepHandle.release(sweep)
 }
 
 @c @implementation

@@ -86,10 +86,7 @@ private func checkOut(_ out: UnsafeMutablePointer<sk_group_hparams>?) throws(Sca
 
 @c @implementation
 public func sk_transfer_options_init(_ options: UnsafeMutablePointer<sk_transfer_options>?, _ structSize: Int) -> Int32 {
-    guarded("sk_transfer_options_init") { () throws(ScalingKitError) in
-        let options = try nonNull(options, "options")
-        try writeVersioned(defaultTransferOptions(), to: options, size: structSize, "sk_transfer_options")
-    }
+    initVersioned("sk_transfer_options_init", options, structSize, "sk_transfer_options", defaultTransferOptions)
 }
 
 @c @implementation

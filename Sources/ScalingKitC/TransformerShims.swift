@@ -14,12 +14,11 @@ private func cShape(_ s: TransformerShape) -> sk_transformer_shape {
 
 @c @implementation
 public func sk_transformer_shape_init(_ shape: UnsafeMutablePointer<sk_transformer_shape>?, _ structSize: Int) -> Int32 {
-    guarded("sk_transformer_shape_init") { () throws(ScalingKitError) in
-        let shape = try nonNull(shape, "shape")
+    initVersioned("sk_transformer_shape_init", shape, structSize, "sk_transformer_shape", argument: "shape") {
         var value = sk_transformer_shape()
         value.struct_size = MemoryLayout<sk_transformer_shape>.size
         value.positional = Int32(SK_POS_ROTARY.rawValue)
-        try writeVersioned(value, to: shape, size: structSize, "sk_transformer_shape")
+        return value
     }
 }
 
@@ -41,25 +40,11 @@ private func readShape(_ p: UnsafePointer<sk_transformer_shape>?) throws(Scaling
                       ("sequence_length", c.sequence_length)] where v < 0 || v > 1 << 40 {
         throw ScalingKitError(.invalidArgument, "\(name) is \(UInt(bitPattern: v)), beyond any model")
     }
-    let mlp: TransformerShape.MLP
-    switch c.mlp {
-    case Int32(SK_MLP_STANDARD.rawValue): mlp = .standard
-    case Int32(SK_MLP_GATED.rawValue): mlp = .gated
-    default: throw ScalingKitError(.invalidArgument, "mlp = \(c.mlp) is not an sk_mlp")
-    }
-    let norm: TransformerShape.Norm
-    switch c.norm {
-    case Int32(SK_NORM_LAYER.rawValue): norm = .layerNorm
-    case Int32(SK_NORM_RMS.rawValue): norm = .rmsNorm
-    default: throw ScalingKitError(.invalidArgument, "norm = \(c.norm) is not an sk_norm")
-    }
-    let positional: TransformerShape.Positional
-    switch c.positional {
-    case Int32(SK_POS_LEARNED.rawValue): positional = .learned
-    case Int32(SK_POS_ROTARY.rawValue): positional = .rotary
-    case Int32(SK_POS_RELATIVE.rawValue): positional = .relative
-    default: throw ScalingKitError(.invalidArgument, "positional = \(c.positional) is not an sk_positional")
-    }
+    // In each enum's order: SK_MLP_STANDARD = 0, SK_NORM_LAYER = 0, SK_POS_LEARNED = 0.
+    let mlp = try enumCase(c.mlp, [TransformerShape.MLP.standard, .gated], "mlp (an sk_mlp)")
+    let norm = try enumCase(c.norm, [TransformerShape.Norm.layerNorm, .rmsNorm], "norm (an sk_norm)")
+    let positional = try enumCase(c.positional, [TransformerShape.Positional.learned, .rotary, .relative],
+                                  "positional (an sk_positional)")
     return TransformerShape(
         dModel: c.d_model, layers: c.layers, heads: c.heads, kvHeads: c.kv_heads == 0 ? nil : c.kv_heads,
         headDim: c.head_dim == 0 ? nil : c.head_dim, dFF: c.d_ff == 0 ? nil : c.d_ff, vocab: c.vocab,

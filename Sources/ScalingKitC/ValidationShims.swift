@@ -43,24 +43,16 @@ public func sk_law_leave_one_out(
     _ errors: UnsafeMutablePointer<sk_prediction_errors>?
 ) -> Int32 {
     guarded("sk_law_leave_one_out") { () throws(ScalingKitError) in
-        let lawHandle = try LawHandle.borrow(law)
-        let fitHandle = try FitHandle.borrow(fit)
-        guard case .general(var result) = fitHandle.law else {
-            throw ScalingKitError(.unsupported, "the fit is not from sk_law_fit")
-        }
         let predictions = try nonNull(predictions, "predictions")
         let errors = try nonNull(errors, "errors")
         try checkStructSize(errors.pointee.struct_size, known: [MemoryLayout<sk_prediction_errors>.size],
                             "sk_prediction_errors")
-        let data = try columnArrays(columns, nColumns, n, names: lawHandle.law.inputs)
-        let y = try doubles(observed, n, "observed")
-        result.options = try convertLawOptions(fitOptions, law: lawHandle.law, runs: n)
-        let named = Dictionary(uniqueKeysWithValues: zip(lawHandle.law.inputs, data))
+        let r = try Refit(law, columns, nColumns, observed, n, fitOptions, fit, unsupported: "the fit is not from sk_law_fit")
         let loo = try core {
-            try lawHandle.law.leaveOneOut(data: named, observed: y, fit: result, threads: result.options.threads)
+            try r.law.leaveOneOut(data: r.data, observed: r.observed, fit: r.fit, threads: r.fit.options.threads)
         }
         for (i, v) in loo.predictions.enumerated() { predictions[i] = v }
-        try write(loo.errors, fitted: n - result.excludedIndices.count, failed: loo.failed, to: errors)
+        try write(loo.errors, fitted: n - r.fit.excludedIndices.count, failed: loo.failed, to: errors)
     }
 }
 
@@ -75,5 +67,28 @@ public func sk_law_rank(_ rmse: UnsafePointer<Double>?, _ paramCounts: UnsafePoi
         }
         let order = try nonNull(order, "order")
         for (k, i) in try LawComparison.rank(rmse: r, parameterCounts: counts).enumerated() { order[k] = i }
+    }
+}
+
+/// What a refit of an sk_law_fit result needs (bootstrap, leave-one-out): the law, the fit carrying the caller's
+/// options, and the runs by input name, converted and checked once.
+struct Refit {
+    let law: ScalingLaw
+    var fit: LawFit
+    let data: [String: [Double]]
+    let observed: [Double]
+
+    init(_ law: OpaquePointer?, _ columns: UnsafePointer<UnsafePointer<Double>?>?, _ nColumns: Int,
+         _ observed: UnsafePointer<Double>?, _ n: Int, _ fitOptions: UnsafePointer<sk_law_fit_options>?,
+         _ fit: OpaquePointer?, unsupported: String) throws(ScalingKitError) {
+        self.law = try LawHandle.borrow(law).law
+        guard case .general(let result) = try FitHandle.borrow(fit).law else {
+            throw ScalingKitError(.unsupported, unsupported)
+        }
+        let arrays = try columnArrays(columns, nColumns, n, names: self.law.inputs)
+        self.observed = try doubles(observed, n, "observed")
+        self.fit = result
+        self.fit.options = try convertLawOptions(fitOptions, law: self.law, runs: n)
+        self.data = Dictionary(uniqueKeysWithValues: zip(self.law.inputs, arrays))
     }
 }

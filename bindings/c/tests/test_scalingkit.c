@@ -307,12 +307,12 @@ static void test_laws(void) {
     /* Options errors. */
     sk_law_fit_options w = o;
     w.loss = 7;
-    CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "not an sk_loss");
+    CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "(an sk_loss)");
     CHECK(o.log_output == -1, "log_output default %d", o.log_output);
     w = o; w.log_output = 2;
     CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "log_output");
     w = o; w.method = 9;
-    CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "not an sk_method");
+    CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "(an sk_method)");
     w = o; w.method = SK_METHOD_LEVENBERG_MARQUARDT;
     CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "needs the squared loss");
     w = o; w.method = SK_METHOD_LEVENBERG_MARQUARDT; w.loss = SK_LOSS_SQUARED;
@@ -320,7 +320,7 @@ static void test_laws(void) {
     sk_fit_free(fit);
     fit = NULL;
     w = o; w.space = -1;
-    CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "not an sk_residual_space");
+    CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "(an sk_residual_space)");
     double fixed[3] = {NAN, NAN, NAN};
     w = o; w.fixed = fixed; w.fixed_len = 3;
     CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_LENGTH, "fixed_len");

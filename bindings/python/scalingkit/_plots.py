@@ -45,3 +45,14 @@ def residuals(observed: Any, predicted: Any, x: Any, xlabel: str, ax: Any = None
     ax.set_xlabel(xlabel)
     ax.set_ylabel("log residual (observed - fitted)")
     return ax
+
+
+def log_axes(ax: Any, xlabel: str, ylabel: str, *, legend: bool = True):
+    """Both axes logarithmic, labelled, with a small legend: the finish of every log-log plot; returns ``ax``."""
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if legend:
+        ax.legend(fontsize="small")
+    return ax

@@ -14,6 +14,7 @@ from ._errors import ScalingKitError, check
 from ._arrays import as_doubles, as_number, as_size, as_text, columns, optional, pair, vectorised
 from ._ffi import ffi, lib
 from .enums import Construction, CriticalBatchDefinition, Preconditioning, Smoothing, label, parse
+from ._plots import log_axes
 
 _update = lib.sk_gns_update
 
@@ -194,12 +195,7 @@ class BatchTradeoffFit(Result):
         grid = np.geomspace(lo, hi, 200)
         ax.plot(grid, self.steps(grid), "-", label=f"S_min (1 + B_crit/B), B_crit = {self.critical_batch:.3g}")
         ax.axvline(self.critical_batch, linestyle=":", color="grey")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("batch size")
-        ax.set_ylabel("steps to target")
-        ax.legend(fontsize="small")
-        return ax
+        return log_axes(ax, "batch size", "steps to target")
 
 
 def _tradeoff(t) -> BatchTradeoffFit:

@@ -11,6 +11,7 @@ from ._errors import ScalingKitError, check
 from ._arrays import as_counts, as_number, columns, optional, vectorised
 from ._ffi import ffi, lib
 from .enums import CoordVerdict, label
+from ._plots import log_axes
 
 
 @dataclass(frozen=True)
@@ -127,12 +128,7 @@ class HPSweepResult:
             pts = ax.errorbar([c.N for c in cs], y, yerr=[y - lo, hi - y], fmt="o", markersize=3, label=f"D = {D:.2g}")
             grid = np.geomspace(cs[0].N, cs[-1].N, 50)
             ax.plot(grid, [self.predict(n, D)[0] for n in grid], "-", color=pts[0].get_color())
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("parameters N")
-        ax.set_ylabel("optimal learning rate")
-        ax.legend(fontsize="small")
-        return ax
+        return log_axes(ax, "parameters N", "optimal learning rate")
 
 
 def fit_hp_sweep(data: Any = None, *, N: Any = None, D: Any = None, learning_rate: Any = None, batch: Any = None,
@@ -210,9 +206,4 @@ def plot_coord_check(layer: Any, width: Any, step: Any, rms: Any, ax: Any = None
         rows = [i for i, x in enumerate(layer) if x == name and step[i] == last]
         rows.sort(key=lambda i: width[i])
         ax.plot(width[rows], rms[rows], "o-", markersize=3, label=str(name))
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("width")
-    ax.set_ylabel(f"activation RMS at step {last}")
-    ax.legend(fontsize="small")
-    return ax
+    return log_axes(ax, "width", f"activation RMS at step {last}")

@@ -8,6 +8,7 @@ from ._results import Result
 from ._arrays import as_number, as_size, columns, optional, pair, vectorised
 from ._errors import check
 from ._ffi import ffi, lib
+from ._plots import log_axes
 
 
 @dataclass(frozen=True)
@@ -85,12 +86,7 @@ class IsoFLOPResult(Result):
         C = [b.compute for b in self.budgets]
         grid = np.geomspace(min(C), max(max(C), extrapolate_to or 0), 50)
         ax.plot(grid, [self.a(c) for c in grid], "-", label=f"N_opt ∝ C^{self.a.exponent:.3f}")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("compute C (FLOPs)")
-        ax.set_ylabel("N_opt")
-        ax.legend(fontsize="small")
-        return ax
+        return log_axes(ax, "compute C (FLOPs)", "N_opt")
 
 
 def isoflop(data: Any = None, *, N: Any = None, D: Any = None, loss: Any = None, budget: Any = None,

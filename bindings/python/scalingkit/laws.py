@@ -4,9 +4,11 @@ All computation happens in the Swift core behind the C header; this module conve
 """
 from __future__ import annotations
 
+import inspect
 import math
 import re
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -189,44 +191,18 @@ class _Problem:
         return ffi.new("double *[]", [ffi.from_buffer("double[]", a) for a in self.arrays]) if self.arrays else ffi.NULL
 
 
-def _problem(
-    law: str,
-    data: Any = None,
-    *,
-    observed: Union[str, Sequence[float], np.ndarray] = "loss",
-    inputs: Optional[Sequence[str]] = None,
-    objective: str = "huber",
-    huber_delta: float = 1e-3,
-    space: str = "log",
-    over_prediction_weight: float = 1.0,
-    weights: Optional[Sequence[float]] = None,
-    fixed: Optional[Mapping[str, float]] = None,
-    bounds: Optional[Mapping[str, Tuple[Optional[float], Optional[float]]]] = None,
-    start: Optional[Mapping[str, Sequence[float]]] = None,
-    log_scale: Sequence[str] = (),
-    max_iterations: int = 1000,
-    gradient_tolerance: Optional[float] = None,
-    function_tolerance: Optional[float] = None,
-    threads: int = 0,
-    screen: Optional[int] = None,
-    confirmations: Optional[int] = None,
-    random_starts: int = 0,
-    seed: int = 0,
-    method: str = "lbfgs",
-    log_output: Optional[bool] = None,
-    search: str = "auto",
-    grid_step: Optional[float] = None,
-    exclude_highest_loss: int = 0,
-    **columns: Any,
-) -> _Problem:
-    """Converts the arguments of :func:`fit` (see there) for the C layer."""
+def _problem(arguments: Mapping[str, Any]) -> _Problem:
+    """Converts the arguments of :func:`fit` (see there; all of them, defaults included: ``locals()`` of fit, or
+    :func:`_fit_arguments`) for the C layer."""
+    args = SimpleNamespace(**arguments)
+    law, data = args.law, args.data
     handle = ffi.new("sk_law **")
     as_text("law", law)
     # A bare name is a catalogue law (a misspelt one is an error, not a one-parameter formula).
     if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", law.strip()):
         check(lib.sk_law_from_name(law.strip().encode(), handle))
     else:
-        candidates = list(inputs) if inputs is not None else _candidate_columns(data, columns, observed)
+        candidates = list(args.inputs) if args.inputs is not None else _candidate_columns(data, args.columns, args.observed)
         encoded = [ffi.new("char[]", as_text("inputs", str(name))) for name in candidates]
         check(lib.sk_law_from_formula(law.encode(), ffi.new("char *[]", encoded) if encoded else ffi.NULL,
                                       len(encoded), handle))
@@ -235,26 +211,26 @@ def _problem(
     input_names = tuple(_text(lib.sk_law_input_name(law_handle, j)) for j in range(lib.sk_law_input_count(law_handle)))
     param_names = tuple(_text(lib.sk_law_param_name(law_handle, j)) for j in range(lib.sk_law_param_count(law_handle)))
 
-    arrays = [as_doubles(name, _column(data, columns, name)) for name in input_names]
-    y = as_doubles("observed", _column(data, columns, observed) if isinstance(observed, str) else observed)
+    arrays = [as_doubles(name, _column(data, args.columns, name)) for name in input_names]
+    y = as_doubles("observed", _column(data, args.columns, args.observed) if isinstance(args.observed, str) else args.observed)
     n = _common_length(arrays + [y], list(input_names) + ["observed"])
 
     opts = ffi.new("sk_law_fit_options *")
     check(lib.sk_law_fit_options_init(opts, ffi.sizeof("sk_law_fit_options")))
-    opts.loss, opts.space = parse("objective", objective, Loss), parse("space", space, Space)
-    opts.huber_delta = as_number("huber_delta", huber_delta)
-    opts.over_prediction_weight = as_number("over_prediction_weight", over_prediction_weight)
-    set_optimizer_options(opts, max_iterations=max_iterations, gradient_tolerance=gradient_tolerance,
-                          function_tolerance=function_tolerance, threads=threads, screen=screen,
-                          confirmations=confirmations)
-    opts.method = parse("method", method, Method)
-    opts.search = parse("search", search, Search)
-    opts.exclude_highest_loss = as_size("exclude_highest_loss", exclude_highest_loss)
-    if grid_step is not None:
-        opts.grid_step = as_number("grid_step", grid_step)
-    opts.log_output = -1 if log_output is None else int(bool(log_output))
-    opts.random_starts = as_size("random_starts", random_starts)
-    opts.seed = as_size("seed", seed)
+    opts.loss, opts.space = parse("objective", args.objective, Loss), parse("space", args.space, Space)
+    opts.huber_delta = as_number("huber_delta", args.huber_delta)
+    opts.over_prediction_weight = as_number("over_prediction_weight", args.over_prediction_weight)
+    set_optimizer_options(opts, max_iterations=args.max_iterations, gradient_tolerance=args.gradient_tolerance,
+                          function_tolerance=args.function_tolerance, threads=args.threads, screen=args.screen,
+                          confirmations=args.confirmations)
+    opts.method = parse("method", args.method, Method)
+    opts.search = parse("search", args.search, Search)
+    opts.exclude_highest_loss = as_size("exclude_highest_loss", args.exclude_highest_loss)
+    if args.grid_step is not None:
+        opts.grid_step = as_number("grid_step", args.grid_step)
+    opts.log_output = -1 if args.log_output is None else int(bool(args.log_output))
+    opts.random_starts = as_size("random_starts", args.random_starts)
+    opts.seed = as_size("seed", args.seed)
 
     keep = []
 
@@ -267,14 +243,14 @@ def _problem(
         keep.append(arr)
         return ffi.from_buffer("double[]", arr)
 
-    if weights is not None:
-        w = as_doubles("weights", weights)
+    if args.weights is not None:
+        w = as_doubles("weights", args.weights)
         keep.append(w)
         opts.weights, opts.weights_len = ffi.from_buffer("double[]", w), len(w)
-    if fixed:
+    if args.fixed:
         # NaN means "fitted" in the C array, so a NaN given here would silently fit the parameter.
-        opts.fixed, opts.fixed_len = per_parameter(fixed, "fixed values", lambda v: as_finite("fixed value", v)), len(param_names)
-    if bounds:
+        opts.fixed, opts.fixed_len = per_parameter(args.fixed, "fixed values", lambda v: as_finite("fixed value", v)), len(param_names)
+    if args.bounds:
         def side(i):
             def pick(b):
                 if not isinstance(b, (tuple, list)) or len(b) != 2:
@@ -286,35 +262,35 @@ def _problem(
                     raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "a bound is NaN: give None to keep the law's default")
                 return v
             return pick
-        opts.lower, opts.lower_len = per_parameter(bounds, "bounds", side(0)), len(param_names)
-        opts.upper, opts.upper_len = per_parameter(bounds, "bounds", side(1)), len(param_names)
-    if start:
-        unknown = [k for k in start if k not in param_names]
+        opts.lower, opts.lower_len = per_parameter(args.bounds, "bounds", side(0)), len(param_names)
+        opts.upper, opts.upper_len = per_parameter(args.bounds, "bounds", side(1)), len(param_names)
+    if args.start:
+        unknown = [k for k in args.start if k not in param_names]
         if unknown:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                                   f"starting values for {unknown}, not parameters of the law ({', '.join(param_names)})")
-        values = [as_doubles(f"start['{p}']", start[p]) if p in start else np.empty(0) for p in param_names]
+        values = [as_doubles(f"start['{p}']", args.start[p]) if p in args.start else np.empty(0) for p in param_names]
         flat = np.ascontiguousarray(np.concatenate(values)) if values else np.empty(0)
         counts = ffi.new("size_t[]", [len(v) for v in values])
         keep += [flat, counts]
         opts.start_values = ffi.from_buffer("double[]", flat) if len(flat) else ffi.NULL
         opts.start_counts, opts.start_counts_len = counts, len(param_names)
 
-    if log_scale:
-        unknown = [k for k in log_scale if k not in param_names]
+    if args.log_scale:
+        unknown = [k for k in args.log_scale if k not in param_names]
         if unknown:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                                   f"log_scale for {unknown}, not parameters of the law ({', '.join(param_names)})")
-        flags = ffi.new("int[]", [1 if p in log_scale else 0 for p in param_names])
+        flags = ffi.new("int[]", [1 if p in args.log_scale else 0 for p in param_names])
         keep.append(flags)
         opts.log_scaled, opts.log_scaled_len = flags, len(param_names)
 
     settings = {
-        "objective": objective, "huber_delta": opts.huber_delta if objective == "huber" else None, "space": space,
-        "over_prediction_weight": opts.over_prediction_weight, "weighted": weights is not None,
-        "fixed": dict(fixed or {}), "bounds": dict(bounds or {}), "start": {k: list(v) for k, v in (start or {}).items()},
-        "log_scale": list(log_scale), "method": method, "log_output": log_output,
-        "random_starts": opts.random_starts, "seed": opts.seed, **optimizer_settings(opts), "search": search,
+        "objective": args.objective, "huber_delta": opts.huber_delta if args.objective == "huber" else None, "space": args.space,
+        "over_prediction_weight": opts.over_prediction_weight, "weighted": args.weights is not None,
+        "fixed": dict(args.fixed or {}), "bounds": dict(args.bounds or {}), "start": {k: list(v) for k, v in (args.start or {}).items()},
+        "log_scale": list(args.log_scale), "method": args.method, "log_output": args.log_output,
+        "random_starts": opts.random_starts, "seed": opts.seed, **optimizer_settings(opts), "search": args.search,
         "grid_step": opts.grid_step, "exclude_highest_loss": opts.exclude_highest_loss,
     }
     return _Problem(law=law_handle, input_names=input_names, param_names=param_names, arrays=arrays, y=y, n=n,
@@ -396,13 +372,7 @@ def fit(
     Raises:
         ScalingKitError: (a ``ValueError``) on bad formulas (with the position), unknown names, bad data or options.
     """
-    p = _problem(law, data, observed=observed, inputs=inputs, objective=objective, huber_delta=huber_delta,
-                 space=space, over_prediction_weight=over_prediction_weight, weights=weights, fixed=fixed,
-                 bounds=bounds, start=start, log_scale=log_scale, max_iterations=max_iterations,
-                 gradient_tolerance=gradient_tolerance, function_tolerance=function_tolerance, threads=threads,
-                 screen=screen, confirmations=confirmations, random_starts=random_starts, seed=seed, method=method,
-                 log_output=log_output, search=search, grid_step=grid_step,
-                 exclude_highest_loss=exclude_highest_loss, **columns)
+    p = _problem(locals())
     out = ffi.new("sk_fit **")
     check(lib.sk_law_fit(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n, p.opts, out))
     return _wrap_fit(ffi.gc(out[0], lib.sk_fit_free), p)
@@ -463,6 +433,14 @@ def _prediction_errors(e) -> PredictionErrors:
                             mean_relative_error=e.mean_relative_error)
 
 
+def _fit_arguments(law: str, data: Any, kwargs: Mapping[str, Any]) -> Dict[str, Any]:
+    """Every argument of :func:`fit` for ``fit(law, data, **kwargs)``, defaults included: :func:`fit`'s signature
+    is the one list of the options and their defaults."""
+    bound = inspect.signature(fit).bind(law, data, **kwargs)
+    bound.apply_defaults()
+    return dict(bound.arguments)
+
+
 def holdout(law: str, data: Any = None, *, split: Union[str, Sequence[float], np.ndarray], threshold: float,
             **kwargs: Any) -> Holdout:
     """Extrapolation test: fit ``law`` on the runs with ``split < threshold`` and score the runs at or above it.
@@ -472,7 +450,7 @@ def holdout(law: str, data: Any = None, *, split: Union[str, Sequence[float], np
     """
     split_values = as_doubles("split", _column(data, kwargs, split) if isinstance(split, str) else split)
     kwargs = {k: v for k, v in kwargs.items() if not (isinstance(split, str) and k == split)}
-    p = _problem(law, data, **kwargs)
+    p = _problem(_fit_arguments(law, data, kwargs))
     if len(split_values) != p.n:
         raise ScalingKitError(lib.SK_ERR_LENGTH, f"'split' has {len(split_values)} values for {p.n} runs")
     errors = _errors_struct()

@@ -81,3 +81,14 @@ def test_highest_loss_exclusion_is_one_rule_for_every_law():
         assert law.params[k] == pytest.approx(dedicated.params[k], rel=1e-3)
     with pytest.raises(ScalingKitError, match="exclude_highest_loss"):
         sk.fit("chinchilla", frame, exclude_highest_loss=len(frame))
+
+
+def test_compare_ranks_with_the_core_rule():
+    """compare's order comes from sk_law_rank: the law with the irreducible loss extrapolates best."""
+    N = np.logspace(6, 10, 24)
+    y = 1.7 + 400 * N ** -0.34
+    table = sk.compare(["kaplan_n", "E + A*N^-alpha"], {"N": N, "loss": y}, split=N, threshold=1e9)
+    assert list(table.index) == ["E + A*N^-alpha", "kaplan_n"]
+    assert table["rmse"].iloc[0] < table["rmse"].iloc[1] / 100
+    with pytest.raises(sk.ScalingKitError, match="empty"):
+        sk.compare([], {"N": N, "loss": y}, split=N, threshold=1e9)
