@@ -74,12 +74,11 @@ public func sk_bootstrap_free(_ bootstrap: OpaquePointer?) {
 public func sk_bootstrap_get_info(_ bootstrap: OpaquePointer?, _ info: UnsafeMutablePointer<sk_bootstrap_info>?) -> Int32 {
     guarded("sk_bootstrap_get_info") { () throws(ScalingKitError) in
         let b = try BootstrapHandle.borrow(bootstrap).bootstrap
-        let info = try nonNull(info, "info")
-        try checkStructSize(info.pointee.struct_size, expected: MemoryLayout<sk_bootstrap_info>.size, "sk_bootstrap_info")
-        info.pointee = sk_bootstrap_info(struct_size: MemoryLayout<sk_bootstrap_info>.size,
-                                         replicates: b.options.replicates, kept: b.samples.count, failed: b.failed,
-                                         stalled: b.stalled, param_count: b.parameterNames.count,
-                                         confidence: b.options.confidence)
+        let value = sk_bootstrap_info(struct_size: MemoryLayout<sk_bootstrap_info>.size,
+                                      replicates: b.options.replicates, kept: b.samples.count, failed: b.failed,
+                                      stalled: b.stalled, param_count: b.parameterNames.count,
+                                      confidence: b.options.confidence)
+        try writeVersioned(value, to: try nonNull(info, "info"), "sk_bootstrap_info")
     }
 }
 

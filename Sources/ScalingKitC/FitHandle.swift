@@ -15,8 +15,22 @@ private func cInfo(_ d: FitDiagnostics, excluded: Int) -> sk_fit_info {
                 predicted_decrease: d.predictedDecrease)
 }
 
-/// The object behind an `sk_fit *`: a core fit result plus the C strings the accessors hand out.
-/// Immutable after creation, so concurrent reads are safe.
+/// What the `sk_fit_*` accessors read, the same for every kind of fit.
+struct FitSummary {
+    var values: [Double]
+    var names: [String]
+    var inputs: [String]
+    var atBound: [Bool]
+    var excluded: [Int]
+    var info: sk_fit_info
+    var message: String
+    /// The search description of a law fit ("" otherwise).
+    var search = ""
+}
+
+/// The object behind an `sk_fit *`: a core fit result, its `FitSummary` (read through: `handle.values`) and the C
+/// strings the accessors hand out. Immutable after creation, so concurrent reads are safe.
+@dynamicMemberLookup
 final class FitHandle: CHandle {
     enum Law {
         case chinchilla(ChinchillaLaw)
@@ -27,54 +41,46 @@ final class FitHandle: CHandle {
     let law: Law
     /// The full Chinchilla result (needed to bootstrap it).
     let chinchillaFit: ChinchillaFit?
-    let info: sk_fit_info
-    let values: [Double]
-    let names: [String]
-    let inputs: [String]
-    let atBound: [Bool]
-    let excluded: [Int]
-    /// C strings owned by the handle (freed in deinit): the message, parameter and input names.
-    let cMessage: UnsafeMutablePointer<CChar>
-    /// The search description of a law fit ("" otherwise).
-    let cSearch: UnsafeMutablePointer<CChar>
-    let cNames: [UnsafeMutablePointer<CChar>]
-    let cInputs: [UnsafeMutablePointer<CChar>]
+    let summary: FitSummary
+    /// C strings owned by the handle (freed in deinit): the message, the search, parameter and input names.
+    let cMessage, cSearch: UnsafeMutablePointer<CChar>
+    let cNames, cInputs: [UnsafeMutablePointer<CChar>]
 
-    private init(law: Law, values: [Double], names: [String], inputs: [String], atBound: [Bool], excluded: [Int],
-                 info: sk_fit_info, message: String, search: String = "", chinchillaFit: ChinchillaFit? = nil) {
+    private init(_ law: Law, _ summary: FitSummary, chinchillaFit: ChinchillaFit? = nil) {
         self.law = law
+        self.summary = summary
         self.chinchillaFit = chinchillaFit
-        self.values = values
-        self.names = names
-        self.inputs = inputs
-        self.atBound = atBound
-        self.excluded = excluded
-        self.info = info
-        cMessage = strdup(message)
-        cSearch = strdup(search)
-        cNames = names.map { strdup($0) }
-        cInputs = inputs.map { strdup($0) }
+        cMessage = strdup(summary.message)
+        cSearch = strdup(summary.search)
+        cNames = summary.names.map { strdup($0) }
+        cInputs = summary.inputs.map { strdup($0) }
     }
 
+    subscript<T>(dynamicMember key: KeyPath<FitSummary, T>) -> T { summary[keyPath: key] }
+
     convenience init(chinchilla fit: ChinchillaFit) {
-        self.init(law: .chinchilla(fit.law), values: fit.law.parameterValues, names: ChinchillaLaw.parameterNames,
-                  inputs: ["N", "D"], atBound: [Bool](repeating: false, count: 5), excluded: fit.excludedIndices,
-                  info: cInfo(fit.diagnostics, excluded: fit.excludedIndices.count), message: fit.message,
+        self.init(.chinchilla(fit.law),
+                  FitSummary(values: fit.law.parameterValues, names: ChinchillaLaw.parameterNames, inputs: ["N", "D"],
+                             atBound: [Bool](repeating: false, count: 5), excluded: fit.excludedIndices,
+                             info: cInfo(fit.diagnostics, excluded: fit.excludedIndices.count), message: fit.message),
                   chinchillaFit: fit)
     }
 
     convenience init(general fit: LawFit) {
-        self.init(law: .general(fit), values: fit.values, names: fit.law.parameters, inputs: fit.law.inputs,
-                  atBound: fit.law.parameters.map { fit.parametersAtBound.contains($0) }, excluded: fit.excludedIndices,
-                  info: cInfo(fit.diagnostics, excluded: fit.excludedIndices.count), message: fit.message,
-                  search: fit.search.description)
+        self.init(.general(fit),
+                  FitSummary(values: fit.values, names: fit.law.parameters, inputs: fit.law.inputs,
+                             atBound: fit.law.parameters.map { fit.parametersAtBound.contains($0) },
+                             excluded: fit.excludedIndices,
+                             info: cInfo(fit.diagnostics, excluded: fit.excludedIndices.count), message: fit.message,
+                             search: fit.search.description))
     }
 
     convenience init(multiPower fit: MultiPowerFit) {
         let names = MultiPowerLaw.parameterNames
-        self.init(law: .multiPower(fit), values: fit.law.parameterValues, names: names, inputs: [],
-                  atBound: names.map { fit.parametersAtBound.contains($0) }, excluded: [],
-                  info: cInfo(fit.diagnostics, excluded: 0), message: fit.message)
+        self.init(.multiPower(fit),
+                  FitSummary(values: fit.law.parameterValues, names: names, inputs: [],
+                             atBound: names.map { fit.parametersAtBound.contains($0) }, excluded: [],
+                             info: cInfo(fit.diagnostics, excluded: 0), message: fit.message))
     }
 
     deinit {

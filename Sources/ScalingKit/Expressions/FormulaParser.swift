@@ -138,21 +138,23 @@ private struct Parser {
     }
 
     mutating func expression(depth: Int) throws -> ExpressionNode {
-        try checkDepth(depth)
-        var lhs = try term(depth: depth + 1)
-        while isSymbol("+") || isSymbol("-") {
-            let op: ExpressionNode.BinaryOperator = next().text == "+" ? .add : .subtract
-            lhs = .binary(op, lhs, try term(depth: depth + 1))
-        }
-        return lhs
+        try leftAssociative(depth, [("+", .add), ("-", .subtract)]) { try $0.term(depth: $1) }
     }
 
     mutating func term(depth: Int) throws -> ExpressionNode {
+        try leftAssociative(depth, [("*", .multiply), ("/", .divide)]) { try $0.unary(depth: $1) }
+    }
+
+    /// One precedence level of left-associative binary operators over `operand` (the next level down).
+    private mutating func leftAssociative(
+        _ depth: Int, _ operators: [(String, ExpressionNode.BinaryOperator)],
+        _ operand: (inout Parser, Int) throws -> ExpressionNode
+    ) throws -> ExpressionNode {
         try checkDepth(depth)
-        var lhs = try unary(depth: depth + 1)
-        while isSymbol("*") || isSymbol("/") {
-            let op: ExpressionNode.BinaryOperator = next().text == "*" ? .multiply : .divide
-            lhs = .binary(op, lhs, try unary(depth: depth + 1))
+        var lhs = try operand(&self, depth + 1)
+        while let op = operators.first(where: { isSymbol($0.0) })?.1 {
+            index += 1
+            lhs = .binary(op, lhs, try operand(&self, depth + 1))
         }
         return lhs
     }

@@ -15,3 +15,24 @@ def chinchilla_data():
         rows = list(csv.DictReader(f))
     cols = {k: np.array([float(r[k]) for r in rows]) for k in ("N", "D", "loss")}
     return cols["N"], cols["D"], cols["loss"]
+
+
+def lr_schedule(name, warmup=2160, peak=3e-4, floor=3e-5):
+    """The learning rate of every step of one of the mpl_25 runs (Luo et al. 2025), regenerated from its name:
+    "cosine_24000", "constant_72000", "wsd_20000_24000" (geometric decay), "wsdld_20000_24000" (linear decay),
+    "wsdcon_k" (k·1e-5 after step 8000); a bare kind ("cosine") runs 24,000 steps. Linear warm-up first."""
+    kind, *rest = name.split("_")
+    total = int(rest[-1]) if rest and kind in ("constant", "cosine", "wsd", "wsdld") else 24000
+    s = np.arange(total)
+    ramp = peak * (s + 1) / warmup
+    if kind == "cosine":
+        late = floor + 0.5 * (peak - floor) * (1 + np.cos(np.pi * (s - warmup) / (total - warmup)))
+    elif kind == "constant":
+        late = np.full(total, peak)
+    elif kind == "wsd":
+        late = np.where(s < 20000, peak, peak * (floor / peak) ** np.clip((s - 20000) / 4000, 0, 1))
+    elif kind == "wsdld":
+        late = np.where(s < 20000, peak, peak - (peak - floor) * np.clip((s - 20000) / 4000, 0, 1))
+    else:  # wsdcon_k
+        late = np.where(s < 8000, peak, int(rest[0]) * 1e-5)
+    return np.where(s < warmup, ramp, late)

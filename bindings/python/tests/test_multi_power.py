@@ -6,7 +6,7 @@ import pytest
 
 import scalingkit
 from scalingkit import LossCurve, ScalingKitError, fit_multi_power, multi_power_predict
-from conftest import ROOT
+from conftest import ROOT, lr_schedule
 
 pd = pytest.importorskip("pandas")
 DATA = os.path.join(ROOT, "Tests", "data", "mpl_25")
@@ -14,27 +14,9 @@ PUBLISHED = [3.04045406, 0.52468604, 0.50786857, 363.78751622, 2.06560812, 0.582
 HELD_OUT = ["wsd_20000_24000", "wsdld_20000_24000", "wsdcon_3", "wsdcon_18", "constant_72000", "cosine_72000"]
 
 
-def schedule(name, warmup=2160, peak=3e-4, floor=3e-5):
-    kind, *rest = name.split("_")
-    total = int(rest[-1]) if kind in ("constant", "cosine", "wsd", "wsdld") else 24000
-    s = np.arange(total)
-    ramp = peak * (s + 1) / warmup
-    if kind == "cosine":
-        late = floor + 0.5 * (peak - floor) * (1 + np.cos(np.pi * (s - warmup) / (total - warmup)))
-    elif kind == "constant":
-        late = np.full(total, peak)
-    elif kind == "wsd":
-        late = np.where(s < 20000, peak, peak * (floor / peak) ** np.clip((s - 20000) / 4000, 0, 1))
-    elif kind == "wsdld":
-        late = np.where(s < 20000, peak, peak - (peak - floor) * np.clip((s - 20000) / 4000, 0, 1))
-    else:  # wsdcon_k
-        late = np.where(s < 8000, peak, int(rest[0]) * 1e-5)
-    return np.where(s < warmup, ramp, late)
-
-
 def curve(name):
     df = pd.read_csv(os.path.join(DATA, f"{name}.csv"))
-    lr = schedule(name)
+    lr = lr_schedule(name)
     assert np.max(np.abs(lr[df.step] - df.lr)) < 1e-12
     return LossCurve(lr, df.step.values, df.loss.values)
 

@@ -6,7 +6,7 @@ import pytest
 
 import scalingkit
 from scalingkit import ScalingKitError
-from conftest import ROOT
+from conftest import ROOT, lr_schedule
 
 pd = pytest.importorskip("pandas")
 DATA = os.path.join(ROOT, "Tests", "data", "mpl_25")
@@ -30,32 +30,20 @@ def test_rejects(lr, decay, needle):
         scalingkit.schedule_areas(lr, decay=decay)
 
 
-def schedule(kind, total=24000, warmup=2160, peak=3e-4, floor=3e-5):
-    t = np.arange(total)
-    lr = peak * (t + 1) / warmup
-    if kind == "cosine":
-        late = floor + 0.5 * (peak - floor) * (1 + np.cos(np.pi * (t - warmup) / (total - warmup)))
-    elif kind == "constant":
-        late = np.full(total, peak)
-    else:  # WSD: constant, then geometric decay to the floor over the last 4000 steps
-        late = np.where(t < 20000, peak, peak * (floor / peak) ** np.clip((t - 20000) / 4000, 0, 1))
-    return np.where(t < warmup, lr, late)
-
-
-def curve(kind, name):
+def curve(name):
     df = pd.read_csv(os.path.join(DATA, f"{name}.csv"))
-    lr = schedule(kind)
+    lr = lr_schedule(name)
     assert np.max(np.abs(lr[df.step] - df.lr)) < 1e-12        # the regenerated schedule is the logged one
     s1, s2 = scalingkit.schedule_areas(lr)
     return s1[df.step], s2[df.step], df.loss.values
 
 
 def test_fit_two_schedules_predict_a_third():
-    train = [curve("cosine", "cosine_24000"), curve("constant", "constant_24000")]
+    train = [curve("cosine_24000"), curve("constant_24000")]
     S1, S2, L = (np.concatenate([c[k] for c in train]) for k in range(3))
     fit = scalingkit.fit("lr_annealing", S1=S1, S2=S2, loss=L)
     assert fit.success and fit["C"] > 0
-    s1, s2, loss = curve("wsd", "wsd_20000_24000")
+    s1, s2, loss = curve("wsd_20000_24000")
     pred = fit.predict(S1=s1, S2=s2)
     r2 = 1 - np.sum((pred - loss) ** 2) / np.sum((loss - loss.mean()) ** 2)
     # Comparable to the multi-power law's published test metrics at this size (R² 0.9988, MAE 0.00376).
