@@ -20,7 +20,7 @@ memcheck() {
   local runs=(
     "build/test_scalingkit" "build/bad_input_matrix" "build/concurrency"
     "build/fit_chinchilla examples/data/chinchilla_epoch.csv" "build/fit_law examples/data/chinchilla_epoch.csv"
-    "build/transfer" "build/train_loop_gns"
+    "build/transfer" "build/train_loop_gns" "build/train_loop_accumulation"
   )
   for cmd in "${runs[@]}"; do
     # --errors-for-leak-kinds=definite: blocks still reachable at exit (the Swift runtime's metadata caches) and

@@ -68,6 +68,10 @@ cc -std=c11 -Wall -Wextra -pedantic -Werror examples/c/train_loop_gns.c \
   $(pkg-config --cflags --libs scalingkit) -lm -o build/train_loop_gns
 build/train_loop_gns | tee build/train_loop_gns.out
 grep -q "B_simple" build/train_loop_gns.out
+cc -std=c11 -Wall -Wextra -pedantic -Werror examples/c/train_loop_accumulation.c \
+  $(pkg-config --cflags --libs scalingkit) -lm -o build/train_loop_accumulation
+build/train_loop_accumulation | tee build/train_loop_accumulation.out
+grep -q "the interval covered the closed-form B_simple" build/train_loop_accumulation.out
 summary+=("C examples: ran")
 
 step "valgrind memcheck: C tests and examples (0 errors, 0 definite leaks, no suppressions)"

@@ -25,8 +25,10 @@ final class GNSHandle: CHandle {
     static let argumentName = "gns"
 }
 
+// The case tables of the header's enums, in their values' order.
 private let constructions: [NoiseConstruction] = [.dataParallel, .accumulation, .perExample, .consecutive]
 private let preconditionings: [NoisePreconditioning] = [.none, .whitened, .update]
+private let units: [NoiseBatchUnit] = [.examples, .sequences, .tokens]
 
 /// The core's `GradientNoiseScaleOptions()` in C terms.
 private func defaultGNSOptions() -> sk_gns_options {
@@ -36,11 +38,13 @@ private func defaultGNSOptions() -> sk_gns_options {
     case .ema(let b): beta = b
     case .window(let w): smoothing = 1; window = w
     case .cumulative: smoothing = 2
+    case .adaptive: smoothing = 3
     }
     return sk_gns_options(struct_size: MemoryLayout<sk_gns_options>.size, smoothing: smoothing, ema_beta: beta,
                           window: window, construction: enumIndex(d.construction, constructions),
                           preconditioning: enumIndex(d.preconditioning, preconditionings),
-                          dataset_size: d.datasetSize ?? 0, groups: d.groups, confidence: d.confidence)
+                          dataset_size: d.datasetSize ?? 0, groups: d.groups, confidence: d.confidence,
+                          batch_unit: enumIndex(d.batchUnit, units))
 }
 
 @c @implementation
@@ -55,11 +59,13 @@ public func sk_gns_create(_ options: UnsafePointer<sk_gns_options>?, _ out: Unsa
         let c = options == nil ? defaultGNSOptions()
             : try readVersioned(options!, "sk_gns_options", defaults: defaultGNSOptions())
         var o = GradientNoiseScaleOptions()
-        switch try enumCase(c.smoothing, [0, 1, 2], "options.smoothing") {
+        switch try enumCase(c.smoothing, [0, 1, 2, 3], "options.smoothing (an sk_gns_smoothing)") {
         case 0: o.smoothing = .ema(beta: c.ema_beta)
         case 1: o.smoothing = .window(count: try optionCount(c.window, "window"))
-        default: o.smoothing = .cumulative
+        case 2: o.smoothing = .cumulative
+        default: o.smoothing = .adaptive
         }
+        o.batchUnit = try enumCase(c.batch_unit, units, "options.batch_unit (an sk_gns_unit)")
         o.construction = try enumCase(c.construction, constructions, "options.construction")
         o.preconditioning = try enumCase(c.preconditioning, preconditionings, "options.preconditioning")
         if c.dataset_size != 0 { o.datasetSize = c.dataset_size }
@@ -123,14 +129,16 @@ public func sk_gns_read(_ gns: OpaquePointer?, _ group: Int64, _ out: UnsafeMuta
             throw ScalingKitError(.invalidArgument, "group \(group) is out of range (-1 for the total)")
         }
         let r = try core { try h.estimator.read(group: group == -1 ? nil : Int(group)) }
-        let pre: Int32 = r.preconditioning == .none ? 0 : r.preconditioning == .whitened ? 1 : 2
         out.pointee = sk_gns_reading(
             struct_size: MemoryLayout<sk_gns_reading>.size, gradient_squared: r.gradientSquared,
             trace_covariance: r.traceCovariance, b_simple: r.simpleNoiseScale ?? .nan,
             stderr_b_simple: r.standardError ?? .nan, lower: r.lower ?? .nan, upper: r.upper ?? .nan,
             measurements: r.measurements, effective_measurements: r.effectiveMeasurements, learning_rate: r.learningRate,
-            batch_size: r.batchSize, valid: r.simpleNoiseScale == nil ? 0 : 1,
-            temperature_changed: r.temperatureChanged ? 1 : 0, biased: r.biased ? 1 : 0, preconditioning: pre)
+            batch_size: r.batchSize, valid: r.valid ? 1 : 0, temperature_changed: r.temperatureChanged ? 1 : 0,
+            biased: r.biased ? 1 : 0, preconditioning: enumIndex(r.preconditioning, preconditionings),
+            construction: enumIndex(r.construction, constructions), batch_unit: enumIndex(r.batchUnit, units),
+            horizon: r.horizon, drift: r.drift, learning_rate_min: r.learningRateRange.lower,
+            learning_rate_max: r.learningRateRange.upper, inconsistent: r.inconsistent ? 1 : 0)
     }
 }
 

@@ -10,40 +10,19 @@
  *
  *   cc -std=c11 examples/c/train_loop_gns.c $(pkg-config --cflags --libs scalingkit) -lm -o train_loop_gns
  */
-#include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 
+#include "regression_sim.h"
 #include "scalingkit.h"
 
-#define DIM 8
 #define RANKS 4
 #define LOCAL 16
 
-static uint64_t state = 0x9E3779B97F4A7C15ull;
-
-static double uniform(void) { /* xorshift64* */
-    state ^= state >> 12;
-    state ^= state << 25;
-    state ^= state >> 27;
-    return (double)((state * 0x2545F4914F6CDD1Dull) >> 11) * 0x1p-53;
-}
-
-static double gaussian(void) {
-    double u1 = uniform(), u2 = uniform();
-    if (u1 < 1e-300) u1 = 1e-300;
-    return sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
-}
-
 int main(void) {
-    double lambda[DIM], delta[DIM];
-    for (int i = 0; i < DIM; i++) {
-        lambda[i] = 1.0 / (i + 1);
-        delta[i] = 3.0 * ((i % 3) - 1.0) + 1.5; /* w - w*, the distance still to travel */
-    }
+    regression m = regression_start(0x9E3779B97F4A7C15ull);
     sk_gns_options options;
     sk_gns_options_init(&options, sizeof options);
-    options.smoothing = SK_GNS_EMA;
+    options.smoothing = SK_GNS_EMA; /* one moving average, to show its lag (the default, SK_GNS_ADAPTIVE, follows) */
     options.ema_beta = 0.98;
     sk_gns *gns = NULL;
     if (sk_gns_create(&options, &gns) != SK_OK) {
@@ -56,40 +35,21 @@ int main(void) {
         double local_norms[RANKS], reduced[DIM] = {0};
         for (int r = 0; r < RANKS; r++) {
             double g[DIM] = {0};
-            for (int e = 0; e < LOCAL; e++) {
-                double x[DIM], dot = 0;
-                for (int i = 0; i < DIM; i++) {
-                    x[i] = sqrt(lambda[i]) * gaussian();
-                    dot += x[i] * delta[i];
-                }
-                double residual = dot - gaussian(); /* x.w - y with unit label noise */
-                for (int i = 0; i < DIM; i++) g[i] += x[i] * residual / LOCAL;
-            }
-            local_norms[r] = 0;
-            for (int i = 0; i < DIM; i++) {
-                local_norms[r] += g[i] * g[i];
-                reduced[i] += g[i] / RANKS;
-            }
+            for (int e = 0; e < LOCAL; e++) regression_add_example(&m, 1.0 / LOCAL, g);
+            local_norms[r] = squared_norm(g);
+            for (int i = 0; i < DIM; i++) reduced[i] += g[i] / RANKS;
         }
-        double reduced_norm = 0;
-        for (int i = 0; i < DIM; i++) reduced_norm += reduced[i] * reduced[i];
-        int rc = sk_gns_update_ranks(gns, local_norms, RANKS, reduced_norm, LOCAL, lr);
+        int rc = sk_gns_update_ranks(gns, local_norms, RANKS, squared_norm(reduced), LOCAL, lr);
         if (rc != SK_OK) {
             fprintf(stderr, "sk_gns_update_ranks: %s\n", sk_last_error());
             return 1;
         }
-        for (int i = 0; i < DIM; i++) delta[i] -= lr * reduced[i]; /* the SGD step */
+        for (int i = 0; i < DIM; i++) m.delta[i] -= lr * reduced[i]; /* the SGD step */
         if (step % 250 == 0) {
-            double quad = 0, trace = 0, g2 = 0;
-            for (int i = 0; i < DIM; i++) {
-                quad += lambda[i] * delta[i] * delta[i];
-                trace += lambda[i];
-                g2 += lambda[i] * lambda[i] * delta[i] * delta[i];
-            }
             sk_gns_reading reading = {.struct_size = sizeof reading};
             sk_gns_read(gns, -1, &reading);
-            printf("%6d  %9.5f  %10.1f  [%9.1f, %9.1f]  %10.1f\n", step, 0.5 * (quad + 1), reading.b_simple,
-                   reading.lower, reading.upper, ((quad + 1) * trace + g2) / g2);
+            printf("%6d  %9.5f  %10.1f  [%9.1f, %9.1f]  %10.1f\n", step, regression_loss(&m), reading.b_simple,
+                   reading.lower, reading.upper, regression_b_simple(&m));
         }
     }
     sk_gns_free(gns);

@@ -889,7 +889,8 @@ static void test_transfer(void) {
 
 static void test_batch_size(void) {
     sk_gns_options o;
-    CHECK(sk_gns_options_init(&o, sizeof o) == SK_OK && o.smoothing == SK_GNS_EMA && o.ema_beta == 0.99 && o.groups == 1,
+    CHECK(sk_gns_options_init(&o, sizeof o) == SK_OK && o.smoothing == SK_GNS_ADAPTIVE && o.ema_beta == 0.99 &&
+              o.groups == 1 && o.batch_unit == SK_GNS_EXAMPLES,
           "gns defaults");
     o.smoothing = SK_GNS_CUMULATIVE;
     sk_gns *g = NULL;
@@ -902,8 +903,10 @@ static void test_batch_size(void) {
     CHECK_ERR(sk_gns_update(g, 2.0, 1.0, 16, 16, 0.1), SK_ERR_INVALID_ARGUMENT, "must be smaller");
     CHECK_ERR(sk_gns_update(g, 2.0, 1.0, -4, 16, 0.1), SK_ERR_INVALID_ARGUMENT, "batch sizes");
     CHECK(sk_gns_read(g, -1, &r) == SK_OK && r.measurements == 1 && fabs(r.gradient_squared - 8.0 / 12) < 1e-15 &&
-              fabs(r.trace_covariance - 1 / (0.25 - 1.0 / 16)) < 1e-12 && r.valid == 1 && isnan(r.stderr_b_simple) &&
-              r.learning_rate == 0.1 && r.batch_size == 16,
+              fabs(r.trace_covariance - 1 / (0.25 - 1.0 / 16)) < 1e-12 && isnan(r.stderr_b_simple) &&
+              r.valid == 0 /* one measurement: no interval */ && r.b_simple > 0 && r.learning_rate == 0.1 &&
+              r.batch_size == 16 && r.construction == SK_GNS_DATA_PARALLEL && r.batch_unit == SK_GNS_EXAMPLES &&
+              r.drift == 0 && r.inconsistent == 0,
           "reading: %s %g", sk_last_error(), r.gradient_squared);
     double local[4] = {2.0, 2.2, 1.8, 2.0};
     CHECK(sk_gns_update_ranks(g, local, 4, 1.0, 4, 0.1) == SK_OK && sk_gns_read(g, -1, &r) == SK_OK &&
@@ -923,6 +926,31 @@ static void test_batch_size(void) {
     o.construction = 9;
     CHECK_ERR(sk_gns_create(&o, &g), SK_ERR_INVALID_ARGUMENT, "construction");
     CHECK_ERR(sk_gns_update(NULL, 1, 0.5, 4, 16, 0.1), SK_ERR_NULL_POINTER, "'gns'");
+    o.construction = SK_GNS_ACCUMULATION;
+    o.batch_unit = 7;
+    CHECK_ERR(sk_gns_create(&o, &g), SK_ERR_INVALID_ARGUMENT, "sk_gns_unit");
+
+    /* The default (adaptive) reading: lr = 0 at the first warm-up step is a valid temperature; the reading names its
+     * construction and unit and reports the learning-rate range; a loss summed over the big batch (its squared norm
+     * B_big^2 times too large) is flagged inconsistent and not valid. */
+    sk_gns_options_init(&o, sizeof o);
+    o.construction = SK_GNS_ACCUMULATION;
+    o.batch_unit = SK_GNS_TOKENS;
+    CHECK(sk_gns_create(&o, &g) == SK_OK, "adaptive create: %s", sk_last_error());
+    for (int k = 0; k < 50; k++)
+        CHECK(sk_gns_update(g, 2.0 + 0.01 * (k % 3), 1.0, 4, 16, 1e-3 * k / 49.0) == SK_OK, "warm-up %d: %s", k,
+              sk_last_error());
+    CHECK(sk_gns_read(g, -1, &r) == SK_OK && r.valid == 1 && r.construction == SK_GNS_ACCUMULATION &&
+              r.batch_unit == SK_GNS_TOKENS && r.temperature_changed == 1 && r.learning_rate_max == 1e-3 &&
+              r.horizon >= 0 && r.effective_measurements >= 2 && r.lower < r.b_simple && r.b_simple < r.upper,
+          "adaptive reading: %s valid %d", sk_last_error(), r.valid);
+    sk_gns_free(g);
+    sk_gns_options_init(&o, sizeof o);
+    CHECK(sk_gns_create(&o, &g) == SK_OK, "create");
+    for (int k = 0; k < 100; k++) sk_gns_update(g, 2.0 + 0.01 * (k % 3), 1.0 * 16 * 16, 4, 16, 1e-3);
+    CHECK(sk_gns_read(g, -1, &r) == SK_OK && r.inconsistent == 1 && r.valid == 0, "summed loss flagged: %d %d",
+          r.inconsistent, r.valid);
+    sk_gns_free(g);
 
     /* Trade-off: exact data S = 1000 (1 + 2000/B). */
     double B[6] = {64, 256, 1024, 4096, 16384, 65536}, S[6];

@@ -283,17 +283,24 @@ def coord_check(cols, threshold):
 
 
 @target(0.1)
-@given(st.sampled_from(["ema", "window", "cumulative", "?"]), st.one_of(st.floats(0.5, 0.999), anything),
+@given(st.sampled_from(["adaptive", "ema", "window", "cumulative", "?"]), st.one_of(st.floats(0.5, 0.999), anything),
        st.one_of(st.integers(1, 50), anything),
        st.sampled_from(["data_parallel", "accumulation", "per_example", "consecutive", "?"]),
        st.sampled_from(["none", "whitened", "update", "?"]), st.one_of(st.none(), anything),
        st.lists(st.tuples(number, number, st.one_of(st.floats(1, 64), anything), st.one_of(st.floats(64, 4096), anything),
                           anything), max_size=6), st.lists(anything, max_size=4))
 def noise_scale(smoothing, beta, window, construction, preconditioning, dataset, updates, ranks):
-    try:
-        gns = sk.GradientNoiseScale(smoothing=smoothing, beta=beta, window=window, construction=construction,
-                                    preconditioning=preconditioning, dataset_size=dataset)
-    except ScalingKitError:
+    common = dict(construction=construction, preconditioning=preconditioning, dataset_size=dataset)
+    gns = None
+    # beta belongs to "ema", window to "window": all three at once must be refused cleanly, then each on its own.
+    for kwargs in (dict(smoothing=smoothing, beta=beta, window=window), dict(smoothing=smoothing, beta=beta),
+                   dict(smoothing=smoothing, window=window), dict(smoothing=smoothing), dict(beta=beta)):
+        try:
+            gns = sk.GradientNoiseScale(**kwargs, **common)
+            break
+        except ScalingKitError:
+            pass
+    if gns is None:
         return
     for u in updates:
         call(gns.update, *u)

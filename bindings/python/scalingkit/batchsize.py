@@ -13,7 +13,7 @@ from ._results import Result
 from ._errors import ScalingKitError, check
 from ._arrays import as_doubles, as_number, as_size, as_text, columns, optional, pair, vectorised
 from ._ffi import ffi, lib
-from .enums import Construction, CriticalBatchDefinition, Preconditioning, Smoothing, label, parse
+from .enums import BatchUnit, Construction, CriticalBatchDefinition, Preconditioning, Smoothing, label, parse
 from ._plots import log_axes
 
 _update = lib.sk_gns_update
@@ -21,10 +21,16 @@ _update = lib.sk_gns_update
 
 @dataclass(frozen=True)
 class NoiseScaleReading(Result):
-    """The estimator read at one time. ``b_simple`` is None while the smoothed |G|² ≤ 0; the interval (log space)
-    is None with fewer than 2 effective measurements. ``temperature_changed``: the learning rate / batch varied
-    since creation or reset (noise scales compare only at equal temperature). ``biased``: consecutive-step
-    construction."""
+    """The estimator read at one time.
+
+    ``valid``: B_simple is defined, worth at least 2 effective measurements, has a finite interval and the norms
+    are consistent; ``b_simple`` is None otherwise (the components stay readable for diagnosis). The interval is
+    in log space, widened by the lag allowance ``drift`` (the relative gap to the next shorter horizon's estimate).
+    ``horizon``: the mean age in steps of what the reading averages (its lag behind a trend). ``batch_unit``: the
+    unit of the batch sizes passed, and so of ``b_simple``. ``temperature_changed``: lr/B varied by more than 5 %
+    over the horizon (``learning_rate_range`` gives the range); noise scales compare only at equal temperature.
+    ``inconsistent``: the big-batch norm exceeds the small ones on average (a summed loss, norms after clipping).
+    ``biased``: consecutive-step construction."""
 
     gradient_squared: float
     trace_covariance: float
@@ -39,6 +45,13 @@ class NoiseScaleReading(Result):
     temperature_changed: bool
     biased: bool
     preconditioning: str
+    valid: bool = False
+    construction: str = "data_parallel"
+    batch_unit: str = "examples"
+    horizon: float = 0.0
+    drift: float = 0.0
+    learning_rate_range: Tuple[Optional[float], Optional[float]] = (None, None)
+    inconsistent: bool = False
 
 
 class GradientNoiseScale:
@@ -48,26 +61,42 @@ class GradientNoiseScale:
     over ranks, micro-batches or examples — or ``update_ranks(local_sq_norms, reduced_sq_norm, local_batch, lr)``
     in data-parallel training. |G|² and tr(Σ) are smoothed separately (never their ratio).
 
+    Pass norms of the gradient of the mean loss over each batch, after un-scaling a mixed-precision loss scale and
+    before clipping, with the batch sizes in one unit (``batch_unit``: B_simple comes out in it).
+
     Args:
-        smoothing: "ema" (with ``beta``), "window" (last ``window`` steps) or "cumulative".
+        smoothing: "adaptive" (default: moving averages at six horizons read by Lepski's rule, so a drifting
+            B_simple is followed without lag; on closed-form SGD runs with accumulation where B_simple rises 30×
+            in 250 steps, median error 20 % and 84 % interval coverage against 66 % and 3 % for one EMA at 0.99),
+            "ema" (with ``beta``, default 0.99), "window" (last ``window`` steps, default 1000) or "cumulative"
+            (stationary runs). Given alone, ``beta`` implies "ema" and ``window`` "window".
         construction: "data_parallel", "accumulation", "per_example" or "consecutive" (biased; flagged).
         preconditioning: "none", "whitened" (P^-1/2 g) or "update" (Adam's update direction; AdaptDL's).
         dataset_size: disjoint shards drawn without replacement from a finite data set of this size are corrected.
         groups: parameter groups per update (then pass sequences of norms, one per group).
+        batch_unit: "examples", "sequences" or "tokens" (recorded in every reading).
         history: keep every reading's B_simple for :meth:`plot` (one float per step).
     """
 
-    def __init__(self, smoothing: str = "ema", beta: float = 0.99, window: int = 1000,
+    def __init__(self, smoothing: Optional[str] = None, beta: Optional[float] = None, window: Optional[int] = None,
                  construction: str = "data_parallel", preconditioning: str = "none",
                  dataset_size: Optional[float] = None, groups: int = 1, confidence: float = 0.95,
-                 history: bool = False):
+                 history: bool = False, batch_unit: str = "examples"):
         o = ffi.new("sk_gns_options *")
         check(lib.sk_gns_options_init(o, ffi.sizeof("sk_gns_options")))
+        if smoothing is None:   # beta alone means an EMA, window alone a window
+            smoothing = "ema" if beta is not None else "window" if window is not None else "adaptive"
         o.smoothing = parse("smoothing", smoothing, Smoothing)
-        o.ema_beta = as_number("beta", beta)
-        o.window = as_size("window", window)
-        if o.window < 1:
-            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"window must be >= 1 (got {window})")
+        for name, value, kind in (("beta", beta, Smoothing.EMA), ("window", window, Smoothing.WINDOW)):
+            if value is not None and o.smoothing != kind:
+                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                      f"{name} applies to smoothing={label(kind)!r}, not {label(Smoothing(o.smoothing))!r}")
+        if beta is not None:
+            o.ema_beta = as_number("beta", beta)
+        if window is not None:
+            o.window = as_size("window", window)
+            if o.window < 1:
+                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"window must be >= 1 (got {window})")
         o.construction = parse("construction", construction, Construction)
         o.preconditioning = parse("preconditioning", preconditioning, Preconditioning)
         o.dataset_size = 0.0 if dataset_size is None else as_number("dataset_size", dataset_size)
@@ -75,6 +104,7 @@ class GradientNoiseScale:
         if o.groups < 1:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"groups must be >= 1 (got {groups})")
         o.confidence = as_number("confidence", confidence)
+        o.batch_unit = parse("batch_unit", batch_unit, BatchUnit)
         out = ffi.new("sk_gns **")
         check(lib.sk_gns_create(o, out))
         self._handle = out[0]
@@ -131,10 +161,14 @@ class GradientNoiseScale:
         r = ffi.new("sk_gns_reading *")
         r.struct_size = ffi.sizeof("sk_gns_reading")
         check(lib.sk_gns_read(self._handle, -1 if group is None else as_size("group", group), r))
-        return NoiseScaleReading(r.gradient_squared, r.trace_covariance, optional(r.b_simple) if r.valid else None,
-                                 optional(r.stderr_b_simple), optional(r.lower), optional(r.upper), r.measurements,
-                                 r.effective_measurements, optional(r.learning_rate), r.batch_size,
-                                 bool(r.temperature_changed), bool(r.biased), label(Preconditioning(r.preconditioning)))
+        return NoiseScaleReading(
+            r.gradient_squared, r.trace_covariance, optional(r.b_simple) if r.valid else None, optional(r.stderr_b_simple),
+            optional(r.lower), optional(r.upper), r.measurements, r.effective_measurements, optional(r.learning_rate),
+            r.batch_size, bool(r.temperature_changed), bool(r.biased), label(Preconditioning(r.preconditioning)),
+            valid=bool(r.valid), construction=label(Construction(r.construction)),
+            batch_unit=label(BatchUnit(r.batch_unit)), horizon=r.horizon, drift=r.drift,
+            learning_rate_range=(optional(r.learning_rate_min), optional(r.learning_rate_max)),
+            inconsistent=bool(r.inconsistent))
 
     @property
     def b_simple(self) -> Optional[float]:

@@ -119,6 +119,14 @@ class Smoothing(enum.IntEnum):
     EMA = lib.SK_GNS_EMA
     WINDOW = lib.SK_GNS_WINDOW
     CUMULATIVE = lib.SK_GNS_CUMULATIVE
+    ADAPTIVE = lib.SK_GNS_ADAPTIVE
+
+
+class BatchUnit(enum.IntEnum):
+    """sk_gns_unit: the unit of the batch sizes passed to the noise-scale estimator, and so of B_simple."""
+    EXAMPLES = lib.SK_GNS_EXAMPLES
+    SEQUENCES = lib.SK_GNS_SEQUENCES
+    TOKENS = lib.SK_GNS_TOKENS
 
 
 class Construction(enum.IntEnum):

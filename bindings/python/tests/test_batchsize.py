@@ -184,3 +184,82 @@ def test_fit_batch_law_with_the_engine():
     assert kaplan.params["b"] == pytest.approx(-1 / 0.21, rel=1e-6)
     with pytest.raises(ScalingKitError, match="variable"):
         scalingkit.fit_batch_law(D, B, variable="2x")
+
+
+def _adaptive_reference(g, t, betas=(0.8, 0.9, 0.95, 0.98, 0.99, 0.995), kappa=1.5, confidence=0.95):
+    """A plain numpy transcription of the default reading: bias-corrected EMAs of (g, t, g², t², gt) at six horizons,
+    the delta-method standard error of log B_simple per horizon, Lepski's rule (keep the longest horizon within
+    kappa·sqrt(se_i² − se_j²) of every shorter one) and the interval widened by the gap to the next shorter."""
+    from scipy import stats
+    n = len(g)
+    est = []
+    for b in betas:
+        w = (1 - b) * b ** np.arange(n)[::-1]
+        W, W2 = w.sum(), (w * w).sum()
+        mg, mt = w @ g / W, w @ t / W
+        vg, vt = max(w @ (g * g) / W - mg * mg, 0), max(w @ (t * t) / W - mt * mt, 0)
+        c = w @ (g * t) / W - mg * mt
+        neff = W * W / W2
+        r = mt / mg
+        v = (vt - 2 * r * c + r * r * vg) * W2 / W ** 2 * neff / (neff - 1) / mg ** 2
+        est.append((np.log(r), np.sqrt(v) / r, neff, r, np.sqrt(v)))
+    pick = 0
+    for j in range(1, len(est)):
+        if any(abs(est[j][0] - est[i][0]) > kappa * np.sqrt(max(est[i][1] ** 2 - est[j][1] ** 2, 1e-3 * est[i][1] ** 2))
+               for i in range(j)):
+            break
+        pick = j
+    c, rel, neff, r, se = est[pick]
+    allowance = abs(c - est[pick - 1][0]) if pick else 0.0
+    z = stats.t.ppf(0.5 + confidence / 2, neff - 1)
+    return r, r * np.exp(-(z * rel + allowance)), r * np.exp(z * rel + allowance), np.exp(allowance) - 1, pick
+
+
+@pytest.mark.parametrize("drifting", [False, True])
+def test_adaptive_reading_matches_a_numpy_transcription(drifting):
+    rng = np.random.default_rng(11)
+    steps = 400
+    level = np.exp(-np.arange(steps) / 60) if drifting else np.ones(steps)   # |G|^2 decays: B_simple rises
+    g_true, t_true = 0.5 * level, np.full(steps, 8.0)
+    # Norms whose components (McCandlish A.1) are the truth plus noise, at B_small = 16, B_big = 64.
+    g = g_true + rng.normal(0, 0.02, steps)
+    t = t_true * (1 + rng.normal(0, 0.1, steps))
+    small = g + t / 16
+    big = g + t / 64
+    gns = GradientNoiseScale()
+    for s, b in zip(small, big):
+        gns.update(s, b, 16, 64, 1e-3)
+    gc = (64 * big - 16 * small) / 48
+    tc = (small - big) / (1 / 16 - 1 / 64)
+    r_ref, lo_ref, hi_ref, drift_ref, pick = _adaptive_reference(gc, tc)
+    r = gns.read()
+    assert r.valid and r.b_simple == pytest.approx(r_ref, rel=1e-9)
+    assert r.lower == pytest.approx(lo_ref, rel=1e-9) and r.upper == pytest.approx(hi_ref, rel=1e-9)
+    assert r.drift == pytest.approx(drift_ref, rel=1e-9, abs=1e-12)
+    if drifting:
+        assert pick < 5 and r.horizon < 100      # a shorter memory while B_simple moves
+    else:
+        assert pick >= 4 and r.horizon > 80       # a long memory when flat (99 or 199 steps)
+
+
+def test_readings_say_what_they_are():
+    gns = GradientNoiseScale(construction="accumulation", batch_unit="tokens")
+    gns.update(2.0, 1.0, 16, 64, lr=0.0)                      # warm-up at lr = 0 is a valid temperature
+    r = gns.read()
+    assert not r.valid and r.b_simple is None and r.learning_rate_range == (0.0, 0.0)
+    assert r.batch_unit == "tokens" and r.construction == "accumulation"
+    for k in range(50):
+        gns.update(2.0 + 0.01 * (k % 3), 1.0, 16, 64, lr=1e-3 * (k + 1) / 50)
+    r = gns.read()
+    assert r.valid and r.temperature_changed and r.learning_rate_range[1] == pytest.approx(1e-3)
+    # A loss summed over the big batch instead of averaged: its squared norm is 64^2 times too large.
+    summed = GradientNoiseScale()
+    for k in range(100):
+        summed.update(2.0 + 0.01 * (k % 3), 1.0 * 64 ** 2, 16, 64)
+    bad = summed.read()
+    assert bad.inconsistent and not bad.valid and bad.b_simple is None
+    with pytest.raises(ScalingKitError, match="beta applies to smoothing='ema'"):
+        GradientNoiseScale(smoothing="adaptive", beta=0.9)
+    GradientNoiseScale(beta=0.9)                               # beta alone means an EMA
+    with pytest.raises(ScalingKitError, match="learning rate"):
+        gns.update(2.0, 1.0, 16, 64, lr=-1e-3)
