@@ -7,6 +7,7 @@ Optional: ``pip install ./bindings/python[torch]``. The rest of ``scalingkit`` n
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
@@ -39,10 +40,16 @@ def _owners(model: nn.Module) -> Dict[str, nn.Module]:
 
 def _readouts(model: nn.Module, readout: Optional[Iterable[str]]) -> set:
     """Readout weights: modules whose class name ends in "Readout" (mup's MuReadout, unit-scaling's LinearReadout)
-    and the names given (a parameter's or a module's)."""
+    and the names given (a parameter's or a module's). A given name that matches nothing is an error (a misspelt
+    readout would silently get hidden-layer rules)."""
     names = set()
     owners = _owners(model)
     given = set(readout or ())
+    modules = dict(model.named_modules())
+    unknown = sorted(n for n in given if n not in owners and n not in modules)
+    if unknown:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                              f"readout {unknown} matches no module or parameter of the model")
     for name, module in owners.items():
         mname, _, attr = name.rpartition(".")
         if attr == "weight" and (type(module).__name__.endswith("Readout") or mname in given):
@@ -50,6 +57,48 @@ def _readouts(model: nn.Module, readout: Optional[Iterable[str]]) -> set:
         if name in given:
             names.add(name)
     return names
+
+
+def _tied_readouts(model: nn.Module, readout: Optional[Iterable[str]]) -> Dict[str, str]:
+    """Readout modules whose weight is another parameter (tied input/output embeddings, as nanoGPT and GPT-2 do):
+    module name → the name under which ``named_parameters()`` lists the shared weight (found by identity)."""
+    by_id = {id(p): n for n, p in model.named_parameters()}
+    owners = _owners(model)
+    out = {}
+    for mname, module in model.named_modules():
+        weight = getattr(module, "weight", None)
+        if not isinstance(weight, torch.nn.Parameter):
+            continue
+        listed = by_id.get(id(weight))
+        named = (mname + "." if mname else "") + "weight"
+        is_readout = type(module).__name__.endswith("Readout") or mname in set(readout or ())
+        if is_readout and listed is not None and listed != named and owners.get(listed) is not module:
+            out[mname] = listed
+    return out
+
+
+def _optimizer_family(optimizer: str) -> str:
+    """μP's rules are known for Adam-like and SGD-like optimizers; another name is refused rather than guessed."""
+    name = str(optimizer).lower()
+    if name in ("adam", "adamw"):
+        return "adam"
+    if name == "sgd":
+        return "sgd"
+    raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                          f"unknown optimizer {optimizer!r}: μP's rules are known for 'adam'/'adamw' and 'sgd'; pass "
+                          "'adam' explicitly for another Adam-like optimizer if its updates are scale-invariant")
+
+
+def _fixed_axes(model: nn.Module, readouts: set, base: Dict[str, Tuple[int, ...]], params: Mapping[str, Any],
+                delta: Optional[Dict[str, Tuple[int, ...]]]) -> None:
+    """Vocabulary and sequence axes are not width: axis 0 of an ``nn.Embedding`` (tokens or positions) and of a
+    readout weight (the classes) keep the target's size in the base and delta, whatever the proxy used."""
+    owners = _owners(model)
+    for name, p in params.items():
+        if name in readouts or (isinstance(owners.get(name), nn.Embedding) and name.endswith("weight")):
+            for shapes in (base, delta):
+                if shapes is not None and name in shapes and len(shapes[name]) == p.dim():
+                    shapes[name] = (p.shape[0],) + tuple(shapes[name][1:])
 
 
 def _in_block(predicate: Union[None, str, Callable[[str], bool]]) -> Callable[[str], bool]:
@@ -72,6 +121,13 @@ def _rules(model: nn.Module, base: Union[nn.Module, Shapes], delta: Union[None, 
     if missing:
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                               f"the base lacks parameter(s) {missing[:5]}: base and target need the same parameter names")
+    if isinstance(blocks, str) and not any(in_block(n) for n in params):
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"blocks {blocks!r} matches no parameter name")
+    _fixed_axes(model, readouts, base_shapes, params, delta_shapes)
+    if parametrization != "standard" and delta_shapes is None and all(
+            tuple(p.shape) == tuple(base_shapes[n]) for n, p in params.items()):
+        warnings.warn("scalingkit.torch: the base has the target's shapes, so every μP multiplier is 1; pass the "
+                      "proxy model (or its shapes) the hyperparameters were tuned at", stacklevel=3)
     groups = [dict(name=n, base=base_shapes[n], target=tuple(p.shape),
                    delta=delta_shapes[n] if delta_shapes is not None else None,
                    role="readout" if n in readouts else None, in_residual_block=in_block(n))
@@ -100,9 +156,16 @@ def param_groups(model: nn.Module, base: Union[nn.Module, Shapes], *, lr: float,
         readout: names of readout weights (or modules) beyond those of classes named ``*Readout``.
         blocks: which parameters sit inside residual blocks: a substring of their names or a predicate.
 
-    Returns a list of ``{"params": [p], "lr": ..., "weight_decay": ..., "name": n}`` for ``torch.optim``.
+    Returns a list of ``{"params": [p], "lr": ..., "weight_decay": ..., "name": n, "lr_mult": ..., "wd_mult": ...}``
+    for ``torch.optim`` (optimizers keep the extra keys). A schedule must scale, not overwrite, each group's rate:
+    use :func:`set_lr` (or ``g["lr"] = lr * g["lr_mult"]``). Tied weights (one tensor under two modules) appear
+    once, under the name ``named_parameters()`` gives, with that module's rule (for tied input/output embeddings,
+    mup's MuSharedReadout convention: the embedding's rule; the readout's 1/width forward multiplier is
+    :func:`apply_init`'s). Axis 0 of embeddings and readouts (vocabulary, positions, classes) is never width.
+    Raises ScalingKitError for an unknown optimizer, a ``readout`` or ``blocks`` name that matches nothing; warns
+    when the base has the target's shapes (every multiplier 1).
     """
-    fam = "sgd" if optimizer.lower() == "sgd" else "adam"
+    fam = _optimizer_family(optimizer)
     if parametrization == "umup":
         in_block = _in_block(blocks)
         readouts = _readouts(model, readout)
@@ -116,7 +179,7 @@ def param_groups(model: nn.Module, base: Union[nn.Module, Shapes], *, lr: float,
             # u-μP's independent weight decay: the optimizer's weight_decay is λ / (its learning rate).
             group_lr = lr * scale
             out.append({"params": [p], "lr": group_lr, "weight_decay": weight_decay / group_lr if weight_decay else 0.0,
-                        "name": n})
+                        "name": n, "lr_mult": scale, "wd_mult": 1.0 / group_lr})
         return out
     kind = {"sp": "standard", "standard": "standard", "mup": "mup", "mup_table3": "mup_table3", "completep": "mup"}
     if parametrization not in kind:
@@ -127,21 +190,38 @@ def param_groups(model: nn.Module, base: Union[nn.Module, Shapes], *, lr: float,
     params, result = _rules(model, base, delta, kind[parametrization], fam, weight_decay_rule, readout,
                             depth if parametrization == "completep" else None, blocks)
     return [{"params": [params[g.name]], "lr": lr * g.lr_mult, "weight_decay": weight_decay * g.wd_mult,
-             "name": g.name} for g in result.groups]
+             "name": g.name, "lr_mult": g.lr_mult, "wd_mult": g.wd_mult} for g in result.groups]
+
+
+def set_lr(optimizer: Any, lr: float) -> None:
+    """Applies a schedule's learning rate to groups from :func:`param_groups` without erasing μP: every group's
+    ``lr`` becomes ``lr * group["lr_mult"]`` (groups without ``lr_mult`` get ``lr``). Use it where a hand-written
+    loop would do ``for g in opt.param_groups: g["lr"] = lr``, which sets every group to the base rate."""
+    rate = as_number("lr", lr)
+    for group in optimizer.param_groups:
+        group["lr"] = rate * group.get("lr_mult", 1.0)
 
 
 @torch.no_grad()
 def apply_init(model: nn.Module, base: Union[nn.Module, Shapes], *, delta: Union[None, nn.Module, Shapes] = None,
-               readout: Optional[Iterable[str]] = None, output_mult: float = 1.0) -> List[Any]:
-    """Turns a default-initialised PyTorch model into its μP (Table 8) form, as ``mup.set_base_shapes`` with
-    ``rescale_params=True`` does but without special layer classes: rescales every parameter so that its init std
-    follows the core's rule (readout weights and all biases constant in width, hidden weights ∝ 1/√fan_in), and
-    installs a forward pre-hook on each readout module multiplying its input by ``output_mult``/m. Call once, on a
-    freshly initialised model. Returns the hook handles (``.remove()`` undoes the multipliers).
+               readout: Optional[Iterable[str]] = None, output_mult: float = 1.0, init: str = "current") -> List[Any]:
+    """Turns a freshly initialised PyTorch model into its μP (Table 8) form without special layer classes:
+    rescales every parameter so that its init std follows the core's rule (readout weights and all biases constant
+    in width, hidden weights ∝ 1/√fan_in), and installs a forward pre-hook on each readout module multiplying its
+    input by ``output_mult``/m (m = width / base width). Returns the hook handles (``.remove()`` undoes the
+    multipliers).
+
+    ``init="current"`` (default): the model's own init is the proxy's — what was tuned, e.g. nanoGPT's std 0.02
+    everywhere — and is scaled by the rule's multiplier. ``init="pytorch_default"``: the model has PyTorch's
+    default ``nn.Linear`` init, which already scales as 1/√fan_in; the result then equals ``mup.set_base_shapes``
+    with ``rescale_params=True``. A readout tied to the input embedding keeps the embedding's init (mup's
+    MuSharedReadout) and still gets its forward multiplier.
 
     Attention (√d_base/d instead of 1/√d) and residual multipliers live inside model code: take them from
     ``scalingkit.attention_scale`` and ``scalingkit.transfer(..., depth=...).residual_mult``.
     """
+    if init not in ("current", "pytorch_default"):
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"init must be 'current' or 'pytorch_default' (got {init!r})")
     params, result = _rules(model, base, delta, "mup", "adam", "inverse_lr", readout, None, None)
     owners = _owners(model)
     base_shapes = _shapes(base)
@@ -149,7 +229,7 @@ def apply_init(model: nn.Module, base: Union[nn.Module, Shapes], *, delta: Union
         p, module = params[g.name], owners[g.name]
         attr = g.name.rpartition(".")[2]
         default = 1.0
-        if isinstance(module, nn.Linear) and attr in ("weight", "bias"):
+        if init == "pytorch_default" and isinstance(module, nn.Linear) and attr in ("weight", "bias"):
             # PyTorch's default Linear init: std ∝ 1/√fan_in of the layer (its weight's axis 1).
             weight_name = g.name.rpartition(".")[0] + (".weight" if "." in g.name else "weight")
             fan_base = base_shapes.get(weight_name, (None, module.weight.shape[1]))[1]
@@ -159,11 +239,22 @@ def apply_init(model: nn.Module, base: Union[nn.Module, Shapes], *, delta: Union
             p.mul_(factor)
     handles = []
     modules = dict(model.named_modules())
-    for g in result.groups:
-        if g.role == "readout" and g.forward_mult != 1.0:
-            module = modules[g.name.rpartition(".")[0]]
-            scale = output_mult * g.forward_mult
+    readouts = [(modules[g.name.rpartition(".")[0]], g.forward_mult) for g in result.groups
+                if g.role == "readout"]
+    for mname, shared in _tied_readouts(model, readout).items():
+        # The tied weight is listed under the embedding; its readout multiplier comes from the readout rule on the
+        # same shapes, with the vocabulary axis held fixed.
+        shape = tuple(params[shared].shape)
+        b = (shape[0],) + tuple(base_shapes[shared][1:])
+        rule = transfer([dict(name=mname, base=b, target=shape, role="readout")], parametrization="mup")
+        readouts.append((modules[mname], rule.groups[0].forward_mult))
+    for module, mult in readouts:
+        if mult != 1.0:
+            scale = output_mult * mult
             handles.append(module.register_forward_pre_hook(lambda m, args, s=scale: (args[0] * s,) + tuple(args[1:])))
+    if not readouts:
+        warnings.warn("scalingkit.torch.apply_init: no readout found (name it with readout=[...]); the output layer "
+                      "keeps hidden-layer rules and no 1/width forward multiplier", stacklevel=2)
     return handles
 
 
@@ -174,16 +265,20 @@ class DDPNoiseScale:
     examples) is normed before the all-reduce and the reduced one after it. ``step()`` — once per optimizer step,
     after ``backward`` — averages the local squared norms over the ranks (one scalar all-reduce) and feeds the
     core's data-parallel estimator: B_small = local_batch, B_big = world × local_batch. Every rank holds the same
-    estimate. The hook replaces DDP's default all-reduce with the same averaging all-reduce.
+    estimate. The hook replaces DDP's default all-reduce with the same averaging all-reduce. With ``scaler`` (a
+    ``GradScaler``) the scale is divided out of both norms (call ``step()`` before ``scaler.update()``).
     """
 
-    def __init__(self, ddp_model: nn.Module, local_batch: float, **options: Any):
+    def __init__(self, ddp_model: nn.Module, local_batch: float, scaler: Any = None, **options: Any):
         if not dist.is_available() or not dist.is_initialized():
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "torch.distributed is not initialised")
         self.world = dist.get_world_size()
         if self.world < 2:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "data parallelism needs 2 or more ranks")
         self.local_batch = as_number("local_batch", local_batch)
+        self.scaler = scaler
+        #: Steps skipped because their norms were not finite (loss-scale overflow).
+        self.skipped_steps = 0
         self.estimator = GradientNoiseScale(construction="data_parallel", **options)
         # Squared norms stay tensors until step(): no device synchronisation inside the backward pass.
         self._local: Any = 0.0
@@ -205,59 +300,110 @@ class DDPNoiseScale:
         return fut.then(reduced)
 
     def step(self, lr: float = math.nan) -> None:
-        """Feeds this step's norms; call after ``backward`` on every rank."""
-        local = torch.as_tensor(self._local, dtype=torch.float64).reshape(1).clone()
-        dist.all_reduce(local)
-        mean_local = float(local[0]) / self.world
-        self.estimator.update(mean_local, float(self._reduced), self.local_batch, self.local_batch * self.world, lr)
-        self._local = 0.0
-        self._reduced = 0.0
+        """Feeds this step's norms; call after ``backward`` on every rank (the norms were taken inside the
+        all-reduce, so clipping or ``zero_grad`` before this call change nothing). A step whose norms are not
+        finite (a loss-scale overflow) is skipped and counted in ``skipped_steps``; the step's sums are cleared
+        whatever happens."""
+        try:
+            local = torch.as_tensor(self._local, dtype=torch.float64).reshape(1).clone()
+            dist.all_reduce(local)
+            mean_local, reduced = float(local[0]) / self.world, float(self._reduced)
+            if self.scaler is not None:
+                s2 = float(self.scaler.get_scale()) ** 2
+                mean_local, reduced = mean_local / s2, reduced / s2
+            if not (math.isfinite(mean_local) and math.isfinite(reduced)):
+                self.skipped_steps += 1
+                return
+            self.estimator.update(mean_local, reduced, self.local_batch, self.local_batch * self.world, lr)
+        finally:
+            self._local = 0.0
+            self._reduced = 0.0
 
     def read(self) -> NoiseScaleReading:
         return self.estimator.read()
 
 
 class AccumulationNoiseScale:
-    """The gradient noise scale of single-process gradient accumulation, from tensor hooks.
+    """The gradient noise scale of single-process gradient accumulation, from tensor hooks alone.
 
-    Each parameter's gradient hook sees the micro-batch's gradient before it is added to ``.grad``: its squared
-    norm is summed per micro-step with no copy. ``step()`` — before ``optimizer.zero_grad()`` — takes ``.grad`` as the
-    big batch. With ``loss_divided=True`` (the usual ``(loss / steps).backward()``), micro-gradients are rescaled
-    by the number of micro-steps so that both norms are of mean gradients.
+    Each parameter's gradient hook sees every micro-batch's gradient before it is added to ``.grad``: the hook sums
+    its squared norm per micro-step (the small batch) and adds it into a buffer of its own (the big batch: one extra
+    gradient-sized buffer per parameter, in the gradient's dtype). ``step()`` — once per optimizer step, anywhere
+    after the last micro-batch's ``backward`` — feeds both to the core; it never reads ``.grad``, so clipping,
+    ``zero_grad``, ``GradScaler.unscale_`` or an optimizer step before it cannot change the numbers.
+
+    Args:
+        model: the module whose parameters are watched.
+        micro_batch: examples (or tokens: set ``batch_unit``) per micro-batch.
+        loss_divided: the usual ``(loss / steps).backward()``: micro-gradients are rescaled by the number of
+            micro-steps so that both norms are of mean gradients. ``False`` for ``loss.backward()`` per micro-batch.
+        scaler: a ``torch.amp.GradScaler``: the hooks see gradients of the scaled loss; the scale in force during
+            the backward passes is divided out. A step whose gradients are not finite (an fp16 overflow, which the
+            scaler skips too) is skipped here and counted in ``skipped_steps``.
+        options: as :class:`scalingkit.GradientNoiseScale` (``smoothing``, ``batch_unit``, ...).
     """
 
-    def __init__(self, model: nn.Module, micro_batch: float, loss_divided: bool = True, **options: Any):
+    def __init__(self, model: nn.Module, micro_batch: float, loss_divided: bool = True, scaler: Any = None,
+                 **options: Any):
         self.micro_batch = as_number("micro_batch", micro_batch)
         self.loss_divided = loss_divided
+        self.scaler = scaler
         self.estimator = GradientNoiseScale(construction="accumulation", **options)
         self.params = [p for p in model.parameters() if p.requires_grad]
+        if not self.params:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "the model has no parameter that requires a gradient")
+        #: Optimizer steps skipped because their gradients were not finite (loss-scale overflow).
+        self.skipped_steps = 0
+        self._clear()
+        self._handles = [p.register_hook(lambda g, i=i: self._grad_hook(i, g)) for i, p in enumerate(self.params)]
+
+    def _clear(self) -> None:
         self._sums: List[Any] = []
         self._seen: set = set()
-        self._handles = [p.register_hook(lambda g, i=i: self._grad_hook(i, g)) for i, p in enumerate(self.params)]
+        self._big: Dict[int, torch.Tensor] = {}
+        self._scale: Any = None
 
     def _grad_hook(self, index: int, grad: torch.Tensor) -> None:
         # A parameter's hook fires once per backward: seeing it again means a new micro-batch began.
         if not self._sums or index in self._seen:
             self._sums.append(0.0)
             self._seen = set()
+        if self._scale is None and self.scaler is not None:                # the scale of this step's backwards
+            scale = self.scaler._get_scale_async() if hasattr(self.scaler, "_get_scale_async") else None
+            self._scale = scale.detach().clone() if scale is not None else float(self.scaler.get_scale())
         self._seen.add(index)
-        self._sums[-1] = self._sums[-1] + torch.dot(grad.flatten(), grad.flatten()).to(torch.float64)  # no sync here
+        g = grad.detach()
+        self._sums[-1] = self._sums[-1] + torch.dot(g.flatten(), g.flatten()).to(torch.float64)  # no sync here
+        if index in self._big:
+            self._big[index].add_(g)
+        else:
+            self._big[index] = g.clone()
 
     def step(self, lr: float = math.nan) -> None:
-        """Feeds this optimizer step's norms; call after the last micro-batch's ``backward``."""
-        k = len(self._sums)
-        if k < 2:
-            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
-                                  f"{k} micro-batch(es) this step: the estimate needs 2 or more (accumulate gradients)")
-        scale = float(k * k) if self.loss_divided else 1.0
-        small = scale * float(sum(self._sums)) / k
-        grads = [p.grad for p in self.params if p.grad is not None]
-        big = float(sum(torch.dot(g.flatten(), g.flatten()) for g in grads))
-        if not self.loss_divided:
-            big /= k * k
-        self.estimator.update(small, big, self.micro_batch, self.micro_batch * k, lr)
-        self._sums = []
-        self._seen = set()
+        """Feeds this optimizer step's norms; call after the last micro-batch's ``backward``. Whatever happens —
+        a skipped overflow step, an error — the step's sums are cleared, so the next step starts clean."""
+        try:
+            k = len(self._sums)
+            if k < 2:
+                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                      f"{k} micro-batch(es) this step: the estimate needs 2 or more (accumulate "
+                                      "gradients), or step() was called twice for one optimizer step")
+            small = sum(self._sums) / k
+            big = sum(torch.dot(b.flatten(), b.flatten()).to(torch.float64) for b in self._big.values())
+            small, big = float(small), float(big)                # the one device synchronisation per step
+            if self._scale is not None:
+                s2 = float(self._scale) ** 2
+                small, big = small / s2, big / s2
+            if not (math.isfinite(small) and math.isfinite(big)):
+                self.skipped_steps += 1
+                return
+            if self.loss_divided:
+                small *= k * k
+            else:
+                big /= k * k
+            self.estimator.update(small, big, self.micro_batch, self.micro_batch * k, lr)
+        finally:
+            self._clear()
 
     def read(self) -> NoiseScaleReading:
         return self.estimator.read()

@@ -69,7 +69,7 @@ def test_apply_init_matches_mups_rescaling_and_forward():
     plain.readout = nn.Linear(256, 10)
     mup.set_base_shapes(theirs, MLP(64), delta=MLP(128))
     base = {n.replace("readout.", "readout."): s for n, s in ((n, p.shape) for n, p in MLP(64).named_parameters())}
-    handles = sktorch.apply_init(plain, base, readout=["readout"])
+    handles = sktorch.apply_init(plain, base, readout=["readout"], init="pytorch_default")
     for (n, a), (_, b) in zip(theirs.named_parameters(), plain.named_parameters()):
         assert torch.allclose(a, b, rtol=1e-6, atol=0), n
     x = torch.randn(5, 32)
@@ -89,6 +89,73 @@ def test_unknown_parametrization_and_missing_base():
     assert byname["embed.weight"]["lr"] == pytest.approx(1e-2 / math.sqrt(128))
     assert byname["blocks.0.fc.weight"]["lr"] == pytest.approx(1e-2 / math.sqrt(128) / math.sqrt(2))
     assert byname["blocks.0.fc.weight"]["lr"] * byname["blocks.0.fc.weight"]["weight_decay"] == pytest.approx(0.1)
+
+
+class NanoGPTLike(nn.Module):
+    """nanoGPT's shape of the problem: tied input/output embedding (lm_head.weight is wte.weight), std-0.02 init of
+    every weight, a LayerNorm, a vocabulary that need not match the proxy's."""
+
+    def __init__(self, width, vocab=96, tied=True):
+        super().__init__()
+        self.wte = nn.Embedding(vocab, width)
+        self.fc = nn.Linear(width, width, bias=False)
+        self.ln = nn.LayerNorm(width)
+        self.lm_head = nn.Linear(width, vocab, bias=False)
+        if tied:
+            self.lm_head.weight = self.wte.weight
+        for p in self.parameters():
+            if p.dim() >= 2:
+                nn.init.normal_(p, std=0.02)
+
+    def forward(self, idx):
+        return self.lm_head(self.ln(torch.relu(self.fc(self.wte(idx)))))
+
+
+def test_tied_embeddings_get_their_readout_multiplier():
+    torch.manual_seed(0)
+    model, base = NanoGPTLike(256), NanoGPTLike(64, vocab=65)
+    handles = sktorch.apply_init(model, base, readout=["lm_head"])
+    assert len(handles) == 1                                    # the tied readout's 1/width forward multiplier
+    idx = torch.tensor([[1, 2, 3]])
+    hidden = model.ln(torch.relu(model.fc(model.wte(idx))))
+    assert torch.allclose(model(idx), hidden @ model.wte.weight.T * (64 / 256), rtol=1e-6)
+    assert model.wte.weight.std().item() == pytest.approx(0.02, rel=0.05)     # the embedding's init, kept
+    groups = {g["name"]: g for g in sktorch.param_groups(model, base, lr=1e-3, readout=["lm_head"])}
+    assert "lm_head.weight" not in groups and groups["wte.weight"]["lr_mult"] == pytest.approx(1.0)
+    # The vocabulary (65 in the proxy, 96 here) is not width.
+    assert groups["fc.weight"]["lr_mult"] == pytest.approx(64 / 256)
+
+
+def test_apply_init_scales_the_current_init():
+    torch.manual_seed(0)
+    model, base = NanoGPTLike(256, tied=False), NanoGPTLike(64, tied=False)
+    sktorch.apply_init(model, base, readout=["lm_head"])
+    assert model.fc.weight.std().item() == pytest.approx(0.02 * math.sqrt(64 / 256), rel=0.05)
+    assert model.lm_head.weight.std().item() == pytest.approx(0.02, rel=0.05)   # not doubled
+
+
+def test_silent_mistakes_are_loud():
+    model, base = NanoGPTLike(128), NanoGPTLike(64)
+    with pytest.raises(scalingkit.ScalingKitError, match="lm_haed"):
+        sktorch.apply_init(model, base, readout=["lm_haed"])
+    with pytest.raises(scalingkit.ScalingKitError, match="unknown optimizer 'lion'"):
+        sktorch.param_groups(model, base, lr=1e-3, optimizer="lion")
+    with pytest.raises(scalingkit.ScalingKitError, match="blocks 'block.'"):
+        sktorch.param_groups(model, base, lr=1e-3, parametrization="completep", depth=(1.0, 2, 4), blocks="block.")
+    with pytest.warns(UserWarning, match="every μP multiplier is 1"):
+        sktorch.param_groups(model, NanoGPTLike(128), lr=1e-3)
+    with pytest.warns(UserWarning, match="no readout found"):
+        sktorch.apply_init(NanoGPTLike(128, tied=False), NanoGPTLike(64, tied=False))
+
+
+def test_set_lr_keeps_the_multipliers():
+    model, base = NanoGPTLike(256), NanoGPTLike(64)
+    opt = torch.optim.AdamW(sktorch.param_groups(model, base, lr=1e-3, weight_decay=0.1, readout=["lm_head"]))
+    for g in opt.param_groups:                                  # what a hand-written schedule does
+        g["lr"] = 5e-4
+    sktorch.set_lr(opt, 5e-4)
+    rates = {g["name"]: g["lr"] for g in opt.param_groups}
+    assert rates["fc.weight"] == pytest.approx(5e-4 * 64 / 256) and rates["wte.weight"] == pytest.approx(5e-4)
 
 
 # --- the noise-scale hooks ---------------------------------------------------------------------------------------
@@ -179,3 +246,79 @@ def test_accumulation_hook_matches_a_direct_computation():
         x, y = batch(0, 0)
         (0.5 * (model(x).squeeze(1) - y).pow(2).mean()).backward()
         gns.step()
+
+
+def _accumulate(model, gns, step, scaler=None, poison=False, before_step=None):
+    """Four micro-batches with (loss / 4).backward(), optionally under a GradScaler, then whatever the loop does
+    before gns.step() (clipping, zero_grad, unscale_)."""
+    for k in range(4):
+        x, y = batch(k, step)
+        loss = 0.5 * (model(x).squeeze(1) - y).pow(2).mean() / 4
+        if poison and k == 2:
+            loss = loss * float("inf")
+        (scaler.scale(loss) if scaler is not None else loss).backward()
+    if before_step is not None:
+        before_step()
+    gns.step()
+
+
+@pytest.mark.parametrize("placement", ["clip", "zero_grad", "unscale_and_clip"])
+def test_accumulation_step_cannot_be_misplaced(placement):
+    """The same training run with gns.step() right after the last backward, or after clip_grad_norm_, zero_grad or
+    GradScaler.unscale_: the same numbers, because the big-batch norm comes from the hooks, not from .grad."""
+    def run(misplaced):
+        torch.manual_seed(0)
+        model = nn.Linear(8, 1, bias=False).double()
+        scaler = torch.amp.GradScaler("cpu", init_scale=256.0) if placement == "unscale_and_clip" else None
+        opt = torch.optim.SGD(model.parameters(), lr=0.05)
+        gns = sktorch.AccumulationNoiseScale(model, micro_batch=LOCAL, scaler=scaler, smoothing="cumulative")
+
+        def loop_actions():
+            if placement == "zero_grad":
+                opt.zero_grad()
+            if placement == "unscale_and_clip":
+                scaler.unscale_(opt)
+            if placement in ("clip", "unscale_and_clip"):
+                torch.nn.utils.clip_grad_norm_(model.parameters(), 1e-2)
+
+        for step in range(60):
+            opt.zero_grad()
+            for k in range(4):
+                x, y = batch(k, step)
+                loss = 0.5 * (model(x).squeeze(1) - y).pow(2).mean() / 4
+                (scaler.scale(loss) if scaler is not None else loss).backward()
+            if misplaced:
+                loop_actions()
+                gns.step()
+            else:
+                gns.step()
+                loop_actions()
+            if scaler is not None:
+                scaler.step(opt)
+                scaler.update()
+            elif model.weight.grad is not None:
+                opt.step()
+        return gns.read()
+
+    right, misplaced = run(False), run(True)
+    assert misplaced.valid and misplaced.b_simple == pytest.approx(right.b_simple, rel=1e-9)
+
+
+def test_accumulation_overflow_steps_are_skipped_and_leave_no_state():
+    torch.manual_seed(0)
+    model = nn.Linear(8, 1, bias=False).double()
+    scaler = torch.amp.GradScaler("cpu", init_scale=1024.0)
+    gns = sktorch.AccumulationNoiseScale(model, micro_batch=LOCAL, scaler=scaler, smoothing="cumulative")
+    for step in range(40):
+        model.zero_grad()
+        _accumulate(model, gns, step, scaler, poison=step in (3, 4))
+    assert gns.skipped_steps == 2 and gns.read().measurements == 38 and gns.read().valid
+    # A step that raised (one micro-batch only) leaves nothing behind: the next one is exact.
+    model.zero_grad()
+    x, y = batch(0, 0)
+    scaler.scale(0.5 * (model(x).squeeze(1) - y).pow(2).mean()).backward()
+    with pytest.raises(scalingkit.ScalingKitError, match="2 or more"):
+        gns.step()
+    model.zero_grad()
+    _accumulate(model, gns, 41, scaler)
+    assert gns.read().measurements == 39
