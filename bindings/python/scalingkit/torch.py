@@ -23,8 +23,21 @@ from .transfer import transfer, umup_lr_scale
 Shapes = Mapping[str, Sequence[int]]
 
 
+def _unwrap(model: Any) -> Any:
+    """The module whose parameter names a user writes: under ``torch.compile`` (``_orig_mod``) and
+    DistributedDataParallel (``module``) wrappers, which prefix every name."""
+    while True:
+        if hasattr(model, "_orig_mod") and isinstance(model._orig_mod, nn.Module):
+            model = model._orig_mod
+        elif isinstance(model, nn.parallel.DistributedDataParallel):
+            model = model.module
+        else:
+            return model
+
+
 def _shapes(source: Union[nn.Module, Shapes]) -> Dict[str, Tuple[int, ...]]:
     if isinstance(source, nn.Module):
+        source = _unwrap(source)
         return {n: tuple(p.shape) for n, p in source.named_parameters()}
     return {n: tuple(s) for n, s in source.items()}
 
@@ -112,6 +125,7 @@ def _in_block(predicate: Union[None, str, Callable[[str], bool]]) -> Callable[[s
 def _rules(model: nn.Module, base: Union[nn.Module, Shapes], delta: Union[None, nn.Module, Shapes],
            parametrization: str, optimizer: str, weight_decay_rule: str, readout: Optional[Iterable[str]],
            depth: Optional[Tuple[float, int, int]], blocks: Union[None, str, Callable[[str], bool]]):
+    model = _unwrap(model)
     base_shapes = _shapes(base)
     delta_shapes = _shapes(delta) if delta is not None else None
     readouts = _readouts(model, readout)
@@ -166,6 +180,7 @@ def param_groups(model: nn.Module, base: Union[nn.Module, Shapes], *, lr: float,
     when the base has the target's shapes (every multiplier 1).
     """
     fam = _optimizer_family(optimizer)
+    model = _unwrap(model)
     if parametrization == "umup":
         in_block = _in_block(blocks)
         readouts = _readouts(model, readout)
@@ -222,6 +237,7 @@ def apply_init(model: nn.Module, base: Union[nn.Module, Shapes], *, delta: Union
     """
     if init not in ("current", "pytorch_default"):
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"init must be 'current' or 'pytorch_default' (got {init!r})")
+    model = _unwrap(model)
     params, result = _rules(model, base, delta, "mup", "adam", "inverse_lr", readout, None, None)
     owners = _owners(model)
     base_shapes = _shapes(base)
