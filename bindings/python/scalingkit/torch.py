@@ -155,7 +155,8 @@ def param_groups(model: nn.Module, base: Union[nn.Module, Shapes], *, lr: float,
                  delta: Union[None, nn.Module, Shapes] = None, optimizer: str = "adamw", parametrization: str = "mup",
                  weight_decay_rule: str = "inverse_lr", readout: Optional[Iterable[str]] = None,
                  depth: Optional[Tuple[float, int, int]] = None,
-                 blocks: Union[None, str, Callable[[str], bool]] = None) -> List[dict]:
+                 blocks: Union[None, str, Callable[[str], bool]] = None,
+                 no_decay: Union[None, str, Callable[[str, Any], bool]] = None, merge: bool = False) -> List[dict]:
     """Optimizer parameter groups with per-parameter learning rate and weight decay from the core's rules.
 
     Args:
@@ -168,6 +169,11 @@ def param_groups(model: nn.Module, base: Union[nn.Module, Shapes], *, lr: float,
             (u-μP's absolute scales as unit-scaling computes them: base shapes are not used; ``depth`` is the
             number of residual layers for parameters inside ``blocks``).
         readout: names of readout weights (or modules) beyond those of classes named ``*Readout``.
+        no_decay: parameters that get no weight decay: ``"1d"`` for nanoGPT's rule (fewer than 2 dimensions:
+            biases, LayerNorm gains), or a predicate ``(name, parameter) -> bool``; default: decay everything, as mup.
+        merge: one group per distinct (lr, weight decay, multipliers) instead of one per parameter, with ``names``
+            listing its parameters: far fewer groups for ``torch.optim`` to loop over (nanoGPT measured its
+            ``AdamW.step`` 18–34 % slower with one group per parameter).
         blocks: which parameters sit inside residual blocks: a substring of their names or a predicate.
 
     Returns a list of ``{"params": [p], "lr": ..., "weight_decay": ..., "name": n, "lr_mult": ..., "wd_mult": ...}``
@@ -195,7 +201,7 @@ def param_groups(model: nn.Module, base: Union[nn.Module, Shapes], *, lr: float,
             group_lr = lr * scale
             out.append({"params": [p], "lr": group_lr, "weight_decay": weight_decay / group_lr if weight_decay else 0.0,
                         "name": n, "lr_mult": scale, "wd_mult": 1.0 / group_lr})
-        return out
+        return _finish(out, model, no_decay, merge)
     kind = {"sp": "standard", "standard": "standard", "mup": "mup", "mup_table3": "mup_table3", "completep": "mup"}
     if parametrization not in kind:
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
@@ -204,8 +210,37 @@ def param_groups(model: nn.Module, base: Union[nn.Module, Shapes], *, lr: float,
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "completep needs depth=(alpha, base_layers, layers) and blocks")
     params, result = _rules(model, base, delta, kind[parametrization], fam, weight_decay_rule, readout,
                             depth if parametrization == "completep" else None, blocks)
-    return [{"params": [params[g.name]], "lr": lr * g.lr_mult, "weight_decay": weight_decay * g.wd_mult,
-             "name": g.name, "lr_mult": g.lr_mult, "wd_mult": g.wd_mult} for g in result.groups]
+    return _finish([{"params": [params[g.name]], "lr": lr * g.lr_mult, "weight_decay": weight_decay * g.wd_mult,
+                     "name": g.name, "lr_mult": g.lr_mult, "wd_mult": g.wd_mult} for g in result.groups],
+                   model, no_decay, merge)
+
+
+def _finish(groups: List[dict], model: nn.Module, no_decay: Union[None, str, Callable[[str, Any], bool]],
+            merge: bool) -> List[dict]:
+    """The no-decay rule, then (optionally) groups merged by equal settings, in first-appearance order."""
+    if no_decay is not None:
+        if no_decay == "1d":
+            rule: Callable[[str, Any], bool] = lambda name, p: p.dim() < 2
+        elif callable(no_decay):
+            rule = no_decay
+        else:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"no_decay must be '1d' or a predicate (got {no_decay!r})")
+        for g in groups:
+            if rule(g["name"], g["params"][0]):
+                g["weight_decay"] = 0.0
+                g["wd_mult"] = 0.0
+    if not merge:
+        return groups
+    merged: Dict[Tuple[float, float, float, float], dict] = {}
+    for g in groups:
+        key = (g["lr"], g["weight_decay"], g["lr_mult"], g["wd_mult"])
+        if key in merged:
+            merged[key]["params"].append(g["params"][0])
+            merged[key]["names"].append(g["name"])
+        else:
+            merged[key] = dict(g, params=list(g["params"]), names=[g["name"]])
+            del merged[key]["name"]
+    return list(merged.values())
 
 
 def set_lr(optimizer: Any, lr: float) -> None:

@@ -347,3 +347,20 @@ def test_torch_compile_same_numbers_as_eager():
     eager_lr, eager_b = run(False)
     compiled_lr, compiled_b = run(True)
     assert compiled_lr == eager_lr and compiled_b == pytest.approx(eager_b, rel=1e-9)
+
+
+def test_no_decay_rule_and_merged_groups():
+    model, base = NanoGPTLike(256), NanoGPTLike(64)
+    per_param = sktorch.param_groups(model, base, lr=1e-3, weight_decay=0.1, readout=["lm_head"], no_decay="1d")
+    by_name = {g["name"]: g for g in per_param}
+    assert by_name["ln.weight"]["weight_decay"] == 0 and by_name["ln.bias"]["weight_decay"] == 0
+    assert by_name["fc.weight"]["weight_decay"] > 0
+    merged = sktorch.param_groups(model, base, lr=1e-3, weight_decay=0.1, readout=["lm_head"], no_decay="1d",
+                                  merge=True)
+    assert len(merged) < len(per_param) and sorted(n for g in merged for n in g["names"]) == sorted(by_name)
+    for g in merged:                                            # every parameter keeps its own settings
+        for name in g["names"]:
+            assert (g["lr"], g["weight_decay"]) == (by_name[name]["lr"], by_name[name]["weight_decay"])
+    torch.optim.AdamW(merged)
+    with pytest.raises(scalingkit.ScalingKitError, match="no_decay"):
+        sktorch.param_groups(model, base, lr=1e-3, no_decay="bias")
