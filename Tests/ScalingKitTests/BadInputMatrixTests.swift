@@ -133,6 +133,9 @@ let badInputMatrix: [BadInput] = [
     // MARK: batch size
     BadInput("GNS: EMA beta 1", .invalidArgument, "beta") { _ = try gns { $0.smoothing = .ema(beta: 1) } },
     BadInput("GNS: window 0", .invalidArgument, "window") { _ = try gns { $0.smoothing = .window(count: 0) } },
+    BadInput("GNS: window of 2^32 (a 64 GiB ring)", .invalidArgument, "ring buffer") {
+        _ = try gns { $0.smoothing = .window(count: 1 << 32) }
+    },
     BadInput("GNS: confidence 1", .invalidArgument, "confidence") { _ = try gns { $0.confidence = 1 } },
     BadInput("GNS: small batch not below big", .invalidArgument, "smaller than the big") {
         var g = try gns(); try g.update(smallSquaredNorm: 2, bigSquaredNorm: 1, smallBatch: 64, bigBatch: 64)

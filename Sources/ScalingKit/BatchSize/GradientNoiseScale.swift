@@ -209,6 +209,15 @@ public struct GradientNoiseScale: Sendable {
         guard options.groups >= 1, options.groups <= 1 << 20 else {
             throw ScalingKitError.invalid("groups must be in 1 ... 1048576 (got \(options.groups))")
         }
+        // Found by the Python fuzz campaign: a huge window asked for a ring buffer of tens of gigabytes, and the
+        // failed allocation killed the process. The ring holds (groups + 1) × window pairs; 2^26 of them is 1 GiB.
+        if case .window(let n) = options.smoothing {
+            let accumulators = options.groups == 1 ? 1 : options.groups + 1
+            guard n <= (1 << 26) / accumulators else {
+                throw ScalingKitError.invalid("a window of \(n) measurements for \(accumulators) accumulator(s) needs a "
+                    + "ring buffer beyond 2^26 entries (1 GiB); use a shorter window, .ema or .cumulative")
+            }
+        }
         if let n = options.datasetSize, !(n.isFinite && n > 1) {
             throw ScalingKitError.invalid("the data-set size must be finite and > 1 (got \(n))")
         }

@@ -58,6 +58,8 @@ ROWS = [
     # batch size
     ("GradientNoiseScale: beta 1", lambda f: sk.GradientNoiseScale(beta=1.0), "beta"),
     ("GradientNoiseScale: window 0", lambda f: sk.GradientNoiseScale(smoothing="window", window=0), "window"),
+    ("GradientNoiseScale: window 2**32 (found by fuzzing: a 64 GiB ring)",
+     lambda f: sk.GradientNoiseScale(window=2 ** 32), "ring buffer"),
     ("GradientNoiseScale: dataset 1", lambda f: sk.GradientNoiseScale(dataset_size=1), "data-set size"),
     ("GradientNoiseScale: read first", lambda f: sk.GradientNoiseScale().read(), "no measurements yet"),
     ("GradientNoiseScale: NaN norm", lambda f: sk.GradientNoiseScale().update(math.nan, 1.0, 4, 16), "step rejected"),
