@@ -6,7 +6,10 @@ import PackageDescription
 //  ScalingKit        the pure-Swift core (`import ScalingKit`)
 //  CScalingKit       header-only target over include/: the C contract, seen by Swift exactly as C sees it
 //  ScalingKitC       @c @implementation shims over the core → libscalingkit.so
-//  scalingkit-cli    the command-line tool (installed as `scalingkit` by scripts/build.sh)
+//
+// No dependencies: a package that does `import ScalingKit` pulls in nothing else. The command-line tool lives in
+// its own package, Tools/scalingkit-cli (it needs swift-argument-parser). Build consumers with `-c release`: the
+// fits are 10-100x slower unoptimised (a 245-run Chinchilla fit: 0.34 s release, 34 s debug).
 //
 // Linker flags that make the shipped .so self-contained (static Swift stdlib, version script, SONAME) live in
 // scripts/build.sh, not here, so the package stays usable as an ordinary dependency.
@@ -18,10 +21,6 @@ let package = Package(
     products: [
         .library(name: "ScalingKit", targets: ["ScalingKit"]),
         .library(name: "scalingkit", type: .dynamic, targets: ["ScalingKitC"]),
-        .executable(name: "scalingkit-cli", targets: ["scalingkit-cli"]),
-    ],
-    dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         // MARK: Core
@@ -40,15 +39,6 @@ let package = Package(
             name: "ScalingKitC",
             dependencies: ["ScalingKit", "CScalingKit"],
             linkerSettings: linuxMath
-        ),
-
-        // MARK: CLI
-        .executableTarget(
-            name: "scalingkit-cli",
-            dependencies: [
-                "ScalingKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
         ),
 
         // MARK: Tests

@@ -1,8 +1,8 @@
-"""Generate Sources/scalingkit-cli/Glyphs.swift: printable-ASCII glyphs of DejaVu Sans at 12 px as 4-bit coverage
+"""Generate Tools/scalingkit-cli/Sources/scalingkit-cli/Glyphs.swift: printable-ASCII glyphs of DejaVu Sans at 12 px as 4-bit coverage
 maps, so the CLI can write PNG charts with no font library.
 
 DejaVu Sans (Bitstream Vera derivative) permits embedding and redistribution of its glyphs; the TTF is the one
-matplotlib ships. Run: .venv/bin/python scripts/gen_glyphs.py > Sources/scalingkit-cli/Glyphs.swift
+matplotlib ships. Run: .venv/bin/python scripts/gen_glyphs.py > Tools/scalingkit-cli/Sources/scalingkit-cli/Glyphs.swift
 """
 import os
 

