@@ -96,7 +96,9 @@ extern "C" {
  * by renaming sk_batch_adam_sqrt, sk_batch_optimal_lr and sk_adamw_timescale to sk_transfer_adam_sqrt,
  * sk_transfer_optimal_lr and sk_transfer_adamw_timescale (one prefix per capability), and by removing
  * sk_chinchilla_allocate and sk_bootstrap_chinchilla_plan (superseded since 0.3: sk_plan_allocate and
- * sk_bootstrap_plan give the same numbers and plan every other fit too). */
+ * sk_bootstrap_plan give the same numbers and plan every other fit too), and by giving every result that bounds
+ * one number the one interval type sk_interval (lower, upper, level) in place of loose lower/upper fields (the
+ * bootstrap's summary, which was called sk_interval, is sk_estimate). */
 #define SK_ABI_LINE "0.4"
 
 /* The largest element count any function accepts (2^32). Larger counts, including (size_t)-1, are rejected with
@@ -227,6 +229,18 @@ SK_API int sk_fit_param_at_bound(const sk_fit *fit, size_t index);
  * Errors: SK_ERR_NULL_POINTER (fit, columns, a column or out NULL); SK_ERR_LENGTH (n_columns is not
  * sk_fit_input_count(fit), n == 0 or n > SK_MAX_LENGTH); SK_ERR_INVALID_ARGUMENT (a NaN or Inf input). */
 SK_API int sk_fit_predict(const sk_fit *fit, const double *const *columns, size_t n_columns, size_t n, double *out);
+
+/* An interval estimate of one quantity: [lower, upper] at nominal coverage `level` (in (0, 1), e.g. 0.95). The
+ * one interval type of the API (since 0.4.0), embedded by value in every result that bounds a number (the noise
+ * scale, the batch trade-off, IsoFLOP and envelope exponents, hyperparameter-sweep cells and laws, the bootstrap's
+ * sk_estimate). Where the interval is not defined (no residual degrees of freedom, too few measurements) both
+ * ends are NaN; level is set regardless. Intervals around many predictions come as arrays
+ * (sk_fit_predict_interval). */
+typedef struct sk_interval {
+    double lower;
+    double upper;
+    double level;
+} sk_interval;
 
 /* Which uncertainty sk_fit_predict_interval describes (since 0.4.0). */
 typedef enum sk_interval_kind {
@@ -451,12 +465,13 @@ typedef struct sk_isoflop_options {
 
 typedef struct sk_isoflop_info {
     size_t struct_size;
-    double a, a_stderr, a_lower, a_upper;   /* N* = n_coefficient * C^a; stderr and interval are NaN when
+    double a, a_stderr;                     /* N* = n_coefficient * C^a; stderr and interval ends are NaN when
                                                has_intervals is 0 (only 2 budgets used) */
+    sk_interval a_interval;                 /* Student-t at options.confidence (a_interval.level) */
     double n_coefficient;
-    double b, b_stderr, b_lower, b_upper;   /* D* = d_coefficient * C^b */
+    double b, b_stderr;                     /* D* = d_coefficient * C^b */
+    sk_interval b_interval;
     double d_coefficient;
-    double confidence;
     int has_intervals;
     size_t budgets;                         /* distinct budgets in the input */
     size_t budgets_used;                    /* budgets that entered the fits */
@@ -522,8 +537,10 @@ typedef struct sk_envelope_options {
 
 typedef struct sk_envelope_info {
     size_t struct_size;
-    double a, a_stderr, a_lower, a_upper, n_coefficient;   /* N_opt = n_coefficient * C^a */
-    double b, b_stderr, b_lower, b_upper, d_coefficient;   /* D_opt = d_coefficient * C^b, D = C / (6 N) */
+    double a, a_stderr, n_coefficient;   /* N_opt = n_coefficient * C^a */
+    sk_interval a_interval;
+    double b, b_stderr, d_coefficient;   /* D_opt = d_coefficient * C^b, D = C / (6 N) */
+    sk_interval b_interval;
     size_t points;                 /* compute values on the envelope */
     size_t sizes;                  /* distinct run sizes on it */
 } sk_envelope_info;
@@ -809,19 +826,18 @@ SK_API int sk_bootstrap_get_info(const sk_bootstrap *bootstrap, sk_bootstrap_inf
  * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (len != kept * param_count). */
 SK_API int sk_bootstrap_samples(const sk_bootstrap *bootstrap, double *out, size_t len);
 
-/* A quantity's full-data value, its bootstrap standard error and percentile interval (linear interpolation between
- * order statistics: Hyndman & Fan 1996 type 7, numpy's default). */
-typedef struct sk_interval {
+/* A quantity's full-data value, its bootstrap standard error and percentile interval at options.confidence
+ * (linear interpolation between order statistics: Hyndman & Fan 1996 type 7, numpy's default). */
+typedef struct sk_estimate {
     size_t struct_size;
     double estimate;
     double standard_error;
-    double lower;
-    double upper;
-} sk_interval;
+    sk_interval interval;
+} sk_estimate;
 
 /* The interval of parameter `name`. Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT
  * (unknown name). */
-SK_API int sk_bootstrap_param(const sk_bootstrap *bootstrap, const char *name, sk_interval *out);
+SK_API int sk_bootstrap_param(const sk_bootstrap *bootstrap, const char *name, sk_estimate *out);
 
 /* Intervals of the compute-optimal plan at `compute` FLOPs over the replicates: the exponent a, N_opt, D_opt,
  * D_opt/N_opt and the loss. Any output pointer may be NULL to skip it (set struct_size on the others). Closed form
@@ -829,8 +845,8 @@ SK_API int sk_bootstrap_param(const sk_bootstrap *bootstrap, const char *name, s
  * optimum at this budget are left out). a is the local exponent d ln N_opt / d ln C.
  * Errors: SK_ERR_NULL_POINTER (bootstrap); SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT (compute not finite and
  * > 0, fewer than 2 replicates can be planned); SK_ERR_UNSUPPORTED (a law that cannot be planned). */
-SK_API int sk_bootstrap_plan(const sk_bootstrap *bootstrap, double compute, sk_interval *a, sk_interval *params,
-                             sk_interval *tokens, sk_interval *tokens_per_param, sk_interval *loss);
+SK_API int sk_bootstrap_plan(const sk_bootstrap *bootstrap, double compute, sk_estimate *a, sk_estimate *params,
+                             sk_estimate *tokens, sk_estimate *tokens_per_param, sk_estimate *loss);
 
 
 /* ------------------------------------------------------------------------------------------------------------
@@ -1129,8 +1145,10 @@ typedef struct sk_hp_sweep_cell {
     double N, D, batch;
     double weight_decay;         /* the cell's weight decay (0 without weight decays) */
     size_t runs, learning_rates;
-    int located;                 /* 1: optimal_lr, lower, upper, optimal_loss hold values (bounds NaN with 3 runs) */
-    double optimal_lr, lower, upper, optimal_loss;
+    int located;                 /* 1: optimal_lr, interval, optimal_loss hold values (interval NaN with 3 runs) */
+    double optimal_lr;
+    sk_interval interval;        /* delta method on the parabola's vertex in ln lr, mapped back */
+    double optimal_loss;
 } sk_hp_sweep_cell;
 
 /* Fits n runs (N[i], D[i], lr[i], batch[i], loss[i], weight_decay[i]); weight_decay may be NULL. Learning-rate
@@ -1150,10 +1168,10 @@ SK_API int sk_hp_sweep_get_info(const sk_hp_sweep *sweep, sk_hp_sweep_info *info
 /* Cell `index` (0 .. info.cells-1, sorted by N, D, batch). Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (index out
  * of range); SK_ERR_STRUCT_SIZE. */
 SK_API int sk_hp_sweep_cell_at(const sk_hp_sweep *sweep, size_t index, sk_hp_sweep_cell *cell);
-/* The fitted laws at (N, D): lr with its `confidence` interval (NaN bounds without residual degrees of freedom)
+/* The fitted laws at (N, D): lr with its `confidence` interval (NaN ends without residual degrees of freedom)
  * and the batch (NaN without a batch law). Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT. */
 SK_API int sk_hp_sweep_predict(const sk_hp_sweep *sweep, double N, double D, double confidence, double *lr,
-                               double *lr_lower, double *lr_upper, double *batch);
+                               sk_interval *lr_interval, double *batch);
 
 typedef enum sk_coord_verdict { SK_COORD_STABLE = 0, SK_COORD_GROWS = 1, SK_COORD_VANISHES = 2 } sk_coord_verdict;
 
@@ -1244,8 +1262,8 @@ typedef struct sk_gns_reading {
     double trace_covariance;     /* smoothed tr(Sigma) */
     double b_simple;             /* tr(Sigma) / |G|^2 */
     double stderr_b_simple;      /* delta method on the smoothed means (measurements treated as independent) */
-    double lower, upper;         /* Student-t interval at options.confidence in log space, widened by the lag
-                                    allowance (drift); NaN when undefined */
+    sk_interval interval;        /* Student-t at options.confidence in log space, widened by the lag allowance
+                                    (drift); NaN ends when undefined */
     size_t measurements;
     double effective_measurements;  /* (sum w)^2 / sum w^2 of the weights the reading uses */
     double learning_rate;        /* of the last update (NaN if never given) */
@@ -1306,8 +1324,8 @@ typedef struct sk_cbs_tradeoff {
     size_t struct_size;
     double target_loss;          /* NaN for a single unlabelled target */
     double min_steps, min_examples, critical_batch;
-    double critical_batch_lower, critical_batch_upper;   /* Student-t, n - 2 dof; NaN with 3 points and an exact fit */
-    double min_steps_lower, min_steps_upper, min_examples_lower, min_examples_upper;
+    sk_interval critical_batch_interval;   /* Student-t, n - 2 dof; NaN ends with 3 points and an exact fit */
+    sk_interval min_steps_interval, min_examples_interval;
     double rms_log_residual;
     size_t points;
     int identified;              /* 0: the batch grid does not straddle B_crit (no batch <= B_crit/2 or >= 2 B_crit) */

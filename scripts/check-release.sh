@@ -33,6 +33,21 @@ line="$(sed -n 's/^#define SK_ABI_LINE "\([0-9.]*\)".*/\1/p' "$ROOT/include/scal
 WORK="$(mktemp -d)"; [ -n "${KEEP_WORK:-}" ] || trap 'rm -rf "$WORK"' EXIT
 fail() { echo "check-release.sh: FAILED: $*" >&2; exit 1; }
 ok() { echo "  ok  $*"; }
+artefact() { [ -f "$DIST/$1" ] || fail "no $1 in $DIST"; echo "$DIST/$1"; }   # the path of a file of the release
+in_dir() { (cd "$1" && shift && "$@"); }   # in_dir DIR CMD...: CMD (a function too) run in DIR
+logged() {   # logged LOG WHAT CMD...: CMD's output into LOG; if it fails, show LOG and fail saying WHAT
+  local log="$1" what="$2"; shift 2
+  "$@" > "$log" 2>&1 || { cat "$log"; fail "$what"; }
+}
+expect() {   # expect LOG TEXT WHAT: LOG must contain TEXT, else show LOG and fail saying WHAT
+  grep -qF -- "$2" "$1" || { cat "$1"; fail "$3"; }
+}
+smoke() {    # smoke PYTHON WHAT: the README's blocks under PYTHON, toolchain hidden, from the installed package
+  local py="$1" log="$WORK/smoke-$(basename "$(dirname "$(dirname "$1")")").out"
+  logged "$log" "$2: the README's blocks failed with the toolchain hidden" \
+    in_dir "$ROOT" hidden "$py" "$WORK/readme_blocks.py"
+  expect "$log" "README blocks ran with scalingkit $version from $(dirname "$(dirname "$py")")" "$2 did not import the installed package"
+}
 results=()
 
 # --- hiding the toolchain -------------------------------------------------------------------------------------
@@ -90,18 +105,14 @@ for exe in "${pythons[@]}"; do
   venv="$WORK/venv-$v"
   "$exe" -m venv "$venv"
   "$venv/bin/python" -m pip install -q --disable-pip-version-check "$wheel[pandas]"   # as the README says
-  (cd "$ROOT" && hidden "$venv/bin/python" "$WORK/readme_blocks.py") > "$WORK/readme-$v.out" 2>&1 \
-    || { cat "$WORK/readme-$v.out"; fail "the README's blocks failed on Python $v with the toolchain hidden"; }
-  grep -q "README blocks ran with scalingkit $version from $venv" "$WORK/readme-$v.out" \
-    || { cat "$WORK/readme-$v.out"; fail "Python $v did not import the installed wheel"; }
+  smoke "$venv/bin/python" "the wheel on Python $v"
   tested+=("$v")
 done
 ok "wheel installed and ran the README's fit and noise-scale blocks on Python ${tested[*]}, toolchain hidden"
 results+=("wheel $plat on Python ${tested[*]}")
 
 # --- the sdist --------------------------------------------------------------------------------------------------
-sdist="$DIST/scalingkit-$version.tar.gz"
-[ -f "$sdist" ] || fail "no $sdist"
+sdist="$(artefact "scalingkit-$version.tar.gz")"
 tar -C "$WORK" -xzf "$sdist"
 src="$WORK/scalingkit-$version"
 for f in setup.py pyproject.toml native/Package.swift native/include/scalingkit.h native/scripts/build.sh \
@@ -111,8 +122,8 @@ done
 binaries="$(find "$src" -type f \( -name '*.so' -o -name '*.so.*' -o -name '*.o' -o -name '*.a' -o -name '*.whl' \) ; \
             find "$src" -type f -exec sh -c 'head -c4 "$1" | grep -q "ELF" && echo "$1"' _ {} \;)"
 [ -z "$binaries" ] || fail "the sdist holds binaries: $binaries"
-(cd "$src" && hidden "$PY" -m build -q --sdist --no-isolation -o "$WORK/resdist" . >/dev/null 2>"$WORK/resdist.err") \
-  || { cat "$WORK/resdist.err"; fail "re-packing the sdist needed more than Python"; }
+logged "$WORK/resdist.out" "re-packing the sdist needed more than Python" \
+  in_dir "$src" hidden "$PY" -m build -q --sdist --no-isolation -o "$WORK/resdist" .
 ok "sdist: sources only, native/ complete, re-packed with the toolchain hidden"
 "$PY" -m venv "$WORK/venv-sdist"
 "$WORK/venv-sdist/bin/python" -m pip install -q --disable-pip-version-check numpy cffi setuptools wheel pandas
@@ -122,17 +133,14 @@ hidden "$WORK/venv-sdist/bin/python" -m pip install --no-build-isolation --disab
 rc=$?
 set -e
 [ "$rc" -ne 0 ] || fail "installing the sdist without Swift succeeded?"
-grep -q "scalingkit: a Swift 6.1+ toolchain is needed to build ScalingKit from source" "$WORK/sdist-noswift.out" \
-  || { cat "$WORK/sdist-noswift.out"; fail "installing the sdist without Swift did not say that Swift is needed"; }
+expect "$WORK/sdist-noswift.out" "scalingkit: a Swift 6.1+ toolchain is needed to build ScalingKit from source" \
+  "installing the sdist without Swift did not say that Swift is needed"
 ! grep -q "Traceback" "$WORK/sdist-noswift.out" || { cat "$WORK/sdist-noswift.out"; fail "a traceback without Swift"; }
 ok "sdist without Swift: '$(grep -o 'scalingkit: a Swift 6.1+ toolchain[^;]*' "$WORK/sdist-noswift.out" | head -1)' (no traceback)"
 if [ "$FULL" = 1 ]; then
   start=$SECONDS
   "$WORK/venv-sdist/bin/python" -m pip install -q --no-build-isolation --disable-pip-version-check "$sdist"
-  (cd "$ROOT" && hidden "$WORK/venv-sdist/bin/python" "$WORK/readme_blocks.py") > "$WORK/sdist-swift.out" 2>&1 \
-    || { cat "$WORK/sdist-swift.out"; fail "the source-built package failed the smoke test"; }
-  grep -q "README blocks ran with scalingkit $version from $WORK/venv-sdist" "$WORK/sdist-swift.out" \
-    || { cat "$WORK/sdist-swift.out"; fail "the source-built package was not the one imported"; }
+  smoke "$WORK/venv-sdist/bin/python" "the package built from the sdist"
   ok "sdist with Swift: built from scratch in $((SECONDS - start)) s, README blocks ran"
   results+=("sdist built with Swift ($((SECONDS - start)) s)")
 else
@@ -141,9 +149,7 @@ fi
 results+=("sdist without Swift: one line")
 
 # --- the C tarball ----------------------------------------------------------------------------------------------
-tarball="$DIST/scalingkit-$version-linux-x86_64.tar.gz"
-[ -f "$tarball" ] || fail "no $tarball"
-mkdir -p "$WORK/c" && tar -C "$WORK/c" -xzf "$tarball"
+mkdir -p "$WORK/c" && tar -C "$WORK/c" -xzf "$(artefact "scalingkit-$version-linux-x86_64.tar.gz")"
 c="$WORK/c/scalingkit-$version-linux-x86_64"
 for f in include/scalingkit.h "lib/libscalingkit.so.$version" lib/pkgconfig/scalingkit.pc \
          lib/cmake/ScalingKit/ScalingKitConfig.cmake lib/cmake/ScalingKit/ScalingKitConfigVersion.cmake bin/scalingkit; do
@@ -157,8 +163,8 @@ grep -q '^prefix=${pcfiledir}/../..$' "$c/lib/pkgconfig/scalingkit.pc" || fail "
 mv "$c" "$WORK/c/moved" && c="$WORK/c/moved"
 PKG_CONFIG_PATH="$c/lib/pkgconfig" cc -std=c11 -Wall -Wextra -pedantic -Werror "$ROOT/examples/c/fit_chinchilla.c" \
   $(PKG_CONFIG_PATH="$c/lib/pkgconfig" pkg-config --cflags --libs scalingkit) -o "$WORK/fit_pkgconfig"
-hidden "$WORK/fit_pkgconfig" "$ROOT/examples/data/chinchilla_epoch.csv" > "$WORK/fit_pkgconfig.out"
-grep -q "alpha  = 0.34731" "$WORK/fit_pkgconfig.out" || { cat "$WORK/fit_pkgconfig.out"; fail "pkg-config build's fit"; }
+logged "$WORK/fit_pkgconfig.out" "the pkg-config build's fit" hidden "$WORK/fit_pkgconfig" "$ROOT/examples/data/chinchilla_epoch.csv"
+expect "$WORK/fit_pkgconfig.out" "alpha  = 0.34731" "the pkg-config build's fit"
 ldd "$WORK/fit_pkgconfig" | grep -q "libscalingkit.so.$line => $c/lib/" || fail "the pkg-config build did not load the tarball's library"
 ok "C via pkg-config: built against the moved tarball, fit ran with the toolchain hidden"
 mkdir -p "$WORK/cmake-project"
@@ -173,18 +179,18 @@ add_executable(fit_chinchilla "$ROOT/examples/c/fit_chinchilla.c")
 set_property(TARGET fit_chinchilla PROPERTY C_STANDARD 11)
 target_link_libraries(fit_chinchilla PRIVATE ScalingKit::scalingkit)
 EOF
-cmake -S "$WORK/cmake-project" -B "$WORK/cmake-build" -DCMAKE_PREFIX_PATH="$c" > "$WORK/cmake.out" 2>&1 \
-  || { cat "$WORK/cmake.out"; fail "cmake configure with find_package(ScalingKit $version)"; }
-cmake --build "$WORK/cmake-build" > "$WORK/cmake-build.out" 2>&1 || { cat "$WORK/cmake-build.out"; fail "cmake build"; }
-hidden "$WORK/cmake-build/fit_chinchilla" "$ROOT/examples/data/chinchilla_epoch.csv" > "$WORK/fit_cmake.out"
-grep -q "alpha  = 0.34731" "$WORK/fit_cmake.out" || { cat "$WORK/fit_cmake.out"; fail "CMake build's fit"; }
+logged "$WORK/cmake.out" "cmake configure with find_package(ScalingKit $version)" \
+  cmake -S "$WORK/cmake-project" -B "$WORK/cmake-build" -DCMAKE_PREFIX_PATH="$c"
+logged "$WORK/cmake-build.out" "cmake build" cmake --build "$WORK/cmake-build"
+logged "$WORK/fit_cmake.out" "the CMake build's fit" hidden "$WORK/cmake-build/fit_chinchilla" "$ROOT/examples/data/chinchilla_epoch.csv"
+expect "$WORK/fit_cmake.out" "alpha  = 0.34731" "the CMake build's fit"
 # A request for another ABI line must not be satisfied.
 sed -i "s/find_package(ScalingKit $version REQUIRED)/find_package(ScalingKit 0.3 REQUIRED)/" "$WORK/cmake-project/CMakeLists.txt"
 ! cmake -S "$WORK/cmake-project" -B "$WORK/cmake-build-old" -DCMAKE_PREFIX_PATH="$c" > "$WORK/cmake-old.out" 2>&1 \
   || fail "find_package(ScalingKit 0.3) accepted $version (another ABI line)"
 ok "C via CMake: find_package(ScalingKit $version) -> ScalingKit::scalingkit built and ran; 0.3 refused"
-hidden "$c/bin/scalingkit" fit "$ROOT/examples/data/chinchilla_epoch.csv" --exclude-highest-loss 5 > "$WORK/cli.out"
-grep -q "alpha  = 0.347310" "$WORK/cli.out" || { cat "$WORK/cli.out"; fail "the tarball's CLI"; }
+logged "$WORK/cli.out" "the tarball's CLI" hidden "$c/bin/scalingkit" fit "$ROOT/examples/data/chinchilla_epoch.csv" --exclude-highest-loss 5
+expect "$WORK/cli.out" "alpha  = 0.347310" "the tarball's CLI"
 ok "the tarball's CLI ran its fit with the toolchain hidden"
 results+=("C tarball: pkg-config + CMake")
 

@@ -132,7 +132,7 @@ public func sk_gns_read(_ gns: OpaquePointer?, _ group: Int64, _ out: UnsafeMuta
         out.pointee = sk_gns_reading(
             struct_size: MemoryLayout<sk_gns_reading>.size, gradient_squared: r.gradientSquared,
             trace_covariance: r.traceCovariance, b_simple: r.simpleNoiseScale ?? .nan,
-            stderr_b_simple: r.standardError ?? .nan, lower: r.lower ?? .nan, upper: r.upper ?? .nan,
+            stderr_b_simple: r.standardError ?? .nan, interval: sk_interval(r.interval, level: h.estimator.options.confidence),
             measurements: r.measurements, effective_measurements: r.effectiveMeasurements, learning_rate: r.learningRate,
             batch_size: r.batchSize, valid: r.valid ? 1 : 0, temperature_changed: r.temperatureChanged ? 1 : 0,
             biased: r.biased ? 1 : 0, preconditioning: enumIndex(r.preconditioning, preconditionings),
@@ -155,9 +155,9 @@ private func cTradeoff(_ f: BatchTradeoffFit) -> sk_cbs_tradeoff {
     sk_cbs_tradeoff(
         struct_size: MemoryLayout<sk_cbs_tradeoff>.size, target_loss: f.targetLoss ?? .nan, min_steps: f.minimumSteps,
         min_examples: f.minimumExamples, critical_batch: f.criticalBatch,
-        critical_batch_lower: f.criticalBatchInterval?.lower ?? .nan, critical_batch_upper: f.criticalBatchInterval?.upper ?? .nan,
-        min_steps_lower: f.minimumStepsInterval?.lower ?? .nan, min_steps_upper: f.minimumStepsInterval?.upper ?? .nan,
-        min_examples_lower: f.minimumExamplesInterval?.lower ?? .nan, min_examples_upper: f.minimumExamplesInterval?.upper ?? .nan,
+        critical_batch_interval: sk_interval(f.criticalBatchInterval, level: f.confidence),
+        min_steps_interval: sk_interval(f.minimumStepsInterval, level: f.confidence),
+        min_examples_interval: sk_interval(f.minimumExamplesInterval, level: f.confidence),
         rms_log_residual: f.rmsLogResidual, points: f.points, identified: f.identified ? 1 : 0)
 }
 

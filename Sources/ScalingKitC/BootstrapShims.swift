@@ -96,16 +96,16 @@ public func sk_bootstrap_samples(_ bootstrap: OpaquePointer?, _ out: UnsafeMutab
     }
 }
 
-private func write(_ s: Bootstrap.Summary, to p: UnsafeMutablePointer<sk_interval>?) throws(ScalingKitError) {
+private func write(_ s: Bootstrap.Summary, to p: UnsafeMutablePointer<sk_estimate>?) throws(ScalingKitError) {
     guard let p else { return }
-    try checkStructSize(p.pointee.struct_size, expected: MemoryLayout<sk_interval>.size, "sk_interval")
-    p.pointee = sk_interval(struct_size: MemoryLayout<sk_interval>.size, estimate: s.estimate,
-                            standard_error: s.standardError, lower: s.lower, upper: s.upper)
+    try checkStructSize(p.pointee.struct_size, expected: MemoryLayout<sk_estimate>.size, "sk_estimate")
+    p.pointee = sk_estimate(struct_size: MemoryLayout<sk_estimate>.size, estimate: s.estimate,
+                            standard_error: s.standardError, interval: sk_interval(s.interval, level: s.interval.level))
 }
 
 @c @implementation
 public func sk_bootstrap_param(_ bootstrap: OpaquePointer?, _ name: UnsafePointer<CChar>?,
-                               _ out: UnsafeMutablePointer<sk_interval>?) -> Int32 {
+                               _ out: UnsafeMutablePointer<sk_estimate>?) -> Int32 {
     guarded("sk_bootstrap_param") { () throws(ScalingKitError) in
         let b = try BootstrapHandle.borrow(bootstrap).bootstrap
         let key = try cString(name, "name", limit: 256)
@@ -116,14 +116,14 @@ public func sk_bootstrap_param(_ bootstrap: OpaquePointer?, _ name: UnsafePointe
 
 @c @implementation
 public func sk_bootstrap_plan(
-    _ bootstrap: OpaquePointer?, _ compute: Double, _ a: UnsafeMutablePointer<sk_interval>?,
-    _ params: UnsafeMutablePointer<sk_interval>?, _ tokens: UnsafeMutablePointer<sk_interval>?,
-    _ ratio: UnsafeMutablePointer<sk_interval>?, _ loss: UnsafeMutablePointer<sk_interval>?
+    _ bootstrap: OpaquePointer?, _ compute: Double, _ a: UnsafeMutablePointer<sk_estimate>?,
+    _ params: UnsafeMutablePointer<sk_estimate>?, _ tokens: UnsafeMutablePointer<sk_estimate>?,
+    _ ratio: UnsafeMutablePointer<sk_estimate>?, _ loss: UnsafeMutablePointer<sk_estimate>?
 ) -> Int32 {
     guarded("sk_bootstrap_plan") { () throws(ScalingKitError) in
         let handle = try BootstrapHandle.borrow(bootstrap)
         for p in [a, params, tokens, ratio, loss] {
-            if let p { try checkStructSize(p.pointee.struct_size, expected: MemoryLayout<sk_interval>.size, "sk_interval") }
+            if let p { try checkStructSize(p.pointee.struct_size, expected: MemoryLayout<sk_estimate>.size, "sk_estimate") }
         }
         let b = handle.bootstrap
         let plan = try core { try b.computeOptimal(compute: compute, law: handle.law, threads: b.options.threads) }

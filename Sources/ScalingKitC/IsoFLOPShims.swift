@@ -65,10 +65,10 @@ public func sk_isoflop_get_info(_ result: OpaquePointer?, _ info: UnsafeMutableP
         let a = r.parameters, b = r.tokens
         let value = sk_isoflop_info(
             struct_size: MemoryLayout<sk_isoflop_info>.size,
-            a: a.exponent, a_stderr: a.standardError ?? .nan, a_lower: a.lower ?? .nan, a_upper: a.upper ?? .nan,
+            a: a.exponent, a_stderr: a.standardError ?? .nan, a_interval: sk_interval(a.interval, level: a.confidence),
             n_coefficient: a.coefficient,
-            b: b.exponent, b_stderr: b.standardError ?? .nan, b_lower: b.lower ?? .nan, b_upper: b.upper ?? .nan,
-            d_coefficient: b.coefficient, confidence: a.confidence, has_intervals: a.standardError == nil ? 0 : 1,
+            b: b.exponent, b_stderr: b.standardError ?? .nan, b_interval: sk_interval(b.interval, level: b.confidence),
+            d_coefficient: b.coefficient, has_intervals: a.interval == nil ? 0 : 1,
             budgets: r.budgets.count, budgets_used: r.budgetsUsed)
         try writeVersioned(value, to: info, "sk_isoflop_info")
     }
@@ -150,9 +150,9 @@ public func sk_envelope_fit(
         let r = try core { try Envelope.fit(run: run, N: N, compute: compute, loss: loss, options: o) }
         let a = r.parameters, b = r.tokens
         let value = sk_envelope_info(
-            struct_size: size, a: a.exponent, a_stderr: a.standardError ?? .nan, a_lower: a.lower ?? .nan,
-            a_upper: a.upper ?? .nan, n_coefficient: a.coefficient, b: b.exponent, b_stderr: b.standardError ?? .nan,
-            b_lower: b.lower ?? .nan, b_upper: b.upper ?? .nan, d_coefficient: b.coefficient,
+            struct_size: size, a: a.exponent, a_stderr: a.standardError ?? .nan, n_coefficient: a.coefficient,
+            a_interval: sk_interval(a.interval, level: a.confidence), b: b.exponent, b_stderr: b.standardError ?? .nan,
+            d_coefficient: b.coefficient, b_interval: sk_interval(b.interval, level: b.confidence),
             points: r.points.count, sizes: r.sizes)
         try writeVersioned(value, to: info, size: size, "sk_envelope_info")
     }

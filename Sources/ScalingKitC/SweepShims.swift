@@ -80,7 +80,7 @@ public func sk_hp_sweep_cell_at(_ sweep: OpaquePointer?, _ index: Int, _ cell: U
             struct_size: MemoryLayout<sk_hp_sweep_cell>.size, N: c.parameters, D: c.tokens, batch: c.batch,
             weight_decay: c.weightDecay, runs: c.runs,
             learning_rates: c.learningRates, located: c.optimalLearningRate == nil ? 0 : 1,
-            optimal_lr: c.optimalLearningRate ?? .nan, lower: c.lower ?? .nan, upper: c.upper ?? .nan,
+            optimal_lr: c.optimalLearningRate ?? .nan, interval: sk_interval(c.interval, level: r.confidence),
             optimal_loss: c.optimalLoss ?? .nan)
         try writeVersioned(value, to: cell, "sk_hp_sweep_cell")
     }
@@ -88,17 +88,16 @@ public func sk_hp_sweep_cell_at(_ sweep: OpaquePointer?, _ index: Int, _ cell: U
 
 @c @implementation
 public func sk_hp_sweep_predict(_ sweep: OpaquePointer?, _ N: Double, _ D: Double, _ confidence: Double,
-                                _ lr: UnsafeMutablePointer<Double>?, _ lower: UnsafeMutablePointer<Double>?,
-                                _ upper: UnsafeMutablePointer<Double>?, _ batch: UnsafeMutablePointer<Double>?) -> Int32 {
+                                _ lr: UnsafeMutablePointer<Double>?, _ interval: UnsafeMutablePointer<sk_interval>?,
+                                _ batch: UnsafeMutablePointer<Double>?) -> Int32 {
     guarded("sk_hp_sweep_predict") { () throws(ScalingKitError) in
         let r = try SweepHandle.borrow(sweep).result
-        let lr = try nonNull(lr, "lr"), lower = try nonNull(lower, "lr_lower"), upper = try nonNull(upper, "lr_upper")
+        let lr = try nonNull(lr, "lr"), interval = try nonNull(interval, "lr_interval")
         let batch = try nonNull(batch, "batch")
         let p = try core { try r.learningRate.predict(parameters: N, tokens: D, confidence: confidence) }
         let b = try core { try r.batch?.predict(parameters: N, tokens: D).value }
         lr.pointee = p.value
-        lower.pointee = p.lower ?? .nan
-        upper.pointee = p.upper ?? .nan
+        interval.pointee = sk_interval(p.interval, level: confidence)
         batch.pointee = b ?? .nan
     }
 }

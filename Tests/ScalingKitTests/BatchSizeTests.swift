@@ -78,7 +78,7 @@ struct GradientNoiseScaleTests {
         #expect(abs(estimate / truth.simpleNoiseScale - 1) < 0.01, "\(label): \(estimate) vs \(truth.simpleNoiseScale)")
         #expect(abs(r.traceCovariance / truth.traceCovariance - 1) < 0.01)
         // The interval is honest: it covers the truth, and it is a few percent wide at most.
-        #expect(r.lower! < truth.simpleNoiseScale && truth.simpleNoiseScale < r.upper!, "\(r)")
+        #expect(r.interval!.contains(truth.simpleNoiseScale), "\(r)")
         #expect(r.standardError! / estimate < 0.01 && r.effectiveMeasurements == 60_000 && !r.temperatureChanged)
     }
 

@@ -61,7 +61,7 @@ private func score(_ smoothing: NoiseSmoothing, seeds: Range<UInt64>, steps: Int
             try gns.update(smallSquaredNorm: small, bigSquaredNorm: big, smallBatch: 16, bigBatch: 64, learningRate: lr)
             guard s >= 20, s % 10 == 9, keep(truth) else { continue }
             let r = try gns.read()
-            guard let b = r.simpleNoiseScale, let lo = r.lower, let hi = r.upper else { errors.append(.infinity); continue }
+            guard let b = r.simpleNoiseScale, let lo = r.interval?.lower, let hi = r.interval?.upper else { errors.append(.infinity); continue }
             errors.append(abs(b / truth - 1))
             if lo <= truth && truth <= hi { covered += 1 }
         }
@@ -107,7 +107,7 @@ struct GNSDriftTests {
         var gns = try GradientNoiseScale()
         try gns.update(smallSquaredNorm: 2, bigSquaredNorm: 1, smallBatch: 16, bigBatch: 64, learningRate: 0)
         var r = try gns.read()
-        #expect(!r.valid && r.effectiveMeasurements < 2 && r.lower == nil)
+        #expect(!r.valid && r.effectiveMeasurements < 2 && r.interval == nil)
         #expect(r.learningRateRange.lower == 0 && r.construction == .dataParallel && r.batchUnit == .examples)
 
         var run = DriftingRun(seed: 3, scale: 1)

@@ -28,7 +28,7 @@ struct IsoFLOPTests {
         #expect(abs(r.parameters.exponent - 0.4632) < 5e-4, "a = \(r.parameters.exponent)")
         #expect(abs(r.tokens.exponent - 0.5368) < 5e-4, "b = \(r.tokens.exponent)")
         #expect(r.budgets.count == 10)
-        let lo = try #require(r.tokens.lower), hi = try #require(r.tokens.upper)
+        let lo = try #require(r.tokens.interval?.lower), hi = try #require(r.tokens.interval?.upper)
         #expect(lo < 0.53 && 0.53 < hi, "the paper's 0.53 inside [\(lo), \(hi)]")
         // Every Llama 3 budget has an interior minimum, so the default (strict) run uses them all.
         let strict = try IsoFLOP.fit(N: s.N, D: s.D, loss: s.loss, budget: s.C)

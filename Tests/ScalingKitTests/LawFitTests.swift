@@ -127,7 +127,7 @@ struct BootstrapTests {
         let three = try law.bootstrap(data: ["x": N], observed: y, fit: fit, options: o)
         #expect(one.samples == three.samples)
         let alpha = try one.summary("alpha")
-        #expect(alpha.lower < 0.3 && 0.3 < alpha.upper && alpha.standardError > 0)
+        #expect(alpha.interval.lower < 0.3 && 0.3 < alpha.interval.upper && alpha.standardError > 0)
         let derived = try one.summary { $0[2] * 2 }
         #expect(abs(derived.estimate - 2 * fit["alpha"]!) < 1e-15)
     }

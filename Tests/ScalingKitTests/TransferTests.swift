@@ -243,10 +243,10 @@ struct HyperparameterSweepTests {
         #expect(abs(law.exponentN! + 0.713) < 0.05 && abs(law.exponentD! - 0.307) < 0.05, "\(law)")
         let p = try law.predict(parameters: 7e9, tokens: 1.4e12)
         let truth = try HyperparameterLaw.stepLaw(parameters: 7e9, tokens: 1.4e12).learningRate
-        #expect(p.lower! < p.value && p.value < p.upper! && abs(p.value / truth - 1) < 0.3, "\(p) vs \(truth)")
+        #expect(p.interval!.lower < p.value && p.value < p.interval!.upper && abs(p.value / truth - 1) < 0.3, "\(p) vs \(truth)")
         let covered = r.cells.filter { c in
             let t = (try? HyperparameterLaw.stepLaw(parameters: c.parameters, tokens: c.tokens).learningRate) ?? 0
-            return c.lower! <= t && t <= c.upper!
+            return c.interval!.contains(t)
         }.count
         #expect(covered >= 38, "\(covered) of 45 cell intervals cover the truth")    // 95 % nominal
     }

@@ -427,7 +427,7 @@ def test_cbs_fit_matches_the_binding(tmp_path):
     py = scalingkit.fit_batch_tradeoff(batch=[x[0] for x in rows], steps=[x[1] for x in rows], target_loss=[x[2] for x in rows])
     assert out["kaplan"]["alpha_b"] == py.alpha_b and len(out["fits"]) == 3
     for cli, f in zip(out["fits"], py.fits):
-        assert cli["critical_batch"] == f.critical_batch and cli["critical_batch_lower"] == f.critical_batch_interval[0]
+        assert cli["critical_batch"] == f.critical_batch and cli["critical_batch_lower"] == f.critical_batch_interval.lower
         assert cli["zhang_cbs"] == pytest.approx(1.2 * 256 + 0.2 * f.critical_batch)
     text = run("cbs", "fit", path)
     assert text.returncode == 0 and "Kaplan et al." in text.stdout

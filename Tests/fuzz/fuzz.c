@@ -325,8 +325,9 @@ static void step_sweep(src *s) {
         ok(sk_hp_sweep_get_info(sw, &info), "sk_hp_sweep_get_info");
         sk_hp_sweep_cell c = { .struct_size = sizeof c };
         ok(sk_hp_sweep_cell_at(sw, u8(s) % 6, &c), "sk_hp_sweep_cell_at");
-        double a, lo, hi, b;
-        if (ok(sk_hp_sweep_predict(sw, dbl(s), dbl(s), dbl(s), &a, &lo, &hi, &b), "sk_hp_sweep_predict") == SK_OK) not_nan(a, "sk_hp_sweep_predict");
+        double a, b;
+        sk_interval lr_interval;
+        if (ok(sk_hp_sweep_predict(sw, dbl(s), dbl(s), dbl(s), &a, &lr_interval, &b), "sk_hp_sweep_predict") == SK_OK) not_nan(a, "sk_hp_sweep_predict");
         if (!sk_hp_sweep_message(sw)) fail("no message", "sk_hp_sweep_message", 0);
     }
     sk_hp_sweep_free(sw);

@@ -58,10 +58,10 @@ int main(int argc, char **argv) {
     sk_bootstrap *boot = NULL;
     if (sk_law_bootstrap(law, columns, 2, loss, n, NULL, fit, &b, &boot) != SK_OK) return fail("bootstrap");
     for (size_t i = 0; i < sk_fit_param_count(fit); i++) {
-        sk_interval iv = {.struct_size = sizeof iv};
-        sk_bootstrap_param(boot, sk_fit_param_name(fit, i), &iv);
-        printf("  %-7s = %-12.5g 95%% interval [%.5g, %.5g]\n", sk_fit_param_name(fit, i), iv.estimate, iv.lower,
-               iv.upper);
+        sk_estimate e = {.struct_size = sizeof e};
+        sk_bootstrap_param(boot, sk_fit_param_name(fit, i), &e);
+        printf("  %-7s = %-12.5g %.0f%% interval [%.5g, %.5g]\n", sk_fit_param_name(fit, i), e.estimate,
+               100 * e.interval.level, e.interval.lower, e.interval.upper);
     }
 
     /* Extrapolation: fit below 1e21 FLOPs, score the larger runs. */

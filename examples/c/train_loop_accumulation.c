@@ -78,9 +78,9 @@ int main(void) {
                 continue;
             }
             checkpoints++;
-            covered += r.lower <= truth && truth <= r.upper;
-            printf("%5d  %8.4f  %10.0f  [%9.0f, %11.0f]  %10.0f  %7.1f  %5.1f%%%s\n", step + 1, lr, r.b_simple, r.lower,
-                   r.upper, truth, r.horizon, 100 * r.drift, r.temperature_changed ? "  (lr varied)" : "");
+            covered += r.interval.lower <= truth && truth <= r.interval.upper;
+            printf("%5d  %8.4f  %10.0f  [%9.0f, %11.0f]  %10.0f  %7.1f  %5.1f%%%s\n", step + 1, lr, r.b_simple, r.interval.lower,
+                   r.interval.upper, truth, r.horizon, 100 * r.drift, r.temperature_changed ? "  (lr varied)" : "");
         }
     }
     printf("the interval covered the closed-form B_simple at %d of %d checkpoints\n", covered, checkpoints);

@@ -49,7 +49,7 @@ int main(void) {
             sk_gns_reading reading = {.struct_size = sizeof reading};
             sk_gns_read(gns, -1, &reading);
             printf("%6d  %9.5f  %10.1f  [%9.1f, %9.1f]  %10.1f\n", step, regression_loss(&m), reading.b_simple,
-                   reading.lower, reading.upper, regression_b_simple(&m));
+                   reading.interval.lower, reading.interval.upper, regression_b_simple(&m));
         }
     }
     sk_gns_free(gns);

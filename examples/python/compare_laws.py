@@ -27,4 +27,4 @@ print(f"a run at Chinchilla's compute: loss {p.estimate[0]:.3f}, 95% prediction 
 
 best = scalingkit.fit(ranked.index[0], runs)
 b = best.bootstrap(1000, seed=0)
-print({name: (round(i.lower, 4), round(i.upper, 4)) for name, i in b.params.items()})
+print({name: (round(e.interval.lower, 4), round(e.interval.upper, 4)) for name, e in b.params.items()})

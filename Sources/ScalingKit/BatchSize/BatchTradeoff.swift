@@ -4,23 +4,6 @@ import Glibc
 import Darwin
 #endif
 
-/// A confidence interval.
-public struct ConfidenceInterval: Sendable, Equatable {
-    /// Lower end.
-    public var lower: Double
-    /// Upper end.
-    public var upper: Double
-
-    /// An interval from `lower` to `upper` (lower ≤ upper).
-    public init(lower: Double, upper: Double) {
-        self.lower = lower
-        self.upper = upper
-    }
-
-    /// Whether `x` lies in the closed interval.
-    public func contains(_ x: Double) -> Bool { lower <= x && x <= upper }
-}
-
 /// The steps-versus-batch trade-off S = S_min(1 + B_crit/B), E = B·S = E_min(1 + B/B_crit) (McCandlish et al. 2018,
 /// eq. 2.11–2.12), fitted in log space to the steps each batch size needed to reach a target loss.
 public struct BatchTradeoffFit: Sendable, Equatable {
@@ -118,7 +101,8 @@ public enum BatchTradeoff {
             let vaa = sigma2 * jtj[2] / det, vcc = sigma2 * jtj[0] / det, vac = -sigma2 * jtj[1] / det
             let t = StudentT.quantile(0.5 + 0.5 * confidence, degreesOfFreedom: Double(n - 2))
             func interval(_ center: Double, _ v: Double) -> ConfidenceInterval {
-                ConfidenceInterval(lower: exp(center - t * v.squareRoot()), upper: exp(center + t * v.squareRoot()))
+                ConfidenceInterval(lower: exp(center - t * v.squareRoot()), upper: exp(center + t * v.squareRoot()),
+                                   level: confidence)
             }
             fit.criticalBatchInterval = interval(c, vcc)
             fit.minimumStepsInterval = interval(a, vaa)

@@ -102,10 +102,9 @@ public struct NoiseScaleReading: Sendable, Equatable {
     /// freedom) at the options' confidence, taken in log space so that it stays positive; nil when not defined
     /// (fewer than 2 effective measurements, or no B_simple).
     public var standardError: Double?
-    /// Lower end of the interval on B_simple.
-    public var lower: Double?
-    /// Upper end of the interval on B_simple.
-    public var upper: Double?
+    /// The interval on B_simple at the options' confidence (widened by `drift` under the adaptive smoothing); nil
+    /// when not defined, as `standardError`.
+    public var interval: ConfidenceInterval?
     /// Measurements taken since the start or the last reset.
     public var measurements: Int
     /// (Σw)²/Σw² of the smoothing weights: how many independent measurements the reading is worth.
@@ -144,7 +143,8 @@ public struct NoiseScaleReading: Sendable, Equatable {
     /// B_simple is defined, worth at least 2 effective measurements, has a finite interval and the norms are
     /// consistent: the reading can be used.
     public var valid: Bool {
-        simpleNoiseScale != nil && effectiveMeasurements >= 2 && lower != nil && upper != nil && !inconsistent
+        simpleNoiseScale != nil && effectiveMeasurements >= 2 && !inconsistent
+            && interval.map { $0.lower.isFinite && $0.upper.isFinite } == true
     }
 
     /// Field by field, NaN equal to NaN (a reading compared with itself is equal).
@@ -152,7 +152,8 @@ public struct NoiseScaleReading: Sendable, Equatable {
         func same(_ x: Double?, _ y: Double?) -> Bool { x == y || (x?.isNaN == true && y?.isNaN == true) }
         return same(a.gradientSquared, b.gradientSquared) && same(a.traceCovariance, b.traceCovariance)
             && same(a.simpleNoiseScale, b.simpleNoiseScale) && same(a.standardError, b.standardError)
-            && same(a.lower, b.lower) && same(a.upper, b.upper) && a.measurements == b.measurements
+            && same(a.interval?.lower, b.interval?.lower) && same(a.interval?.upper, b.interval?.upper)
+            && same(a.interval?.level, b.interval?.level) && a.measurements == b.measurements
             && same(a.effectiveMeasurements, b.effectiveMeasurements) && same(a.learningRate, b.learningRate)
             && same(a.batchSize, b.batchSize) && a.temperatureChanged == b.temperatureChanged && a.biased == b.biased
             && a.preconditioning == b.preconditioning && a.construction == b.construction && a.batchUnit == b.batchUnit
@@ -523,7 +524,7 @@ public struct GradientNoiseScale: Sendable {
         }()
         var reading = NoiseScaleReading(
             gradientSquared: chosen.g, traceCovariance: chosen.t, simpleNoiseScale: b, standardError: nil,
-            lower: nil, upper: nil, measurements: count, effectiveMeasurements: chosen.neff, learningRate: lastRate,
+            interval: nil, measurements: count, effectiveMeasurements: chosen.neff, learningRate: lastRate,
             batchSize: lastBatch, temperatureChanged: temperatureChanged, biased: options.construction == .consecutive,
             preconditioning: options.preconditioning, construction: options.construction, batchUnit: options.batchUnit,
             horizon: chosen.meanAge, drift: exp(allowance) - 1, learningRateRange: rates, inconsistent: inconsistent)
@@ -531,8 +532,8 @@ public struct GradientNoiseScale: Sendable {
             let q = z(chosen.neff)
             reading.standardError = se
             // In log space (B_simple > 0, and a ratio's error is closer to log-normal): r·exp(∓(z·se/r + lag)).
-            reading.lower = r * exp(-(q * se / r + allowance))
-            reading.upper = r * exp(q * se / r + allowance)
+            reading.interval = ConfidenceInterval(lower: r * exp(-(q * se / r + allowance)),
+                                                  upper: r * exp(q * se / r + allowance), level: options.confidence)
         }
         return reading
     }

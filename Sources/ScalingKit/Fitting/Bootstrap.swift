@@ -58,9 +58,7 @@ public struct Bootstrap: Sendable {
         /// Standard deviation over replicates (the bootstrap standard error).
         public var standardError: Double
         /// Percentile interval at `options.confidence`.
-        public var lower: Double
-        /// Upper end of the percentile interval.
-        public var upper: Double
+        public var interval: ConfidenceInterval
     }
 
     /// The summary of parameter `name`.
@@ -87,8 +85,9 @@ public struct Bootstrap: Sendable {
         let sd = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (n - 1)).squareRoot()
         let sorted = values.sorted()
         let tail = (1 - options.confidence) / 2
-        return Summary(estimate: estimate, standardError: sd, lower: Percentile.of(sorted: sorted, tail),
-                       upper: Percentile.of(sorted: sorted, 1 - tail))
+        let interval = ConfidenceInterval(lower: Percentile.of(sorted: sorted, tail),
+                                          upper: Percentile.of(sorted: sorted, 1 - tail), level: options.confidence)
+        return Summary(estimate: estimate, standardError: sd, interval: interval)
     }
 
     /// One replicate's refit: L-BFGS from the full-data optimum. A refit that stops without converging is

@@ -28,6 +28,11 @@ public struct PredictionIntervals: Sendable, Equatable {
     public var residualScale: Double
     /// Runs minus fitted (free, not at a bound) parameters: the t quantile's degrees of freedom.
     public var degreesOfFreedom: Int
+
+    /// The interval at input point `i` (kept as two arrays above so that a caller can copy them in bulk).
+    public func interval(at i: Int) -> ConfidenceInterval {
+        ConfidenceInterval(lower: lower[i], upper: upper[i], level: level)
+    }
 }
 
 /// The delta-method covariance of a fit, kept with it so that intervals at new inputs need no data.

@@ -16,10 +16,8 @@ public struct PowerLawFit: Sendable, Equatable {
     public var coefficient: Double
     /// Standard error of the exponent; nil with only 2 points (no residual degrees of freedom).
     public var standardError: Double?
-    /// The exponent's confidence interval at `confidence`; nil with only 2 points.
-    public var lower: Double?
-    /// Upper end of the exponent's interval.
-    public var upper: Double?
+    /// The exponent's Student-t interval at `confidence`; nil with only 2 points.
+    public var interval: ConfidenceInterval?
     /// Confidence level of the interval.
     public var confidence: Double
     /// R² of the log-log regression.
@@ -77,8 +75,7 @@ public struct PowerLawFit: Sendable, Equatable {
             let se = (ssr / (n - 2) / sxx).squareRoot()
             let t = StudentT.quantile(0.5 + 0.5 * confidence, degreesOfFreedom: n - 2)
             standardError = se
-            lower = slope - t * se
-            upper = slope + t * se
+            interval = ConfidenceInterval(lower: slope - t * se, upper: slope + t * se, level: confidence)
         }
     }
 }

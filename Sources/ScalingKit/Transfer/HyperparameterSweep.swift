@@ -25,10 +25,9 @@ public enum HyperparameterSweep {
         public var learningRates: Int
         /// nil when there is no interior minimum (then `note` says why).
         public var optimalLearningRate: Double?
-        /// Lower end of the interval on η*.
-        public var lower: Double?
-        /// Upper end of the interval on η*.
-        public var upper: Double?
+        /// The delta-method interval on η* (from the parabola in ln η, mapped back); nil without an optimum or
+        /// without residual degrees of freedom.
+        public var interval: ConfidenceInterval?
         /// The parabola's loss at η*.
         public var optimalLoss: Double?
         /// How the cell was read, or why it has no optimum.
@@ -51,10 +50,8 @@ public enum HyperparameterSweep {
         public var weightDecays: Int
         /// τ* at the parabola's vertex; nil when there is no interior minimum.
         public var optimalTimescale: Double?
-        /// Lower end of the interval on τ*.
-        public var lower: Double?
-        /// Upper end of the interval on τ*.
-        public var upper: Double?
+        /// The delta-method interval on τ* (from the parabola in ln τ, mapped back); nil as for `Cell.interval`.
+        public var interval: ConfidenceInterval?
         /// The parabola's loss at τ*.
         public var optimalLoss: Double?
         /// How the cell was read, or why it has no optimum.
@@ -81,7 +78,9 @@ public enum HyperparameterSweep {
         /// The law's value and a confidence interval for it at (N, D) (Student-t on the log-space regression; nil
         /// bounds without residual degrees of freedom).
         /// - Throws: `ScalingKitError` for N or D not finite and > 0, or a confidence outside (0, 1).
-        public func predict(parameters: Double, tokens: Double, confidence: Double = 0.95) throws -> (value: Double, lower: Double?, upper: Double?) {
+        public func predict(parameters: Double, tokens: Double, confidence: Double = 0.95) throws
+            -> (value: Double, interval: ConfidenceInterval?)
+        {
             guard parameters.isFinite, parameters > 0, tokens.isFinite, tokens > 0 else {
                 throw ScalingKitError.invalid("N and D must be finite and > 0 (got \(parameters), \(tokens))")
             }
@@ -92,9 +91,10 @@ public enum HyperparameterSweep {
             if exponentN != nil { row.append(log(parameters)) }
             if exponentD != nil { row.append(log(tokens)) }
             let mean = zip(row, fit.coefficients).reduce(0.0) { $0 + $1.0 * $1.1 }
-            guard let v = fit.variance(of: row), fit.residualDegreesOfFreedom > 0 else { return (exp(mean), nil, nil) }
+            guard let v = fit.variance(of: row), fit.residualDegreesOfFreedom > 0 else { return (exp(mean), nil) }
             let t = StudentT.quantile(0.5 + 0.5 * confidence, degreesOfFreedom: Double(fit.residualDegreesOfFreedom))
-            return (exp(mean), exp(mean - t * v.squareRoot()), exp(mean + t * v.squareRoot()))
+            return (exp(mean), ConfidenceInterval(lower: exp(mean - t * v.squareRoot()), upper: exp(mean + t * v.squareRoot()),
+                                                  level: confidence))
         }
     }
 
@@ -114,6 +114,8 @@ public enum HyperparameterSweep {
         public var timescale: PowerLawFit?
         /// What was fitted and left out, in words.
         public var message: String
+        /// The nominal coverage of the cells' intervals.
+        public var confidence: Double = 0.95
         /// Cells whose learning-rate optimum was located.
         public var cellsLocated: Int { cells.filter { $0.optimalLearningRate != nil }.count }
     }
@@ -152,8 +154,8 @@ public enum HyperparameterSweep {
             let rows = groups[key]!
             let v = vertex(rows.map { log(learningRate[$0]) }, rows.map { loss[$0] }, "learning rates", confidence)
             return Cell(parameters: key[0], tokens: key[1], batch: key[2], weightDecay: key[3], runs: rows.count,
-                        learningRates: v.distinct, optimalLearningRate: v.x.map(exp), lower: v.lower.map(exp),
-                        upper: v.upper.map(exp), optimalLoss: v.loss, note: v.note)
+                        learningRates: v.distinct, optimalLearningRate: v.x.map(exp), interval: v.interval.map(exponentiated),
+                        optimalLoss: v.loss, note: v.note)
         }
         // Per (N, D): the cell whose optimum has the lowest loss gives η_opt; 3+ batches locate B_opt.
         var byND: [[Double]: [Cell]] = [:]
@@ -187,8 +189,8 @@ public enum HyperparameterSweep {
             let tau = rows.map { batch[$0] / (learningRate[$0] * lambda[$0] * D[$0]) }
             let v = vertex(tau.map { log($0) }, rows.map { loss[$0] }, "weight decays", confidence)
             return TimescaleCell(parameters: key[0], tokens: key[1], batch: key[2], learningRate: key[3], runs: rows.count,
-                                 weightDecays: v.distinct, optimalTimescale: v.x.map(exp), lower: v.lower.map(exp),
-                                 upper: v.upper.map(exp), optimalLoss: v.loss, note: v.note)
+                                 weightDecays: v.distinct, optimalTimescale: v.x.map(exp), interval: v.interval.map(exponentiated),
+                                 optimalLoss: v.loss, note: v.note)
         }
         var bestTau: [[Double]: TimescaleCell] = [:]
         for c in tauCells where c.optimalTimescale != nil {
@@ -211,21 +213,26 @@ public enum HyperparameterSweep {
                                         : "; \(tauPoints.count) fit τ_opt(D/N)"
         }
         return Result(cells: cells, learningRate: lrLaw, batch: batchLaw, timescaleCells: tauCells, timescale: timescale,
-                      message: message)
+                      message: message, confidence: confidence)
+    }
+
+    /// An interval found in log space, mapped back (exp is monotone, so the coverage is unchanged).
+    static func exponentiated(_ i: ConfidenceInterval) -> ConfidenceInterval {
+        ConfidenceInterval(lower: exp(i.lower), upper: exp(i.upper), level: i.level)
     }
 
     /// The vertex of a least-squares parabola of y in x, if it is an interior minimum, with a delta-method interval
     /// (u = −c1/(2 c2): ∂u/∂c1 = −1/(2 c2), ∂u/∂c2 = c1/(2 c2²)) and the parabola's value there.
     static func vertex(_ x: [Double], _ y: [Double], _ what: String, _ confidence: Double)
-        -> (x: Double?, lower: Double?, upper: Double?, loss: Double?, distinct: Int, note: String)
+        -> (x: Double?, interval: ConfidenceInterval?, loss: Double?, distinct: Int, note: String)
     {
         let distinct = Set(x).count
         guard distinct >= 3 else {
-            return (nil, nil, nil, nil, distinct, "\(distinct) \(what): a parabola needs 3, so no optimum can be located")
+            return (nil, nil, nil, distinct, "\(distinct) \(what): a parabola needs 3, so no optimum can be located")
         }
         let center = x.reduce(0, +) / Double(x.count)
         guard let fit = LeastSquares(rows: x.map { [1, $0 - center, ($0 - center) * ($0 - center)] }, y: y) else {
-            return (nil, nil, nil, nil, distinct, "the \(what) do not determine a parabola")
+            return (nil, nil, nil, distinct, "the \(what) do not determine a parabola")
         }
         let (c1, c2) = (fit.coefficients[1], fit.coefficients[2])
         // Found by the robustness tests: losses equal to working precision left a curvature of rounding noise
@@ -233,20 +240,20 @@ public enum HyperparameterSweep {
         let (xMin, xMax) = (x.min()!, x.max()!), level = y.map { abs($0) }.max()!
         let span = xMax - xMin
         guard c2 * span * span > 1e-12 * max(level, .leastNormalMagnitude) else {
-            return (nil, nil, nil, nil, distinct, "the loss does not vary with the \(what) here (no minimum)")
+            return (nil, nil, nil, distinct, "the loss does not vary with the \(what) here (no minimum)")
         }
-        guard c2 > 0 else { return (nil, nil, nil, nil, distinct, "the loss is not convex in the \(what) here (no minimum)") }
+        guard c2 > 0 else { return (nil, nil, nil, distinct, "the loss is not convex in the \(what) here (no minimum)") }
         let u = -c1 / (2 * c2)
         guard center + u >= xMin, center + u <= xMax else {
-            return (nil, nil, nil, nil, distinct, "the optimum lies outside the swept \(what): widen the sweep")
+            return (nil, nil, nil, distinct, "the optimum lies outside the swept \(what): widen the sweep")
         }
-        var lower: Double?, upper: Double?
+        var interval: ConfidenceInterval?
         if let v = fit.variance(of: [0, -1 / (2 * c2), c1 / (2 * c2 * c2)]), fit.residualDegreesOfFreedom > 0 {
             let t = StudentT.quantile(0.5 + 0.5 * confidence, degreesOfFreedom: Double(fit.residualDegreesOfFreedom))
-            lower = center + u - t * v.squareRoot()
-            upper = center + u + t * v.squareRoot()
+            interval = ConfidenceInterval(lower: center + u - t * v.squareRoot(), upper: center + u + t * v.squareRoot(),
+                                          level: confidence)
         }
-        return (center + u, lower, upper, fit.coefficients[0] + c1 * u + c2 * u * u, distinct, "optimum located")
+        return (center + u, interval, fit.coefficients[0] + c1 * u + c2 * u * u, distinct, "optimum located")
     }
 
     static func law(_ points: [(N: Double, D: Double, y: Double)], _ name: String) throws -> Law {

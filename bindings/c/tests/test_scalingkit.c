@@ -446,13 +446,13 @@ static void test_bootstrap(void) {
     double samples[40 * 5];
     CHECK(sk_bootstrap_samples(boot, samples, info.kept * 5) == SK_OK, "samples: %s", sk_last_error());
     CHECK_ERR(sk_bootstrap_samples(boot, samples, 7), SK_ERR_LENGTH, "replicates");
-    sk_interval alpha = {.struct_size = sizeof alpha};
+    sk_estimate alpha = {.struct_size = sizeof alpha};
     /* Noise-free data: every resample has the same optimum. */
-    CHECK(sk_bootstrap_param(boot, "alpha", &alpha) == SK_OK && fabs(alpha.lower - TRUE_ALPHA) < 1e-5 &&
-              fabs(alpha.upper - TRUE_ALPHA) < 1e-5,
-          "alpha interval %g %g", alpha.lower, alpha.upper);
+    CHECK(sk_bootstrap_param(boot, "alpha", &alpha) == SK_OK && fabs(alpha.interval.lower - TRUE_ALPHA) < 1e-5 &&
+              fabs(alpha.interval.upper - TRUE_ALPHA) < 1e-5 && alpha.interval.level == 0.95,
+          "alpha interval %g %g", alpha.interval.lower, alpha.interval.upper);
     CHECK_ERR(sk_bootstrap_param(boot, "gamma", &alpha), SK_ERR_INVALID_ARGUMENT, "unknown parameter 'gamma'");
-    sk_interval a = {.struct_size = sizeof a};
+    sk_estimate a = {.struct_size = sizeof a};
     CHECK(sk_bootstrap_plan(boot, 1e22, &a, NULL, NULL, NULL, NULL) == SK_OK &&
               fabs(a.estimate - TRUE_BETA / (TRUE_ALPHA + TRUE_BETA)) < 1e-6,
           "plan a %g", a.estimate);
@@ -671,7 +671,8 @@ static void test_isoflop(void) {
     CHECK(sk_isoflop_fit(n, d, l, c, k, &o, &r) == SK_OK, "isoflop: %s", sk_last_error());
     sk_isoflop_info info = {.struct_size = sizeof info};
     CHECK(sk_isoflop_get_info(r, &info) == SK_OK && fabs(info.a - 0.5) < 0.01 && fabs(info.b - 0.5) < 0.01 &&
-              info.has_intervals == 1 && info.a_lower < info.a && info.a < info.a_upper,
+              info.has_intervals == 1 && info.a_interval.lower < info.a && info.a < info.a_interval.upper &&
+              info.a_interval.level == 0.95,
           "a %g b %g", info.a, info.b);
     CHECK(info.budgets == 5 && info.budgets_used == 4 && sk_isoflop_budget_count(r) == 5, "budgets %zu used %zu",
           info.budgets, info.budgets_used);
@@ -865,9 +866,12 @@ static void test_transfer(void) {
               si.cells == 3 && si.cells_located == 3 && si.has_batch_law == 0 && si.has_timescale_law == 0 &&
               isnan(si.timescale_exponent),
           "sweep law: %g %s", si.lr_exponent_N, sk_hp_sweep_message(sw));
-    double p, lo, hi;
-    CHECK(sk_hp_sweep_predict(sw, 1e11, 1e10, 0.95, &p, &lo, &hi, &batch) == SK_OK &&
-              fabs(p / (0.5 / sqrt(1e11)) - 1) < 1e-8 && isnan(batch), "sweep predict %g", p);
+    double p;
+    sk_interval lr_interval;
+    CHECK(sk_hp_sweep_predict(sw, 1e11, 1e10, 0.9, &p, &lr_interval, &batch) == SK_OK &&
+              fabs(p / (0.5 / sqrt(1e11)) - 1) < 1e-8 && isnan(batch) && lr_interval.level == 0.9,
+          "sweep predict %g", p);
+    CHECK_ERR(sk_hp_sweep_predict(sw, 1e11, 1e10, 0.9, &p, NULL, &batch), SK_ERR_NULL_POINTER, "lr_interval");
     sk_hp_sweep_cell cell = {.struct_size = sizeof cell};
     CHECK(sk_hp_sweep_cell_at(sw, 2, &cell) == SK_OK && cell.located == 1 && cell.N == 1e10, "cell");
     CHECK_ERR(sk_hp_sweep_cell_at(sw, 3, &cell), SK_ERR_LENGTH, "out of range");
@@ -942,7 +946,7 @@ static void test_batch_size(void) {
               sk_last_error());
     CHECK(sk_gns_read(g, -1, &r) == SK_OK && r.valid == 1 && r.construction == SK_GNS_ACCUMULATION &&
               r.batch_unit == SK_GNS_TOKENS && r.temperature_changed == 1 && r.learning_rate_max == 1e-3 &&
-              r.horizon >= 0 && r.effective_measurements >= 2 && r.lower < r.b_simple && r.b_simple < r.upper,
+              r.horizon >= 0 && r.effective_measurements >= 2 && r.interval.lower < r.b_simple && r.b_simple < r.interval.upper,
           "adaptive reading: %s valid %d", sk_last_error(), r.valid);
     sk_gns_free(g);
     sk_gns_options_init(&o, sizeof o);

@@ -168,7 +168,7 @@ def main():
 
     tsb, ci = best_of(1, scipy_bootstrap)
     print(f"bootstrap, {R} replicates: scalingkit (all cores) {tb:.3f} s, alpha CI "
-          f"[{b.params['alpha'].lower:.4f}, {b.params['alpha'].upper:.4f}]; scipy L-BFGS-B 1 process {tsb:.3f} s, "
+          f"[{b.params['alpha'].interval.lower:.4f}, {b.params['alpha'].interval.upper:.4f}]; scipy L-BFGS-B 1 process {tsb:.3f} s, "
           f"alpha CI [{ci[0]:.4f}, {ci[1]:.4f}]; ratio {tsb / tb:.1f}x")
 
 

@@ -134,11 +134,6 @@ def optional(x: float) -> Optional[float]:
     return None if math.isnan(x) else x
 
 
-def pair(lo: float, hi: float) -> Optional[Tuple[float, float]]:
-    """(lo, hi), or None where the C layer wrote NaN (no interval)."""
-    return None if math.isnan(lo) else (lo, hi)
-
-
 def vectorised(c_function, name: str, values: Any, *leading: float) -> Any:
     """Calls an ``sk_*(leading..., const double *x, size_t n, double *y)`` evaluator on a number or an array:
     a float back for a number, an array for an array."""

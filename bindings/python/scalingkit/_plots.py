@@ -23,7 +23,7 @@ def fit_against_data(fit: Any, N: Any, D: Any, loss: Any, *, extrapolate_to: Opt
     ax.plot(grid, [plan(fit, c).loss for c in grid], "-", color="black", label="compute-optimal L*(C)")
     if bootstrap is not None:
         bands = [bootstrap.plan(c)["loss"] for c in grid]
-        ax.fill_between(grid, [b.lower for b in bands], [b.upper for b in bands], color="grey", alpha=0.3,
+        ax.fill_between(grid, [b.interval.lower for b in bands], [b.interval.upper for b in bands], color="grey", alpha=0.3,
                         label="bootstrap interval")
     if extrapolate_to is not None:
         ax.axvline(C.max(), linestyle=":", color="grey")

@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 import numpy as np
 
@@ -40,6 +41,33 @@ class Result:
                 return pd.DataFrame([plain(v) for v in value])
         row = {k: v for k, v in self.to_dict().items() if not isinstance(v, (list, dict))}
         return pd.DataFrame([row])
+
+
+@dataclass(frozen=True)
+class Interval(Result):
+    """An interval estimate of one quantity: ``lower <= x <= upper`` at nominal coverage ``level`` (the core's
+    ``ConfidenceInterval``, C's ``sk_interval``). The one interval type: the noise scale, the batch trade-off,
+    IsoFLOP and envelope exponents, sweep cells and the bootstrap all report one (``None`` where undefined)."""
+
+    lower: float
+    upper: float
+    #: Nominal coverage, in (0, 1).
+    level: float
+
+    def __contains__(self, x: float) -> bool:
+        return self.lower <= x <= self.upper
+
+    @property
+    def ratio(self) -> float:
+        """upper / lower: the width as a factor (how such intervals on positive quantities are read)."""
+        return self.upper / self.lower
+
+
+def read_interval(c: Any) -> Optional[Interval]:
+    """An ``sk_interval`` as an :class:`Interval`, or None where the core left it undefined (NaN ends)."""
+    if math.isnan(c.lower) or math.isnan(c.upper):
+        return None
+    return Interval(float(c.lower), float(c.upper), float(c.level))
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from typing import Any, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ._results import Result
+from ._results import Interval, Result, read_interval
 from ._errors import ScalingKitError, check
-from ._arrays import as_doubles, as_number, as_size, as_text, columns, optional, pair, vectorised
+from ._arrays import as_doubles, as_number, as_size, as_text, columns, optional, vectorised
 from ._ffi import ffi, lib
 from .enums import BatchUnit, Construction, CriticalBatchDefinition, Preconditioning, Smoothing, label, parse
 from ._plots import log_axes
@@ -36,8 +36,8 @@ class NoiseScaleReading(Result):
     trace_covariance: float
     b_simple: Optional[float]
     stderr: Optional[float]
-    lower: Optional[float]
-    upper: Optional[float]
+    #: The interval on B_simple at the estimator's ``confidence`` (None when not defined).
+    interval: Optional[Interval]
     measurements: int
     effective_measurements: float
     learning_rate: Optional[float]
@@ -154,7 +154,8 @@ class GradientNoiseScale:
         r = self._reading
         r.struct_size = ffi.sizeof("sk_gns_reading")
         if lib.sk_gns_read(self._handle, -1, r) == lib.SK_OK:
-            self._history.append((r.measurements, r.b_simple if r.valid else math.nan, r.lower, r.upper))
+            self._history.append((r.measurements, r.b_simple if r.valid else math.nan, r.interval.lower,
+                                  r.interval.upper))
 
     def read(self, group: Optional[int] = None) -> NoiseScaleReading:
         """The total's reading, or one group's."""
@@ -163,7 +164,7 @@ class GradientNoiseScale:
         check(lib.sk_gns_read(self._handle, -1 if group is None else as_size("group", group), r))
         return NoiseScaleReading(
             r.gradient_squared, r.trace_covariance, optional(r.b_simple) if r.valid else None, optional(r.stderr_b_simple),
-            optional(r.lower), optional(r.upper), r.measurements, r.effective_measurements, optional(r.learning_rate),
+            read_interval(r.interval), r.measurements, r.effective_measurements, optional(r.learning_rate),
             r.batch_size, bool(r.temperature_changed), bool(r.biased), label(Preconditioning(r.preconditioning)),
             valid=bool(r.valid), construction=label(Construction(r.construction)),
             batch_unit=label(BatchUnit(r.batch_unit)), horizon=r.horizon, drift=r.drift,
@@ -206,9 +207,9 @@ class BatchTradeoffFit(Result):
     min_steps: float
     min_examples: float
     critical_batch: float
-    critical_batch_interval: Optional[Tuple[float, float]]
-    min_steps_interval: Optional[Tuple[float, float]]
-    min_examples_interval: Optional[Tuple[float, float]]
+    critical_batch_interval: Optional[Interval]
+    min_steps_interval: Optional[Interval]
+    min_examples_interval: Optional[Interval]
     rms_log_residual: float
     points: int
     identified: bool
@@ -234,9 +235,8 @@ class BatchTradeoffFit(Result):
 
 def _tradeoff(t) -> BatchTradeoffFit:
     return BatchTradeoffFit(optional(t.target_loss), t.min_steps, t.min_examples, t.critical_batch,
-                            pair(t.critical_batch_lower, t.critical_batch_upper),
-                            pair(t.min_steps_lower, t.min_steps_upper),
-                            pair(t.min_examples_lower, t.min_examples_upper), t.rms_log_residual, t.points,
+                            read_interval(t.critical_batch_interval), read_interval(t.min_steps_interval),
+                            read_interval(t.min_examples_interval), t.rms_log_residual, t.points,
                             bool(t.identified))
 
 

@@ -6,27 +6,27 @@ from typing import Any, Dict, Tuple
 
 import numpy as np
 
-from ._results import Result
+from ._results import Interval, Result, read_interval
 from ._arrays import as_number, as_size
 from ._errors import check
 from ._ffi import ffi, lib
 
 
 @dataclass(frozen=True)
-class Interval(Result):
-    """A quantity's full-data value, bootstrap standard error and percentile interval."""
+class Estimate(Result):
+    """A quantity's full-data value, its bootstrap standard error and percentile ``interval`` (C's
+    ``sk_estimate``)."""
 
     estimate: float
     standard_error: float
-    lower: float
-    upper: float
+    interval: Interval
 
 
 @dataclass(frozen=True)
 class Bootstrap(Result):
     """Bootstrap replicates of a fit (resampled runs, each refitted from the full-data optimum)."""
 
-    params: Dict[str, Interval]
+    params: Dict[str, Estimate]
     #: Kept replicates × parameters, columns in ``names`` order.
     samples: np.ndarray
     names: Tuple[str, ...]
@@ -38,20 +38,20 @@ class Bootstrap(Result):
     confidence: float
     _handle: Any = field(default=None, repr=False, compare=False)
 
-    def plan(self, compute: float) -> Dict[str, Interval]:
+    def plan(self, compute: float) -> Dict[str, Estimate]:
         """Intervals of the compute-optimal plan at ``compute`` FLOPs: keys ``a``, ``N``, ``D``,
         ``tokens_per_parameter``, ``loss``. Closed form for Chinchilla; numerical for any other law of N and D
         (``a`` is then the local exponent d ln N_opt / d ln C)."""
-        outs = [ffi.new("sk_interval *") for _ in range(5)]
+        outs = [ffi.new("sk_estimate *") for _ in range(5)]
         for o in outs:
-            o.struct_size = ffi.sizeof("sk_interval")
+            o.struct_size = ffi.sizeof("sk_estimate")
         check(lib.sk_bootstrap_plan(self._handle, as_number("compute", compute), *outs))
         keys = ("a", "N", "D", "tokens_per_parameter", "loss")
-        return {k: _interval(o) for k, o in zip(keys, outs)}
+        return {k: _estimate(o) for k, o in zip(keys, outs)}
 
 
-def _interval(p) -> Interval:
-    return Interval(estimate=p.estimate, standard_error=p.standard_error, lower=p.lower, upper=p.upper)
+def _estimate(p) -> Estimate:
+    return Estimate(estimate=p.estimate, standard_error=p.standard_error, interval=read_interval(p.interval))
 
 
 def options(replicates: int, seed: int, confidence: float, threads: int):
@@ -77,9 +77,9 @@ def wrap(raw_handle) -> Bootstrap:
 def make(handle, info, samples, names) -> Bootstrap:
     params = {}
     for name in names:
-        out = ffi.new("sk_interval *")
-        out.struct_size = ffi.sizeof("sk_interval")
+        out = ffi.new("sk_estimate *")
+        out.struct_size = ffi.sizeof("sk_estimate")
         check(lib.sk_bootstrap_param(handle, name.encode(), out))
-        params[name] = _interval(out)
+        params[name] = _estimate(out)
     return Bootstrap(params=params, samples=samples, names=tuple(names), replicates=info.replicates, kept=info.kept,
                      failed=info.failed, stalled=info.stalled, confidence=info.confidence, _handle=handle)

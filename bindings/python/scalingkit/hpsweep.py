@@ -6,7 +6,7 @@ from typing import Any, Hashable, List, Optional, Tuple
 
 import numpy as np
 
-from ._results import Result, plain
+from ._results import Interval, Result, plain, read_interval
 from ._errors import ScalingKitError, check
 from ._arrays import as_counts, as_number, columns, optional, vectorised
 from ._ffi import ffi, lib
@@ -26,8 +26,8 @@ class SweepCell(Result):
     learning_rates: int
     located: bool
     optimal_lr: Optional[float]
-    lower: Optional[float]
-    upper: Optional[float]
+    #: The delta-method interval on the optimal learning rate (None without an optimum or degrees of freedom).
+    interval: Optional[Interval]
     optimal_loss: Optional[float]
 
 
@@ -81,7 +81,7 @@ class HPSweepResult:
             c.struct_size = ffi.sizeof("sk_hp_sweep_cell")
             check(lib.sk_hp_sweep_cell_at(handle, i, c))
             cells.append(SweepCell(c.N, c.D, c.batch, c.weight_decay, c.runs, c.learning_rates, bool(c.located), optional(c.optimal_lr),
-                                   optional(c.lower), optional(c.upper), optional(c.optimal_loss)))
+                                   read_interval(c.interval), optional(c.optimal_loss)))
         self.cells: Tuple[SweepCell, ...] = tuple(cells)
 
     def __del__(self):
@@ -93,12 +93,13 @@ class HPSweepResult:
     def __repr__(self) -> str:
         return f"HPSweepResult(learning_rate={self.learning_rate}, batch={self.batch}, message={self.message!r})"
 
-    def predict(self, N: float, D: float, confidence: float = 0.95) -> Tuple[float, Optional[float], Optional[float], Optional[float]]:
-        """(learning rate, its lower and upper bounds at ``confidence``, batch in tokens or None) at (N, D)."""
-        lr, lo, hi, b = (ffi.new("double *") for _ in range(4))
+    def predict(self, N: float, D: float, confidence: float = 0.95) -> Tuple[float, Optional[Interval], Optional[float]]:
+        """(learning rate, its interval at ``confidence`` or None, batch in tokens or None) at (N, D)."""
+        lr, b = ffi.new("double *"), ffi.new("double *")
+        interval = ffi.new("sk_interval *")
         check(lib.sk_hp_sweep_predict(self._handle, as_number("N", N), as_number("D", D),
-                                      as_number("confidence", confidence), lr, lo, hi, b))
-        return lr[0], optional(lo[0]), optional(hi[0]), optional(b[0])
+                                      as_number("confidence", confidence), lr, interval, b))
+        return lr[0], read_interval(interval), optional(b[0])
 
     def to_dict(self) -> dict:
         """The laws, message and cells as plain Python values."""
@@ -110,9 +111,14 @@ class HPSweepResult:
         return self.cells_frame()
 
     def cells_frame(self):
-        """The cells as a pandas DataFrame."""
+        """The cells as a pandas DataFrame (the interval as columns ``lower``, ``upper``; NaN where undefined)."""
         import pandas as pd
-        return pd.DataFrame([{f.name: getattr(c, f.name) for f in fields(SweepCell)} for c in self.cells])
+        rows = []
+        for c in self.cells:
+            row = {f.name: getattr(c, f.name) for f in fields(SweepCell) if f.name != "interval"}
+            row["lower"], row["upper"] = (c.interval.lower, c.interval.upper) if c.interval else (np.nan, np.nan)
+            rows.append(row)
+        return pd.DataFrame(rows)
 
     def plot(self, ax: Any = None):
         """Each located cell's optimal learning rate (with its interval) against N, and the fitted law; returns the
@@ -123,8 +129,8 @@ class HPSweepResult:
         for D in sorted({c.D for c in located}):
             cs = sorted((c for c in located if c.D == D), key=lambda c: c.N)
             y = np.array([c.optimal_lr for c in cs])
-            lo = np.array([c.lower if c.lower else c.optimal_lr for c in cs])
-            hi = np.array([c.upper if c.upper else c.optimal_lr for c in cs])
+            lo = np.array([c.interval.lower if c.interval else c.optimal_lr for c in cs])
+            hi = np.array([c.interval.upper if c.interval else c.optimal_lr for c in cs])
             pts = ax.errorbar([c.N for c in cs], y, yerr=[y - lo, hi - y], fmt="o", markersize=3, label=f"D = {D:.2g}")
             grid = np.geomspace(cs[0].N, cs[-1].N, 50)
             ax.plot(grid, [self.predict(n, D)[0] for n in grid], "-", color=pts[0].get_color())

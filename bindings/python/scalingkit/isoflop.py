@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple
 
-from ._results import Result
-from ._arrays import as_number, as_size, columns, optional, pair, vectorised
+from ._results import Interval, Result, read_interval
+from ._arrays import as_number, as_size, columns, optional, vectorised
 from ._errors import check
 from ._ffi import ffi, lib
 from ._plots import log_axes
@@ -19,7 +19,8 @@ class PowerLaw(Result):
     exponent: float
     coefficient: float
     stderr: Optional[float]
-    interval: Optional[Tuple[float, float]]
+    #: The exponent's Student-t interval (None with only 2 budgets or points).
+    interval: Optional[Interval]
 
     def __call__(self, compute: Any) -> Any:
         """coefficient · compute^exponent (a number, or an array for an array), evaluated by the core."""
@@ -121,9 +122,9 @@ def isoflop(data: Any = None, *, N: Any = None, D: Any = None, loss: Any = None,
     check(lib.sk_isoflop_get_info(handle, info))
     intervals = bool(info.has_intervals)
     a = PowerLaw(info.a, info.n_coefficient, info.a_stderr if intervals else None,
-                 (info.a_lower, info.a_upper) if intervals else None)
+                 read_interval(info.a_interval) if intervals else None)
     b = PowerLaw(info.b, info.d_coefficient, info.b_stderr if intervals else None,
-                 (info.b_lower, info.b_upper) if intervals else None)
+                 read_interval(info.b_interval) if intervals else None)
     budgets = []
     for i in range(lib.sk_isoflop_budget_count(handle)):
         x = ffi.new("sk_isoflop_budget *")
@@ -133,7 +134,7 @@ def isoflop(data: Any = None, *, N: Any = None, D: Any = None, loss: Any = None,
                                      D_opt=optional(x.d_opt), min_loss=optional(x.min_loss), curvature_N=x.curvature_n,
                                      curvature_D=x.curvature_d,
                                      note=ffi.string(lib.sk_isoflop_budget_note(handle, i)).decode()))
-    return IsoFLOPResult(a=a, b=b, budgets=budgets, confidence=info.confidence,
+    return IsoFLOPResult(a=a, b=b, budgets=budgets, confidence=info.a_interval.level,
                          message=ffi.string(lib.sk_isoflop_message(handle)).decode())
 
 
@@ -168,9 +169,9 @@ def envelope(data: Any = None, *, run: Any = None, N: Any = None, compute: Any =
     check(lib.sk_envelope_fit(*(ffi.from_buffer("double[]", arrays[k]) for k in ("run", "N", "compute", "loss")), n,
                               opts, info))
 
-    def power(exponent, coefficient, se, lo, hi):
-        return PowerLaw(exponent, coefficient, optional(se), pair(lo, hi))
+    def power(exponent, coefficient, se, interval):
+        return PowerLaw(exponent, coefficient, optional(se), read_interval(interval))
 
-    return EnvelopeResult(a=power(info.a, info.n_coefficient, info.a_stderr, info.a_lower, info.a_upper),
-                          b=power(info.b, info.d_coefficient, info.b_stderr, info.b_lower, info.b_upper),
+    return EnvelopeResult(a=power(info.a, info.n_coefficient, info.a_stderr, info.a_interval),
+                          b=power(info.b, info.d_coefficient, info.b_stderr, info.b_interval),
                           points=info.points, sizes=info.sizes)

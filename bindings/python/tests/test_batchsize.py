@@ -40,7 +40,7 @@ def test_streamed_estimate_converges_to_the_closed_form(small):
             gns.update(s, b, small, big, lr=0.1)
     r = gns.read()
     assert r.b_simple == pytest.approx(truth(), rel=0.01)
-    assert r.lower < truth() < r.upper and r.measurements == 80000 and not r.temperature_changed
+    assert truth() in r.interval and r.interval.level == 0.95 and r.measurements == 80000 and not r.temperature_changed
 
 
 def test_data_parallel_helper_equals_the_mean_of_ranks():
@@ -130,7 +130,7 @@ def test_tradeoff_matches_scipy_and_covers_the_truth():
     for rep in range(200):
         steps = 1000 * (1 + 2000 / grid) * np.exp(0.05 * rng.standard_normal(grid.size))
         fit = scalingkit.fit_batch_tradeoff(batch=grid, steps=steps)
-        lo, hi = fit.critical_batch_interval
+        lo, hi = fit.critical_batch_interval.lower, fit.critical_batch_interval.upper
         covered += lo <= 2000 <= hi
         if rep < 5:   # the same least-squares problem in scipy: log S = log S_min + log(1 + B_crit/B)
             f = lambda B, a, c: a + np.log1p(np.exp(c) / B)
@@ -234,7 +234,7 @@ def test_adaptive_reading_matches_a_numpy_transcription(drifting):
     r_ref, lo_ref, hi_ref, drift_ref, pick = _adaptive_reference(gc, tc)
     r = gns.read()
     assert r.valid and r.b_simple == pytest.approx(r_ref, rel=1e-9)
-    assert r.lower == pytest.approx(lo_ref, rel=1e-9) and r.upper == pytest.approx(hi_ref, rel=1e-9)
+    assert r.interval.lower == pytest.approx(lo_ref, rel=1e-9) and r.interval.upper == pytest.approx(hi_ref, rel=1e-9)
     assert r.drift == pytest.approx(drift_ref, rel=1e-9, abs=1e-12)
     if drifting:
         assert pick < 5 and r.horizon < 100      # a shorter memory while B_simple moves

@@ -188,7 +188,7 @@ def ddp_worker(rank, world, init_file, out_file):
         gns.step(lr=0.1)                      # weights stay put: the noise scale's truth is fixed
     r = gns.read()
     if rank == 0:
-        np.save(out_file, np.array([r.b_simple, r.lower, r.upper, r.measurements]))
+        np.save(out_file, np.array([r.b_simple, *((r.interval.lower, r.interval.upper) if r.interval else (np.nan, np.nan)), r.measurements]))
     dist.barrier()
     # Leave without interpreter teardown: under load, gloo's threads have aborted a finished worker
     # ("terminate called without an active exception") while Python finalised; both ranks are done here.

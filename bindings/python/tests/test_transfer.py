@@ -164,14 +164,14 @@ def test_sweep_recovers_step_law():
     assert r.learning_rate.exponent_N == pytest.approx(-0.713, abs=1e-9)
     assert r.learning_rate.exponent_D == pytest.approx(0.307, abs=1e-9)
     assert r.batch.exponent_D == pytest.approx(0.571, abs=1e-9) and r.batch.coefficient == pytest.approx(0.58, rel=1e-8)
-    lr, lo, hi, batch = r.predict(7e9, 1.4e12)
+    lr, interval, batch = r.predict(7e9, 1.4e12)
     assert lr == pytest.approx(scalingkit.hp_law("step_law", N=7e9, D=1.4e12).learning_rate, rel=1e-8)
     assert len(r.cells) == 45 and all(c.located for c in r.cells) and len(r.cells_frame()) == 45
     noisy = scalingkit.fit_hp_sweep(*[None], **dict(zip(["N", "D", "learning_rate", "batch", "loss"], synthetic_sweep(2e-3).T)))
     law = noisy.learning_rate
     assert abs(law.exponent_N + 0.713) < 4 * law.stderr_N and abs(law.exponent_D - 0.307) < 4 * law.stderr_D
-    lr, lo, hi, _ = noisy.predict(7e9, 1.4e12)
-    assert lo < lr < hi
+    lr, interval, _ = noisy.predict(7e9, 1.4e12)
+    assert lr in interval and interval.level == 0.95
 
 
 def test_sweep_fits_the_weight_decay_timescale():

@@ -50,8 +50,8 @@ struct Extras {
                 if k < plans.count, k < planIntervals.count {
                     let i = planIntervals[k]
                     lines.append(fmt("    interval    [%.3e, %.3e]  [%.3e, %.3e]  [%.1f, %.1f]  a in [%.4f, %.4f]",
-                                     i.parameters.lower, i.parameters.upper, i.tokens.lower, i.tokens.upper,
-                                     i.tokensPerParameter.lower, i.tokensPerParameter.upper, i.a.lower, i.a.upper))
+                                     i.parameters.interval.lower, i.parameters.interval.upper, i.tokens.interval.lower, i.tokens.interval.upper,
+                                     i.tokensPerParameter.interval.lower, i.tokensPerParameter.interval.upper, i.a.interval.lower, i.a.interval.upper))
                 }
             }
             for t in targets {
@@ -67,7 +67,7 @@ struct Extras {
             for name in b.parameterNames {
                 guard let s = try? b.summary(name) else { continue }
                 lines.append("  " + name.padded(to: width) + fmt(" = %-12.6g  se %-10.3g  [%.6g, %.6g]", s.estimate,
-                                                               s.standardError, s.lower, s.upper))
+                                                               s.standardError, s.interval.lower, s.interval.upper))
             }
         }
         for p in inference {
@@ -209,7 +209,7 @@ struct Extras {
 
     private func summaryJSON(_ s: Bootstrap.Summary) -> String {
         "{\"estimate\": \(jsonNumber(s.estimate)), \"se\": \(jsonNumber(s.standardError)), "
-            + "\"lower\": \(jsonNumber(s.lower)), \"upper\": \(jsonNumber(s.upper))}"
+            + "\"lower\": \(jsonNumber(s.interval.lower)), \"upper\": \(jsonNumber(s.interval.upper))}"
     }
 }
 
@@ -249,8 +249,8 @@ enum FitReport {
                 if k < extras.planIntervals.count {
                     let i = extras.planIntervals[k]
                     lines.append(fmt("    interval    [%.3e, %.3e]  [%.3e, %.3e]  [%.1f, %.1f]  a in [%.4f, %.4f]",
-                                     i.parameters.lower, i.parameters.upper, i.tokens.lower, i.tokens.upper,
-                                     i.tokensPerParameter.lower, i.tokensPerParameter.upper, i.a.lower, i.a.upper))
+                                     i.parameters.interval.lower, i.parameters.interval.upper, i.tokens.interval.lower, i.tokens.interval.upper,
+                                     i.tokensPerParameter.interval.lower, i.tokensPerParameter.interval.upper, i.a.interval.lower, i.a.interval.upper))
                 }
             }
         }

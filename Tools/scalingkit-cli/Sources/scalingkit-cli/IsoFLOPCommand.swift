@@ -67,7 +67,7 @@ struct IsoFLOPCommand: ParsableCommand {
     }
 
     private func interval(_ p: PowerLawFit) -> String {
-        guard let lo = p.lower, let hi = p.upper else { return "(no interval: 2 budgets)" }
+        guard let lo = p.interval?.lower, let hi = p.interval?.upper else { return "(no interval: 2 budgets)" }
         return fmt("[%.4f, %.4f] at %.0f%%", lo, hi, 100 * p.confidence)
     }
 
@@ -102,8 +102,8 @@ struct IsoFLOPCommand: ParsableCommand {
 
     private func powerJSON(_ p: PowerLawFit) -> String {
         "{\"exponent\": \(jsonNumber(p.exponent)), \"coefficient\": \(jsonNumber(p.coefficient)), "
-            + "\"stderr\": \(p.standardError.map(jsonNumber) ?? "null"), \"lower\": \(p.lower.map(jsonNumber) ?? "null"), "
-            + "\"upper\": \(p.upper.map(jsonNumber) ?? "null"), \"confidence\": \(jsonNumber(p.confidence))}"
+            + "\"stderr\": \(p.standardError.map(jsonNumber) ?? "null"), \"lower\": \(p.interval.map { jsonNumber($0.lower) } ?? "null"), "
+            + "\"upper\": \(p.interval.map { jsonNumber($0.upper) } ?? "null"), \"confidence\": \(jsonNumber(p.confidence))}"
     }
 
     private func jsonReport(_ r: IsoFLOP.Result, _ cmp: [(compute: Double, a2: (Double, Double), a3: ComputePlan)],

@@ -183,7 +183,7 @@ struct HPSweepCommand: ParsableCommand {
             let prediction = try predictN.map { n -> (Double, Double?, Double?, Double?) in
                 guard let d = predictD else { throw CLIError(description: "--predict-n needs --predict-d") }
                 let p = try r.learningRate.predict(parameters: n, tokens: d)
-                return (p.value, p.lower, p.upper, try r.batch?.predict(parameters: n, tokens: d).value)
+                return (p.value, p.interval?.lower, p.interval?.upper, try r.batch?.predict(parameters: n, tokens: d).value)
             }
             let l = r.learningRate
             if json {
