@@ -52,6 +52,13 @@ if [ "${1:-}" = "--python" ]; then
       echo "setup.sh: no local CPU torch wheel (set SCALINGKIT_WHEELHOUSE): the scalingkit.torch tests will be skipped"
     fi
   fi
+  # The Hugging Face and Lightning integrations' tests (tiny models from configs, CPU, no downloads). Only with a
+  # torch already in place, so that pip never fetches a GPU torch for them.
+  if "$ROOT/.venv/bin/python" -c "import torch" 2>/dev/null \
+     && ! "$ROOT/.venv/bin/python" -c "import transformers, accelerate, lightning" 2>/dev/null; then
+    "$ROOT/.venv/bin/python" -m pip install -q transformers accelerate lightning \
+      || echo "setup.sh: transformers/accelerate/lightning could not be installed: their integration tests will be skipped"
+  fi
   if "$ROOT/.venv/bin/python" -c "import torch" 2>/dev/null && ! "$ROOT/.venv/bin/python" -c "import mup" 2>/dev/null; then
     # mup 1.0.0 is the reference the μP tests compare against; --no-deps keeps out torchvision, seaborn and the rest.
     "$ROOT/.venv/bin/python" -m pip install -q pyyaml && "$ROOT/.venv/bin/python" -m pip install -q --no-deps mup==1.0.0 \

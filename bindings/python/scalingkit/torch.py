@@ -405,6 +405,8 @@ class AccumulationNoiseScale:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "the model has no parameter that requires a gradient")
         #: Optimizer steps skipped because their gradients were not finite (loss-scale overflow).
         self.skipped_steps = 0
+        #: (mean micro-batch, accumulated-batch) squared norms of mean gradients fed at the last step.
+        self.last_squared_norms: Optional[Tuple[float, float]] = None
         self._clear()
         self._handles = [p.register_hook(lambda g, i=i: self._grad_hook(i, g)) for i, p in enumerate(self.params)]
 
@@ -452,6 +454,7 @@ class AccumulationNoiseScale:
                 small *= k * k
             else:
                 big /= k * k
+            self.last_squared_norms = (small, big)
             self.estimator.update(small, big, self.micro_batch, self.micro_batch * k, lr)
         finally:
             self._clear()

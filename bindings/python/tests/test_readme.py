@@ -17,6 +17,8 @@ def test_the_readme_has_python_examples():
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
 def test_readme_block_runs(index, monkeypatch, capsys):
     pytest.importorskip("pandas")
+    for module in re.findall(r"^(?:import|from) (\w+)", BLOCKS[index], flags=re.M):   # e.g. transformers
+        pytest.importorskip(module)
     monkeypatch.chdir(ROOT)
     exec(compile(BLOCKS[index], f"README.md python block {index + 1}", "exec"), {"__name__": "__readme__"})
     out = capsys.readouterr().out

@@ -1,0 +1,82 @@
+"""scalingkit.lightning on a tiny LightningModule trained by Lightning's Trainer on CPU with accumulate_grad_batches:
+the noise scale is logged through the module's loggers, its big-batch norm is the accumulated gradient's, clipping
+cannot change it, and a setup without accumulation says why."""
+import csv
+import glob
+import math
+
+import pytest
+
+torch = pytest.importorskip("torch")
+try:
+    import lightning.pytorch as pl
+except ImportError:
+    pl = pytest.importorskip("pytorch_lightning")
+
+import scalingkit.lightning  # noqa: E402
+
+DIM = 16
+
+
+class Regression(pl.LightningModule):
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.net = torch.nn.Sequential(torch.nn.Linear(DIM, 32), torch.nn.Tanh(), torch.nn.Linear(32, 1))
+        self.grad_sq, self.clipped_sq = [], []
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        loss = torch.nn.functional.mse_loss(self.net(x).squeeze(1), y)
+        self.log("loss", loss)
+        return loss
+
+    def on_before_optimizer_step(self, optimizer):   # after the callbacks' hook, before Lightning's clipping
+        self.grad_sq.append(sum(float(p.grad.double().pow(2).sum()) for p in self.parameters()))
+
+    def configure_gradient_clipping(self, optimizer, gradient_clip_val=None, gradient_clip_algorithm=None):
+        self.clip_gradients(optimizer, gradient_clip_val=gradient_clip_val, gradient_clip_algorithm=gradient_clip_algorithm)
+        self.clipped_sq.append(sum(float(p.grad.double().pow(2).sum()) for p in self.parameters()))
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.05)
+
+
+def loader(n=256, batch=8):
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(n, DIM, generator=g)
+    y = x[:, 0] - 0.5 * x[:, 1] + 0.3 * torch.randn(n, generator=g)
+    return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=batch, shuffle=False)
+
+
+def fit(tmp_path, steps=8, **kw):
+    module, callback = Regression(), scalingkit.lightning.NoiseScaleCallback()
+    trainer = pl.Trainer(accelerator="cpu", max_steps=steps, accumulate_grad_batches=kw.pop("accumulate", 4),
+                         callbacks=[callback], logger=pl.loggers.CSVLogger(str(tmp_path)), log_every_n_steps=1,
+                         enable_progress_bar=False, enable_checkpointing=False, enable_model_summary=False, **kw)
+    trainer.fit(module, loader())
+    return module, callback
+
+
+def test_noise_scale_is_logged_through_the_loggers(tmp_path):
+    module, callback = fit(tmp_path)
+    r = callback.read()
+    assert r.measurements == 8 and r.construction == "accumulation" and r.valid
+    rows = list(csv.DictReader(open(glob.glob(str(tmp_path / "**" / "metrics.csv"), recursive=True)[0])))
+    logged = [float(row["gns/b_simple"]) for row in rows if row.get("gns/b_simple")]
+    assert len(logged) == 8 and logged[-1] == pytest.approx(r.b_simple, rel=1e-6)
+    assert math.isnan(logged[0]) or logged[0] > 0                 # one measurement: not yet valid
+    small, big = callback.noise_scale.last_squared_norms
+    assert big == pytest.approx(module.grad_sq[-1], rel=1e-6) and small > big    # micro-batches of 8, 4 of them
+
+
+def test_clipping_does_not_change_the_estimate(tmp_path):
+    _, unclipped = fit(tmp_path / "a", steps=1)
+    module, clipped = fit(tmp_path / "b", steps=1, gradient_clip_val=1e-3)
+    assert module.clipped_sq[-1] <= 1e-6 * 1.0001 < module.grad_sq[-1]          # Lightning clipped hard ...
+    assert clipped.noise_scale.last_squared_norms == pytest.approx(unclipped.noise_scale.last_squared_norms, rel=1e-9)
+
+
+def test_without_accumulation_it_says_why(tmp_path):
+    with pytest.raises(scalingkit.ScalingKitError, match="accumulate_grad_batches is 1"):
+        fit(tmp_path, accumulate=1)
