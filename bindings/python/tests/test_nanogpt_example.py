@@ -15,8 +15,8 @@ WIDTHS = [64, 128, 256, 512]
 
 
 def test_coordinate_check_is_flat_under_mup_and_grows_under_sp():
-    mup = nanogpt_mup.coordinates(WIDTHS, "mup", steps=3)
-    sp = nanogpt_mup.coordinates(WIDTHS, "sp", steps=3)
+    mup = nanogpt_mup.coordinates(WIDTHS, "mup")
+    sp = nanogpt_mup.coordinates(WIDTHS, "sp")
     assert {c.layer for c in mup} == {"transformer.wte", "transformer.h.0", "transformer.h.1", "lm_head"}
     assert all(c.verdict == "stable" and abs(c.worst_slope) < 0.25 for c in mup), mup
     grown = {c.layer for c in sp if c.verdict == "grows"}
