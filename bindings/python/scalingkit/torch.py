@@ -330,6 +330,8 @@ class DDPNoiseScale:
         self.scaler = scaler
         #: Steps skipped because their norms were not finite (loss-scale overflow).
         self.skipped_steps = 0
+        #: (mean per-rank, reduced) squared norms fed at the last step.
+        self.last_squared_norms: Optional[Tuple[float, float]] = None
         self.estimator = GradientNoiseScale(construction="data_parallel", **options)
         # Squared norms stay tensors until step(): no device synchronisation inside the backward pass.
         self._local: Any = 0.0
@@ -365,6 +367,7 @@ class DDPNoiseScale:
             if not (math.isfinite(mean_local) and math.isfinite(reduced)):
                 self.skipped_steps += 1
                 return
+            self.last_squared_norms = (mean_local, reduced)
             self.estimator.update(mean_local, reduced, self.local_batch, self.local_batch * self.world, lr)
         finally:
             self._local = 0.0
@@ -372,6 +375,98 @@ class DDPNoiseScale:
 
     def read(self) -> NoiseScaleReading:
         return self.estimator.read()
+
+
+class FSDPNoiseScale:
+    """The gradient noise scale of an FSDP2 job (``torch.distributed.fsdp.fully_shard``), from FSDP's own traffic.
+
+    The small batch is one rank's: forward pre-hooks put a tensor hook on each parameter while FSDP has it
+    unsharded, so the hook sees this rank's full local gradient before the reduce-scatter. The big batch is the
+    whole step's: FSDP's all-reduce hook (``FSDPModule.set_all_reduce_hook``) sees each reduce-scatter output — this
+    rank's shard of the mean gradient — and the shard-local squared norms are summed across ranks in ``step()``
+    (one all-reduce of two scalars). Neither reads ``.grad``, so clipping or ``zero_grad`` before ``step()`` change
+    nothing. B_small = local_batch, B_big = world × local_batch; every rank holds the same estimate. One backward
+    per optimizer step (FSDP reduce-scatters every backward); with ``scaler`` the scale is divided out.
+    """
+
+    def __init__(self, model: nn.Module, local_batch: float, scaler: Any = None, **options: Any):
+        if not dist.is_available() or not dist.is_initialized():
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "torch.distributed is not initialised")
+        self.world = dist.get_world_size()
+        if self.world < 2:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "data parallelism needs 2 or more ranks")
+        from torch.distributed.fsdp import FSDPModule
+        sharded = [m for m in model.modules() if isinstance(m, FSDPModule)]
+        if not sharded:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                  "no module of the model was wrapped by fully_shard (FSDP2); for DDP use DDPNoiseScale")
+        self.local_batch = as_number("local_batch", local_batch)
+        self.scaler = scaler
+        #: Steps skipped because their norms were not finite (loss-scale overflow).
+        self.skipped_steps = 0
+        #: (mean per-rank, reduced) squared norms fed at the last step.
+        self.last_squared_norms: Optional[Tuple[float, float]] = None
+        self.estimator = GradientNoiseScale(construction="data_parallel", **options)
+        self._clear()
+        for m in sharded:
+            m.set_all_reduce_hook(self._reduced_hook)
+        self._handles = [m.register_forward_pre_hook(self._pre_forward) for m in model.modules()
+                         if any(p.requires_grad for p in m.parameters(recurse=False))]
+
+    def _clear(self) -> None:
+        self._local: Any = 0.0
+        self._reduced: Any = 0.0
+        self._watched: set = set()
+        self._local_grads = 0
+
+    def _reduced_hook(self, output: torch.Tensor) -> None:
+        out = output.detach().flatten()
+        self._reduced = self._reduced + torch.dot(out, out).to(torch.float64)
+
+    def _pre_forward(self, module: nn.Module, args: Any) -> None:
+        if not torch.is_grad_enabled():
+            return
+        for p in module.parameters(recurse=False):       # unsharded here: FSDP's own pre-forward ran first
+            if p.requires_grad and id(p) not in self._watched:
+                self._watched.add(id(p))
+                handle: List[Any] = []
+                handle.append(p.register_hook(lambda g, h=handle: self._local_hook(g, h)))
+
+    def _local_hook(self, grad: torch.Tensor, handle: List[Any]) -> None:
+        g = grad.detach().flatten()
+        self._local = self._local + torch.dot(g, g).to(torch.float64)
+        self._local_grads += 1
+        handle[0].remove()
+
+    def step(self, lr: float = math.nan) -> None:
+        """Feeds this step's norms; call after ``backward`` on every rank. A step whose norms are not finite is
+        skipped and counted in ``skipped_steps``; the step's sums are cleared whatever happens."""
+        try:
+            sums = torch.stack([torch.as_tensor(self._local, dtype=torch.float64).reshape(()),
+                                torch.as_tensor(self._reduced, dtype=torch.float64).reshape(())])
+            dist.all_reduce(sums)
+            mean_local, reduced = float(sums[0]) / self.world, float(sums[1])
+            if self._local_grads == 0 or reduced == 0.0:
+                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                      "no gradient was seen this step: call step() once per optimizer step, after "
+                                      "backward")
+            if self.scaler is not None:
+                s2 = float(self.scaler.get_scale()) ** 2
+                mean_local, reduced = mean_local / s2, reduced / s2
+            if not (math.isfinite(mean_local) and math.isfinite(reduced)):
+                self.skipped_steps += 1
+                return
+            self.last_squared_norms = (mean_local, reduced)
+            self.estimator.update(mean_local, reduced, self.local_batch, self.local_batch * self.world, lr)
+        finally:
+            self._clear()
+
+    def read(self) -> NoiseScaleReading:
+        return self.estimator.read()
+
+    def remove(self) -> None:
+        for h in self._handles:
+            h.remove()
 
 
 class AccumulationNoiseScale:
