@@ -12,7 +12,6 @@ Glue only: the numbers come from :class:`scalingkit.torch.AccumulationNoiseScale
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Dict, Optional
 
 from transformers import TrainerCallback
@@ -20,7 +19,7 @@ from transformers import TrainerCallback
 from ._errors import ScalingKitError
 from ._ffi import lib
 from .batchsize import NoiseScaleReading
-from .torch import AccumulationNoiseScale, param_groups
+from .torch import AccumulationNoiseScale, log_values, param_groups
 
 
 class NoiseScaleCallback(TrainerCallback):
@@ -99,10 +98,7 @@ class NoiseScaleCallback(TrainerCallback):
             r = self.read()
         except ScalingKitError:                          # no optimizer step yet
             return {}
-        lower, upper = (r.interval.lower, r.interval.upper) if r.valid else (math.nan, math.nan)
-        return {f"{self.prefix}b_simple": r.b_simple if r.valid else math.nan, f"{self.prefix}lower": lower,
-                f"{self.prefix}upper": upper, f"{self.prefix}valid": float(r.valid),
-                f"{self.prefix}measurements": float(r.measurements)}
+        return dict(log_values(r, self.prefix), **{f"{self.prefix}measurements": float(r.measurements)})
 
 
 def attach_noise_scale(trainer: Any, micro_batch: Optional[float] = None, **options: Any) -> NoiseScaleCallback:

@@ -8,7 +8,6 @@ Glue only: the numbers come from :class:`scalingkit.torch.AccumulationNoiseScale
 """
 from __future__ import annotations
 
-import math
 from typing import Any, Dict, Optional
 
 try:
@@ -19,7 +18,7 @@ except ImportError:  # the standalone package
 from ._errors import ScalingKitError
 from ._ffi import lib
 from .batchsize import NoiseScaleReading
-from .torch import AccumulationNoiseScale
+from .torch import AccumulationNoiseScale, log_values
 
 
 def _batch_size(batch: Any) -> Optional[int]:
@@ -107,9 +106,6 @@ class NoiseScaleCallback(pl.Callback):
     def log_values(self) -> Dict[str, float]:
         """What is logged: B_simple and its interval (NaN until valid) and validity."""
         try:
-            r = self.read()
+            return log_values(self.read(), self.prefix)
         except ScalingKitError:                          # skipped overflow steps only, so far
             return {}
-        lower, upper = (r.interval.lower, r.interval.upper) if r.valid else (math.nan, math.nan)
-        return {f"{self.prefix}b_simple": r.b_simple if r.valid else math.nan, f"{self.prefix}lower": lower,
-                f"{self.prefix}upper": upper, f"{self.prefix}valid": float(r.valid)}

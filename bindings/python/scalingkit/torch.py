@@ -309,18 +309,11 @@ def apply_init(model: nn.Module, base: Union[nn.Module, Shapes], *, delta: Union
     return handles
 
 
-class DDPNoiseScale:
-    """The gradient noise scale of a DistributedDataParallel job, from its own all-reduce.
+class _DataParallelNoiseScale:
+    """What the DDP and FSDP2 estimators share: the process-group checks, the loss-scale division, skipped overflow
+    steps, and the core's data-parallel estimator (B_small = local_batch, B_big = world x local_batch)."""
 
-    Registers a DDP communication hook: each bucket's local gradient (this rank's mean over ``local_batch``
-    examples) is normed before the all-reduce and the reduced one after it. ``step()`` — once per optimizer step,
-    after ``backward`` — averages the local squared norms over the ranks (one scalar all-reduce) and feeds the
-    core's data-parallel estimator: B_small = local_batch, B_big = world × local_batch. Every rank holds the same
-    estimate. The hook replaces DDP's default all-reduce with the same averaging all-reduce. With ``scaler`` (a
-    ``GradScaler``) the scale is divided out of both norms (call ``step()`` before ``scaler.update()``).
-    """
-
-    def __init__(self, ddp_model: nn.Module, local_batch: float, scaler: Any = None, **options: Any):
+    def __init__(self, local_batch: float, scaler: Any, options: Dict[str, Any]):
         if not dist.is_available() or not dist.is_initialized():
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "torch.distributed is not initialised")
         self.world = dist.get_world_size()
@@ -333,6 +326,41 @@ class DDPNoiseScale:
         #: (mean per-rank, reduced) squared norms fed at the last step.
         self.last_squared_norms: Optional[Tuple[float, float]] = None
         self.estimator = GradientNoiseScale(construction="data_parallel", **options)
+
+    def _feed(self, mean_local: float, reduced: float, lr: float) -> None:
+        if self.scaler is not None:
+            s2 = float(self.scaler.get_scale()) ** 2
+            mean_local, reduced = mean_local / s2, reduced / s2
+        if not (math.isfinite(mean_local) and math.isfinite(reduced)):
+            self.skipped_steps += 1
+            return
+        self.last_squared_norms = (mean_local, reduced)
+        self.estimator.update(mean_local, reduced, self.local_batch, self.local_batch * self.world, lr)
+
+    def read(self) -> NoiseScaleReading:
+        return self.estimator.read()
+
+
+def log_values(reading: NoiseScaleReading, prefix: str) -> Dict[str, float]:
+    """A reading as the trainer integrations log it: B_simple and its interval (NaN until valid) and validity."""
+    lower, upper = (reading.interval.lower, reading.interval.upper) if reading.valid else (math.nan, math.nan)
+    return {f"{prefix}b_simple": reading.b_simple if reading.valid else math.nan, f"{prefix}lower": lower,
+            f"{prefix}upper": upper, f"{prefix}valid": float(reading.valid)}
+
+
+class DDPNoiseScale(_DataParallelNoiseScale):
+    """The gradient noise scale of a DistributedDataParallel job, from its own all-reduce.
+
+    Registers a DDP communication hook: each bucket's local gradient (this rank's mean over ``local_batch``
+    examples) is normed before the all-reduce and the reduced one after it. ``step()`` — once per optimizer step,
+    after ``backward`` — averages the local squared norms over the ranks (one scalar all-reduce) and feeds the
+    core's data-parallel estimator: B_small = local_batch, B_big = world × local_batch. Every rank holds the same
+    estimate. The hook replaces DDP's default all-reduce with the same averaging all-reduce. With ``scaler`` (a
+    ``GradScaler``) the scale is divided out of both norms (call ``step()`` before ``scaler.update()``).
+    """
+
+    def __init__(self, ddp_model: nn.Module, local_batch: float, scaler: Any = None, **options: Any):
+        super().__init__(local_batch, scaler, options)
         # Squared norms stay tensors until step(): no device synchronisation inside the backward pass.
         self._local: Any = 0.0
         self._reduced: Any = 0.0
@@ -360,24 +388,13 @@ class DDPNoiseScale:
         try:
             local = torch.as_tensor(self._local, dtype=torch.float64).reshape(1).clone()
             dist.all_reduce(local)
-            mean_local, reduced = float(local[0]) / self.world, float(self._reduced)
-            if self.scaler is not None:
-                s2 = float(self.scaler.get_scale()) ** 2
-                mean_local, reduced = mean_local / s2, reduced / s2
-            if not (math.isfinite(mean_local) and math.isfinite(reduced)):
-                self.skipped_steps += 1
-                return
-            self.last_squared_norms = (mean_local, reduced)
-            self.estimator.update(mean_local, reduced, self.local_batch, self.local_batch * self.world, lr)
+            self._feed(float(local[0]) / self.world, float(self._reduced), lr)
         finally:
             self._local = 0.0
             self._reduced = 0.0
 
-    def read(self) -> NoiseScaleReading:
-        return self.estimator.read()
 
-
-class FSDPNoiseScale:
+class FSDPNoiseScale(_DataParallelNoiseScale):
     """The gradient noise scale of an FSDP2 job (``torch.distributed.fsdp.fully_shard``), from FSDP's own traffic.
 
     The small batch is one rank's: forward pre-hooks put a tensor hook on each parameter while FSDP has it
@@ -390,23 +407,12 @@ class FSDPNoiseScale:
     """
 
     def __init__(self, model: nn.Module, local_batch: float, scaler: Any = None, **options: Any):
-        if not dist.is_available() or not dist.is_initialized():
-            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "torch.distributed is not initialised")
-        self.world = dist.get_world_size()
-        if self.world < 2:
-            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "data parallelism needs 2 or more ranks")
+        super().__init__(local_batch, scaler, options)
         from torch.distributed.fsdp import FSDPModule
         sharded = [m for m in model.modules() if isinstance(m, FSDPModule)]
         if not sharded:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                                   "no module of the model was wrapped by fully_shard (FSDP2); for DDP use DDPNoiseScale")
-        self.local_batch = as_number("local_batch", local_batch)
-        self.scaler = scaler
-        #: Steps skipped because their norms were not finite (loss-scale overflow).
-        self.skipped_steps = 0
-        #: (mean per-rank, reduced) squared norms fed at the last step.
-        self.last_squared_norms: Optional[Tuple[float, float]] = None
-        self.estimator = GradientNoiseScale(construction="data_parallel", **options)
         self._clear()
         for m in sharded:
             m.set_all_reduce_hook(self._reduced_hook)
@@ -445,24 +451,13 @@ class FSDPNoiseScale:
             sums = torch.stack([torch.as_tensor(self._local, dtype=torch.float64).reshape(()),
                                 torch.as_tensor(self._reduced, dtype=torch.float64).reshape(())])
             dist.all_reduce(sums)
-            mean_local, reduced = float(sums[0]) / self.world, float(sums[1])
-            if self._local_grads == 0 or reduced == 0.0:
+            if self._local_grads == 0 or float(sums[1]) == 0.0:
                 raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                                       "no gradient was seen this step: call step() once per optimizer step, after "
                                       "backward")
-            if self.scaler is not None:
-                s2 = float(self.scaler.get_scale()) ** 2
-                mean_local, reduced = mean_local / s2, reduced / s2
-            if not (math.isfinite(mean_local) and math.isfinite(reduced)):
-                self.skipped_steps += 1
-                return
-            self.last_squared_norms = (mean_local, reduced)
-            self.estimator.update(mean_local, reduced, self.local_batch, self.local_batch * self.world, lr)
+            self._feed(float(sums[0]) / self.world, float(sums[1]), lr)
         finally:
             self._clear()
-
-    def read(self) -> NoiseScaleReading:
-        return self.estimator.read()
 
     def remove(self) -> None:
         for h in self._handles:
