@@ -92,9 +92,10 @@ step "Python binding: pip install ./bindings/python, then pytest"
 # The real user path: pip builds the library itself (incrementally here) and bundles it.
 .venv/bin/python -m pip install -q --force-reinstall --no-deps ./bindings/python
 (cd /tmp && "$ROOT/.venv/bin/python" -c "import scalingkit; print('scalingkit', scalingkit.__version__, 'imported from', scalingkit.__file__)")
-.venv/bin/python -m pytest -q -rs -p no:cacheprovider bindings/python/tests Tests/cli
+.venv/bin/python -m pytest -q -rs -p no:cacheprovider bindings/python/tests Tests/cli | tee build/pytest.out
+summary+=("pytest: $(grep -E '[0-9]+ passed' build/pytest.out | tail -1 | sed 's/=//g; s/^ *//')")
 
-step "release artefacts: scripts/release.sh, then scripts/check-release.sh (fast form: all but --full's cold sdist build)"
+step "release artefacts: scripts/release.sh, then scripts/check-release.sh (full form, toolchain hidden)"
 scripts/release.sh
 scripts/check-release.sh | tee build/release.out
 summary+=("$(tail -1 build/release.out)")
