@@ -53,7 +53,7 @@ results=()
 # --- hiding the toolchain -------------------------------------------------------------------------------------
 swift_bin="$(command -v swift || true)"
 [ -n "$swift_bin" ] || fail "no swift on PATH: run this where the release was built"
-TOOLCHAIN="$(cd "$(dirname "$(readlink -f "$swift_bin")")/../.." && pwd)"   # e.g. /opt/swift (bin is usr/bin)
+TOOLCHAIN="$(cd "$(dirname "$(readlink -f "$swift_bin")")/../.." && pwd)"   # the toolchain root (swift is in usr/bin)
 case "$TOOLCHAIN" in /|/usr|/usr/local) fail "the toolchain lies in $TOOLCHAIN, which cannot be hidden alone" ;; esac
 unshare --mount true 2>/dev/null || fail "unshare --mount is not permitted here, so the toolchain cannot be hidden"
 hidden() {   # hidden CMD...: CMD in a mount namespace where $TOOLCHAIN is an empty read-only tmpfs
