@@ -55,8 +55,8 @@ case "$raw" in *-cp39-abi3-*) ;; *) echo "release.sh: the wheel is not tagged cp
 # The oldest manylinux policy auditwheel finds the wheel consistent with (the static Swift runtime sets the floor).
 plat="$("$PY" -m auditwheel show "$raw" 2>/dev/null | tr -s ' \n' ' ' | grep -oE 'manylinux_[0-9]+_[0-9]+_x86_64' | head -1)"
 [ -n "$plat" ] || { echo "release.sh: auditwheel found no manylinux policy for the wheel:" >&2; "$PY" -m auditwheel show "$raw" >&2; exit 1; }
-"$PY" -m auditwheel repair --plat "$plat" -w "$STAGE/repaired" "$raw" >/dev/null 2>&1 \
-  || "$PY" -m auditwheel repair --plat "$plat" -w "$STAGE/repaired" "$raw"
+"$PY" -m auditwheel repair --plat "$plat" -w "$STAGE/repaired" "$raw" > "$STAGE/repair.log" 2>&1 \
+  || { cat "$STAGE/repair.log" >&2; echo "release.sh: auditwheel repair failed" >&2; exit 1; }
 # RUNPATH $ORIGIN only on both ELF files (the build machine's paths, e.g. a pyenv's lib/, must not ship).
 "$PY" -m wheel unpack -d "$STAGE/unpacked" "$STAGE"/repaired/*.whl >/dev/null
 for elf in "$STAGE"/unpacked/scalingkit-*/scalingkit/*.so*; do patchelf --set-rpath '$ORIGIN' "$elf"; done

@@ -12,17 +12,15 @@ Glue only: the numbers come from :class:`scalingkit.torch.AccumulationNoiseScale
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 from transformers import TrainerCallback
 
-from ._errors import ScalingKitError
-from ._ffi import lib
-from .batchsize import NoiseScaleReading
-from .torch import AccumulationNoiseScale, log_values, param_groups
+from ._callbacks import AccumulationCallback
+from .torch import param_groups
 
 
-class NoiseScaleCallback(TrainerCallback):
+class NoiseScaleCallback(AccumulationCallback, TrainerCallback):
     """Streams B_simple from a :class:`transformers.Trainer`'s gradient accumulation (``gradient_accumulation_steps``
     ≥ 2) and adds it to each training log as ``{prefix}b_simple``, ``{prefix}lower``, ``{prefix}upper`` (the
     interval), ``{prefix}valid`` and ``{prefix}measurements``.
@@ -35,8 +33,10 @@ class NoiseScaleCallback(TrainerCallback):
     tokens per micro-batch with ``batch_unit="tokens"``), the big one the whole accumulation. The Trainer divides
     each micro-batch's loss by the accumulation steps (or normalises by the step's token count, which is the same
     for micro-batches of equal token counts), which is ``loss_divided=True``. Clipping (``max_grad_norm``) cannot
-    affect the numbers: the hooks see the gradients before they reach ``.grad``. One process only: under DDP use
-    :class:`scalingkit.torch.DDPNoiseScale`.
+    affect the numbers: the hooks see the gradients before they reach ``.grad``. An epoch's last accumulation of one
+    leftover micro-batch is skipped (``noise_scale.short_steps``); a leftover of 2 or more is read with the full
+    ``micro_batch``, so keep the dataset a multiple of the micro-batch (or ``dataloader_drop_last=True``) where that
+    one step per epoch matters. One process only: under DDP use :class:`scalingkit.torch.DDPNoiseScale`.
 
     Args:
         micro_batch: examples (or tokens) per micro-batch; default ``args.per_device_train_batch_size``.
@@ -46,32 +46,17 @@ class NoiseScaleCallback(TrainerCallback):
     """
 
     def __init__(self, micro_batch: Optional[float] = None, prefix: str = "gns/", scaler: Any = None, **options: Any):
-        self.micro_batch = micro_batch
-        self.prefix = prefix
+        AccumulationCallback.__init__(self, micro_batch, prefix, options)
         self.scaler = scaler
-        self.options = options
-        #: The :class:`~scalingkit.torch.AccumulationNoiseScale` of the running training (None before it starts).
-        self.noise_scale: Optional[AccumulationNoiseScale] = None
 
     def on_train_begin(self, args, state, control, model=None, **kwargs):
-        if args.gradient_accumulation_steps < 2:
-            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
-                                  f"gradient_accumulation_steps is {args.gradient_accumulation_steps}: the noise scale "
-                                  "compares one micro-batch with the accumulated batch, so it needs 2 or more")
-        if args.world_size > 1:
-            raise ScalingKitError(lib.SK_ERR_UNSUPPORTED,
-                                  f"{args.world_size} processes: NoiseScaleCallback reads one process's accumulation; "
-                                  "use scalingkit.torch.DDPNoiseScale on the wrapped model")
+        self.check_setup(args.gradient_accumulation_steps, "gradient_accumulation_steps", args.world_size)
         micro = self.micro_batch if self.micro_batch is not None else args.per_device_train_batch_size
-        if self.noise_scale is not None:
-            self.noise_scale.remove()
-        self.noise_scale = AccumulationNoiseScale(model, micro_batch=micro, loss_divided=True, scaler=self.scaler,
-                                                  **self.options)
+        self.start(model, micro, self.scaler)
 
     def on_pre_optimizer_step(self, args, state, control, lr_scheduler=None, optimizer=None, **kwargs):
         # Every micro-batch's backward has run; the learning rate is this step's.
-        lr = lr_scheduler.get_last_lr()[0] if lr_scheduler is not None else optimizer.param_groups[0]["lr"]
-        self.noise_scale.step(lr=float(lr))
+        self.step(lr_scheduler.get_last_lr()[0] if lr_scheduler is not None else optimizer.param_groups[0]["lr"])
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         if logs is None or self.noise_scale is None or "loss" not in logs:   # training logs only
@@ -83,22 +68,7 @@ class NoiseScaleCallback(TrainerCallback):
             state.log_history[-1].update(values)
 
     def on_train_end(self, args, state, control, **kwargs):
-        if self.noise_scale is not None:
-            self.noise_scale.remove()                     # the estimate stays readable; the hooks go
-
-    def read(self) -> NoiseScaleReading:
-        """The current reading."""
-        if self.noise_scale is None:
-            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "the training has not started")
-        return self.noise_scale.read()
-
-    def log_values(self) -> Dict[str, float]:
-        """What goes into a log: B_simple and its interval (NaN until valid), validity, measurements."""
-        try:
-            r = self.read()
-        except ScalingKitError:                          # no optimizer step yet
-            return {}
-        return dict(log_values(r, self.prefix), **{f"{self.prefix}measurements": float(r.measurements)})
+        self.stop()
 
 
 def attach_noise_scale(trainer: Any, micro_batch: Optional[float] = None, **options: Any) -> NoiseScaleCallback:

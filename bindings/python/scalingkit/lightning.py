@@ -8,17 +8,16 @@ Glue only: the numbers come from :class:`scalingkit.torch.AccumulationNoiseScale
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 try:
     import lightning.pytorch as pl
 except ImportError:  # the standalone package
     import pytorch_lightning as pl
 
+from ._callbacks import AccumulationCallback
 from ._errors import ScalingKitError
 from ._ffi import lib
-from .batchsize import NoiseScaleReading
-from .torch import AccumulationNoiseScale, log_values
 
 
 def _batch_size(batch: Any) -> Optional[int]:
@@ -35,14 +34,16 @@ def _batch_size(batch: Any) -> Optional[int]:
     return None
 
 
-class NoiseScaleCallback(pl.Callback):
+class NoiseScaleCallback(AccumulationCallback, pl.Callback):
     """Streams B_simple from a Lightning Trainer's gradient accumulation (``accumulate_grad_batches`` ≥ 2) and logs
     ``{prefix}b_simple``, ``{prefix}lower``, ``{prefix}upper`` (the interval; NaN until valid), ``{prefix}valid``
     each optimizer step.
 
     The small batch is one micro-batch (``micro_batch`` examples, by default the first training batch's size; pass
     tokens with ``batch_unit="tokens"``), the big one the whole accumulation. Lightning divides each micro-batch's
-    loss by ``accumulate_grad_batches`` under automatic optimisation (``loss_divided=True``). Gradient clipping and
+    loss by ``accumulate_grad_batches`` under automatic optimisation (``loss_divided=True``). A step whose
+    micro-batches differ in size from the first (an epoch's short last batch) is left out (``uneven_steps``), and
+    one of a single leftover micro-batch too (``noise_scale.short_steps``). Gradient clipping and
     the precision plugin's loss scale cannot affect the numbers: the hooks see the gradients before they reach
     ``.grad`` and the scale (the plugin's own ``GradScaler``) is divided out. One process only: under DDP use
     :class:`scalingkit.torch.DDPNoiseScale`.
@@ -54,58 +55,44 @@ class NoiseScaleCallback(pl.Callback):
     """
 
     def __init__(self, micro_batch: Optional[float] = None, prefix: str = "gns/", **options: Any):
-        self.micro_batch = micro_batch
-        self.prefix = prefix
-        self.options = options
-        #: The :class:`~scalingkit.torch.AccumulationNoiseScale` of the running fit (None before the first batch).
-        self.noise_scale: Optional[AccumulationNoiseScale] = None
+        AccumulationCallback.__init__(self, micro_batch, prefix, options)
+        #: Optimizer steps left out because a micro-batch had another size than the first (an epoch's short last
+        #: batch): their B_small would be mislabelled.
+        self.uneven_steps = 0
+        self._first_size: Optional[int] = None
+        self._uneven = False
 
     def on_fit_start(self, trainer: Any, pl_module: Any) -> None:
         if not pl_module.automatic_optimization:
             raise ScalingKitError(lib.SK_ERR_UNSUPPORTED,
                                   "manual optimisation: feed scalingkit.torch.AccumulationNoiseScale from your loop")
-        if trainer.accumulate_grad_batches < 2:
-            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
-                                  f"accumulate_grad_batches is {trainer.accumulate_grad_batches}: the noise scale "
-                                  "compares one micro-batch with the accumulated batch, so it needs 2 or more")
-        if trainer.world_size > 1:
-            raise ScalingKitError(lib.SK_ERR_UNSUPPORTED,
-                                  f"{trainer.world_size} processes: use scalingkit.torch.DDPNoiseScale")
-        if self.noise_scale is not None:
-            self.noise_scale.remove()
-            self.noise_scale = None
+        self.check_setup(trainer.accumulate_grad_batches, "accumulate_grad_batches", trainer.world_size)
+        self.stop()
+        self.noise_scale = None                  # created at the first batch, whose size it may need
 
     def on_train_batch_start(self, trainer: Any, pl_module: Any, batch: Any, batch_idx: int) -> None:
-        if self.noise_scale is not None:
-            return
-        micro = self.micro_batch if self.micro_batch is not None else _batch_size(batch)
-        if micro is None:
-            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
-                                  "cannot tell the batch size from the batch: pass NoiseScaleCallback(micro_batch=...)")
-        scaler = getattr(trainer.precision_plugin, "scaler", None)
-        self.noise_scale = AccumulationNoiseScale(pl_module, micro_batch=micro, loss_divided=True, scaler=scaler,
-                                                  **self.options)
+        size = _batch_size(batch)
+        if self.noise_scale is None:
+            micro = self.micro_batch if self.micro_batch is not None else size
+            if micro is None:
+                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                      "cannot tell the batch size from the batch: pass NoiseScaleCallback(micro_batch=...)")
+            self.start(pl_module, micro, getattr(trainer.precision_plugin, "scaler", None))
+            self._first_size = size
+        elif size != self._first_size:
+            self._uneven = True
 
     def on_before_optimizer_step(self, trainer: Any, pl_module: Any, optimizer: Any) -> None:
         # Every micro-batch's backward has run; the learning rate is this step's.
-        self.noise_scale.step(lr=float(optimizer.param_groups[0]["lr"]))
+        if self._uneven:
+            self.noise_scale.discard()
+            self._uneven = False
+            self.uneven_steps += 1
+            return
+        self.step(optimizer.param_groups[0]["lr"])
         values = self.log_values()
         if values:
             pl_module.log_dict(values, on_step=True, on_epoch=False)
 
     def on_fit_end(self, trainer: Any, pl_module: Any) -> None:
-        if self.noise_scale is not None:
-            self.noise_scale.remove()                     # the estimate stays readable; the hooks go
-
-    def read(self) -> NoiseScaleReading:
-        """The current reading."""
-        if self.noise_scale is None:
-            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "the fit has not started")
-        return self.noise_scale.read()
-
-    def log_values(self) -> Dict[str, float]:
-        """What is logged: B_simple and its interval (NaN until valid) and validity."""
-        try:
-            return log_values(self.read(), self.prefix)
-        except ScalingKitError:                          # skipped overflow steps only, so far
-            return {}
+        self.stop()

@@ -341,13 +341,6 @@ class _DataParallelNoiseScale:
         return self.estimator.read()
 
 
-def log_values(reading: NoiseScaleReading, prefix: str) -> Dict[str, float]:
-    """A reading as the trainer integrations log it: B_simple and its interval (NaN until valid) and validity."""
-    lower, upper = (reading.interval.lower, reading.interval.upper) if reading.valid else (math.nan, math.nan)
-    return {f"{prefix}b_simple": reading.b_simple if reading.valid else math.nan, f"{prefix}lower": lower,
-            f"{prefix}upper": upper, f"{prefix}valid": float(reading.valid)}
-
-
 class DDPNoiseScale(_DataParallelNoiseScale):
     """The gradient noise scale of a DistributedDataParallel job, from its own all-reduce.
 
@@ -495,6 +488,8 @@ class AccumulationNoiseScale:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "the model has no parameter that requires a gradient")
         #: Optimizer steps skipped because their gradients were not finite (loss-scale overflow).
         self.skipped_steps = 0
+        #: Steps of a single micro-batch skipped under ``step(skip_short=True)``.
+        self.short_steps = 0
         #: (mean micro-batch, accumulated-batch) squared norms of mean gradients fed at the last step.
         self.last_squared_norms: Optional[Tuple[float, float]] = None
         self._clear()
@@ -522,11 +517,18 @@ class AccumulationNoiseScale:
         else:
             self._big[index] = g.clone()
 
-    def step(self, lr: float = math.nan) -> None:
+    def step(self, lr: float = math.nan, *, skip_short: bool = False) -> None:
         """Feeds this optimizer step's norms; call after the last micro-batch's ``backward``. Whatever happens —
-        a skipped overflow step, an error — the step's sums are cleared, so the next step starts clean."""
+        a skipped overflow step, an error — the step's sums are cleared, so the next step starts clean.
+
+        A step of one micro-batch carries no small-versus-big comparison: an error (a loop without accumulation,
+        or ``step()`` called twice), unless ``skip_short`` — for trainers whose last accumulation of an epoch may
+        hold a single leftover micro-batch — where it is skipped and counted in ``short_steps``."""
         try:
             k = len(self._sums)
+            if k == 1 and skip_short:
+                self.short_steps += 1
+                return
             if k < 2:
                 raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                                       f"{k} micro-batch(es) this step: the estimate needs 2 or more (accumulate "
@@ -548,6 +550,10 @@ class AccumulationNoiseScale:
             self.estimator.update(small, big, self.micro_batch, self.micro_batch * k, lr)
         finally:
             self._clear()
+
+    def discard(self) -> None:
+        """Drops this step's micro-batches without feeding them (a step the caller knows to be unreadable)."""
+        self._clear()
 
     def read(self) -> NoiseScaleReading:
         return self.estimator.read()

@@ -60,10 +60,10 @@ def arguments(tmp_path, **kw):
     return TrainingArguments(**base)
 
 
-def train(tmp_path, optimizers=(None, None), **kw):
+def train(tmp_path, optimizers=(None, None), examples=96, **kw):
     model = gpt2(32)
     recorder = Recorder()
-    trainer = Trainer(model=model, args=arguments(tmp_path, **kw), train_dataset=Text(), callbacks=[recorder],
+    trainer = Trainer(model=model, args=arguments(tmp_path, **kw), train_dataset=Text(examples), callbacks=[recorder],
                       optimizers=optimizers)
     callback = scalingkit.hf.attach_noise_scale(trainer)
     trainer.train()
@@ -114,3 +114,10 @@ def test_mup_groups_keep_their_multipliers_under_the_trainers_schedule(tmp_path)
 def test_without_accumulation_it_says_why(tmp_path):
     with pytest.raises(scalingkit.ScalingKitError, match="gradient_accumulation_steps is 1"):
         train(tmp_path, gradient_accumulation_steps=1)
+
+
+def test_an_epochs_single_leftover_micro_batch_is_skipped_not_fatal(tmp_path):
+    # 100 examples in micro-batches of 4 with 4 accumulation steps: 6 full steps, then one of a single micro-batch.
+    trainer, callback, _ = train(tmp_path, examples=100, max_steps=-1, num_train_epochs=1)
+    assert trainer.state.global_step == 7
+    assert callback.noise_scale.short_steps == 1 and callback.read().measurements == 6

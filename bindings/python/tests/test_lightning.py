@@ -43,18 +43,19 @@ class Regression(pl.LightningModule):
 
 
 def loader(n=256, batch=8):
+    """n examples in batches of `batch` (the last one shorter when n is not a multiple)."""
     g = torch.Generator().manual_seed(1)
     x = torch.randn(n, DIM, generator=g)
     y = x[:, 0] - 0.5 * x[:, 1] + 0.3 * torch.randn(n, generator=g)
     return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=batch, shuffle=False)
 
 
-def fit(tmp_path, steps=8, **kw):
+def fit(tmp_path, steps=8, examples=256, **kw):
     module, callback = Regression(), scalingkit.lightning.NoiseScaleCallback()
     trainer = pl.Trainer(accelerator="cpu", max_steps=steps, accumulate_grad_batches=kw.pop("accumulate", 4),
                          callbacks=[callback], logger=pl.loggers.CSVLogger(str(tmp_path)), log_every_n_steps=1,
                          enable_progress_bar=False, enable_checkpointing=False, enable_model_summary=False, **kw)
-    trainer.fit(module, loader())
+    trainer.fit(module, loader(examples))
     return module, callback
 
 
@@ -80,3 +81,12 @@ def test_clipping_does_not_change_the_estimate(tmp_path):
 def test_without_accumulation_it_says_why(tmp_path):
     with pytest.raises(scalingkit.ScalingKitError, match="accumulate_grad_batches is 1"):
         fit(tmp_path, accumulate=1)
+
+
+def test_an_epochs_uneven_or_single_leftover_steps_are_left_out(tmp_path):
+    # 76 examples in batches of 8: 9 full batches and one of 4; 4 per step: 2 full steps, then [8, 4] (uneven).
+    _, uneven = fit(tmp_path / "a", steps=-1, examples=76, max_epochs=1)
+    assert uneven.uneven_steps == 1 and uneven.read().measurements == 2
+    # 72 examples: 9 full batches; the third step holds a single batch.
+    _, single = fit(tmp_path / "b", steps=-1, examples=72, max_epochs=1)
+    assert single.noise_scale.short_steps == 1 and single.uneven_steps == 0 and single.read().measurements == 2
