@@ -80,6 +80,18 @@ func writeVersioned<T>(_ value: T, to p: UnsafeMutablePointer<T>, size: Int, _ n
     }
 }
 
+/// Copies `values` into the caller's array of `len` elements, which must be exactly `values.count` (the header's
+/// getters are called with the count their `_count` function gave); `what` ends the message "len is N but …".
+/// NULL is accepted for an empty copy only.
+func copyOut<T>(_ values: [T], to p: UnsafeMutablePointer<T>?, _ len: Int, argument: String, _ what: String)
+    throws(ScalingKitError)
+{
+    if values.isEmpty && len == 0 { return }
+    let p = try nonNull(p, argument)
+    guard len == values.count else { throw ScalingKitError(.invalidLength, "len is \(UInt(bitPattern: len)) but \(what)") }
+    for (i, v) in values.enumerated() { p[i] = v }
+}
+
 /// Entry `index` of a handle's table of C strings, or nil when there is no handle or no such entry (the contract of
 /// the `_name(handle, index)` getters).
 func entry(_ strings: [UnsafeMutablePointer<CChar>]?, _ index: Int) -> UnsafePointer<CChar>? {

@@ -86,13 +86,8 @@ public func sk_bootstrap_get_info(_ bootstrap: OpaquePointer?, _ info: UnsafeMut
 public func sk_bootstrap_samples(_ bootstrap: OpaquePointer?, _ out: UnsafeMutablePointer<Double>?, _ len: Int) -> Int32 {
     guarded("sk_bootstrap_samples") { () throws(ScalingKitError) in
         let b = try BootstrapHandle.borrow(bootstrap).bootstrap
-        let out = try nonNull(out, "out")
-        let p = b.parameterNames.count
-        guard len == b.samples.count * p else {
-            throw ScalingKitError(.invalidLength,
-                "len is \(UInt(bitPattern: len)) but there are \(b.samples.count) replicates × \(p) parameters")
-        }
-        for (r, row) in b.samples.enumerated() { for j in 0..<p { out[r * p + j] = row[j] } }
+        try copyOut(b.samples.flatMap { $0 }, to: out, len, argument: "out",
+                    "there are \(b.samples.count) replicates × \(b.parameterNames.count) parameters")
     }
 }
 

@@ -1,10 +1,5 @@
 import CScalingKit
 import ScalingKit
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// `FitDiagnostics` as the C struct: the one mapping every fit's info goes through.
 private func cInfo(_ d: FitDiagnostics, excluded: Int) -> sk_fit_info {
@@ -42,7 +37,8 @@ final class FitHandle: CHandle {
     /// The full Chinchilla result (needed to bootstrap it).
     let chinchillaFit: ChinchillaFit?
     let summary: FitSummary
-    /// C strings owned by the handle (freed in deinit): the message, the search, parameter and input names.
+    /// C strings owned by the handle: the message, the search, parameter and input names.
+    private let strings = CStrings()
     let cMessage, cSearch: UnsafeMutablePointer<CChar>
     let cNames, cInputs: [UnsafeMutablePointer<CChar>]
 
@@ -50,10 +46,10 @@ final class FitHandle: CHandle {
         self.law = law
         self.summary = summary
         self.chinchillaFit = chinchillaFit
-        cMessage = strdup(summary.message)
-        cSearch = strdup(summary.search)
-        cNames = summary.names.map { strdup($0) }
-        cInputs = summary.inputs.map { strdup($0) }
+        cMessage = strings.copy(summary.message)
+        cSearch = strings.copy(summary.search)
+        cNames = strings.copies(summary.names)
+        cInputs = strings.copies(summary.inputs)
     }
 
     subscript<T>(dynamicMember key: KeyPath<FitSummary, T>) -> T { summary[keyPath: key] }
@@ -81,12 +77,6 @@ final class FitHandle: CHandle {
                   FitSummary(values: fit.law.parameterValues, names: names, inputs: [],
                              atBound: names.map { fit.parametersAtBound.contains($0) }, excluded: [],
                              info: cInfo(fit.diagnostics, excluded: 0), message: fit.message))
-    }
-
-    deinit {
-        free(cMessage)
-        free(cSearch)
-        for p in cNames + cInputs { free(p) }
     }
 
     static let argumentName = "fit"
@@ -159,12 +149,7 @@ public func sk_fit_param_name(_ fit: OpaquePointer?, _ index: Int) -> UnsafePoin
 public func sk_fit_params(_ fit: OpaquePointer?, _ values: UnsafeMutablePointer<Double>?, _ len: Int) -> Int32 {
     guarded("sk_fit_params") { () throws(ScalingKitError) in
         let handle = try FitHandle.borrow(fit)
-        let values = try nonNull(values, "values")
-        guard len == handle.values.count else {
-            throw ScalingKitError(.invalidLength,
-                "len is \(UInt(bitPattern: len)) but the fit has \(handle.values.count) parameters")
-        }
-        for (i, v) in handle.values.enumerated() { values[i] = v }
+        try copyOut(handle.values, to: values, len, argument: "values", "the fit has \(handle.values.count) parameters")
     }
 }
 
@@ -172,10 +157,8 @@ public func sk_fit_params(_ fit: OpaquePointer?, _ values: UnsafeMutablePointer<
 public func sk_fit_param(_ fit: OpaquePointer?, _ name: UnsafePointer<CChar>?, _ value: UnsafeMutablePointer<Double>?) -> Int32 {
     guarded("sk_fit_param") { () throws(ScalingKitError) in
         let handle = try FitHandle.borrow(fit)
-        let name = try nonNull(name, "name")
+        let key = try cString(name, "name", limit: 256)
         let value = try nonNull(value, "value")
-        let key = String(decoding: UnsafeBufferPointer(start: UnsafeRawPointer(name).assumingMemoryBound(to: UInt8.self),
-                                                       count: strnlen(name, 256)), as: UTF8.self)
         guard let i = handle.names.firstIndex(of: key) else {
             throw ScalingKitError(.invalidArgument,
                 "unknown parameter '\(key)'; this fit has \(handle.names.joined(separator: ", "))")
@@ -193,13 +176,7 @@ public func sk_fit_excluded_count(_ fit: OpaquePointer?) -> Int {
 public func sk_fit_excluded(_ fit: OpaquePointer?, _ indices: UnsafeMutablePointer<Int>?, _ len: Int) -> Int32 {
     guarded("sk_fit_excluded") { () throws(ScalingKitError) in
         let handle = try FitHandle.borrow(fit)
-        guard len == handle.excluded.count else {
-            throw ScalingKitError(.invalidLength,
-                "len is \(UInt(bitPattern: len)) but the fit excluded \(handle.excluded.count) points")
-        }
-        if len == 0 { return }
-        let indices = try nonNull(indices, "indices")
-        for (i, v) in handle.excluded.enumerated() { indices[i] = v }
+        try copyOut(handle.excluded, to: indices, len, argument: "indices", "the fit excluded \(handle.excluded.count) points")
     }
 }
 

@@ -1,24 +1,18 @@
 import CScalingKit
 import ScalingKit
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The object behind an `sk_isoflop *`: the core result plus the C strings it hands out. Immutable.
 final class IsoFLOPHandle: CHandle {
     let result: IsoFLOP.Result
+    private let strings = CStrings()
     let cMessage: UnsafeMutablePointer<CChar>
     let cNotes: [UnsafeMutablePointer<CChar>]
 
     init(_ result: IsoFLOP.Result) {
         self.result = result
-        cMessage = strdup(result.message)
-        cNotes = result.budgets.map { strdup($0.note ?? "") }
+        cMessage = strings.copy(result.message)
+        cNotes = strings.copies(result.budgets.map { $0.note ?? "" })
     }
-
-    deinit { for p in [cMessage] + cNotes { free(p) } }
 
     static let argumentName = "result"
 }

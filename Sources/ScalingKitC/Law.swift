@@ -1,43 +1,31 @@
 import CScalingKit
 import ScalingKit
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The object behind an `sk_law *`: a compiled law plus the C strings its accessors hand out. Immutable.
 final class LawHandle: CHandle {
     let law: ScalingLaw
+    private let strings = CStrings()
     let cName, cFormula, cCitation: UnsafeMutablePointer<CChar>
     let cInputs, cParameters: [UnsafeMutablePointer<CChar>]
 
     init(_ law: ScalingLaw) {
         self.law = law
-        cName = strdup(law.name)
-        cFormula = strdup(law.formula)
-        cCitation = strdup(law.citation)
-        cInputs = law.inputs.map { strdup($0) }
-        cParameters = law.parameters.map { strdup($0) }
-    }
-
-    deinit {
-        for p in [cName, cFormula, cCitation] + cInputs + cParameters { free(p) }
+        cName = strings.copy(law.name)
+        cFormula = strings.copy(law.formula)
+        cCitation = strings.copy(law.citation)
+        cInputs = strings.copies(law.inputs)
+        cParameters = strings.copies(law.parameters)
     }
 
     static let argumentName = "law"
 }
 
-/// A C string made once and never freed (the catalogue is fixed for the life of the process).
-private struct ImmortalCString: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<CChar>
-}
-
-private let catalogueList = ImmortalCString(pointer: strdup(ScalingLaw.catalogueNames.joined(separator: ","))!)
+/// The catalogue is fixed for the life of the process.
+private let catalogueList = ImmortalCString(ScalingLaw.catalogueNames.joined(separator: ","))
 
 @c @implementation
 public func sk_law_catalogue() -> UnsafePointer<CChar>? {
-    UnsafePointer(catalogueList.pointer)
+    catalogueList.pointer
 }
 
 @c @implementation

@@ -1,22 +1,16 @@
 import CScalingKit
 import ScalingKit
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The object behind an `sk_hp_sweep *`: the core result and its message as a C string. Immutable.
 final class SweepHandle: CHandle {
     let result: HyperparameterSweep.Result
+    private let strings = CStrings()
     let cMessage: UnsafeMutablePointer<CChar>
 
     init(_ result: HyperparameterSweep.Result) {
         self.result = result
-        cMessage = strdup(result.message)
+        cMessage = strings.copy(result.message)
     }
-
-    deinit { free(cMessage) }
 
     static let argumentName = "sweep"
 }

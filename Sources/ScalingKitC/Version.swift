@@ -1,10 +1,5 @@
 import CScalingKit
 import ScalingKit
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 @c @implementation
 public func sk_version_number() -> UInt32 {
@@ -13,9 +8,9 @@ public func sk_version_number() -> UInt32 {
 
 /// The header's SK_VERSION_STRING, copied once into a buffer that lives as long as the library (the core's
 /// version must agree with it: a test checks).
-nonisolated(unsafe) private let versionString: UnsafeMutablePointer<CChar> = strdup(SK_VERSION_STRING)
+private let versionString = ImmortalCString(SK_VERSION_STRING)
 
 @c @implementation
 public func sk_version_string() -> UnsafePointer<CChar>? {
-    UnsafePointer(versionString)
+    versionString.pointer
 }
