@@ -154,6 +154,15 @@ static void test_fit(void) {
     CHECK(sk_fit_param(fit, "beta", &v) == SK_OK && v == p[4], "param beta");
     CHECK_ERR(sk_fit_param(fit, "gamma", &v), SK_ERR_INVALID_ARGUMENT, "unknown parameter 'gamma'");
     CHECK_ERR(sk_fit_param(fit, NULL, &v), SK_ERR_NULL_POINTER, "'name'");
+    {
+        char long_name[300];
+        memset(long_name, 'a', sizeof long_name - 1);
+        long_name[sizeof long_name - 1] = '\0';
+        CHECK_ERR(sk_fit_param(fit, long_name, &v), SK_ERR_LENGTH, "'name' is longer than 256 bytes");
+        CHECK_ERR(sk_fit_param(fit, "\xff", &v), SK_ERR_INVALID_ARGUMENT, "'name' is not valid UTF-8");
+        size_t idx[3];
+        CHECK_ERR(sk_fit_excluded(fit, idx, 3), SK_ERR_LENGTH, "the fit excluded 0 points");
+    }
     CHECK_ERR(sk_fit_params(fit, p, 4), SK_ERR_LENGTH, "5 parameters");
     CHECK_ERR(sk_fit_params(fit, NULL, 5), SK_ERR_NULL_POINTER, "'values'");
     CHECK_ERR(sk_fit_params(NULL, p, 5), SK_ERR_NULL_POINTER, "'fit'");

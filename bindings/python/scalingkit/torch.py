@@ -309,6 +309,25 @@ def apply_init(model: nn.Module, base: Union[nn.Module, Shapes], *, delta: Union
     return handles
 
 
+_HALF = (torch.float16, torch.bfloat16)
+
+
+def _flat(t: torch.Tensor) -> torch.Tensor:
+    """A gradient as a vector for dot products: half precisions are widened to float32 first, as a bf16 dot of a
+    million terms would lose most of its digits."""
+    v = (t.detach() if t.requires_grad else t).reshape(-1)      # a hook's gradient needs no detach (one op less)
+    return v.float() if v.dtype in _HALF else v
+
+
+def _loss_scale(scaler: Any) -> Any:
+    """The GradScaler's scale in force now (a tensor: no device sync inside a backward pass), or None. Read in the
+    hooks, not at step(), so that a ``scaler.update()`` before ``step()`` cannot put the next step's scale on it."""
+    if scaler is None:
+        return None
+    scale = scaler._get_scale_async() if hasattr(scaler, "_get_scale_async") else None
+    return scale.detach().clone() if scale is not None else float(scaler.get_scale())
+
+
 class _DataParallelNoiseScale:
     """What the DDP and FSDP2 estimators share: the process-group checks, the loss-scale division, skipped overflow
     steps, and the core's data-parallel estimator (B_small = local_batch, B_big = world x local_batch)."""
@@ -326,10 +345,16 @@ class _DataParallelNoiseScale:
         #: (mean per-rank, reduced) squared norms fed at the last step.
         self.last_squared_norms: Optional[Tuple[float, float]] = None
         self.estimator = GradientNoiseScale(construction="data_parallel", **options)
+        self._scale: Any = None             # the loss scale of this step's backward, noted by the first hook
+
+    def _note_scale(self) -> None:
+        if self._scale is None and self.scaler is not None:
+            self._scale = _loss_scale(self.scaler)
 
     def _feed(self, mean_local: float, reduced: float, lr: float) -> None:
-        if self.scaler is not None:
-            s2 = float(self.scaler.get_scale()) ** 2
+        scale, self._scale = self._scale, None
+        if scale is not None:
+            s2 = float(scale) ** 2
             mean_local, reduced = mean_local / s2, reduced / s2
         if not (math.isfinite(mean_local) and math.isfinite(reduced)):
             self.skipped_steps += 1
@@ -349,7 +374,8 @@ class DDPNoiseScale(_DataParallelNoiseScale):
     after ``backward`` — averages the local squared norms over the ranks (one scalar all-reduce) and feeds the
     core's data-parallel estimator: B_small = local_batch, B_big = world × local_batch. Every rank holds the same
     estimate. The hook replaces DDP's default all-reduce with the same averaging all-reduce. With ``scaler`` (a
-    ``GradScaler``) the scale is divided out of both norms (call ``step()`` before ``scaler.update()``).
+    ``GradScaler``) the scale in force during the backward is divided out of both norms (noted by the hook, so
+    ``scaler.update()`` may come before ``step()``).
     """
 
     def __init__(self, ddp_model: nn.Module, local_batch: float, scaler: Any = None, **options: Any):
@@ -362,13 +388,15 @@ class DDPNoiseScale(_DataParallelNoiseScale):
     @staticmethod
     def _hook(state, bucket):  # unannotated: DDP checks a hook's annotations, and this module's are strings
         buf = bucket.buffer()
-        state._local = state._local + torch.dot(buf.flatten(), buf.flatten()).to(torch.float64)
+        state._note_scale()
+        local = _flat(buf)
+        state._local = state._local + torch.dot(local, local).to(torch.float64)
         buf.div_(state.world)
         fut = dist.all_reduce(buf, async_op=True).get_future()
 
         def reduced(f: torch.futures.Future) -> torch.Tensor:
-            t = f.value()[0]
-            state._reduced = state._reduced + torch.dot(t.flatten(), t.flatten()).to(torch.float64)
+            t = _flat(f.value()[0])
+            state._reduced = state._reduced + torch.dot(t, t).to(torch.float64)
             return t
 
         return fut.then(reduced)
@@ -385,6 +413,7 @@ class DDPNoiseScale(_DataParallelNoiseScale):
         finally:
             self._local = 0.0
             self._reduced = 0.0
+            self._scale = None
 
 
 class FSDPNoiseScale(_DataParallelNoiseScale):
@@ -417,9 +446,10 @@ class FSDPNoiseScale(_DataParallelNoiseScale):
         self._reduced: Any = 0.0
         self._watched: set = set()
         self._local_grads = 0
+        self._scale = None
 
     def _reduced_hook(self, output: torch.Tensor) -> None:
-        out = output.detach().flatten()
+        out = _flat(output)
         self._reduced = self._reduced + torch.dot(out, out).to(torch.float64)
 
     def _pre_forward(self, module: nn.Module, args: Any) -> None:
@@ -432,7 +462,8 @@ class FSDPNoiseScale(_DataParallelNoiseScale):
                 handle.append(p.register_hook(lambda g, h=handle: self._local_hook(g, h)))
 
     def _local_hook(self, grad: torch.Tensor, handle: List[Any]) -> None:
-        g = grad.detach().flatten()
+        self._note_scale()
+        g = _flat(grad)
         self._local = self._local + torch.dot(g, g).to(torch.float64)
         self._local_grads += 1
         handle[0].remove()
@@ -460,11 +491,19 @@ class FSDPNoiseScale(_DataParallelNoiseScale):
 class AccumulationNoiseScale:
     """The gradient noise scale of single-process gradient accumulation, from tensor hooks alone.
 
-    Each parameter's gradient hook sees every micro-batch's gradient before it is added to ``.grad``: the hook sums
-    its squared norm per micro-step (the small batch) and adds it into a buffer of its own (the big batch: one extra
-    gradient-sized buffer per parameter, in the gradient's dtype). ``step()`` — once per optimizer step, anywhere
-    after the last micro-batch's ``backward`` — feeds both to the core; it never reads ``.grad``, so clipping,
-    ``zero_grad``, ``GradScaler.unscale_`` or an optimizer step before it cannot change the numbers.
+    Each parameter's gradient hook sees every micro-batch's gradient g_k before autograd adds it to ``.grad``,
+    which then holds the sum G_{k-1} of this step's earlier micro-gradients. The hook takes ‖g_k‖² (the small
+    batch). The accumulated gradient's squared norm follows from ‖G_K‖² = ‖G_{j-1}‖² + Σ_{k≥j} (‖g_k‖² +
+    2 g_k·G_{k-1}) for any j ≤ K, so it is taken once, from the micro-batch expected to be the last (the previous
+    step's count; from the second micro-batch on at the first step), with no gradient-sized buffer of its own:
+    one dot product per parameter and micro-batch, two more at the last. ``step()`` — once per optimizer step,
+    anywhere after the last micro-batch's ``backward`` — feeds both to the core; it never reads ``.grad``, so
+    clipping, ``zero_grad``, ``GradScaler.unscale_`` or an optimizer step before it cannot change the numbers.
+
+    What it needs of the loop is what training needs too: gradients zeroed before each step's first backward
+    (``zero_grad()``, either ``set_to_none``; a step begun on stale gradients is refused). A step with fewer
+    micro-batches than the one before (an epoch's leftover) ends before its big-batch norm was taken: it is left
+    out, counted in ``early_steps`` and warned about once.
 
     Args:
         model: the module whose parameters are watched.
@@ -490,32 +529,49 @@ class AccumulationNoiseScale:
         self.skipped_steps = 0
         #: Steps of a single micro-batch skipped under ``step(skip_short=True)``.
         self.short_steps = 0
+        #: Steps left out because they had fewer micro-batches than the step before (see the class notes).
+        self.early_steps = 0
         #: (mean micro-batch, accumulated-batch) squared norms of mean gradients fed at the last step.
         self.last_squared_norms: Optional[Tuple[float, float]] = None
+        self._expected = 2                  # the micro-batch from which the big-batch norm is tracked
         self._clear()
         self._handles = [p.register_hook(lambda g, i=i: self._grad_hook(i, g)) for i, p in enumerate(self.params)]
 
     def _clear(self) -> None:
-        self._sums: List[Any] = []
-        self._seen: set = set()
-        self._big: Dict[int, torch.Tensor] = {}
+        self._micro = 0                     # micro-batches seen this step
+        self._seen: set = set()             # parameters whose hook fired in the current micro-batch
+        self._squares: List[Any] = []       # ‖g_k‖², every parameter and micro-batch (0-d tensors: no sync)
+        self._late: List[Any] = []          # the same, from the tracked micro-batch on
+        self._base: List[Any] = []          # ‖G_{j-1}‖² per parameter, at its first hook from micro-batch j on
+        self._cross: List[Any] = []         # g_k·G_{k-1} from then on
+        self._based: set = set()
+        self._stale: List[Any] = []         # ‖.grad‖² found at the first micro-batch (0 when zeroed)
         self._scale: Any = None
 
     def _grad_hook(self, index: int, grad: torch.Tensor) -> None:
         # A parameter's hook fires once per backward: seeing it again means a new micro-batch began.
-        if not self._sums or index in self._seen:
-            self._sums.append(0.0)
+        if self._micro == 0 or index in self._seen:
+            self._micro += 1
             self._seen = set()
-        if self._scale is None and self.scaler is not None:                # the scale of this step's backwards
-            scale = self.scaler._get_scale_async() if hasattr(self.scaler, "_get_scale_async") else None
-            self._scale = scale.detach().clone() if scale is not None else float(self.scaler.get_scale())
+        if self._scale is None and self.scaler is not None:
+            self._scale = _loss_scale(self.scaler)
         self._seen.add(index)
-        g = grad.detach()
-        self._sums[-1] = self._sums[-1] + torch.dot(g.flatten(), g.flatten()).to(torch.float64)  # no sync here
-        if index in self._big:
-            self._big[index].add_(g)
-        else:
-            self._big[index] = g.clone()
+        g = _flat(grad)
+        square = torch.dot(g, g)
+        self._squares.append(square)
+        held = self.params[index].grad
+        if self._micro == 1:
+            if held is not None:
+                h = _flat(held)
+                self._stale.append(torch.dot(h, h))
+        elif self._micro >= self._expected:
+            self._late.append(square)
+            if held is not None:
+                h = _flat(held)
+                if index not in self._based:
+                    self._base.append(torch.dot(h, h))
+                self._cross.append(torch.dot(g, h))
+            self._based.add(index)
 
     def step(self, lr: float = math.nan, *, skip_short: bool = False) -> None:
         """Feeds this optimizer step's norms; call after the last micro-batch's ``backward``. Whatever happens —
@@ -525,7 +581,7 @@ class AccumulationNoiseScale:
         or ``step()`` called twice), unless ``skip_short`` — for trainers whose last accumulation of an epoch may
         hold a single leftover micro-batch — where it is skipped and counted in ``short_steps``."""
         try:
-            k = len(self._sums)
+            k = self._micro
             if k == 1 and skip_short:
                 self.short_steps += 1
                 return
@@ -533,9 +589,28 @@ class AccumulationNoiseScale:
                 raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                                       f"{k} micro-batch(es) this step: the estimate needs 2 or more (accumulate "
                                       "gradients), or step() was called twice for one optimizer step")
-            small = sum(self._sums) / k
-            big = sum(torch.dot(b.flatten(), b.flatten()).to(torch.float64) for b in self._big.values())
-            small, big = float(small), float(big)                # the one device synchronisation per step
+            if k < self._expected:
+                self.early_steps += 1
+                self._expected = k
+                if self.early_steps == 1:
+                    warnings.warn(f"scalingkit.torch.AccumulationNoiseScale: a step of {k} micro-batches after one "
+                                  "of more is left out (its big-batch norm is taken at the micro-batch the previous "
+                                  "step ended on); counted in early_steps", stacklevel=2)
+                return
+            # One stack and one copy to the host for all five sums: the step's only device synchronisation.
+            parts = (self._squares, self._late, self._base, self._cross, self._stale)
+            values = torch.stack([x for part in parts for x in part]).to(torch.float64).tolist()
+            sums, start = [], 0
+            for part in parts:
+                sums.append(math.fsum(values[start:start + len(part)]))
+                start += len(part)
+            squares, late, base, cross, stale = sums
+            self._expected = k              # the next step is expected to end where this one did
+            if stale > 0.0:
+                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                      "this step's first backward found gradients left from an earlier step: call "
+                                      "optimizer.zero_grad() once per optimizer step, before its micro-batches")
+            small, big = squares / k, base + late + 2.0 * cross
             if self._scale is not None:
                 s2 = float(self._scale) ** 2
                 small, big = small / s2, big / s2

@@ -33,3 +33,15 @@ def test_the_loop_keeps_the_mup_multipliers_and_streams_the_noise_scale(capsys):
     out = nanogpt_mup.train(width=128, iters=20, log_every=10)
     assert math.isfinite(out["b_simple"]) and out["b_simple"] > 0 and out["loss"] < 4.0
     assert "B_simple" in capsys.readouterr().out
+
+
+def test_the_overhead_benchmark_runs():
+    """bench_torch_gns.py on this example, a few steps at width 64 (peers not installed here are skipped): the
+    script must keep working, with finite timings and ScalingKit's share of a step between 0 and 50 %."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
+    import bench_torch_gns
+    rows = bench_torch_gns.bench(64, 8, nanogpt_mup)
+    names = [r[0] for r in rows]
+    assert names[:2] == ["plain step", "scalingkit AccumulationNoiseScale"]
+    assert all(math.isfinite(x) for r in rows for x in r[1:]) and rows[0][2] == 0.0
+    assert 0.0 < bench_torch_gns.inside(64, 4, nanogpt_mup) < 0.5

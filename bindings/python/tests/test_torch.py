@@ -248,15 +248,19 @@ def test_accumulation_hook_matches_a_direct_computation():
         gns.step()
 
 
-def _accumulate(model, gns, step, scaler=None, poison=False, before_step=None):
-    """Four micro-batches with (loss / 4).backward(), optionally under a GradScaler, then whatever the loop does
-    before gns.step() (clipping, zero_grad, unscale_)."""
+def _micro_batches(model, step, scaler=None, poison=False):
+    """Four micro-batches with (loss / 4).backward(), optionally under a GradScaler."""
     for k in range(4):
         x, y = batch(k, step)
         loss = 0.5 * (model(x).squeeze(1) - y).pow(2).mean() / 4
         if poison and k == 2:
             loss = loss * float("inf")
         (scaler.scale(loss) if scaler is not None else loss).backward()
+
+
+def _accumulate(model, gns, step, scaler=None, poison=False, before_step=None):
+    """_micro_batches, then whatever the loop does before gns.step() (clipping, zero_grad, unscale_)."""
+    _micro_batches(model, step, scaler, poison)
     if before_step is not None:
         before_step()
     gns.step()
@@ -283,10 +287,7 @@ def test_accumulation_step_cannot_be_misplaced(placement):
 
         for step in range(60):
             opt.zero_grad()
-            for k in range(4):
-                x, y = batch(k, step)
-                loss = 0.5 * (model(x).squeeze(1) - y).pow(2).mean() / 4
-                (scaler.scale(loss) if scaler is not None else loss).backward()
+            _micro_batches(model, step, scaler)
             if misplaced:
                 loop_actions()
                 gns.step()
@@ -322,6 +323,113 @@ def test_accumulation_overflow_steps_are_skipped_and_leave_no_state():
     model.zero_grad()
     _accumulate(model, gns, 41, scaler)
     assert gns.read().measurements == 39
+
+
+def test_accumulation_micro_batch_counts_that_change():
+    """The big-batch norm is taken from the micro-batch the previous step ended on. Steps of 4, 6, 6, 3, 4, 4, 5, 5,
+    2, 4 micro-batches: every step with at least as many as the one before is exact (against the direct
+    computation); the 3 after 6 and the 2 after 5 ended before their norms were taken: left out, counted, warned."""
+    torch.manual_seed(0)
+    model = nn.Linear(8, 1, bias=False).double()
+    gns = sktorch.AccumulationNoiseScale(model, micro_batch=LOCAL, smoothing="cumulative")
+    direct = scalingkit.GradientNoiseScale(smoothing="cumulative")
+    with pytest.warns(UserWarning, match="left out"):
+        for step, K in enumerate([4, 6, 6, 3, 4, 4, 5, 5, 2, 4]):
+            model.zero_grad()
+            micro = []
+            for k in range(K):
+                x, y = batch(k, step)
+                (0.5 * (model(x).squeeze(1) - y).pow(2).mean() / K).backward()
+                w = model.weight.detach().numpy()[0]
+                micro.append(x.numpy().T @ (x.numpy() @ w - y.numpy()) / LOCAL)
+            gns.step()
+            if K not in (2, 3):
+                mean = sum(micro) / K
+                direct.update(np.mean([m @ m for m in micro]), mean @ mean, LOCAL, K * LOCAL)
+                small, big = gns.last_squared_norms
+                assert small == pytest.approx(np.mean([m @ m for m in micro]), rel=1e-12)
+                assert big == pytest.approx(mean @ mean, rel=1e-12)
+            with torch.no_grad():
+                model.weight -= 0.05 * model.weight.grad
+    assert gns.early_steps == 2 and gns.read().measurements == 8
+    assert gns.read().b_simple == pytest.approx(direct.read().b_simple, rel=1e-9)
+
+
+def test_accumulation_loss_scale_is_the_backwards_even_after_update():
+    """A GradScaler whose scale doubles every step: gns.step() before or after scaler.update() gives the numbers of
+    a run without loss scaling, because the scale is noted by the hooks during the backward passes."""
+    def run(mode):
+        torch.manual_seed(0)
+        model = nn.Linear(8, 1, bias=False).double()
+        opt = torch.optim.SGD(model.parameters(), lr=0.05)
+        scaler = None if mode == "none" else torch.amp.GradScaler("cpu", init_scale=4.0, growth_interval=1)
+        gns = sktorch.AccumulationNoiseScale(model, micro_batch=LOCAL, scaler=scaler, smoothing="cumulative")
+        for step in range(30):
+            opt.zero_grad()
+            _micro_batches(model, step, scaler)
+            if mode == "before":
+                gns.step()
+            if scaler is not None:
+                scaler.step(opt)
+                scaler.update()
+            else:
+                opt.step()
+            if mode != "before":
+                gns.step()
+        if scaler is not None:
+            assert scaler.get_scale() == 4.0 * 2 ** 30          # the scale did move every step
+        return gns.read().b_simple
+
+    plain = run("none")
+    assert run("before") == pytest.approx(plain, rel=1e-12) and run("after") == pytest.approx(plain, rel=1e-12)
+
+
+def test_accumulation_refuses_a_step_begun_on_stale_gradients():
+    """Gradients never zeroed: the second step's micro-batches add to the first's, a big batch that is not this
+    step's. The hooks see it (.grad is not empty at the first micro-batch) and step() says so; zero_grad with
+    set_to_none=False (zeros, not None) is fine and gives the numbers of set_to_none=True."""
+    def run(set_to_none, zero=True):
+        torch.manual_seed(0)
+        model = nn.Linear(8, 1, bias=False).double()
+        gns = sktorch.AccumulationNoiseScale(model, micro_batch=LOCAL, smoothing="cumulative")
+        for step in range(20):
+            if zero or step == 0:
+                model.zero_grad(set_to_none=set_to_none)
+            _accumulate(model, gns, step)
+        return gns.read().b_simple
+
+    assert run(False) == pytest.approx(run(True), rel=1e-12)
+    with pytest.raises(scalingkit.ScalingKitError, match="gradients left from an earlier step"):
+        run(True, zero=False)
+    # The refused step left nothing: the next, zeroed step is exact.
+    torch.manual_seed(0)
+    model = nn.Linear(8, 1, bias=False).double()
+    gns = sktorch.AccumulationNoiseScale(model, micro_batch=LOCAL, smoothing="cumulative")
+    _accumulate(model, gns, 0)
+    with pytest.raises(scalingkit.ScalingKitError, match="earlier step"):
+        _accumulate(model, gns, 1)
+    model.zero_grad()
+    _accumulate(model, gns, 1)
+    assert gns.read().measurements == 2
+
+
+def test_accumulation_half_precision_gradients_are_normed_in_float32():
+    """bf16 gradients: the dot products are taken in float32 (a bf16 accumulation of 4096 terms keeps ~3 digits),
+    so the squared norms agree with float64 ones to float32-input precision."""
+    torch.manual_seed(0)
+    model = nn.Linear(4096, 1, bias=False).to(torch.bfloat16)
+    gns = sktorch.AccumulationNoiseScale(model, micro_batch=LOCAL, smoothing="cumulative")
+    grads = []
+    for k in range(2):
+        g = torch.Generator().manual_seed(k)
+        x = torch.randn(LOCAL, 4096, generator=g).to(torch.bfloat16)
+        (model(x).float().pow(2).mean() / 2).backward()
+        grads.append(model.weight.grad.double().clone() - (grads[-1] if grads else 0))
+    gns.step()
+    small = sum(float(g.flatten() @ g.flatten()) for g in grads) / 2 * 4
+    total = sum(grads).flatten()
+    small_fed, big_fed = gns.last_squared_norms
+    assert small_fed == pytest.approx(small, rel=1e-4) and big_fed == pytest.approx(float(total @ total), rel=1e-3)
 
 
 def test_torch_compile_same_numbers_as_eager():
