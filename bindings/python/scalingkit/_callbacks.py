@@ -42,8 +42,9 @@ class AccumulationCallback:
                                                   **self.options)
 
     def step(self, lr: float) -> None:
-        """One optimizer step; an epoch's last accumulation of a single leftover micro-batch is skipped (and counted
-        in ``noise_scale.short_steps``), not an error: the trainer, not the user, chose it."""
+        """One optimizer step; an epoch's last accumulation of fewer micro-batches is left out (counted in
+        ``noise_scale.short_steps`` or ``early_steps``) without an error or a warning: the trainer, not the user,
+        chose it."""
         self.noise_scale.step(lr=float(lr), skip_short=True)
 
     def stop(self) -> None:

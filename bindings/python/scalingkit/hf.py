@@ -33,8 +33,9 @@ class NoiseScaleCallback(AccumulationCallback, TrainerCallback):
     tokens per micro-batch with ``batch_unit="tokens"``), the big one the whole accumulation. The Trainer divides
     each micro-batch's loss by the accumulation steps (or normalises by the step's token count, which is the same
     for micro-batches of equal token counts), which is ``loss_divided=True``. Clipping (``max_grad_norm``) cannot
-    affect the numbers: the hooks see the gradients before they reach ``.grad``. An epoch's last accumulation of one
-    leftover micro-batch is skipped (``noise_scale.short_steps``); a leftover of 2 or more is read with the full
+    affect the numbers: the hooks see the gradients before they reach ``.grad``. An epoch's last accumulation, when it
+    holds fewer micro-batches than the others, is left out (one: ``noise_scale.short_steps``; more:
+    ``noise_scale.early_steps``); an epoch's last micro-batch may hold fewer examples and is read with the full
     ``micro_batch``, so keep the dataset a multiple of the micro-batch (or ``dataloader_drop_last=True``) where that
     one step per epoch matters. One process only: under DDP use :class:`scalingkit.torch.DDPNoiseScale`.
 

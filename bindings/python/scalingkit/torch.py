@@ -534,6 +534,7 @@ class AccumulationNoiseScale:
         #: (mean micro-batch, accumulated-batch) squared norms of mean gradients fed at the last step.
         self.last_squared_norms: Optional[Tuple[float, float]] = None
         self._expected = 2                  # the micro-batch from which the big-batch norm is tracked
+        self._warned_early = False
         self._clear()
         self._handles = [p.register_hook(lambda g, i=i: self._grad_hook(i, g)) for i, p in enumerate(self.params)]
 
@@ -579,7 +580,8 @@ class AccumulationNoiseScale:
 
         A step of one micro-batch carries no small-versus-big comparison: an error (a loop without accumulation,
         or ``step()`` called twice), unless ``skip_short`` — for trainers whose last accumulation of an epoch may
-        hold a single leftover micro-batch — where it is skipped and counted in ``short_steps``."""
+        hold fewer micro-batches — where it is skipped and counted in ``short_steps``; with ``skip_short`` a step
+        shorter than the one before is also left out without the warning (still counted in ``early_steps``)."""
         try:
             k = self._micro
             if k == 1 and skip_short:
@@ -592,7 +594,8 @@ class AccumulationNoiseScale:
             if k < self._expected:
                 self.early_steps += 1
                 self._expected = k
-                if self.early_steps == 1:
+                if not (skip_short or self._warned_early):
+                    self._warned_early = True
                     warnings.warn(f"scalingkit.torch.AccumulationNoiseScale: a step of {k} micro-batches after one "
                                   "of more is left out (its big-batch norm is taken at the micro-batch the previous "
                                   "step ended on); counted in early_steps", stacklevel=2)

@@ -4,6 +4,7 @@ of the reporting callbacks), its big-batch norm is the accumulated gradient's, c
 groups keep their multipliers under the Trainer's scheduler."""
 import math
 import os
+import warnings
 
 import numpy as np
 import pytest
@@ -121,3 +122,14 @@ def test_an_epochs_single_leftover_micro_batch_is_skipped_not_fatal(tmp_path):
     trainer, callback, _ = train(tmp_path, examples=100, max_steps=-1, num_train_epochs=1)
     assert trainer.state.global_step == 7
     assert callback.noise_scale.short_steps == 1 and callback.read().measurements == 6
+
+
+def test_an_epochs_shorter_last_accumulation_is_left_out_quietly(tmp_path):
+    # 104 examples: 6 full steps of 4 micro-batches, then one of 2, over two epochs. The short one ends before the
+    # big batch's norm is taken (at the 4th micro-batch): left out and counted, no warning; the next epoch's full
+    # steps are read again.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        trainer, callback, _ = train(tmp_path, examples=104, max_steps=-1, num_train_epochs=2)
+    assert trainer.state.global_step == 14
+    assert callback.noise_scale.early_steps == 2 and callback.read().measurements == 12
