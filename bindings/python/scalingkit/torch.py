@@ -602,14 +602,18 @@ class AccumulationNoiseScale:
                 return
             # One stack and one copy to the host for all five sums: the step's only device synchronisation.
             parts = (self._squares, self._late, self._base, self._cross, self._stale)
-            values = torch.stack([x for part in parts for x in part]).to(torch.float64).tolist()
+            flat = [x for part in parts for x in part]
+            try:
+                values = torch.stack(flat).to(torch.float64).tolist()
+            except RuntimeError:        # parameters on several devices or of several dtypes: one at a time
+                values = [float(x) for x in flat]
             sums, start = [], 0
             for part in parts:
                 sums.append(math.fsum(values[start:start + len(part)]))
                 start += len(part)
             squares, late, base, cross, stale = sums
             self._expected = k              # the next step is expected to end where this one did
-            if stale > 0.0:
+            if stale != 0.0:            # NaN too: an overflow's inf left in .grad
                 raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                                       "this step's first backward found gradients left from an earlier step: call "
                                       "optimizer.zero_grad() once per optimizer step, before its micro-batches")

@@ -472,3 +472,24 @@ def test_no_decay_rule_and_merged_groups():
     torch.optim.AdamW(merged)
     with pytest.raises(scalingkit.ScalingKitError, match="no_decay"):
         sktorch.param_groups(model, base, lr=1e-3, no_decay="bias")
+
+
+def test_accumulation_parameters_of_two_dtypes():
+    """A model with a float64 and a float32 layer: the per-parameter sums are of two dtypes and are summed all
+    the same, equal to the float64 model's to float32 precision."""
+    def run(mixed):
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(8, 4, bias=False).double(), nn.Linear(4, 1, bias=False).double())
+        if mixed:
+            model[1].float()
+        gns = sktorch.AccumulationNoiseScale(model, micro_batch=LOCAL, smoothing="cumulative")
+        for step in range(5):
+            model.zero_grad()
+            for k in range(4):
+                x, y = batch(k, step)
+                out = model[1](model[0](x).to(model[1].weight.dtype)).squeeze(1).double()
+                (0.5 * (out - y).pow(2).mean() / 4).backward()
+            gns.step()
+        return gns.last_squared_norms
+
+    assert run(True) == pytest.approx(run(False), rel=1e-5)
