@@ -395,8 +395,9 @@ class DDPNoiseScale(_DataParallelNoiseScale):
         fut = dist.all_reduce(buf, async_op=True).get_future()
 
         def reduced(f: torch.futures.Future) -> torch.Tensor:
-            t = _flat(f.value()[0])
-            state._reduced = state._reduced + torch.dot(t, t).to(torch.float64)
+            t = f.value()[0]                 # returned as DDP gave it: _flat may widen a bf16 bucket
+            v = _flat(t)
+            state._reduced = state._reduced + torch.dot(v, v).to(torch.float64)
             return t
 
         return fut.then(reduced)
