@@ -6,6 +6,7 @@ Optional: ``pip install ./bindings/python[torch]``. The rest of ``scalingkit`` n
 """
 from __future__ import annotations
 
+import functools
 import math
 import warnings
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
@@ -310,6 +311,11 @@ def apply_init(model: nn.Module, base: Union[nn.Module, Shapes], *, delta: Union
 
 
 _HALF = (torch.float16, torch.bfloat16)
+try:
+    from torch._utils import _flatten_dense_tensors as _flatten
+except ImportError:                         # pragma: no cover - present since torch 1.x
+    def _flatten(tensors):
+        return torch.cat([t.reshape(-1) for t in tensors])
 
 
 def _flat(t: torch.Tensor) -> torch.Tensor:
@@ -492,19 +498,25 @@ class FSDPNoiseScale(_DataParallelNoiseScale):
 class AccumulationNoiseScale:
     """The gradient noise scale of single-process gradient accumulation, from tensor hooks alone.
 
-    Each parameter's gradient hook sees every micro-batch's gradient g_k before autograd adds it to ``.grad``,
-    which then holds the sum G_{k-1} of this step's earlier micro-gradients. The hook takes ‖g_k‖² (the small
-    batch). The accumulated gradient's squared norm follows from ‖G_K‖² = ‖G_{j-1}‖² + Σ_{k≥j} (‖g_k‖² +
-    2 g_k·G_{k-1}) for any j ≤ K, so it is taken once, from the micro-batch expected to be the last (the previous
-    step's count; from the second micro-batch on at the first step), with no gradient-sized buffer of its own:
-    one dot product per parameter and micro-batch, two more at the last. ``step()`` — once per optimizer step,
-    anywhere after the last micro-batch's ``backward`` — feeds both to the core; it never reads ``.grad``, so
-    clipping, ``zero_grad``, ``GradScaler.unscale_`` or an optimizer step before it cannot change the numbers.
+    Each parameter's gradient hook sees every micro-batch's gradient g_k before autograd adds it to ``.grad``, and
+    takes ‖g_k‖² (the small batch). The accumulated gradient's squared norm ‖G_K‖² (the big batch) is taken by a
+    second hook that runs just after autograd's accumulation (``register_post_accumulate_grad_hook``), where
+    ``.grad`` holds G_k and has just been written. It is armed from the micro-batch expected to be the last (the
+    previous step's count; from the second on at the first step) and keeps the latest value, so no buffer of the
+    gradient's size is needed: one dot product per parameter and micro-batch, one more at the last. Parameters
+    under ``SMALL`` (2¹⁶) elements — biases, gains, small embeddings — would cost a Python call each per
+    micro-batch for almost no arithmetic, so their hooks are ``list.append`` (no Python frame) and only keep the
+    micro-gradient; at ``step()``, or once ``KEEP`` (2²²) elements are kept, these are summed in four batched
+    operations into one buffer of their combined size.
+    ``step()`` — once per optimizer step, anywhere after the last micro-batch's ``backward`` — feeds both norms
+    to the core; it never reads ``.grad``, so clipping, ``zero_grad``, ``GradScaler.unscale_`` or an optimizer
+    step before it cannot change the numbers.
 
     What it needs of the loop is what training needs too: gradients zeroed before each step's first backward
-    (``zero_grad()``, either ``set_to_none``; a step begun on stale gradients is refused). A step with fewer
-    micro-batches than the one before (an epoch's leftover) ends before its big-batch norm was taken: it is left
-    out, counted in ``early_steps`` and warned about once.
+    (``zero_grad()``, either ``set_to_none``; a step begun on stale gradients is refused: the check looks at the
+    parameters of ``SMALL`` elements or more, and at the largest one in any case). A step with fewer micro-batches
+    than the one before (an epoch's leftover) ends before its big-batch norm was armed: it is left out, counted in
+    ``early_steps`` and warned about once.
 
     Args:
         model: the module whose parameters are watched.
@@ -517,6 +529,11 @@ class AccumulationNoiseScale:
         options: as :class:`scalingkit.GradientNoiseScale` (``smoothing``, ``batch_unit``, ...).
     """
 
+    #: Parameters with fewer elements than this are kept by their hooks and summed in batches (see the class notes).
+    SMALL = 1 << 16
+    #: Elements of kept small-parameter gradients above which they are summed before ``step()``.
+    KEEP = 1 << 22
+
     def __init__(self, model: nn.Module, micro_batch: float, loss_divided: bool = True, scaler: Any = None,
                  **options: Any):
         self.micro_batch = as_number("micro_batch", micro_batch)
@@ -526,6 +543,9 @@ class AccumulationNoiseScale:
         self.params = [p for p in model.parameters() if p.requires_grad]
         if not self.params:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "the model has no parameter that requires a gradient")
+        if not hasattr(self.params[0], "register_post_accumulate_grad_hook"):
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                  f"AccumulationNoiseScale needs torch 2.1 or later (this is {torch.__version__})")
         #: Optimizer steps skipped because their gradients were not finite (loss-scale overflow).
         self.skipped_steps = 0
         #: Steps of a single micro-batch skipped under ``step(skip_short=True)``.
@@ -534,46 +554,95 @@ class AccumulationNoiseScale:
         self.early_steps = 0
         #: (mean micro-batch, accumulated-batch) squared norms of mean gradients fed at the last step.
         self.last_squared_norms: Optional[Tuple[float, float]] = None
-        self._expected = 2                  # the micro-batch from which the big-batch norm is tracked
+        self._expected = 2                  # the micro-batch from which the big-batch norm is taken
         self._warned_early = False
+        largest = max(range(len(self.params)), key=lambda i: self.params[i].numel())
+        large = [i for i, p in enumerate(self.params) if p.numel() >= self.SMALL or i == largest]
+        small = [p for i, p in enumerate(self.params) if p.numel() < self.SMALL and i != largest]
+        # The small parameters' running sums: one buffer per device (float64 if any of its parameters is, float32
+        # otherwise, as _flat widens), one view per parameter.
+        self._kept: List[List[torch.Tensor]] = [[] for _ in small]
+        self._sums: List[Any] = [None] * len(small)
+        self._buffers: List[torch.Tensor] = []
+        for device in dict.fromkeys(p.device for p in small):
+            on = [j for j, p in enumerate(small) if p.device == device]
+            dtype = torch.float64 if any(small[j].dtype == torch.float64 for j in on) else torch.float32
+            buf = torch.zeros(sum(small[j].numel() for j in on), dtype=dtype, device=device)
+            self._buffers.append(buf)
+            start = 0
+            for j in on:
+                self._sums[j] = buf[start:start + small[j].numel()]
+                start += small[j].numel()
+        # Micro-batches kept before a fold inside the backward: about KEEP elements held at most.
+        self._depth = max(2, self.KEEP // max(1, sum(p.numel() for p in small)))
         self._clear()
-        self._handles = [p.register_hook(lambda g, i=i: self._grad_hook(i, g)) for i, p in enumerate(self.params)]
+        self._handles = [self.params[i].register_hook(functools.partial(self._grad_hook, i)) for i in large]
+        self._handles += [self.params[i].register_post_accumulate_grad_hook(functools.partial(self._accumulated, i))
+                          for i in large]
+        self._handles += [p.register_hook(kept.append) for p, kept in zip(small, self._kept)]
 
     def _clear(self) -> None:
         self._micro = 0                     # micro-batches seen this step
-        self._seen: set = set()             # parameters whose hook fired in the current micro-batch
+        self._seen: set = set()             # large parameters whose hook fired in the current micro-batch
         self._squares: List[Any] = []       # ‖g_k‖², every parameter and micro-batch (0-d tensors: no sync)
-        self._late: List[Any] = []          # the same, from the tracked micro-batch on
-        self._base: List[Any] = []          # ‖G_{j-1}‖² per parameter, at its first hook from micro-batch j on
-        self._cross: List[Any] = []         # g_k·G_{k-1} from then on
-        self._based: set = set()
+        self._latest: Dict[int, Any] = {}   # ‖G_k‖² per large parameter, at its latest micro-batch from the armed one
         self._stale: List[Any] = []         # ‖.grad‖² found at the first micro-batch (0 when zeroed)
         self._scale: Any = None
+        for kept in self._kept:
+            kept.clear()
+        if self._buffers:
+            torch._foreach_zero_(self._buffers)
+
+    def _fold(self, everything: bool = False) -> None:
+        """Adds the micro-gradients the small parameters' hooks kept to their sums, and their squared norms to the
+        small-batch terms. The rounds every small parameter has (they fire once per backward) are flattened
+        micro-batch by micro-batch in one call into C++ (DDP's bucketing helper), so the sum over micro-batches is
+        one reduction laid out as the buffer is: four operations whatever the number of parameters or rounds.
+        Every torch call from Python inside a training loop costs tens of microseconds on a CPU (BENCHMARKS.md),
+        hence this is done at ``step()``, and inside the backward passes only once the kept gradients reach
+        ``KEEP`` elements. ``everything`` (at step()) takes the rest one at a time (several devices, a parameter
+        the backward did not reach)."""
+        kept = self._kept
+        rounds = min(map(len, kept)) if kept and len(self._buffers) == 1 else 0
+        if rounds:
+            flat = _flatten([k[r] for r in range(rounds) for k in kept])
+            for k in kept:
+                del k[:rounds]
+            flat = flat.float() if flat.dtype in _HALF else flat
+            self._squares.append(torch.dot(flat, flat))
+            self._buffers[0].add_(flat.view(rounds, -1).sum(0))
+        if everything:
+            for s, k in zip(self._sums, kept):
+                for g in map(_flat, k):
+                    s.add_(g)
+                    self._squares.append(torch.dot(g, g))
+                k.clear()
 
     def _grad_hook(self, index: int, grad: torch.Tensor) -> None:
         # A parameter's hook fires once per backward: seeing it again means a new micro-batch began.
         if self._micro == 0 or index in self._seen:
             self._micro += 1
             self._seen = set()
-        if self._scale is None and self.scaler is not None:
-            self._scale = _loss_scale(self.scaler)
+            if self._scale is None and self.scaler is not None:
+                self._scale = _loss_scale(self.scaler)
+            if self._kept and len(self._kept[0]) >= self._depth:
+                self._fold()
         self._seen.add(index)
-        g = _flat(grad)
-        square = torch.dot(g, g)
-        self._squares.append(square)
-        held = self.params[index].grad
+        g = grad.reshape(-1)
+        if g.dtype in _HALF:
+            g = g.float()
+        self._squares.append(torch.dot(g, g))
         if self._micro == 1:
+            held = self.params[index].grad
             if held is not None:
                 h = _flat(held)
                 self._stale.append(torch.dot(h, h))
-        elif self._micro >= self._expected:
-            self._late.append(square)
-            if held is not None:
-                h = _flat(held)
-                if index not in self._based:
-                    self._base.append(torch.dot(h, h))
-                self._cross.append(torch.dot(g, h))
-            self._based.add(index)
+
+    def _accumulated(self, index: int, param: torch.Tensor) -> None:
+        # Just after autograd added g_k to .grad: ‖G_k‖², kept from the armed micro-batch on (the latest wins).
+        if self._micro >= self._expected:
+            g = _flat(param.grad)
+            self._latest[index] = torch.dot(g, g)
 
     def step(self, lr: float = math.nan, *, skip_short: bool = False) -> None:
         """Feeds this optimizer step's norms; call after the last micro-batch's ``backward``. Whatever happens —
@@ -601,8 +670,10 @@ class AccumulationNoiseScale:
                                   "of more is left out (its big-batch norm is taken at the micro-batch the previous "
                                   "step ended on); counted in early_steps", stacklevel=2)
                 return
-            # One stack and one copy to the host for all five sums: the step's only device synchronisation.
-            parts = (self._squares, self._late, self._base, self._cross, self._stale)
+            self._fold(everything=True)     # the last micro-batch's small parameters
+            big_terms = list(self._latest.values()) + [torch.dot(buf, buf) for buf in self._buffers]
+            # One stack and one copy to the host for all three sums: the step's only device synchronisation.
+            parts = (self._squares, big_terms, self._stale)
             flat = [x for part in parts for x in part]
             try:
                 values = torch.stack(flat).to(torch.float64).tolist()
@@ -612,13 +683,13 @@ class AccumulationNoiseScale:
             for part in parts:
                 sums.append(math.fsum(values[start:start + len(part)]))
                 start += len(part)
-            squares, late, base, cross, stale = sums
+            squares, big, stale = sums
             self._expected = k              # the next step is expected to end where this one did
             if stale != 0.0:            # NaN too: an overflow's inf left in .grad
                 raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                                       "this step's first backward found gradients left from an earlier step: call "
                                       "optimizer.zero_grad() once per optimizer step, before its micro-batches")
-            small, big = squares / k, base + late + 2.0 * cross
+            small = squares / k
             if self._scale is not None:
                 s2 = float(self._scale) ** 2
                 small, big = small / s2, big / s2
