@@ -133,3 +133,21 @@ def test_an_epochs_shorter_last_accumulation_is_left_out_quietly(tmp_path):
         trainer, callback, _ = train(tmp_path, examples=104, max_steps=-1, num_train_epochs=2)
     assert trainer.state.global_step == 14
     assert callback.noise_scale.early_steps == 2 and callback.read().measurements == 12
+
+
+@pytest.mark.parametrize("checkpointing", [False, True], ids=["plain", "gradient_checkpointing"])
+def test_llama_with_gradient_checkpointing(tmp_path, checkpointing):
+    # A tiny LlamaForCausalLM (untied embeddings, RMSNorm, grouped-query attention, SwiGLU) under the Trainer's
+    # accumulation, with and without gradient_checkpointing=True: the big-batch norm is the accumulated gradient's.
+    from transformers import LlamaConfig, LlamaForCausalLM
+    torch.manual_seed(0)
+    model = LlamaForCausalLM(LlamaConfig(vocab_size=VOCAB, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                                         num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=BLOCK))
+    recorder = Recorder()
+    trainer = Trainer(model=model, args=arguments(tmp_path, gradient_checkpointing=checkpointing, max_steps=3),
+                      train_dataset=Text(), callbacks=[recorder])
+    callback = scalingkit.hf.attach_noise_scale(trainer)
+    trainer.train()
+    small, big = callback.noise_scale.last_squared_norms
+    assert callback.read().measurements == 3
+    assert big == pytest.approx(recorder.grad_sq[-1], rel=1e-6) and small > big
