@@ -495,6 +495,15 @@ class FSDPNoiseScale(_DataParallelNoiseScale):
             h.remove()
 
 
+def _sharded(module: nn.Module) -> bool:
+    """Whether FSDP (fully_shard's FSDPModule, or the older FullyShardedDataParallel wrapper) manages ``module``."""
+    if not dist.is_available():
+        return False
+    import torch.distributed.fsdp as fsdp
+    kinds = tuple(k for k in (getattr(fsdp, "FSDPModule", None), getattr(fsdp, "FullyShardedDataParallel", None)) if k)
+    return bool(kinds) and isinstance(module, kinds)
+
+
 class AccumulationNoiseScale:
     """The gradient noise scale of single-process gradient accumulation, from tensor hooks alone.
 
@@ -516,7 +525,8 @@ class AccumulationNoiseScale:
     (``zero_grad()``, either ``set_to_none``; a step begun on stale gradients is refused: the check looks at the
     parameters of ``SMALL`` elements or more, and at the largest one in any case). A step with fewer micro-batches
     than the one before (an epoch's leftover) ends before its big-batch norm was armed: it is left out, counted in
-    ``early_steps`` and warned about once.
+    ``early_steps`` and warned about once. One process only: a model wrapped in DDP or sharded by FSDP is refused
+    (use :class:`DDPNoiseScale` or :class:`FSDPNoiseScale`), and a process group of several ranks is warned about.
 
     Args:
         model: the module whose parameters are watched.
@@ -540,6 +550,18 @@ class AccumulationNoiseScale:
         self.loss_divided = loss_divided
         self.scaler = scaler
         self.estimator = GradientNoiseScale(construction="accumulation", **options)
+        # One process's gradients: under DDP or FSDP the all-reduce writes .grad while the hooks read it, and the
+        # step's batch is every rank's; those estimators use the collective itself.
+        if isinstance(model, nn.parallel.DistributedDataParallel):
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "the model is wrapped in DistributedDataParallel: use "
+                                  "scalingkit.torch.DDPNoiseScale, which reads the norms from DDP's all-reduce")
+        if any(_sharded(m) for m in model.modules()):
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "the model is sharded by FSDP: use "
+                                  "scalingkit.torch.FSDPNoiseScale, which reads the norms from FSDP's reduce-scatter")
+        if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+            warnings.warn(f"torch.distributed has {dist.get_world_size()} processes: AccumulationNoiseScale measures "
+                          "this process's gradients alone; if they are averaged across processes (DDP, FSDP) use "
+                          "DDPNoiseScale or FSDPNoiseScale", stacklevel=2)
         self.params = [p for p in model.parameters() if p.requires_grad]
         if not self.params:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "the model has no parameter that requires a gradient")

@@ -40,6 +40,21 @@ def worker(rank, world, init_file, out_file):
     fully_shard(sharded)
     g_ddp = sktorch.DDPNoiseScale(ddp, local_batch=LOCAL)
     g_fsdp = sktorch.FSDPNoiseScale(sharded, local_batch=LOCAL)
+    if rank == 0:                           # the single-process estimator on these models: refused, or warned
+        said = []
+        for model in (ddp, sharded):
+            try:
+                sktorch.AccumulationNoiseScale(model, micro_batch=LOCAL)
+                said.append("accepted")
+            except scalingkit.ScalingKitError as e:
+                said.append(str(e))
+        import warnings
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            sktorch.AccumulationNoiseScale(net(), micro_batch=LOCAL)
+        said.append(" | ".join(str(w.message) for w in caught))
+        with open(out_file + ".said", "w") as f:
+            f.write("\n".join(said))
     rows = []
     for step in range(STEPS):
         gen = torch.Generator().manual_seed(1000 * step + rank)
@@ -72,6 +87,10 @@ def test_fsdp2_sharded_norms_agree_with_ddp(tmp_path):
     np.testing.assert_allclose(norms[:, 3], norms[:, 1], rtol=1e-5)   # reduced (shards summed across ranks)
     assert np.all(norms[:, 0] > norms[:, 1])
     assert last[2] == last[3] == STEPS and last[1] == pytest.approx(last[0], rel=1e-4)
+    wrapped, sharded, plain = open(out + ".said").read().split("\n")
+    assert "wrapped in DistributedDataParallel: use scalingkit.torch.DDPNoiseScale" in wrapped
+    assert "sharded by FSDP: use scalingkit.torch.FSDPNoiseScale" in sharded
+    assert "torch.distributed has 2 processes" in plain
 
 
 def test_without_a_process_group_it_says_why():
