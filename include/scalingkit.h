@@ -1088,6 +1088,13 @@ typedef enum sk_umup_type { SK_UMUP_WEIGHT = 0, SK_UMUP_BIAS = 1, SK_UMUP_NORM =
 SK_API int sk_transfer_umup_lr_scale(int type, const int64_t *shape, size_t rank, size_t depth, int optimizer,
                                      double *out);
 
+/* u-muP's independent weight decay (unit-scaling 0.3.5 `independent_weight_decay`; Loshchilov & Hutter 2019):
+ * the optimizer weight_decay of a group whose learning rate is `group_lr`, lambda / group_lr, so that PyTorch's
+ * AdamW (which decays by lr * weight_decay a step) decays by lambda a step at that rate, whatever u-muP's scale
+ * made it; a schedule that scales lr scales the decay with it. Since 0.4.0.
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT (lambda not finite and >= 0, group_lr not finite and > 0). */
+SK_API int sk_transfer_umup_weight_decay(double lambda, double group_lr, double *out);
+
 /* u-muP's residual rule (Blake et al. 2024, App. G; unit-scaling 0.3.5): tau of residual layer `index`
  * (attention at even indices, MLP at odd) in a stack of `layers`, for a residual multiplier and an attention-to-MLP
  * ratio (both 1 by default in unit-scaling). The branch is scaled by tau/sqrt(1+tau^2), the skip by 1/sqrt(1+tau^2).

@@ -144,6 +144,14 @@ public func sk_transfer_umup_lr_scale(_ type: Int32, _ shape: UnsafePointer<Int6
 }
 
 @c @implementation
+public func sk_transfer_umup_weight_decay(_ lambda: Double, _ groupLR: Double, _ out: UnsafeMutablePointer<Double>?) -> Int32 {
+    guarded("sk_transfer_umup_weight_decay") { () throws(ScalingKitError) in
+        let out = try nonNull(out, "out")
+        out.pointee = try core { try Transfer.independentWeightDecay(lambda, groupLearningRate: groupLR) }
+    }
+}
+
+@c @implementation
 public func sk_transfer_umup_residual_tau(_ index: Int, _ layers: Int, _ mult: Double, _ ratio: Double,
                                          _ out: UnsafeMutablePointer<Double>?) -> Int32 {
     guarded("sk_transfer_umup_residual_tau") { () throws(ScalingKitError) in

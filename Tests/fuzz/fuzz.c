@@ -307,6 +307,7 @@ static void step_transfer(src *s) {
     double v;
     int64_t shape[2] = { (int8_t)u8(s), (int8_t)u8(s) };
     if (ok(sk_transfer_umup_lr_scale((int8_t)u8(s) % 6, shape, u8(s) % 3, u8(s) % 8, (int8_t)u8(s) % 3, &v), "sk_transfer_umup_lr_scale") == SK_OK) not_nan(v, "sk_transfer_umup_lr_scale");
+    if (ok(sk_transfer_umup_weight_decay(dbl(s), dbl(s), &v), "sk_transfer_umup_weight_decay") == SK_OK) not_nan(v, "sk_transfer_umup_weight_decay");
     if (ok(sk_transfer_umup_residual_tau(u8(s) % 10, u8(s) % 8, dbl(s), dbl(s), &v), "sk_transfer_umup_residual_tau") == SK_OK) not_nan(v, "sk_transfer_umup_residual_tau");
     if (ok(sk_transfer_attention_scale(u8(s), u8(s), (int8_t)u8(s) % 5, &v), "sk_transfer_attention_scale") == SK_OK) not_nan(v, "sk_transfer_attention_scale");
 }

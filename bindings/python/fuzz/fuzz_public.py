@@ -250,6 +250,7 @@ def rules(a, b, c, d, e, f, umup_type, name):
     call(sk.adamw_timescale, a, b, c, d)
     call(sk.attention_scale, a, b)
     call(sk.umup_residual_tau, a, b, c, d)
+    call(sk.umup_weight_decay, a, b)
     call(sk.optimal_learning_rate, a, b, c)
     call(sk.umup_lr_scale, umup_type, [a, b] if not isinstance(a, list) else a, c)
     call(sk.hp_law, name, N=a, D=b, C=c)

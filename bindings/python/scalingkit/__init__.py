@@ -34,7 +34,7 @@ from .accounting import TransformerCount, count_parameters, nearest_shapes  # no
 from .timeaware import TimeAwareFrontier, TimedPlan, cheapest_within, time_aware  # noqa: E402
 from .transfer import (AdamHyperparameters, GroupHyperparameters, HyperparameterPrediction, TransferResult,  # noqa: E402
                        adam_sqrt_rule, adamw_timescale, attention_scale, hp_law, optimal_learning_rate, transfer,
-                       umup_lr_scale, umup_residual_tau)
+                       umup_lr_scale, umup_residual_tau, umup_weight_decay)
 from .batchsize import (BatchCost, BatchTradeoffFit, GradientNoiseScale, KaplanBatchLaw, NoiseScaleReading,  # noqa: E402
                         batch_cost, batch_law, batch_schedule, convert_critical_batch, fit_batch_law,
                         fit_batch_tradeoff)
@@ -50,7 +50,7 @@ __all__ = ["Bootstrap", "ChinchillaFit", "ComputeOptimalPlan", "Estimate", "FitD
            "minimum_compute", "multi_power_predict", "at_tokens_per_parameter",
            "plan", "schedule_areas", "TimeAwareFrontier", "TimedPlan", "cheapest_within", "time_aware",
            "AdamHyperparameters", "GroupHyperparameters", "HyperparameterPrediction", "TransferResult", "adam_sqrt_rule",
-           "adamw_timescale", "attention_scale", "umup_residual_tau", "hp_law", "optimal_learning_rate", "transfer", "umup_lr_scale", "CoordLayer",
+           "adamw_timescale", "attention_scale", "umup_residual_tau", "hp_law", "optimal_learning_rate", "transfer", "umup_lr_scale", "umup_weight_decay", "CoordLayer",
            "HPSweepResult", "SweepCell", "SweepLaw", "TimescaleLaw", "coord_check", "fit_hp_sweep", "plot_coord_check",
            "BatchCost", "BatchTradeoffFit", "GradientNoiseScale", "KaplanBatchLaw", "NoiseScaleReading", "batch_cost",
            "batch_law", "batch_schedule", "convert_critical_batch", "fit_batch_law", "fit_batch_tradeoff"]

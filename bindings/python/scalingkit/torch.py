@@ -19,7 +19,7 @@ from ._errors import ScalingKitError
 from ._arrays import as_number, as_size
 from ._ffi import lib
 from .batchsize import GradientNoiseScale, NoiseScaleReading
-from .transfer import transfer, umup_lr_scale
+from .transfer import transfer, umup_lr_scale, umup_weight_decay
 
 Shapes = Mapping[str, Sequence[int]]
 
@@ -200,8 +200,8 @@ def param_groups(model: nn.Module, base: Union[nn.Module, Shapes], *, lr: float,
             scale = umup_lr_scale(kind, tuple(p.shape), layers if in_block(n) else 0, fam)
             # u-μP's independent weight decay: the optimizer's weight_decay is λ / (its learning rate).
             group_lr = lr * scale
-            out.append({"params": [p], "lr": group_lr, "weight_decay": weight_decay / group_lr if weight_decay else 0.0,
-                        "name": n, "lr_mult": scale, "wd_mult": 1.0 / group_lr})
+            out.append({"params": [p], "lr": group_lr, "weight_decay": umup_weight_decay(weight_decay, group_lr),
+                        "name": n, "lr_mult": scale, "wd_mult": umup_weight_decay(1.0, group_lr)})
         return _finish(out, model, no_decay, merge)
     kind = {"sp": "standard", "standard": "standard", "mup": "mup", "mup_table3": "mup_table3", "completep": "mup"}
     if parametrization not in kind:

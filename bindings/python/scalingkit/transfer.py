@@ -232,6 +232,14 @@ def umup_lr_scale(mup_type: str, shape: Sequence[int], depth: int = 0, optimizer
     return out[0]
 
 
+def umup_weight_decay(weight_decay: float, group_lr: float) -> float:
+    """u-μP's independent weight decay: the optimizer ``weight_decay`` of a group whose learning rate is
+    ``group_lr``, λ / group_lr, so that AdamW decays by λ a step at that rate (``unit-scaling`` 0.3.5)."""
+    out = ffi.new("double *")
+    check(lib.sk_transfer_umup_weight_decay(as_number("weight_decay", weight_decay), as_number("group_lr", group_lr), out))
+    return out[0]
+
+
 def umup_residual_tau(index: int, layers: int, residual_mult: float = 1.0, attn_ratio: float = 1.0) -> float:
     """u-μP's residual τ of layer ``index`` in a stack of ``layers`` residual layers (App. G; unit-scaling 0.3.5)."""
     out = ffi.new("double *")

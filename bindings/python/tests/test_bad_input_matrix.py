@@ -52,6 +52,8 @@ ROWS = [
     ("hp_law: unknown", lambda f: sk.hp_law("kaplan", N=1e9, D=1e10), "unknown hyperparameter law"),
     ("adam_sqrt_rule: kappa too large", lambda f: sk.adam_sqrt_rule(20, 1e-3), "too large"),
     ("umup_lr_scale: rank 4", lambda f: sk.umup_lr_scale("weight", (2, 2, 2, 2)), "rank 4"),
+    ("umup_weight_decay: negative", lambda f: sk.umup_weight_decay(-0.1, 1e-3), "weight decay"),
+    ("umup_weight_decay: lr 0", lambda f: sk.umup_weight_decay(0.1, 0.0), "learning rate"),
     ("fit_hp_sweep: one learning rate per cell",
      lambda f: sk.fit_hp_sweep(N=N, D=D, learning_rate=[1e-3] * 6, batch=[1e6] * 6, loss=L), "no optimum can be located"),
     ("coord_check: one width", lambda f: sk.coord_check(["a"], [64], [0], [1.0]), "fewer than 2 widths"),

@@ -45,6 +45,8 @@ def test_every_unit_scaling_parameter_matches():
         depth = int(r["mup_scaling_depth"])
         assert scalingkit.umup_lr_scale(r["mup_type"], r["shape"], depth) == pytest.approx(float(r["adam_lr_scale"]), rel=1e-12)
         assert scalingkit.umup_lr_scale(r["mup_type"], r["shape"], depth, "sgd") == pytest.approx(float(r["sgd_lr_scale"]), rel=1e-12)
+        # unit-scaling's own group weight decay, for its AdamW at lr 1e-2 and weight_decay 0.1
+        assert scalingkit.umup_weight_decay(0.1, float(r["group_lr"])) == pytest.approx(float(r["group_weight_decay"]), rel=1e-12)
 
 
 def test_umup_residual_taus_and_attention_scale():
