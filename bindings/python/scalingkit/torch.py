@@ -510,9 +510,10 @@ class AccumulationNoiseScale:
     Each parameter's gradient hook sees every micro-batch's gradient g_k before autograd adds it to ``.grad``, and
     takes ‖g_k‖² (the small batch). The accumulated gradient's squared norm ‖G_K‖² (the big batch) is taken by a
     second hook that runs just after autograd's accumulation (``register_post_accumulate_grad_hook``), where
-    ``.grad`` holds G_k and has just been written. It is armed from the micro-batch expected to be the last (the
-    previous step's count; from the second on at the first step) and keeps the latest value, so no buffer of the
-    gradient's size is needed: one dot product per parameter and micro-batch, one more at the last. Parameters
+    ``.grad`` holds G_k and has just been written. It is armed from the gradient expected to be the parameter's
+    last of the step (its count in the previous step; the second at the first step) and keeps the latest value, so
+    no buffer of the gradient's size is needed: one dot product per parameter and micro-batch, one more at the
+    last. Parameters
     under ``SMALL`` (2¹⁶) elements — biases, gains, small embeddings — would cost a Python call each per
     micro-batch for almost no arithmetic, so their hooks are ``list.append`` (no Python frame) and only keep the
     micro-gradient; at ``step()``, or once ``KEEP`` (2²²) elements are kept, these are summed in four batched
@@ -525,8 +526,12 @@ class AccumulationNoiseScale:
     (``zero_grad()``, either ``set_to_none``; a step begun on stale gradients is refused: the check looks at the
     parameters of ``SMALL`` elements or more, and at the largest one in any case). A step with fewer micro-batches
     than the one before (an epoch's leftover) ends before its big-batch norm was armed: it is left out, counted in
-    ``early_steps`` and warned about once. One process only: a model wrapped in DDP or sharded by FSDP is refused
-    (use :class:`DDPNoiseScale` or :class:`FSDPNoiseScale`), and a process group of several ranks is warned about.
+    ``early_steps`` and warned about once. A parameter used in only some micro-batches (an expert of a
+    mixture, a branch) is exact while it gets at least as many gradients as in the step before; a step in which
+    one of ``SMALL`` elements or more gets fewer, none at the end, is left out the same way (counted in
+    ``partial_steps``, warned once), and that parameter's norm is taken at every micro-batch from then on. One
+    process only: a model wrapped in DDP or sharded by FSDP is refused (use :class:`DDPNoiseScale` or
+    :class:`FSDPNoiseScale`), and a process group of several ranks is warned about.
 
     Args:
         model: the module whose parameters are watched.
@@ -574,10 +579,15 @@ class AccumulationNoiseScale:
         self.short_steps = 0
         #: Steps left out because they had fewer micro-batches than the step before (see the class notes).
         self.early_steps = 0
+        #: Steps left out because a large parameter's gradient came in an early micro-batch but not at or after the
+        #: one its big-batch norm is taken from (a branch or expert unused at the end of the step).
+        self.partial_steps = 0
         #: (mean micro-batch, accumulated-batch) squared norms of mean gradients fed at the last step.
         self.last_squared_norms: Optional[Tuple[float, float]] = None
         self._expected = 2                  # the micro-batch from which the big-batch norm is taken
         self._warned_early = False
+        self._warned_partial = False
+        self._names = [n for n, p in _unwrap(model).named_parameters() if p.requires_grad]
         largest = max(range(len(self.params)), key=lambda i: self.params[i].numel())
         large = [i for i, p in enumerate(self.params) if p.numel() >= self.SMALL or i == largest]
         small = [p for i, p in enumerate(self.params) if p.numel() < self.SMALL and i != largest]
@@ -597,6 +607,11 @@ class AccumulationNoiseScale:
                 start += small[j].numel()
         # Micro-batches kept before a fold inside the backward: about KEEP elements held at most.
         self._depth = max(2, self.KEEP // max(1, sum(p.numel() for p in small)))
+        self._large = large
+        # The big-batch norm of a large parameter is taken from its armed-th gradient of a step on (its count in the
+        # step before; 2 at the first); one found without a gradient at the end of a step is armed at 1 from then on.
+        self._armed = [2] * len(self.params)
+        self._variable: set = set()
         self._clear()
         self._handles = [self.params[i].register_hook(functools.partial(self._grad_hook, i)) for i in large]
         self._handles += [self.params[i].register_post_accumulate_grad_hook(functools.partial(self._accumulated, i))
@@ -604,8 +619,9 @@ class AccumulationNoiseScale:
         self._handles += [p.register_hook(kept.append) for p, kept in zip(small, self._kept)]
 
     def _clear(self) -> None:
-        self._micro = 0                     # micro-batches seen this step
-        self._seen: set = set()             # large parameters whose hook fired in the current micro-batch
+        self._micro = 0                     # micro-batches seen this step (the most gradients any large one got)
+        self._count = [0] * len(self.params)    # gradients each large parameter got this step
+        self._rounds = 0                    # micro-gradients of every small parameter folded this step
         self._squares: List[Any] = []       # ‖g_k‖², every parameter and micro-batch (0-d tensors: no sync)
         self._latest: Dict[int, Any] = {}   # ‖G_k‖² per large parameter, at its latest micro-batch from the armed one
         self._stale: List[Any] = []         # ‖.grad‖² found at the first micro-batch (0 when zeroed)
@@ -633,6 +649,7 @@ class AccumulationNoiseScale:
             flat = flat.float() if flat.dtype in _HALF else flat
             self._squares.append(torch.dot(flat, flat))
             self._buffers[0].add_(flat.view(rounds, -1).sum(0))
+            self._rounds += rounds
         if everything:
             for s, k in zip(self._sums, kept):
                 for g in map(_flat, k):
@@ -641,28 +658,28 @@ class AccumulationNoiseScale:
                 k.clear()
 
     def _grad_hook(self, index: int, grad: torch.Tensor) -> None:
-        # A parameter's hook fires once per backward: seeing it again means a new micro-batch began.
-        if self._micro == 0 or index in self._seen:
-            self._micro += 1
-            self._seen = set()
+        # A parameter's hook fires once per backward in which it gets a gradient: the first to get its c-th this
+        # step opens micro-batch c (one unused in some micro-batches, an expert, counts fewer).
+        c = self._count[index] = self._count[index] + 1
+        if c > self._micro:
+            self._micro = c
             if self._scale is None and self.scaler is not None:
                 self._scale = _loss_scale(self.scaler)
             if self._kept and len(self._kept[0]) >= self._depth:
                 self._fold()
-        self._seen.add(index)
         g = grad.reshape(-1)
         if g.dtype in _HALF:
             g = g.float()
         self._squares.append(torch.dot(g, g))
-        if self._micro == 1:
+        if c == 1:                          # zeroed since the last step: .grad is None or 0
             held = self.params[index].grad
             if held is not None:
                 h = _flat(held)
                 self._stale.append(torch.dot(h, h))
 
     def _accumulated(self, index: int, param: torch.Tensor) -> None:
-        # Just after autograd added g_k to .grad: ‖G_k‖², kept from the armed micro-batch on (the latest wins).
-        if self._micro >= self._expected:
+        # Just after autograd added g_k to .grad: ‖G_k‖², kept from the armed gradient on (the latest wins).
+        if self._count[index] >= self._armed[index]:
             g = _flat(param.grad)
             self._latest[index] = torch.dot(g, g)
 
@@ -675,7 +692,7 @@ class AccumulationNoiseScale:
         hold fewer micro-batches — where it is skipped and counted in ``short_steps``; with ``skip_short`` a step
         shorter than the one before is also left out without the warning (still counted in ``early_steps``)."""
         try:
-            k = self._micro
+            k = max(self._micro, self._rounds + max(map(len, self._kept), default=0))
             if k == 1 and skip_short:
                 self.short_steps += 1
                 return
@@ -685,12 +702,27 @@ class AccumulationNoiseScale:
                                       "gradients), or step() was called twice for one optimizer step")
             if k < self._expected:
                 self.early_steps += 1
-                self._expected = k
+                self._rearm(k)
                 if not (skip_short or self._warned_early):
                     self._warned_early = True
                     warnings.warn(f"scalingkit.torch.AccumulationNoiseScale: a step of {k} micro-batches after one "
                                   "of more is left out (its big-batch norm is taken at the micro-batch the previous "
                                   "step ended on); counted in early_steps", stacklevel=2)
+                return
+            missing = [i for i in self._large if self._count[i] and i not in self._latest]
+            if missing:
+                # Its ‖G‖² is taken just after its own accumulation from its armed gradient on; one that got fewer
+                # gradients than that (an expert no token was routed to at the end) would be missing from the big
+                # batch's norm, and its .grad may be clipped by now. Armed at 1 from here on: exact again next step.
+                self.partial_steps += 1
+                if not self._warned_partial:
+                    self._warned_partial = True
+                    names = ", ".join(f"{self._names[i]} ({self._count[i]} of {k})" for i in missing[:3])
+                    warnings.warn(f"scalingkit.torch.AccumulationNoiseScale: {names} got gradients in fewer of this "
+                                  "step's micro-batches than the step before, none at the last: the step is left out "
+                                  "(its big-batch norm would miss them), counted in partial_steps; from now on their "
+                                  "norm is taken at every micro-batch", stacklevel=2)
+                self._rearm(k, missing)
                 return
             self._fold(everything=True)     # the last micro-batch's small parameters
             big_terms = list(self._latest.values()) + [torch.dot(buf, buf) for buf in self._buffers]
@@ -706,7 +738,7 @@ class AccumulationNoiseScale:
                 sums.append(math.fsum(values[start:start + len(part)]))
                 start += len(part)
             squares, big, stale = sums
-            self._expected = k              # the next step is expected to end where this one did
+            self._rearm(k)
             if stale != 0.0:            # NaN too: an overflow's inf left in .grad
                 raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                                       "this step's first backward found gradients left from an earlier step: call "
@@ -726,6 +758,16 @@ class AccumulationNoiseScale:
             self.estimator.update(small, big, self.micro_batch, self.micro_batch * k, lr)
         finally:
             self._clear()
+
+    def _rearm(self, k: int, variable: Sequence[int] = ()) -> None:
+        """The next step is expected to end where this one did: each large parameter armed at its count this step
+        (at 1 once it has been found varying)."""
+        self._expected = k
+        self._variable.update(variable)
+        for i in self._large:
+            c = self._count[i]
+            if c:
+                self._armed[i] = 1 if i in self._variable else c
 
     def discard(self) -> None:
         """Drops this step's micro-batches without feeding them (a step the caller knows to be unreadable)."""

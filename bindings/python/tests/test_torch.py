@@ -587,3 +587,61 @@ def test_accumulation_under_activation_checkpointing(reentrant):
         small, big = gns.last_squared_norms
         assert small == pytest.approx(16 * np.mean([float(m @ m) for m in micro]), rel=1e-12)
         assert big == pytest.approx(float(total @ total), rel=1e-12)
+
+
+class _Routed(nn.Module):
+    """Two experts of 2^16 + 1 elements or more and a small one, each used in the micro-batches its step's schedule
+    names (as a router that sends no token to an expert leaves it without a gradient)."""
+
+    def __init__(self):
+        super().__init__()
+        self.inp, self.out = nn.Linear(8, 256), nn.Linear(256, 1)
+        self.experts = nn.ModuleList([nn.Linear(256, 256), nn.Linear(256, 256), nn.Linear(256, 4)])
+        self.use: set = set()
+
+    def forward(self, x):
+        h = torch.tanh(self.inp(x))
+        for i, e in enumerate(self.experts):
+            if i in self.use:
+                h = h + (torch.tanh(e(h)) if i < 2 else e(h).sum(1, keepdim=True))
+        return self.out(h)
+
+
+def test_accumulation_experts_unused_in_some_micro_batches():
+    """Expert 0 used in every micro-batch, expert 1 in some, the small expert 2 in the first two only: exact to
+    1e-12 while expert 1 gets as many gradients as in the step before (its norm is taken from that count on, so
+    at its last whichever micro-batch that is). When it gets fewer, none at the end, the step is left out, warned
+    and counted, and expert 1 is tracked at every micro-batch from then on: exact again."""
+    torch.manual_seed(0)
+    model = _Routed().double()
+    gns = sktorch.AccumulationNoiseScale(model, micro_batch=LOCAL, smoothing="cumulative")
+    params = list(model.parameters())
+    caught: dict = {}
+    for i, p in enumerate(params):
+        p.register_hook(lambda g, i=i: caught.__setitem__(i, g.detach().flatten()))
+
+    def run(step, schedule):
+        model.zero_grad()
+        micro = []
+        for k, use in enumerate(schedule):
+            model.use = use
+            caught.clear()
+            x, y = batch(k, step)
+            (0.5 * (model(x).squeeze(1) - y).pow(2).mean() / len(schedule)).backward()
+            micro.append(torch.cat([caught.get(i, torch.zeros(p.numel(), dtype=p.dtype)) for i, p in enumerate(params)]))
+        gns.step()
+        total = sum(micro)
+        run.last = 16 * np.mean([float(m @ m) for m in micro]), float(total @ total)
+        return run.last
+
+    schedules = [[{0, 1, 2}, {0, 2}, {0}, {0, 1}]] * 3 + [[{0, 1}, {0, 1}, {0}, {0}]]
+    for step, schedule in enumerate(schedules):
+        run(step, schedule)
+        assert gns.last_squared_norms == pytest.approx(run.last, rel=1e-12)
+    with pytest.warns(UserWarning, match=r"experts\.1\.weight \(1 of 4\).*partial_steps"):
+        run(4, [{0, 1}, {0}, {0}, {0}])
+    assert gns.partial_steps == 1 and gns.read().measurements == 4
+    for step, schedule in enumerate([[{0, 1}, {0}, {0}, {0, 1}], [{0, 1}, {0, 1}, {0, 1}, {0}]], start=5):
+        run(step, schedule)
+        assert gns.last_squared_norms == pytest.approx(run.last, rel=1e-12)
+    assert gns.read().measurements == 6 and gns.partial_steps == 1
