@@ -357,7 +357,7 @@ class _DataParallelNoiseScale:
         if self._scale is None and self.scaler is not None:
             self._scale = _loss_scale(self.scaler)
 
-    def _feed(self, mean_local: float, reduced: float, lr: float) -> None:
+    def _feed(self, mean_local: float, reduced: float, lr: float, micro_batches: int = 1) -> None:
         scale, self._scale = self._scale, None
         if scale is not None:
             s2 = float(scale) ** 2
@@ -366,7 +366,8 @@ class _DataParallelNoiseScale:
             self.skipped_steps += 1
             return
         self.last_squared_norms = (mean_local, reduced)
-        self.estimator.update(mean_local, reduced, self.local_batch, self.local_batch * self.world, lr)
+        local = self.local_batch * micro_batches
+        self.estimator.update(mean_local, reduced, local, local * self.world, lr)
 
     def read(self) -> NoiseScaleReading:
         return self.estimator.read()
@@ -375,10 +376,14 @@ class _DataParallelNoiseScale:
 class DDPNoiseScale(_DataParallelNoiseScale):
     """The gradient noise scale of a DistributedDataParallel job, from its own all-reduce.
 
-    Registers a DDP communication hook: each bucket's local gradient (this rank's mean over ``local_batch``
-    examples) is normed before the all-reduce and the reduced one after it. ``step()`` — once per optimizer step,
-    after ``backward`` — averages the local squared norms over the ranks (one scalar all-reduce) and feeds the
-    core's data-parallel estimator: B_small = local_batch, B_big = world × local_batch. Every rank holds the same
+    Registers a DDP communication hook: each bucket's local gradient (this rank's mean gradient of the step) is
+    normed before the all-reduce and the reduced one after it. ``step()`` — once per optimizer step, after
+    ``backward`` — averages the local squared norms over the ranks (one scalar all-reduce) and feeds the core's
+    data-parallel estimator: B_small = K × local_batch, B_big = world × K × local_batch, where ``local_batch`` is
+    this rank's examples per backward pass and K the backward passes of the step, counted by a hook on the largest
+    parameter (K > 1: gradient accumulation, with the loss divided by K and every micro-batch but the last under
+    ``ddp_model.no_sync()`` or ``require_backward_grad_sync = False``, as nanoGPT does; a step whose gradients DDP
+    all-reduced more than once is refused, as its bucket norms are not one gradient's). Every rank holds the same
     estimate. The hook replaces DDP's default all-reduce with the same averaging all-reduce. With ``scaler`` (a
     ``GradScaler``) the scale in force during the backward is divided out of both norms (noted by the hook, so
     ``scaler.update()`` may come before ``step()``).
@@ -389,12 +394,27 @@ class DDPNoiseScale(_DataParallelNoiseScale):
         # Squared norms stay tensors until step(): no device synchronisation inside the backward pass.
         self._local: Any = 0.0
         self._reduced: Any = 0.0
+        self._backwards = 0                 # backward passes this step
+        self._buckets: set = set()          # buckets all-reduced this step
+        self._repeated = False              # a bucket all-reduced twice this step
+        params = [p for p in ddp_model.parameters() if p.requires_grad]
+        if not params:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "the model has no parameter that requires a gradient")
+        largest = max(params, key=lambda p: p.numel())
+        self._device = largest.device       # where the step's one collective runs (a GPU under NCCL)
+        self._handle = largest.register_hook(self._count)
         ddp_model.register_comm_hook(self, DDPNoiseScale._hook)
+
+    def _count(self, grad: torch.Tensor) -> None:
+        self._backwards += 1
 
     @staticmethod
     def _hook(state, bucket):  # unannotated: DDP checks a hook's annotations, and this module's are strings
         buf = bucket.buffer()
         state._note_scale()
+        if bucket.index() in state._buckets:
+            state._repeated = True
+        state._buckets.add(bucket.index())
         local = _flat(buf)
         state._local = state._local + torch.dot(local, local).to(torch.float64)
         buf.div_(state.world)
@@ -414,13 +434,39 @@ class DDPNoiseScale(_DataParallelNoiseScale):
         finite (a loss-scale overflow) is skipped and counted in ``skipped_steps``; the step's sums are cleared
         whatever happens."""
         try:
-            local = torch.as_tensor(self._local, dtype=torch.float64).reshape(1).clone()
-            dist.all_reduce(local)
-            self._feed(float(local[0]) / self.world, float(self._reduced), lr)
+            # Every rank takes part in the same collective whatever it found, so that an error cannot hang the rest.
+            local = torch.as_tensor(self._local, dtype=torch.float64, device=self._device).reshape(1)
+            found = torch.cat([local, torch.tensor([self._backwards, self._repeated], dtype=torch.float64,
+                                                   device=local.device)])
+            dist.all_reduce(found)
+            local, backwards, repeated = float(found[0]), int(found[1]), float(found[2])
+            if repeated:
+                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                      "DDP all-reduced the same gradients more than once this step (gradient "
+                                      "accumulation without no_sync): run every micro-batch but the last under "
+                                      "ddp_model.no_sync() (or set require_backward_grad_sync = False, as nanoGPT "
+                                      "does), or call step() once per backward")
+            if backwards == 0 or not self._buckets:
+                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                      "no all-reduced gradient this step: call step() once per optimizer step, after "
+                                      "the backward pass that synchronises gradients")
+            if backwards % self.world:
+                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                      f"the ranks ran different numbers of backward passes this step ({backwards} in "
+                                      f"all over {self.world} ranks)")
+            k = backwards // self.world
+            self._feed(local / self.world, float(self._reduced), lr, k)
         finally:
             self._local = 0.0
             self._reduced = 0.0
             self._scale = None
+            self._backwards = 0
+            self._buckets = set()
+            self._repeated = False
+
+    def remove(self) -> None:
+        """Removes the counting hook (DDP keeps its communication hook for the model's life)."""
+        self._handle.remove()
 
 
 class FSDPNoiseScale(_DataParallelNoiseScale):
@@ -432,7 +478,9 @@ class FSDPNoiseScale(_DataParallelNoiseScale):
     rank's shard of the mean gradient — and the shard-local squared norms are summed across ranks in ``step()``
     (one all-reduce of two scalars). Neither reads ``.grad``, so clipping or ``zero_grad`` before ``step()`` change
     nothing. B_small = local_batch, B_big = world × local_batch; every rank holds the same estimate. One backward
-    per optimizer step (FSDP reduce-scatters every backward); with ``scaler`` the scale is divided out.
+    per optimizer step: a step of several (gradient accumulation, with or without
+    ``set_requires_gradient_sync(False)``) is refused, as its micro-batches cannot yet be told apart here; with
+    ``scaler`` the scale is divided out.
     """
 
     def __init__(self, model: nn.Module, local_batch: float, scaler: Any = None, **options: Any):
@@ -442,9 +490,10 @@ class FSDPNoiseScale(_DataParallelNoiseScale):
         if not sharded:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                                   "no module of the model was wrapped by fully_shard (FSDP2); for DDP use DDPNoiseScale")
+        self._sharded = len(sharded)
         self._clear()
-        for m in sharded:
-            m.set_all_reduce_hook(self._reduced_hook)
+        for i, m in enumerate(sharded):
+            m.set_all_reduce_hook(functools.partial(self._reduced_hook, i))
         self._handles = [m.register_forward_pre_hook(self._pre_forward) for m in model.modules()
                          if any(p.requires_grad for p in m.parameters(recurse=False))]
 
@@ -452,10 +501,14 @@ class FSDPNoiseScale(_DataParallelNoiseScale):
         self._local: Any = 0.0
         self._reduced: Any = 0.0
         self._watched: set = set()
+        self._taken: set = set()            # parameters whose local gradient was normed this step
+        self._reductions = [0] * self._sharded
+        self._accumulating = False          # a forward after a backward within one step
         self._local_grads = 0
         self._scale = None
 
-    def _reduced_hook(self, output: torch.Tensor) -> None:
+    def _reduced_hook(self, index: int, output: torch.Tensor) -> None:
+        self._reductions[index] += 1
         out = _flat(output)
         self._reduced = self._reduced + torch.dot(out, out).to(torch.float64)
 
@@ -463,25 +516,35 @@ class FSDPNoiseScale(_DataParallelNoiseScale):
         if not torch.is_grad_enabled():
             return
         for p in module.parameters(recurse=False):       # unsharded here: FSDP's own pre-forward ran first
+            if id(p) in self._taken:        # (a recomputing checkpoint runs before its gradient, not after)
+                self._accumulating = True
             if p.requires_grad and id(p) not in self._watched:
                 self._watched.add(id(p))
                 handle: List[Any] = []
-                handle.append(p.register_hook(lambda g, h=handle: self._local_hook(g, h)))
+                handle.append(p.register_hook(lambda g, h=handle, key=id(p): self._local_hook(g, h, key)))
 
-    def _local_hook(self, grad: torch.Tensor, handle: List[Any]) -> None:
+    def _local_hook(self, grad: torch.Tensor, handle: List[Any], key: int) -> None:
         self._note_scale()
         g = _flat(grad)
         self._local = self._local + torch.dot(g, g).to(torch.float64)
         self._local_grads += 1
+        self._taken.add(key)
         handle[0].remove()
 
     def step(self, lr: float = math.nan) -> None:
         """Feeds this step's norms; call after ``backward`` on every rank. A step whose norms are not finite is
         skipped and counted in ``skipped_steps``; the step's sums are cleared whatever happens."""
         try:
+            several = self._accumulating or max(self._reductions, default=0) > 1
             sums = torch.stack([torch.as_tensor(self._local, dtype=torch.float64).reshape(()),
                                 torch.as_tensor(self._reduced, dtype=torch.float64).reshape(())])
+            sums = torch.cat([sums, torch.tensor([float(several)], dtype=torch.float64, device=sums.device)])
             dist.all_reduce(sums)
+            if float(sums[2]):
+                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                      "several backward passes this step (gradient accumulation): FSDPNoiseScale "
+                                      "reads one backward per optimizer step and cannot yet tell micro-batches apart "
+                                      "under FSDP; measure on steps without accumulation")
             if self._local_grads == 0 or float(sums[1]) == 0.0:
                 raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                                       "no gradient was seen this step: call step() once per optimizer step, after "

@@ -40,8 +40,8 @@ def worker(rank, world, init_file, out_file):
     fully_shard(sharded)
     g_ddp = sktorch.DDPNoiseScale(ddp, local_batch=LOCAL)
     g_fsdp = sktorch.FSDPNoiseScale(sharded, local_batch=LOCAL)
+    said = []
     if rank == 0:                           # the single-process estimator on these models: refused, or warned
-        said = []
         for model in (ddp, sharded):
             try:
                 sktorch.AccumulationNoiseScale(model, micro_batch=LOCAL)
@@ -53,8 +53,6 @@ def worker(rank, world, init_file, out_file):
             warnings.simplefilter("always")
             sktorch.AccumulationNoiseScale(net(), micro_batch=LOCAL)
         said.append(" | ".join(str(w.message) for w in caught))
-        with open(out_file + ".said", "w") as f:
-            f.write("\n".join(said))
     rows = []
     for step in range(STEPS):
         gen = torch.Generator().manual_seed(1000 * step + rank)
@@ -69,7 +67,19 @@ def worker(rank, world, init_file, out_file):
         for model in (ddp, sharded):                                  # weights stay put: same gradients next step
             model.zero_grad()
     a, b = g_ddp.read(), g_fsdp.read()
+    for every in (True, False):             # gradient accumulation: refused, synchronised at every micro-batch or
+        for micro in range(2):              # only at the last
+            sharded.set_requires_gradient_sync(every or micro == 1)
+            torch.nn.functional.mse_loss(sharded(torch.randn(LOCAL, 8)), torch.randn(LOCAL, 1)).backward()
+        try:
+            g_fsdp.step()
+            said.append("accepted")
+        except scalingkit.ScalingKitError as e:
+            said.append(str(e))
+        sharded.zero_grad()
     if rank == 0:
+        with open(out_file + ".said", "w") as f:
+            f.write("\n".join(said))
         np.save(out_file, np.array(rows + [[a.b_simple, b.b_simple, a.measurements, b.measurements]]))
     dist.barrier()
     sys.stdout.flush()
@@ -87,7 +97,8 @@ def test_fsdp2_sharded_norms_agree_with_ddp(tmp_path):
     np.testing.assert_allclose(norms[:, 3], norms[:, 1], rtol=1e-5)   # reduced (shards summed across ranks)
     assert np.all(norms[:, 0] > norms[:, 1])
     assert last[2] == last[3] == STEPS and last[1] == pytest.approx(last[0], rel=1e-4)
-    wrapped, sharded, plain = open(out + ".said").read().split("\n")
+    wrapped, sharded, plain, synced, unsynced = open(out + ".said").read().split("\n")
+    assert "several backward passes this step" in synced and "several backward passes this step" in unsynced
     assert "wrapped in DistributedDataParallel: use scalingkit.torch.DDPNoiseScale" in wrapped
     assert "sharded by FSDP: use scalingkit.torch.FSDPNoiseScale" in sharded
     assert "torch.distributed has 2 processes" in plain

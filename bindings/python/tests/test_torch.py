@@ -221,6 +221,62 @@ def test_ddp_gloo_two_processes_agree_with_single_process(tmp_path):
     assert lo < truth < hi, (b, lo, hi, truth)
 
 
+def ddp_accumulation_worker(rank, world, init_file, out_file):
+    """nanoGPT's DDP loop (2 micro-batches, loss / 2, require_backward_grad_sync only at the last) beside the same
+    examples in one backward of twice the batch; then accumulation without no_sync, which must be refused."""
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
+    torch.manual_seed(0)
+    nets = [nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 1)).double() for _ in range(2)]
+    nets[1].load_state_dict(nets[0].state_dict())
+    accumulated, whole = (nn.parallel.DistributedDataParallel(n) for n in nets)
+    g_acc = sktorch.DDPNoiseScale(accumulated, local_batch=LOCAL, smoothing="cumulative")
+    g_whole = sktorch.DDPNoiseScale(whole, local_batch=2 * LOCAL, smoothing="cumulative")
+    rows = []
+    for step in range(20):
+        parts = [batch(rank, 2 * step), batch(rank, 2 * step + 1)]
+        for micro, (x, y) in enumerate(parts):
+            accumulated.require_backward_grad_sync = micro == 1
+            (0.5 * (accumulated(x).squeeze(1) - y).pow(2).mean() / 2).backward()
+        x, y = (torch.cat(t) for t in zip(*parts))
+        (0.5 * (whole(x).squeeze(1) - y).pow(2).mean()).backward()
+        g_acc.step()
+        g_whole.step()
+        rows.append([*g_acc.last_squared_norms, *g_whole.last_squared_norms])
+        accumulated.zero_grad()
+        whole.zero_grad()
+    a, b = g_acc.read(), g_whole.read()
+    rows.append([a.b_simple, b.b_simple, a.measurements, b.measurements])
+    accumulated.require_backward_grad_sync = True
+    for micro in range(2):                  # accumulation with an all-reduce at every micro-batch
+        x, y = batch(rank, micro)
+        (0.5 * (accumulated(x).squeeze(1) - y).pow(2).mean() / 2).backward()
+    try:
+        g_acc.step()
+        said = "accepted"
+    except scalingkit.ScalingKitError as e:
+        said = str(e)
+    if rank == 0:
+        np.save(out_file, np.array(rows))
+        with open(out_file + ".said", "w") as f:
+            f.write(said)
+    dist.barrier()
+    sys.stdout.flush()
+    os._exit(0)
+
+
+@pytest.mark.skipif(not dist.is_available(), reason="torch.distributed is not available")
+def test_ddp_gradient_accumulation_counts_its_micro_batches(tmp_path):
+    import torch.multiprocessing as mp
+    out = str(tmp_path / "rows.npy")
+    mp.spawn(ddp_accumulation_worker, args=(2, str(tmp_path / "init"), out), nprocs=2, join=True)
+    rows = np.load(out)
+    norms, last = rows[:-1], rows[-1]
+    np.testing.assert_allclose(norms[:, :2], norms[:, 2:], rtol=1e-10)
+    assert last[2] == last[3] == 20 and last[0] == pytest.approx(last[1], rel=1e-9)
+    assert "more than once this step" in open(out + ".said").read()
+
+
 def test_accumulation_hook_matches_a_direct_computation():
     torch.manual_seed(0)
     model = nn.Linear(8, 1, bias=False).double()
