@@ -687,7 +687,8 @@ class AccumulationNoiseScale:
         self._rounds = 0                    # micro-gradients of every small parameter folded this step
         self._squares: List[Any] = []       # ‖g_k‖², every parameter and micro-batch (0-d tensors: no sync)
         self._latest: Dict[int, Any] = {}   # ‖G_k‖² per large parameter, at its latest micro-batch from the armed one
-        self._stale: List[Any] = []         # ‖.grad‖² found at the first micro-batch (0 when zeroed)
+        self._stale: List[Any] = []         # ‖.grad‖² found at each one's first gradient (0 when zeroed)
+        self._stale_at: List[int] = []      # the parameters those belong to
         self._scale: Any = None
         for kept in self._kept:
             kept.clear()
@@ -739,6 +740,7 @@ class AccumulationNoiseScale:
             if held is not None:
                 h = _flat(held)
                 self._stale.append(torch.dot(h, h))
+                self._stale_at.append(index)
 
     def _accumulated(self, index: int, param: torch.Tensor) -> None:
         # Just after autograd added g_k to .grad: ‖G_k‖², kept from the armed gradient on (the latest wins).
@@ -803,9 +805,14 @@ class AccumulationNoiseScale:
             squares, big, stale = sums
             self._rearm(k)
             if stale != 0.0:            # NaN too: an overflow's inf left in .grad
+                found = values[len(values) - len(self._stale):]
+                names = ", ".join(self._names[i] for i, v in zip(self._stale_at, found) if v != 0.0)
                 raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
-                                      "this step's first backward found gradients left from an earlier step: call "
-                                      "optimizer.zero_grad() once per optimizer step, before its micro-batches")
+                                      f"this step's first backward found gradients left from an earlier step in "
+                                      f"{names[:200]}: call optimizer.zero_grad() once per optimizer step, before its "
+                                      "micro-batches (it zeroes only the optimizer's own parameters: one that "
+                                      "requires a gradient but is in no parameter group needs requires_grad=False "
+                                      "or zeroing too)")
             small = squares / k
             if self._scale is not None:
                 s2 = float(self._scale) ** 2

@@ -469,6 +469,26 @@ def test_accumulation_refuses_a_step_begun_on_stale_gradients():
     assert gns.read().measurements == 2
 
 
+def test_stale_gradients_of_a_parameter_outside_the_optimizer_are_named():
+    """optimizer.zero_grad() zeroes only its own groups: a layer that requires a gradient but was left out of the
+    optimizer keeps accumulating, and the refusal names it."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 300), nn.Tanh(), nn.Linear(300, 300), nn.Tanh(), nn.Linear(300, 1)).double()
+    optimizer = torch.optim.SGD([p for n, p in model.named_parameters() if not n.startswith("2.")], lr=0.0)
+    gns = sktorch.AccumulationNoiseScale(model, micro_batch=LOCAL, smoothing="cumulative")
+
+    def step(i):
+        optimizer.zero_grad()
+        for k in range(4):
+            x, y = batch(k, i)
+            (0.5 * (model(x).squeeze(1) - y).pow(2).mean() / 4).backward()
+        gns.step()
+
+    step(0)
+    with pytest.raises(scalingkit.ScalingKitError, match=r"earlier step in 2\.weight: .*in no parameter group"):
+        step(1)
+
+
 def test_accumulation_half_precision_gradients_are_normed_in_float32():
     """bf16 gradients: the dot products are taken in float32 (a bf16 accumulation of 4096 terms keeps ~3 digits),
     so the squared norms agree with float64 ones to float32-input precision."""
