@@ -318,6 +318,14 @@ except ImportError:                         # pragma: no cover - present since t
         return torch.cat([t.reshape(-1) for t in tensors])
 
 
+def _trainable(model: nn.Module) -> List[nn.Parameter]:
+    """The parameters that require a gradient, in ``model.parameters()`` order; an error when there are none."""
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "the model has no parameter that requires a gradient")
+    return params
+
+
 def _flat(t: torch.Tensor) -> torch.Tensor:
     """A gradient as a vector for dot products: half precisions are widened to float32 first, as a bf16 dot of a
     million terms would lose most of its digits."""
@@ -397,10 +405,7 @@ class DDPNoiseScale(_DataParallelNoiseScale):
         self._backwards = 0                 # backward passes this step
         self._buckets: set = set()          # buckets all-reduced this step
         self._repeated = False              # a bucket all-reduced twice this step
-        params = [p for p in ddp_model.parameters() if p.requires_grad]
-        if not params:
-            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "the model has no parameter that requires a gradient")
-        largest = max(params, key=lambda p: p.numel())
+        largest = max(_trainable(ddp_model), key=lambda p: p.numel())
         self._device = largest.device       # where the step's one collective runs (a GPU under NCCL)
         self._handle = largest.register_hook(self._count)
         ddp_model.register_comm_hook(self, DDPNoiseScale._hook)
@@ -536,9 +541,9 @@ class FSDPNoiseScale(_DataParallelNoiseScale):
         skipped and counted in ``skipped_steps``; the step's sums are cleared whatever happens."""
         try:
             several = self._accumulating or max(self._reductions, default=0) > 1
-            sums = torch.stack([torch.as_tensor(self._local, dtype=torch.float64).reshape(()),
-                                torch.as_tensor(self._reduced, dtype=torch.float64).reshape(())])
-            sums = torch.cat([sums, torch.tensor([float(several)], dtype=torch.float64, device=sums.device)])
+            local = torch.as_tensor(self._local, dtype=torch.float64).reshape(())
+            sums = torch.stack([local, torch.as_tensor(self._reduced, dtype=torch.float64).reshape(()),
+                                torch.tensor(float(several), dtype=torch.float64, device=local.device)])
             dist.all_reduce(sums)
             if float(sums[2]):
                 raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
@@ -576,11 +581,10 @@ class AccumulationNoiseScale:
     ``.grad`` holds G_k and has just been written. It is armed from the gradient expected to be the parameter's
     last of the step (its count in the previous step; the second at the first step) and keeps the latest value, so
     no buffer of the gradient's size is needed: one dot product per parameter and micro-batch, one more at the
-    last. Parameters
-    under ``SMALL`` (2¹⁶) elements — biases, gains, small embeddings — would cost a Python call each per
-    micro-batch for almost no arithmetic, so their hooks are ``list.append`` (no Python frame) and only keep the
-    micro-gradient; at ``step()``, or once ``KEEP`` (2²²) elements are kept, these are summed in four batched
-    operations into one buffer of their combined size.
+    last. Parameters under ``SMALL`` (2¹⁶) elements — biases, gains, small embeddings — would cost a Python call
+    each per micro-batch for almost no arithmetic, so their hooks are ``list.append`` (no Python frame) and only
+    keep the micro-gradient; at ``step()``, or once ``KEEP`` (2²²) elements are kept, these are summed in four
+    batched operations into one buffer of their combined size.
     ``step()`` — once per optimizer step, anywhere after the last micro-batch's ``backward`` — feeds both norms
     to the core; it never reads ``.grad``, so clipping, ``zero_grad``, ``GradScaler.unscale_`` or an optimizer
     step before it cannot change the numbers.
@@ -630,9 +634,7 @@ class AccumulationNoiseScale:
             warnings.warn(f"torch.distributed has {dist.get_world_size()} processes: AccumulationNoiseScale measures "
                           "this process's gradients alone; if they are averaged across processes (DDP, FSDP) use "
                           "DDPNoiseScale or FSDPNoiseScale", stacklevel=2)
-        self.params = [p for p in model.parameters() if p.requires_grad]
-        if not self.params:
-            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "the model has no parameter that requires a gradient")
+        self.params = _trainable(model)
         if not hasattr(self.params[0], "register_post_accumulate_grad_hook"):
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                                   f"AccumulationNoiseScale needs torch 2.1 or later (this is {torch.__version__})")
@@ -647,13 +649,14 @@ class AccumulationNoiseScale:
         self.partial_steps = 0
         #: (mean micro-batch, accumulated-batch) squared norms of mean gradients fed at the last step.
         self.last_squared_norms: Optional[Tuple[float, float]] = None
-        self._expected = 2                  # the micro-batch from which the big-batch norm is taken
+        self._expected = 2                  # micro-batches the step before had (a step of fewer is left out)
         self._warned_early = False
         self._warned_partial = False
         self._names = [n for n, p in _unwrap(model).named_parameters() if p.requires_grad]
         largest = max(range(len(self.params)), key=lambda i: self.params[i].numel())
         large = [i for i, p in enumerate(self.params) if p.numel() >= self.SMALL or i == largest]
-        small = [p for i, p in enumerate(self.params) if p.numel() < self.SMALL and i != largest]
+        hooked = set(large)
+        small = [p for i, p in enumerate(self.params) if i not in hooked]
         # The small parameters' running sums: one buffer per device (float64 if any of its parameters is, float32
         # otherwise, as _flat widens), one view per parameter.
         self._kept: List[List[torch.Tensor]] = [[] for _ in small]
