@@ -52,8 +52,11 @@ extension Transfer {
     /// Independent weight decay (u-μP's default): the optimizer's weight_decay for a group is λ / (its learning
     /// rate), so that PyTorch's AdamW decays by λ per step whatever the peak learning rate.
     public static func independentWeightDecay(_ lambda: Double, groupLearningRate: Double) throws -> Double {
-        guard lambda.isFinite, lambda >= 0, groupLearningRate.isFinite, groupLearningRate > 0 else {
-            throw ScalingKitError.invalid("weight decay must be finite and >= 0 and the learning rate finite and > 0")
+        guard lambda.isFinite, lambda >= 0 else {
+            throw ScalingKitError.invalid("weight decay must be finite and >= 0 (got \(lambda))")
+        }
+        guard groupLearningRate.isFinite, groupLearningRate > 0 else {
+            throw ScalingKitError.invalid("the group's learning rate must be finite and > 0 (got \(groupLearningRate))")
         }
         return lambda / groupLearningRate
     }

@@ -833,9 +833,9 @@ static void test_transfer(void) {
     double wd = 0;
     CHECK(sk_transfer_umup_weight_decay(0.1, 4e-3, &wd) == SK_OK && fabs(wd - 25.0) < 1e-12, "u-muP weight decay %g", wd);
     CHECK(sk_transfer_umup_weight_decay(0.0, 4e-3, &wd) == SK_OK && wd == 0.0, "u-muP weight decay 0");
-    CHECK_ERR(sk_transfer_umup_weight_decay(-0.1, 4e-3, &wd), SK_ERR_INVALID_ARGUMENT, "weight decay");
-    CHECK_ERR(sk_transfer_umup_weight_decay(0.1, 0.0, &wd), SK_ERR_INVALID_ARGUMENT, "learning rate");
-    CHECK_ERR(sk_transfer_umup_weight_decay(0.1, NAN, &wd), SK_ERR_INVALID_ARGUMENT, "learning rate");
+    CHECK_ERR(sk_transfer_umup_weight_decay(-0.1, 4e-3, &wd), SK_ERR_INVALID_ARGUMENT, "weight decay must be");
+    CHECK_ERR(sk_transfer_umup_weight_decay(0.1, 0.0, &wd), SK_ERR_INVALID_ARGUMENT, "learning rate must be");
+    CHECK_ERR(sk_transfer_umup_weight_decay(0.1, NAN, &wd), SK_ERR_INVALID_ARGUMENT, "learning rate must be");
     CHECK_ERR(sk_transfer_umup_weight_decay(0.1, 4e-3, NULL), SK_ERR_NULL_POINTER, "out");
     CHECK(sk_transfer_attention_scale(256, 64, SK_PARAM_MUP, &scale) == SK_OK && scale == 8.0 / 256, "attention scale");
     sk_transfer_options_init(&o, sizeof o);
