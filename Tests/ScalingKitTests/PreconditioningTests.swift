@@ -49,6 +49,22 @@ struct PreconditioningTests {
                 "whitened \(whitened.iterations) vs plain \(plain.iterations) iterations")
     }
 
+    /// A gradient whose slope jumps 3e-6 from x₀ (a Huber residual crossing ±δ): the first step (6e-6) straddles
+    /// the jump and sees negative curvature; the smaller step sees the local curvature, 1.
+    @Test func takesALocalStepWhereTheFirstStraddlesAKink() throws {
+        struct Kinked: DifferentiableObjective {
+            var dimension: Int { 1 }
+            func evaluate(_ x: UnsafeBufferPointer<Double>, gradient g: UnsafeMutableBufferPointer<Double>) -> Double {
+                let t = x[0], k = 3e-6
+                if t <= k { g[0] = t; return 0.5 * t * t }
+                g[0] = k - 10 * (t - k)
+                return 0.5 * k * k + k * (t - k) - 5 * (t - k) * (t - k)
+            }
+        }
+        let p = try #require(AffinePreconditioned(Kinked(), at: [0]))
+        #expect(abs(p.transform[0] - 1) < 1e-6, "T = \(p.transform[0])")
+    }
+
     @Test func refusesAnIndefiniteHessian() {
         let saddle = Quadratic(a: [1, 0, 0, 0, -1, 0, 0, 0, 1], c: [0, 0, 0])
         #expect(AffinePreconditioned(saddle, at: [0.1, 0.1, 0.1]) == nil)
