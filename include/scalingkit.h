@@ -83,10 +83,10 @@ extern "C" {
 /* Semantic version of this header. */
 #define SK_VERSION_MAJOR 0
 #define SK_VERSION_MINOR 4
-#define SK_VERSION_PATCH 0
+#define SK_VERSION_PATCH 1
 /* MAJOR * 10000 + MINOR * 100 + PATCH, as in zstd. */
 #define SK_VERSION_NUMBER (SK_VERSION_MAJOR * 10000 + SK_VERSION_MINOR * 100 + SK_VERSION_PATCH)
-#define SK_VERSION_STRING "0.4.0"
+#define SK_VERSION_STRING "0.4.1"
 
 /* The ABI line (since 0.4.0): a program compiled against one release of a line runs against any later release of
  * the same line. Before 1.0 every minor version starts a new line ("0.MINOR") and may change struct layouts or
@@ -345,6 +345,17 @@ typedef struct sk_allocation {
     double loss;               /* predicted loss L(N_opt, D_opt) */
     double a;                  /* N_opt ∝ C^a, a = beta / (alpha + beta) */
     double b;                  /* D_opt ∝ C^b, b = alpha / (alpha + beta) */
+    /* Since 0.4.1: the span of the runs the fit used (weight > 0, not excluded), so that a reader sees how far the
+     * plan reaches beyond them; NaN where unknown (a fit whose data have no N and D columns). A plan's N is
+     * usually far beyond fitted_params_max: that is what planning is for. Its D/N outside the fitted ratios is
+     * different: how the law splits a budget between N and D is then its functional form speaking, not the data
+     * (on the (Mis)Fitting sweep, D/N 1.4-218, the Hoffmann form plans D/N = 0.4 at 1e22 FLOPs).
+     * A caller compiled against 0.4.0 passes the earlier struct_size and gets the fields above only. */
+    double fitted_params_min, fitted_params_max;   /* smallest and largest N fitted */
+    double fitted_tokens_min, fitted_tokens_max;   /* smallest and largest D fitted */
+    double fitted_ratio_min, fitted_ratio_max;     /* smallest and largest D/N fitted */
+    int ratio_within_fitted;   /* 1: tokens_per_param within [fitted_ratio_min, fitted_ratio_max]; 0: outside;
+                                  -1: unknown (no fitted range) */
 } sk_allocation;
 
 /* ------------------------------------------------------------------------------------------------------------

@@ -91,8 +91,8 @@ final class FitHandle: CHandle {
     /// The fitted law as a loss surface over (N, D), for the planner.
     func surface() throws(ScalingKitError) -> LossSurface {
         switch law {
-        case .chinchilla(let l): return LossSurface(l)
-        case .general(let fit): return try core { try LossSurface(law: fit.law, values: fit.values) }
+        case .chinchilla(let l): return chinchillaFit.map { LossSurface($0) } ?? LossSurface(l)
+        case .general(let fit): return try core { try LossSurface(fit) }
         case .multiPower:
             throw ScalingKitError(.unsupported, "a multi-power-law fit describes a loss curve, not a loss surface over N and D")
         }

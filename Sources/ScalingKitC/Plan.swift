@@ -1,17 +1,27 @@
 import CScalingKit
 import ScalingKit
 
+/// sizeof(sk_allocation) in 0.4.0, before the fitted range was added.
+private let allocationSize040 = 8 + 7 * 8
+
 private func checkOut(_ out: UnsafeMutablePointer<sk_allocation>?) throws(ScalingKitError) {
     let out = try nonNull(out, "out")
-    try checkStructSize(UnsafeRawPointer(out).load(as: Int.self), expected: MemoryLayout<sk_allocation>.size, "sk_allocation")
+    try checkStructSize(UnsafeRawPointer(out).load(as: Int.self), known: [MemoryLayout<sk_allocation>.size, allocationSize040],
+                        "sk_allocation")
 }
 
 private func write(_ plan: ComputePlan, to out: UnsafeMutablePointer<sk_allocation>?) throws(ScalingKitError) {
     let out = try nonNull(out, "out")
+    let r = plan.fitted
     try writeVersioned(
         sk_allocation(struct_size: MemoryLayout<sk_allocation>.size, compute: plan.compute, params: plan.parameters,
-                      tokens: plan.tokens, tokens_per_param: plan.tokensPerParameter, loss: plan.loss, a: plan.a, b: plan.b),
-        to: out, "sk_allocation")
+                      tokens: plan.tokens, tokens_per_param: plan.tokensPerParameter, loss: plan.loss, a: plan.a, b: plan.b,
+                      fitted_params_min: r?.parameters.lowerBound ?? .nan, fitted_params_max: r?.parameters.upperBound ?? .nan,
+                      fitted_tokens_min: r?.tokens.lowerBound ?? .nan, fitted_tokens_max: r?.tokens.upperBound ?? .nan,
+                      fitted_ratio_min: r?.tokensPerParameter.lowerBound ?? .nan,
+                      fitted_ratio_max: r?.tokensPerParameter.upperBound ?? .nan,
+                      ratio_within_fitted: plan.ratioWithinFitted.map { $0 ? 1 : 0 } ?? -1),
+        to: out, size: UnsafeRawPointer(out).load(as: Int.self), "sk_allocation", earlierSizes: [allocationSize040])
 }
 
 /// The body of the functions that plan one sk_allocation from a fit's loss surface.

@@ -23,6 +23,52 @@ struct PlannerTests {
         #expect(abs(numeric.a - closed.a) < 1e-4 && abs(closed.a - 0.367172 / (0.347310 + 0.367172)) < 1e-12, "a \(numeric.a) vs \(closed.a)")
     }
 
+    /// Plans carry the span of the runs behind their fit. On the Epoch runs (5 highest-loss excluded: D/N
+    /// 0.456–341) Chinchilla's plan, D/N 17.9, is inside; a plan at a ratio of 10⁵ is not; a surface built from a
+    /// bare law knows no range.
+    @Test func plansCarryTheFittedRange() throws {
+        let d = try TestData.chinchilla()
+        var o = ChinchillaFitOptions()
+        o.excludeHighestLoss = 5
+        o.grid = TestData.reducedGrid
+        let fit = try ChinchillaLaw.fit(N: d.N, D: d.D, loss: d.loss, options: o)
+        let kept = Set(d.N.indices).subtracting(fit.excludedIndices)
+        let range = try #require(fit.fitted)
+        #expect(range.parameters == kept.map { d.N[$0] }.min()!...kept.map { d.N[$0] }.max()!)
+        #expect(range.tokens == kept.map { d.D[$0] }.min()!...kept.map { d.D[$0] }.max()!)
+        let ratios = kept.map { d.D[$0] / d.N[$0] }
+        #expect(range.tokensPerParameter == ratios.min()!...ratios.max()!)
+        #expect(range.tokensPerParameter.lowerBound > d.N.indices.map { d.D[$0] / d.N[$0] }.min()!,
+                "the excluded runs (D/N < 0.5) are not in the range")
+        let plan = try Planner.computeOptimal(LossSurface(fit), compute: 5.76e23)
+        #expect(plan.fitted == range && plan.ratioWithinFitted == true, "D/N \(plan.tokensPerParameter)")
+        let far = try Planner.atTokensPerParameter(LossSurface(fit), compute: 5.76e23, tokensPerParameter: 1e5)
+        #expect(far.ratioWithinFitted == false)
+        #expect(try Planner.computeOptimal(LossSurface(fit.law), compute: 5.76e23).ratioWithinFitted == nil)
+    }
+
+    /// A sweep like (Mis)Fitting's (N 6e7–1.2e9, D/N 1.4–218) from its Hoffmann-form fit (α 0.20, β 0.64): the plan
+    /// at 10²² FLOPs has D/N ≈ 0.4, outside every fitted ratio, and says so; a run with weight 0 is not in the range.
+    @Test func aPlanOutsideTheFittedRatiosSaysSo() throws {
+        var N: [Double] = [], D: [Double] = [], L: [Double] = []
+        for i in 0..<6 {
+            for j in 0..<6 {
+                let n = 6e7 * pow(20, Double(i) / 5), r = 1.4 * pow(156, Double(j) / 5)
+                N.append(n); D.append(r * n)
+                L.append(1.8 + 51.4 * pow(n, -0.2) + 4.675e5 * pow(r * n, -0.636))
+            }
+        }
+        N.append(1e7); D.append(1e7); L.append(1.8 + 51.4 * pow(1e7, -0.2) + 4.675e5 * pow(1e7, -0.636))
+        var options = LawFitOptions()
+        options.weights = [Double](repeating: 1, count: N.count - 1) + [0]
+        let fit = try ScalingLaw.named("chinchilla").fit(data: ["N": N, "D": D], observed: L, options: options)
+        let range = try #require(fit.fitted)
+        #expect(range.parameters.lowerBound == 6e7 && abs(range.tokensPerParameter.lowerBound - 1.4) < 1e-12)
+        let plan = try Planner.computeOptimal(LossSurface(fit), compute: 1e22)
+        #expect(plan.tokensPerParameter < 1 && plan.ratioWithinFitted == false, "D/N \(plan.tokensPerParameter)")
+        #expect(try Planner.computeOptimal(LossSurface(fit), compute: 1e19).ratioWithinFitted == true)
+    }
+
     /// A law of C as well as N and D (a formula): the planner passes C = 6ND.
     @Test func formulaWithComputeInput() throws {
         let law = try ScalingLaw(formula: "E + A*N^-alpha + B*D^-beta + 0*C", inputs: ["N", "D", "C"])

@@ -38,6 +38,8 @@ public struct ChinchillaFit: Sendable, Equatable, DiagnosedFit {
     public var excludedIndices: [Int]
     /// The options that produced this result.
     public var options: ChinchillaFitOptions
+    /// The (N, D, D/N) span of the runs used, for the plans made from this fit (`ComputePlan.fitted`).
+    public var fitted: FittedRange? = nil
     /// The delta-method covariance behind `predict(parameters:tokens:interval:level:)`; nil where it does not exist.
     var covariance: FitCovariance? = nil
 }
@@ -133,6 +135,7 @@ extension ChinchillaLaw {
             diagnostics: FitDiagnostics(outcome, converged: outcome.reason.isConverged && unidentified.isEmpty,
                                         message: message, pointsUsed: kept.count),
             excludedIndices: excluded, options: options,
+            fitted: FittedRange(parameters: kept.map { N[$0] }, tokens: kept.map { D[$0] }),
             covariance: unidentified.isEmpty
                 ? ChinchillaFit.covariance(law: law, N: kept.map { N[$0] }, D: kept.map { D[$0] },
                                            loss: kept.map { loss[$0] }, options: options)

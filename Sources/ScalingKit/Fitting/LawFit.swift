@@ -86,6 +86,9 @@ public struct LawFit: Sendable, DiagnosedFit {
     var covariance: FitCovariance?
     /// Row indices (0-based, ascending) that `options.excludeHighestLoss` removed.
     public var excludedIndices: [Int] = []
+    /// The (N, D, D/N) span of the runs used (weight > 0, not excluded) when the data have columns N and D; nil
+    /// otherwise. Plans made from this fit carry it (`ComputePlan.fitted`).
+    public var fitted: FittedRange? = nil
 
     /// Largest `predictedDecrease` a converged fit may have: an optimiser stop (on a small change of the
     /// objective, say) above it is a stall, not convergence.
@@ -200,10 +203,14 @@ extension ScalingLaw {
             outcome, converged: outcome.reason.isConverged && unidentified.isEmpty && stationary && confirmed,
             message: message, pointsUsed: observed.count, relativeGradient: relativeGradient,
             predictedDecrease: predictedDecrease)
-        return LawFit(law: law, values: values, diagnostics: diagnostics,
+        var result = LawFit(law: law, values: values, diagnostics: diagnostics,
                       parametersAtBound: atBound, fixedParameters: parameters.filter { options.fixed[$0] != nil },
                       options: options, search: p.search,
                       covariance: unidentified.isEmpty ? p.covariance(at: outcome.best.x, held: Set(heldCoordinates)) : nil)
+        if let N = data["N"], let D = data["D"] {
+            result.fitted = FittedRange(parameters: N, tokens: D, weights: options.weights)
+        }
+        return result
     }
 
     /// L-BFGS from `best` on the objective seen through `AffinePreconditioned`, when no coordinate is at a bound

@@ -21,6 +21,13 @@ public struct ComputePlan: Sendable, Equatable {
     public var a: Double
     /// Exponent b of D_opt ∝ C^b, b = α/(α+β).
     public var b: Double
+    /// What the fit's runs covered (nil for a law not fitted to runs of N and D): the plan's N against their
+    /// largest N, and its D/N against theirs (see `FittedRange`).
+    public var fitted: FittedRange? = nil
+
+    /// Whether D/N lies among the fitted runs' ratios; nil where the range is unknown. Outside it, the split of
+    /// the budget between N and D is the law's functional form speaking, not the data.
+    public var ratioWithinFitted: Bool? { fitted?.covers(tokensPerParameter: tokensPerParameter) }
 }
 
 /// A fitted law seen as a loss surface over (N, D), the planner's input.
@@ -37,11 +44,26 @@ public struct LossSurface: Sendable {
     }
 
     let kind: Kind
+    /// The runs the law was fitted on, carried into every plan from this surface (`ComputePlan.fitted`).
+    public var fitted: FittedRange? = nil
     /// FLOPs per parameter per token: C = k·N·D (6: forward and backward, Kaplan et al. 2020 §2.1).
     public var flopsPerParameterToken: Double = 6
 
     /// The surface of a Chinchilla law (closed-form optimum).
     public init(_ law: ChinchillaLaw) { kind = .chinchilla(law) }
+
+    /// The surface of a Chinchilla fit, carrying the span of its runs into every plan.
+    public init(_ fit: ChinchillaFit) {
+        self.init(fit.law)
+        fitted = fit.fitted
+    }
+
+    /// The surface of a law fit over N and D, carrying the span of its runs into every plan.
+    /// - Throws: as `init(law:values:)`.
+    public init(_ fit: LawFit) throws {
+        try self.init(law: fit.law, values: fit.values)
+        fitted = fit.fitted
+    }
 
     /// A law over inputs N and D (and optionally C = k·N·D) with its fitted parameter values.
     /// - Throws: `ScalingKitError` when the law has other inputs, lacks N or D, or the values do not match.
@@ -98,9 +120,9 @@ public enum Planner {
         let k = surface.flopsPerParameterToken
         guard k.isFinite, k > 0 else { throw ScalingKitError.invalid("flopsPerParameterToken must be > 0 (got \(k))") }
         if case .chinchilla(let law) = surface.kind, k == 6 {
-            let p = try law.computeOptimal(compute: compute)
-            return ComputePlan(compute: compute, parameters: p.parameters, tokens: p.tokens,
-                               tokensPerParameter: p.tokensPerParameter, loss: p.loss, a: p.a, b: p.b)
+            var p = try law.computeOptimal(compute: compute)
+            p.fitted = surface.fitted
+            return p
         }
         let x = try optimalLogN(surface, compute: compute)
         // Local exponents by central differences in ln C. The step is wide (±5 %) because ln N_opt itself is only
@@ -112,7 +134,7 @@ public enum Planner {
         let a = (xPlus - xMinus) / (2 * h)
         let N = exp(x), D = compute / (k * N)
         return ComputePlan(compute: compute, parameters: N, tokens: D, tokensPerParameter: D / N,
-                           loss: try surface.loss(parameters: N, tokens: D), a: a, b: 1 - a)
+                           loss: try surface.loss(parameters: N, tokens: D), a: a, b: 1 - a, fitted: surface.fitted)
     }
 
     /// ln N_opt at a budget: a scan of 401 points of ln N over [0, ln(C/k)] (so N ≥ 1 and D ≥ 1), then golden-section
@@ -218,6 +240,6 @@ extension Planner {
         }
         // At a fixed ratio, N ∝ C^½ and D ∝ C^½.
         return ComputePlan(compute: compute, parameters: N, tokens: D, tokensPerParameter: M,
-                           loss: try surface.loss(parameters: N, tokens: D), a: 0.5, b: 0.5)
+                           loss: try surface.loss(parameters: N, tokens: D), a: 0.5, b: 0.5, fitted: surface.fitted)
     }
 }

@@ -189,6 +189,34 @@ static void test_fit(void) {
     CHECK(fabs(plan.a - a) < 1e-6 && fabs(plan.a + plan.b - 1) < 1e-12, "a %g", plan.a);
     CHECK(fabs(6 * plan.params * plan.tokens / 5.76e23 - 1) < 1e-9, "6ND != C");
     CHECK(fabs(plan.tokens_per_param - plan.tokens / plan.params) < 1e-9 * plan.tokens_per_param, "D/N");
+    {   /* Since 0.4.1: the span of the fitted runs, and whether the plan's D/N lies inside it. */
+        double nlo = N[0], nhi = N[0], dlo = D[0], dhi = D[0], rlo = D[0] / N[0], rhi = rlo;
+        for (size_t i = 1; i < NPTS; i++) {
+            nlo = fmin(nlo, N[i]); nhi = fmax(nhi, N[i]); dlo = fmin(dlo, D[i]); dhi = fmax(dhi, D[i]);
+            rlo = fmin(rlo, D[i] / N[i]); rhi = fmax(rhi, D[i] / N[i]);
+        }
+        CHECK(plan.fitted_params_min == nlo && plan.fitted_params_max == nhi && plan.fitted_tokens_min == dlo &&
+                  plan.fitted_tokens_max == dhi && plan.fitted_ratio_min == rlo && plan.fitted_ratio_max == rhi,
+              "fitted range N [%g, %g] D [%g, %g] D/N [%g, %g]", plan.fitted_params_min, plan.fitted_params_max,
+              plan.fitted_tokens_min, plan.fitted_tokens_max, plan.fitted_ratio_min, plan.fitted_ratio_max);
+        int inside = plan.tokens_per_param >= rlo && plan.tokens_per_param <= rhi;
+        CHECK(plan.ratio_within_fitted == inside, "ratio_within_fitted %d for D/N %g in [%g, %g]",
+              plan.ratio_within_fitted, plan.tokens_per_param, rlo, rhi);
+        sk_allocation far;
+        far.struct_size = sizeof far;
+        CHECK(sk_plan_at_ratio(fit, 5.76e23, 1e6, &far) == SK_OK && far.ratio_within_fitted == 0 &&
+                  far.fitted_ratio_max == rhi, "a ratio of 1e6 is outside: %d", far.ratio_within_fitted);
+        /* A caller compiled against 0.4.0 (the struct without the range) gets the fields it has, nothing past. */
+        union { sk_allocation a; unsigned char bytes[sizeof(sk_allocation)]; } old;
+        memset(old.bytes, 0xAB, sizeof old.bytes);
+        old.a.struct_size = offsetof(sk_allocation, fitted_params_min);
+        CHECK(sk_plan_allocate(fit, 5.76e23, &old.a) == SK_OK && old.a.params == plan.params &&
+                  old.a.struct_size == offsetof(sk_allocation, fitted_params_min),
+              "0.4.0-sized sk_allocation: %s", sk_last_error());
+        int untouched = 1;
+        for (size_t k = offsetof(sk_allocation, fitted_params_min); k < sizeof old.bytes; k++) untouched &= old.bytes[k] == 0xAB;
+        CHECK(untouched, "wrote past a 0.4.0-sized sk_allocation");
+    }
     CHECK_ERR(sk_plan_allocate(fit, 0.0, &plan), SK_ERR_INVALID_ARGUMENT, "compute budget");
     CHECK_ERR(sk_plan_allocate(fit, NAN, &plan), SK_ERR_INVALID_ARGUMENT, "compute budget");
     CHECK_ERR(sk_plan_allocate(fit, 1e23, NULL), SK_ERR_NULL_POINTER, "'out'");

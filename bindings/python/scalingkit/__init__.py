@@ -26,7 +26,7 @@ from .chinchilla import ChinchillaFit, ComputeOptimalPlan, fit_chinchilla  # noq
 from .laws import (Holdout, LawFit, LeaveOneOut, PredictionErrors, PredictionIntervals, catalogue, compare, fit, holdout,  # noqa: E402
                    schedule_areas)
 from .bootstrap import Bootstrap, Estimate  # noqa: E402
-from ._results import Interval  # noqa: E402
+from ._results import FittedRange, Interval  # noqa: E402
 from .multipower import LossCurve, MultiPowerFit, fit_multi_power, multi_power_predict  # noqa: E402
 from .planning import InferenceAwarePlan, at_tokens_per_parameter, inference_aware, minimum_compute, plan  # noqa: E402
 from .isoflop import EnvelopeResult, IsoFLOPBudget, IsoFLOPResult, PowerLaw, envelope, isoflop  # noqa: E402
@@ -42,7 +42,7 @@ from .hpsweep import (CoordLayer, HPSweepResult, SweepCell, SweepLaw, TimescaleL
                       plot_coord_check)
 
 __version__ = _ffi.string(_lib.sk_version_string()).decode()
-__all__ = ["Bootstrap", "ChinchillaFit", "ComputeOptimalPlan", "Estimate", "FitDiagnostics", "enums", "Holdout", "Interval", "IsoFLOPBudget", "IsoFLOPResult",
+__all__ = ["Bootstrap", "ChinchillaFit", "ComputeOptimalPlan", "Estimate", "FitDiagnostics", "FittedRange", "enums", "Holdout", "Interval", "IsoFLOPBudget", "IsoFLOPResult",
            "LawFit", "LeaveOneOut", "PowerLaw", "TransformerCount", "count_parameters", "isoflop",
            "EnvelopeResult", "envelope", "nearest_shapes",
            "LossCurve", "MultiPowerFit", "PredictionErrors", "PredictionIntervals", "ScalingKitError", "catalogue", "compare", "fit",

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import warnings
 from dataclasses import dataclass
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -71,8 +72,22 @@ def read_interval(c: Any) -> Optional[Interval]:
 
 
 @dataclass(frozen=True)
+class FittedRange(Result):
+    """The span of the runs a fit used (weight > 0, not excluded): smallest and largest N, D and D/N."""
+
+    N: Tuple[float, float]
+    D: Tuple[float, float]
+    tokens_per_parameter: Tuple[float, float]
+
+
+@dataclass(frozen=True)
 class ComputeOptimalPlan(Result):
-    """Train ``N`` parameters on ``D`` tokens with ``compute`` = 6ND FLOPs (Hoffmann et al. 2022, eq. 4)."""
+    """Train ``N`` parameters on ``D`` tokens with ``compute`` = 6ND FLOPs (Hoffmann et al. 2022, eq. 4).
+
+    ``fitted`` is the span of the runs behind the fit (None for a fit without N and D columns). A plan's N is
+    usually far beyond the largest fitted N (that is what planning is for); its D/N outside the fitted ratios
+    (``ratio_within_fitted`` False) means the split of the budget between N and D comes from the law's functional
+    form, not from runs: :func:`scalingkit.plan` warns then."""
 
     compute: float
     N: float
@@ -83,6 +98,34 @@ class ComputeOptimalPlan(Result):
     a: float
     #: D_opt ∝ C^b
     b: float
+    fitted: Optional[FittedRange] = None
+    #: Whether tokens_per_parameter lies within the fitted runs' D/N; None where the range is unknown.
+    ratio_within_fitted: Optional[bool] = None
+
+
+def read_plan(c: Any) -> ComputeOptimalPlan:
+    """An ``sk_allocation`` as a :class:`ComputeOptimalPlan`."""
+    fitted = None
+    if not math.isnan(c.fitted_params_min):
+        fitted = FittedRange(N=(float(c.fitted_params_min), float(c.fitted_params_max)),
+                             D=(float(c.fitted_tokens_min), float(c.fitted_tokens_max)),
+                             tokens_per_parameter=(float(c.fitted_ratio_min), float(c.fitted_ratio_max)))
+    within = None if c.ratio_within_fitted < 0 else bool(c.ratio_within_fitted)
+    return ComputeOptimalPlan(compute=c.compute, N=c.params, D=c.tokens, tokens_per_parameter=c.tokens_per_param,
+                              loss=c.loss, a=c.a, b=c.b, fitted=fitted, ratio_within_fitted=within)
+
+
+def warn_outside_fitted(plans: Sequence[ComputeOptimalPlan], stacklevel: int = 3) -> None:
+    """One warning for the plans whose D/N lies outside the fitted runs' ratios (the core's ``ratio_within_fitted``)."""
+    outside = [p for p in plans if p.ratio_within_fitted is False]
+    if outside:
+        p = outside[0]
+        lo, hi = p.fitted.tokens_per_parameter
+        more = f" (and {len(outside) - 1} more budget(s))" if len(outside) > 1 else ""
+        warnings.warn(f"the plan at C = {p.compute:.3g} FLOPs has D/N = {p.tokens_per_parameter:.3g}{more}, outside "
+                      f"the fitted runs' D/N range [{lo:.3g}, {hi:.3g}]: there the split of the budget between N and "
+                      "D comes from the law's functional form, not from runs (ComputeOptimalPlan.ratio_within_fitted)",
+                      stacklevel=stacklevel)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from ._results import ComputeOptimalPlan, FitDiagnostics
+from ._results import ComputeOptimalPlan, FitDiagnostics, read_plan, warn_outside_fitted
 from ._arrays import as_doubles, as_number, as_size, same_length, set_optimizer_options
 from . import bootstrap as _bootstrap
 from ._errors import ScalingKitError, check
@@ -84,8 +84,9 @@ class ChinchillaFit(FitDiagnostics):
         plan.struct_size = ffi.sizeof("sk_allocation")
         # sk_plan_allocate: the closed form for a Chinchilla fit (Hoffmann et al. 2022, eq. 4).
         check(lib.sk_plan_allocate(self._handle, as_number("compute", compute), plan))
-        return ComputeOptimalPlan(compute=plan.compute, N=plan.params, D=plan.tokens,
-                                  tokens_per_parameter=plan.tokens_per_param, loss=plan.loss, a=plan.a, b=plan.b)
+        result = read_plan(plan)
+        warn_outside_fitted([result])
+        return result
 
 
 def fit_chinchilla(

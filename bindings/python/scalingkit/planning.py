@@ -6,16 +6,11 @@ from typing import Any, List, Sequence, Union
 
 import numpy as np
 
-from ._results import ComputeOptimalPlan, Result
+from ._results import ComputeOptimalPlan, Result, read_plan, warn_outside_fitted
 from ._errors import check
 from ._arrays import as_number
 from ._ffi import ffi, lib
 from ._fitresult import fit_handle
-
-
-def _plan(out) -> ComputeOptimalPlan:
-    return ComputeOptimalPlan(compute=out.compute, N=out.params, D=out.tokens, tokens_per_parameter=out.tokens_per_param,
-                              loss=out.loss, a=out.a, b=out.b)
 
 
 def plan(fit: Any, compute: Union[float, Sequence[float], np.ndarray]) -> Union[ComputeOptimalPlan, List[ComputeOptimalPlan]]:
@@ -23,7 +18,8 @@ def plan(fit: Any, compute: Union[float, Sequence[float], np.ndarray]) -> Union[
 
     Closed form for a Chinchilla fit (Hoffmann et al. 2022, eq. 4); numerical minimisation along the budget for any
     law fit whose inputs are N and D (optionally also C). ``a`` and ``b`` are the local exponents
-    d ln N_opt / d ln C and d ln D_opt / d ln C.
+    d ln N_opt / d ln C and d ln D_opt / d ln C. Each plan carries the span of the fitted runs (``fitted``); a plan
+    whose D/N lies outside the fitted runs' D/N is warned about once per call (``ratio_within_fitted``).
 
     Raises:
         ScalingKitError: for budgets ≤ 0, laws without a finite optimum (an exponent ≤ 0), or laws of other inputs.
@@ -35,7 +31,8 @@ def plan(fit: Any, compute: Union[float, Sequence[float], np.ndarray]) -> Union[
         out = ffi.new("sk_allocation *")
         out.struct_size = ffi.sizeof("sk_allocation")
         check(lib.sk_plan_allocate(handle, as_number("compute", c), out))
-        plans.append(_plan(out))
+        plans.append(read_plan(out))
+    warn_outside_fitted(plans)
     return plans if np.ndim(compute) else plans[0]
 
 
@@ -46,11 +43,13 @@ def at_tokens_per_parameter(fit: Any, compute: float, tokens_per_parameter: floa
     out.struct_size = ffi.sizeof("sk_allocation")
     check(lib.sk_plan_at_ratio(fit_handle(fit), as_number("compute", compute),
                                as_number("tokens_per_parameter", tokens_per_parameter), out))
-    return _plan(out)
+    return read_plan(out)
 
 
 def minimum_compute(fit: Any, target_loss: float) -> ComputeOptimalPlan:
     """The least compute whose compute-optimal allocation reaches ``target_loss``, with that allocation.
+
+    Warns, as :func:`plan`, when the allocation's D/N lies outside the fitted runs' D/N.
 
     Raises:
         ScalingKitError: for a target the law does not reach (at or below its irreducible loss).
@@ -58,7 +57,9 @@ def minimum_compute(fit: Any, target_loss: float) -> ComputeOptimalPlan:
     out = ffi.new("sk_allocation *")
     out.struct_size = ffi.sizeof("sk_allocation")
     check(lib.sk_plan_minimum_compute(fit_handle(fit), as_number("target_loss", target_loss), out))
-    return _plan(out)
+    result = read_plan(out)
+    warn_outside_fitted([result])
+    return result
 
 
 @dataclass(frozen=True)

@@ -99,3 +99,33 @@ def test_results_convert_to_dicts_and_frames(fits):
     assert frontier.to_frame().shape[0] == len(frontier.points) and len(frontier.to_dict()["points"]) == len(frontier.points)
     t = scalingkit.fit_batch_tradeoff(batch=[64, 256, 1024, 4096], steps=[1000 * (1 + 2000 / b) for b in (64, 256, 1024, 4096)])
     assert t.to_dict()["critical_batch"] == t.critical_batch and t.to_frame().shape == (1, len(t.to_frame().columns))
+
+
+def test_plans_carry_the_fitted_range(fits, chinchilla_data, recwarn):
+    closed, law = fits
+    N, D, L = chinchilla_data
+    keep = np.ones(len(L), bool)
+    keep[list(closed.excluded)] = False
+    p = scalingkit.plan(closed, 5.76e23)
+    assert p.fitted.N == (N[keep].min(), N[keep].max()) and p.fitted.D == (D[keep].min(), D[keep].max())
+    assert p.fitted.tokens_per_parameter == ((D / N)[keep].min(), (D / N)[keep].max())
+    assert p.ratio_within_fitted is True and scalingkit.plan(law, 5.76e23).ratio_within_fitted is True
+    far = scalingkit.at_tokens_per_parameter(closed, 5.76e23, 1e5)     # the caller chose the ratio: no warning
+    assert far.ratio_within_fitted is False and not [w for w in recwarn if "fitted runs" in str(w.message)]
+    assert p.to_dict()["fitted"]["tokens_per_parameter"] == list(p.fitted.tokens_per_parameter)
+
+
+def test_a_plan_outside_the_fitted_ratios_warns():
+    # A sweep like (Mis)Fitting's (N 6e7-1.2e9, D/N 1.4-218) and its Hoffmann-form fit (alpha 0.20, beta 0.64):
+    # at 1e22 FLOPs the plan's D/N is about 0.4, below every fitted ratio.
+    n = 6e7 * 20.0 ** (np.arange(6) / 5)
+    r = 1.4 * 156.0 ** (np.arange(6) / 5)
+    N = np.repeat(n, 6)
+    D = N * np.tile(r, 6)
+    L = 1.8 + 51.4 * N ** -0.2 + 4.675e5 * D ** -0.636
+    fit = scalingkit.fit("chinchilla", N=N, D=D, loss=L)
+    with pytest.warns(UserWarning, match=r"D/N = 0\.4\d*, outside the fitted runs' D/N range \[1\.4, 218\]"):
+        plans = scalingkit.plan(fit, [1e19, 1e22])
+    assert [q.ratio_within_fitted for q in plans] == [True, False]
+    with pytest.warns(UserWarning, match="outside the fitted runs"):
+        assert scalingkit.minimum_compute(fit, plans[1].loss).ratio_within_fitted is False

@@ -57,6 +57,7 @@ struct Extras {
             for t in targets {
                 lines.append(fmt("  loss %.4f is first reached at C = %.4e FLOPs", t.loss, t.plan.compute))
             }
+            lines += Self.ratioNote(plans + targets.map(\.plan))
         }
         if let b = bootstrap {
             lines.append("")
@@ -126,9 +127,22 @@ struct Extras {
     }
 
     static func planJSON(_ p: ComputePlan) -> String {
-        "{\"compute\": \(jsonNumber(p.compute)), \"N\": \(jsonNumber(p.parameters)), \"D\": \(jsonNumber(p.tokens)), "
+        let fitted = p.fitted.map { "[\(jsonNumber($0.tokensPerParameter.lowerBound)), \(jsonNumber($0.tokensPerParameter.upperBound))]" }
+        return "{\"compute\": \(jsonNumber(p.compute)), \"N\": \(jsonNumber(p.parameters)), \"D\": \(jsonNumber(p.tokens)), "
             + "\"tokens_per_parameter\": \(jsonNumber(p.tokensPerParameter)), \"loss\": \(jsonNumber(p.loss)), "
-            + "\"a\": \(jsonNumber(p.a)), \"b\": \(jsonNumber(p.b))}"
+            + "\"a\": \(jsonNumber(p.a)), \"b\": \(jsonNumber(p.b)), "
+            + "\"fitted_tokens_per_parameter\": \(fitted ?? "null"), "
+            + "\"ratio_within_fitted\": \(p.ratioWithinFitted.map { "\($0)" } ?? "null")}"
+    }
+
+    /// A line for the plans whose D/N lies outside the fitted runs' (see `FittedRange`); none when all are inside.
+    static func ratioNote(_ plans: [ComputePlan]) -> [String] {
+        let outside = plans.filter { $0.ratioWithinFitted == false }
+        guard let first = outside.first, let r = first.fitted?.tokensPerParameter else { return [] }
+        let more = outside.count > 1 ? " (and \(outside.count - 1) more)" : ""
+        return [fmt("  note: D/N %.3g at C = %.3e", first.tokensPerParameter, first.compute) + more
+                    + fmt(" lies outside the fitted runs' D/N [%.3g, %.3g]:", r.lowerBound, r.upperBound),
+                "        there the N/D split is the law's functional form extrapolating, not the data"]
     }
 
     func json() -> String {
@@ -253,6 +267,7 @@ enum FitReport {
                                      i.tokensPerParameter.interval.lower, i.tokensPerParameter.interval.upper, i.a.interval.lower, i.a.interval.upper))
                 }
             }
+            lines += Extras.ratioNote(plans)
         }
         lines += extras.textLines()
         return lines.joined(separator: "\n")
@@ -263,11 +278,7 @@ enum FitReport {
         let law = fit.law
         let params = zip(ChinchillaLaw.parameterNames, law.parameterValues)
             .map { "\(jsonString($0)): \(jsonNumber($1))" }.joined(separator: ", ")
-        let planItems = plans.map { p in
-            "{\"compute\": \(jsonNumber(p.compute)), \"N\": \(jsonNumber(p.parameters)), \"D\": \(jsonNumber(p.tokens)), "
-                + "\"tokens_per_parameter\": \(jsonNumber(p.tokensPerParameter)), \"loss\": \(jsonNumber(p.loss)), "
-                + "\"a\": \(jsonNumber(p.a)), \"b\": \(jsonNumber(p.b))}"
-        }.joined(separator: ", ")
+        let planItems = plans.map(Extras.planJSON).joined(separator: ", ")
         let grid = fit.options.grid
         func axis(_ v: [Double]) -> String { "[" + v.map(jsonNumber).joined(separator: ", ") + "]" }
         return """

@@ -210,9 +210,9 @@ struct Fit: ParsableCommand {
         options.threads = threads
         options.screening = StartScreening(refine: screen, confirmations: confirmations)
         let fit = try ChinchillaLaw.fit(N: N, D: D, loss: loss, options: options)
-        let plans = try (budgets.isEmpty ? [5.76e23] : budgets).map { try fit.law.computeOptimal(compute: $0) }
+        let plans = try (budgets.isEmpty ? [5.76e23] : budgets).map { try Planner.computeOptimal(LossSurface(fit), compute: $0) }
         var extras = Extras()
-        try targetPlans(LossSurface(fit.law), into: &extras)
+        try targetPlans(LossSurface(fit), into: &extras)
         extras.shapes = try nearestShapes(plans.map { ($0.compute, $0.parameters) })
         if bootstrap > 0 {
             let progress = ProgressLine(total: bootstrap, label: "bootstrap")
@@ -318,7 +318,7 @@ extension Fit {
                                        try fit.predict(inputs, interval: .prediction)))
         }
         if !budgets.isEmpty || !targetLosses.isEmpty {
-            let surface = try LossSurface(law: fit.law, values: fit.values)
+            let surface = try LossSurface(fit)
             extras.plans = try budgets.map { try Planner.computeOptimal(surface, compute: $0) }
             try targetPlans(surface, into: &extras)
             extras.shapes = try nearestShapes(extras.plans.map { ($0.compute, $0.parameters) })
