@@ -66,11 +66,7 @@ struct ChinchillaFitTests {
     func rel(_ x: Double, _ y: Double) -> Double { abs(x - y) / abs(y) }
 
     @Test func reachesPublishedOptimum() throws {
-        let d = try TestData.chinchilla()
-        var o = ChinchillaFitOptions()
-        o.excludeHighestLoss = 5
-        o.grid = TestData.reducedGrid
-        let fit = try ChinchillaLaw.fit(N: d.N, D: d.D, loss: d.loss, options: o)
+        let (d, fit) = try TestData.epochFit()
         #expect(fit.converged)
         #expect(fit.pointsUsed == 240 && fit.excludedIndices == [0, 1, 2, 3, 4])
         #expect(fit.objective <= Self.epoch.objective + 1e-12)

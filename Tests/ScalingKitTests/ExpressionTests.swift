@@ -73,6 +73,12 @@ struct CompiledExpressionTests {
         } catch let e as ScalingKitError {
             #expect(e.message.contains("at position 6: unknown name 'Q'"), "\(e.message)")
         }
+        // A parameter that differs from an offered column only in case is recorded (the likely typo a fit that
+        // comes out not identified names), not refused: 'c' beside a compute column 'C' is a fine constant.
+        let typo = try CompiledExpression("E + A/n^alpha + B/D^beta + c", inputs: ["N", "D", "C"])
+        #expect(typo.parameters == ["E", "A", "n", "alpha", "B", "beta", "c"] && typo.inputs == ["D"])
+        #expect(typo.columnLookalikes == ["n": "N", "c": "C"])
+        #expect(try CompiledExpression("E + A/n^alpha", inputs: ["N"], parameters: ["E", "A", "n", "alpha"]).columnLookalikes.isEmpty)
         #expect(throws: ScalingKitError.self) { try CompiledExpression("N + 1", inputs: ["N"]) }       // no parameters
         #expect(throws: ScalingKitError.self) { try CompiledExpression("a*N", inputs: ["N"], parameters: ["a", "b"]) }
         #expect(throws: ScalingKitError.self) { try CompiledExpression("a*N", inputs: ["N", "N"]) }

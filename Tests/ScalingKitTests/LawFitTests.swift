@@ -8,11 +8,7 @@ import Glibc
 struct LawFitTests {
     /// The formula-string law of the Chinchilla LSE form reaches the built-in law's optimum on the Epoch data.
     @Test func formulaLawMatchesBuiltInChinchilla() throws {
-        let d = try TestData.chinchilla()
-        var o = ChinchillaFitOptions()
-        o.excludeHighestLoss = 5
-        o.grid = TestData.reducedGrid
-        let builtIn = try ChinchillaLaw.fit(N: d.N, D: d.D, loss: d.loss, options: o)
+        let (d, builtIn) = try TestData.epochFit()
         let kept = Set(0..<d.N.count).subtracting(builtIn.excludedIndices).sorted()
         let g = TestData.reducedGrid
         let law = try ScalingLaw(formula: "logsumexp(a - alpha*log(N), b - beta*log(D), e)", inputs: ["N", "D"],
@@ -60,6 +56,17 @@ struct LawFitTests {
         #expect(abs(fit["alpha"]! - 0.34) < 0.03 && abs(fit["beta"]! - 0.37) < 0.03)
         #expect(abs(fit["E"]! - 1.7) < 0.05)
         #expect(fit.parametersAtBound.isEmpty)
+    }
+
+    /// A lowercase 'n' typed for the column 'N' becomes a parameter; the fit is then not identified, and its message
+    /// names the lookalike column as the likely cause (it used to say only which parameters were not determined).
+    @Test func aParameterThatLooksLikeAColumnIsNamedWhenTheFitFails() throws {
+        let N = (0..<30).map { pow(10, 7 + Double($0 % 6) / 2) }, D = (0..<30).map { pow(10, 9 + Double($0 / 6) / 2) }
+        let L = zip(N, D).map { 1.7 + 400 * pow($0, -0.34) + 2000 * pow($1, -0.37) }
+        let law = try ScalingLaw(formula: "E + A/n^alpha + B/D^beta", inputs: ["N", "D"])
+        let fit = try law.fit(data: ["D": D], observed: L)
+        #expect(!fit.converged)
+        #expect(fit.message.contains("'n' is fitted as a parameter, but the data have the column 'N'"), "\(fit.message)")
     }
 
     @Test func boundsFixedParametersAndReportAtBound() throws {

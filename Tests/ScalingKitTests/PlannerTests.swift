@@ -27,11 +27,7 @@ struct PlannerTests {
     /// 0.456–341) Chinchilla's plan, D/N 17.9, is inside; a plan at a ratio of 10⁵ is not; a surface built from a
     /// bare law knows no range.
     @Test func plansCarryTheFittedRange() throws {
-        let d = try TestData.chinchilla()
-        var o = ChinchillaFitOptions()
-        o.excludeHighestLoss = 5
-        o.grid = TestData.reducedGrid
-        let fit = try ChinchillaLaw.fit(N: d.N, D: d.D, loss: d.loss, options: o)
+        let (d, fit) = try TestData.epochFit()
         let kept = Set(d.N.indices).subtracting(fit.excludedIndices)
         let range = try #require(fit.fitted)
         #expect(range.parameters == kept.map { d.N[$0] }.min()!...kept.map { d.N[$0] }.max()!)

@@ -29,6 +29,15 @@ enum TestData {
         return (N, D, L)
     }
 
+    /// Besiroglu et al. (2024)'s replication on the bundled data: the 5 highest-loss runs dropped, the reduced grid.
+    static func epochFit() throws -> (data: (N: [Double], D: [Double], loss: [Double]), fit: ChinchillaFit) {
+        let d = try chinchilla()
+        var o = ChinchillaFitOptions()
+        o.excludeHighestLoss = 5
+        o.grid = reducedGrid
+        return (d, try ChinchillaLaw.fit(N: d.N, D: d.D, loss: d.loss, options: o))
+    }
+
     /// 243 starts that reach the optimum on the Chinchilla data (checked against scipy in the Python tests).
     static let reducedGrid = StartGrid(alpha: [0, 0.5, 1], beta: [0, 0.5, 1], e: [-1, 0, 1], a: [0, 10, 20],
                                        b: [0, 10, 20])

@@ -18,6 +18,8 @@ public struct CompiledExpression: Sendable {
     public let inputs: [String]
     /// Names of the parameters, in the order of parameter vectors.
     public let parameters: [String]
+    /// Inferred parameters that differ from an offered data column only in case, with that column ('n' → 'N').
+    public let columnLookalikes: [String: String]
 
     let nodes: [Node]
     let root: Int
@@ -53,6 +55,7 @@ public struct CompiledExpression: Sendable {
             throw ScalingKitError.invalid("an input name is listed twice in \(inputs)")
         }
         let used = Set(names.map(\.name))
+        let offered = inputs
         let inputs = inputs.filter { used.contains($0) }
         var inputIndex: [String: Int] = [:]
         for (i, name) in inputs.enumerated() { inputIndex[name] = i }
@@ -81,6 +84,14 @@ public struct CompiledExpression: Sendable {
         self.formula = formula
         self.inputs = inputs
         self.parameters = params
+        // A parameter that differs from an offered column only in case ('n' beside a column 'N') is most likely a
+        // typo for the column. It cannot be refused here: 'c' beside a compute column 'C' is a fine constant. A
+        // typo leaves its term without data, so the fit comes out not identified, and this is its explanation.
+        var lookalikes: [String: String] = [:]
+        for p in params where parameters == nil {
+            if let column = offered.first(where: { $0 != p && $0.lowercased() == p.lowercased() }) { lookalikes[p] = column }
+        }
+        self.columnLookalikes = lookalikes
 
         var builder = TapeBuilder(inputIndex: inputIndex,
                                   parameterIndex: Dictionary(uniqueKeysWithValues: params.enumerated().map { ($1, $0) }))

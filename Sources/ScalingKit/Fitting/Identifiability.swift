@@ -66,9 +66,13 @@ enum Identifiability {
     }
 
     /// The sentence a fit's message starts with when `names` are not identified.
-    static func message(_ names: [String]) -> String {
+    /// `lookalikes`: parameters that differ from a data column only in case (`CompiledExpression.columnLookalikes`);
+    /// an unidentified one is named first, as the likely cause.
+    static func message(_ names: [String], lookalikes: [String: String] = [:]) -> String {
         let list = names.joined(separator: ", ")
-        return "not identified: the data do not determine \(list) (\(names.count == 1 ? "its" : "their") effect on the "
+        let typos = names.compactMap { p in lookalikes[p].map { "'\(p)' is fitted as a parameter, but the data have the column '\($0)'" } }
+        let hint = typos.isEmpty ? "" : " (\(typos.joined(separator: "; ")): names are case-sensitive; write the column's name)"
+        return "not identified: the data do not determine \(list)\(hint) (\(names.count == 1 ? "its" : "their") effect on the "
             + "predictions is a combination of the other parameters'; vary the inputs more, or fix \(names.count == 1 ? "it" : "some")); "
     }
 }

@@ -197,7 +197,7 @@ extension ScalingLaw {
                 : "only \(outcome.startsAtOptimum) start reached this optimum: not confirmed as the global one "
                   + "(widen the search: more randomStarts, a finer gridStep or wider bounds)")
         }
-        if !unidentified.isEmpty { message = Identifiability.message(unidentified) + message }
+        if !unidentified.isEmpty { message = Identifiability.message(unidentified, lookalikes: law.expression.columnLookalikes) + message }
         if !caveats.isEmpty { message = caveats.joined(separator: "; ") + "; " + message }
         let diagnostics = FitDiagnostics(
             outcome, converged: outcome.reason.isConverged && unidentified.isEmpty && stationary && confirmed,
@@ -309,8 +309,10 @@ extension ScalingLaw {
         // Found by the concurrency test: a misspelt name such as "kaplan-nd" is a formula whose every name is a
         // parameter; it reads no data, and the old error ("'columns' is NULL") said nothing useful.
         guard !inputs.isEmpty else {
+            let typos = expression.columnLookalikes.sorted { $0.key < $1.key }.map { "'\($0.key)' for the column '\($0.value)'" }
             throw ScalingKitError.invalid("'\(formula)' reads none of the data's columns: every name in it was taken as a parameter "
-                + "(a misspelt catalogue name? known laws: \(ScalingLaw.catalogueNames.joined(separator: ", ")))")
+                + (typos.isEmpty ? "(a misspelt catalogue name? known laws: \(ScalingLaw.catalogueNames.joined(separator: ", ")))"
+                                 : "(names are case-sensitive: \(typos.joined(separator: ", ")))"))
         }
         let columns = try self.columns(from: data)
         guard !observed.isEmpty else { throw ScalingKitError.length("'observed' is empty: no runs to fit") }

@@ -88,6 +88,21 @@ def test_bad_input(kwargs, needle):
     assert needle in str(info.value), str(info.value)
 
 
+def test_a_parameter_that_looks_like_a_column_is_named_when_the_fit_fails():
+    # 'n' typed for the column 'N' becomes a parameter; the fit ended "not identified" without saying why.
+    N, loss = kaplan_runs()
+    D = 20 * N[::-1]
+    fit = scalingkit.fit("E + (Nc/n)^alpha + (Dc/D)^beta", {"N": N, "D": D, "loss": loss + (1e10 / D) ** 0.3})
+    assert not fit.success
+    assert "'n' is fitted as a parameter, but the data have the column 'N'" in fit.message, fit.message
+    # A formula with no column left says so when it is raised.
+    with pytest.raises(ScalingKitError, match="names are case-sensitive: 'n' for the column 'N'"):
+        scalingkit.fit("Linf + (Nc/n)^alpha", {"N": N, "loss": loss})
+    # 'c' beside a column 'C' is a fine constant when the fit determines it: no hint.
+    ok = scalingkit.fit("c + (Nc/N)^alpha", {"N": N, "C": 120 * N**2, "loss": 1.7 + (1e8 / N) ** 0.3})
+    assert "the data have the column" not in ok.message
+
+
 def test_more_parameters_than_runs():
     with pytest.raises(ScalingKitError, match="not identified"):
         scalingkit.fit("kaplan_nd", N=[1e8, 1e9], D=[1e10, 1e11], loss=[3.0, 2.5])
