@@ -335,6 +335,18 @@ SK_API int sk_chinchilla_fit(const double *N, const double *D, const double *los
  * Inf or value <= 0 in N or D); SK_ERR_UNSUPPORTED (fit is not a Chinchilla fit). */
 SK_API int sk_chinchilla_predict(const sk_fit *fit, const double *N, const double *D, size_t n, double *out);
 
+/* The span of the runs a fit used (weight > 0, not excluded), carried by every plan since 0.4.1 so that a reader
+ * sees how far the plan reaches beyond them; every field is NaN where unknown (a fit whose data have no N and D
+ * columns). A plan's N is usually far beyond params_max: that is what planning is for. Its D/N outside
+ * [ratio_min, ratio_max] is different: how the law trades N against D there is its functional form speaking, not
+ * the data (on the (Mis)Fitting sweep, D/N 1.4-218, the Hoffmann form plans D/N = 0.4 at 1e22 FLOPs; heavy
+ * inference pushes an inference-aware plan's D/N past the largest fitted one). */
+typedef struct sk_fitted_range {
+    double params_min, params_max;   /* smallest and largest N fitted */
+    double tokens_min, tokens_max;   /* smallest and largest D fitted */
+    double ratio_min, ratio_max;     /* smallest and largest D/N fitted */
+} sk_fitted_range;
+
 /* A compute-optimal allocation: train `params` parameters on `tokens` tokens with `compute` = 6ND FLOPs. */
 typedef struct sk_allocation {
     size_t struct_size;
@@ -345,16 +357,10 @@ typedef struct sk_allocation {
     double loss;               /* predicted loss L(N_opt, D_opt) */
     double a;                  /* N_opt ∝ C^a, a = beta / (alpha + beta) */
     double b;                  /* D_opt ∝ C^b, b = alpha / (alpha + beta) */
-    /* Since 0.4.1: the span of the runs the fit used (weight > 0, not excluded), so that a reader sees how far the
-     * plan reaches beyond them; NaN where unknown (a fit whose data have no N and D columns). A plan's N is
-     * usually far beyond fitted_params_max: that is what planning is for. Its D/N outside the fitted ratios is
-     * different: how the law splits a budget between N and D is then its functional form speaking, not the data
-     * (on the (Mis)Fitting sweep, D/N 1.4-218, the Hoffmann form plans D/N = 0.4 at 1e22 FLOPs).
-     * A caller compiled against 0.4.0 passes the earlier struct_size and gets the fields above only. */
-    double fitted_params_min, fitted_params_max;   /* smallest and largest N fitted */
-    double fitted_tokens_min, fitted_tokens_max;   /* smallest and largest D fitted */
-    double fitted_ratio_min, fitted_ratio_max;     /* smallest and largest D/N fitted */
-    int ratio_within_fitted;   /* 1: tokens_per_param within [fitted_ratio_min, fitted_ratio_max]; 0: outside;
+    /* Since 0.4.1: the span of the runs the fit used (see sk_fitted_range) and whether tokens_per_param lies among
+     * their ratios. A caller compiled against 0.4.0 passes the earlier struct_size and gets the fields above only. */
+    sk_fitted_range fitted;
+    int ratio_within_fitted;   /* 1: tokens_per_param within [fitted.ratio_min, fitted.ratio_max]; 0: outside;
                                   -1: unknown (no fitted range) */
 } sk_allocation;
 
@@ -396,6 +402,11 @@ typedef struct sk_inference_plan {
     double optimal_tokens;
     double optimal_total_flops;  /* its training plus inference FLOPs for the same demand */
     double saved_flops;          /* optimal_total_flops - total_flops (>= 0) */
+    /* Since 0.4.1 (a caller compiled against 0.4.0 passes the earlier struct_size and gets the fields above only):
+     * the span of the runs the fit used, and whether the plan's D/N (tokens / params) lies among their ratios
+     * (1 yes, 0 no, -1 unknown). Outside them the loss reached at that D is the law's extrapolation. */
+    sk_fitted_range fitted;
+    int ratio_within_fitted;
 } sk_inference_plan;
 
 /* Sardana et al. (2024), "Beyond Chinchilla-Optimal", sec. 3: the N and D_train minimising

@@ -1,8 +1,19 @@
 import CScalingKit
 import ScalingKit
 
-/// sizeof(sk_allocation) in 0.4.0, before the fitted range was added.
+/// sizeof(sk_allocation) and sizeof(sk_inference_plan) in 0.4.0, before the fitted range was added.
 private let allocationSize040 = 8 + 7 * 8
+private let inferencePlanSize040 = 8 + 11 * 8
+
+/// A fitted range as C fields (NaN where unknown) and the within flag (1, 0, -1 unknown).
+private func cRange(_ r: FittedRange?, within: Bool?) -> (sk_fitted_range, Int32) {
+    let nan = Double.nan
+    return (sk_fitted_range(params_min: r?.parameters.lowerBound ?? nan, params_max: r?.parameters.upperBound ?? nan,
+                            tokens_min: r?.tokens.lowerBound ?? nan, tokens_max: r?.tokens.upperBound ?? nan,
+                            ratio_min: r?.tokensPerParameter.lowerBound ?? nan,
+                            ratio_max: r?.tokensPerParameter.upperBound ?? nan),
+            within.map { $0 ? 1 : 0 } ?? -1)
+}
 
 private func checkOut(_ out: UnsafeMutablePointer<sk_allocation>?) throws(ScalingKitError) {
     let out = try nonNull(out, "out")
@@ -12,15 +23,11 @@ private func checkOut(_ out: UnsafeMutablePointer<sk_allocation>?) throws(Scalin
 
 private func write(_ plan: ComputePlan, to out: UnsafeMutablePointer<sk_allocation>?) throws(ScalingKitError) {
     let out = try nonNull(out, "out")
-    let r = plan.fitted
+    let (range, within) = cRange(plan.fitted, within: plan.ratioWithinFitted)
     try writeVersioned(
         sk_allocation(struct_size: MemoryLayout<sk_allocation>.size, compute: plan.compute, params: plan.parameters,
                       tokens: plan.tokens, tokens_per_param: plan.tokensPerParameter, loss: plan.loss, a: plan.a, b: plan.b,
-                      fitted_params_min: r?.parameters.lowerBound ?? .nan, fitted_params_max: r?.parameters.upperBound ?? .nan,
-                      fitted_tokens_min: r?.tokens.lowerBound ?? .nan, fitted_tokens_max: r?.tokens.upperBound ?? .nan,
-                      fitted_ratio_min: r?.tokensPerParameter.lowerBound ?? .nan,
-                      fitted_ratio_max: r?.tokensPerParameter.upperBound ?? .nan,
-                      ratio_within_fitted: plan.ratioWithinFitted.map { $0 ? 1 : 0 } ?? -1),
+                      fitted: range, ratio_within_fitted: within),
         to: out, size: UnsafeRawPointer(out).load(as: Int.self), "sk_allocation", earlierSizes: [allocationSize040])
 }
 
@@ -52,15 +59,16 @@ public func sk_plan_inference_aware(_ fit: OpaquePointer?, _ targetLoss: Double,
         let surface = try FitHandle.borrow(fit).surface()
         let out = try nonNull(out, "out")
         let size = UnsafeRawPointer(out).load(as: Int.self)
-        try checkStructSize(size, expected: MemoryLayout<sk_inference_plan>.size, "sk_inference_plan")
+        try checkStructSize(size, known: [MemoryLayout<sk_inference_plan>.size, inferencePlanSize040], "sk_inference_plan")
         let p = try core { try Planner.inferenceAware(surface, loss: targetLoss, inferenceTokens: inferenceTokens) }
+        let (range, within) = cRange(p.fitted, within: p.ratioWithinFitted)
         let value = sk_inference_plan(
-            struct_size: size, loss: p.loss, inference_tokens: p.inferenceTokens, params: p.parameters,
-            tokens: p.trainingTokens, training_flops: p.trainingFLOPs, inference_flops: p.inferenceFLOPs,
-            total_flops: p.totalFLOPs, optimal_params: p.trainingOptimal.parameters,
+            struct_size: MemoryLayout<sk_inference_plan>.size, loss: p.loss, inference_tokens: p.inferenceTokens,
+            params: p.parameters, tokens: p.trainingTokens, training_flops: p.trainingFLOPs,
+            inference_flops: p.inferenceFLOPs, total_flops: p.totalFLOPs, optimal_params: p.trainingOptimal.parameters,
             optimal_tokens: p.trainingOptimal.tokens, optimal_total_flops: p.trainingOptimalTotalFLOPs,
-            saved_flops: p.savedFLOPs)
-        try writeVersioned(value, to: out, size: size, "sk_inference_plan")
+            saved_flops: p.savedFLOPs, fitted: range, ratio_within_fitted: within)
+        try writeVersioned(value, to: out, size: size, "sk_inference_plan", earlierSizes: [inferencePlanSize040])
     }
 }
 

@@ -43,6 +43,19 @@ struct PlannerTests {
         #expect(try Planner.computeOptimal(LossSurface(fit.law), compute: 5.76e23).ratioWithinFitted == nil)
     }
 
+    /// The inference-aware plan carries the range too: at 10¹³ served tokens its D/N (107) is among the fitted
+    /// runs' (0.46–341); at 10¹⁷ it is about 1.2·10⁵, and the loss it reaches there is the law's extrapolation.
+    @Test func inferenceAwarePlansSayWhenTheyLeaveTheFittedRatios() throws {
+        let (_, fit) = try TestData.epochFit()
+        let surface = LossSurface(fit)
+        let target = try Planner.computeOptimal(surface, compute: 5.76e23).loss
+        let light = try Planner.inferenceAware(surface, loss: target, inferenceTokens: 1e13)
+        #expect(light.fitted == fit.fitted && light.ratioWithinFitted == true, "D/N \(light.tokensPerParameter)")
+        let heavy = try Planner.inferenceAware(surface, loss: target, inferenceTokens: 1e17)
+        #expect(heavy.ratioWithinFitted == false && heavy.tokensPerParameter > fit.fitted!.tokensPerParameter.upperBound)
+        #expect(try Planner.inferenceAware(LossSurface(fit.law), loss: target, inferenceTokens: 1e17).ratioWithinFitted == nil)
+    }
+
     /// A sweep like (Mis)Fitting's (N 6e7–1.2e9, D/N 1.4–218) from its Hoffmann-form fit (α 0.20, β 0.64): the plan
     /// at 10²² FLOPs has D/N ≈ 0.4, outside every fitted ratio, and says so; a run with weight 0 is not in the range.
     @Test func aPlanOutsideTheFittedRatiosSaysSo() throws {

@@ -331,6 +331,10 @@ def test_plan_inference_and_time_aware_match_the_binding():
     fit = scalingkit.fit_chinchilla(pd.read_csv(DATA), exclude_highest_loss=5)
     inf = scalingkit.inference_aware(fit, 1.95, 1e13)
     assert out["inference_aware"][0]["N"] == inf.N and out["inference_aware"][0]["saved_flops"] == inf.saved_flops
+    assert out["inference_aware"][0]["ratio_within_fitted"] is inf.ratio_within_fitted is True
+    # Heavy inference takes D/N past the fitted runs': the text report says so.
+    heavy = run("plan", DATA, "--exclude-highest-loss", "5", "--target-loss", "1.95", "--inference-tokens", "1e17")
+    assert heavy.returncode == 0 and "lies outside the fitted runs' D/N" in heavy.stdout, heavy.stdout
     machine = dict(critical_batch=(8, 0.462), devices=1024, flops_per_second=4e14, tokens_per_device=32768)
     frontier = scalingkit.time_aware(fit, 1.95, **machine)
     entry = out["time_aware"][0]

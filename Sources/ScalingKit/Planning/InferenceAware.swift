@@ -27,6 +27,14 @@ public struct InferenceAwarePlan: Sendable, Equatable {
     public var trainingOptimalTotalFLOPs: Double
     /// trainingOptimalTotalFLOPs − totalFLOPs (≥ 0).
     public var savedFLOPs: Double { trainingOptimalTotalFLOPs - totalFLOPs }
+    /// The span of the runs behind the fit (nil for a law not fitted to runs of N and D).
+    public var fitted: FittedRange? = nil
+    /// D_train/N of the plan.
+    public var tokensPerParameter: Double { trainingTokens / parameters }
+    /// Whether D_train/N lies among the fitted runs' ratios; nil where the range is unknown. Heavy inference pushes
+    /// it past the training-optimal ratio: outside the fitted ones, the loss reached at that D is the law's
+    /// extrapolation along D, and so is the saving.
+    public var ratioWithinFitted: Bool? { fitted?.covers(tokensPerParameter: tokensPerParameter) }
 }
 
 extension Planner {
@@ -61,7 +69,8 @@ extension Planner {
         let referenceTotal = reference.compute + 2 * reference.parameters * inferenceTokens
         return InferenceAwarePlan(loss: loss, inferenceTokens: inferenceTokens, parameters: N, trainingTokens: D,
                                   trainingFLOPs: k * N * D, inferenceFLOPs: 2 * N * inferenceTokens,
-                                  trainingOptimal: reference, trainingOptimalTotalFLOPs: referenceTotal)
+                                  trainingOptimal: reference, trainingOptimalTotalFLOPs: referenceTotal,
+                                  fitted: surface.fitted)
     }
 }
 

@@ -195,26 +195,26 @@ static void test_fit(void) {
             nlo = fmin(nlo, N[i]); nhi = fmax(nhi, N[i]); dlo = fmin(dlo, D[i]); dhi = fmax(dhi, D[i]);
             rlo = fmin(rlo, D[i] / N[i]); rhi = fmax(rhi, D[i] / N[i]);
         }
-        CHECK(plan.fitted_params_min == nlo && plan.fitted_params_max == nhi && plan.fitted_tokens_min == dlo &&
-                  plan.fitted_tokens_max == dhi && plan.fitted_ratio_min == rlo && plan.fitted_ratio_max == rhi,
-              "fitted range N [%g, %g] D [%g, %g] D/N [%g, %g]", plan.fitted_params_min, plan.fitted_params_max,
-              plan.fitted_tokens_min, plan.fitted_tokens_max, plan.fitted_ratio_min, plan.fitted_ratio_max);
+        CHECK(plan.fitted.params_min == nlo && plan.fitted.params_max == nhi && plan.fitted.tokens_min == dlo &&
+                  plan.fitted.tokens_max == dhi && plan.fitted.ratio_min == rlo && plan.fitted.ratio_max == rhi,
+              "fitted range N [%g, %g] D [%g, %g] D/N [%g, %g]", plan.fitted.params_min, plan.fitted.params_max,
+              plan.fitted.tokens_min, plan.fitted.tokens_max, plan.fitted.ratio_min, plan.fitted.ratio_max);
         int inside = plan.tokens_per_param >= rlo && plan.tokens_per_param <= rhi;
         CHECK(plan.ratio_within_fitted == inside, "ratio_within_fitted %d for D/N %g in [%g, %g]",
               plan.ratio_within_fitted, plan.tokens_per_param, rlo, rhi);
         sk_allocation far;
         far.struct_size = sizeof far;
         CHECK(sk_plan_at_ratio(fit, 5.76e23, 1e6, &far) == SK_OK && far.ratio_within_fitted == 0 &&
-                  far.fitted_ratio_max == rhi, "a ratio of 1e6 is outside: %d", far.ratio_within_fitted);
+                  far.fitted.ratio_max == rhi, "a ratio of 1e6 is outside: %d", far.ratio_within_fitted);
         /* A caller compiled against 0.4.0 (the struct without the range) gets the fields it has, nothing past. */
         union { sk_allocation a; unsigned char bytes[sizeof(sk_allocation)]; } old;
         memset(old.bytes, 0xAB, sizeof old.bytes);
-        old.a.struct_size = offsetof(sk_allocation, fitted_params_min);
+        old.a.struct_size = offsetof(sk_allocation, fitted);
         CHECK(sk_plan_allocate(fit, 5.76e23, &old.a) == SK_OK && old.a.params == plan.params &&
-                  old.a.struct_size == offsetof(sk_allocation, fitted_params_min),
+                  old.a.struct_size == offsetof(sk_allocation, fitted),
               "0.4.0-sized sk_allocation: %s", sk_last_error());
         int untouched = 1;
-        for (size_t k = offsetof(sk_allocation, fitted_params_min); k < sizeof old.bytes; k++) untouched &= old.bytes[k] == 0xAB;
+        for (size_t k = offsetof(sk_allocation, fitted); k < sizeof old.bytes; k++) untouched &= old.bytes[k] == 0xAB;
         CHECK(untouched, "wrote past a 0.4.0-sized sk_allocation");
     }
     CHECK_ERR(sk_plan_allocate(fit, 0.0, &plan), SK_ERR_INVALID_ARGUMENT, "compute budget");
@@ -405,6 +405,31 @@ static void test_laws(void) {
     CHECK(sk_plan_inference_aware(cfit, closed.loss, 1e13, &ip) == SK_OK && ip.params < ip.optimal_params &&
               ip.saved_flops > 0 && fabs(ip.optimal_params / closed.params - 1) < 1e-6,
           "inference-aware: %s N %g optimal %g", sk_last_error(), ip.params, ip.optimal_params);
+    {   /* Since 0.4.1 the inference plan carries the fitted span too; heavy inference pushes D/N past it. */
+        double rhi = 0;
+        for (size_t i = 0; i < NPTS; i++) rhi = fmax(rhi, D[i] / N[i]);
+        CHECK(ip.fitted.ratio_max == rhi && ip.ratio_within_fitted == (ip.tokens / ip.params <= rhi),
+              "inference plan range: max %g (want %g), within %d at D/N %g", ip.fitted.ratio_max, rhi,
+              ip.ratio_within_fitted, ip.tokens / ip.params);
+        sk_inference_plan heavy = {.struct_size = sizeof heavy};
+        double demand = 1e13;
+        do {
+            demand *= 10;
+            CHECK(sk_plan_inference_aware(cfit, closed.loss, demand, &heavy) == SK_OK, "heavy: %s", sk_last_error());
+        } while (heavy.ratio_within_fitted != 0 && demand < 1e24);
+        CHECK(heavy.ratio_within_fitted == 0 && heavy.tokens / heavy.params > rhi,
+              "no demand up to %g took D/N (%g) past the fitted %g", demand, heavy.tokens / heavy.params, rhi);
+        /* A 0.4.0-sized struct gets the fields it had, nothing past. */
+        union { sk_inference_plan p; unsigned char bytes[sizeof(sk_inference_plan)]; } old;
+        memset(old.bytes, 0xAB, sizeof old.bytes);
+        old.p.struct_size = offsetof(sk_inference_plan, fitted);
+        CHECK(sk_plan_inference_aware(cfit, closed.loss, 1e13, &old.p) == SK_OK && old.p.params == ip.params &&
+                  old.p.struct_size == offsetof(sk_inference_plan, fitted),
+              "0.4.0-sized sk_inference_plan: %s", sk_last_error());
+        int untouched = 1;
+        for (size_t k = offsetof(sk_inference_plan, fitted); k < sizeof old.bytes; k++) untouched &= old.bytes[k] == 0xAB;
+        CHECK(untouched, "wrote past a 0.4.0-sized sk_inference_plan");
+    }
     CHECK_ERR(sk_plan_inference_aware(cfit, closed.loss, -1, &ip), SK_ERR_INVALID_ARGUMENT, "inference tokens");
     ip.struct_size = 0;
     CHECK_ERR(sk_plan_inference_aware(cfit, closed.loss, 1e12, &ip), SK_ERR_STRUCT_SIZE, "sk_inference_plan");

@@ -103,14 +103,18 @@ class ComputeOptimalPlan(Result):
     ratio_within_fitted: Optional[bool] = None
 
 
+def read_fitted(c: Any) -> Tuple[Optional[FittedRange], Optional[bool]]:
+    """A plan struct's ``fitted`` (``sk_fitted_range``) and ``ratio_within_fitted``, None where unknown."""
+    r = c.fitted
+    fitted = None if math.isnan(r.params_min) else FittedRange(
+        N=(float(r.params_min), float(r.params_max)), D=(float(r.tokens_min), float(r.tokens_max)),
+        tokens_per_parameter=(float(r.ratio_min), float(r.ratio_max)))
+    return fitted, None if c.ratio_within_fitted < 0 else bool(c.ratio_within_fitted)
+
+
 def read_plan(c: Any) -> ComputeOptimalPlan:
     """An ``sk_allocation`` as a :class:`ComputeOptimalPlan`."""
-    fitted = None
-    if not math.isnan(c.fitted_params_min):
-        fitted = FittedRange(N=(float(c.fitted_params_min), float(c.fitted_params_max)),
-                             D=(float(c.fitted_tokens_min), float(c.fitted_tokens_max)),
-                             tokens_per_parameter=(float(c.fitted_ratio_min), float(c.fitted_ratio_max)))
-    within = None if c.ratio_within_fitted < 0 else bool(c.ratio_within_fitted)
+    fitted, within = read_fitted(c)
     return ComputeOptimalPlan(compute=c.compute, N=c.params, D=c.tokens, tokens_per_parameter=c.tokens_per_param,
                               loss=c.loss, a=c.a, b=c.b, fitted=fitted, ratio_within_fitted=within)
 

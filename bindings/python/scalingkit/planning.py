@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, List, Sequence, Union
+from typing import Any, List, Optional, Sequence, Union
+
+import warnings
 
 import numpy as np
 
-from ._results import ComputeOptimalPlan, Result, read_plan, warn_outside_fitted
+from ._results import ComputeOptimalPlan, FittedRange, Result, read_fitted, read_plan, warn_outside_fitted
 from ._errors import check
 from ._arrays import as_number
 from ._ffi import ffi, lib
@@ -65,7 +67,11 @@ def minimum_compute(fit: Any, target_loss: float) -> ComputeOptimalPlan:
 @dataclass(frozen=True)
 class InferenceAwarePlan(Result):
     """Least training plus inference FLOPs for a model of a given loss (Sardana et al. 2024), next to the
-    training-optimal model of the same loss."""
+    training-optimal model of the same loss.
+
+    ``fitted`` is the span of the runs behind the fit; ``ratio_within_fitted`` says whether the plan's D/N lies
+    among their ratios (None where unknown). Heavy inference pushes D/N past the training-optimal ratio: beyond the
+    fitted ones, the loss reached at that D, and so the saving, is the law's extrapolation."""
 
     loss: float
     inference_tokens: float
@@ -78,19 +84,35 @@ class InferenceAwarePlan(Result):
     optimal_D: float
     optimal_total_flops: float
     saved_flops: float
+    fitted: Optional[FittedRange] = None
+    ratio_within_fitted: Optional[bool] = None
+
+    @property
+    def tokens_per_parameter(self) -> float:
+        """D/N of the plan."""
+        return self.D / self.N
 
 
 def inference_aware(fit: Any, target_loss: float, inference_tokens: float) -> InferenceAwarePlan:
     """Sardana et al. (2024): the (N, D_train) minimising 6·N·D_train + 2·N·inference_tokens at ``target_loss``.
 
     Heavy inference favours smaller models trained longer than the training-optimal (Chinchilla) choice;
-    ``saved_flops`` is what that saves over the model's life.
+    ``saved_flops`` is what that saves over the model's life. Warns when the plan's D/N lies outside the fitted
+    runs' ratios (``ratio_within_fitted``).
     """
     out = ffi.new("sk_inference_plan *")
     out.struct_size = ffi.sizeof("sk_inference_plan")
     check(lib.sk_plan_inference_aware(fit_handle(fit), as_number("target_loss", target_loss),
                                       as_number("inference_tokens", inference_tokens), out))
-    return InferenceAwarePlan(loss=out.loss, inference_tokens=out.inference_tokens, N=out.params, D=out.tokens,
-                              training_flops=out.training_flops, inference_flops=out.inference_flops,
-                              total_flops=out.total_flops, optimal_N=out.optimal_params, optimal_D=out.optimal_tokens,
-                              optimal_total_flops=out.optimal_total_flops, saved_flops=out.saved_flops)
+    fitted, within = read_fitted(out)
+    result = InferenceAwarePlan(loss=out.loss, inference_tokens=out.inference_tokens, N=out.params, D=out.tokens,
+                                training_flops=out.training_flops, inference_flops=out.inference_flops,
+                                total_flops=out.total_flops, optimal_N=out.optimal_params, optimal_D=out.optimal_tokens,
+                                optimal_total_flops=out.optimal_total_flops, saved_flops=out.saved_flops,
+                                fitted=fitted, ratio_within_fitted=within)
+    if within is False:
+        lo, hi = fitted.tokens_per_parameter
+        warnings.warn(f"the inference-aware plan trains to D/N = {result.tokens_per_parameter:.3g}, outside the fitted "
+                      f"runs' D/N range [{lo:.3g}, {hi:.3g}]: the loss it reaches there, and so the saving, is the "
+                      "law's extrapolation (InferenceAwarePlan.ratio_within_fitted)", stacklevel=2)
+    return result

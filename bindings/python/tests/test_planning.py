@@ -129,3 +129,18 @@ def test_a_plan_outside_the_fitted_ratios_warns():
     assert [q.ratio_within_fitted for q in plans] == [True, False]
     with pytest.warns(UserWarning, match="outside the fitted runs"):
         assert scalingkit.minimum_compute(fit, plans[1].loss).ratio_within_fitted is False
+
+
+def test_an_inference_aware_plan_says_when_its_ratio_leaves_the_fitted_runs(fits, recwarn):
+    # Heavy inference trains a smaller model longer: past some demand its D/N leaves the fitted runs' ratios
+    # (0.46-341 on the Epoch runs), and the loss it reaches there is the law's extrapolation.
+    closed, _ = fits
+    target = scalingkit.plan(closed, 5.76e23).loss
+    light = scalingkit.inference_aware(closed, target, 1e13)
+    assert light.fitted == scalingkit.plan(closed, 5.76e23).fitted
+    assert light.ratio_within_fitted is True and not [w for w in recwarn if "fitted runs" in str(w.message)]
+    hi = light.fitted.tokens_per_parameter[1]
+    with pytest.warns(UserWarning, match=r"the inference-aware plan trains to D/N = .*, outside the fitted runs'"):
+        heavy = scalingkit.inference_aware(closed, target, 1e17)
+    assert heavy.ratio_within_fitted is False and heavy.tokens_per_parameter > hi
+    assert heavy.to_dict()["ratio_within_fitted"] is False

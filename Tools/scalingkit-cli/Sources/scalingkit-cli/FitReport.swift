@@ -78,6 +78,11 @@ struct Extras {
             lines.append(fmt("  N = %.4e on D = %.4e tokens: %.4e FLOPs in all, %.4e (%.1f%%) less than the", p.parameters,
                              p.trainingTokens, p.totalFLOPs, p.savedFLOPs, 100 * p.savedFLOPs / p.trainingOptimalTotalFLOPs))
             lines.append(fmt("  training-optimal N = %.4e on D = %.4e", p.trainingOptimal.parameters, p.trainingOptimal.tokens))
+            if p.ratioWithinFitted == false, let r = p.fitted?.tokensPerParameter {
+                lines.append(fmt("  note: D/N %.3g lies outside the fitted runs' D/N [%.3g, %.3g]:", p.tokensPerParameter,
+                                 r.lowerBound, r.upperBound))
+                lines.append("        the loss reached there, and so the saving, is the law extrapolating along D")
+            }
         }
         for entry in timeAware {
             let f = entry.frontier
@@ -176,6 +181,8 @@ struct Extras {
                 "{\"target_loss\": \(jsonNumber(p.loss)), \"inference_tokens\": \(jsonNumber(p.inferenceTokens)), "
                     + "\"N\": \(jsonNumber(p.parameters)), \"D\": \(jsonNumber(p.trainingTokens)), "
                     + "\"total_flops\": \(jsonNumber(p.totalFLOPs)), \"saved_flops\": \(jsonNumber(p.savedFLOPs)), "
+                    + "\"tokens_per_parameter\": \(jsonNumber(p.tokensPerParameter)), "
+                    + "\"ratio_within_fitted\": \(p.ratioWithinFitted.map { "\($0)" } ?? "null"), "
                     + "\"training_optimal\": \(Self.planJSON(p.trainingOptimal))}"
             }.joined(separator: ", ") + "]")
         }
