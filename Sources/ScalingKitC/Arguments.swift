@@ -55,7 +55,7 @@ func checkStructSize(_ size: Int, known: [Int], _ name: String) throws(ScalingKi
 
 /// Reads a versioned input struct of which the caller has `struct_size` bytes (its first field): fields past
 /// them, added in later releases of the ABI line, keep their values from `defaults`. Never reads past the caller's
-/// struct. `earlierSizes`: the struct's sizes in those earlier releases (in the 0.4 line: sk_allocation of 0.4.0).
+/// struct. `earlierSizes`: the struct's sizes in those earlier releases (none yet among the 0.4 line's input structs).
 func readVersioned<T>(_ p: UnsafePointer<T>, _ name: String, defaults: T, earlierSizes: [Int] = [])
     throws(ScalingKitError) -> T
 {

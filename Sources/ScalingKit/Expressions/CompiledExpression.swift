@@ -88,8 +88,10 @@ public struct CompiledExpression: Sendable {
         // typo for the column. It cannot be refused here: 'c' beside a compute column 'C' is a fine constant. A
         // typo leaves its term without data, so the fit comes out not identified, and this is its explanation.
         var lookalikes: [String: String] = [:]
-        for p in params where parameters == nil {
-            if let column = offered.first(where: { $0 != p && $0.lowercased() == p.lowercased() }) { lookalikes[p] = column }
+        if parameters == nil {
+            for p in params {
+                if let column = offered.first(where: { $0 != p && $0.lowercased() == p.lowercased() }) { lookalikes[p] = column }
+            }
         }
         self.columnLookalikes = lookalikes
 

@@ -130,15 +130,15 @@ extension ChinchillaLaw {
         // Issue 8: a sweep that cannot identify the law (every run at one N, say) is reported, not passed off.
         let unidentified = objective.unidentified(at: x).map { ["A", "B", "E", "alpha", "beta"][$0] }
         let message = unidentified.isEmpty ? outcome.message : Identifiability.message(unidentified) + outcome.message
+        let keptN = kept.map { N[$0] }, keptD = kept.map { D[$0] }
         return ChinchillaFit(
             law: law,
             diagnostics: FitDiagnostics(outcome, converged: outcome.reason.isConverged && unidentified.isEmpty,
                                         message: message, pointsUsed: kept.count),
             excludedIndices: excluded, options: options,
-            fitted: FittedRange(parameters: kept.map { N[$0] }, tokens: kept.map { D[$0] }),
+            fitted: FittedRange(parameters: keptN, tokens: keptD),
             covariance: unidentified.isEmpty
-                ? ChinchillaFit.covariance(law: law, N: kept.map { N[$0] }, D: kept.map { D[$0] },
-                                           loss: kept.map { loss[$0] }, options: options)
+                ? ChinchillaFit.covariance(law: law, N: keptN, D: keptD, loss: kept.map { loss[$0] }, options: options)
                 : nil)
     }
 }

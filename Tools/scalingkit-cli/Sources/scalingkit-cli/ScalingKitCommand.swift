@@ -210,9 +210,10 @@ struct Fit: ParsableCommand {
         options.threads = threads
         options.screening = StartScreening(refine: screen, confirmations: confirmations)
         let fit = try ChinchillaLaw.fit(N: N, D: D, loss: loss, options: options)
-        let plans = try (budgets.isEmpty ? [5.76e23] : budgets).map { try Planner.computeOptimal(LossSurface(fit), compute: $0) }
+        let surface = LossSurface(fit)
+        let plans = try (budgets.isEmpty ? [5.76e23] : budgets).map { try Planner.computeOptimal(surface, compute: $0) }
         var extras = Extras()
-        try targetPlans(LossSurface(fit), into: &extras)
+        try targetPlans(surface, into: &extras)
         extras.shapes = try nearestShapes(plans.map { ($0.compute, $0.parameters) })
         if bootstrap > 0 {
             let progress = ProgressLine(total: bootstrap, label: "bootstrap")
