@@ -83,10 +83,10 @@ extern "C" {
 /* Semantic version of this header. */
 #define SK_VERSION_MAJOR 0
 #define SK_VERSION_MINOR 4
-#define SK_VERSION_PATCH 1
+#define SK_VERSION_PATCH 2
 /* MAJOR * 10000 + MINOR * 100 + PATCH, as in zstd. */
 #define SK_VERSION_NUMBER (SK_VERSION_MAJOR * 10000 + SK_VERSION_MINOR * 100 + SK_VERSION_PATCH)
-#define SK_VERSION_STRING "0.4.1"
+#define SK_VERSION_STRING "0.4.2"
 
 /* The ABI line (since 0.4.0): a program compiled against one release of a line runs against any later release of
  * the same line. Before 1.0 every minor version starts a new line ("0.MINOR") and may change struct layouts or
@@ -869,6 +869,31 @@ SK_API int sk_bootstrap_param(const sk_bootstrap *bootstrap, const char *name, s
  * > 0, fewer than 2 replicates can be planned); SK_ERR_UNSUPPORTED (a law that cannot be planned). */
 SK_API int sk_bootstrap_plan(const sk_bootstrap *bootstrap, double compute, sk_estimate *a, sk_estimate *params,
                              sk_estimate *tokens, sk_estimate *tokens_per_param, sk_estimate *loss);
+
+/* Since 0.4.2: the bootstrap plan at one budget in one struct, as sk_allocation is the point plan. Besides the five
+ * intervals of sk_bootstrap_plan (the same numbers) it carries what a reader needs to trust them: `failed`, the
+ * replicates left out for having no finite optimum at this budget (0 for the closed form), and the span of the
+ * runs behind the fit (sk_fitted_range), with ratio_within_fitted for the full-data plan's D/N. Where that is 0,
+ * the D/N interval is the spread of the law's functional form over resamples, not a ratio any run constrained. */
+typedef struct sk_bootstrap_allocation {
+    size_t struct_size;
+    double compute;              /* the budget C in FLOPs */
+    sk_estimate a;               /* N_opt ~ C^a (the local exponent for a numerical plan) */
+    sk_estimate params;          /* N_opt */
+    sk_estimate tokens;          /* D_opt */
+    sk_estimate tokens_per_param;/* D_opt / N_opt */
+    sk_estimate loss;            /* the loss at the plan */
+    size_t failed;               /* replicates without a finite optimum at this budget, left out of the intervals */
+    sk_fitted_range fitted;      /* NaN fields where the fit has no N and D */
+    int ratio_within_fitted;     /* 1 if tokens_per_param.estimate lies in [fitted.ratio_min, ratio_max], 0 if not,
+                                    -1 where unknown */
+} sk_bootstrap_allocation;
+
+/* The bootstrap plan at `compute` FLOPs into *out (set out->struct_size = sizeof(sk_bootstrap_allocation); the
+ * nested sk_estimate sizes are filled in). Closed form or numerical as sk_bootstrap_plan.
+ * Errors: SK_ERR_NULL_POINTER (bootstrap, out); SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT (compute not finite
+ * and > 0, fewer than 2 replicates can be planned); SK_ERR_UNSUPPORTED (a law that cannot be planned). */
+SK_API int sk_bootstrap_allocate(const sk_bootstrap *bootstrap, double compute, sk_bootstrap_allocation *out);
 
 
 /* ------------------------------------------------------------------------------------------------------------

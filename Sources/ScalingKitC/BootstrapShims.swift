@@ -91,11 +91,15 @@ public func sk_bootstrap_samples(_ bootstrap: OpaquePointer?, _ out: UnsafeMutab
     }
 }
 
+private func estimate(_ s: Bootstrap.Summary) -> sk_estimate {
+    sk_estimate(struct_size: MemoryLayout<sk_estimate>.size, estimate: s.estimate, standard_error: s.standardError,
+                interval: sk_interval(s.interval, level: s.interval.level))
+}
+
 private func write(_ s: Bootstrap.Summary, to p: UnsafeMutablePointer<sk_estimate>?) throws(ScalingKitError) {
     guard let p else { return }
     try checkStructSize(p.pointee.struct_size, expected: MemoryLayout<sk_estimate>.size, "sk_estimate")
-    p.pointee = sk_estimate(struct_size: MemoryLayout<sk_estimate>.size, estimate: s.estimate,
-                            standard_error: s.standardError, interval: sk_interval(s.interval, level: s.interval.level))
+    p.pointee = estimate(s)
 }
 
 @c @implementation
@@ -127,5 +131,24 @@ public func sk_bootstrap_plan(
         try write(plan.tokens, to: tokens)
         try write(plan.tokensPerParameter, to: ratio)
         try write(plan.loss, to: loss)
+    }
+}
+
+@c @implementation
+public func sk_bootstrap_allocate(_ bootstrap: OpaquePointer?, _ compute: Double,
+                                  _ out: UnsafeMutablePointer<sk_bootstrap_allocation>?) -> Int32 {
+    guarded("sk_bootstrap_allocate") { () throws(ScalingKitError) in
+        let handle = try BootstrapHandle.borrow(bootstrap)
+        let out = try nonNull(out, "out")
+        try checkStructSize(out.pointee.struct_size, expected: MemoryLayout<sk_bootstrap_allocation>.size,
+                            "sk_bootstrap_allocation")
+        let b = handle.bootstrap
+        let plan = try core { try b.computeOptimal(compute: compute, law: handle.law, threads: b.options.threads) }
+        let (range, within) = cRange(plan.fitted, within: plan.ratioWithinFitted)
+        out.pointee = sk_bootstrap_allocation(
+            struct_size: MemoryLayout<sk_bootstrap_allocation>.size, compute: plan.compute, a: estimate(plan.a),
+            params: estimate(plan.parameters), tokens: estimate(plan.tokens),
+            tokens_per_param: estimate(plan.tokensPerParameter), loss: estimate(plan.loss), failed: plan.failed,
+            fitted: range, ratio_within_fitted: within)
     }
 }

@@ -6,7 +6,7 @@ private let allocationSize040 = 8 + 7 * 8
 private let inferencePlanSize040 = 8 + 11 * 8
 
 /// A fitted range as C fields (NaN where unknown) and the within flag (1, 0, -1 unknown).
-private func cRange(_ r: FittedRange?, within: Bool?) -> (sk_fitted_range, Int32) {
+func cRange(_ r: FittedRange?, within: Bool?) -> (sk_fitted_range, Int32) {
     let nan = Double.nan
     return (sk_fitted_range(params_min: r?.parameters.lowerBound ?? nan, params_max: r?.parameters.upperBound ?? nan,
                             tokens_min: r?.tokens.lowerBound ?? nan, tokens_max: r?.tokens.upperBound ?? nan,

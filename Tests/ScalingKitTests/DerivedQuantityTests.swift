@@ -67,10 +67,12 @@ struct DerivedQuantityTests {
         // a law of other parameters cannot be planned by the closed form and says so.
         let p = [1.69, 406.4, 410.7, 0.34, 0.28]
         let b = Bootstrap(parameterNames: ["E", "A", "B", "alpha", "beta"], estimates: p,
-                          samples: Array(repeating: p, count: 5), failed: 0, stalled: 0, options: BootstrapOptions())
+                          samples: Array(repeating: p, count: 5), failed: 0, stalled: 0, options: BootstrapOptions(),
+                          fitted: nil)
         let closed = try b.computeOptimal(compute: 5.76e23, law: nil)
         let viaLaw = try b.computeOptimal(compute: 5.76e23, law: try ScalingLaw.named("chinchilla"))
         #expect(closed.failed == 0 && closed.parameters.estimate == viaLaw.parameters.estimate)
+        #expect(closed.fitted == nil && closed.ratioWithinFitted == nil && closed.compute == 5.76e23)
         let direct = try ChinchillaLaw(E: p[0], A: p[1], B: p[2], alpha: p[3], beta: p[4]).computeOptimal(compute: 5.76e23)
         #expect(abs(closed.parameters.estimate / direct.parameters - 1) < 1e-12)
     }

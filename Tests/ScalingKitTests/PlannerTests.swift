@@ -58,15 +58,22 @@ struct PlannerTests {
 
     /// A sweep like (Mis)Fitting's (N 6e7–1.2e9, D/N 1.4–218) from its Hoffmann-form fit (α 0.20, β 0.64): the plan
     /// at 10²² FLOPs has D/N ≈ 0.4, outside every fitted ratio, and says so; a run with weight 0 is not in the range.
-    @Test func aPlanOutsideTheFittedRatiosSaysSo() throws {
+    /// 36 runs of D/N 1.4–218 from a law with β ≫ α (as the Hoffmann form fitted to the (Mis)Fitting sweep), whose
+    /// compute-optimal D/N at 1e22 FLOPs falls below every fitted ratio; `noise` is a relative deterministic wiggle.
+    private static func offRatioSweep(noise: Double = 0) -> (N: [Double], D: [Double], L: [Double]) {
         var N: [Double] = [], D: [Double] = [], L: [Double] = []
         for i in 0..<6 {
             for j in 0..<6 {
                 let n = 6e7 * pow(20, Double(i) / 5), r = 1.4 * pow(156, Double(j) / 5)
                 N.append(n); D.append(r * n)
-                L.append(1.8 + 51.4 * pow(n, -0.2) + 4.675e5 * pow(r * n, -0.636))
+                L.append((1.8 + 51.4 * pow(n, -0.2) + 4.675e5 * pow(r * n, -0.636)) * (1 + noise * sin(Double(7 * i + j))))
             }
         }
+        return (N, D, L)
+    }
+
+    @Test func aPlanOutsideTheFittedRatiosSaysSo() throws {
+        var (N, D, L) = Self.offRatioSweep()
         N.append(1e7); D.append(1e7); L.append(1.8 + 51.4 * pow(1e7, -0.2) + 4.675e5 * pow(1e7, -0.636))
         var options = LawFitOptions()
         options.weights = [Double](repeating: 1, count: N.count - 1) + [0]
@@ -76,6 +83,34 @@ struct PlannerTests {
         let plan = try Planner.computeOptimal(LossSurface(fit), compute: 1e22)
         #expect(plan.tokensPerParameter < 1 && plan.ratioWithinFitted == false, "D/N \(plan.tokensPerParameter)")
         #expect(try Planner.computeOptimal(LossSurface(fit), compute: 1e19).ratioWithinFitted == true)
+    }
+
+    /// A bootstrap plan carries the same span and says the same about its D/N as the point plan: its D/N interval
+    /// outside the fitted ratios is the spread of the law's form over resamples, not a ratio any run constrained.
+    @Test func bootstrapPlansCarryTheFittedRange() throws {
+        let (N, D, L) = Self.offRatioSweep(noise: 0.003)
+        let law = try ScalingLaw.named("chinchilla")
+        let fit = try law.fit(data: ["N": N, "D": D], observed: L)
+        var options = BootstrapOptions()
+        options.replicates = 20
+        options.seed = 3
+        let b = try law.bootstrap(data: ["N": N, "D": D], observed: L, fit: fit, options: options)
+        #expect(b.fitted == fit.fitted && b.fitted != nil)
+        for compute in [1e19, 1e22] {
+            let point = try Planner.computeOptimal(LossSurface(fit), compute: compute)
+            let boot = try b.computeOptimal(compute: compute, law: nil)
+            #expect(boot.fitted == fit.fitted && boot.compute == compute)
+            // The point plan of a law fit is numerical, the bootstrap of the catalogue law closed-form: 1e-6 apart at most.
+            #expect(abs(boot.tokensPerParameter.estimate / point.tokensPerParameter - 1) < 1e-6)
+            #expect(boot.ratioWithinFitted == point.ratioWithinFitted, "at \(compute)")
+        }
+        #expect(try b.computeOptimal(compute: 1e22, law: nil).ratioWithinFitted == false)
+        #expect(try b.computeOptimal(compute: 1e19, law: nil).ratioWithinFitted == true)
+        // The Chinchilla fit's own bootstrap carries its span too.
+        let chinchilla = try ChinchillaLaw.fit(N: N, D: D, loss: L)
+        let cb = try ChinchillaLaw.bootstrap(N: N, D: D, loss: L, fit: chinchilla, options: options)
+        #expect(cb.fitted == chinchilla.fitted && cb.fitted != nil)
+        #expect(try cb.chinchillaPlan(compute: 1e22).ratioWithinFitted == false)
     }
 
     /// A law of C as well as N and D (a formula): the planner passes C = 6ND.

@@ -157,6 +157,7 @@ def test_bootstrap_and_holdout_json():
     alpha = b["parameters"]["alpha"]
     assert alpha["lower"] < out["parameters"]["alpha"] < alpha["upper"]
     assert len(b["plans"]) == 1 and b["plans"][0]["a"]["lower"] < b["plans"][0]["a"]["upper"]
+    assert b["plans"][0]["failed"] == 0                                # the closed form plans every replicate
     h = out["holdout"]
     assert h["train"] + h["test"] == 240 and 0 < h["rmse"] < 0.05
     again = json.loads(run("fit", DATA, "--exclude-highest-loss", "5", "--bootstrap", "200", "--seed", "3",
@@ -304,6 +305,7 @@ def test_plan_of_a_law_with_bootstrap_intervals():
     out = json.loads(r.stdout)
     interval = out["bootstrap"]["plans"][0]["N"]
     assert interval["lower"] < out["plans"][0]["N"] < interval["upper"]
+    assert 0 <= out["bootstrap"]["plans"][0]["failed"] < 100          # replicates without an optimum at 1e24
 
 
 def test_plan_lists_nearest_shapes():

@@ -50,6 +50,8 @@ public struct Bootstrap: Sendable {
     public let stalled: Int
     /// The options the bootstrap ran with.
     public let options: BootstrapOptions
+    /// The (N, D, D/N) span of the runs behind the fit (nil for a law without N and D), carried to its plans.
+    public let fitted: FittedRange?
 
     /// Summary of one quantity over the replicates.
     public struct Summary: Sendable, Equatable {
@@ -120,7 +122,7 @@ public struct Bootstrap: Sendable {
     }
 
     /// Runs `refit(weights, stream)` for each replicate in parallel; `weights[i]` is how often run i was drawn.
-    static func run(names: [String], estimates: [Double], runs: Int, options: BootstrapOptions,
+    static func run(names: [String], estimates: [Double], runs: Int, fitted: FittedRange?, options: BootstrapOptions,
                     refit: @escaping @Sendable ([Double]) -> (values: [Double], stalled: Bool)?) throws -> Bootstrap {
         try options.validate()
         let results = ParallelMap.map(count: options.replicates, threads: options.threads,
@@ -138,8 +140,36 @@ public struct Bootstrap: Sendable {
         }
         return Bootstrap(parameterNames: names, estimates: estimates, samples: samples,
                          failed: options.replicates - samples.count, stalled: kept.filter(\.stalled).count,
-                         options: options)
+                         options: options, fitted: fitted)
     }
+}
+
+/// Intervals of a compute-optimal plan over bootstrap replicates, with the span of the runs behind the fit.
+///
+/// Why one type: the closed-form (Chinchilla) and numerical (any law of N and D) bootstrap plans report the same
+/// quantities, and both must say when the plan's D/N leaves the fitted runs' ratios — there its interval measures
+/// the spread of the law's functional form over resamples, not a ratio any run constrained.
+public struct BootstrapPlan: Sendable, Equatable {
+    /// The budget in FLOPs (C = 6ND).
+    public var compute: Double
+    /// The exponent a of N_opt ∝ C^a (the local d ln N_opt / d ln C for a numerical plan).
+    public var a: Bootstrap.Summary
+    /// N_opt.
+    public var parameters: Bootstrap.Summary
+    /// D_opt.
+    public var tokens: Bootstrap.Summary
+    /// D_opt / N_opt.
+    public var tokensPerParameter: Bootstrap.Summary
+    /// The loss at the plan.
+    public var loss: Bootstrap.Summary
+    /// Replicates without a finite optimum at this budget, left out of the intervals (0 for the closed form).
+    public var failed: Int
+    /// The (N, D, D/N) span of the runs behind the fit; nil where unknown.
+    public var fitted: FittedRange?
+
+    /// Whether the full-data plan's D/N lies among the fitted runs' ratios (as `ComputePlan.ratioWithinFitted`);
+    /// nil where the range is unknown.
+    public var ratioWithinFitted: Bool? { fitted?.covers(tokensPerParameter: tokensPerParameter.estimate) }
 }
 
 extension Bootstrap {
@@ -147,8 +177,7 @@ extension Bootstrap {
     /// for any fit with parameters named E, A, B, alpha, beta (a Chinchilla fit, or the catalogue law).
     /// Intervals on derived quantities matter because they are nonlinear: Besiroglu et al. (2024) find a median
     /// D/N of 25.7 at Chinchilla's budget where the point estimate is ~18.
-    public func chinchillaPlan(compute: Double) throws -> (a: Summary, parameters: Summary, tokens: Summary,
-                                                            tokensPerParameter: Summary, loss: Summary) {
+    public func chinchillaPlan(compute: Double) throws -> BootstrapPlan {
         let idx = try ["E", "A", "B", "alpha", "beta"].map { name -> Int in
             guard let j = parameterNames.firstIndex(of: name) else {
                 throw ScalingKitError(.unsupported, "a compute-optimal plan needs parameters E, A, B, alpha, beta; this fit has \(parameterNames.joined(separator: ", "))")
@@ -160,11 +189,17 @@ extension Bootstrap {
         }
         let point = try law(estimates).computeOptimal(compute: compute)
         let plans = try samples.map { try law($0).computeOptimal(compute: compute) }
-        return (summarize(estimate: point.a, values: plans.map(\.a)),
-                summarize(estimate: point.parameters, values: plans.map(\.parameters)),
-                summarize(estimate: point.tokens, values: plans.map(\.tokens)),
-                summarize(estimate: point.tokensPerParameter, values: plans.map(\.tokensPerParameter)),
-                summarize(estimate: point.loss, values: plans.map(\.loss)))
+        return summarizePlans(point: point, replicates: plans, failed: 0)
+    }
+
+    /// The plan summary from the full-data plan and the replicates' plans.
+    private func summarizePlans(point: ComputePlan, replicates plans: [ComputePlan], failed: Int) -> BootstrapPlan {
+        BootstrapPlan(compute: point.compute,
+                      a: summarize(estimate: point.a, values: plans.map(\.a)),
+                      parameters: summarize(estimate: point.parameters, values: plans.map(\.parameters)),
+                      tokens: summarize(estimate: point.tokens, values: plans.map(\.tokens)),
+                      tokensPerParameter: summarize(estimate: point.tokensPerParameter, values: plans.map(\.tokensPerParameter)),
+                      loss: summarize(estimate: point.loss, values: plans.map(\.loss)), failed: failed, fitted: fitted)
     }
 }
 
@@ -172,9 +207,7 @@ extension Bootstrap {
     /// Intervals of the compute-optimal plan at `compute` FLOPs for a bootstrap of any law of N and D (numerical
     /// planning per replicate, in parallel). Replicates whose law has no finite optimum at this budget are left out
     /// and counted.
-    public func plan(law: ScalingLaw, compute: Double, threads: Int = 0) throws
-        -> (a: Summary, parameters: Summary, tokens: Summary, tokensPerParameter: Summary, loss: Summary, failed: Int)
-    {
+    public func plan(law: ScalingLaw, compute: Double, threads: Int = 0) throws -> BootstrapPlan {
         guard law.parameters == parameterNames else {
             throw ScalingKitError.invalid("the law's parameters (\(law.parameters.joined(separator: ", "))) are not this bootstrap's (\(parameterNames.joined(separator: ", ")))")
         }
@@ -187,11 +220,7 @@ extension Bootstrap {
         guard ok.count >= 2 else {
             throw ScalingKitError.invalid("only \(ok.count) of \(samples.count) replicates have a finite optimum at \(compute) FLOPs")
         }
-        return (summarize(estimate: point.a, values: ok.map(\.a)),
-                summarize(estimate: point.parameters, values: ok.map(\.parameters)),
-                summarize(estimate: point.tokens, values: ok.map(\.tokens)),
-                summarize(estimate: point.tokensPerParameter, values: ok.map(\.tokensPerParameter)),
-                summarize(estimate: point.loss, values: ok.map(\.loss)), samples.count - ok.count)
+        return summarizePlans(point: point, replicates: ok, failed: samples.count - ok.count)
     }
 }
 
@@ -200,13 +229,10 @@ extension Bootstrap {
     /// (Hoffmann et al. 2022, eq. 4) for the Chinchilla law or a bootstrap of the dedicated Chinchilla fit (`law`
     /// nil), numerical planning per replicate for any other law of N and D (`failed` counts replicates without a
     /// finite optimum; 0 for the closed form).
-    public func computeOptimal(compute: Double, law: ScalingLaw?, threads: Int = 0) throws
-        -> (a: Summary, parameters: Summary, tokens: Summary, tokensPerParameter: Summary, loss: Summary, failed: Int)
-    {
+    public func computeOptimal(compute: Double, law: ScalingLaw?, threads: Int = 0) throws -> BootstrapPlan {
         if let law, law.name != "chinchilla" {
             return try plan(law: law, compute: compute, threads: threads)
         }
-        let p = try chinchillaPlan(compute: compute)
-        return (p.a, p.parameters, p.tokens, p.tokensPerParameter, p.loss, 0)
+        return try chinchillaPlan(compute: compute)
     }
 }

@@ -95,7 +95,7 @@ extension ChinchillaLaw {
         let optimizer = fit.options.optimizer
         let preconditioner = AffinePreconditioned(objective, at: start)
         return try Bootstrap.run(names: ChinchillaLaw.parameterNames, estimates: law.parameterValues,
-                                 runs: kept.count, options: options) { counts in
+                                 runs: kept.count, fitted: fit.fitted, options: options) { counts in
             let replicate = objective.weighted(by: counts)
             guard let r = Bootstrap.refit(replicate, from: start, optimizer: optimizer, preconditioner: preconditioner)
             else { return nil }

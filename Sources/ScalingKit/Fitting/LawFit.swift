@@ -417,7 +417,8 @@ extension ScalingLaw {
         let base = fit.options.weights ?? [Double](repeating: 1, count: observed.count)
         let optimizer = fit.options.optimizer
         let preconditioner = p.anyBound ? nil : AffinePreconditioned(p.objective, at: start)
-        return try Bootstrap.run(names: parameters, estimates: fit.values, runs: observed.count, options: options) { counts in
+        return try Bootstrap.run(names: parameters, estimates: fit.values, runs: observed.count, fitted: fit.fitted,
+                                 options: options) { counts in
             var replicate = p.objective
             replicate.weights = zip(counts, base).map { $0 * $1 }
             guard let r = Bootstrap.refit(replicate, from: start, optimizer: optimizer,

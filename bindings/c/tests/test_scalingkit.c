@@ -519,6 +519,34 @@ static void test_bootstrap(void) {
               fabs(a.estimate - TRUE_BETA / (TRUE_ALPHA + TRUE_BETA)) < 1e-6,
           "plan a %g", a.estimate);
     CHECK_ERR(sk_bootstrap_plan(boot, 0, &a, NULL, NULL, NULL, NULL), SK_ERR_INVALID_ARGUMENT, "compute");
+    {   /* Since 0.4.2: the bootstrap plan in one struct, with the fitted span and the replicates left out. */
+        sk_estimate n = {.struct_size = sizeof n}, ratio = {.struct_size = sizeof ratio};
+        CHECK(sk_bootstrap_plan(boot, 5.76e23, &a, &n, NULL, &ratio, NULL) == SK_OK, "plan: %s", sk_last_error());
+        sk_bootstrap_allocation all;
+        memset(&all, 0, sizeof all);
+        all.struct_size = sizeof all;
+        CHECK(sk_bootstrap_allocate(boot, 5.76e23, &all) == SK_OK, "allocate: %s", sk_last_error());
+        CHECK(all.compute == 5.76e23 && all.a.estimate == a.estimate && all.params.estimate == n.estimate &&
+                  all.params.interval.lower == n.interval.lower && all.tokens_per_param.standard_error ==
+                  ratio.standard_error && all.failed == 0 && all.loss.struct_size == sizeof(sk_estimate),
+              "bootstrap allocation differs from sk_bootstrap_plan: a %g vs %g", all.a.estimate, a.estimate);
+        double rlo = D[0] / N[0], rhi = rlo;
+        for (size_t i = 1; i < NPTS; i++) { rlo = fmin(rlo, D[i] / N[i]); rhi = fmax(rhi, D[i] / N[i]); }
+        int inside = all.tokens_per_param.estimate >= rlo && all.tokens_per_param.estimate <= rhi;
+        CHECK(all.fitted.ratio_min == rlo && all.fitted.ratio_max == rhi && all.fitted.params_min == N[0] &&
+                  all.ratio_within_fitted == inside,
+              "bootstrap allocation's range D/N [%g, %g], within %d", all.fitted.ratio_min, all.fitted.ratio_max,
+              all.ratio_within_fitted);
+        sk_allocation point = {.struct_size = sizeof point};
+        CHECK(sk_plan_allocate(fit, 5.76e23, &point) == SK_OK && point.ratio_within_fitted == all.ratio_within_fitted,
+              "the point plan and the bootstrap plan disagree on the fitted ratios");
+        CHECK_ERR(sk_bootstrap_allocate(boot, 5.76e23, NULL), SK_ERR_NULL_POINTER, "'out'");
+        CHECK_ERR(sk_bootstrap_allocate(NULL, 5.76e23, &all), SK_ERR_NULL_POINTER, "'bootstrap'");
+        CHECK_ERR(sk_bootstrap_allocate(boot, -1, &all), SK_ERR_INVALID_ARGUMENT, "compute");
+        CHECK_ERR(sk_bootstrap_allocate(boot, NAN, &all), SK_ERR_INVALID_ARGUMENT, "compute");
+        all.struct_size = sizeof all - 1;
+        CHECK_ERR(sk_bootstrap_allocate(boot, 5.76e23, &all), SK_ERR_STRUCT_SIZE, "sk_bootstrap_allocation");
+    }
     sk_bootstrap_free(boot);
     sk_bootstrap_free(NULL);
     b.replicates = 1;

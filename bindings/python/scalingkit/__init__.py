@@ -19,13 +19,13 @@ if _os.environ.get("SCALINGKIT_LIBRARY"):
     _ctypes.CDLL(_os.environ["SCALINGKIT_LIBRARY"], mode=_ctypes.RTLD_GLOBAL)
 
 from ._ffi import ffi as _ffi, lib as _lib  # noqa: E402
-from ._errors import ScalingKitError  # noqa: E402
+from ._errors import ExtrapolationWarning, ScalingKitError  # noqa: E402
 from ._results import FitDiagnostics  # noqa: E402
 from . import enums  # noqa: E402
 from .chinchilla import ChinchillaFit, ComputeOptimalPlan, fit_chinchilla  # noqa: E402
 from .laws import (Holdout, LawFit, LeaveOneOut, PredictionErrors, PredictionIntervals, catalogue, compare, fit, holdout,  # noqa: E402
                    schedule_areas)
-from .bootstrap import Bootstrap, Estimate  # noqa: E402
+from .bootstrap import Bootstrap, BootstrapPlan, Estimate  # noqa: E402
 from ._results import FittedRange, Interval  # noqa: E402
 from .multipower import LossCurve, MultiPowerFit, fit_multi_power, multi_power_predict  # noqa: E402
 from .planning import InferenceAwarePlan, at_tokens_per_parameter, inference_aware, minimum_compute, plan  # noqa: E402
@@ -42,10 +42,10 @@ from .hpsweep import (CoordLayer, HPSweepResult, SweepCell, SweepLaw, TimescaleL
                       plot_coord_check)
 
 __version__ = _ffi.string(_lib.sk_version_string()).decode()
-__all__ = ["Bootstrap", "ChinchillaFit", "ComputeOptimalPlan", "Estimate", "FitDiagnostics", "FittedRange", "enums", "Holdout", "Interval", "IsoFLOPBudget", "IsoFLOPResult",
+__all__ = ["Bootstrap", "BootstrapPlan", "ChinchillaFit", "ComputeOptimalPlan", "Estimate", "FitDiagnostics", "FittedRange", "enums", "Holdout", "Interval", "IsoFLOPBudget", "IsoFLOPResult",
            "LawFit", "LeaveOneOut", "PowerLaw", "TransformerCount", "count_parameters", "isoflop",
            "EnvelopeResult", "envelope", "nearest_shapes",
-           "LossCurve", "MultiPowerFit", "PredictionErrors", "PredictionIntervals", "ScalingKitError", "catalogue", "compare", "fit",
+           "LossCurve", "MultiPowerFit", "PredictionErrors", "PredictionIntervals", "ExtrapolationWarning", "ScalingKitError", "catalogue", "compare", "fit",
            "fit_chinchilla", "fit_multi_power", "holdout", "inference_aware", "InferenceAwarePlan", "library_version",
            "minimum_compute", "multi_power_predict", "at_tokens_per_parameter",
            "plan", "schedule_areas", "TimeAwareFrontier", "TimedPlan", "cheapest_within", "time_aware",

@@ -30,6 +30,12 @@ class ScalingKitError(ValueError):
         super().__init__(f"{message} [{self.code}]")
 
 
+class ExtrapolationWarning(UserWarning):
+    """A plan whose D/N lies outside the D/N of the runs behind its fit (``ratio_within_fitted`` False): there the
+    split of the budget between N and D is the law's functional form, not the data. A ``UserWarning``, so the usual
+    filters apply; ``warnings.simplefilter("ignore", scalingkit.ExtrapolationWarning)`` silences these alone."""
+
+
 def check(status: int) -> None:
     """Raises ScalingKitError with the thread's last error if `status` is not SK_OK."""
     if status != lib.SK_OK:

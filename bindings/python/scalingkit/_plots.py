@@ -1,9 +1,12 @@
 """Plots shared by the fit results (matplotlib, imported only when a plot is asked for)."""
 from __future__ import annotations
 
+import warnings
 from typing import Any, Optional
 
 import numpy as np
+
+from ._errors import ExtrapolationWarning
 
 
 def fit_against_data(fit: Any, N: Any, D: Any, loss: Any, *, extrapolate_to: Optional[float] = None,
@@ -20,9 +23,13 @@ def fit_against_data(fit: Any, N: Any, D: Any, loss: Any, *, extrapolate_to: Opt
     plt.colorbar(points, ax=ax, label="log10 N")
     top = max(C.max(), extrapolate_to or 0)
     grid = np.geomspace(C.min(), top, 40)
-    ax.plot(grid, [plan(fit, c).loss for c in grid], "-", color="black", label="compute-optimal L*(C)")
+    # A drawing, not a recommendation: the grid's D/N leaving the fitted ratios is no news to warn about 40 times.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExtrapolationWarning)
+        frontier = [plan(fit, c).loss for c in grid]
+        bands = [bootstrap.plan(c).loss for c in grid] if bootstrap is not None else []
+    ax.plot(grid, frontier, "-", color="black", label="compute-optimal L*(C)")
     if bootstrap is not None:
-        bands = [bootstrap.plan(c)["loss"] for c in grid]
         ax.fill_between(grid, [b.interval.lower for b in bands], [b.interval.upper for b in bands], color="grey", alpha=0.3,
                         label="bootstrap interval")
     if extrapolate_to is not None:

@@ -9,6 +9,8 @@ from typing import Any, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ._errors import ExtrapolationWarning
+
 
 def plain(value: Any) -> Any:
     """A result as plain Python values: dataclasses as dicts (private fields left out), arrays as lists."""
@@ -119,17 +121,19 @@ def read_plan(c: Any) -> ComputeOptimalPlan:
                               loss=c.loss, a=c.a, b=c.b, fitted=fitted, ratio_within_fitted=within)
 
 
-def warn_outside_fitted(plans: Sequence[ComputeOptimalPlan], stacklevel: int = 3) -> None:
-    """One warning for the plans whose D/N lies outside the fitted runs' ratios (the core's ``ratio_within_fitted``)."""
+def warn_outside_fitted(plans: Sequence[Any], stacklevel: int = 3) -> None:
+    """One :class:`ExtrapolationWarning` for the plans whose D/N lies outside the fitted runs' ratios (the core's
+    ``ratio_within_fitted``); a plan's ``tokens_per_parameter`` is a number or, for a bootstrap plan, an estimate."""
     outside = [p for p in plans if p.ratio_within_fitted is False]
     if outside:
         p = outside[0]
         lo, hi = p.fitted.tokens_per_parameter
+        ratio = getattr(p.tokens_per_parameter, "estimate", p.tokens_per_parameter)
         more = f" (and {len(outside) - 1} more budget(s))" if len(outside) > 1 else ""
-        warnings.warn(f"the plan at C = {p.compute:.3g} FLOPs has D/N = {p.tokens_per_parameter:.3g}{more}, outside "
-                      f"the fitted runs' D/N range [{lo:.3g}, {hi:.3g}]: there the split of the budget between N and "
-                      "D comes from the law's functional form, not from runs (ComputeOptimalPlan.ratio_within_fitted)",
-                      stacklevel=stacklevel)
+        warnings.warn(f"the plan at C = {p.compute:.3g} FLOPs has D/N = {ratio:.3g}{more}, outside the fitted runs' "
+                      f"D/N range [{lo:.3g}, {hi:.3g}]: there the split of the budget between N and D comes from the "
+                      f"law's functional form, not from runs ({type(p).__name__}.ratio_within_fitted)",
+                      ExtrapolationWarning, stacklevel=stacklevel)
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
-from ._results import Interval, Result, read_interval
+from ._results import FittedRange, Interval, Result, read_fitted, read_interval, warn_outside_fitted
 from ._arrays import as_number, as_size
 from ._errors import check
 from ._ffi import ffi, lib
@@ -38,16 +38,50 @@ class Bootstrap(Result):
     confidence: float
     _handle: Any = field(default=None, repr=False, compare=False)
 
-    def plan(self, compute: float) -> Dict[str, Estimate]:
-        """Intervals of the compute-optimal plan at ``compute`` FLOPs: keys ``a``, ``N``, ``D``,
-        ``tokens_per_parameter``, ``loss``. Closed form for Chinchilla; numerical for any other law of N and D
-        (``a`` is then the local exponent d ln N_opt / d ln C)."""
-        outs = [ffi.new("sk_estimate *") for _ in range(5)]
-        for o in outs:
-            o.struct_size = ffi.sizeof("sk_estimate")
-        check(lib.sk_bootstrap_plan(self._handle, as_number("compute", compute), *outs))
-        keys = ("a", "N", "D", "tokens_per_parameter", "loss")
-        return {k: _estimate(o) for k, o in zip(keys, outs)}
+    def plan(self, compute: float) -> "BootstrapPlan":
+        """Intervals of the compute-optimal plan at ``compute`` FLOPs (C's ``sk_bootstrap_allocate``). Closed form
+        for Chinchilla; numerical for any other law of N and D (``a`` is then the local exponent
+        d ln N_opt / d ln C, and ``failed`` counts replicates without an optimum at this budget). Warns, as
+        :func:`scalingkit.plan` does, when the full-data plan's D/N lies outside the fitted runs' ratios."""
+        out = ffi.new("sk_bootstrap_allocation *")
+        out.struct_size = ffi.sizeof("sk_bootstrap_allocation")
+        check(lib.sk_bootstrap_allocate(self._handle, as_number("compute", compute), out))
+        fitted, within = read_fitted(out)
+        result = BootstrapPlan(compute=out.compute, a=_estimate(out.a), N=_estimate(out.params),
+                               D=_estimate(out.tokens), tokens_per_parameter=_estimate(out.tokens_per_param),
+                               loss=_estimate(out.loss), failed=out.failed, fitted=fitted, ratio_within_fitted=within)
+        warn_outside_fitted([result])
+        return result
+
+
+@dataclass(frozen=True)
+class BootstrapPlan(Result):
+    """A compute-optimal plan's bootstrap intervals at one budget: the exponent ``a`` (N_opt ∝ C^a), ``N``, ``D``,
+    ``tokens_per_parameter`` and ``loss``, each an :class:`Estimate`. ``failed`` replicates had no finite optimum
+    at this budget and are left out. ``fitted`` is the span of the runs behind the fit; ``ratio_within_fitted``
+    False means the full-data plan's D/N lies outside the fitted ratios, where its interval is the spread of the
+    law's form over resamples rather than a ratio any run constrained. ``plan["a"]`` reads as ``plan.a``."""
+
+    compute: float
+    a: Estimate
+    N: Estimate
+    D: Estimate
+    tokens_per_parameter: Estimate
+    loss: Estimate
+    failed: int
+    fitted: Optional[FittedRange] = None
+    ratio_within_fitted: Optional[bool] = None
+
+    _KEYS = ("a", "N", "D", "tokens_per_parameter", "loss")
+
+    def __getitem__(self, key: str) -> Estimate:
+        if key not in self._KEYS:
+            raise KeyError(f"{key!r}; a bootstrap plan has {', '.join(self._KEYS)}")
+        return getattr(self, key)
+
+    def keys(self) -> Tuple[str, ...]:
+        """The names of the five estimates (``plan[name]`` for each)."""
+        return self._KEYS
 
 
 def _estimate(p) -> Estimate:

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 
 from ._results import ComputeOptimalPlan, FittedRange, Result, read_fitted, read_plan, warn_outside_fitted
-from ._errors import check
+from ._errors import ExtrapolationWarning, check
 from ._arrays import as_number
 from ._ffi import ffi, lib
 from ._fitresult import fit_handle
@@ -114,5 +114,6 @@ def inference_aware(fit: Any, target_loss: float, inference_tokens: float) -> In
         lo, hi = fitted.tokens_per_parameter
         warnings.warn(f"the inference-aware plan trains to D/N = {result.tokens_per_parameter:.3g}, outside the fitted "
                       f"runs' D/N range [{lo:.3g}, {hi:.3g}]: the loss it reaches there, and so the saving, is the "
-                      "law's extrapolation (InferenceAwarePlan.ratio_within_fitted)", stacklevel=2)
+                      "law's extrapolation (InferenceAwarePlan.ratio_within_fitted)", ExtrapolationWarning,
+                      stacklevel=2)
     return result

@@ -3,7 +3,9 @@ import numpy as np
 import pytest
 
 import scalingkit
-from scalingkit import Bootstrap, Estimate, Interval, ScalingKitError
+import warnings
+
+from scalingkit import Bootstrap, BootstrapPlan, Estimate, ExtrapolationWarning, Interval, ScalingKitError
 
 # Besiroglu et al. (2024), Table 1: 95 % bootstrap intervals over 4,000 replicates (240 runs), and SEs.
 PUBLISHED = {"E": (1.769, 1.871), "A": (285.214, 743.626), "B": (1042.357, 5810.344), "alpha": (0.317, 0.373),
@@ -40,6 +42,48 @@ def test_compute_optimal_exponent_interval(epoch_bootstrap):
     assert plan["a"].standard_error == pytest.approx(0.020, rel=0.1)
     assert plan["a"].estimate in plan["a"].interval
     assert 17.92 in plan["tokens_per_parameter"].interval
+
+
+def test_bootstrap_plan_is_one_result_with_the_fitted_span(epoch_bootstrap):
+    fit, b = epoch_bootstrap
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ExtrapolationWarning)     # D/N 17.9 lies inside the fitted 0.46-341
+        plan = b.plan(5.76e23)
+    point = fit.compute_optimal(5.76e23)
+    assert isinstance(plan, BootstrapPlan) and plan.compute == 5.76e23 and plan.failed == 0
+    assert plan["a"] is plan.a and plan.keys() == ("a", "N", "D", "tokens_per_parameter", "loss")
+    assert plan.N.estimate == pytest.approx(point.N, rel=1e-9)
+    assert plan.fitted == point.fitted and plan.ratio_within_fitted is True
+    assert plan.to_dict()["tokens_per_parameter"]["estimate"] == pytest.approx(17.92, abs=0.01)
+    with pytest.raises(KeyError, match="a bootstrap plan has"):
+        plan["b"]
+
+
+def _off_ratio_runs():
+    """A sweep of D/N 1.4-218 from a law with beta >> alpha (as the (Mis)Fitting sweep's Hoffmann fit), whose
+    compute-optimal D/N at 1e22 FLOPs falls below every fitted ratio."""
+    n = np.repeat(6e7 * 20.0 ** (np.arange(6) / 5), 6)
+    r = np.tile(1.4 * 156.0 ** (np.arange(6) / 5), 6)
+    loss = (1.8 + 51.4 * n ** -0.2 + 4.675e5 * (r * n) ** -0.636) * (1 + 0.003 * np.sin(np.arange(36.0)))
+    return n, r * n, loss
+
+
+def test_bootstrap_plan_outside_the_fitted_ratios_warns_as_the_point_plan_does():
+    N, D, L = _off_ratio_runs()
+    for fit in (scalingkit.fit_chinchilla(N, D, L), scalingkit.fit("chinchilla", N=N, D=D, loss=L)):
+        b = fit.bootstrap(20, seed=3)
+        with pytest.warns(ExtrapolationWarning, match="outside the fitted runs' D/N range") as point_warning:
+            point = scalingkit.plan(fit, 1e22)
+        with pytest.warns(ExtrapolationWarning, match=r"BootstrapPlan.ratio_within_fitted") as record:
+            plan = b.plan(1e22)
+        assert len(record) == 1 and len(point_warning) == 1
+        assert plan.ratio_within_fitted is False and point.ratio_within_fitted is False
+        assert plan.tokens_per_parameter.estimate == pytest.approx(point.tokens_per_parameter, rel=1e-6)
+        assert point.tokens_per_parameter < 1.4
+        assert plan.fitted.tokens_per_parameter == pytest.approx((1.4, 218.4), rel=1e-3)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ExtrapolationWarning)
+            assert b.plan(1e19).ratio_within_fitted is True
 
 
 def test_same_seed_same_replicates_any_thread_count(chinchilla_data):

@@ -86,7 +86,9 @@ def test_noise_scale_streams_into_the_trainers_logs(tmp_path):
         assert math.isnan(last["gns/b_simple"])
     # The big-batch norm is the accumulated gradient's (the Trainer divides each micro-batch's loss by 4).
     small, big = callback.noise_scale.last_squared_norms
-    assert big == pytest.approx(recorder.grad_sq[-1], rel=1e-6) and small > big
+    # The hooks take float32 gradients' dot products in float32 (no widened copy: BENCHMARKS.md), the recorder sums in
+    # float64: ~1e-6 apart over this model's 1e5 weights (1.3e-6 under transformers 5.25's init), so 1e-5.
+    assert big == pytest.approx(recorder.grad_sq[-1], rel=1e-5) and small > big
 
 
 def test_clipping_does_not_change_the_estimate(tmp_path):
@@ -150,4 +152,6 @@ def test_llama_with_gradient_checkpointing(tmp_path, checkpointing):
     trainer.train()
     small, big = callback.noise_scale.last_squared_norms
     assert callback.read().measurements == 3
-    assert big == pytest.approx(recorder.grad_sq[-1], rel=1e-6) and small > big
+    # The hooks take float32 gradients' dot products in float32 (no widened copy: BENCHMARKS.md), the recorder sums in
+    # float64: ~1e-6 apart over this model's 1e5 weights (1.3e-6 under transformers 5.25's init), so 1e-5.
+    assert big == pytest.approx(recorder.grad_sq[-1], rel=1e-5) and small > big

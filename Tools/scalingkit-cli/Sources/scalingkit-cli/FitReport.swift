@@ -5,8 +5,7 @@ import ScalingKit
 /// Optional parts of a report: bootstrap intervals and a held-out test.
 struct Extras {
     var bootstrap: Bootstrap?
-    var planIntervals: [(a: Bootstrap.Summary, parameters: Bootstrap.Summary, tokens: Bootstrap.Summary,
-                         tokensPerParameter: Bootstrap.Summary, loss: Bootstrap.Summary)] = []
+    var planIntervals: [BootstrapPlan] = []
     var holdout: HoldoutValidation?
     /// Plans of a law fit for the requested budgets (the Chinchilla report prints its own).
     var plans: [ComputePlan] = []
@@ -48,10 +47,7 @@ struct Extras {
                 lines.append(fmt("  %-12.4e  %-12.4e  %-12.4e  %-12.2f  %-12.4f  %.4f", p.compute, p.parameters, p.tokens,
                                  p.tokensPerParameter, p.loss, p.a))
                 if k < plans.count, k < planIntervals.count {
-                    let i = planIntervals[k]
-                    lines.append(fmt("    interval    [%.3e, %.3e]  [%.3e, %.3e]  [%.1f, %.1f]  a in [%.4f, %.4f]",
-                                     i.parameters.interval.lower, i.parameters.interval.upper, i.tokens.interval.lower, i.tokens.interval.upper,
-                                     i.tokensPerParameter.interval.lower, i.tokensPerParameter.interval.upper, i.a.interval.lower, i.a.interval.upper))
+                    lines.append(Extras.intervalLine(planIntervals[k]))
                 }
             }
             for t in targets {
@@ -140,6 +136,14 @@ struct Extras {
             + "\"ratio_within_fitted\": \(p.ratioWithinFitted.map { "\($0)" } ?? "null")}"
     }
 
+    /// The bootstrap intervals printed under a plan's row, with the replicates that had no optimum at its budget.
+    static func intervalLine(_ i: BootstrapPlan) -> String {
+        fmt("    interval    [%.3e, %.3e]  [%.3e, %.3e]  [%.1f, %.1f]  a in [%.4f, %.4f]",
+            i.parameters.interval.lower, i.parameters.interval.upper, i.tokens.interval.lower, i.tokens.interval.upper,
+            i.tokensPerParameter.interval.lower, i.tokensPerParameter.interval.upper, i.a.interval.lower, i.a.interval.upper)
+            + (i.failed > 0 ? "  (\(i.failed) replicates without an optimum left out)" : "")
+    }
+
     /// A line for the plans whose D/N lies outside the fitted runs' (see `FittedRange`); none when all are inside.
     static func ratioNote(_ plans: [ComputePlan]) -> [String] {
         let outside = plans.filter { $0.ratioWithinFitted == false }
@@ -214,7 +218,8 @@ struct Extras {
             if !planIntervals.isEmpty {
                 item += ", \"plans\": [" + planIntervals.map { p in
                     "{\"a\": \(summaryJSON(p.a)), \"N\": \(summaryJSON(p.parameters)), \"D\": \(summaryJSON(p.tokens)), "
-                        + "\"tokens_per_parameter\": \(summaryJSON(p.tokensPerParameter)), \"loss\": \(summaryJSON(p.loss))}"
+                        + "\"tokens_per_parameter\": \(summaryJSON(p.tokensPerParameter)), \"loss\": \(summaryJSON(p.loss)), "
+                        + "\"failed\": \(p.failed)}"
                 }.joined(separator: ", ") + "]"
             }
             parts.append(item + "}")
@@ -268,10 +273,7 @@ enum FitReport {
                 lines.append(fmt("  %-12.4e  %-12.4e  %-12.4e  %-12.2f  %.4f", p.compute, p.parameters, p.tokens,
                                  p.tokensPerParameter, p.loss))
                 if k < extras.planIntervals.count {
-                    let i = extras.planIntervals[k]
-                    lines.append(fmt("    interval    [%.3e, %.3e]  [%.3e, %.3e]  [%.1f, %.1f]  a in [%.4f, %.4f]",
-                                     i.parameters.interval.lower, i.parameters.interval.upper, i.tokens.interval.lower, i.tokens.interval.upper,
-                                     i.tokensPerParameter.interval.lower, i.tokensPerParameter.interval.upper, i.a.interval.lower, i.a.interval.upper))
+                    lines.append(Extras.intervalLine(extras.planIntervals[k]))
                 }
             }
             lines += Extras.ratioNote(plans)

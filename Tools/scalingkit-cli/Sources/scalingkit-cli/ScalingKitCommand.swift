@@ -329,10 +329,7 @@ extension Fit {
             let b = try scalingLaw.bootstrap(data: columns, observed: y, fit: fit, options: bootstrapOptions(progress))
             progress.finish()
             extras.bootstrap = b
-            extras.planIntervals = try extras.plans.map { p in
-                let r = try b.plan(law: fit.law, compute: p.compute, threads: threads)
-                return (r.a, r.parameters, r.tokens, r.tokensPerParameter, r.loss)
-            }
+            extras.planIntervals = try extras.plans.map { try b.plan(law: fit.law, compute: $0.compute, threads: threads) }
         }
         if let split = holdoutSplit, let threshold = holdoutThreshold {
             // The held-out test runs on the rows the fit kept (the exclusion is not redrawn inside the training side).
