@@ -444,12 +444,18 @@ typedef struct sk_timed_plan {
     double devices_used;       /* min(devices, batch / tokens_per_device); fractional when not a whole number */
     double compute;            /* 6 N D */
     double seconds;            /* compute / (devices_used * flops_per_second) */
+    /* Since 0.4.2 (a caller compiled against 0.4.0 or 0.4.1 passes the earlier struct_size, which is then also the
+     * stride of sk_plan_time_aware's array, and gets the fields above only): the span of the runs the fit used,
+     * and whether min_tokens / params, where the law is read, lies among their D/N (1, 0, or -1 where unknown). */
+    sk_fitted_range fitted;
+    int ratio_within_fitted;
 } sk_timed_plan;
 
 /* The Pareto set between time and compute at min(capacity, 4096) deadlines (capacity >= 2) log-spaced from the fastest plan's time
  * to the cheapest plan's: each entry is the cheapest plan within its deadline. Writes out[0 .. *count-1], fastest
  * (dearest) first, cheapest (slowest) last; *count <= capacity (deadlines whose plan is no cheaper than the
- * previous one are dropped). Set out[0].struct_size = sizeof(sk_timed_plan) and hardware->struct_size first.
+ * previous one are dropped). Set out[0].struct_size = sizeof(sk_timed_plan) and hardware->struct_size first; the
+ * entries are struct_size bytes apart.
  * Errors: as sk_plan_minimum_compute; SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE; SK_ERR_LENGTH (capacity < 2 or
  * too large); SK_ERR_INVALID_ARGUMENT (a coefficient not finite and > 0, an exponent not finite, devices 0, a
  * rate or tokens_per_device not finite and > 0). */

@@ -17,10 +17,31 @@ private func inputs(_ coefficient: Double, _ exponent: Double, _ hardware: Unsaf
     }
 }
 
+/// sizeof(sk_timed_plan) in 0.4.0 and 0.4.1, before the fitted range was added.
+private let timedPlanSize041 = 8 + 10 * 8
+
 private func cPlan(_ p: TimedPlan) -> sk_timed_plan {
-    sk_timed_plan(struct_size: MemoryLayout<sk_timed_plan>.size, params: p.parameters, min_tokens: p.minimumTokens,
-                  tokens: p.tokens, batch: p.batch, critical_batch: p.criticalBatch, steps: p.steps,
-                  min_steps: p.minimumSteps, devices_used: p.devicesUsed, compute: p.compute, seconds: p.seconds)
+    let (range, within) = cRange(p.fitted, within: p.ratioWithinFitted)
+    return sk_timed_plan(struct_size: MemoryLayout<sk_timed_plan>.size, params: p.parameters,
+                         min_tokens: p.minimumTokens, tokens: p.tokens, batch: p.batch, critical_batch: p.criticalBatch,
+                         steps: p.steps, min_steps: p.minimumSteps, devices_used: p.devicesUsed, compute: p.compute,
+                         seconds: p.seconds, fitted: range, ratio_within_fitted: within)
+}
+
+/// The caller's sizeof(sk_timed_plan), read from out[0] (the current size or a 0.4.0/0.4.1 one): also the stride of
+/// its array.
+private func callerSize(_ out: UnsafeMutablePointer<sk_timed_plan>) throws(ScalingKitError) -> Int {
+    let size = UnsafeRawPointer(out).load(as: Int.self)
+    try checkStructSize(size, known: [MemoryLayout<sk_timed_plan>.size, timedPlanSize041], "sk_timed_plan")
+    return size
+}
+
+/// Writes plan `index` of the caller's array, whose entries are `size` bytes apart, and no byte past its size.
+private func write(_ plan: TimedPlan, to out: UnsafeMutablePointer<sk_timed_plan>, index: Int, size: Int)
+    throws(ScalingKitError)
+{
+    let slot = (UnsafeMutableRawPointer(out) + index * size).assumingMemoryBound(to: sk_timed_plan.self)
+    try writeVersioned(cPlan(plan), to: slot, size: size, "sk_timed_plan", earlierSizes: [timedPlanSize041])
 }
 
 @c @implementation
@@ -33,11 +54,11 @@ public func sk_plan_time_aware(_ fit: OpaquePointer?, _ targetLoss: Double, _ co
         let out = try nonNull(out, "out"), count = try nonNull(count, "count")
         let capacity = try checkedLength(capacity, "capacity")
         guard capacity >= 2 else { throw ScalingKitError(.invalidLength, "'capacity' is \(capacity): the frontier needs 2 points or more") }
-        try checkStructSize(UnsafeRawPointer(out).load(as: Int.self), expected: MemoryLayout<sk_timed_plan>.size, "sk_timed_plan")
+        let size = try callerSize(out)
         let frontier = try core {
             try Planner.timeAware(surface, loss: targetLoss, criticalBatch: law, hardware: machine, points: min(capacity, 4096))
         }
-        for (i, p) in frontier.points.enumerated() { out[i] = cPlan(p) }
+        for (i, p) in frontier.points.enumerated() { try write(p, to: out, index: i, size: size) }
         count.pointee = frontier.points.count
     }
 }
@@ -50,11 +71,11 @@ public func sk_plan_within_deadline(_ fit: OpaquePointer?, _ targetLoss: Double,
         let surface = try FitHandle.borrow(fit).surface()
         let (law, machine) = try inputs(coefficient, exponent, hardware)
         let out = try nonNull(out, "out"), found = try nonNull(found, "found")
-        try checkStructSize(UnsafeRawPointer(out).load(as: Int.self), expected: MemoryLayout<sk_timed_plan>.size, "sk_timed_plan")
+        let size = try callerSize(out)
         let plan = try core {
             try Planner.cheapestPlan(surface, loss: targetLoss, criticalBatch: law, hardware: machine, within: seconds)
         }
-        if let plan { out.pointee = cPlan(plan) }
+        if let plan { try write(plan, to: out, index: 0, size: size) }
         found.pointee = plan == nil ? 0 : 1
     }
 }

@@ -60,7 +60,7 @@ struct PlannerTests {
     /// at 10²² FLOPs has D/N ≈ 0.4, outside every fitted ratio, and says so; a run with weight 0 is not in the range.
     /// 36 runs of D/N 1.4–218 from a law with β ≫ α (as the Hoffmann form fitted to the (Mis)Fitting sweep), whose
     /// compute-optimal D/N at 1e22 FLOPs falls below every fitted ratio; `noise` is a relative deterministic wiggle.
-    private static func offRatioSweep(noise: Double = 0) -> (N: [Double], D: [Double], L: [Double]) {
+    static func offRatioSweep(noise: Double = 0) -> (N: [Double], D: [Double], L: [Double]) {
         var N: [Double] = [], D: [Double] = [], L: [Double] = []
         for i in 0..<6 {
             for j in 0..<6 {

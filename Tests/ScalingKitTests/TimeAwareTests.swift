@@ -20,6 +20,28 @@ struct TimeAwareTests {
         return (try Planner.timeAware(surface, loss: loss, criticalBatch: batchLaw, hardware: hardware), loss)
     }
 
+    /// Timed plans carry the fitted runs' span and say whether D_min/N, where the law is read, lies among their
+    /// ratios: on a sweep of D/N 1.4–218 whose law puts the compute-optimal D/N below 1.4 at 1e22 FLOPs, the
+    /// frontier's cheap end (near the compute-optimal plan) is outside.
+    @Test func plansCarryTheFittedRange() throws {
+        let (N, D, L) = PlannerTests.offRatioSweep()
+        let fit = try ScalingLaw.named("chinchilla").fit(data: ["N": N, "D": D], observed: L)
+        let surface = try LossSurface(fit)
+        let loss = try Planner.computeOptimal(surface, compute: 1e22).loss
+        let f = try Planner.timeAware(surface, loss: loss, criticalBatch: Self.batchLaw, hardware: Self.machine)
+        let range = try #require(fit.fitted)
+        for p in f.points {
+            #expect(p.fitted == range)
+            #expect(p.ratioWithinFitted == range.covers(tokensPerParameter: p.minimumTokens / p.parameters))
+        }
+        #expect(f.cheapest.ratioWithinFitted == false, "D_min/N \(f.cheapest.minimumTokens / f.cheapest.parameters)")
+        let within = try #require(try Planner.cheapestPlan(surface, loss: loss, criticalBatch: Self.batchLaw,
+                                                           hardware: Self.machine, within: 2 * f.fastest.seconds))
+        #expect(within.fitted == range)
+        // A law not fitted to runs has no span to compare with.
+        #expect(try Self.frontier().0.points.allSatisfy { $0.fitted == nil && $0.ratioWithinFitted == nil })
+    }
+
     /// Every point reaches the loss and obeys McCandlish et al. (2018) eq. 2.12: (S/S_min − 1)(D/D_min − 1) = 1.
     @Test func everyPointReachesTheLossOnTheTradeOffHyperbola() throws {
         let (f, loss) = try Self.frontier()

@@ -343,8 +343,26 @@ def test_plan_inference_and_time_aware_match_the_binding():
     assert [p["compute"] for p in entry["frontier"]] == [p.compute for p in frontier.points]
     within = scalingkit.cheapest_within(fit, 1.95, 365 * 86400, **machine)
     assert entry["within_deadline"]["N"] == within.N and entry["within_deadline"]["seconds"] <= 365 * 86400
+    assert entry["within_deadline"]["ratio_within_fitted"] is True
+    assert all(p["ratio_within_fitted"] is True for p in entry["frontier"])
     text = run("plan", DATA, "--exclude-highest-loss", "5", "--target-loss", "1.95", *MACHINE, "--deadline-days", "1")
     assert text.returncode == 0 and "time against compute" in text.stdout and "no plan finishes within 1 days" in text.stdout
+
+
+def test_time_aware_plans_outside_the_fitted_ratios_get_a_note(tmp_path):
+    """A sweep of D/N 1.4-218 whose law reaches a 1e22-FLOP loss at D_min/N below 1.4: the report says so."""
+    scalingkit = pytest.importorskip("scalingkit")
+    np = pytest.importorskip("numpy")
+    n = np.repeat(6e7 * 20.0 ** (np.arange(6) / 5), 6)
+    d = n * np.tile(1.4 * 156.0 ** (np.arange(6) / 5), 6)
+    loss = 1.8 + 51.4 * n ** -0.2 + 4.675e5 * d ** -0.636
+    path = tmp_path / "sweep.csv"
+    path.write_text("N,D,loss\n" + "".join(f"{a:.17g},{b:.17g},{c:.17g}\n" for a, b, c in zip(n, d, loss)))
+    with pytest.warns(scalingkit.ExtrapolationWarning):
+        target = scalingkit.plan(scalingkit.fit("chinchilla", N=n, D=d, loss=loss), 1e22).loss
+    r = run("plan", str(path), "--law", "chinchilla", "--target-loss", f"{target:.17g}", *MACHINE)
+    assert r.returncode == 0, r.stderr
+    assert "plans read the law at D_min/N" in r.stdout and "outside the fitted runs' D/N [1.4, 218]" in r.stdout, r.stdout
 
 
 @pytest.mark.parametrize("args,needle", [

@@ -57,6 +57,13 @@ public struct TimedPlan: Sendable, Equatable {
     public var compute: Double
     /// compute / (devicesUsed · flopsPerSecond).
     public var seconds: Double
+    /// The (N, D, D/N) span of the runs behind the fit; nil where unknown.
+    public var fitted: FittedRange? = nil
+
+    /// Whether D_min/N — where the law is read: the batch only adds tokens through the McCandlish trade-off — lies
+    /// among the fitted runs' ratios (as `ComputePlan.ratioWithinFitted`); nil where the range is unknown. Outside,
+    /// the N/D_min trade-off that places this plan is the law's functional form, not the data.
+    public var ratioWithinFitted: Bool? { fitted?.covers(tokensPerParameter: minimumTokens / parameters) }
 }
 
 /// The Pareto set between wall-clock time and compute of the plans that reach one loss: no plan on it is both
@@ -115,7 +122,7 @@ struct TimeAwareProblem {
         let C = surface.flopsPerParameterToken * N * D
         return TimedPlan(parameters: N, minimumTokens: Dmin, tokens: D, batch: B, criticalBatch: Bc, steps: D / B,
                          minimumSteps: Dmin / Bc, devicesUsed: used, compute: C,
-                         seconds: C / (used * hardware.flopsPerSecond))
+                         seconds: C / (used * hardware.flopsPerSecond), fitted: surface.fitted)
     }
 
     /// The cheapest plan of size exp(logN) finishing within `seconds`: below the full batch,

@@ -451,6 +451,39 @@ static void test_laws(void) {
                   fabs(t->compute / (6 * t->params * t->tokens) - 1) < 1e-12,
               "point %zu off the trade-off hyperbola", i);
     }
+    {   /* Since 0.4.2 a timed plan carries the fitted span, and whether D_min/N (where the law is read) lies in it. */
+        sk_allocation span = {.struct_size = sizeof span};
+        CHECK(sk_plan_allocate(cfit, 1e22, &span) == SK_OK, "allocate: %s", sk_last_error());
+        for (size_t i = 0; i < nfront; i++) {
+            const sk_timed_plan *t = &front[i];
+            double r = t->min_tokens / t->params;
+            int inside = r >= span.fitted.ratio_min && r <= span.fitted.ratio_max;
+            CHECK(t->fitted.ratio_min == span.fitted.ratio_min && t->fitted.params_max == span.fitted.params_max &&
+                      t->ratio_within_fitted == inside,
+                  "point %zu: D_min/N %g, within %d", i, r, t->ratio_within_fitted);
+        }
+        /* A caller compiled against 0.4.1 passes the earlier size, which is also its array's stride. */
+        struct timed041 { size_t struct_size; double v[10]; };
+        union { struct timed041 p[33]; unsigned char bytes[33 * sizeof(struct timed041)]; } old;
+        memset(old.bytes, 0xAB, sizeof old.bytes);
+        old.p[0].struct_size = offsetof(sk_timed_plan, fitted);
+        size_t nold = 0;
+        CHECK(sizeof(struct timed041) == offsetof(sk_timed_plan, fitted) &&
+                  sk_plan_time_aware(cfit, closed.loss, 8.0, 0.462, &hw, (sk_timed_plan *)(void *)old.p, 32, &nold) ==
+                      SK_OK && nold == nfront,
+              "0.4.1-sized sk_timed_plan array: %s", sk_last_error());
+        int same = 1;
+        for (size_t i = 0; i < nold; i++) same &= old.p[i].struct_size == sizeof(struct timed041) &&
+                                                  old.p[i].v[0] == front[i].params && old.p[i].v[9] == front[i].seconds;
+        CHECK(same, "a 0.4.1-sized array read back differently");
+        int untouched = 1;
+        for (size_t k = nold * sizeof(struct timed041); k < sizeof old.bytes; k++) untouched &= old.bytes[k] == 0xAB;
+        CHECK(untouched, "wrote past a 0.4.1-sized sk_timed_plan array");
+        front[0].struct_size = offsetof(sk_timed_plan, fitted) + 8;
+        CHECK_ERR(sk_plan_time_aware(cfit, closed.loss, 8.0, 0.462, &hw, front, 32, &nfront), SK_ERR_STRUCT_SIZE,
+                  "sk_timed_plan");
+        front[0].struct_size = sizeof front[0];
+    }
     sk_timed_plan within = {.struct_size = sizeof within};
     int found = -1;
     CHECK(sk_plan_within_deadline(cfit, closed.loss, 8.0, 0.462, &hw, front[nfront / 2].seconds, &within, &found) ==

@@ -2,11 +2,12 @@
 wall-clock time and compute, for a target loss and a machine."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, fields
-from typing import Any, Optional, Tuple
+from typing import Any, Optional, Sequence, Tuple
 
-from ._results import Result
-from ._errors import ScalingKitError, check
+from ._results import FittedRange, Result, read_fitted
+from ._errors import ExtrapolationWarning, ScalingKitError, check
 from ._ffi import ffi, lib
 from ._arrays import as_number
 from ._fitresult import fit_handle
@@ -17,7 +18,9 @@ class TimedPlan(Result):
     """One way to reach the target loss: N parameters on D tokens in batches of ``batch`` tokens.
 
     ``D = D_min (1 + batch / critical_batch)`` and ``steps = D / batch`` (McCandlish et al. 2018, eq. 2.11–2.12);
-    ``seconds = compute / (devices_used · flops_per_second)``.
+    ``seconds = compute / (devices_used · flops_per_second)``. ``fitted`` is the span of the runs behind the fit;
+    ``ratio_within_fitted`` says whether D_min/N, where the law is read, lies among their D/N (None where unknown):
+    outside, the N/D trade-off that places the plan is the law's functional form, not the data.
     """
 
     N: float
@@ -30,6 +33,8 @@ class TimedPlan(Result):
     devices_used: float
     compute: float
     seconds: float
+    fitted: Optional[FittedRange] = None
+    ratio_within_fitted: Optional[bool] = None
 
     @property
     def days(self) -> float:
@@ -37,9 +42,24 @@ class TimedPlan(Result):
 
 
 def _timed(p) -> TimedPlan:
+    fitted, within = read_fitted(p)
     return TimedPlan(N=p.params, D_min=p.min_tokens, D=p.tokens, batch=p.batch, critical_batch=p.critical_batch,
                      steps=p.steps, min_steps=p.min_steps, devices_used=p.devices_used, compute=p.compute,
-                     seconds=p.seconds)
+                     seconds=p.seconds, fitted=fitted, ratio_within_fitted=within)
+
+
+def _warn_outside_fitted(plans: Sequence[TimedPlan]) -> None:
+    """One :class:`ExtrapolationWarning` for the plans whose D_min/N lies outside the fitted runs' D/N (the core's
+    ``ratio_within_fitted``)."""
+    outside = [p for p in plans if p.ratio_within_fitted is False]
+    if outside:
+        p = outside[0]
+        lo, hi = p.fitted.tokens_per_parameter
+        more = f" (and {len(outside) - 1} more plan(s))" if len(outside) > 1 else ""
+        warnings.warn(f"the time-aware plan N = {p.N:.3g}, D_min = {p.D_min:.3g}{more} reads the law outside the "
+                      f"fitted runs' D/N range [{lo:.3g}, {hi:.3g}]: there the N/D trade-off that places it is the "
+                      "law's functional form, not the data (TimedPlan.ratio_within_fitted)", ExtrapolationWarning,
+                      stacklevel=3)
 
 
 @dataclass(frozen=True)
@@ -58,9 +78,10 @@ class TimeAwareFrontier(Result):
         return self.points[-1]
 
     def to_frame(self):
-        """The points as a pandas DataFrame, one row per plan."""
+        """The points as a pandas DataFrame, one row per plan (``fitted``, the same on every row, left out)."""
         import pandas as pd
-        return pd.DataFrame([{f.name: getattr(p, f.name) for f in fields(TimedPlan)} for p in self.points])
+        return pd.DataFrame([{f.name: getattr(p, f.name) for f in fields(TimedPlan) if f.name != "fitted"}
+                             for p in self.points])
 
     def plot(self, ax: Any = None):
         """Days against compute along the frontier, with the model size marked at its ends; returns the Axes."""
@@ -112,6 +133,9 @@ def time_aware(fit: Any, target_loss: float, *, critical_batch: Tuple[float, flo
             tokens one needs per step to sustain it (micro-batch × sequence length).
         points: deadlines sampled, log-spaced from the fastest plan's time to the cheapest plan's.
 
+    Warns (:class:`scalingkit.ExtrapolationWarning`, once) when plans read the law at a D_min/N outside the fitted
+    runs' D/N (``TimedPlan.ratio_within_fitted``).
+
     Raises:
         ScalingKitError: for a loss the law does not reach, or bad hardware or batch-law values.
     """
@@ -123,13 +147,16 @@ def time_aware(fit: Any, target_loss: float, *, critical_batch: Tuple[float, flo
     count = ffi.new("size_t *")
     check(lib.sk_plan_time_aware(fit_handle(fit), as_number("target_loss", target_loss), coefficient, exponent, hw, out,
                                  capacity, count))
-    return TimeAwareFrontier(loss=as_number("target_loss", target_loss), points=tuple(_timed(out[i]) for i in range(count[0])))
+    frontier = TimeAwareFrontier(loss=as_number("target_loss", target_loss),
+                                 points=tuple(_timed(out[i]) for i in range(count[0])))
+    _warn_outside_fitted(frontier.points)
+    return frontier
 
 
 def cheapest_within(fit: Any, target_loss: float, seconds: float, *, critical_batch: Tuple[float, float],
                     devices: int, flops_per_second: float, tokens_per_device: float) -> Optional[TimedPlan]:
     """The cheapest plan reaching ``target_loss`` within ``seconds`` of wall-clock time, or None when even the
-    fastest plan takes longer. Arguments as :func:`time_aware`."""
+    fastest plan takes longer. Arguments and warning as :func:`time_aware`."""
     coefficient, exponent = _batch_law(critical_batch)
     hw = _hardware(devices, flops_per_second, tokens_per_device)
     out = ffi.new("sk_timed_plan *")
@@ -137,4 +164,6 @@ def cheapest_within(fit: Any, target_loss: float, seconds: float, *, critical_ba
     found = ffi.new("int *")
     check(lib.sk_plan_within_deadline(fit_handle(fit), as_number("target_loss", target_loss), coefficient, exponent, hw,
                                       as_number("seconds", seconds), out, found))
-    return _timed(out) if found[0] else None
+    plan = _timed(out) if found[0] else None
+    _warn_outside_fitted([plan] if plan else [])
+    return plan

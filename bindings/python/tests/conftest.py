@@ -9,6 +9,16 @@ DATA = os.path.join(ROOT, "examples", "data", "chinchilla_epoch.csv")
 
 
 @pytest.fixture(scope="session")
+def off_ratio_runs():
+    """36 runs of D/N 1.4-218 from a law with beta >> alpha (as the Hoffmann form fitted to the (Mis)Fitting sweep),
+    whose compute-optimal D/N at 1e22 FLOPs falls below every fitted ratio; a 0.3 % deterministic wiggle on the loss."""
+    n = np.repeat(6e7 * 20.0 ** (np.arange(6) / 5), 6)
+    d = n * np.tile(1.4 * 156.0 ** (np.arange(6) / 5), 6)
+    loss = (1.8 + 51.4 * n ** -0.2 + 4.675e5 * d ** -0.636) * (1 + 0.003 * np.sin(np.arange(36.0)))
+    return n, d, loss
+
+
+@pytest.fixture(scope="session")
 def chinchilla_data():
     """The bundled Epoch AI reconstruction of Hoffmann et al. (2022) Fig. 4: 245 runs (N, D, loss)."""
     with open(DATA, newline="") as f:

@@ -59,17 +59,8 @@ def test_bootstrap_plan_is_one_result_with_the_fitted_span(epoch_bootstrap):
         plan["b"]
 
 
-def _off_ratio_runs():
-    """A sweep of D/N 1.4-218 from a law with beta >> alpha (as the (Mis)Fitting sweep's Hoffmann fit), whose
-    compute-optimal D/N at 1e22 FLOPs falls below every fitted ratio."""
-    n = np.repeat(6e7 * 20.0 ** (np.arange(6) / 5), 6)
-    r = np.tile(1.4 * 156.0 ** (np.arange(6) / 5), 6)
-    loss = (1.8 + 51.4 * n ** -0.2 + 4.675e5 * (r * n) ** -0.636) * (1 + 0.003 * np.sin(np.arange(36.0)))
-    return n, r * n, loss
-
-
-def test_bootstrap_plan_outside_the_fitted_ratios_warns_as_the_point_plan_does():
-    N, D, L = _off_ratio_runs()
+def test_bootstrap_plan_outside_the_fitted_ratios_warns_as_the_point_plan_does(off_ratio_runs):
+    N, D, L = off_ratio_runs
     for fit in (scalingkit.fit_chinchilla(N, D, L), scalingkit.fit("chinchilla", N=N, D=D, loss=L)):
         b = fit.bootstrap(20, seed=3)
         with pytest.warns(ExtrapolationWarning, match="outside the fitted runs' D/N range") as point_warning:

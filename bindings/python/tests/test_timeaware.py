@@ -1,9 +1,11 @@
 """Time-aware planning through the binding, against a numpy brute force of the same model."""
+import warnings
+
 import numpy as np
 import pytest
 
 import scalingkit
-from scalingkit import ScalingKitError, TimeAwareFrontier, TimedPlan
+from scalingkit import ExtrapolationWarning, ScalingKitError, TimeAwareFrontier, TimedPlan
 
 MACHINE = dict(critical_batch=(8.0, 0.462), devices=1024, flops_per_second=4e14, tokens_per_device=32768)
 
@@ -95,3 +97,27 @@ def test_unreachable_loss_and_bad_deadline(setup):
         scalingkit.time_aware(fit, fit.E - 0.1, **MACHINE)
     with pytest.raises(ScalingKitError, match="deadline"):
         scalingkit.cheapest_within(fit, 2.2, 0, **MACHINE)
+
+
+def test_plans_carry_the_fitted_span(setup):
+    fit, loss, f = setup
+    span = scalingkit.plan(fit, 1e24).fitted
+    assert all(p.fitted == span and p.ratio_within_fitted is True for p in f.points)   # D_min/N 17-80 in 0.46-341
+    frame = f.to_frame()
+    assert "ratio_within_fitted" in frame.columns and "fitted" not in frame.columns
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ExtrapolationWarning)
+        scalingkit.time_aware(fit, loss, **MACHINE)
+
+
+def test_plans_reading_the_law_outside_the_fitted_ratios_warn_once(off_ratio_runs):
+    n, d, loss = off_ratio_runs
+    fit = scalingkit.fit("chinchilla", N=n, D=d, loss=loss)
+    with pytest.warns(ExtrapolationWarning):
+        loss = scalingkit.plan(fit, 1e22).loss
+    with pytest.warns(ExtrapolationWarning, match="TimedPlan.ratio_within_fitted") as record:
+        f = scalingkit.time_aware(fit, loss, **MACHINE)
+    assert len(record) == 1 and f.cheapest.ratio_within_fitted is False
+    assert f.cheapest.fitted.tokens_per_parameter == pytest.approx((1.4, 218.4), rel=1e-3)
+    with pytest.warns(ExtrapolationWarning, match="TimedPlan.ratio_within_fitted"):
+        scalingkit.cheapest_within(fit, loss, 2 * f.fastest.seconds, **MACHINE)

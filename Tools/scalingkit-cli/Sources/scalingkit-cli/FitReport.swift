@@ -97,6 +97,13 @@ struct Extras {
                     lines.append(fmt("  no plan finishes within %g days (the fastest takes %.1f)", days, f.fastest.seconds / 86400))
                 }
             }
+            let outside = (f.points + (entry.plan.map { [$0] } ?? [])).filter { $0.ratioWithinFitted == false }
+            if let first = outside.first, let r = first.fitted?.tokensPerParameter {
+                let ratios = outside.map { $0.minimumTokens / $0.parameters }
+                lines.append(fmt("  note: %d of these plans read the law at D_min/N %.3g-%.3g, outside the fitted runs' D/N [%.3g, %.3g]:",
+                                 outside.count, ratios.min()!, ratios.max()!, r.lowerBound, r.upperBound))
+                lines.append("        there the N/D trade-off that places them is the law's functional form, not the data")
+            }
         }
         for entry in shapes {
             lines.append("")
@@ -124,7 +131,8 @@ struct Extras {
         "{\"N\": \(jsonNumber(p.parameters)), \"D_min\": \(jsonNumber(p.minimumTokens)), \"D\": \(jsonNumber(p.tokens)), "
             + "\"batch\": \(jsonNumber(p.batch)), \"critical_batch\": \(jsonNumber(p.criticalBatch)), "
             + "\"steps\": \(jsonNumber(p.steps)), \"devices_used\": \(jsonNumber(p.devicesUsed)), "
-            + "\"compute\": \(jsonNumber(p.compute)), \"seconds\": \(jsonNumber(p.seconds))}"
+            + "\"compute\": \(jsonNumber(p.compute)), \"seconds\": \(jsonNumber(p.seconds)), "
+            + "\"ratio_within_fitted\": \(p.ratioWithinFitted.map { "\($0)" } ?? "null")}"
     }
 
     static func planJSON(_ p: ComputePlan) -> String {
