@@ -142,7 +142,10 @@ def _column(data: Any, columns: Mapping[str, Any], name: str) -> Any:
             return data[name]
         except (KeyError, IndexError, TypeError, ValueError):
             pass
-    raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"no data for input '{name}'")
+    given = list(columns) + ([str(k) for k in data.keys()] if data is not None and hasattr(data, "keys") else [])
+    hint = (f"; the data have {', '.join(repr(k) for k in given)}: rename a column or pass {name}=data[<column>]"
+            if given else "")
+    raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"no data for input '{name}'{hint}")
 
 
 def _common_length(arrays, names) -> int:

@@ -88,6 +88,14 @@ def test_bad_input(kwargs, needle):
     assert needle in str(info.value), str(info.value)
 
 
+def test_a_catalogue_law_on_differently_named_columns_lists_them():
+    N, loss = kaplan_runs()
+    with pytest.raises(ScalingKitError, match=r"no data for input 'N'; the data have 'params', 'final_loss': rename a "
+                                              r"column or pass N=data\[<column>\]"):
+        scalingkit.fit("kaplan_n", {"params": N, "final_loss": loss}, observed="final_loss")
+    assert scalingkit.fit("kaplan_n", {"final_loss": loss}, N=N, observed="final_loss").success
+
+
 def test_a_parameter_that_looks_like_a_column_is_named_when_the_fit_fails():
     # 'n' typed for the column 'N' becomes a parameter; the fit ended "not identified" without saying why.
     N, loss = kaplan_runs()
