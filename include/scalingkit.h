@@ -375,8 +375,10 @@ typedef struct sk_allocation {
  * out->a and out->b are d ln N_opt / d ln C and d ln D_opt / d ln C at this budget (central differences over
  * ±5 % of C for a numerical plan). Set out->struct_size = sizeof(sk_allocation) first.
  * Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT (compute not finite and > 0, a law
- * whose loss falls towards N -> 1 or D -> 1: no finite optimum, e.g. an exponent <= 0); SK_ERR_UNSUPPORTED (a law
- * with other inputs, a multi-power-law fit). */
+ * whose loss falls towards N -> 1 or D -> 1: no finite optimum, e.g. an exponent <= 0; since 0.4.2, a fit whose
+ * runs are too small to be counts of parameters and tokens: the largest N under 1e5 or the largest D under 1e6,
+ * as N/1e6 and D/1e9 are; every planner below and sk_bootstrap_allocate refuse such a fit the same way);
+ * SK_ERR_UNSUPPORTED (a law with other inputs, a multi-power-law fit). */
 SK_API int sk_plan_allocate(const sk_fit *fit, double compute, sk_allocation *out);
 
 /* The least compute whose compute-optimal allocation reaches `target_loss`, and that allocation (bisection on

@@ -85,6 +85,45 @@ struct PlannerTests {
         #expect(try Planner.computeOptimal(LossSurface(fit), compute: 1e19).ratioWithinFitted == true)
     }
 
+    /// A fit on counts in millions and billions (ml-scalefit's N/1e6, D/1e9) predicts right in its own units, but a
+    /// plan in FLOPs from it would be off by 10⁶–10⁹ with plausible-looking numbers: every planner refuses, by name.
+    @Test func aFitOnScaledCountsIsRefusedByThePlanners() throws {
+        let d = try TestData.chinchilla()
+        var o = ChinchillaFitOptions()
+        o.excludeHighestLoss = 5
+        o.grid = TestData.reducedGrid
+        let scaledN = d.N.map { $0 / 1e6 }, scaledD = d.D.map { $0 / 1e9 }
+        let fit = try ChinchillaLaw.fit(N: scaledN, D: scaledD, loss: d.loss, options: o)
+        let range = try #require(fit.fitted)
+        let raw = try #require(try TestData.epochFit().fit.fitted)
+        #expect(range.countsLookScaled && !raw.countsLookScaled)
+        #expect(abs(fit.law.loss(parameters: scaledN[100], tokens: scaledD[100]) / d.loss[100] - 1) < 0.05)
+        let surface = LossSurface(fit)
+        func refused(_ what: String, _ body: () throws -> Void) {
+            do {
+                try body()
+                Issue.record("\(what) planned from scaled counts")
+            } catch let e as ScalingKitError {
+                #expect(e.message.contains("needs N in parameters and D in tokens") && e.message.contains("N = 1.62e4"),
+                        "\(what): \(e.message)")
+            } catch { Issue.record("\(what): \(error)") }
+        }
+        refused("computeOptimal") { _ = try Planner.computeOptimal(surface, compute: 5.76e23) }
+        refused("minimumCompute") { _ = try Planner.minimumCompute(surface, targetLoss: 2.0) }
+        refused("atTokensPerParameter") { _ = try Planner.atTokensPerParameter(surface, compute: 1e22, tokensPerParameter: 20) }
+        refused("inferenceAware") { _ = try Planner.inferenceAware(surface, loss: 2.0, inferenceTokens: 1e12) }
+        refused("timeAware") {
+            _ = try Planner.timeAware(surface, loss: 2.0, criticalBatch: try CriticalBatchLaw(coefficient: 8, exponent: 0.462),
+                                      hardware: try TrainingHardware(devices: 8, flopsPerSecond: 4e14, tokensPerDevice: 32768))
+        }
+        var b = BootstrapOptions()
+        b.replicates = 4
+        let boot = try ChinchillaLaw.bootstrap(N: scaledN, D: scaledD, loss: d.loss, fit: fit, options: b)
+        refused("bootstrap plan") { _ = try boot.computeOptimal(compute: 5.76e23, law: nil) }
+        // The law itself, not fitted to runs, plans as before.
+        #expect(try Planner.computeOptimal(LossSurface(fit.law), compute: 5.76e23).parameters > 0)
+    }
+
     /// A bootstrap plan carries the same span and says the same about its D/N as the point plan: its D/N interval
     /// outside the fitted ratios is the spread of the law's form over resamples, not a ratio any run constrained.
     @Test func bootstrapPlansCarryTheFittedRange() throws {

@@ -349,6 +349,28 @@ def test_plan_inference_and_time_aware_match_the_binding():
     assert text.returncode == 0 and "time against compute" in text.stdout and "no plan finishes within 1 days" in text.stdout
 
 
+def test_a_fit_on_scaled_counts_is_reported_without_a_plan(tmp_path):
+    """N/1e6 and D/1e9 (ml-scalefit's units): the fit is the same, the default plan is left out with a note, an
+    explicit budget is refused by name."""
+    rows = open(DATA).read().splitlines()
+    header = rows[0].split(",")
+    n, d = header.index("N"), header.index("D")
+    scaled = [rows[0]]
+    for row in rows[1:]:
+        f = row.split(",")
+        f[n], f[d] = repr(float(f[n]) / 1e6), repr(float(f[d]) / 1e9)
+        scaled.append(",".join(f))
+    path = tmp_path / "scaled.csv"
+    path.write_text("\n".join(scaled) + "\n")
+    r = run("fit", str(path), "--exclude-highest-loss", "5", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["plans"] == [] and "too small to be counts of parameters and tokens" in out["notes"][0]
+    assert out["parameters"]["alpha"] == pytest.approx(0.34731, abs=1e-4)
+    refused = run("fit", str(path), "--exclude-highest-loss", "5", "--budget", "1e22")
+    assert refused.returncode != 0 and "needs N in parameters and D in tokens" in refused.stderr, refused.stderr
+
+
 def test_time_aware_plans_outside_the_fitted_ratios_get_a_note(tmp_path):
     """A sweep of D/N 1.4-218 whose law reaches a 1e22-FLOP loss at D_min/N below 1.4: the report says so."""
     scalingkit = pytest.importorskip("scalingkit")

@@ -178,6 +178,7 @@ extension Bootstrap {
     /// Intervals on derived quantities matter because they are nonlinear: Besiroglu et al. (2024) find a median
     /// D/N of 25.7 at Chinchilla's budget where the point estimate is ~18.
     public func chinchillaPlan(compute: Double) throws -> BootstrapPlan {
+        try fitted?.requireRawCounts()
         let idx = try ["E", "A", "B", "alpha", "beta"].map { name -> Int in
             guard let j = parameterNames.firstIndex(of: name) else {
                 throw ScalingKitError(.unsupported, "a compute-optimal plan needs parameters E, A, B, alpha, beta; this fit has \(parameterNames.joined(separator: ", "))")
@@ -208,6 +209,7 @@ extension Bootstrap {
     /// planning per replicate, in parallel). Replicates whose law has no finite optimum at this budget are left out
     /// and counted.
     public func plan(law: ScalingLaw, compute: Double, threads: Int = 0) throws -> BootstrapPlan {
+        try fitted?.requireRawCounts()
         guard law.parameters == parameterNames else {
             throw ScalingKitError.invalid("the law's parameters (\(law.parameters.joined(separator: ", "))) are not this bootstrap's (\(parameterNames.joined(separator: ", ")))")
         }

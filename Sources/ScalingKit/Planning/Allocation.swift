@@ -111,12 +111,14 @@ public struct LossSurface: Sendable {
 /// minimisation along C = k·N·D for any other law, and the inverse question (the least compute that reaches a loss).
 public enum Planner {
     /// The (N, D) minimising the loss at `compute` FLOPs.
-    /// - Throws: `ScalingKitError` for a budget ≤ 0 or non-finite, or a law whose loss keeps falling towards the
-    ///   edge of the feasible range (N or D → 1): no finite optimum (for example an exponent ≤ 0).
+    /// - Throws: `ScalingKitError` for a budget ≤ 0 or non-finite, a law whose loss keeps falling towards the
+    ///   edge of the feasible range (N or D → 1): no finite optimum (for example an exponent ≤ 0), or a fit whose
+    ///   runs' N and D are too small to be counts (`FittedRange.countsLookScaled`).
     public static func computeOptimal(_ surface: LossSurface, compute: Double) throws -> ComputePlan {
         guard compute.isFinite, compute > 0 else {
             throw ScalingKitError.invalid("compute budget must be finite and > 0 (got \(compute))")
         }
+        try surface.fitted?.requireRawCounts()
         let k = surface.flopsPerParameterToken
         guard k.isFinite, k > 0 else { throw ScalingKitError.invalid("flopsPerParameterToken must be > 0 (got \(k))") }
         if case .chinchilla(let law) = surface.kind, k == 6 {
@@ -233,6 +235,7 @@ extension Planner {
                                             tokensPerParameter M: Double) throws -> ComputePlan {
         guard compute.isFinite, compute > 0 else { throw ScalingKitError.invalid("compute budget must be finite and > 0 (got \(compute))") }
         guard M.isFinite, M > 0 else { throw ScalingKitError.invalid("tokens per parameter must be finite and > 0 (got \(M))") }
+        try surface.fitted?.requireRawCounts()
         let k = surface.flopsPerParameterToken
         let N = (compute / (k * M)).squareRoot(), D = M * N
         guard N.isNormal, D.isNormal else {

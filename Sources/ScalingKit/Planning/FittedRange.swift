@@ -30,4 +30,24 @@ public struct FittedRange: Sendable, Equatable {
 
     /// Whether a plan's D/N lies among the fitted runs' ratios.
     public func covers(tokensPerParameter ratio: Double) -> Bool { tokensPerParameter.contains(ratio) }
+
+    /// Whether the runs' N and D are too small to be counts of parameters and tokens: the largest model under 10⁵
+    /// parameters, or the longest run under 10⁶ tokens (one step of a small language model's batch).
+    ///
+    /// Why: a law fits as well on N/10⁶ and D/10⁹ as on raw counts (Apple's ml-scalefit fits in those units for
+    /// conditioning), and its predictions in those units are right; but a plan in FLOPs reads C = k·N·D in
+    /// parameters and tokens, so from such a fit every plan is off by factors of 10⁶–10⁹ while its numbers still
+    /// look plausible (the Epoch runs in those units plan N = 3.7e12, D/N = 0.0069 at 5.76e23 FLOPs).
+    public var countsLookScaled: Bool { parameters.upperBound < 1e5 || tokens.upperBound < 1e6 }
+
+    /// Throws where `countsLookScaled`, before a plan in FLOPs is made from these runs.
+    func requireRawCounts() throws(ScalingKitError) {
+        guard countsLookScaled else { return }
+        throw ScalingKitError.invalid(
+            "a plan in FLOPs (C = 6ND) needs N in parameters and D in tokens, but the fitted runs reach only "
+            + "N = \(IsoFLOP.shortNumber(parameters.upperBound)) and D = \(IsoFLOP.shortNumber(tokens.upperBound)), "
+            + "too small for a language-model sweep: if these are millions and billions (N/1e6, D/1e9), fit on raw "
+            + "counts to plan (the fit's predictions in its own units stand)")
+    }
 }
+

@@ -48,6 +48,7 @@ extension Planner {
         guard inferenceTokens.isFinite, inferenceTokens >= 0 else {
             throw ScalingKitError.invalid("inference tokens must be finite and >= 0 (got \(inferenceTokens))")
         }
+        try surface.fitted?.requireRawCounts()
         let reference = try minimumCompute(surface, targetLoss: loss)
         let k = surface.flopsPerParameterToken
         func total(_ logN: Double) -> Double {

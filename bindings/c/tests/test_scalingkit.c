@@ -189,6 +189,17 @@ static void test_fit(void) {
     CHECK(fabs(plan.a - a) < 1e-6 && fabs(plan.a + plan.b - 1) < 1e-12, "a %g", plan.a);
     CHECK(fabs(6 * plan.params * plan.tokens / 5.76e23 - 1) < 1e-9, "6ND != C");
     CHECK(fabs(plan.tokens_per_param - plan.tokens / plan.params) < 1e-9 * plan.tokens_per_param, "D/N");
+    {   /* Since 0.4.2: a fit on counts in millions and billions (N/1e6, D/1e9) is refused by the planners, by name. */
+        double Ns[NPTS], Ds[NPTS];
+        for (size_t i = 0; i < NPTS; i++) { Ns[i] = N[i] / 1e6; Ds[i] = D[i] / 1e9; }
+        sk_fit *scaled = NULL;
+        CHECK(sk_chinchilla_fit(Ns, Ds, L, NPTS, &o, &scaled) == SK_OK, "scaled fit: %s", sk_last_error());
+        sk_allocation refused = {.struct_size = sizeof refused};
+        CHECK_ERR(sk_plan_allocate(scaled, 1e22, &refused), SK_ERR_INVALID_ARGUMENT,
+                  "needs N in parameters and D in tokens");
+        CHECK_ERR(sk_plan_minimum_compute(scaled, 2.5, &refused), SK_ERR_INVALID_ARGUMENT, "fit on raw counts");
+        sk_fit_free(scaled);
+    }
     {   /* Since 0.4.1: the span of the fitted runs, and whether the plan's D/N lies inside it. */
         double nlo = N[0], nhi = N[0], dlo = D[0], dhi = D[0], rlo = D[0] / N[0], rhi = rlo;
         for (size_t i = 1; i < NPTS; i++) {

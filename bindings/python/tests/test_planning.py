@@ -144,3 +144,18 @@ def test_an_inference_aware_plan_says_when_its_ratio_leaves_the_fitted_runs(fits
         heavy = scalingkit.inference_aware(closed, target, 1e17)
     assert heavy.ratio_within_fitted is False and heavy.tokens_per_parameter > hi
     assert heavy.to_dict()["ratio_within_fitted"] is False
+
+
+def test_a_fit_on_counts_in_millions_and_billions_is_refused_by_the_planners(chinchilla_data):
+    # ml-scalefit fits N/1e6 and D/1e9; the law's predictions in those units are right, but a plan in FLOPs would
+    # read them as parameters and tokens (N = 3.7e12, D/N = 0.0069 at 5.76e23 FLOPs, inside the scaled D/N range).
+    N, D, L = chinchilla_data
+    fit = scalingkit.fit_chinchilla(N / 1e6, D / 1e9, L, exclude_highest_loss=5)
+    assert fit.predict(N[100:101] / 1e6, D[100:101] / 1e9)[0] == pytest.approx(L[100], rel=0.05)
+    law = scalingkit.fit("chinchilla", N=N / 1e6, D=D / 1e9, loss=L)
+    for call in (lambda: fit.compute_optimal(5.76e23), lambda: scalingkit.plan(law, 1e22),
+                 lambda: scalingkit.minimum_compute(fit, 2.0), lambda: scalingkit.inference_aware(fit, 2.0, 1e12),
+                 lambda: fit.bootstrap(4, seed=1).plan(5.76e23)):
+        with pytest.raises(ScalingKitError, match=r"needs N in parameters and D in tokens, but the fitted runs reach "
+                                                  r"only N = 1.62e4 and D = 3.18e2"):
+            call()

@@ -21,9 +21,12 @@ struct Extras {
     var timeAware: [(frontier: TimeAwareFrontier, days: Double?, plan: TimedPlan?)] = []
     /// Predictions at --predict points: the inputs, and the 95 % confidence and prediction intervals.
     var predictions: [(inputs: [(String, Double)], confidence: PredictionIntervals, prediction: PredictionIntervals)] = []
+    /// Lines saying what the report leaves out and why (a default plan not made).
+    var notes: [String] = []
 
     func textLines() -> [String] {
         var lines: [String] = []
+        if !notes.isEmpty { lines += [""] + notes.map { "note: " + $0 } }
         if !predictions.isEmpty {
             lines.append("")
             lines.append("predictions (95% intervals: confidence of the mean law; prediction of a new run's value):")
@@ -179,6 +182,7 @@ struct Extras {
 
     private func otherJSON() -> String {
         var parts: [String] = []
+        if !notes.isEmpty { parts.append("\"notes\": [" + notes.map(jsonString).joined(separator: ", ") + "]") }
         if !shapes.isEmpty {
             parts.append("\"shapes\": [" + shapes.map { entry in
                 "{\"compute\": \(jsonNumber(entry.compute)), \"target\": \(jsonNumber(entry.target)), \"shapes\": ["

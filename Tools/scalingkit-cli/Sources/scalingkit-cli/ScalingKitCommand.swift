@@ -211,8 +211,16 @@ struct Fit: ParsableCommand {
         options.screening = StartScreening(refine: screen, confirmations: confirmations)
         let fit = try ChinchillaLaw.fit(N: N, D: D, loss: loss, options: options)
         let surface = LossSurface(fit)
-        let plans = try (budgets.isEmpty ? [5.76e23] : budgets).map { try Planner.computeOptimal(surface, compute: $0) }
+        // Chinchilla's budget is planned by default; from runs whose N and D are too small to be counts that plan
+        // would be off by 10⁶ or more, so the fit is reported without it (a budget asked for is refused, by name).
+        let scaled = budgets.isEmpty && fit.fitted?.countsLookScaled == true
+        let plans = try (budgets.isEmpty ? (scaled ? [] : [5.76e23]) : budgets).map { try Planner.computeOptimal(surface, compute: $0) }
         var extras = Extras()
+        if scaled, let r = fit.fitted {
+            extras.notes.append(fmt("no compute-optimal plan: the runs reach only N = %.3g and D = %.3g, too small to be "
+                                    + "counts of parameters and tokens (C = 6ND); fit on raw counts to plan", r.parameters.upperBound,
+                                    r.tokens.upperBound))
+        }
         try targetPlans(surface, into: &extras)
         extras.shapes = try nearestShapes(plans.map { ($0.compute, $0.parameters) })
         if bootstrap > 0 {
