@@ -135,6 +135,7 @@ def _a_fit():
         L = 1.69 + 406.4 / N**0.34 + 410.7 / D**0.28
         _small_fit["fit"] = sk.fit_chinchilla(N, D, L * np.exp(rng.normal(0, 0.01, len(N))))
         _small_fit["law"] = sk.fit("E + A*N^-alpha + B*D^-beta", N=N, D=D, loss=L)
+        _small_fit["boots"] = (_small_fit["fit"].bootstrap(8, seed=0), _small_fit["law"].bootstrap(8, seed=0))
     return _small_fit["fit"], _small_fit["law"]
 
 
@@ -187,6 +188,8 @@ def planning(compute, target, ratio, inference, seconds, devices):
         call(sk.minimum_compute, fitted, target)
         call(sk.at_tokens_per_parameter, fitted, compute, ratio)
         call(sk.inference_aware, fitted, target, inference)
+    for boot in _small_fit["boots"]:
+        call(boot.plan, compute)
     call(sk.cheapest_within, f, target, seconds, critical_batch=(compute, ratio), devices=devices,
          flops_per_second=inference, tokens_per_device=seconds)
 
