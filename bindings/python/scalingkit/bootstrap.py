@@ -83,6 +83,17 @@ class BootstrapPlan(Result):
         """The names of the five estimates (``plan[name]`` for each)."""
         return self._KEYS
 
+    def to_frame(self):
+        """A pandas DataFrame, one row per quantity: estimate, standard error and interval ends."""
+        import pandas as pd
+        rows = []
+        for key in self._KEYS:
+            e = getattr(self, key)
+            rows.append({"quantity": key, "estimate": e.estimate, "standard_error": e.standard_error,
+                         "lower": e.interval.lower if e.interval else None,
+                         "upper": e.interval.upper if e.interval else None})
+        return pd.DataFrame(rows)
+
 
 def _estimate(p) -> Estimate:
     return Estimate(estimate=p.estimate, standard_error=p.standard_error, interval=read_interval(p.interval))

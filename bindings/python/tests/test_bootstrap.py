@@ -57,6 +57,8 @@ def test_bootstrap_plan_is_one_result_with_the_fitted_span(epoch_bootstrap):
     assert plan.to_dict()["tokens_per_parameter"]["estimate"] == pytest.approx(17.92, abs=0.01)
     with pytest.raises(KeyError, match="a bootstrap plan has"):
         plan["b"]
+    frame = plan.to_frame()
+    assert list(frame["quantity"]) == list(plan.keys()) and frame["lower"][0] == plan.a.interval.lower
 
 
 def test_bootstrap_plan_outside_the_fitted_ratios_warns_as_the_point_plan_does(off_ratio_runs):
