@@ -813,18 +813,27 @@ typedef struct sk_bootstrap_options {
     unsigned long long seed;    /* same seed → same replicates on any number of threads; default 0 */
     double confidence;          /* coverage of the percentile intervals, in (0, 1); default 0.95 */
     size_t threads;             /* 0 = one per core (default) */
+    /* Since 0.4.2 (a caller compiled against 0.4.1 passes the earlier struct_size and resamples runs): the cluster
+     * of each run, clusters[i] for row i of the data given to the fit (for example the model a checkpoint belongs
+     * to), clusters_len = n. Replicates then draw whole clusters with replacement and keep every row of each draw
+     * (the cluster bootstrap; Davison & Hinkley 1997, sec. 3.8): checkpoints of one run are not independent runs,
+     * and resampling them as such understates every interval. NULL (default) resamples rows. Read during the
+     * bootstrap call only. */
+    const long long *clusters;
+    size_t clusters_len;
 } sk_bootstrap_options;
 
-/* Fills *options with the defaults; pass sizeof(sk_bootstrap_options). Errors: SK_ERR_NULL_POINTER,
- * SK_ERR_STRUCT_SIZE. */
+/* Fills *options with the defaults; pass sizeof(sk_bootstrap_options) (or the 0.4.1 size). Errors:
+ * SK_ERR_NULL_POINTER, SK_ERR_STRUCT_SIZE. */
 SK_API int sk_bootstrap_options_init(sk_bootstrap_options *options, size_t struct_size);
 
 /* Nonparametric bootstrap of a fit from sk_chinchilla_fit: the runs the fit used are resampled with replacement
  * and each resample is refitted from the fit's optimum with the fit's options (Efron & Tibshirani 1993).
  * Pass the same N, D, loss as to the fit. options may be NULL. On success *out receives a new set of replicates.
  * Errors: those of sk_chinchilla_fit, plus SK_ERR_UNSUPPORTED (fit is not from sk_chinchilla_fit),
- * SK_ERR_LENGTH (data that do not match the fit), SK_ERR_INVALID_ARGUMENT (replicates < 2, confidence outside
- * (0, 1), fewer than 2 refits converged). */
+ * SK_ERR_LENGTH (data that do not match the fit; clusters_len != n), SK_ERR_NULL_POINTER (clusters NULL with
+ * clusters_len > 0), SK_ERR_INVALID_ARGUMENT (replicates < 2, confidence outside (0, 1), fewer than 2 refits
+ * converged, the runs used in fewer than 2 clusters). */
 SK_API int sk_chinchilla_bootstrap(const double *N, const double *D, const double *loss, size_t n,
                                    const sk_fit *fit, const sk_bootstrap_options *options, sk_bootstrap **out);
 

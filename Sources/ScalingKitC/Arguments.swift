@@ -102,9 +102,9 @@ func entry(_ strings: [UnsafeMutablePointer<CChar>]?, _ index: Int) -> UnsafePoi
 /// The whole body of every `sk_*_init`: `defaults()` (the core's defaults, converted) into the caller's struct of
 /// `structSize` bytes.
 func initVersioned<T>(_ function: StaticString, _ p: UnsafeMutablePointer<T>?, _ structSize: Int, _ name: String,
-                      argument: String = "options", _ defaults: () -> T) -> Int32 {
+                      argument: String = "options", earlierSizes: [Int] = [], _ defaults: () -> T) -> Int32 {
     guarded(function) { () throws(ScalingKitError) in
-        try writeVersioned(defaults(), to: try nonNull(p, argument), size: structSize, name)
+        try writeVersioned(defaults(), to: try nonNull(p, argument), size: structSize, name, earlierSizes: earlierSizes)
     }
 }
 

@@ -11,23 +11,36 @@ final class BootstrapHandle: CHandle {
     static let argumentName = "bootstrap"
 }
 
+/// sizeof(sk_bootstrap_options) in 0.4.0 and 0.4.1, before the clusters were added.
+private let bootstrapOptionsSize041 = 8 + 4 * 8
+
+private func defaultBootstrapOptions() -> sk_bootstrap_options {
+    let d = BootstrapOptions()
+    return sk_bootstrap_options(struct_size: MemoryLayout<sk_bootstrap_options>.size, replicates: d.replicates,
+                                seed: d.seed, confidence: d.confidence, threads: d.threads, clusters: nil,
+                                clusters_len: 0)
+}
+
 @c @implementation
 public func sk_bootstrap_options_init(_ options: UnsafeMutablePointer<sk_bootstrap_options>?, _ structSize: Int) -> Int32 {
-    initVersioned("sk_bootstrap_options_init", options, structSize, "sk_bootstrap_options") {
-        let d = BootstrapOptions()
-        return sk_bootstrap_options(struct_size: MemoryLayout<sk_bootstrap_options>.size, replicates: d.replicates,
-                                    seed: d.seed, confidence: d.confidence, threads: d.threads)
-    }
+    initVersioned("sk_bootstrap_options_init", options, structSize, "sk_bootstrap_options",
+                  earlierSizes: [bootstrapOptionsSize041], defaultBootstrapOptions)
 }
 
 private func convert(_ p: UnsafePointer<sk_bootstrap_options>?) throws(ScalingKitError) -> BootstrapOptions {
     var o = BootstrapOptions()
-    guard let c = p?.pointee else { return o }
-    try checkStructSize(c.struct_size, expected: MemoryLayout<sk_bootstrap_options>.size, "sk_bootstrap_options")
+    guard let p else { return o }
+    let c = try readVersioned(p, "sk_bootstrap_options", defaults: defaultBootstrapOptions(),
+                              earlierSizes: [bootstrapOptionsSize041])
     o.replicates = try optionCount(c.replicates, "replicates")
     o.seed = UInt64(c.seed)
     o.confidence = c.confidence
     o.threads = try optionCount(c.threads, "threads")
+    if c.clusters_len > 0 || c.clusters != nil {
+        let labels = try nonNull(c.clusters, "clusters")
+        let n = try checkedLength(c.clusters_len, "clusters_len")
+        o.clusters = (0..<n).map { Int(labels[$0]) }
+    }
     return o
 }
 

@@ -165,6 +165,22 @@ def test_bootstrap_and_holdout_json():
     assert again["bootstrap"]["parameters"] == b["parameters"]       # same seed, same intervals
 
 
+def test_bootstrap_resamples_whole_clusters():
+    gemstones = os.path.join(ROOT, "Tests", "data", "gemstones_hot.csv")
+    rows = json.loads(run("fit", gemstones, "--bootstrap", "200", "--seed", "1", "--json").stdout)["bootstrap"]
+    r = run("fit", gemstones, "--bootstrap", "200", "--seed", "1", "--cluster-column", "run_name", "--json")
+    assert r.returncode == 0, r.stderr
+    models = json.loads(r.stdout)["bootstrap"]
+    assert rows["clusters"] is None and models["clusters"] == 22
+    width = {k: b["parameters"]["alpha"]["upper"] - b["parameters"]["alpha"]["lower"] for k, b in
+             (("rows", rows), ("models", models))}
+    assert width["models"] > 2 * width["rows"], width
+    text = run("fit", gemstones, "--bootstrap", "20", "--cluster-column", "run_name")
+    assert "whole clusters resampled (22 labels)" in text.stdout
+    assert "goes with --bootstrap" in run("fit", gemstones, "--cluster-column", "run_name").stderr
+    assert "no column 'model'" in run("fit", gemstones, "--bootstrap", "20", "--cluster-column", "model").stderr
+
+
 def test_law_bootstrap_text():
     r = run("fit", DATA, "--law", "kaplan_n", "--bootstrap", "50")
     assert r.returncode == 0, r.stderr

@@ -94,8 +94,9 @@ extension ChinchillaLaw {
         let start = [log(law.A), log(law.B), log(law.E), law.alpha, law.beta]
         let optimizer = fit.options.optimizer
         let preconditioner = AffinePreconditioned(objective, at: start)
+        let clusters = try options.clusterIndices(rows: N.count, kept: kept)
         return try Bootstrap.run(names: ChinchillaLaw.parameterNames, estimates: law.parameterValues,
-                                 runs: kept.count, fitted: fit.fitted, options: options) { counts in
+                                 runs: kept.count, clusters: clusters, fitted: fit.fitted, options: options) { counts in
             let replicate = objective.weighted(by: counts)
             guard let r = Bootstrap.refit(replicate, from: start, optimizer: optimizer, preconditioner: preconditioner)
             else { return nil }

@@ -410,15 +410,24 @@ extension ScalingLaw {
             throw ScalingKitError.invalid("the fit is of '\(fit.law.formula)', not of '\(formula)'")
         }
         if let kept = keptProblem(data: data, observed: observed, fit: fit) {
-            return try bootstrap(data: kept.data, observed: kept.observed, fit: kept.fit, options: options)
+            var inner = options
+            if let clusters = options.clusters {
+                guard clusters.count == observed.count else {
+                    throw ScalingKitError.length("clusters has \(clusters.count) labels for \(observed.count) runs: one label per run")
+                }
+                let drop = Set(fit.excludedIndices)
+                inner.clusters = clusters.indices.filter { !drop.contains($0) }.map { clusters[$0] }
+            }
+            return try bootstrap(data: kept.data, observed: kept.observed, fit: kept.fit, options: inner)
         }
         let p = try prepare(data: data, observed: observed, options: fit.options, withStarts: false)
         let start = p.coordinates(of: fit.values)
         let base = fit.options.weights ?? [Double](repeating: 1, count: observed.count)
         let optimizer = fit.options.optimizer
         let preconditioner = p.anyBound ? nil : AffinePreconditioned(p.objective, at: start)
-        return try Bootstrap.run(names: parameters, estimates: fit.values, runs: observed.count, fitted: fit.fitted,
-                                 options: options) { counts in
+        let clusters = try options.clusterIndices(rows: observed.count, kept: Array(observed.indices))
+        return try Bootstrap.run(names: parameters, estimates: fit.values, runs: observed.count, clusters: clusters,
+                                 fitted: fit.fitted, options: options) { counts in
             var replicate = p.objective
             replicate.weights = zip(counts, base).map { $0 * $1 }
             guard let r = Bootstrap.refit(replicate, from: start, optimizer: optimizer,

@@ -593,6 +593,45 @@ static void test_bootstrap(void) {
     }
     sk_bootstrap_free(boot);
     sk_bootstrap_free(NULL);
+    {   /* Since 0.4.2: clusters. One run per cluster, in order, draws what the row bootstrap draws. */
+        long long labels[NPTS];
+        for (size_t i = 0; i < NPTS; i++) labels[i] = (long long)i;
+        sk_bootstrap_options c = b;
+        c.replicates = 20;
+        sk_bootstrap *rows = NULL, *clustered = NULL;
+        CHECK(sk_chinchilla_bootstrap(N, D, L, NPTS, fit, &c, &rows) == SK_OK, "rows: %s", sk_last_error());
+        c.clusters = labels;
+        c.clusters_len = NPTS;
+        CHECK(sk_chinchilla_bootstrap(N, D, L, NPTS, fit, &c, &clustered) == SK_OK, "clusters: %s", sk_last_error());
+        sk_bootstrap_info ri = {.struct_size = sizeof ri}, ci = {.struct_size = sizeof ci};
+        double rs[20 * 5], cs[20 * 5];
+        CHECK(sk_bootstrap_get_info(rows, &ri) == SK_OK && sk_bootstrap_get_info(clustered, &ci) == SK_OK &&
+                  ri.kept == ci.kept && sk_bootstrap_samples(rows, rs, ri.kept * 5) == SK_OK &&
+                  sk_bootstrap_samples(clustered, cs, ci.kept * 5) == SK_OK &&
+                  memcmp(rs, cs, ri.kept * 5 * sizeof(double)) == 0,
+              "one run per cluster differs from the row bootstrap");
+        sk_bootstrap_free(rows);
+        sk_bootstrap_free(clustered);
+        sk_bootstrap *none = NULL;
+        c.clusters_len = NPTS - 1;
+        CHECK_ERR(sk_chinchilla_bootstrap(N, D, L, NPTS, fit, &c, &none), SK_ERR_LENGTH, "one label per run");
+        c.clusters = NULL;
+        c.clusters_len = NPTS;
+        CHECK_ERR(sk_chinchilla_bootstrap(N, D, L, NPTS, fit, &c, &none), SK_ERR_NULL_POINTER, "'clusters'");
+        for (size_t i = 0; i < NPTS; i++) labels[i] = 3;
+        c.clusters = labels;
+        CHECK_ERR(sk_chinchilla_bootstrap(N, D, L, NPTS, fit, &c, &none), SK_ERR_INVALID_ARGUMENT, "at least 2");
+        /* A caller compiled against 0.4.1 passes the earlier size: defaults for what it lacks, rows resampled. */
+        union { sk_bootstrap_options o; unsigned char bytes[sizeof(sk_bootstrap_options)]; } old;
+        memset(old.bytes, 0xAB, sizeof old.bytes);
+        CHECK(sk_bootstrap_options_init(&old.o, offsetof(sk_bootstrap_options, clusters)) == SK_OK &&
+                  old.o.replicates == 1000 && old.bytes[offsetof(sk_bootstrap_options, clusters)] == 0xAB,
+              "0.4.1-sized options_init: %s", sk_last_error());
+        old.o.replicates = 20;
+        CHECK(sk_chinchilla_bootstrap(N, D, L, NPTS, fit, &old.o, &none) == SK_OK, "0.4.1-sized options: %s",
+              sk_last_error());
+        sk_bootstrap_free(none);
+    }
     b.replicates = 1;
     CHECK_ERR(sk_chinchilla_bootstrap(N, D, L, NPTS, fit, &b, &boot), SK_ERR_INVALID_ARGUMENT, "at least 2");
     b.replicates = 10;

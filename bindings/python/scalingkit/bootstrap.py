@@ -8,7 +8,7 @@ import numpy as np
 
 from ._results import FittedRange, Interval, Result, read_fitted, read_interval, warn_outside_fitted
 from ._arrays import as_number, as_size
-from ._errors import check
+from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 
 
@@ -99,14 +99,33 @@ def _estimate(p) -> Estimate:
     return Estimate(estimate=p.estimate, standard_error=p.standard_error, interval=read_interval(p.interval))
 
 
-def options(replicates: int, seed: int, confidence: float, threads: int):
+def options(replicates: int, seed: int, confidence: float, threads: int, clusters: Any = None):
+    """An sk_bootstrap_options and the array it points into: ``clusters`` (one hashable label per run: a model
+    name, a run id) become integer codes, which the caller keeps alive through the bootstrap call."""
     o = ffi.new("sk_bootstrap_options *")
     check(lib.sk_bootstrap_options_init(o, ffi.sizeof("sk_bootstrap_options")))
     o.replicates = as_size("replicates", replicates)
     o.seed = as_size("seed", seed)
     o.confidence = as_number("confidence", confidence)
     o.threads = as_size("threads", threads)
-    return o
+    if clusters is not None:
+        codes = np.ascontiguousarray(_cluster_codes(clusters), dtype=np.int64)
+        o.clusters = ffi.cast("const long long *", ffi.from_buffer("int64_t[]", codes))
+        o.clusters_len = codes.size
+        return o, codes
+    return o, None
+
+
+def _cluster_codes(labels: Any) -> list:
+    """One integer per label, equal labels equal codes (order of first appearance)."""
+    if isinstance(labels, (str, bytes)) or not hasattr(labels, "__iter__"):
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                              f"clusters must be one label per run (a column or sequence), got {type(labels).__name__}")
+    index: Dict[Any, int] = {}
+    try:
+        return [index.setdefault(label, len(index)) for label in labels]
+    except TypeError as e:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"clusters: labels must be hashable ({e})") from None
 
 
 def wrap(raw_handle) -> Bootstrap:

@@ -54,14 +54,18 @@ class ChinchillaFit(FitDiagnostics):
         return out
 
     def bootstrap(self, replicates: int = 1000, *, seed: int = 0, confidence: float = 0.95,
-                  threads: int = 0) -> "_bootstrap.Bootstrap":
+                  threads: int = 0, clusters: Any = None) -> "_bootstrap.Bootstrap":
         """Nonparametric bootstrap: resample the runs, refit each resample from this optimum with this fit's
-        options (Besiroglu et al. 2024 use 4,000 replicates). Deterministic for a given ``seed``."""
+        options (Besiroglu et al. 2024 use 4,000 replicates). Deterministic for a given ``seed``.
+
+        ``clusters``: one label per row of the fit's data (the model a checkpoint belongs to, a run id). Replicates
+        then resample whole clusters: rows that are checkpoints of one run are not independent, and resampling them
+        as such understates every interval."""
         N, D, loss = self._data
         out = ffi.new("sk_bootstrap **")
+        opts, _codes = _bootstrap.options(replicates, seed, confidence, threads, clusters)
         check(lib.sk_chinchilla_bootstrap(ffi.from_buffer("double[]", N), ffi.from_buffer("double[]", D),
-                                          ffi.from_buffer("double[]", loss), len(N), self._handle,
-                                          _bootstrap.options(replicates, seed, confidence, threads), out))
+                                          ffi.from_buffer("double[]", loss), len(N), self._handle, opts, out))
         handle, info, samples = _bootstrap.wrap(out[0])
         return _bootstrap.make(handle, info, samples, ("E", "A", "B", "alpha", "beta"))
 

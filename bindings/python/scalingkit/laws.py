@@ -68,13 +68,15 @@ class LawFit(FitDiagnostics):
                            errors=_prediction_errors(errors))
 
     def bootstrap(self, replicates: int = 1000, *, seed: int = 0, confidence: float = 0.95,
-                  threads: int = 0) -> "_bootstrap.Bootstrap":
+                  threads: int = 0, clusters: Any = None) -> "_bootstrap.Bootstrap":
         """Nonparametric bootstrap of this fit (resampled runs, refitted from this optimum with this fit's options;
-        fixed parameters stay fixed). Deterministic for a given ``seed``."""
+        fixed parameters stay fixed). Deterministic for a given ``seed``. ``clusters``: one label per row (the
+        model a checkpoint belongs to) to resample whole clusters, as :meth:`ChinchillaFit.bootstrap`."""
         p = self._problem
         out = ffi.new("sk_bootstrap **")
+        opts, _codes = _bootstrap.options(replicates, seed, confidence, threads, clusters)
         check(lib.sk_law_bootstrap(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n, p.opts,
-                                   self._handle, _bootstrap.options(replicates, seed, confidence, threads), out))
+                                   self._handle, opts, out))
         handle, info, samples = _bootstrap.wrap(out[0])
         return _bootstrap.make(handle, info, samples, tuple(self.params))
 

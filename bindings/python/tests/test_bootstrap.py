@@ -1,10 +1,11 @@
 """Bootstrap intervals against Besiroglu et al. (2024) and their basic guarantees."""
+import os
+import warnings
+
 import numpy as np
 import pytest
 
 import scalingkit
-import warnings
-
 from scalingkit import Bootstrap, BootstrapPlan, Estimate, ExtrapolationWarning, Interval, ScalingKitError
 
 # Besiroglu et al. (2024), Table 1: 95 % bootstrap intervals over 4,000 replicates (240 runs), and SEs.
@@ -118,3 +119,37 @@ def test_plan_rejects_bad_budget(epoch_bootstrap):
     _, b = epoch_bootstrap
     with pytest.raises(ScalingKitError, match="compute budget"):
         b.plan(-1)
+
+
+GEMSTONES = os.path.join(os.path.dirname(__file__), "..", "..", "..", "Tests", "data", "gemstones_hot.csv")
+
+
+def test_cluster_bootstrap_resamples_whole_models():
+    # Gemstones: 220 checkpoints of 22 models. Checkpoints of one run are not independent runs; resampled as rows
+    # they make alpha's interval 2.7x too narrow (0.069 wide against 0.188 when whole models are resampled).
+    pd = pytest.importorskip("pandas")
+    runs = pd.read_csv(GEMSTONES)
+    fit = scalingkit.fit_chinchilla(runs)
+    rows = fit.bootstrap(400, seed=1)
+    models = fit.bootstrap(400, seed=1, clusters=runs["run_name"])
+    width = {name: (b.params["alpha"].interval.upper - b.params["alpha"].interval.lower) for name, b in
+             (("rows", rows), ("models", models))}
+    assert width["models"] > 2 * width["rows"], width
+    # One label per run, in order, is the row bootstrap; labels of any hashable type.
+    same = fit.bootstrap(50, seed=2, clusters=[f"run {i}" for i in range(len(runs))])
+    np.testing.assert_array_equal(same.samples, fit.bootstrap(50, seed=2).samples)
+    law = scalingkit.fit("chinchilla", runs)
+    assert law.bootstrap(50, seed=1, clusters=runs["run_name"].to_numpy()).kept >= 45
+
+
+@pytest.mark.parametrize("clusters,needle", [
+    (["a", "b"], "clusters has 2 labels for 220 runs"),
+    (["same"] * 220, "at least 2"),
+    ([[1], [2]] * 110, "labels must be hashable"),
+    ("run_name", "one label per run"),
+])
+def test_cluster_bootstrap_refuses_bad_labels(clusters, needle):
+    pd = pytest.importorskip("pandas")
+    fit = scalingkit.fit_chinchilla(pd.read_csv(GEMSTONES))
+    with pytest.raises(ScalingKitError, match=needle):
+        fit.bootstrap(10, clusters=clusters)

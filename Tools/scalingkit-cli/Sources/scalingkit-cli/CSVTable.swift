@@ -127,6 +127,21 @@ struct CSVTable {
 }
 
 extension CSVTable {
+    /// Column `name` as labels (text compared as written, spaces trimmed): equal labels, equal codes, numbered in
+    /// order of first appearance (for a cluster column such as a model's name).
+    func labelCodes(_ name: String) throws -> [Int] {
+        guard let index = header.firstIndex(of: name) ?? header.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
+            throw ReadError(description: "'\(path)' has no column '\(name)'; columns are: \(columnList)")
+        }
+        var codes: [String: Int] = [:]
+        return rows.map { row in
+            let label = row[index].trimmingSpaces()
+            if let c = codes[label] { return c }
+            codes[label] = codes.count
+            return codes.count - 1
+        }
+    }
+
     /// Column `name` where empty cells are nil (a value measured only at some rows, such as a logged loss).
     func optionalColumn(_ name: String) throws -> [Double?] {
         guard let index = header.firstIndex(of: name) ?? header.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {

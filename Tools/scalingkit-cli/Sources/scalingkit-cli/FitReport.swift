@@ -62,7 +62,8 @@ struct Extras {
             lines.append("")
             lines.append(fmt("bootstrap: %d replicates (%d kept, %d failed, %d stalled), seed %llu; %.0f%% percentile intervals",
                              b.options.replicates, b.samples.count, b.failed, b.stalled, b.options.seed,
-                             100 * b.options.confidence))
+                             100 * b.options.confidence)
+                         + (b.options.clusters.map { "; whole clusters resampled (\(Set($0).count) labels)" } ?? ""))
             let width = b.parameterNames.map(\.count).max() ?? 1
             for name in b.parameterNames {
                 guard let s = try? b.summary(name) else { continue }
@@ -225,6 +226,7 @@ struct Extras {
                 return "\(jsonString(name)): \(summaryJSON(s))"
             }.joined(separator: ", ")
             var item = "\"bootstrap\": {\"replicates\": \(b.options.replicates), \"kept\": \(b.samples.count), "
+                + "\"clusters\": \(b.options.clusters.map { "\(Set($0).count)" } ?? "null"), "
                 + "\"failed\": \(b.failed), \"stalled\": \(b.stalled), \"seed\": \(b.options.seed), "
                 + "\"confidence\": \(jsonNumber(b.options.confidence)), \"parameters\": {\(params)}"
             if !planIntervals.isEmpty {

@@ -140,6 +140,9 @@ struct Fit: ParsableCommand {
     @Option(help: "Bootstrap replicates for confidence intervals (0 = none; Besiroglu et al. 2024 use 4000).")
     var bootstrap = 0
 
+    @Option(help: "With --bootstrap: resample whole clusters named by this column (the model or run each row is a checkpoint of) instead of rows.")
+    var clusterColumn: String?
+
     @Option(help: "Seed of the bootstrap resampling and of --random-starts.")
     var seed: UInt64 = 0
 
@@ -175,6 +178,7 @@ struct Fit: ParsableCommand {
         }
         guard gridStep.isFinite, gridStep > 0 else { throw ValidationError("--grid-step must be finite and > 0") }
         guard bootstrap == 0 || bootstrap >= 2 else { throw ValidationError("--bootstrap must be 0 or >= 2") }
+        guard clusterColumn == nil || bootstrap > 0 else { throw ValidationError("--cluster-column goes with --bootstrap") }
         guard (holdoutSplit == nil) == (holdoutThreshold == nil) else {
             throw ValidationError("--holdout-split and --holdout-threshold go together")
         }
@@ -225,7 +229,7 @@ struct Fit: ParsableCommand {
         extras.shapes = try nearestShapes(plans.map { ($0.compute, $0.parameters) })
         if bootstrap > 0 {
             let progress = ProgressLine(total: bootstrap, label: "bootstrap")
-            let b = try ChinchillaLaw.bootstrap(N: N, D: D, loss: loss, fit: fit, options: bootstrapOptions(progress))
+            let b = try ChinchillaLaw.bootstrap(N: N, D: D, loss: loss, fit: fit, options: try bootstrapOptions(table, progress))
             progress.finish()
             extras.bootstrap = b
             extras.planIntervals = try plans.map { try b.chinchillaPlan(compute: $0.compute) }
@@ -334,7 +338,7 @@ extension Fit {
         }
         if bootstrap > 0 {
             let progress = ProgressLine(total: bootstrap, label: "bootstrap")
-            let b = try scalingLaw.bootstrap(data: columns, observed: y, fit: fit, options: bootstrapOptions(progress))
+            let b = try scalingLaw.bootstrap(data: columns, observed: y, fit: fit, options: try bootstrapOptions(table, progress))
             progress.finish()
             extras.bootstrap = b
             extras.planIntervals = try extras.plans.map { try b.plan(law: fit.law, compute: $0.compute, threads: threads) }
@@ -414,11 +418,12 @@ extension Fit {
     }
 
     /// The bootstrap's options, with a progress line on a terminal (`progress.finish()` once it returns).
-    func bootstrapOptions(_ progress: ProgressLine? = nil) -> BootstrapOptions {
+    func bootstrapOptions(_ table: CSVTable, _ progress: ProgressLine? = nil) throws -> BootstrapOptions {
         var o = BootstrapOptions()
         o.replicates = bootstrap
         o.seed = seed
         o.threads = threads
+        o.clusters = try clusterColumn.map { try table.labelCodes($0) }
         if let progress { o.progress = { progress.tick() } }
         return o
     }
