@@ -157,8 +157,9 @@ public struct Bootstrap: Sendable {
                     fitted: FittedRange?, options: BootstrapOptions,
                     refit: @escaping @Sendable ([Double]) -> (values: [Double], stalled: Bool)?) throws -> Bootstrap {
         try options.validate()
-        let results = ParallelMap.map(count: options.replicates, threads: options.threads,
-                                      makeState: { ([Double](repeating: 0, count: runs), [Double](repeating: 0, count: clusters?.count ?? 0)) },
+        // Per worker: the weight of each run, and how often each cluster was drawn.
+        let makeState = { ([Double](repeating: 0, count: runs), [Double](repeating: 0, count: clusters?.count ?? 0)) }
+        let results = ParallelMap.map(count: options.replicates, threads: options.threads, makeState: makeState,
                                       progress: options.progress) { state, r in
             var rng = RandomStream(seed: options.seed, stream: r)
             for i in 0..<runs { state.0[i] = 0 }

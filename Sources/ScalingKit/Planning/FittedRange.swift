@@ -50,4 +50,3 @@ public struct FittedRange: Sendable, Equatable {
             + "counts to plan (the fit's predictions in its own units stand)")
     }
 }
-
