@@ -5,7 +5,7 @@ import dataclasses
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -121,19 +121,28 @@ def read_plan(c: Any) -> ComputeOptimalPlan:
                               loss=c.loss, a=c.a, b=c.b, fitted=fitted, ratio_within_fitted=within)
 
 
-def warn_outside_fitted(plans: Sequence[Any], stacklevel: int = 3) -> None:
+#: What a plan outside the fitted ratios rests on, unless its kind says more precisely.
+SPLIT_FROM_FORM = "there the split of the budget between N and D comes from the law's functional form, not from runs"
+
+
+def plan_at_budget(p: Any) -> str:
+    """How a compute-optimal plan (or a bootstrap plan: its full-data estimate) names itself in the warning."""
+    ratio = p.tokens_per_parameter
+    return f"the plan at C = {p.compute:.3g} FLOPs has D/N = {getattr(ratio, 'estimate', ratio):.3g}"
+
+
+def warn_outside_fitted(plans: Sequence[Any], head: Callable[[Any], str] = plan_at_budget,
+                        tail: str = SPLIT_FROM_FORM, stacklevel: int = 3) -> None:
     """One :class:`ExtrapolationWarning` for the plans whose D/N lies outside the fitted runs' ratios (the core's
-    ``ratio_within_fitted``); a plan's ``tokens_per_parameter`` is a number or, for a bootstrap plan, an estimate."""
+    ``ratio_within_fitted``): ``head(plan)`` names the first, ``tail`` says what the plan then rests on. Every kind
+    of plan (compute-optimal, bootstrap, inference-aware, time-aware) warns through here."""
     outside = [p for p in plans if p.ratio_within_fitted is False]
     if outside:
         p = outside[0]
         lo, hi = p.fitted.tokens_per_parameter
-        ratio = getattr(p.tokens_per_parameter, "estimate", p.tokens_per_parameter)
-        more = f" (and {len(outside) - 1} more budget(s))" if len(outside) > 1 else ""
-        warnings.warn(f"the plan at C = {p.compute:.3g} FLOPs has D/N = {ratio:.3g}{more}, outside the fitted runs' "
-                      f"D/N range [{lo:.3g}, {hi:.3g}]: there the split of the budget between N and D comes from the "
-                      f"law's functional form, not from runs ({type(p).__name__}.ratio_within_fitted)",
-                      ExtrapolationWarning, stacklevel=stacklevel)
+        more = f" (and {len(outside) - 1} more)" if len(outside) > 1 else ""
+        warnings.warn(f"{head(p)}{more}, outside the fitted runs' D/N range [{lo:.3g}, {hi:.3g}]: {tail} "
+                      f"({type(p).__name__}.ratio_within_fitted)", ExtrapolationWarning, stacklevel=stacklevel)
 
 
 @dataclass(frozen=True)

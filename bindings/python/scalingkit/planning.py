@@ -4,12 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Union
 
-import warnings
-
 import numpy as np
 
 from ._results import ComputeOptimalPlan, FittedRange, Result, read_fitted, read_plan, warn_outside_fitted
-from ._errors import ExtrapolationWarning, check
+from ._errors import check
 from ._arrays import as_number
 from ._ffi import ffi, lib
 from ._fitresult import fit_handle
@@ -110,10 +108,6 @@ def inference_aware(fit: Any, target_loss: float, inference_tokens: float) -> In
                                 total_flops=out.total_flops, optimal_N=out.optimal_params, optimal_D=out.optimal_tokens,
                                 optimal_total_flops=out.optimal_total_flops, saved_flops=out.saved_flops,
                                 fitted=fitted, ratio_within_fitted=within)
-    if within is False:
-        lo, hi = fitted.tokens_per_parameter
-        warnings.warn(f"the inference-aware plan trains to D/N = {result.tokens_per_parameter:.3g}, outside the fitted "
-                      f"runs' D/N range [{lo:.3g}, {hi:.3g}]: the loss it reaches there, and so the saving, is the "
-                      "law's extrapolation (InferenceAwarePlan.ratio_within_fitted)", ExtrapolationWarning,
-                      stacklevel=2)
+    warn_outside_fitted([result], lambda p: f"the inference-aware plan trains to D/N = {p.tokens_per_parameter:.3g}",
+                        "the loss it reaches there, and so the saving, is the law's extrapolation")
     return result

@@ -2,12 +2,11 @@
 wall-clock time and compute, for a target loss and a machine."""
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, fields
 from typing import Any, Optional, Sequence, Tuple
 
-from ._results import FittedRange, Result, read_fitted
-from ._errors import ExtrapolationWarning, ScalingKitError, check
+from ._results import FittedRange, Result, read_fitted, warn_outside_fitted
+from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 from ._arrays import as_number
 from ._fitresult import fit_handle
@@ -49,17 +48,10 @@ def _timed(p) -> TimedPlan:
 
 
 def _warn_outside_fitted(plans: Sequence[TimedPlan]) -> None:
-    """One :class:`ExtrapolationWarning` for the plans whose D_min/N lies outside the fitted runs' D/N (the core's
-    ``ratio_within_fitted``)."""
-    outside = [p for p in plans if p.ratio_within_fitted is False]
-    if outside:
-        p = outside[0]
-        lo, hi = p.fitted.tokens_per_parameter
-        more = f" (and {len(outside) - 1} more plan(s))" if len(outside) > 1 else ""
-        warnings.warn(f"the time-aware plan N = {p.N:.3g}, D_min = {p.D_min:.3g}{more} reads the law outside the "
-                      f"fitted runs' D/N range [{lo:.3g}, {hi:.3g}]: there the N/D trade-off that places it is the "
-                      "law's functional form, not the data (TimedPlan.ratio_within_fitted)", ExtrapolationWarning,
-                      stacklevel=3)
+    """The warning of :func:`scalingkit.plan`, for timed plans whose D_min/N (where the law is read) is outside."""
+    warn_outside_fitted(plans, lambda p: f"the time-aware plan N = {p.N:.3g}, D_min = {p.D_min:.3g} reads the law",
+                        "there the N/D trade-off that places it is the law's functional form, not the data",
+                        stacklevel=4)
 
 
 @dataclass(frozen=True)

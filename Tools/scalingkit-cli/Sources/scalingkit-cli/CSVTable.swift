@@ -108,14 +108,17 @@ struct CSVTable {
         return header.count > 20 ? shown + ", ... (\(header.count - 20) more)" : shown
     }
 
+    /// The index of column `name` (exact match, then case-insensitive); an error listing the columns otherwise.
+    func columnIndex(_ name: String) throws -> Int {
+        guard let index = header.firstIndex(of: name) ?? header.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
+            throw ReadError(description: "'\(path)' has no column '\(name)'; columns are: \(columnList)")
+        }
+        return index
+    }
+
     /// The numeric values of column `name` (exact match, then case-insensitive).
     func column(_ name: String) throws -> [Double] {
-        let index = header.firstIndex(of: name)
-            ?? header.firstIndex { $0.lowercased() == name.lowercased() }
-        guard let index else {
-            throw ReadError(description:
-                "'\(path)' has no column '\(name)'; columns are: \(columnList)")
-        }
+        let index = try columnIndex(name)
         return try rows.enumerated().map { i, row in
             let text = row[index].trimmingSpaces()
             guard let v = Double(text) else {
@@ -130,9 +133,7 @@ extension CSVTable {
     /// Column `name` as labels (text compared as written, spaces trimmed): equal labels, equal codes, numbered in
     /// order of first appearance (for a cluster column such as a model's name).
     func labelCodes(_ name: String) throws -> [Int] {
-        guard let index = header.firstIndex(of: name) ?? header.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
-            throw ReadError(description: "'\(path)' has no column '\(name)'; columns are: \(columnList)")
-        }
+        let index = try columnIndex(name)
         var codes: [String: Int] = [:]
         return rows.map { row in
             let label = row[index].trimmingSpaces()
@@ -144,9 +145,7 @@ extension CSVTable {
 
     /// Column `name` where empty cells are nil (a value measured only at some rows, such as a logged loss).
     func optionalColumn(_ name: String) throws -> [Double?] {
-        guard let index = header.firstIndex(of: name) ?? header.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
-            throw ReadError(description: "'\(path)' has no column '\(name)'; columns are: \(columnList)")
-        }
+        let index = try columnIndex(name)
         return try rows.enumerated().map { i, row in
             let text = row[index].trimmingSpaces()
             if text.isEmpty { return nil }

@@ -4,9 +4,7 @@ import ScalingKit
 extension CSVTable {
     /// The text cells of column `name`, or nil if the table has no such column.
     func textColumn(_ name: String) -> [String]? {
-        guard let i = header.firstIndex(of: name) ?? header.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
-            return nil
-        }
+        guard let i = try? columnIndex(name) else { return nil }
         return rows.map { $0[i].trimmingSpaces() }
     }
 }
