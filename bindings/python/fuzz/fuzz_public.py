@@ -194,6 +194,18 @@ def planning(compute, target, ratio, inference, seconds, devices):
          flops_per_second=inference, tokens_per_device=seconds)
 
 
+@target(0.02)
+@given(st.one_of(st.lists(st.integers(0, 3), min_size=18, max_size=18), st.lists(anything, max_size=20),
+                 st.lists(st.lists(st.integers(0, 1), max_size=2), min_size=18, max_size=18), anything),
+       st.integers(-1, 6))
+def bootstrap_clusters(labels, replicates):
+    """Cluster labels of every kind (one per run, too few or many, unhashable, a bare scalar or string) for both
+    fits' bootstraps; a few replicates, so that the labels, not the refits, take the time."""
+    f, law = _a_fit()
+    for fitted in (f, law):
+        call(fitted.bootstrap, replicates, clusters=labels, seed=0)
+
+
 @target(0.06)
 @given(column(), column(), st.sampled_from([None, "confidence", "prediction", "bogus", 1]), anything)
 def predict(N, D, interval, level):

@@ -43,7 +43,9 @@ class NoiseScaleCallback(AccumulationCallback, TrainerCallback):
         micro_batch: examples (or tokens) per micro-batch; default ``args.per_device_train_batch_size``.
         prefix: the log keys' prefix.
         scaler: a ``GradScaler`` whose scale is divided out (``attach_noise_scale`` takes the Trainer's own).
-        options: as :class:`scalingkit.GradientNoiseScale` (``smoothing``, ``batch_unit``, ``confidence``, ...).
+        options: ``every`` (measure one optimizer step in this many, as
+            :class:`~scalingkit.torch.AccumulationNoiseScale`), and as :class:`scalingkit.GradientNoiseScale`
+            (``smoothing``, ``batch_unit``, ``confidence``, ...).
     """
 
     def __init__(self, micro_batch: Optional[float] = None, prefix: str = "gns/", scaler: Any = None, **options: Any):

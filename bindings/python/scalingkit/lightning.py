@@ -51,7 +51,9 @@ class NoiseScaleCallback(AccumulationCallback, pl.Callback):
     Args:
         micro_batch: examples (or tokens) per micro-batch; default: inferred from the first batch.
         prefix: the logged names' prefix.
-        options: as :class:`scalingkit.GradientNoiseScale` (``smoothing``, ``batch_unit``, ``confidence``, ...).
+        options: ``every`` (measure one optimizer step in this many, as
+            :class:`~scalingkit.torch.AccumulationNoiseScale`), and as :class:`scalingkit.GradientNoiseScale`
+            (``smoothing``, ``batch_unit``, ``confidence``, ...).
     """
 
     def __init__(self, micro_batch: Optional[float] = None, prefix: str = "gns/", **options: Any):

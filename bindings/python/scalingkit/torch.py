@@ -342,11 +342,37 @@ def _loss_scale(scaler: Any) -> Any:
     return scale.detach().clone() if scale is not None else float(scaler.get_scale())
 
 
-class _DataParallelNoiseScale:
-    """What the DDP and FSDP2 estimators share: the process-group checks, the loss-scale division, skipped overflow
-    steps, and the core's data-parallel estimator (B_small = local_batch, B_big = world x local_batch)."""
+class _Cadence:
+    """Which optimizer steps a noise-scale wrapper measures: the first, then one in every ``every``. The others run
+    without its arithmetic (and, for the hooks that can be removed, without its hooks), so the overhead falls about
+    ``every``-fold; the estimator's smoothing counts measurements, so an EMA or window then spans ``every`` times as
+    many optimizer steps, and the interval is that of fewer measurements. Each optimizer step must end in one call
+    of ``step()`` (or ``discard()``), which is how the wrapper counts them."""
 
-    def __init__(self, local_batch: float, scaler: Any, options: Dict[str, Any]):
+    def __init__(self, every: Any):
+        if as_size("every", every) < 1:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"'every' must be 1 or more (got {every!r})")
+        #: One optimizer step measured in this many.
+        self.every = int(every)
+        #: Optimizer steps ended so far (by step() or discard()), measured or not.
+        self.steps = 0
+
+    @property
+    def measuring(self) -> bool:
+        """Whether the optimizer step under way is one that is measured."""
+        return self.steps % self.every == 0
+
+    def _advance(self) -> None:
+        self.steps += 1
+
+
+class _DataParallelNoiseScale(_Cadence):
+    """What the DDP and FSDP2 estimators share: the process-group checks, the loss-scale division, skipped overflow
+    steps, the measuring cadence, and the core's data-parallel estimator (B_small = local_batch, B_big = world x
+    local_batch)."""
+
+    def __init__(self, local_batch: float, scaler: Any, every: Any, options: Dict[str, Any]):
+        _Cadence.__init__(self, every)
         if not dist.is_available() or not dist.is_initialized():
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "torch.distributed is not initialised")
         self.world = dist.get_world_size()
@@ -394,17 +420,15 @@ class DDPNoiseScale(_DataParallelNoiseScale):
     all-reduced more than once is refused, as its bucket norms are not one gradient's). Every rank holds the same
     estimate. The hook replaces DDP's default all-reduce with the same averaging all-reduce. With ``scaler`` (a
     ``GradScaler``) the scale in force during the backward is divided out of both norms (noted by the hook, so
-    ``scaler.update()`` may come before ``step()``).
+    ``scaler.update()`` may come before ``step()``). With ``every`` = n > 1 one optimizer step in n is measured; on
+    the others the hook is DDP's plain averaging all-reduce and ``step()`` runs no collective (every rank counts
+    the same steps).
     """
 
-    def __init__(self, ddp_model: nn.Module, local_batch: float, scaler: Any = None, **options: Any):
-        super().__init__(local_batch, scaler, options)
-        # Squared norms stay tensors until step(): no device synchronisation inside the backward pass.
-        self._local: Any = 0.0
-        self._reduced: Any = 0.0
-        self._backwards = 0                 # backward passes this step
-        self._buckets: set = set()          # buckets all-reduced this step
-        self._repeated = False              # a bucket all-reduced twice this step
+    def __init__(self, ddp_model: nn.Module, local_batch: float, scaler: Any = None, every: int = 1,
+                 **options: Any):
+        super().__init__(local_batch, scaler, every, options)
+        self._clear()
         largest = max(_trainable(ddp_model), key=lambda p: p.numel())
         self._device = largest.device       # where the step's one collective runs (a GPU under NCCL)
         self._handle = largest.register_hook(self._count)
@@ -413,9 +437,21 @@ class DDPNoiseScale(_DataParallelNoiseScale):
     def _count(self, grad: torch.Tensor) -> None:
         self._backwards += 1
 
+    def _clear(self) -> None:
+        # Squared norms stay tensors until step(): no device synchronisation inside the backward pass.
+        self._local: Any = 0.0
+        self._reduced: Any = 0.0
+        self._scale = None
+        self._backwards = 0                 # backward passes this step
+        self._buckets: set = set()          # buckets all-reduced this step
+        self._repeated = False              # a bucket all-reduced twice this step
+
     @staticmethod
     def _hook(state, bucket):  # unannotated: DDP checks a hook's annotations, and this module's are strings
         buf = bucket.buffer()
+        if not state.measuring:             # DDP's own averaging all-reduce
+            buf.div_(state.world)
+            return dist.all_reduce(buf, async_op=True).get_future().then(lambda f: f.value()[0])
         state._note_scale()
         if bucket.index() in state._buckets:
             state._repeated = True
@@ -438,6 +474,10 @@ class DDPNoiseScale(_DataParallelNoiseScale):
         all-reduce, so clipping or ``zero_grad`` before this call change nothing). A step whose norms are not
         finite (a loss-scale overflow) is skipped and counted in ``skipped_steps``; the step's sums are cleared
         whatever happens."""
+        if not self.measuring:
+            self._clear()
+            self._advance()
+            return
         try:
             # Every rank takes part in the same collective whatever it found, so that an error cannot hang the rest.
             local = torch.as_tensor(self._local, dtype=torch.float64, device=self._device).reshape(1)
@@ -462,12 +502,8 @@ class DDPNoiseScale(_DataParallelNoiseScale):
             k = backwards // self.world
             self._feed(local / self.world, float(self._reduced), lr, k)
         finally:
-            self._local = 0.0
-            self._reduced = 0.0
-            self._scale = None
-            self._backwards = 0
-            self._buckets = set()
-            self._repeated = False
+            self._clear()
+            self._advance()
 
     def remove(self) -> None:
         """Removes the counting hook (DDP keeps its communication hook for the model's life)."""
@@ -485,11 +521,12 @@ class FSDPNoiseScale(_DataParallelNoiseScale):
     nothing. B_small = local_batch, B_big = world × local_batch; every rank holds the same estimate. One backward
     per optimizer step: a step of several (gradient accumulation, with or without
     ``set_requires_gradient_sync(False)``) is refused, as its micro-batches cannot yet be told apart here; with
-    ``scaler`` the scale is divided out.
+    ``scaler`` the scale is divided out. With ``every`` = n > 1 one optimizer step in n is measured; the others
+    take no norm and ``step()`` runs no collective (every rank counts the same steps).
     """
 
-    def __init__(self, model: nn.Module, local_batch: float, scaler: Any = None, **options: Any):
-        super().__init__(local_batch, scaler, options)
+    def __init__(self, model: nn.Module, local_batch: float, scaler: Any = None, every: int = 1, **options: Any):
+        super().__init__(local_batch, scaler, every, options)
         from torch.distributed.fsdp import FSDPModule
         sharded = [m for m in model.modules() if isinstance(m, FSDPModule)]
         if not sharded:
@@ -513,12 +550,14 @@ class FSDPNoiseScale(_DataParallelNoiseScale):
         self._scale = None
 
     def _reduced_hook(self, index: int, output: torch.Tensor) -> None:
+        if not self.measuring:
+            return
         self._reductions[index] += 1
         out = _flat(output)
         self._reduced = self._reduced + torch.dot(out, out).to(torch.float64)
 
     def _pre_forward(self, module: nn.Module, args: Any) -> None:
-        if not torch.is_grad_enabled():
+        if not (self.measuring and torch.is_grad_enabled()):
             return
         for p in module.parameters(recurse=False):       # unsharded here: FSDP's own pre-forward ran first
             if id(p) in self._taken:        # (a recomputing checkpoint runs before its gradient, not after)
@@ -539,6 +578,10 @@ class FSDPNoiseScale(_DataParallelNoiseScale):
     def step(self, lr: float = math.nan) -> None:
         """Feeds this step's norms; call after ``backward`` on every rank. A step whose norms are not finite is
         skipped and counted in ``skipped_steps``; the step's sums are cleared whatever happens."""
+        if not self.measuring:
+            self._clear()
+            self._advance()
+            return
         try:
             several = self._accumulating or max(self._reductions, default=0) > 1
             local = torch.as_tensor(self._local, dtype=torch.float64).reshape(())
@@ -557,6 +600,7 @@ class FSDPNoiseScale(_DataParallelNoiseScale):
             self._feed(float(sums[0]) / self.world, float(sums[1]), lr)
         finally:
             self._clear()
+            self._advance()
 
     def remove(self) -> None:
         for h in self._handles:
@@ -572,7 +616,7 @@ def _sharded(module: nn.Module) -> bool:
     return bool(kinds) and isinstance(module, kinds)
 
 
-class AccumulationNoiseScale:
+class AccumulationNoiseScale(_Cadence):
     """The gradient noise scale of single-process gradient accumulation, from tensor hooks alone.
 
     Each parameter's gradient hook sees every micro-batch's gradient g_k before autograd adds it to ``.grad``, and
@@ -608,6 +652,10 @@ class AccumulationNoiseScale:
         scaler: a ``torch.amp.GradScaler``: the hooks see gradients of the scaled loss; the scale in force during
             the backward passes is divided out. A step whose gradients are not finite (an fp16 overflow, which the
             scaler skips too) is skipped here and counted in ``skipped_steps``.
+        every: measure one optimizer step in this many (the first, then every ``every``-th): the hooks are
+            removed for the others, so the overhead falls about ``every``-fold (BENCHMARKS.md), while the
+            estimator's smoothing, which counts measurements, spans ``every`` times as many steps. Each optimizer
+            step must then end in ``step()`` or ``discard()``, measured or not.
         options: as :class:`scalingkit.GradientNoiseScale` (``smoothing``, ``batch_unit``, ...).
     """
 
@@ -617,7 +665,8 @@ class AccumulationNoiseScale:
     KEEP = 1 << 22
 
     def __init__(self, model: nn.Module, micro_batch: float, loss_divided: bool = True, scaler: Any = None,
-                 **options: Any):
+                 every: int = 1, **options: Any):
+        _Cadence.__init__(self, every)
         self.micro_batch = as_number("micro_batch", micro_batch)
         self.loss_divided = loss_divided
         self.scaler = scaler
@@ -678,11 +727,34 @@ class AccumulationNoiseScale:
         # step before; 2 at the first); one found without a gradient at the end of a step is armed at 1 from then on.
         self._armed = [2] * len(self.params)
         self._variable: set = set()
+        self._small = small
         self._clear()
-        self._handles = [self.params[i].register_hook(functools.partial(self._grad_hook, i)) for i in large]
-        self._handles += [self.params[i].register_post_accumulate_grad_hook(functools.partial(self._accumulated, i))
+        self._handles: List[Any] = []
+        self._removed = False
+        self._attach()
+
+    def _attach(self) -> None:
+        """Registers the hooks (for a measured step)."""
+        large, params = self._large, self.params
+        self._handles = [params[i].register_hook(functools.partial(self._grad_hook, i)) for i in large]
+        self._handles += [params[i].register_post_accumulate_grad_hook(functools.partial(self._accumulated, i))
                           for i in large]
-        self._handles += [p.register_hook(kept.append) for p, kept in zip(small, self._kept)]
+        self._handles += [p.register_hook(kept.append) for p, kept in zip(self._small, self._kept)]
+
+    def _detach(self) -> None:
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+
+    def _advance(self) -> None:
+        """Ends an optimizer step: the hooks are there during the steps that are measured, and only then."""
+        _Cadence._advance(self)
+        if self._removed:
+            return
+        if self.measuring and not self._handles:
+            self._attach()
+        elif not self.measuring and self._handles:
+            self._detach()
 
     def _clear(self) -> None:
         self._micro = 0                     # micro-batches seen this step (the most gradients any large one got)
@@ -759,6 +831,9 @@ class AccumulationNoiseScale:
         or ``step()`` called twice), unless ``skip_short`` — for trainers whose last accumulation of an epoch may
         hold fewer micro-batches — where it is skipped and counted in ``short_steps``; with ``skip_short`` a step
         shorter than the one before is also left out without the warning (still counted in ``early_steps``)."""
+        if not self.measuring:              # no hooks this step (``every``), so nothing to clear: only counted
+            self._advance()
+            return
         try:
             k = max(self._micro, self._rounds + max(map(len, self._kept), default=0))
             if k == 1 and skip_short:
@@ -831,6 +906,7 @@ class AccumulationNoiseScale:
             self.estimator.update(small, big, self.micro_batch, self.micro_batch * k, lr)
         finally:
             self._clear()
+            self._advance()
 
     def _rearm(self, k: int, variable: Sequence[int] = ()) -> None:
         """The next step is expected to end where this one did: each large parameter armed at its count this step
@@ -843,12 +919,14 @@ class AccumulationNoiseScale:
                 self._armed[i] = 1 if i in self._variable else c
 
     def discard(self) -> None:
-        """Drops this step's micro-batches without feeding them (a step the caller knows to be unreadable)."""
+        """Ends this optimizer step without feeding its micro-batches (a step the caller knows to be unreadable)."""
         self._clear()
+        self._advance()
 
     def read(self) -> NoiseScaleReading:
         return self.estimator.read()
 
     def remove(self) -> None:
-        for h in self._handles:
-            h.remove()
+        """Removes the hooks for good; the estimate stays readable."""
+        self._removed = True
+        self._detach()

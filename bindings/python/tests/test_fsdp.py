@@ -38,8 +38,14 @@ def worker(rank, world, init_file, out_file):
         if isinstance(layer, torch.nn.Linear):
             fully_shard(layer)
     fully_shard(sharded)
+    sampled = net()                         # the same, measured one step in three
+    for layer in sampled:
+        if isinstance(layer, torch.nn.Linear):
+            fully_shard(layer)
+    fully_shard(sampled)
     g_ddp = sktorch.DDPNoiseScale(ddp, local_batch=LOCAL)
     g_fsdp = sktorch.FSDPNoiseScale(sharded, local_batch=LOCAL)
+    g_sampled = sktorch.FSDPNoiseScale(sampled, local_batch=LOCAL, every=3)
     said = []
     if rank == 0:                           # the single-process estimator on these models: refused, or warned
         for model in (ddp, sharded):
@@ -58,15 +64,16 @@ def worker(rank, world, init_file, out_file):
         gen = torch.Generator().manual_seed(1000 * step + rank)
         x = torch.randn(LOCAL, 8, generator=gen)
         y = x[:, :1] - 0.5 * x[:, 1:2] + 0.3 * torch.randn(LOCAL, 1, generator=gen)
-        for model in (ddp, sharded):
+        for model in (ddp, sharded, sampled):
             torch.nn.functional.mse_loss(model(x), y).backward()
         torch.nn.utils.clip_grad_norm_(sharded.parameters(), 1e-3)   # before step(): must not matter
         g_ddp.step(lr=0.1)
         g_fsdp.step(lr=0.1)
-        rows.append([*g_ddp.last_squared_norms, *g_fsdp.last_squared_norms])
-        for model in (ddp, sharded):                                  # weights stay put: same gradients next step
+        g_sampled.step(lr=0.1)
+        rows.append([*g_ddp.last_squared_norms, *g_fsdp.last_squared_norms, *g_sampled.last_squared_norms])
+        for model in (ddp, sharded, sampled):                         # weights stay put: same gradients next step
             model.zero_grad()
-    a, b = g_ddp.read(), g_fsdp.read()
+    a, b, c = g_ddp.read(), g_fsdp.read(), g_sampled.read()
     for every in (True, False):             # gradient accumulation: refused, synchronised at every micro-batch or
         for micro in range(2):              # only at the last
             sharded.set_requires_gradient_sync(every or micro == 1)
@@ -80,7 +87,8 @@ def worker(rank, world, init_file, out_file):
     if rank == 0:
         with open(out_file + ".said", "w") as f:
             f.write("\n".join(said))
-        np.save(out_file, np.array(rows + [[a.b_simple, b.b_simple, a.measurements, b.measurements]]))
+        np.save(out_file, np.array(rows + [[a.b_simple, b.b_simple, a.measurements, b.measurements,
+                                            c.measurements, g_sampled.steps]]))
     dist.barrier()
     sys.stdout.flush()
     os._exit(0)   # as test_torch's DDP worker: no interpreter teardown under gloo's threads
@@ -97,6 +105,10 @@ def test_fsdp2_sharded_norms_agree_with_ddp(tmp_path):
     np.testing.assert_allclose(norms[:, 3], norms[:, 1], rtol=1e-5)   # reduced (shards summed across ranks)
     assert np.all(norms[:, 0] > norms[:, 1])
     assert last[2] == last[3] == STEPS and last[1] == pytest.approx(last[0], rel=1e-4)
+    # every=3: steps 0, 3, 6, 9 measured, with the every-step numbers; the others leave the last reading as it was.
+    assert last[4] == STEPS // 3 and last[5] == STEPS
+    for step in range(STEPS):
+        np.testing.assert_allclose(norms[step, 4:], norms[step - step % 3, 2:4], rtol=1e-12)
     wrapped, sharded, plain, synced, unsynced = open(out + ".said").read().split("\n")
     assert "several backward passes this step" in synced and "several backward passes this step" in unsynced
     assert "wrapped in DistributedDataParallel: use scalingkit.torch.DDPNoiseScale" in wrapped

@@ -61,12 +61,12 @@ def arguments(tmp_path, **kw):
     return TrainingArguments(**base)
 
 
-def train(tmp_path, optimizers=(None, None), examples=96, **kw):
+def train(tmp_path, optimizers=(None, None), examples=96, gns=None, **kw):
     model = gpt2(32)
     recorder = Recorder()
     trainer = Trainer(model=model, args=arguments(tmp_path, **kw), train_dataset=Text(examples), callbacks=[recorder],
                       optimizers=optimizers)
-    callback = scalingkit.hf.attach_noise_scale(trainer)
+    callback = scalingkit.hf.attach_noise_scale(trainer, **(gns or {}))
     trainer.train()
     return trainer, callback, recorder
 
@@ -89,6 +89,13 @@ def test_noise_scale_streams_into_the_trainers_logs(tmp_path):
     # The hooks take float32 gradients' dot products in float32 (no widened copy: BENCHMARKS.md), the recorder sums in
     # float64: ~1e-6 apart over this model's 1e5 weights (1.3e-6 under transformers 5.25's init), so 1e-5.
     assert big == pytest.approx(recorder.grad_sq[-1], rel=1e-5) and small > big
+
+
+def test_measuring_one_step_in_every(tmp_path):
+    """every=4 over 6 steps: steps 0 and 4 measured, every step logged (the reading as it stands)."""
+    trainer, callback, recorder = train(tmp_path, gns={"every": 4})
+    assert callback.noise_scale.steps == 6 and callback.read().measurements == 2
+    assert [log["gns/measurements"] for log in recorder.logs if "loss" in log] == [1.0, 1.0, 2.0]
 
 
 def test_clipping_does_not_change_the_estimate(tmp_path):

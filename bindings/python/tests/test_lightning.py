@@ -50,8 +50,8 @@ def loader(n=256, batch=8):
     return torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=batch, shuffle=False)
 
 
-def fit(tmp_path, steps=8, examples=256, **kw):
-    module, callback = Regression(), scalingkit.lightning.NoiseScaleCallback()
+def fit(tmp_path, steps=8, examples=256, gns=None, **kw):
+    module, callback = Regression(), scalingkit.lightning.NoiseScaleCallback(**(gns or {}))
     trainer = pl.Trainer(accelerator="cpu", max_steps=steps, accumulate_grad_batches=kw.pop("accumulate", 4),
                          callbacks=[callback], logger=pl.loggers.CSVLogger(str(tmp_path)), log_every_n_steps=1,
                          enable_progress_bar=False, enable_checkpointing=False, enable_model_summary=False, **kw)
@@ -81,6 +81,14 @@ def test_clipping_does_not_change_the_estimate(tmp_path):
 def test_without_accumulation_it_says_why(tmp_path):
     with pytest.raises(scalingkit.ScalingKitError, match="accumulate_grad_batches is 1"):
         fit(tmp_path, accumulate=1)
+
+
+def test_measuring_one_step_in_every(tmp_path):
+    # every=3 over 8 steps: steps 0, 3 and 6 measured; the uneven step of 76 examples (the third) counts as a step.
+    _, callback = fit(tmp_path / "a", gns={"every": 3})
+    assert callback.noise_scale.steps == 8 and callback.read().measurements == 3
+    _, uneven = fit(tmp_path / "b", steps=-1, examples=76, max_epochs=1, gns={"every": 2})
+    assert uneven.uneven_steps == 1 and uneven.noise_scale.steps == 3 and uneven.read().measurements == 1
 
 
 def test_an_epochs_uneven_or_single_leftover_steps_are_left_out(tmp_path):

@@ -227,26 +227,31 @@ def ddp_accumulation_worker(rank, world, init_file, out_file):
     torch.set_num_threads(1)
     dist.init_process_group("gloo", init_method=f"file://{init_file}", rank=rank, world_size=world)
     torch.manual_seed(0)
-    nets = [nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 1)).double() for _ in range(2)]
-    nets[1].load_state_dict(nets[0].state_dict())
-    accumulated, whole = (nn.parallel.DistributedDataParallel(n) for n in nets)
+    nets = [nn.Sequential(nn.Linear(8, 16), nn.Tanh(), nn.Linear(16, 1)).double() for _ in range(3)]
+    for n in nets[1:]:
+        n.load_state_dict(nets[0].state_dict())
+    accumulated, whole, sampled = (nn.parallel.DistributedDataParallel(n) for n in nets)
     g_acc = sktorch.DDPNoiseScale(accumulated, local_batch=LOCAL, smoothing="cumulative")
     g_whole = sktorch.DDPNoiseScale(whole, local_batch=2 * LOCAL, smoothing="cumulative")
+    g_sampled = sktorch.DDPNoiseScale(sampled, local_batch=LOCAL, smoothing="cumulative", every=3)
     rows = []
     for step in range(20):
         parts = [batch(rank, 2 * step), batch(rank, 2 * step + 1)]
-        for micro, (x, y) in enumerate(parts):
-            accumulated.require_backward_grad_sync = micro == 1
-            (0.5 * (accumulated(x).squeeze(1) - y).pow(2).mean() / 2).backward()
+        for model in (accumulated, sampled):
+            for micro, (x, y) in enumerate(parts):
+                model.require_backward_grad_sync = micro == 1
+                (0.5 * (model(x).squeeze(1) - y).pow(2).mean() / 2).backward()
         x, y = (torch.cat(t) for t in zip(*parts))
         (0.5 * (whole(x).squeeze(1) - y).pow(2).mean()).backward()
         g_acc.step()
         g_whole.step()
-        rows.append([*g_acc.last_squared_norms, *g_whole.last_squared_norms])
-        accumulated.zero_grad()
-        whole.zero_grad()
-    a, b = g_acc.read(), g_whole.read()
-    rows.append([a.b_simple, b.b_simple, a.measurements, b.measurements])
+        g_sampled.step()
+        gap = max(float((p.grad - q.grad).abs().max()) for p, q in zip(accumulated.parameters(), sampled.parameters()))
+        rows.append([*g_acc.last_squared_norms, *g_whole.last_squared_norms, *g_sampled.last_squared_norms, gap])
+        for model in (accumulated, whole, sampled):
+            model.zero_grad()
+    a, b, c = g_acc.read(), g_whole.read(), g_sampled.read()
+    rows.append([a.b_simple, b.b_simple, a.measurements, b.measurements, c.measurements, g_sampled.steps, 0])
     accumulated.require_backward_grad_sync = True
     for micro in range(2):                  # accumulation with an all-reduce at every micro-batch
         x, y = batch(rank, micro)
@@ -272,8 +277,14 @@ def test_ddp_gradient_accumulation_counts_its_micro_batches(tmp_path):
     mp.spawn(ddp_accumulation_worker, args=(2, str(tmp_path / "init"), out), nprocs=2, join=True)
     rows = np.load(out)
     norms, last = rows[:-1], rows[-1]
-    np.testing.assert_allclose(norms[:, :2], norms[:, 2:], rtol=1e-10)
+    np.testing.assert_allclose(norms[:, :2], norms[:, 2:4], rtol=1e-10)
     assert last[2] == last[3] == 20 and last[0] == pytest.approx(last[1], rel=1e-9)
+    # every=3: steps 0, 3, ..., 18 measured (7 of 20) with the every-step numbers; on the rest the hook is DDP's own
+    # averaging all-reduce: the same .grad as the measuring hook's.
+    assert last[4] == 7 and last[5] == 20
+    assert np.all(norms[:, 6] <= 1e-15)
+    for step in range(20):
+        np.testing.assert_allclose(norms[step, 4:6], norms[step - step % 3, :2], rtol=1e-12)
     assert "more than once this step" in open(out + ".said").read()
 
 
@@ -302,6 +313,46 @@ def test_accumulation_hook_matches_a_direct_computation():
         x, y = batch(0, 0)
         (0.5 * (model(x).squeeze(1) - y).pow(2).mean()).backward()
         gns.step()
+
+
+def test_accumulation_every_nth_step():
+    """every=3 beside every step on the same model: steps 0, 3, 6, ... give the every-step norms exactly, the others
+    feed nothing and leave no hook behind (the model's hooks are those of the every-step wrapper alone); discard()
+    ends a step too; remove() keeps the hooks off for good."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 300), nn.Tanh(), nn.Linear(300, 1)).double()
+    every_step = sktorch.AccumulationNoiseScale(model, micro_batch=LOCAL, smoothing="cumulative")
+    hooks = {id(p): len(p._backward_hooks or {}) for p in model.parameters()}
+    sampled = sktorch.AccumulationNoiseScale(model, micro_batch=LOCAL, smoothing="cumulative", every=3)
+    direct = scalingkit.GradientNoiseScale(smoothing="cumulative")
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    for step in range(10):
+        opt.zero_grad()
+        _micro_batches(model, step)
+        measured = sampled.measuring
+        assert measured == (step % 3 == 0)
+        if not measured:
+            assert {id(p): len(p._backward_hooks or {}) for p in model.parameters()} == hooks
+        every_step.step()
+        if step == 4:
+            sampled.discard()
+        else:
+            sampled.step()
+        if measured:
+            assert sampled.last_squared_norms == every_step.last_squared_norms
+            direct.update(*every_step.last_squared_norms, LOCAL, 4 * LOCAL)
+        opt.step()
+    assert sampled.steps == 10 and sampled.read().measurements == 4          # steps 0, 3, 6, 9
+    got, want = sampled.read(), direct.read()
+    assert (got.gradient_squared, got.trace_covariance) == pytest.approx((want.gradient_squared,
+                                                                          want.trace_covariance), rel=1e-12)
+    sampled.remove()
+    for step in range(3):                   # a measuring step comes round, but the hooks stay off
+        sampled.discard()
+    assert {id(p): len(p._backward_hooks or {}) for p in model.parameters()} == hooks
+    for bad in (0, 2.5, True, -1, "3"):
+        with pytest.raises(scalingkit.ScalingKitError, match="every"):
+            sktorch.AccumulationNoiseScale(model, micro_batch=LOCAL, every=bad)
 
 
 def _micro_batches(model, step, scaler=None, poison=False):
@@ -508,9 +559,11 @@ def test_accumulation_half_precision_gradients_are_normed_in_float32():
     assert small_fed == pytest.approx(small, rel=1e-4) and big_fed == pytest.approx(float(total @ total), rel=1e-3)
 
 
-def test_torch_compile_same_numbers_as_eager():
+@pytest.mark.parametrize("every", [1, 3])
+def test_torch_compile_same_numbers_as_eager(every):
     """Hooks and groups under torch.compile: the compiled model's names are unwrapped (no '_orig_mod.' prefix) and
-    the noise scale streamed through the compiled forward/backward equals the eager one."""
+    the noise scale streamed through the compiled forward/backward equals the eager one, also with the hooks
+    removed and put back between steps (every=3)."""
     def run(compiled):
         torch.manual_seed(0)
         model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 1)).double()
@@ -518,7 +571,7 @@ def test_torch_compile_same_numbers_as_eager():
         groups = sktorch.param_groups(net, nn.Sequential(nn.Linear(8, 8), nn.ReLU(), nn.Linear(8, 1)), lr=1e-2,
                                       readout=["2"])
         opt = torch.optim.SGD(groups)
-        gns = sktorch.AccumulationNoiseScale(net, micro_batch=LOCAL, smoothing="cumulative")
+        gns = sktorch.AccumulationNoiseScale(net, micro_batch=LOCAL, smoothing="cumulative", every=every)
         for step in range(30):
             opt.zero_grad()
             for k in range(4):
@@ -526,6 +579,7 @@ def test_torch_compile_same_numbers_as_eager():
                 ((net(x).squeeze(1) - y).pow(2).mean() / 4).backward()
             gns.step()
             opt.step()
+        assert gns.read().measurements == 30 // every
         return [g["lr"] for g in groups], gns.read().b_simple
 
     eager_lr, eager_b = run(False)
