@@ -42,12 +42,64 @@ struct RobustnessTests {
         #expect(fit.values.allSatisfy { $0.isFinite })
     }
 
+    /// Two loss series at the same runs in one table: a Chinchilla-law loss and its exponential (Open-Athena's Llama 3
+    /// extract holds raw and exp losses so). Huber with δ = 10⁻³ is least absolute deviations here, so any level
+    /// between the two clusters is optimal and the optimiser stops at a start of the grid, "converged".
+    private static func mixedSeries() -> (N: [Double], D: [Double], loss: [Double]) {
+        var N: [Double] = [], D: [Double] = [], L: [Double] = []
+        for n in [1e8, 3e8, 1e9, 3e9] {
+            for ratio in [5.0, 20, 80] {
+                let l = 0.6 + 40 / pow(n, 0.28) + 160 / pow(ratio * n, 0.32)
+                N += [n, n]; D += [ratio * n, ratio * n]; L += [l, exp(l)]
+            }
+        }
+        return (N, D, L)
+    }
+
+    @Test("two series mixed in one table: no better than a constant, so not converged (Chinchilla and formula)")
+    func mixedSeriesAreNoBetterThanAConstant() throws {
+        let (N, D, L) = Self.mixedSeries()
+        let fit = try ChinchillaLaw.fit(N: N, D: D, loss: L)
+        #expect(!fit.converged)
+        #expect(fit.message.hasPrefix("no better than a constant"))
+        let law = try ScalingLaw(formula: "E + A*N^-alpha + B*D^-beta", inputs: ["N", "D"]).fit(data: ["N": N, "D": D], observed: L)
+        #expect(!law.converged)
+        #expect(law.message.hasPrefix("no better than a constant"))
+        // Either series alone is an ordinary fit.
+        let alone = try ChinchillaLaw.fit(N: stride(from: 0, to: N.count, by: 2).map { N[$0] },
+                                          D: stride(from: 0, to: D.count, by: 2).map { D[$0] },
+                                          loss: stride(from: 0, to: L.count, by: 2).map { L[$0] })
+        #expect(alone.converged)
+        #expect(!alone.message.contains("constant"))
+    }
+
+    @Test("the constant baseline: closed forms for squared, Huber and least absolute deviations")
+    func constantBaseline() {
+        let y = [0.3, 1.0, 1.2, 2.0, 5.5]
+        let mean = y.reduce(0, +) / Double(y.count)
+        let squared = y.map { 0.5 * ($0 - mean) * ($0 - mean) }.reduce(0, +)
+        #expect(abs(ConstantBaseline.objective(y, weights: nil, loss: FitLoss(.squared)) - squared) < 1e-12)
+        #expect(abs(ConstantBaseline.objective(y, weights: nil, loss: FitLoss(.huber(delta: 100))) - squared) < 1e-12)
+        // δ below every gap: δ·Σ|y − median| − nδ²/2 (every residual in the linear piece but the median's own, 0).
+        let delta = 1e-3, median = 1.2
+        let lad = y.map { $0 == median ? 0 : delta * (abs($0 - median) - delta / 2) }.reduce(0, +)
+        #expect(abs(ConstantBaseline.objective(y, weights: nil, loss: FitLoss(.huber(delta: delta))) - lad) < 1e-12)
+        // Weights: a weight of 2 is the run counted twice.
+        let twice = ConstantBaseline.objective(y + [5.5], weights: nil, loss: FitLoss(.squared))
+        #expect(abs(ConstantBaseline.objective(y, weights: [1, 1, 1, 1, 2], loss: FitLoss(.squared)) - twice) < 1e-12)
+        #expect(ConstantBaseline.objective([2, 2, 2], weights: nil, loss: FitLoss(.squared)) == 0)
+        #expect(ConstantBaseline.caveat(fitted: 0.95, baseline: 1) != nil)
+        #expect(ConstantBaseline.caveat(fitted: 0.5, baseline: 1) == nil)
+        #expect(ConstantBaseline.caveat(fitted: 0, baseline: 0) == nil)
+    }
+
     @Test("a healthy fit stays converged (the identifiability test has margin)")
     func healthyFitStaysConverged() throws {
         let data = try TestData.chinchilla()
         let fit = try ChinchillaLaw.fit(N: data.N, D: data.D, loss: data.loss)
         #expect(fit.converged)
         #expect(!fit.message.contains("not identified"))
+        #expect(!fit.message.contains("no better than a constant"))
     }
 
     @Test("all losses equal: no NaN, and the flat law is reported")

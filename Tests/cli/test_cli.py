@@ -291,6 +291,18 @@ def test_isoflop_llama3_with_approach3_comparison(tmp_path):
     assert text.returncode == 0 and "N_opt = " in text.stdout and "from 10 of 10 budgets" in text.stdout
 
 
+def test_isoflop_comparison_refused_when_approach3_finds_no_trend():
+    # The whole file: raw and exp losses of the same runs mixed. Approach 3 then does no better than one constant
+    # (a start of its grid, "converged" by the optimiser): reported as not converged, and no comparison is printed.
+    args = ("isoflop", ISO, "--n-column", "params", "--d-column", "tokens", "--compare-at", "3.8e25")
+    out = json.loads(run(*args, "--json").stdout)
+    assert out["approach3"]["converged"] is False and out["comparisons"] == []
+    assert out["approach3"]["message"].startswith("no better than a constant")
+    text = run(*args)
+    assert text.returncode == 0 and "NOT CONVERGED, so no comparison: no better than a constant" in text.stdout
+    assert "D ratio" not in text.stdout
+
+
 def test_isoflop_errors(tmp_path):
     r = run("isoflop", ISO)
     assert r.returncode != 0 and "no column 'N'" in r.stderr

@@ -130,11 +130,17 @@ extension ChinchillaLaw {
         let law = ChinchillaLaw(E: exp(x[2]), A: exp(x[0]), B: exp(x[1]), alpha: x[3], beta: x[4])
         // Issue 8: a sweep that cannot identify the law (every run at one N, say) is reported, not passed off.
         let unidentified = objective.unidentified(at: x).map { ["A", "B", "E", "alpha", "beta"][$0] }
-        let message = unidentified.isEmpty ? outcome.message : Identifiability.message(unidentified) + outcome.message
+        var message = unidentified.isEmpty ? outcome.message : Identifiability.message(unidentified) + outcome.message
+        // A converged fit that does no better than one constant (two series mixed in one table) found no trend.
+        let flat = ConstantBaseline.caveat(
+            fitted: outcome.best.value,
+            baseline: ConstantBaseline.objective(kept.map { log(loss[$0]) }, weights: nil,
+                                                 loss: FitLoss(.huber(delta: options.huberDelta))))
+        if let flat { message = flat + "; " + message }
         let keptN = kept.map { N[$0] }, keptD = kept.map { D[$0] }
         return ChinchillaFit(
             law: law,
-            diagnostics: FitDiagnostics(outcome, converged: outcome.reason.isConverged && unidentified.isEmpty,
+            diagnostics: FitDiagnostics(outcome, converged: outcome.reason.isConverged && unidentified.isEmpty && flat == nil,
                                         message: message, pointsUsed: kept.count),
             excludedIndices: excluded, options: options,
             fitted: FittedRange(parameters: keptN, tokens: keptD),

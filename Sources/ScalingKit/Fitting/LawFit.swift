@@ -197,10 +197,16 @@ extension ScalingLaw {
                 : "only \(outcome.startsAtOptimum) start reached this optimum: not confirmed as the global one "
                   + "(widen the search: more randomStarts, a finer gridStep or wider bounds)")
         }
+        // A fit no better than one constant for every run found no trend, however well its optimiser converged.
+        let flat = ConstantBaseline.caveat(
+            fitted: outcome.best.value,
+            baseline: ConstantBaseline.objective(options.loss.space == .log ? observed.map { log($0) } : observed,
+                                                 weights: options.weights, loss: options.loss))
+        if let flat { caveats.insert(flat, at: 0) }
         if !unidentified.isEmpty { message = Identifiability.message(unidentified, lookalikes: law.expression.columnLookalikes) + message }
         if !caveats.isEmpty { message = caveats.joined(separator: "; ") + "; " + message }
         let diagnostics = FitDiagnostics(
-            outcome, converged: outcome.reason.isConverged && unidentified.isEmpty && stationary && confirmed,
+            outcome, converged: outcome.reason.isConverged && unidentified.isEmpty && stationary && confirmed && flat == nil,
             message: message, pointsUsed: observed.count, relativeGradient: relativeGradient,
             predictedDecrease: predictedDecrease)
         var result = LawFit(law: law, values: values, diagnostics: diagnostics,

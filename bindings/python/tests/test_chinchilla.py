@@ -100,6 +100,22 @@ def test_recovers_a_known_law_exactly():
     assert f.E == pytest.approx(1.7, rel=1e-6) and f.A == pytest.approx(410, rel=1e-5)
 
 
+def test_two_series_mixed_fit_no_better_than_a_constant():
+    """Open-Athena's Llama 3 IsoFLOP extract holds each run twice, with its raw and its exp loss. Fitted as one
+    sweep, the law does no better than one constant (the optimiser stops at a start of its grid): not a success,
+    and the message says why. Either series alone is an ordinary fit that explains most of the spread."""
+    import csv
+    import os
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "Tests", "data", "isoflops", "extract_llama_3.csv")
+    rows = list(csv.DictReader(open(path)))
+    N, D, L = (np.array([float(r[k]) for r in rows]) for k in ("params", "tokens", "loss"))
+    for fit in (fit_chinchilla(N, D, L), scalingkit.fit("E + A*N^-alpha + B*D^-beta", N=N, D=D, loss=L)):
+        assert not fit.success and fit.message.startswith("no better than a constant")
+    raw = np.array([r["condition"] == "raw_loss" for r in rows])
+    alone = fit_chinchilla(N[raw], D[raw], L[raw])
+    assert alone.success and "constant" not in alone.message
+
+
 def test_deterministic_across_thread_counts(chinchilla_data):
     N, D, L = chinchilla_data
     one = fit_chinchilla(N, D, L, exclude_highest_loss=5, grid=REDUCED, threads=1)

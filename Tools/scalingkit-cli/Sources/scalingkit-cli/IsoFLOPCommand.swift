@@ -13,9 +13,9 @@ struct IsoFLOPCommand: ParsableCommand {
         commandName: "isoflop",
         abstract: "IsoFLOP profiles (Approach 2): per-budget parabolas, then N_opt ~ C^a and D_opt ~ C^b with intervals.",
         discussion: """
-        Budgets whose profile has no interior minimum are excluded and named. Approach 2 is biased against the \\
-        full-surface fit when the loss surface is asymmetric: --compare-at C also fits L = E + A/N^alpha + B/D^beta \\
-        (Approach 3) to the same runs and prints both allocations at C.
+        Budgets whose profile has no interior minimum are excluded and named. Approach 2 is biased against the \
+        full-surface fit when the loss surface is asymmetric: --compare-at C also fits L = E + A/N^alpha + B/D^beta \
+        (Approach 3) to the same runs and prints both allocations at C (none when that fit did not converge).
 
         Example: scalingkit isoflop sweep.csv --n-column params --d-column tokens --compare-at 3.8e25
         """)
@@ -61,7 +61,12 @@ struct IsoFLOPCommand: ParsableCommand {
         if !compareAt.isEmpty {
             let fit = try ChinchillaLaw.fit(N: N, D: D, loss: L)
             approach3 = fit
-            comparisons = try compareAt.map { c in (c, r.optimum(compute: c), try Planner.computeOptimal(LossSurface(fit.law), compute: c)) }
+            // An unconverged surface (no trend, unidentified) has no allocation worth setting beside Approach 2's.
+            if fit.diagnostics.converged {
+                comparisons = try compareAt.map { c in
+                    (c, r.optimum(compute: c), try Planner.computeOptimal(LossSurface(fit.law), compute: c))
+                }
+            }
         }
         print(json ? jsonReport(r, comparisons, approach3) : textReport(r, comparisons, approach3))
     }
@@ -91,6 +96,10 @@ struct IsoFLOPCommand: ParsableCommand {
             lines.append("")
             lines.append(fmt("Approach 3 on the same runs (Huber 1e-3, log residuals): E %.4f, A %.4g, B %.4g, alpha %.4f, beta %.4f",
                              fit.law.E, fit.law.A, fit.law.B, fit.law.alpha, fit.law.beta))
+            guard fit.diagnostics.converged else {
+                lines.append("  NOT CONVERGED, so no comparison: " + fit.diagnostics.message)
+                return lines.joined(separator: "\n")
+            }
             lines.append("  C (FLOPs)     N (A2)        N (A3)        D (A2)        D (A3)        D ratio A2/A3")
             for c in cmp {
                 lines.append(fmt("  %-12.4e  %-12.4e  %-12.4e  %-12.4e  %-12.4e  %.3f", c.compute, c.a2.0, c.a3.parameters,
@@ -119,7 +128,8 @@ struct IsoFLOPCommand: ParsableCommand {
             + "\"budgets\": [\(budgets)], \"message\": \(jsonString(r.message))"
         if let fit {
             out += ", \"approach3\": {\"E\": \(jsonNumber(fit.law.E)), \"A\": \(jsonNumber(fit.law.A)), \"B\": \(jsonNumber(fit.law.B)), "
-                + "\"alpha\": \(jsonNumber(fit.law.alpha)), \"beta\": \(jsonNumber(fit.law.beta))}, \"comparisons\": ["
+                + "\"alpha\": \(jsonNumber(fit.law.alpha)), \"beta\": \(jsonNumber(fit.law.beta)), "
+                + "\"converged\": \(fit.diagnostics.converged), \"message\": \(jsonString(fit.diagnostics.message))}, \"comparisons\": ["
                 + cmp.map { c in
                     "{\"compute\": \(jsonNumber(c.compute)), \"N_approach2\": \(jsonNumber(c.a2.0)), \"N_approach3\": \(jsonNumber(c.a3.parameters)), "
                         + "\"D_approach2\": \(jsonNumber(c.a2.1)), \"D_approach3\": \(jsonNumber(c.a3.tokens))}"
