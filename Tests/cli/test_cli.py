@@ -301,6 +301,12 @@ def test_isoflop_comparison_refused_when_approach3_finds_no_trend():
     text = run(*args)
     assert text.returncode == 0 and "NOT CONVERGED, so no comparison: no better than a constant" in text.stdout
     assert "D ratio" not in text.stdout
+    # The same fit through `fit`: its plan is printed with a note that it inherits the fit's doubt.
+    fit = run("fit", ISO, "--n-column", "params", "--d-column", "tokens", "--json")
+    notes = json.loads(fit.stdout)["notes"]
+    assert any("did not converge" in n for n in notes)
+    healthy = run("fit", DATA, "--exclude-highest-loss", "5", "--json")
+    assert not any("did not converge" in n for n in json.loads(healthy.stdout).get("notes", []))
 
 
 def test_isoflop_errors(tmp_path):

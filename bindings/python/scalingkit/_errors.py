@@ -36,6 +36,12 @@ class ExtrapolationWarning(UserWarning):
     filters apply; ``warnings.simplefilter("ignore", scalingkit.ExtrapolationWarning)`` silences these alone."""
 
 
+class ConvergenceWarning(UserWarning):
+    """A plan read from a fit that did not converge (``success`` False: not identified, no better than a constant,
+    stalled, or its optimum not confirmed by a second start): the plan inherits the fit's doubt, which the warning
+    quotes. ``warnings.simplefilter("ignore", scalingkit.ConvergenceWarning)`` silences these alone."""
+
+
 def check(status: int) -> None:
     """Raises ScalingKitError with the thread's last error if `status` is not SK_OK."""
     if status != lib.SK_OK:

@@ -1,12 +1,13 @@
 """Reading an sk_fit handle: shared by every fit wrapper."""
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any, Dict, Tuple
 
 import numpy as np
 
-from ._errors import ScalingKitError, check
+from ._errors import ConvergenceWarning, ScalingKitError, check
 from ._arrays import as_number
 from ._ffi import ffi, lib
 from ._results import Result
@@ -14,11 +15,16 @@ from .enums import IntervalKind, label, parse
 
 
 def fit_handle(fit: Any):
-    """The sk_fit handle behind a fit result (ChinchillaFit, LawFit), for the planning functions."""
+    """The sk_fit handle behind a fit result (ChinchillaFit, LawFit), for the planning functions: every planner
+    takes its fit through here, so a fit that did not converge is warned about once per plan call
+    (:class:`~scalingkit.ConvergenceWarning`, pointing at the caller's line), whichever planner reads it."""
     handle = getattr(fit, "_handle", None)
     if handle is None:
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                               f"plan needs a fit from fit_chinchilla or fit (got {type(fit).__name__})")
+    if getattr(fit, "success", True) is False:
+        warnings.warn(f"planning from a fit that did not converge, so the plan inherits its doubt: {fit.message}",
+                      ConvergenceWarning, stacklevel=3)
     return handle
 
 

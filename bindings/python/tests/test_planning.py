@@ -159,3 +159,36 @@ def test_a_fit_on_counts_in_millions_and_billions_is_refused_by_the_planners(chi
         with pytest.raises(ScalingKitError, match=r"needs N in parameters and D in tokens, but the fitted runs reach "
                                                   r"only N = 1.62e4 and D = 3.18e2"):
             call()
+
+
+def test_planning_from_an_unconverged_fit_warns_whichever_planner(fits):
+    """Every planner takes its fit through one door, which warns (ConvergenceWarning, at the caller's line, quoting
+    the fit's message) when the fit did not converge; a converged fit plans without it. The unconverged fit: the
+    Llama 3 IsoFLOP extract with its raw and exp losses mixed, no better than a constant."""
+    import csv
+    import os
+    import warnings
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "Tests", "data", "isoflops", "extract_llama_3.csv")
+    rows = list(csv.DictReader(open(path)))
+    N, D, L = (np.array([float(r[k]) for r in rows]) for k in ("params", "tokens", "loss"))
+    bad = scalingkit.fit_chinchilla(N, D, L)
+    assert not bad.success
+    machine = dict(critical_batch=(8, 0.462), devices=64, flops_per_second=4e14, tokens_per_device=32768)
+    calls = [lambda f: scalingkit.plan(f, 1e22), lambda f: scalingkit.minimum_compute(f, 1.7),
+             lambda f: scalingkit.at_tokens_per_parameter(f, 1e22, 20), lambda f: scalingkit.inference_aware(f, 1.7, 1e12),
+             lambda f: scalingkit.time_aware(f, 1.7, **machine), lambda f: scalingkit.cheapest_within(f, 1.7, 1e7, **machine)]
+    for call in calls:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                call(bad)
+            except ScalingKitError:
+                pass                        # refused for its own reason: the warning came first
+        said = [w for w in caught if issubclass(w.category, scalingkit.ConvergenceWarning)]
+        assert len(said) == 1 and "did not converge" in str(said[0].message)
+        assert "no better than a constant" in str(said[0].message) and said[0].filename == __file__
+    closed, _ = fits
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        scalingkit.plan(closed, 1e22)
+    assert not [w for w in caught if issubclass(w.category, scalingkit.ConvergenceWarning)]

@@ -226,6 +226,7 @@ struct Fit: ParsableCommand {
                                     r.tokens.upperBound))
         }
         try targetPlans(surface, into: &extras)
+        noteUnconverged(fit.converged, planned: !plans.isEmpty, into: &extras)
         extras.shapes = try nearestShapes(plans.map { ($0.compute, $0.parameters) })
         if bootstrap > 0 {
             let progress = ProgressLine(total: bootstrap, label: "bootstrap")
@@ -334,6 +335,7 @@ extension Fit {
             let surface = try LossSurface(fit)
             extras.plans = try budgets.map { try Planner.computeOptimal(surface, compute: $0) }
             try targetPlans(surface, into: &extras)
+            noteUnconverged(fit.converged, planned: true, into: &extras)
             extras.shapes = try nearestShapes(extras.plans.map { ($0.compute, $0.parameters) })
         }
         if bootstrap > 0 {
@@ -362,6 +364,12 @@ extension Fit {
             try frontierPlot(try LossSurface(law: fit.law, values: fit.values), N: N, D: D, loss: y, budgets: budgets,
                              excluded: Set(fit.excludedIndices)).write(to: plot)
         }
+    }
+
+    /// Plans read from a fit that did not converge say so (the Python binding warns the same way).
+    func noteUnconverged(_ converged: Bool, planned: Bool, into extras: inout Extras) {
+        guard !converged, planned || !extras.targets.isEmpty else { return }
+        extras.notes.append("the fit did not converge (its message says why): every plan here inherits that doubt")
     }
 
     /// For each --target-loss: the least compute reaching it, and the inference-aware and time-aware plans asked for.
