@@ -373,7 +373,9 @@ typedef struct sk_allocation {
  * a = beta / (alpha + beta)) or a law fit whose inputs are N and D
  * (optionally also C = 6ND): a scan of 401 sizes along the budget, then golden-section search to 1e-12 in ln N.
  * out->a and out->b are d ln N_opt / d ln C and d ln D_opt / d ln C at this budget (central differences over
- * ±5 % of C for a numerical plan). Set out->struct_size = sizeof(sk_allocation) first.
+ * ±5 % of C for a numerical plan). Set out->struct_size = sizeof(sk_allocation) first. Every planner plans from
+ * the fit's law whether or not the fit converged: read sk_fit_info.converged and sk_fit_message first (a fit that
+ * is not identified, or since 0.4.2 no better than a constant, gives a plan of no meaning).
  * Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT (compute not finite and > 0, a law
  * whose loss falls towards N -> 1 or D -> 1: no finite optimum, e.g. an exponent <= 0; since 0.4.2, a fit whose
  * runs are too small to be counts of parameters and tokens: the largest N under 1e5 or the largest D under 1e6,
