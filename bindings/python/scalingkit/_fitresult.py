@@ -22,10 +22,17 @@ def fit_handle(fit: Any):
     if handle is None:
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                               f"plan needs a fit from fit_chinchilla or fit (got {type(fit).__name__})")
-    if getattr(fit, "success", True) is False:
-        warnings.warn(f"planning from a fit that did not converge, so the plan inherits its doubt: {fit.message}",
-                      ConvergenceWarning, stacklevel=3)
+    warn_unconverged(fit, "planning from", "the plan")
     return handle
+
+
+def warn_unconverged(fit: Any, doing: str, result: str, stacklevel: int = 4) -> None:
+    """One :class:`~scalingkit.ConvergenceWarning` when ``fit`` did not converge, quoting its message: what is
+    read from it (``result``: a plan, bootstrap intervals) inherits its doubt. ``stacklevel`` 4 is the user's line
+    for a public function that calls this through one helper (``fit_handle``); 3 for one that calls it directly."""
+    if getattr(fit, "success", True) is False:
+        warnings.warn(f"{doing} a fit that did not converge, so {result} inherits its doubt: {fit.message}",
+                      ConvergenceWarning, stacklevel=stacklevel)
 
 
 def read_fit(handle: Any) -> Tuple[Dict[str, float], Dict[str, Any]]:

@@ -13,7 +13,7 @@ from ._results import ComputeOptimalPlan, FitDiagnostics, read_plan, warn_outsid
 from ._arrays import as_doubles, as_number, as_size, same_length, set_optimizer_options
 from . import bootstrap as _bootstrap
 from ._errors import ScalingKitError, check
-from ._fitresult import predict_intervals, read_excluded, read_fit
+from ._fitresult import fit_handle, predict_intervals, read_excluded, read_fit, warn_unconverged
 from ._ffi import ffi, lib
 
 ArrayLike = Union[Sequence[float], np.ndarray, Any]
@@ -62,6 +62,7 @@ class ChinchillaFit(FitDiagnostics):
         then resample whole clusters: rows that are checkpoints of one run are not independent, and resampling them
         as such understates every interval."""
         N, D, loss = self._data
+        warn_unconverged(self, "bootstrapping", "every interval", stacklevel=3)
         out = ffi.new("sk_bootstrap **")
         opts, _codes = _bootstrap.options(replicates, seed, confidence, threads, clusters)
         check(lib.sk_chinchilla_bootstrap(ffi.from_buffer("double[]", N), ffi.from_buffer("double[]", D),
@@ -87,7 +88,7 @@ class ChinchillaFit(FitDiagnostics):
         plan = ffi.new("sk_allocation *")
         plan.struct_size = ffi.sizeof("sk_allocation")
         # sk_plan_allocate: the closed form for a Chinchilla fit (Hoffmann et al. 2022, eq. 4).
-        check(lib.sk_plan_allocate(self._handle, as_number("compute", compute), plan))
+        check(lib.sk_plan_allocate(fit_handle(self), as_number("compute", compute), plan))
         result = read_plan(plan)
         warn_outside_fitted([result])
         return result

@@ -18,7 +18,7 @@ from . import bootstrap as _bootstrap
 from ._arrays import (as_doubles, as_finite, as_number, as_size, as_text, optimizer_settings,
                       set_optimizer_options)
 from ._errors import ScalingKitError, check
-from ._fitresult import PredictionIntervals, predict_intervals as _intervals, read_excluded, read_fit
+from ._fitresult import PredictionIntervals, predict_intervals as _intervals, read_excluded, read_fit, warn_unconverged
 from ._ffi import ffi, lib
 from .enums import Loss, Method, Search, Space, parse
 
@@ -73,6 +73,7 @@ class LawFit(FitDiagnostics):
         fixed parameters stay fixed). Deterministic for a given ``seed``. ``clusters``: one label per row (the
         model a checkpoint belongs to) to resample whole clusters, as :meth:`ChinchillaFit.bootstrap`."""
         p = self._problem
+        warn_unconverged(self, "bootstrapping", "every interval", stacklevel=3)
         out = ffi.new("sk_bootstrap **")
         opts, _codes = _bootstrap.options(replicates, seed, confidence, threads, clusters)
         check(lib.sk_law_bootstrap(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n, p.opts,

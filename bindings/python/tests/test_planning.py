@@ -163,7 +163,8 @@ def test_a_fit_on_counts_in_millions_and_billions_is_refused_by_the_planners(chi
 
 def test_planning_from_an_unconverged_fit_warns_whichever_planner(fits):
     """Every planner takes its fit through one door, which warns (ConvergenceWarning, at the caller's line, quoting
-    the fit's message) when the fit did not converge; a converged fit plans without it. The unconverged fit: the
+    the fit's message) when the fit did not converge, and so does a bootstrap of it; a converged fit plans without
+    it. The unconverged fit: the
     Llama 3 IsoFLOP extract with its raw and exp losses mixed, no better than a constant."""
     import csv
     import os
@@ -176,7 +177,8 @@ def test_planning_from_an_unconverged_fit_warns_whichever_planner(fits):
     machine = dict(critical_batch=(8, 0.462), devices=64, flops_per_second=4e14, tokens_per_device=32768)
     calls = [lambda f: scalingkit.plan(f, 1e22), lambda f: scalingkit.minimum_compute(f, 1.7),
              lambda f: scalingkit.at_tokens_per_parameter(f, 1e22, 20), lambda f: scalingkit.inference_aware(f, 1.7, 1e12),
-             lambda f: scalingkit.time_aware(f, 1.7, **machine), lambda f: scalingkit.cheapest_within(f, 1.7, 1e7, **machine)]
+             lambda f: scalingkit.time_aware(f, 1.7, **machine), lambda f: scalingkit.cheapest_within(f, 1.7, 1e7, **machine),
+             lambda f: f.compute_optimal(1e22), lambda f: f.bootstrap(4)]
     for call in calls:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
