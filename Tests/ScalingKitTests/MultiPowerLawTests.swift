@@ -159,6 +159,29 @@ struct MultiPowerLawTests {
         #expect(abs(fit.law.L0 / truth.L0 - 1) < 0.02 && abs(fit.law.alpha / truth.alpha - 1) < 0.05)
     }
 
+    /// Curves with no trend (a constant loss and noise, under schedules that change): the law can do no better than
+    /// one constant, and the fit says so instead of converging on a curve the data do not show.
+    @Test func noTrendIsNoBetterThanAConstant() throws {
+        var stream = RandomStream(seed: 9)
+        let steps = Array(stride(from: 150, to: 3000, by: 50))
+        func rate(_ kind: Int, _ s: Int) -> Double {
+            if s < 100 { return 3e-4 * Double(s + 1) / 100 }
+            if kind == 0 { return 3e-5 + 1.35e-4 * (1 + cos(Double.pi * Double(s - 100) / 2900)) }
+            return s < 1500 ? 3e-4 : 9e-5
+        }
+        var curves: [LossCurve] = []
+        for kind in 0..<2 {
+            var loss: [Double] = []
+            for _ in steps { loss.append(3.0 * (1 + 0.01 * (stream.nextUniform() - 0.5))) }
+            curves.append(LossCurve(learningRates: (0..<3000).map { rate(kind, $0) }, warmupSteps: 100, steps: steps,
+                                    loss: loss))
+        }
+        let fit = try MultiPowerLaw.fit(curves: curves)
+        let message: String = fit.message
+        #expect(!fit.converged)
+        #expect(message.hasPrefix("no better than a constant"), "\(message)")
+    }
+
     @Test func rejectsBadInput() {
         let lr = [Double](repeating: 1e-3, count: 100)
         let ok = LossCurve(learningRates: lr, warmupSteps: 10, steps: [20, 30, 40, 50, 60, 70, 80],

@@ -9,7 +9,8 @@
 /// inference processes for quantile regression", JASA 94(448), §2) R¹ = 1 − V̂/Ṽ: the fitted objective V̂ against
 /// Ṽ, the same loss minimised by a constant. With squared residuals it is the usual R². On real sweeps the laws
 /// explain 0.89–0.96 of it (Epoch's Chinchilla 0.95; Marin's three 2026 sweeps 0.89–0.90; three of them fitted
-/// together 0.64); the mixed Llama 3 table 0.0000.
+/// together 0.64); the mixed Llama 3 table 0.0000. Every fit applies it: `ChinchillaLaw.fit`, `ScalingLaw.fit`
+/// and `MultiPowerLaw.fit` (loss curves with no trend under their schedules).
 enum ConstantBaseline {
     /// Below this share explained a fit is not converged: it says "no better than a constant".
     static let minimumExplained = 0.1

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The multi-power law for whole loss curves under any learning-rate schedule (Luo et al. 2025, ICLR,
 /// arXiv:2503.12811, eq. 5–6):
 ///
@@ -149,9 +155,15 @@ extension MultiPowerLaw {
         let atBound = parameterNames.indices.filter { x[$0] <= 0 }.map { parameterNames[$0] }
         var message = outcome.message
         if !atBound.isEmpty { message += "; on a bound: \(atBound.joined(separator: ", "))" }
+        // As every fit: one that does no better than a constant loss found no curve to follow.
+        let flat = ConstantBaseline.caveat(
+            fitted: outcome.best.value,
+            baseline: ConstantBaseline.objective(losses.map { log($0) }, weights: nil, loss: FitLoss(.huber(delta: options.huberDelta))))
+        if let flat { message = flat + "; " + message }
         return MultiPowerFit(
             law: MultiPowerLaw(x),
-            diagnostics: FitDiagnostics(outcome, converged: outcome.reason.isConverged, message: message, pointsUsed: points),
+            diagnostics: FitDiagnostics(outcome, converged: outcome.reason.isConverged && flat == nil, message: message,
+                                        pointsUsed: points),
             parametersAtBound: atBound, options: options)
     }
 }
