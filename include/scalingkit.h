@@ -83,10 +83,10 @@ extern "C" {
 /* Semantic version of this header. */
 #define SK_VERSION_MAJOR 0
 #define SK_VERSION_MINOR 4
-#define SK_VERSION_PATCH 2
+#define SK_VERSION_PATCH 3
 /* MAJOR * 10000 + MINOR * 100 + PATCH, as in zstd. */
 #define SK_VERSION_NUMBER (SK_VERSION_MAJOR * 10000 + SK_VERSION_MINOR * 100 + SK_VERSION_PATCH)
-#define SK_VERSION_STRING "0.4.2"
+#define SK_VERSION_STRING "0.4.3"
 
 /* The ABI line (since 0.4.0): a program compiled against one release of a line runs against any later release of
  * the same line. Before 1.0 every minor version starts a new line ("0.MINOR") and may change struct layouts or
@@ -170,6 +170,11 @@ typedef struct sk_fit_info {
     double predicted_decrease; /* relative decrease a Newton step would still make, g'H^-1 g / (2 |objective|);
                                   NaN where the Hessian is not positive definite. A law fit converges only if this
                                   is <= 1e-10 (else, only if relative_gradient <= 1e-5) and two starts agree */
+    /* since 0.4.3 (a caller compiled against 0.4.0-0.4.2 passes the earlier struct_size and gets the fields above) */
+    double explained;          /* share of the objective one constant for every run leaves that the law removes:
+                                  1 - objective / (the fit's loss minimised by a constant), Koenker & Machado's
+                                  (1999) R1, the R2 of squared residuals. Below 0.1 the fit is not converged ("no
+                                  better than a constant": no trend found). NaN if every observation is equal */
 } sk_fit_info;
 
 /* Fills *info with the fit's diagnostics.
@@ -375,7 +380,7 @@ typedef struct sk_allocation {
  * out->a and out->b are d ln N_opt / d ln C and d ln D_opt / d ln C at this budget (central differences over
  * ±5 % of C for a numerical plan). Set out->struct_size = sizeof(sk_allocation) first. Every planner plans from
  * the fit's law whether or not the fit converged: read sk_fit_info.converged and sk_fit_message first (a fit that
- * is not identified, or since 0.4.2 no better than a constant, gives a plan of no meaning).
+ * is not identified, or since 0.4.3 no better than a constant, gives a plan of no meaning).
  * Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE; SK_ERR_INVALID_ARGUMENT (compute not finite and > 0, a law
  * whose loss falls towards N -> 1 or D -> 1: no finite optimum, e.g. an exponent <= 0; since 0.4.2, a fit whose
  * runs are too small to be counts of parameters and tokens: the largest N under 1e5 or the largest D under 1e6,

@@ -109,8 +109,10 @@ func initVersioned<T>(_ function: StaticString, _ p: UnsafeMutablePointer<T>?, _
 }
 
 /// `writeVersioned` for an output struct whose caller set its first field, `struct_size`.
-func writeVersioned<T>(_ value: T, to p: UnsafeMutablePointer<T>, _ name: String) throws(ScalingKitError) {
-    try writeVersioned(value, to: p, size: UnsafeRawPointer(p).load(as: Int.self), name)
+func writeVersioned<T>(_ value: T, to p: UnsafeMutablePointer<T>, _ name: String, earlierSizes: [Int] = [])
+    throws(ScalingKitError)
+{
+    try writeVersioned(value, to: p, size: UnsafeRawPointer(p).load(as: Int.self), name, earlierSizes: earlierSizes)
 }
 
 /// Copies `nColumns` columns of `n` doubles each (an array of column pointers, as the header's `const double *const *`),

@@ -7,8 +7,11 @@ private func cInfo(_ d: FitDiagnostics, excluded: Int) -> sk_fit_info {
                 converged: d.converged ? 1 : 0, iterations: d.iterations, evaluations: d.evaluations, starts: d.starts,
                 starts_converged: d.startsConverged, starts_at_optimum: d.startsAtOptimum, points_used: d.pointsUsed,
                 points_excluded: excluded, starts_refined: d.startsRefined, relative_gradient: d.relativeGradient,
-                predicted_decrease: d.predictedDecrease)
+                predicted_decrease: d.predictedDecrease, explained: d.explained)
 }
+
+/// sk_fit_info as 0.4.0–0.4.2 defined it: everything before `explained`.
+private let fitInfoSize042 = MemoryLayout<sk_fit_info>.offset(of: \sk_fit_info.explained)!
 
 /// What the `sk_fit_*` accessors read, the same for every kind of fit.
 struct FitSummary {
@@ -119,7 +122,7 @@ public func sk_fit_get_info(_ fit: OpaquePointer?, _ info: UnsafeMutablePointer<
     guarded("sk_fit_get_info") { () throws(ScalingKitError) in
         let handle = try FitHandle.borrow(fit)
         let info = try nonNull(info, "info")
-        try writeVersioned(handle.info, to: info, "sk_fit_info")
+        try writeVersioned(handle.info, to: info, "sk_fit_info", earlierSizes: [fitInfoSize042])
     }
 }
 

@@ -62,6 +62,7 @@ struct RobustnessTests {
         let fit = try ChinchillaLaw.fit(N: N, D: D, loss: L)
         #expect(!fit.converged)
         #expect(fit.message.hasPrefix("no better than a constant"))
+        #expect(abs(fit.explained) < 0.01, "explained \(fit.explained)")
         let law = try ScalingLaw(formula: "E + A*N^-alpha + B*D^-beta", inputs: ["N", "D"]).fit(data: ["N": N, "D": D], observed: L)
         #expect(!law.converged)
         #expect(law.message.hasPrefix("no better than a constant"))
@@ -69,7 +70,7 @@ struct RobustnessTests {
         let alone = try ChinchillaLaw.fit(N: stride(from: 0, to: N.count, by: 2).map { N[$0] },
                                           D: stride(from: 0, to: D.count, by: 2).map { D[$0] },
                                           loss: stride(from: 0, to: L.count, by: 2).map { L[$0] })
-        #expect(alone.converged)
+        #expect(alone.converged && alone.explained > 0.99)
         #expect(!alone.message.contains("constant"))
     }
 
@@ -88,9 +89,12 @@ struct RobustnessTests {
         let twice = ConstantBaseline.objective(y + [5.5], weights: nil, loss: FitLoss(.squared))
         #expect(abs(ConstantBaseline.objective(y, weights: [1, 1, 1, 1, 2], loss: FitLoss(.squared)) - twice) < 1e-12)
         #expect(ConstantBaseline.objective([2, 2, 2], weights: nil, loss: FitLoss(.squared)) == 0)
-        #expect(ConstantBaseline.caveat(fitted: 0.95, baseline: 1) != nil)
-        #expect(ConstantBaseline.caveat(fitted: 0.5, baseline: 1) == nil)
-        #expect(ConstantBaseline.caveat(fitted: 0, baseline: 0) == nil)
+        let squaredFit = ConstantBaseline(fitted: 0.25 * squared, observations: y, weights: nil, loss: FitLoss(.squared))
+        #expect(abs(squaredFit.explained - 0.75) < 1e-12 && squaredFit.caveat == nil)      // R² = 1 − SSR/SST
+        let flat = ConstantBaseline(fitted: 0.95 * squared, observations: y, weights: nil, loss: FitLoss(.squared))
+        #expect(flat.caveat?.hasPrefix("no better than a constant") == true)
+        let equal = ConstantBaseline(fitted: 0, observations: [2, 2, 2], weights: nil, loss: FitLoss(.squared))
+        #expect(equal.explained.isNaN && equal.caveat == nil)
     }
 
     @Test("a healthy fit stays converged (the identifiability test has margin)")
@@ -100,6 +104,7 @@ struct RobustnessTests {
         #expect(fit.converged)
         #expect(!fit.message.contains("not identified"))
         #expect(!fit.message.contains("no better than a constant"))
+        #expect(fit.explained > 0.9 && fit.explained < 1, "explained \(fit.explained)")
     }
 
     @Test("all losses equal: no NaN, and the flat law is reported")

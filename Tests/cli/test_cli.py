@@ -29,6 +29,7 @@ def test_fit_json():
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["converged"] is True and out["points_used"] == 240 and out["excluded_rows"] == [0, 1, 2, 3, 4]
+    assert 0.95 < out["explained"] < 0.96                 # R1 against one constant for every run
     assert out["objective"] <= 1.0182740346e-3 + 1e-12
     assert abs(out["parameters"]["alpha"] - 0.3473127) < 1e-4
     assert [p["compute"] for p in out["plans"]] == [5.76e23, 1e25]
@@ -304,7 +305,7 @@ def test_isoflop_comparison_refused_when_approach3_finds_no_trend():
     # The same fit through `fit`: its plan is printed with a note that it inherits the fit's doubt.
     fit = run("fit", ISO, "--n-column", "params", "--d-column", "tokens", "--json")
     notes = json.loads(fit.stdout)["notes"]
-    assert any("did not converge" in n for n in notes)
+    assert any("did not converge" in n for n in notes) and abs(json.loads(fit.stdout)["explained"]) < 0.01
     healthy = run("fit", DATA, "--exclude-highest-loss", "5", "--json")
     assert not any("did not converge" in n for n in json.loads(healthy.stdout).get("notes", []))
 

@@ -11,13 +11,44 @@
 /// explain 0.89–0.96 of it (Epoch's Chinchilla 0.95; Marin's three 2026 sweeps 0.89–0.90; three of them fitted
 /// together 0.64); the mixed Llama 3 table 0.0000. Every fit applies it: `ChinchillaLaw.fit`, `ScalingLaw.fit`
 /// and `MultiPowerLaw.fit` (loss curves with no trend under their schedules).
-enum ConstantBaseline {
+struct ConstantBaseline {
     /// Below this share explained a fit is not converged: it says "no better than a constant".
     static let minimumExplained = 0.1
 
-    /// min over c of Σᵢ wᵢ ρ(c − yᵢ), with the loss's own penalty and asymmetry, and `y` already in the loss's
-    /// space (log observations for log residuals). ρ is convex, so Σ wᵢ ρ'(c − yᵢ) is non-decreasing in c and
-    /// changes sign in [min y, max y]: bisection on it finds a minimiser (any point of a flat bottom will do).
+    /// The fit's objective at its optimum.
+    let fitted: Double
+    /// The same loss minimised by one constant (0 when every observation is equal).
+    let baseline: Double
+
+    /// `fitted` against the constant fit of observations `y`, given in the loss's space (log observations for log
+    /// residuals), with the run weights and the loss of the fit.
+    init(fitted: Double, observations y: [Double], weights: [Double]?, loss: FitLoss) {
+        self.fitted = fitted
+        baseline = Self.objective(y, weights: weights, loss: loss)
+    }
+
+    /// R¹ = 1 − fitted/baseline (R² for squared residuals): 1 for a law through every run, 0 for one no better than
+    /// a constant (below 0 where the law cannot even reach a constant); NaN where there is nothing to explain
+    /// (every observation equal) or an objective is not finite.
+    var explained: Double {
+        guard baseline.isFinite, baseline > 0, fitted.isFinite else { return .nan }
+        return 1 - fitted / baseline
+    }
+
+    /// The caveat that makes a fit unconverged, or nil when the law explains at least `minimumExplained` (or there
+    /// is nothing to explain).
+    var caveat: String? {
+        let explained = explained
+        guard explained < Self.minimumExplained else { return nil }      // false for NaN
+        return "no better than a constant: the law removes \(FitSearch.format(100 * max(explained, 0))) % of the "
+            + "objective one value for every run leaves (\(FitSearch.format(fitted)) against \(FitSearch.format(baseline))), so "
+            + "its parameters are arbitrary; the data show no trend it can follow (are two series mixed in one "
+            + "table, such as raw and transformed losses, or two datasets?)"
+    }
+
+    /// min over c of Σᵢ wᵢ ρ(c − yᵢ), with the loss's own penalty and asymmetry. ρ is convex, so Σ wᵢ ρ'(c − yᵢ)
+    /// is non-decreasing in c and changes sign in [min y, max y]: bisection on it finds a minimiser (any point of
+    /// a flat bottom will do).
     static func objective(_ y: [Double], weights: [Double]?, loss: FitLoss) -> Double {
         guard var lo = y.min(), var hi = y.max(), lo < hi else { return 0 }
         func slope(_ c: Double) -> Double {
@@ -34,17 +65,5 @@ enum ConstantBaseline {
         var total = 0.0
         for i in y.indices { total += (weights?[i] ?? 1) * loss.evaluate(c - y[i]).0 }
         return total
-    }
-
-    /// The caveat for a fit of objective `fitted` against the constant's `baseline`; nil when the law explains at
-    /// least `minimumExplained` of it (or the observations are all equal: nothing to explain).
-    static func caveat(fitted: Double, baseline: Double) -> String? {
-        guard baseline.isFinite, baseline > 0, fitted.isFinite else { return nil }
-        let explained = 1 - fitted / baseline
-        guard explained < minimumExplained else { return nil }
-        return "no better than a constant: the law removes \(FitSearch.format(100 * max(explained, 0))) % of the "
-            + "objective one value for every run leaves (\(FitSearch.format(fitted)) against \(FitSearch.format(baseline))), so "
-            + "its parameters are arbitrary; the data show no trend it can follow (are two series mixed in one "
-            + "table, such as raw and transformed losses, or two datasets?)"
     }
 }

@@ -32,10 +32,15 @@ public struct FitDiagnostics: Sendable, Equatable {
     /// ½ gᵀH⁻¹g / |f| over the coordinates not held by a bound (the Newton decrement; Boyd & Vandenberghe 2004,
     /// §9.5.1); NaN where the Hessian is not positive definite or the fit does not measure it.
     public var predictedDecrease: Double
+    /// The share of the objective one constant for every run would leave that the law removes: Koenker & Machado's
+    /// (1999) R¹ = 1 − objective / (the same loss minimised by a constant), the usual R² for squared residuals. A
+    /// fit below 0.1 found no trend and is not converged ("no better than a constant"); NaN where every
+    /// observation is equal.
+    public var explained: Double
 
     /// The diagnostics of a multi-start outcome, with the fit's own verdict, message and point count.
     init(_ outcome: MultiStart.Outcome, converged: Bool, message: String, pointsUsed: Int,
-         relativeGradient: Double = .nan, predictedDecrease: Double = .nan) {
+         relativeGradient: Double = .nan, predictedDecrease: Double = .nan, explained: Double) {
         objective = outcome.best.value
         gradientNorm = outcome.best.gradientNorm
         self.converged = converged
@@ -50,9 +55,10 @@ public struct FitDiagnostics: Sendable, Equatable {
         self.pointsUsed = pointsUsed
         self.relativeGradient = relativeGradient
         self.predictedDecrease = predictedDecrease
+        self.explained = explained
     }
 
-    /// Field by field, with NaN equal to NaN in the two measures a fit may not take (so that a fit equals itself).
+    /// Field by field, with NaN equal to NaN in the measures a fit may not take (so that a fit equals itself).
     public static func == (a: Self, b: Self) -> Bool {
         func same(_ x: Double, _ y: Double) -> Bool { x == y || (x.isNaN && y.isNaN) }
         return a.objective == b.objective && a.gradientNorm == b.gradientNorm && a.converged == b.converged
@@ -60,7 +66,7 @@ public struct FitDiagnostics: Sendable, Equatable {
             && a.evaluations == b.evaluations && a.starts == b.starts && a.startsRefined == b.startsRefined
             && a.startsConverged == b.startsConverged && a.startsAtOptimum == b.startsAtOptimum
             && a.pointsUsed == b.pointsUsed && same(a.relativeGradient, b.relativeGradient)
-            && same(a.predictedDecrease, b.predictedDecrease)
+            && same(a.predictedDecrease, b.predictedDecrease) && same(a.explained, b.explained)
     }
 }
 
@@ -100,4 +106,6 @@ extension DiagnosedFit {
     public var relativeGradient: Double { get { diagnostics.relativeGradient } set { diagnostics.relativeGradient = newValue } }
     /// `diagnostics.predictedDecrease`.
     public var predictedDecrease: Double { get { diagnostics.predictedDecrease } set { diagnostics.predictedDecrease = newValue } }
+    /// `diagnostics.explained`.
+    public var explained: Double { get { diagnostics.explained } set { diagnostics.explained = newValue } }
 }

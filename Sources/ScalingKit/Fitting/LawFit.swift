@@ -198,17 +198,17 @@ extension ScalingLaw {
                   + "(widen the search: more randomStarts, a finer gridStep or wider bounds)")
         }
         // A fit no better than one constant for every run found no trend, however well its optimiser converged.
-        let flat = ConstantBaseline.caveat(
-            fitted: outcome.best.value,
-            baseline: ConstantBaseline.objective(options.loss.space == .log ? observed.map { log($0) } : observed,
-                                                 weights: options.weights, loss: options.loss))
+        let baseline = ConstantBaseline(fitted: outcome.best.value,
+                                        observations: options.loss.space == .log ? observed.map { log($0) } : observed,
+                                        weights: options.weights, loss: options.loss)
+        let flat = baseline.caveat
         if let flat { caveats.insert(flat, at: 0) }
         if !unidentified.isEmpty { message = Identifiability.message(unidentified, lookalikes: law.expression.columnLookalikes) + message }
         if !caveats.isEmpty { message = caveats.joined(separator: "; ") + "; " + message }
         let diagnostics = FitDiagnostics(
             outcome, converged: outcome.reason.isConverged && unidentified.isEmpty && stationary && confirmed && flat == nil,
             message: message, pointsUsed: observed.count, relativeGradient: relativeGradient,
-            predictedDecrease: predictedDecrease)
+            predictedDecrease: predictedDecrease, explained: baseline.explained)
         var result = LawFit(law: law, values: values, diagnostics: diagnostics,
                       parametersAtBound: atBound, fixedParameters: parameters.filter { options.fixed[$0] != nil },
                       options: options, search: p.search,

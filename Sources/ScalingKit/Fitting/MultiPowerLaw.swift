@@ -156,14 +156,14 @@ extension MultiPowerLaw {
         var message = outcome.message
         if !atBound.isEmpty { message += "; on a bound: \(atBound.joined(separator: ", "))" }
         // As every fit: one that does no better than a constant loss found no curve to follow.
-        let flat = ConstantBaseline.caveat(
-            fitted: outcome.best.value,
-            baseline: ConstantBaseline.objective(losses.map { log($0) }, weights: nil, loss: FitLoss(.huber(delta: options.huberDelta))))
+        let baseline = ConstantBaseline(fitted: outcome.best.value, observations: losses.map { log($0) }, weights: nil,
+                                        loss: FitLoss(.huber(delta: options.huberDelta)))
+        let flat = baseline.caveat
         if let flat { message = flat + "; " + message }
         return MultiPowerFit(
             law: MultiPowerLaw(x),
             diagnostics: FitDiagnostics(outcome, converged: outcome.reason.isConverged && flat == nil, message: message,
-                                        pointsUsed: points),
+                                        pointsUsed: points, explained: baseline.explained),
             parametersAtBound: atBound, options: options)
     }
 }

@@ -140,6 +140,19 @@ static void test_fit(void) {
     CHECK(info.converged == 1 && info.starts == 32 && info.points_used == NPTS && info.points_excluded == 0,
           "converged %d starts %zu used %zu", info.converged, info.starts, info.points_used);
     CHECK(info.objective < 1e-14, "objective %g on noise-free data", info.objective);
+    CHECK(info.explained > 1 - 1e-9 && info.explained <= 1, "explained %.17g on noise-free data", info.explained);
+    {   /* Since 0.4.3: a caller compiled against 0.4.0-0.4.2 (no `explained`) gets the fields it has, nothing past. */
+        union { sk_fit_info i; unsigned char bytes[sizeof(sk_fit_info)]; } old;
+        memset(old.bytes, 0xAB, sizeof old.bytes);
+        old.i.struct_size = offsetof(sk_fit_info, explained);
+        CHECK(sk_fit_get_info(fit, &old.i) == SK_OK && old.i.objective == info.objective &&
+                  old.i.starts_refined == info.starts_refined,
+              "0.4.2-sized sk_fit_info: %s", sk_last_error());
+        CHECK(old.i.struct_size == offsetof(sk_fit_info, explained), "struct_size rewritten: %zu", old.i.struct_size);
+        int untouched = 1;
+        for (size_t k = offsetof(sk_fit_info, explained); k < sizeof old.bytes; k++) untouched &= old.bytes[k] == 0xAB;
+        CHECK(untouched, "wrote past a 0.4.2-sized sk_fit_info");
+    }
     CHECK(strlen(sk_fit_message(fit)) > 0, "empty message");
 
     CHECK(sk_fit_param_count(fit) == 5, "count %zu", sk_fit_param_count(fit));

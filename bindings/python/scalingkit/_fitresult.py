@@ -50,7 +50,8 @@ def read_fit(handle: Any) -> Tuple[Dict[str, float], Dict[str, Any]]:
         iterations=info.iterations, evaluations=info.evaluations, starts=info.starts,
         starts_refined=info.starts_refined, starts_converged=info.starts_converged,
         starts_at_optimum=info.starts_at_optimum, points_used=info.points_used,
-        relative_gradient=info.relative_gradient, predicted_decrease=info.predicted_decrease)
+        relative_gradient=info.relative_gradient, predicted_decrease=info.predicted_decrease,
+        explained=info.explained)
     return params, diagnostics
 
 

@@ -172,6 +172,10 @@ class FitDiagnostics(Result):
     #: The relative decrease a Newton step would still make at the optimum (NaN where the Hessian is not positive
     #: definite or the fit does not measure it).
     predicted_decrease: float
+    #: The share of the objective one constant for every run leaves that the law removes (Koenker & Machado's R¹;
+    #: R² for squared residuals). Below 0.1 the fit is not a success: "no better than a constant". NaN when every
+    #: observation is equal.
+    explained: float
 
     @property
     def fun(self) -> float:

@@ -83,7 +83,7 @@ struct FitCurves: ParsableCommand {
             lines.append("  " + name + String(repeating: " ", count: max(0, 6 - name.count)) + fmt(" = %.8g", value))
         }
         lines.append(fmt("  objective = %.13e   max|gradient| = %.3g   ", fit.objective, fit.gradientNorm)
-                     + (fit.converged ? "converged" : "NOT converged"))
+                     + FitReport.explained(fit.explained) + (fit.converged ? "converged" : "NOT converged"))
         lines.append("  \(fit.message)")
         for (path, errors) in scores {
             if let e = errors {
@@ -110,6 +110,7 @@ struct FitCurves: ParsableCommand {
         "warmup_steps": \(warmupSteps), "points_used": \(fit.pointsUsed), "parameters": {\(params)}, \
         "objective": \(jsonNumber(fit.objective)), "gradient_norm": \(jsonNumber(fit.gradientNorm)), \
         "converged": \(fit.converged), "message": \(jsonString(fit.message)), "iterations": \(fit.iterations), \
+        "explained": \(jsonNumber(fit.explained)), \
         "evaluations": \(fit.evaluations), "starts": \(fit.starts), "starts_refined": \(fit.startsRefined), \
         "at_bound": [\(fit.parametersAtBound.map(jsonString).joined(separator: ", "))], \
         "method": {"loss": "huber on log residuals", "huber_delta": \(jsonNumber(huberDelta)), "screen": \(screen)}, \

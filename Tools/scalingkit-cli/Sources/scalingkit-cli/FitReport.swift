@@ -254,6 +254,11 @@ struct Extras {
 }
 
 enum FitReport {
+    /// "explained = 0.952   " for the objective line (R¹ against one constant), nothing when every loss is equal.
+    static func explained(_ share: Double) -> String {
+        share.isNaN ? "" : fmt("explained = %.3f   ", share)
+    }
+
     static func text(_ fit: ChinchillaFit, plans: [ComputePlan], data: String, rows: Int,
                      extras: Extras = Extras()) -> String {
         let law = fit.law
@@ -275,7 +280,7 @@ enum FitReport {
         lines.append(fmt("  alpha  = %.6f", law.alpha))
         lines.append(fmt("  beta   = %.6f", law.beta))
         lines.append(fmt("  objective = %.13e   max|gradient| = %.2e   ", fit.objective, fit.gradientNorm)
-                     + (fit.converged ? "converged" : "NOT CONVERGED"))
+                     + FitReport.explained(fit.explained) + (fit.converged ? "converged" : "NOT CONVERGED"))
         lines.append("  \(fit.message)")
         if let first = plans.first {
             lines.append("")
@@ -309,7 +314,7 @@ enum FitReport {
         "form": "E + A/N^alpha + B/D^beta", "data": \(jsonString(data)), "rows": \(rows), \
         "points_used": \(fit.pointsUsed), "excluded_rows": [\(fit.excludedIndices.map(String.init).joined(separator: ", "))], \
         "parameters": {\(params)}, "objective": \(jsonNumber(fit.objective)), \
-        "gradient_norm": \(jsonNumber(fit.gradientNorm)), "converged": \(fit.converged), \
+        "gradient_norm": \(jsonNumber(fit.gradientNorm)), "explained": \(jsonNumber(fit.explained)), "converged": \(fit.converged), \
         "message": \(jsonString(fit.message)), "iterations": \(fit.iterations), "evaluations": \(fit.evaluations), \
         "starts": \(fit.starts), "starts_refined": \(fit.startsRefined), "starts_converged": \(fit.startsConverged), \
         "starts_at_optimum": \(fit.startsAtOptimum), "method": {"loss": "huber on log residuals", "huber_delta": \(jsonNumber(fit.options.huberDelta)), \
@@ -343,7 +348,7 @@ extension FitReport {
             lines.append(line)
         }
         lines.append(fmt("  objective = %.13e   max|gradient| = %.2e   ", fit.objective, fit.gradientNorm)
-                     + (fit.converged ? "converged" : "NOT CONVERGED"))
+                     + FitReport.explained(fit.explained) + (fit.converged ? "converged" : "NOT CONVERGED"))
         lines.append("  \(fit.message)")
         lines += extras.textLines()
         return lines.joined(separator: "\n")
@@ -361,6 +366,7 @@ extension FitReport {
         "objective": \(jsonNumber(fit.objective)), "gradient_norm": \(jsonNumber(fit.gradientNorm)), \
         "converged": \(fit.converged), "message": \(jsonString(fit.message)), "iterations": \(fit.iterations), \
         "relative_gradient": \(jsonNumber(fit.relativeGradient)), "predicted_decrease": \(jsonNumber(fit.predictedDecrease)), \
+        "explained": \(jsonNumber(fit.explained)), \
         "search": \(jsonString(fit.search.description)), \
         "evaluations": \(fit.evaluations), "starts": \(fit.starts), "starts_refined": \(fit.startsRefined), \
         "starts_converged": \(fit.startsConverged), "starts_at_optimum": \(fit.startsAtOptimum), \
