@@ -9,7 +9,8 @@ from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ._errors import ExtrapolationWarning
+from ._errors import ExtrapolationWarning, check
+from ._ffi import ffi
 
 
 def plain(value: Any) -> Any:
@@ -114,8 +115,12 @@ def read_fitted(c: Any) -> Tuple[Optional[FittedRange], Optional[bool]]:
     return fitted, None if c.ratio_within_fitted < 0 else bool(c.ratio_within_fitted)
 
 
-def read_plan(c: Any) -> ComputeOptimalPlan:
-    """An ``sk_allocation`` as a :class:`ComputeOptimalPlan`."""
+def allocate(c_planner: Callable[..., int], *args: Any) -> ComputeOptimalPlan:
+    """Calls a planner of the C ABI that fills an ``sk_allocation`` (its last argument) and reads the result as a
+    :class:`ComputeOptimalPlan`."""
+    c = ffi.new("sk_allocation *")
+    c.struct_size = ffi.sizeof("sk_allocation")
+    check(c_planner(*args, c))
     fitted, within = read_fitted(c)
     return ComputeOptimalPlan(compute=c.compute, N=c.params, D=c.tokens, tokens_per_parameter=c.tokens_per_param,
                               loss=c.loss, a=c.a, b=c.b, fitted=fitted, ratio_within_fitted=within)

@@ -9,7 +9,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 
 import numpy as np
 
-from ._results import ComputeOptimalPlan, FitDiagnostics, read_plan, warn_outside_fitted
+from ._results import ComputeOptimalPlan, FitDiagnostics, allocate, warn_outside_fitted
 from ._arrays import as_doubles, as_number, as_size, same_length, set_optimizer_options
 from . import bootstrap as _bootstrap
 from ._errors import ScalingKitError, check
@@ -85,11 +85,8 @@ class ChinchillaFit(FitDiagnostics):
 
     def compute_optimal(self, compute: float) -> ComputeOptimalPlan:
         """The (N, D) that minimise the fitted loss for ``compute`` FLOPs under C = 6ND."""
-        plan = ffi.new("sk_allocation *")
-        plan.struct_size = ffi.sizeof("sk_allocation")
         # sk_plan_allocate: the closed form for a Chinchilla fit (Hoffmann et al. 2022, eq. 4).
-        check(lib.sk_plan_allocate(fit_handle(self), as_number("compute", compute), plan))
-        result = read_plan(plan)
+        result = allocate(lib.sk_plan_allocate, fit_handle(self), as_number("compute", compute))
         warn_outside_fitted([result])
         return result
 

@@ -6,7 +6,7 @@ from typing import Any, List, Optional, Sequence, Union
 
 import numpy as np
 
-from ._results import ComputeOptimalPlan, FittedRange, Result, read_fitted, read_plan, warn_outside_fitted
+from ._results import ComputeOptimalPlan, FittedRange, Result, allocate, read_fitted, warn_outside_fitted
 from ._errors import check
 from ._arrays import as_number
 from ._ffi import ffi, lib
@@ -26,12 +26,7 @@ def plan(fit: Any, compute: Union[float, Sequence[float], np.ndarray]) -> Union[
     """
     handle = fit_handle(fit)
     budgets = np.atleast_1d(np.asarray(compute, dtype=object))
-    plans = []
-    for c in budgets:
-        out = ffi.new("sk_allocation *")
-        out.struct_size = ffi.sizeof("sk_allocation")
-        check(lib.sk_plan_allocate(handle, as_number("compute", c), out))
-        plans.append(read_plan(out))
+    plans = [allocate(lib.sk_plan_allocate, handle, as_number("compute", c)) for c in budgets]
     warn_outside_fitted(plans)
     return plans if np.ndim(compute) else plans[0]
 
@@ -39,11 +34,8 @@ def plan(fit: Any, compute: Union[float, Sequence[float], np.ndarray]) -> Union[
 def at_tokens_per_parameter(fit: Any, compute: float, tokens_per_parameter: float) -> ComputeOptimalPlan:
     """The allocation of ``compute`` FLOPs at a fixed D/N ratio and its loss; minus ``plan(fit, compute).loss`` it is
     the over-training penalty (Gadre et al. 2024 train at ratios up to 640)."""
-    out = ffi.new("sk_allocation *")
-    out.struct_size = ffi.sizeof("sk_allocation")
-    check(lib.sk_plan_at_ratio(fit_handle(fit), as_number("compute", compute),
-                               as_number("tokens_per_parameter", tokens_per_parameter), out))
-    return read_plan(out)
+    return allocate(lib.sk_plan_at_ratio, fit_handle(fit), as_number("compute", compute),
+                    as_number("tokens_per_parameter", tokens_per_parameter))
 
 
 def minimum_compute(fit: Any, target_loss: float) -> ComputeOptimalPlan:
@@ -54,10 +46,7 @@ def minimum_compute(fit: Any, target_loss: float) -> ComputeOptimalPlan:
     Raises:
         ScalingKitError: for a target the law does not reach (at or below its irreducible loss).
     """
-    out = ffi.new("sk_allocation *")
-    out.struct_size = ffi.sizeof("sk_allocation")
-    check(lib.sk_plan_minimum_compute(fit_handle(fit), as_number("target_loss", target_loss), out))
-    result = read_plan(out)
+    result = allocate(lib.sk_plan_minimum_compute, fit_handle(fit), as_number("target_loss", target_loss))
     warn_outside_fitted([result])
     return result
 
