@@ -322,7 +322,11 @@ def test_accumulation_every_nth_step():
     torch.manual_seed(0)
     model = nn.Sequential(nn.Linear(8, 300), nn.Tanh(), nn.Linear(300, 1)).double()
     every_step = sktorch.AccumulationNoiseScale(model, micro_batch=LOCAL, smoothing="cumulative")
-    hooks = {id(p): len(p._backward_hooks or {}) for p in model.parameters()}
+    def count_hooks():                      # gradient hooks and post-accumulation hooks, per parameter
+        return {id(p): (len(p._backward_hooks or {}), len(getattr(p, "_post_accumulate_grad_hooks", None) or {}))
+                for p in model.parameters()}
+
+    hooks = count_hooks()
     sampled = sktorch.AccumulationNoiseScale(model, micro_batch=LOCAL, smoothing="cumulative", every=3)
     direct = scalingkit.GradientNoiseScale(smoothing="cumulative")
     opt = torch.optim.SGD(model.parameters(), lr=0.05)
@@ -332,7 +336,7 @@ def test_accumulation_every_nth_step():
         measured = sampled.measuring
         assert measured == (step % 3 == 0)
         if not measured:
-            assert {id(p): len(p._backward_hooks or {}) for p in model.parameters()} == hooks
+            assert count_hooks() == hooks
         every_step.step()
         if step == 4:
             sampled.discard()
@@ -349,7 +353,7 @@ def test_accumulation_every_nth_step():
     sampled.remove()
     for step in range(3):                   # a measuring step comes round, but the hooks stay off
         sampled.discard()
-    assert {id(p): len(p._backward_hooks or {}) for p in model.parameters()} == hooks
+    assert count_hooks() == hooks
     for bad in (0, 2.5, True, -1, "3"):
         with pytest.raises(scalingkit.ScalingKitError, match="every"):
             sktorch.AccumulationNoiseScale(model, micro_batch=LOCAL, every=bad)
