@@ -37,9 +37,9 @@ class ExtrapolationWarning(UserWarning):
 
 
 class ConvergenceWarning(UserWarning):
-    """A plan read from a fit that did not converge (``success`` False: not identified, no better than a constant,
-    stalled, or its optimum not confirmed by a second start): the plan inherits the fit's doubt, which the warning
-    quotes. ``warnings.simplefilter("ignore", scalingkit.ConvergenceWarning)`` silences these alone."""
+    """A plan or a bootstrap read from a fit that did not converge (``success`` False: not identified, no better
+    than a constant, stalled, or its optimum not confirmed by a second start): it inherits the fit's doubt, which
+    the warning quotes. ``warnings.simplefilter("ignore", scalingkit.ConvergenceWarning)`` silences these alone."""
 
 
 def check(status: int) -> None:
