@@ -132,8 +132,8 @@ extension ChinchillaLaw {
         let unidentified = objective.unidentified(at: x).map { ["A", "B", "E", "alpha", "beta"][$0] }
         var message = unidentified.isEmpty ? outcome.message : Identifiability.message(unidentified) + outcome.message
         // A converged fit that does no better than one constant (two series mixed in one table) found no trend.
-        let baseline = ConstantBaseline(fitted: outcome.best.value, observations: kept.map { log(loss[$0]) },
-                                        weights: nil, loss: FitLoss(.huber(delta: options.huberDelta)))
+        let baseline = ConstantBaseline(fitted: outcome.best.value, observations: objective.logL, weights: nil,
+                                        loss: FitLoss(.huber(delta: options.huberDelta)))
         let flat = baseline.caveat
         if let flat { message = flat + "; " + message }
         let keptN = kept.map { N[$0] }, keptD = kept.map { D[$0] }

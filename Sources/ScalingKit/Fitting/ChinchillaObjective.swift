@@ -22,8 +22,9 @@ struct ChinchillaObjective: DifferentiableObjective, Sendable {
     /// Runs in the sum.
     let count: Int
     let huber: Huber
-    /// The runs, unpacked (to build weighted copies).
-    private let logN: [Double], logD: [Double], logL: [Double]
+    /// The runs, unpacked (to build weighted copies; `logL` is also what a fit's constant baseline is taken on).
+    private let logN: [Double], logD: [Double]
+    let logL: [Double]
     private let logN4: [Vector], logD4: [Vector], logL4: [Vector], weights4: [Vector]
 
     init(logN: [Double], logD: [Double], logL: [Double], huber: Huber) {

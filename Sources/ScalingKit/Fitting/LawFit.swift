@@ -198,9 +198,8 @@ extension ScalingLaw {
                   + "(widen the search: more randomStarts, a finer gridStep or wider bounds)")
         }
         // A fit no better than one constant for every run found no trend, however well its optimiser converged.
-        let baseline = ConstantBaseline(fitted: outcome.best.value,
-                                        observations: options.loss.space == .log ? observed.map { log($0) } : observed,
-                                        weights: options.weights, loss: options.loss)
+        let baseline = ConstantBaseline(fitted: outcome.best.value, observations: p.objective.targets,
+                                        weights: p.objective.weights, loss: options.loss)
         let flat = baseline.caveat
         if let flat { caveats.insert(flat, at: 0) }
         if !unidentified.isEmpty { message = Identifiability.message(unidentified, lookalikes: law.expression.columnLookalikes) + message }

@@ -22,6 +22,9 @@ struct LawObjective: DifferentiableObjective, Sendable {
 
     var dimension: Int { free.count }
 
+    /// The observations residuals are taken against: their logs for log residuals, else the values.
+    var targets: [Double] { loss.space == .log ? logObserved : observed }
+
     /// Residual of run i for the law's value v, and ∂residual/∂v (log or linear space; value or log-value laws).
     @inline(__always)
     func residual(_ v: Double, _ i: Int, _ space: FitLoss.Space) -> (Double, Double) {
@@ -42,7 +45,7 @@ struct LawObjective: DifferentiableObjective, Sendable {
             for (k, j) in free.enumerated() { full[j] = logCoordinate[k] ? exp(x[k]) : x[k] }
             // The per-point part, with every branch on the options taken once per call, not per point.
             let logTarget = loss.space == .log
-            let target = logTarget ? logObserved : observed
+            let target = targets
             let exponentiate = predictsLog && !logTarget, takeLog = logTarget && !predictsLog
             let opw = loss.overPredictionWeight
             var delta = Double.infinity

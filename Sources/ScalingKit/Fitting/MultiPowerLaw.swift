@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The multi-power law for whole loss curves under any learning-rate schedule (Luo et al. 2025, ICLR,
 /// arXiv:2503.12811, eq. 5–6):
 ///
@@ -156,8 +150,8 @@ extension MultiPowerLaw {
         var message = outcome.message
         if !atBound.isEmpty { message += "; on a bound: \(atBound.joined(separator: ", "))" }
         // As every fit: one that does no better than a constant loss found no curve to follow.
-        let baseline = ConstantBaseline(fitted: outcome.best.value, observations: losses.map { log($0) }, weights: nil,
-                                        loss: FitLoss(.huber(delta: options.huberDelta)))
+        let baseline = ConstantBaseline(fitted: outcome.best.value, observations: objective.curves.flatMap(\.logLoss),
+                                        weights: nil, loss: FitLoss(.huber(delta: options.huberDelta)))
         let flat = baseline.caveat
         if let flat { message = flat + "; " + message }
         return MultiPowerFit(
