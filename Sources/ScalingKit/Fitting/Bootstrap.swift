@@ -29,14 +29,30 @@ public struct BootstrapOptions: Sendable, Equatable {
             && a.clusters == b.clusters
     }
 
-    /// The clusters of the rows `kept` (indices into the fit's data of `rows` rows), as dense indices 0..<count;
-    /// nil without clusters.
-    /// - Throws: `ScalingKitError` when the labels are not one per row, or the kept rows fall in fewer than 2 clusters.
-    func clusterIndices(rows: Int, kept: [Int]) throws -> (index: [Int], count: Int)? {
+    /// The labels, checked to be one per row of data with `rows` rows; nil without clusters.
+    private func labels(rows: Int) throws -> [Int]? {
         guard let clusters else { return nil }
         guard clusters.count == rows else {
             throw ScalingKitError.length("clusters has \(clusters.count) labels for \(rows) runs: one label per run")
         }
+        return clusters
+    }
+
+    /// These options for the data of `rows` rows without the rows `excluded`: the kept rows' labels alone.
+    /// - Throws: `ScalingKitError` when the labels are not one per row.
+    func dropping(_ excluded: [Int], of rows: Int) throws -> BootstrapOptions {
+        guard let labels = try labels(rows: rows) else { return self }
+        let drop = Set(excluded)
+        var kept = self
+        kept.clusters = labels.indices.filter { !drop.contains($0) }.map { labels[$0] }
+        return kept
+    }
+
+    /// The clusters of the rows `kept` (indices into the fit's data of `rows` rows), as dense indices 0..<count;
+    /// nil without clusters.
+    /// - Throws: `ScalingKitError` when the labels are not one per row, or the kept rows fall in fewer than 2 clusters.
+    func clusterIndices(rows: Int, kept: [Int]) throws -> (index: [Int], count: Int)? {
+        guard let clusters = try labels(rows: rows) else { return nil }
         var dense: [Int: Int] = [:]
         let index = kept.map { i -> Int in
             if let j = dense[clusters[i]] { return j }

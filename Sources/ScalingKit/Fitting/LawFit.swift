@@ -415,15 +415,8 @@ extension ScalingLaw {
             throw ScalingKitError.invalid("the fit is of '\(fit.law.formula)', not of '\(formula)'")
         }
         if let kept = keptProblem(data: data, observed: observed, fit: fit) {
-            var inner = options
-            if let clusters = options.clusters {
-                guard clusters.count == observed.count else {
-                    throw ScalingKitError.length("clusters has \(clusters.count) labels for \(observed.count) runs: one label per run")
-                }
-                let drop = Set(fit.excludedIndices)
-                inner.clusters = clusters.indices.filter { !drop.contains($0) }.map { clusters[$0] }
-            }
-            return try bootstrap(data: kept.data, observed: kept.observed, fit: kept.fit, options: inner)
+            return try bootstrap(data: kept.data, observed: kept.observed, fit: kept.fit,
+                                 options: try options.dropping(fit.excludedIndices, of: observed.count))
         }
         let p = try prepare(data: data, observed: observed, options: fit.options, withStarts: false)
         let start = p.coordinates(of: fit.values)
