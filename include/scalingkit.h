@@ -83,10 +83,10 @@ extern "C" {
 /* Semantic version of this header. */
 #define SK_VERSION_MAJOR 0
 #define SK_VERSION_MINOR 4
-#define SK_VERSION_PATCH 3
+#define SK_VERSION_PATCH 4
 /* MAJOR * 10000 + MINOR * 100 + PATCH, as in zstd. */
 #define SK_VERSION_NUMBER (SK_VERSION_MAJOR * 10000 + SK_VERSION_MINOR * 100 + SK_VERSION_PATCH)
-#define SK_VERSION_STRING "0.4.3"
+#define SK_VERSION_STRING "0.4.4"
 
 /* The ABI line (since 0.4.0): a program compiled against one release of a line runs against any later release of
  * the same line. Before 1.0 every minor version starts a new line ("0.MINOR") and may change struct layouts or
@@ -1202,7 +1202,9 @@ SK_API int sk_transfer_adamw_timescale(double batch, double learning_rate, doubl
  * (vertex and a delta-method interval; cells with fewer than 3 learning rates, no convex minimum or a vertex
  * outside the swept range are kept but not used), then lr_opt = k N^a D^b through the best cell of each (N, D),
  * and batch_opt = k' N^a' D^b' where a (N, D) has 3+ batches with an interior optimum. An exponent whose variable
- * does not vary is NaN. */
+ * does not vary independently across the optima is NaN: where the optima lie on a line in (ln N, ln D) (one D,
+ * one N, or a fixed D/N such as D = 20 N, each within 2 %), the law is fitted along that line alone, its
+ * `*_support_*` fields say which, and sk_hp_sweep_predict refuses points more than 10 % off it. */
 typedef struct sk_hp_sweep sk_hp_sweep;
 
 typedef struct sk_hp_sweep_info {
@@ -1216,6 +1218,12 @@ typedef struct sk_hp_sweep_info {
     int has_timescale_law;       /* 0: timescale_* are NaN (no weight decays, or optima at < 2 ratios D/N) */
     double timescale_coefficient, timescale_exponent, timescale_stderr;  /* tau_opt = c (D/N)^m */
     size_t timescale_cells, timescale_points;
+    /* since 0.4.4 (a caller compiled against 0.4.0-0.4.3 passes the earlier struct_size and gets the fields above).
+     * Where each law holds, NaN where unconstrained (both NaN: the whole (N, D) plane; batch_* NaN without a
+     * batch law): every optimum has N = *_support_N, and/or D = *_support_D_coefficient N^*_support_D_exponent
+     * (exponent 0: one D; 1: a fixed D/N). */
+    double lr_support_N, lr_support_D_coefficient, lr_support_D_exponent;
+    double batch_support_N, batch_support_D_coefficient, batch_support_D_exponent;
 } sk_hp_sweep_info;
 
 typedef struct sk_hp_sweep_cell {
@@ -1247,7 +1255,9 @@ SK_API int sk_hp_sweep_get_info(const sk_hp_sweep *sweep, sk_hp_sweep_info *info
  * of range); SK_ERR_STRUCT_SIZE. */
 SK_API int sk_hp_sweep_cell_at(const sk_hp_sweep *sweep, size_t index, sk_hp_sweep_cell *cell);
 /* The fitted laws at (N, D): lr with its `confidence` interval (NaN ends without residual degrees of freedom)
- * and the batch (NaN without a batch law). Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT. */
+ * and the batch (NaN without a batch law, or at a point more than 10 % off the batch law's support).
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT (N or D not finite and > 0, confidence outside (0, 1), or
+ * (N, D) more than 10 % off the lr law's support: a sweep at one D/N cannot say what another D/N does). */
 SK_API int sk_hp_sweep_predict(const sk_hp_sweep *sweep, double N, double D, double confidence, double *lr,
                                sk_interval *lr_interval, double *batch);
 

@@ -41,6 +41,9 @@ public func sk_hp_sweep_message(_ sweep: OpaquePointer?) -> UnsafePointer<CChar>
     return UnsafePointer(h.cMessage)
 }
 
+/// sk_hp_sweep_info as 0.4.0–0.4.3 declared it (before the support fields).
+private let sweepInfoSize043 = MemoryLayout<sk_hp_sweep_info>.offset(of: \sk_hp_sweep_info.lr_support_N)!
+
 @c @implementation
 public func sk_hp_sweep_get_info(_ sweep: OpaquePointer?, _ info: UnsafeMutablePointer<sk_hp_sweep_info>?) -> Int32 {
     guarded("sk_hp_sweep_get_info") { () throws(ScalingKitError) in
@@ -56,8 +59,12 @@ public func sk_hp_sweep_get_info(_ sweep: OpaquePointer?, _ info: UnsafeMutableP
             cells: r.cells.count, cells_located: r.cellsLocated,
             has_timescale_law: r.timescale == nil ? 0 : 1, timescale_coefficient: r.timescale?.coefficient ?? .nan,
             timescale_exponent: r.timescale?.exponent ?? .nan, timescale_stderr: r.timescale?.standardError ?? .nan,
-            timescale_cells: r.timescaleCells.count, timescale_points: r.timescale?.points ?? 0)
-        try writeVersioned(value, to: info, "sk_hp_sweep_info")
+            timescale_cells: r.timescaleCells.count, timescale_points: r.timescale?.points ?? 0,
+            lr_support_N: lr.support.parameters ?? .nan, lr_support_D_coefficient: lr.support.tokens?.coefficient ?? .nan,
+            lr_support_D_exponent: lr.support.tokens?.exponent ?? .nan, batch_support_N: b?.support.parameters ?? .nan,
+            batch_support_D_coefficient: b?.support.tokens?.coefficient ?? .nan,
+            batch_support_D_exponent: b?.support.tokens?.exponent ?? .nan)
+        try writeVersioned(value, to: info, "sk_hp_sweep_info", earlierSizes: [sweepInfoSize043])
     }
 }
 
@@ -88,11 +95,10 @@ public func sk_hp_sweep_predict(_ sweep: OpaquePointer?, _ N: Double, _ D: Doubl
         let r = try SweepHandle.borrow(sweep).result
         let lr = try nonNull(lr, "lr"), interval = try nonNull(interval, "lr_interval")
         let batch = try nonNull(batch, "batch")
-        let p = try core { try r.learningRate.predict(parameters: N, tokens: D, confidence: confidence) }
-        let b = try core { try r.batch?.predict(parameters: N, tokens: D).value }
-        lr.pointee = p.value
+        let p = try core { try r.predict(parameters: N, tokens: D, confidence: confidence) }
+        lr.pointee = p.learningRate
         interval.pointee = sk_interval(p.interval, level: confidence)
-        batch.pointee = b ?? .nan
+        batch.pointee = p.batch ?? .nan
     }
 }
 

@@ -271,6 +271,84 @@ struct HyperparameterSweepTests {
     }
 }
 
+@Suite("Transfer: sweeps whose optima lie on a line")
+struct SweepSupportTests {
+    /// Optima η* = 0.3·N^−0.25·(D/1e9)^−0.05 at the given (N, D), 5 learning rates each, no noise.
+    static func sweep(_ cells: [(N: Double, D: Double)]) -> (N: [Double], D: [Double], lr: [Double], B: [Double], loss: [Double]) {
+        var out: ([Double], [Double], [Double], [Double], [Double]) = ([], [], [], [], [])
+        for (N, D) in cells {
+            let best = 0.3 * pow(N, -0.25) * pow(D / 1e9, -0.05)
+            for i in -2...2 {
+                let lr = best * pow(2, Double(i) + 0.25)
+                out.0.append(N); out.1.append(D); out.2.append(lr); out.3.append(5e5)
+                out.4.append(2 + 0.05 * log(lr / best) * log(lr / best))
+            }
+        }
+        return out
+    }
+
+    static func fit(_ cells: [(N: Double, D: Double)]) throws -> HyperparameterSweep.Result {
+        let s = sweep(cells)
+        return try HyperparameterSweep.fit(N: s.N, D: s.D, learningRate: s.lr, batch: s.B, loss: s.loss)
+    }
+
+    static let sizes = [1.2e7, 3.1e7, 1.05e8, 2.9e8]
+
+    @Test("D = 20·N (the Chinchilla ratio): fitted along the line, predicted on it, refused off it")
+    func fixedRatio() throws {
+        // Found as a user: this, the commonest sweep, was refused ("do not determine a power law in N and D").
+        let r = try Self.fit(Self.sizes.map { ($0, 20 * $0) })
+        let law = r.learningRate
+        // Along D = 20·N: η* = 0.3·(20/1e9)^−0.05 · N^(−0.25−0.05).
+        #expect(abs(law.exponentN! + 0.30) < 1e-9 && law.exponentD == nil, "\(law)")
+        #expect(abs(law.coefficient / (0.3 * pow(20 / 1e9, -0.05)) - 1) < 1e-8)
+        #expect(law.support.parameters == nil && abs(law.support.tokens!.coefficient / 20 - 1) < 1e-9
+                && abs(law.support.tokens!.exponent - 1) < 1e-9)
+        #expect(r.message.contains("along D = 20·N alone"), "\(r.message)")
+        let p = try r.predict(parameters: 7e9, tokens: 1.4e11)
+        #expect(abs(p.learningRate / (0.3 * pow(7e9, -0.25) * pow(140.0, -0.05)) - 1) < 1e-8 && p.batch == nil)
+        #expect(throws: ScalingKitError.self) { try law.predict(parameters: 7e9, tokens: 1.4e12) }
+        do {
+            _ = try r.predict(parameters: 7e9, tokens: 1.4e12)
+            Issue.record("a point at D/N = 200 was predicted from a sweep at D/N = 20")
+        } catch let e as ScalingKitError {
+            #expect(e.message.contains("along D = 20·N") && e.message.contains("D/N = 200"), "\(e.message)")
+        }
+        // Token counts rounded to whole steps of 1e6 tokens (0.4 % at the smallest size) are the same line.
+        let rounded = try Self.fit(Self.sizes.map { ($0, (20 * $0 / 1e6).rounded() * 1e6) })
+        #expect(rounded.learningRate.exponentD == nil && abs(rounded.learningRate.exponentN! + 0.30) < 0.01)
+    }
+
+    @Test("one D for every size, one N for every horizon, one (N, D), two (N, D), and the plane")
+    func otherSupports() throws {
+        let oneD = try Self.fit(Self.sizes.map { ($0, 2e9) })
+        #expect(oneD.learningRate.support == .init(parameters: nil, tokens: .init(coefficient: 2e9, exponent: 0)))
+        #expect(abs(oneD.learningRate.exponentN! + 0.25) < 1e-9)
+        #expect(try oneD.predict(parameters: 7e9, tokens: 2.1e9).learningRate > 0)   // within 10 % of D = 2e9
+        #expect(throws: ScalingKitError.self) { try oneD.predict(parameters: 7e9, tokens: 1.4e11) }
+
+        let oneN = try Self.fit([2e9, 8e9, 3.2e10].map { (1e8, $0) })
+        #expect(oneN.learningRate.support.parameters == 1e8 && oneN.learningRate.support.tokens == nil)
+        #expect(abs(oneN.learningRate.exponentD! + 0.05) < 1e-9 && oneN.learningRate.exponentN == nil)
+        #expect(throws: ScalingKitError.self) { try oneN.predict(parameters: 1e9, tokens: 2e10) }
+
+        let point = try Self.fit([(1e8, 2e9)])
+        #expect(point.learningRate.support.description == "N = 1.0e8, D = 2.0e9")
+        #expect(abs(try point.predict(parameters: 1e8, tokens: 2e9).learningRate / (0.3 * pow(1e8, -0.25) * pow(2.0, -0.05)) - 1) < 1e-9)
+        #expect(throws: ScalingKitError.self) { try point.predict(parameters: 1e9, tokens: 2e9) }
+
+        // Two optima are always on a line: the law is fitted along it rather than refused.
+        let two = try Self.fit([(1e8, 2e9), (1e9, 8e10)])
+        #expect(abs(two.learningRate.support.tokens!.exponent - log(40) / log(10)) < 1e-9)
+
+        // Ratios 20, 80 and 320 at two sizes span the plane: both exponents, anywhere.
+        let plane = try Self.fit([1e8, 4e8].flatMap { N in [20.0, 80, 320].map { (N, $0 * N) } })
+        #expect(plane.learningRate.support.isPlane && plane.learningRate.support.description.isEmpty)
+        #expect(abs(plane.learningRate.exponentN! + 0.25) < 1e-9 && abs(plane.learningRate.exponentD! + 0.05) < 1e-9)
+        #expect(try plane.predict(parameters: 7e9, tokens: 1.4e12).learningRate > 0)
+    }
+}
+
 @Suite("Transfer: coordinate check")
 struct CoordinateCheckTests {
     @Test func flagsLayersThatGrowOrVanish() throws {

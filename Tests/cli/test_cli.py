@@ -491,6 +491,23 @@ def test_hp_sweep_recovers_a_known_law(tmp_path):
     assert r.returncode != 0 and "no optimum can be located" in r.stderr
 
 
+def test_hp_sweep_at_one_tokens_per_parameter(tmp_path):
+    """Every size at D = 20 N: the law along that line, and a prediction at D/N = 200 refused with the reason."""
+    lines = ["N,D,learning_rate,batch,loss"]
+    for N in (1.2e7, 3.1e7, 1.05e8, 2.9e8):
+        best = 0.3 * N ** -0.25 * 20e-9 ** -0.05 * N ** -0.05
+        for i in range(-2, 3):
+            lines.append(f"{N},{20 * N},{best * 2 ** (i + 0.25)!r},5e5,{2 + 0.05 * ((i + 0.25) * 0.6931471805599453) ** 2!r}")
+    path = write(tmp_path, "ratio.csv", "\n".join(lines) + "\n")
+    r = run("hp-sweep", path, "--predict-n", "7e9", "--predict-d", "1.4e11")
+    assert r.returncode == 0, r.stderr
+    assert "lr_opt = 0.7279 * N^-0.3000   (along D = 20·N only)" in r.stdout and "no batch law here" in r.stdout
+    out = json.loads(run("hp-sweep", path, "--json").stdout)
+    assert out["learning_rate"]["support"] == "D = 20·N" and out["learning_rate"]["exponent_D"] is None
+    r = run("hp-sweep", path, "--predict-n", "7e9", "--predict-d", "1.4e12")
+    assert r.returncode != 0 and "fitted along D = 20·N" in r.stderr and "D/N = 200" in r.stderr
+
+
 def test_cbs_fit_matches_the_binding(tmp_path):
     scalingkit = pytest.importorskip("scalingkit")
     lines = ["batch,steps,target_loss"]

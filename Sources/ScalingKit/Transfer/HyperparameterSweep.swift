@@ -59,13 +59,14 @@ public enum HyperparameterSweep {
     }
 
     /// A power law in N and D fitted by least squares on logs: y = k·N^a·D^b. An exponent is nil when its variable
-    /// does not vary across the optima (it is then not identified).
+    /// does not vary independently across the optima (it is then not identified, and `support` says where the law
+    /// holds).
     public struct Law: Sendable, Equatable {
         /// Coefficient c of η* = c·N^a·D^b.
         public var coefficient: Double
-        /// Exponent a on N; nil when N does not vary.
+        /// Exponent a on N; nil when N does not vary across the optima.
         public var exponentN: Double?
-        /// Exponent b on D; nil when D does not vary.
+        /// Exponent b on D; nil when D does not vary independently of N (one D, or D on a line in N: `support`).
         public var exponentD: Double?
         /// Standard error of a.
         public var standardErrorN: Double?
@@ -73,11 +74,17 @@ public enum HyperparameterSweep {
         public var standardErrorD: Double?
         /// Cells (optima) in the regression.
         public var points: Int
+        /// Where the optima lie: on the whole (N, D) plane, or on a line (one N, one D, a fixed D/N), along which
+        /// alone the law was fitted and predicts.
+        public var support: Support = .plane
+        /// What the law gives, for messages ("learning rate", "batch").
+        var quantity = "learning rate"
         let fit: LeastSquares
 
         /// The law's value and a confidence interval for it at (N, D) (Student-t on the log-space regression; nil
         /// bounds without residual degrees of freedom).
-        /// - Throws: `ScalingKitError` for N or D not finite and > 0, or a confidence outside (0, 1).
+        /// - Throws: `ScalingKitError` for N or D not finite and > 0, a confidence outside (0, 1), or (N, D) more
+        ///   than 10 % off the law's `support` (a sweep at one D/N says nothing about another).
         public func predict(parameters: Double, tokens: Double, confidence: Double = 0.95) throws
             -> (value: Double, interval: ConfidenceInterval?)
         {
@@ -87,6 +94,7 @@ public enum HyperparameterSweep {
             guard confidence > 0, confidence < 1 else {
                 throw ScalingKitError.invalid("confidence must be in (0, 1) (got \(confidence))")
             }
+            try support.check(parameters: parameters, tokens: tokens, law: quantity)
             var row = [1.0]
             if exponentN != nil { row.append(log(parameters)) }
             if exponentD != nil { row.append(log(tokens)) }
@@ -118,6 +126,18 @@ public enum HyperparameterSweep {
         public var confidence: Double = 0.95
         /// Cells whose learning-rate optimum was located.
         public var cellsLocated: Int { cells.filter { $0.optimalLearningRate != nil }.count }
+
+        /// η_opt with its interval, and B_opt, at (N, D). B_opt is nil without a batch law or where (N, D) lies off
+        /// its support (the batch optima may span less than the learning-rate optima do).
+        /// - Throws: `ScalingKitError` as `Law.predict` for the learning-rate law.
+        public func predict(parameters: Double, tokens: Double, confidence: Double = 0.95) throws
+            -> (learningRate: Double, interval: ConfidenceInterval?, batch: Double?)
+        {
+            let lr = try learningRate.predict(parameters: parameters, tokens: tokens, confidence: confidence)
+            // N, D and the confidence passed the learning-rate law's checks: the batch law can only refuse its support.
+            let b = batch.flatMap { try? $0.predict(parameters: parameters, tokens: tokens).value }
+            return (lr.value, lr.interval, b)
+        }
     }
 
     /// Fits the sweep. Runs are rows (N, D, learning rate, batch, final loss) and, optionally, the (coupled, PyTorch)
@@ -205,9 +225,13 @@ public enum HyperparameterSweep {
             : nil
 
         let located = cells.filter { $0.optimalLearningRate != nil }.count
+        func along(_ law: Law) -> String {
+            law.support.isPlane ? "" : " along \(law.support.description) alone (the optima have it: the law predicts there only)"
+        }
         var message = "\(located) of \(cells.count) cells locate an optimal learning rate; \(lrPoints.count) (N, D) optima fit η_opt"
-            + (batchLaw == nil ? "; batch not fitted (needs 3+ batches per (N, D) with an interior optimum in 2+ (N, D))"
-                               : "; \(batchPoints.count) fit B_opt")
+            + along(lrLaw)
+            + (batchLaw.map { "; \(batchPoints.count) fit B_opt" + along($0) }
+               ?? "; batch not fitted (needs 3+ batches per (N, D) with an interior optimum in 2+ (N, D))")
         if !tauCells.isEmpty {
             message += timescale == nil ? "; timescale not fitted (needs optima at 2+ tokens-per-parameter ratios)"
                                         : "; \(tauPoints.count) fit τ_opt(D/N)"
@@ -256,12 +280,15 @@ public enum HyperparameterSweep {
         return (center + u, interval, fit.coefficients[0] + c1 * u + c2 * u * u, distinct, "optimum located")
     }
 
+    /// y = k·N^a·D^b by least squares on logs, in the directions the optima span (see `Support`): a line in
+    /// (ln N, ln D) fits k·N^a along it (or k·D^b at one N), one point a constant.
     static func law(_ points: [(N: Double, D: Double, y: Double)], _ name: String) throws -> Law {
-        let varyN = Set(points.map(\.N)).count > 1, varyD = Set(points.map(\.D)).count > 1
+        let support = Support(points.map { ($0.N, $0.D) })
+        let inN = support.parameters == nil, inD = support.tokens == nil
         let rows = points.map { p -> [Double] in
             var r = [1.0]
-            if varyN { r.append(log(p.N)) }
-            if varyD { r.append(log(p.D)) }
+            if inN { r.append(log(p.N)) }
+            if inD { r.append(log(p.D)) }
             return r
         }
         guard let fit = LeastSquares(rows: rows, y: points.map { log($0.y) }) else {
@@ -272,8 +299,8 @@ public enum HyperparameterSweep {
             defer { k += 1 }
             return (fit.coefficients[k], fit.covariance.map { $0[k * rows[0].count + k].squareRoot() })
         }
-        let a = varyN ? next() : nil, b = varyD ? next() : nil
+        let a = inN ? next() : nil, b = inD ? next() : nil
         return Law(coefficient: exp(fit.coefficients[0]), exponentN: a?.0, exponentD: b?.0, standardErrorN: a?.1 ?? nil,
-                   standardErrorD: b?.1 ?? nil, points: points.count, fit: fit)
+                   standardErrorD: b?.1 ?? nil, points: points.count, support: support, quantity: name, fit: fit)
     }
 }

@@ -1065,6 +1065,23 @@ static void test_transfer(void) {
               fabs(p / (0.5 / sqrt(1e11)) - 1) < 1e-8 && isnan(batch) && lr_interval.level == 0.9,
           "sweep predict %g", p);
     CHECK_ERR(sk_hp_sweep_predict(sw, 1e11, 1e10, 0.9, &p, NULL, &batch), SK_ERR_NULL_POINTER, "lr_interval");
+    /* Every size trained on D = 1e10: the law holds at that D alone (since 0.4.4). */
+    CHECK(isnan(si.lr_support_N) && si.lr_support_D_coefficient == 1e10 && si.lr_support_D_exponent == 0 &&
+              isnan(si.batch_support_N) && isnan(si.batch_support_D_coefficient),
+          "sweep support: %g %g %g", si.lr_support_N, si.lr_support_D_coefficient, si.lr_support_D_exponent);
+    CHECK_ERR(sk_hp_sweep_predict(sw, 1e11, 2e12, 0.9, &p, &lr_interval, &batch), SK_ERR_INVALID_ARGUMENT,
+              "fitted along D = 1.0e10");
+    {   /* A caller compiled against 0.4.0-0.4.3 (no support fields) gets the fields it has, nothing past. */
+        union { sk_hp_sweep_info i; unsigned char bytes[sizeof(sk_hp_sweep_info)]; } old;
+        memset(old.bytes, 0xAB, sizeof old.bytes);
+        old.i.struct_size = offsetof(sk_hp_sweep_info, lr_support_N);
+        CHECK(sk_hp_sweep_get_info(sw, &old.i) == SK_OK && old.i.lr_exponent_N == si.lr_exponent_N &&
+                  old.i.timescale_points == si.timescale_points,
+              "0.4.3-sized sk_hp_sweep_info: %s", sk_last_error());
+        int untouched = 1;
+        for (size_t k = offsetof(sk_hp_sweep_info, lr_support_N); k < sizeof old.bytes; k++) untouched &= old.bytes[k] == 0xAB;
+        CHECK(untouched, "wrote past a 0.4.3-sized sk_hp_sweep_info");
+    }
     sk_hp_sweep_cell cell = {.struct_size = sizeof cell};
     CHECK(sk_hp_sweep_cell_at(sw, 2, &cell) == SK_OK && cell.located == 1 && cell.N == 1e10, "cell");
     CHECK_ERR(sk_hp_sweep_cell_at(sw, 3, &cell), SK_ERR_LENGTH, "out of range");

@@ -33,7 +33,13 @@ class SweepCell(Result):
 
 @dataclass(frozen=True)
 class SweepLaw(Result):
-    """y = coefficient · N^exponent_N · D^exponent_D (an exponent is None when its variable did not vary)."""
+    """y = coefficient · N^exponent_N · D^exponent_D, fitted through the cells' optima.
+
+    An exponent is None when its variable did not vary independently across the optima. A sweep at one D/N (the
+    common D = 20·N), at one D or at one N puts its optima on a line in (ln N, ln D), which cannot separate N's
+    effect from D's: the law is then fitted along that line alone (``exponent_N`` carries D's effect too), the
+    ``support_*`` fields say which line, and :meth:`HPSweepResult.predict` refuses points more than 10 % off it.
+    """
 
     coefficient: float
     exponent_N: Optional[float]
@@ -41,6 +47,12 @@ class SweepLaw(Result):
     stderr_N: Optional[float] = None
     stderr_D: Optional[float] = None
     points: int = 0
+    #: Every optimum has this N (None: N varies).
+    support_N: Optional[float] = None
+    #: Every optimum has D = support_D_coefficient · N^support_D_exponent (exponent 0: one D; 1: a fixed D/N);
+    #: None: D varies independently of N.
+    support_D_coefficient: Optional[float] = None
+    support_D_exponent: Optional[float] = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +71,7 @@ class TimescaleLaw(Result):
 
 
 class HPSweepResult:
-    """ηoptional(N, D) (and B_opt where the sweep locates it) fitted through the optima of a sweep's cells."""
+    """η_opt(N, D) (and B_opt where the sweep locates it) fitted through the optima of a sweep's cells."""
 
     def __init__(self, handle):
         self._handle = handle
@@ -67,9 +79,14 @@ class HPSweepResult:
         info.struct_size = ffi.sizeof("sk_hp_sweep_info")
         check(lib.sk_hp_sweep_get_info(handle, info))
         self.learning_rate = SweepLaw(info.lr_coefficient, optional(info.lr_exponent_N), optional(info.lr_exponent_D),
-                                      optional(info.lr_stderr_N), optional(info.lr_stderr_D), info.lr_points)
+                                      optional(info.lr_stderr_N), optional(info.lr_stderr_D), info.lr_points,
+                                      optional(info.lr_support_N), optional(info.lr_support_D_coefficient),
+                                      optional(info.lr_support_D_exponent))
         self.batch = (SweepLaw(info.batch_coefficient, optional(info.batch_exponent_N), optional(info.batch_exponent_D),
-                               points=info.batch_points) if info.has_batch_law else None)
+                               points=info.batch_points, support_N=optional(info.batch_support_N),
+                               support_D_coefficient=optional(info.batch_support_D_coefficient),
+                               support_D_exponent=optional(info.batch_support_D_exponent))
+                      if info.has_batch_law else None)
         self.message = ffi.string(lib.sk_hp_sweep_message(handle)).decode()
         #: τ_opt = coefficient·(D/N)^exponent (AdamW's timescale B/(ηλD); Power Lines 2025), or None.
         self.timescale = (TimescaleLaw(info.timescale_coefficient, info.timescale_exponent,
@@ -94,7 +111,14 @@ class HPSweepResult:
         return f"HPSweepResult(learning_rate={self.learning_rate}, batch={self.batch}, message={self.message!r})"
 
     def predict(self, N: float, D: float, confidence: float = 0.95) -> Tuple[float, Optional[Interval], Optional[float]]:
-        """(learning rate, its interval at ``confidence`` or None, batch in tokens or None) at (N, D)."""
+        """(learning rate, its interval at ``confidence`` or None, batch in tokens or None) at (N, D).
+
+        The batch is None without a batch law or more than 10 % off its support.
+
+        Raises:
+            ScalingKitError: for N or D not finite and > 0, or (N, D) more than 10 % off the learning-rate law's
+                support (a sweep at one D/N says nothing about another; see :class:`SweepLaw`).
+        """
         lr, b = ffi.new("double *"), ffi.new("double *")
         interval = ffi.new("sk_interval *")
         check(lib.sk_hp_sweep_predict(self._handle, as_number("N", N), as_number("D", D),
@@ -121,30 +145,49 @@ class HPSweepResult:
         return pd.DataFrame(rows)
 
     def plot(self, ax: Any = None):
-        """Each located cell's optimal learning rate (with its interval) against N, and the fitted law; returns the
-        Axes."""
+        """Each located cell's optimal learning rate (with its interval) and the fitted law: against N, one series
+        per D (a sweep at one N: against D; on a line D = c·N^e such as a fixed D/N: one series along it). Returns
+        the Axes."""
         import matplotlib.pyplot as plt
         ax = ax or plt.gca()
         located = [c for c in self.cells if c.located]
-        for D in sorted({c.D for c in located}):
-            cs = sorted((c for c in located if c.D == D), key=lambda c: c.N)
+        law = self.learning_rate
+        if law.support_N is not None:               # one N: the law is in D
+            series, against = [located], "D"
+        elif law.support_D_exponent not in (None, 0.0):   # D on a line in N: one series along it
+            series, against = [located], "N"
+        else:
+            series, against = [[c for c in located if c.D == D] for D in sorted({c.D for c in located})], "N"
+        for cs in series:
+            cs = sorted(cs, key=lambda c: getattr(c, against))
             y = np.array([c.optimal_lr for c in cs])
             lo = np.array([c.interval.lower if c.interval else c.optimal_lr for c in cs])
             hi = np.array([c.interval.upper if c.interval else c.optimal_lr for c in cs])
-            pts = ax.errorbar([c.N for c in cs], y, yerr=[y - lo, hi - y], fmt="o", markersize=3, label=f"D = {D:.2g}")
-            grid = np.geomspace(cs[0].N, cs[-1].N, 50)
-            ax.plot(grid, [self.predict(n, D)[0] for n in grid], "-", color=pts[0].get_color())
-        return log_axes(ax, "parameters N", "optimal learning rate")
+            label = (f"N = {cs[0].N:.2g}" if law.support_N is not None else
+                     f"D = {cs[0].D:.2g}" if len(series) > 1 or law.support_D_exponent == 0.0 else "along the sweep's D(N)")
+            pts = ax.errorbar([getattr(c, against) for c in cs], y, yerr=[y - lo, hi - y], fmt="o", markersize=3,
+                              label=label)
+            grid = np.geomspace(getattr(cs[0], against), getattr(cs[-1], against), 50)
+            if law.support_N is not None:
+                points = [(law.support_N, d) for d in grid]
+            elif law.support_D_exponent not in (None, 0.0):
+                tokens = vectorised(lib.sk_power_law_evaluate, "N", grid, law.support_D_coefficient,
+                                    law.support_D_exponent)
+                points = list(zip(grid, tokens))
+            else:
+                points = [(n, cs[0].D) for n in grid]
+            ax.plot(grid, [self.predict(n, d)[0] for n, d in points], "-", color=pts[0].get_color())
+        return log_axes(ax, "parameters N" if against == "N" else "tokens D", "optimal learning rate")
 
 
 def fit_hp_sweep(data: Any = None, *, N: Any = None, D: Any = None, learning_rate: Any = None, batch: Any = None,
                  loss: Any = None, weight_decay: Any = None) -> HPSweepResult:
-    """Fits ηoptional(N, D) = k·N^a·D^b (and B_opt where 3+ batches per (N, D) locate it) from a sweep.
+    """Fits η_opt(N, D) = k·N^a·D^b (and B_opt where 3+ batches per (N, D) locate it) from a sweep.
 
     Args:
         data: a DataFrame (or mapping) with columns ``N``, ``D``, ``learning_rate``, ``batch``, ``loss``; or pass
             the arrays. ``batch`` in tokens; one value everywhere is fine (then no batch law). An optional
-            ``weight_decay`` column (PyTorch's coupled λ) swept at fixed learning rates also fits τoptional(D/N).
+            ``weight_decay`` column (PyTorch's coupled λ) swept at fixed learning rates also fits τ_opt(D/N).
 
     Raises:
         ScalingKitError: for mismatched arrays, values ≤ 0, or a sweep with fewer than 3 learning rates per cell

@@ -194,6 +194,43 @@ def test_sweep_fits_the_weight_decay_timescale():
     assert scalingkit.fit_hp_sweep(frame.drop(columns="weight_decay").iloc[5:10]).timescale is None
 
 
+def ratio_sweep(cells):
+    """Optima lr* = 0.3 N^-0.25 (D/1e9)^-0.05 at each (N, D), 5 learning rates each, no noise."""
+    rows = []
+    for N, D in cells:
+        best = 0.3 * N ** -0.25 * (D / 1e9) ** -0.05
+        for i in range(-2, 3):
+            lr = best * 2 ** (i + 0.25)
+            rows.append((N, D, lr, 5e5, 2 + 0.05 * np.log(lr / best) ** 2))
+    return dict(zip(["N", "D", "learning_rate", "batch", "loss"], np.array(rows).T))
+
+
+def test_sweep_at_one_tokens_per_parameter():
+    """The commonest sweep, every size at D = 20 N, was refused ("do not determine a power law in N and D"): it is
+    now fitted along that line, predicts on it, and refuses a prediction at another D/N."""
+    sizes = [1.2e7, 3.1e7, 1.05e8, 2.9e8]
+    r = scalingkit.fit_hp_sweep(**ratio_sweep([(N, 20 * N) for N in sizes]))
+    law = r.learning_rate
+    assert law.exponent_N == pytest.approx(-0.30, abs=1e-9) and law.exponent_D is None and law.support_N is None
+    assert law.support_D_coefficient == pytest.approx(20) and law.support_D_exponent == pytest.approx(1)
+    assert "along D = 20·N alone" in r.message
+    lr, interval, batch = r.predict(7e9, 1.4e11)
+    assert lr == pytest.approx(0.3 * 7e9 ** -0.25 * 140 ** -0.05, rel=1e-8) and batch is None
+    with pytest.raises(ScalingKitError, match=r"fitted along D = 20·N .*D/N = 200"):
+        r.predict(7e9, 1.4e12)
+    one_D = scalingkit.fit_hp_sweep(**ratio_sweep([(N, 2e9) for N in sizes])).learning_rate
+    assert one_D.support_D_coefficient == 2e9 and one_D.support_D_exponent == 0 and one_D.exponent_N == pytest.approx(-0.25)
+    plane = scalingkit.fit_hp_sweep(**ratio_sweep([(N, t * N) for N in (1e8, 4e8) for t in (20, 80, 320)])).learning_rate
+    assert plane.support_N is None and plane.support_D_coefficient is None and plane.exponent_D == pytest.approx(-0.05)
+    matplotlib = pytest.importorskip("matplotlib")
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    ax = r.plot()
+    (line,) = ax.get_lines()[1:]       # the errorbar's points, then the law along D = 20 N
+    assert len(line.get_xdata()) == 50 and line.get_ydata()[0] == pytest.approx(r.predict(sizes[0], 20 * sizes[0])[0])
+    plt.close("all")
+
+
 def test_sweep_errors():
     s = synthetic_sweep(0.0)
     one = s[3::7]

@@ -180,17 +180,25 @@ struct HPSweepCommand: ParsableCommand {
                                                 batch: try t.column("batch"), loss: try t.column("loss"), weightDecay: wd)
             let prediction = try predictN.map { n -> (Double, Double?, Double?, Double?) in
                 guard let d = predictD else { throw CLIError(description: "--predict-n needs --predict-d") }
-                let p = try r.learningRate.predict(parameters: n, tokens: d)
-                return (p.value, p.interval?.lower, p.interval?.upper, try r.batch?.predict(parameters: n, tokens: d).value)
+                let p = try r.predict(parameters: n, tokens: d)
+                return (p.learningRate, p.interval?.lower, p.interval?.upper, p.batch)
             }
             let l = r.learningRate
+            /// A law's JSON object; "support" is where it holds (null: the whole (N, D) plane).
+            func lawJSON(_ law: HyperparameterSweep.Law) -> String {
+                "{\"coefficient\": \(jsonNumber(law.coefficient)), \"exponent_N\": \(jsonNumber(law.exponentN ?? .nan)), "
+                    + "\"exponent_D\": \(jsonNumber(law.exponentD ?? .nan)), "
+                    + "\"support\": \(law.support.isPlane ? "null" : jsonString(law.support.description))}"
+            }
+            /// "k * N^a * D^b", the terms the law has, and the line it was fitted along.
+            func lawText(_ law: HyperparameterSweep.Law, _ unit: String = "") -> String {
+                fmt("%.4g", law.coefficient) + (law.exponentN.map { fmt(" * N^%.4f", $0) } ?? "")
+                    + (law.exponentD.map { fmt(" * D^%.4f", $0) } ?? "") + unit
+                    + (law.support.isPlane ? "" : "   (along \(law.support.description) only)")
+            }
             if json {
-                var out = "{\"message\": \(jsonString(r.message)), \"learning_rate\": {\"coefficient\": \(jsonNumber(l.coefficient)), "
-                    + "\"exponent_N\": \(jsonNumber(l.exponentN ?? .nan)), \"exponent_D\": \(jsonNumber(l.exponentD ?? .nan))}"
-                if let b = r.batch {
-                    out += ", \"batch\": {\"coefficient\": \(jsonNumber(b.coefficient)), \"exponent_N\": \(jsonNumber(b.exponentN ?? .nan)), "
-                        + "\"exponent_D\": \(jsonNumber(b.exponentD ?? .nan))}"
-                }
+                var out = "{\"message\": \(jsonString(r.message)), \"learning_rate\": \(lawJSON(l))"
+                if let b = r.batch { out += ", \"batch\": \(lawJSON(b))" }
                 if let tau = r.timescale {
                     out += ", \"timescale\": {\"coefficient\": \(jsonNumber(tau.coefficient)), \"exponent\": \(jsonNumber(tau.exponent))}"
                 }
@@ -201,11 +209,12 @@ struct HPSweepCommand: ParsableCommand {
                 print(out + "}")
             } else {
                 print(r.message)
-                print(fmt("lr_opt = %.4g * N^%.4f * D^%.4f", l.coefficient, l.exponentN ?? .nan, l.exponentD ?? .nan))
+                print("lr_opt = " + lawText(l))
                 if let tau = r.timescale { print(fmt("tau_opt = %.4g * (D/N)^%.4f (AdamW timescale B/(lr wd D))", tau.coefficient, tau.exponent)) }
-                if let b = r.batch { print(fmt("batch_opt = %.4g * N^%.4f * D^%.4f tokens", b.coefficient, b.exponentN ?? .nan, b.exponentD ?? .nan)) }
+                if let b = r.batch { print("batch_opt = " + lawText(b, " tokens")) }
                 if let p = prediction {
-                    print(fmt("at N = %.4g, D = %.4g: lr %.4g in [%.4g, %.4g], batch %.4g", predictN!, predictD!, p.0, p.1 ?? .nan, p.2 ?? .nan, p.3 ?? .nan))
+                    print(fmt("at N = %.4g, D = %.4g: lr %.4g in [%.4g, %.4g], ", predictN!, predictD!, p.0, p.1 ?? .nan, p.2 ?? .nan)
+                          + (p.3.map { fmt("batch %.4g tokens", $0) } ?? "no batch law here"))
                 }
             }
         }
