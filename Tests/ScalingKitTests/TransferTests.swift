@@ -349,6 +349,49 @@ struct SweepSupportTests {
     }
 }
 
+@Suite("Transfer: a sweep cell's optimum on lopsided and diverging sweeps")
+struct SweepOptimumTests {
+    /// One cell: 7 learning rates a factor 2 apart around a true optimum η* = 1e-3 (offset 0.3 of a step), losses
+    /// from `bowl(ln(η/η*))`.
+    static func cell(_ bowl: (Double) -> Double) throws -> HyperparameterSweep.Cell {
+        let lr = (-3...3).map { 1e-3 * pow(2, Double($0) + 0.3) }
+        let r = try HyperparameterSweep.fit(N: lr.map { _ in 1e8 }, D: lr.map { _ in 2e9 }, learningRate: lr,
+                                            batch: lr.map { _ in 5e5 }, loss: lr.map { bowl(log($0 / 1e-3)) })
+        return r.cells[0]
+    }
+
+    @Test("a bowl steeper above the optimum: near the truth, where one parabola through all runs gave 0.60×")
+    func lopsided() throws {
+        let c = try Self.cell { 2 + 0.05 * $0 * $0 + 0.2 * pow(max(0, $0), 3) }
+        let ratio = try #require(c.optimalLearningRate) / 1e-3
+        #expect(abs(log(ratio)) < 0.15, "\(ratio) (\(c.note))")
+        #expect(c.note.contains("lopsided"))
+        // A true parabola is still recovered exactly, with all its runs' evidence on the 5 around the best.
+        let exact = try Self.cell { 2 + 0.05 * $0 * $0 }
+        #expect(abs(try #require(exact.optimalLearningRate) / 1e-3 - 1) < 1e-9 && exact.interval != nil)
+        #expect(exact.note.contains("neighbours, 5 of 7"), "\(exact.note)")
+    }
+
+    @Test("the largest rates diverged (loss 7): the optimum of the runs that trained, not 0.46×")
+    func diverged() throws {
+        let c = try Self.cell { $0 < 1 ? 2 + 0.05 * $0 * $0 : 7 }
+        #expect(abs(log(try #require(c.optimalLearningRate) / 1e-3)) < 0.01, "\(c)")
+        #expect(try #require(c.optimalLoss) >= 2 - 1e-9, "a vertex below every run's loss: \(c)")
+    }
+
+    @Test("the best run at an end of the sweep: no optimum, and the note says to widen it")
+    func atTheEdge() throws {
+        let c = try? Self.cell { 2 - 0.01 * $0 }
+        #expect(c == nil)
+        do {
+            _ = try Self.cell { 2 - 0.01 * $0 }
+        } catch let e as ScalingKitError {
+            #expect(e.message.contains("largest of the swept learning rates: the optimum lies outside the sweep, widen it"),
+                    "\(e.message)")
+        }
+    }
+}
+
 @Suite("Transfer: coordinate check")
 struct CoordinateCheckTests {
     @Test func flagsLayersThatGrowOrVanish() throws {

@@ -245,41 +245,6 @@ public enum HyperparameterSweep {
         ConfidenceInterval(lower: exp(i.lower), upper: exp(i.upper), level: i.level)
     }
 
-    /// The vertex of a least-squares parabola of y in x, if it is an interior minimum, with a delta-method interval
-    /// (u = −c1/(2 c2): ∂u/∂c1 = −1/(2 c2), ∂u/∂c2 = c1/(2 c2²)) and the parabola's value there.
-    static func vertex(_ x: [Double], _ y: [Double], _ what: String, _ confidence: Double)
-        -> (x: Double?, interval: ConfidenceInterval?, loss: Double?, distinct: Int, note: String)
-    {
-        let distinct = Set(x).count
-        guard distinct >= 3 else {
-            return (nil, nil, nil, distinct, "\(distinct) \(what): a parabola needs 3, so no optimum can be located")
-        }
-        let center = x.reduce(0, +) / Double(x.count)
-        guard let fit = LeastSquares(rows: x.map { [1, $0 - center, ($0 - center) * ($0 - center)] }, y: y) else {
-            return (nil, nil, nil, distinct, "the \(what) do not determine a parabola")
-        }
-        let (c1, c2) = (fit.coefficients[1], fit.coefficients[2])
-        // Found by the robustness tests: losses equal to working precision left a curvature of rounding noise
-        // (~1e-17) that "located" an optimum. The curvature must move the loss across the sweep by more than that.
-        let (xMin, xMax) = (x.min()!, x.max()!), level = y.map { abs($0) }.max()!
-        let span = xMax - xMin
-        guard c2 * span * span > 1e-12 * max(level, .leastNormalMagnitude) else {
-            return (nil, nil, nil, distinct, "the loss does not vary with the \(what) here (no minimum)")
-        }
-        guard c2 > 0 else { return (nil, nil, nil, distinct, "the loss is not convex in the \(what) here (no minimum)") }
-        let u = -c1 / (2 * c2)
-        guard center + u >= xMin, center + u <= xMax else {
-            return (nil, nil, nil, distinct, "the optimum lies outside the swept \(what): widen the sweep")
-        }
-        var interval: ConfidenceInterval?
-        if let v = fit.variance(of: [0, -1 / (2 * c2), c1 / (2 * c2 * c2)]), fit.residualDegreesOfFreedom > 0 {
-            let t = StudentT.quantile(0.5 + 0.5 * confidence, degreesOfFreedom: Double(fit.residualDegreesOfFreedom))
-            interval = ConfidenceInterval(lower: center + u - t * v.squareRoot(), upper: center + u + t * v.squareRoot(),
-                                          level: confidence)
-        }
-        return (center + u, interval, fit.coefficients[0] + c1 * u + c2 * u * u, distinct, "optimum located")
-    }
-
     /// y = k·N^a·D^b by least squares on logs, in the directions the optima span (see `Support`): a line in
     /// (ln N, ln D) fits k·N^a along it (or k·D^b at one N), one point a constant.
     static func law(_ points: [(N: Double, D: Double, y: Double)], _ name: String) throws -> Law {

@@ -231,6 +231,17 @@ def test_sweep_at_one_tokens_per_parameter():
     plt.close("all")
 
 
+def test_sweep_cell_with_diverged_runs():
+    """The runs at 2.7x the optimum and above diverged (loss 7): one parabola through all 7 runs put the optimum at
+    0.46x with a vertex loss (1.63) below every run's; the parabola near the best run finds it."""
+    lr = 1e-3 * 2.0 ** (np.arange(-3, 4) + 0.3)
+    x = np.log(lr / 1e-3)
+    loss = np.where(x < 1, 2 + 0.05 * x ** 2, 7.0)
+    r = scalingkit.fit_hp_sweep(N=np.full(7, 1e8), D=np.full(7, 2e9), learning_rate=lr, batch=np.full(7, 5e5), loss=loss)
+    (cell,) = r.cells
+    assert cell.optimal_lr == pytest.approx(1e-3, rel=1e-6) and cell.optimal_loss >= 2 - 1e-9
+
+
 def test_sweep_errors():
     s = synthetic_sweep(0.0)
     one = s[3::7]
