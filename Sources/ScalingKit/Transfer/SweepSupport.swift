@@ -62,7 +62,8 @@ extension HyperparameterSweep {
             // ln D = c + e·ln N by least squares; the optima are on it when no one is off by more than 2 %.
             let (mx, my) = (mean(x), mean(y))
             let sxx = x.reduce(0) { $0 + ($1 - mx) * ($1 - mx) }
-            let e = zip(x, y).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) } / sxx
+            var e = zip(x, y).reduce(0) { $0 + ($1.0 - mx) * ($1.1 - my) } / sxx
+            if abs(e - 1) < 1e-3 { e = 1 }     // a fixed D/N: its ratio, not a slope of rounding noise
             let c = my - e * mx
             let off = zip(x, y).map { abs($0.1 - c - e * $0.0) }.max()!
             tokens = off <= Self.collinear ? Line(coefficient: exp(c), exponent: e) : nil
@@ -79,7 +80,7 @@ extension HyperparameterSweep {
             let n = parameters.map { "N = \(IsoFLOP.shortNumber($0))" }
             let d = tokens.map { t -> String in
                 if t.exponent == 0 { return "D = \(IsoFLOP.shortNumber(t.coefficient))" }
-                if abs(t.exponent - 1) < 1e-3 { return "D = \(Self.ratio(t.coefficient))·N" }
+                if t.exponent == 1 { return "D = \(Self.ratio(t.coefficient))·N" }
                 return "D = \(IsoFLOP.shortNumber(t.coefficient))·N^\((t.exponent * 1000).rounded() / 1000)"
             }
             return [n, d].compactMap { $0 }.joined(separator: ", ")
