@@ -113,7 +113,8 @@ public enum HyperparameterSweep {
         /// η_opt(N, D) through the cells' optima (per (N, D), the batch whose optimum has the lowest loss).
         public var learningRate: Law
         /// B_opt(N, D) through the cells' optimal batches, where a (N, D) has 3 or more batches with an optimum and
-        /// the parabola of their optimal losses in ln B has an interior minimum; nil with fewer than 2 such cells.
+        /// the best of their optimal losses is at an interior batch (the vertex found as for learning rates); nil
+        /// with fewer than 2 such cells.
         public var batch: Law?
         /// Cells swept over weight decay (empty without weight decays).
         public var timescaleCells: [TimescaleCell]
@@ -188,13 +189,12 @@ public enum HyperparameterSweep {
         for (key, group) in byND.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
             let best = group.min { $0.optimalLoss! < $1.optimalLoss! }!
             lrPoints.append((key[0], key[1], best.optimalLearningRate!))
-            // The best optimum per batch, then a parabola in ln B.
+            // The best optimum per batch, then its vertex in ln B near the best batch (as for learning rates).
             var perBatch: [Double: Double] = [:]
             for c in group { perBatch[c.batch] = min(perBatch[c.batch] ?? .infinity, c.optimalLoss!) }
             let bs = perBatch.keys.sorted()
-            if bs.count >= 3, let p = Parabola(x: bs.map { log($0) }, y: bs.map { perBatch[$0]! }), p.c2 > 0,
-               p.vertex >= log(bs.first!), p.vertex <= log(bs.last!) {
-                batchPoints.append((key[0], key[1], exp(p.vertex)))
+            if bs.count >= 3, let v = vertex(bs.map { log($0) }, bs.map { perBatch[$0]! }, "batches", confidence).x {
+                batchPoints.append((key[0], key[1], exp(v)))
             }
         }
         let lrLaw = try law(lrPoints, "learning rate")
