@@ -336,6 +336,9 @@ struct SweepSupportTests {
         #expect(point.learningRate.support.description == "N = 1.0e8, D = 2.0e9")
         #expect(abs(try point.predict(parameters: 1e8, tokens: 2e9).learningRate / (0.3 * pow(1e8, -0.25) * pow(2.0, -0.05)) - 1) < 1e-9)
         #expect(throws: ScalingKitError.self) { try point.predict(parameters: 1e9, tokens: 2e9) }
+        // Found by the Python fuzz campaign: the refusal's message printed D/N = +inf through a trapping formatter.
+        #expect(throws: ScalingKitError.self) { try point.predict(parameters: 1e-300, tokens: 1e300) }
+        #expect(throws: ScalingKitError.self) { try point.predict(parameters: 1e300, tokens: 4.9e-324) }
 
         // Two optima are always on a line: the law is fitted along it rather than refused.
         let two = try Self.fit([(1e8, 2e9), (1e9, 8e10)])

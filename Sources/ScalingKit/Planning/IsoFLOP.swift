@@ -151,7 +151,10 @@ public enum IsoFLOP {
         return "\(r)"
     }
 
+    /// x as "1.23e4" for messages; a value that is not finite and > 0 as Swift prints it (found by the Python
+    /// fuzz campaign: D/N = 1e300/1e-300 is +inf, and Int(floor(log10(inf))) traps).
     static func shortNumber(_ x: Double) -> String {
+        guard x.isFinite, x > 0 else { return "\(x)" }
         let e = Int(floor(log10(x)))
         let m = (x / pow(10, Double(e)) * 100).rounded() / 100
         return "\(m)e\(e)"

@@ -23,7 +23,7 @@ import subprocess
 import sys
 import time
 import warnings
-from typing import Any, Callable, Dict
+from typing import Any, Callable, Dict, List
 
 import numpy as np
 from hypothesis import HealthCheck, Phase, given, settings
@@ -292,6 +292,30 @@ def hp_sweep(cols):
     N, D, lr, batch, loss, wd = cols
     call(sk.fit_hp_sweep, N=N, D=D, learning_rate=lr, batch=batch, loss=loss)
     call(sk.fit_hp_sweep, N=N, D=D, learning_rate=lr, batch=batch, loss=loss, weight_decay=wd)
+
+
+@target(0.05)
+@given(st.lists(st.tuples(st.floats(1e6, 1e10), st.floats(1e8, 1e12)), min_size=1, max_size=4),
+       st.integers(3, 7), st.floats(0.0, 3.0), st.floats(0.0, 0.05), st.booleans(), number, number, anything)
+def hp_sweep_predict(cells, rates, lopsided, noise, ratio, N, D, confidence):
+    """Sweeps whose cells locate optima (lopsided bowls, noise, cells at one D/N or anywhere), then predictions
+    anywhere: on the law's support, off it (refused), or bad values."""
+    rng = np.random.default_rng(len(cells) * 7 + rates)
+    cols: List[List[float]] = [[], [], [], [], []]
+    for n, d in cells:
+        d = 20 * n if ratio else d
+        best = 0.3 * n ** -0.25
+        for i in range(rates):
+            x = (i - (rates - 1) / 2 + 0.3) * math.log(2)
+            loss = 2 + 0.05 * x * x + lopsided * max(0.0, x) ** 3 + noise * rng.standard_normal()
+            for col, v in zip(cols, (n, d, best * math.exp(x), 5e5, loss)):
+                col.append(v)
+    try:
+        r = sk.fit_hp_sweep(N=cols[0], D=cols[1], learning_rate=cols[2], batch=cols[3], loss=cols[4])
+    except ScalingKitError:
+        return
+    call(r.predict, N, D, confidence)
+    call(r.predict, cols[0][0], cols[1][0])
 
 
 @target(0.05)
