@@ -34,6 +34,19 @@ static int passed = 0, failed = 0;
 
 /* Synthetic runs from a known law, noise-free: a 4x4 grid of (N, D). */
 enum { NPTS = 16 };
+/* A struct as a caller compiled against an earlier header passes it: every byte a canary, struct_size `size` (the
+ * offset of the first field added since). earlier_untouched says whether the library wrote anything past it. */
+static void as_earlier(void *s, size_t full, size_t size) {
+    memset(s, 0xAB, full);
+    memcpy(s, &size, sizeof size);
+}
+static int earlier_untouched(const void *s, size_t full, size_t size) {
+    const unsigned char *bytes = s;
+    for (size_t k = size; k < full; k++)
+        if (bytes[k] != 0xAB) return 0;
+    return 1;
+}
+
 static double N[NPTS], D[NPTS], L[NPTS];
 static const double TRUE_E = 1.8, TRUE_A = 400.0, TRUE_B = 2000.0, TRUE_ALPHA = 0.34, TRUE_BETA = 0.37;
 
@@ -142,16 +155,13 @@ static void test_fit(void) {
     CHECK(info.objective < 1e-14, "objective %g on noise-free data", info.objective);
     CHECK(info.explained > 1 - 1e-9 && info.explained <= 1, "explained %.17g on noise-free data", info.explained);
     {   /* Since 0.4.3: a caller compiled against 0.4.0-0.4.2 (no `explained`) gets the fields it has, nothing past. */
-        union { sk_fit_info i; unsigned char bytes[sizeof(sk_fit_info)]; } old;
-        memset(old.bytes, 0xAB, sizeof old.bytes);
-        old.i.struct_size = offsetof(sk_fit_info, explained);
-        CHECK(sk_fit_get_info(fit, &old.i) == SK_OK && old.i.objective == info.objective &&
-                  old.i.starts_refined == info.starts_refined,
+        sk_fit_info old;
+        as_earlier(&old, sizeof old, offsetof(sk_fit_info, explained));
+        CHECK(sk_fit_get_info(fit, &old) == SK_OK && old.objective == info.objective &&
+                  old.starts_refined == info.starts_refined,
               "0.4.2-sized sk_fit_info: %s", sk_last_error());
-        CHECK(old.i.struct_size == offsetof(sk_fit_info, explained), "struct_size rewritten: %zu", old.i.struct_size);
-        int untouched = 1;
-        for (size_t k = offsetof(sk_fit_info, explained); k < sizeof old.bytes; k++) untouched &= old.bytes[k] == 0xAB;
-        CHECK(untouched, "wrote past a 0.4.2-sized sk_fit_info");
+        CHECK(old.struct_size == offsetof(sk_fit_info, explained), "struct_size rewritten: %zu", old.struct_size);
+        CHECK(earlier_untouched(&old, sizeof old, offsetof(sk_fit_info, explained)), "wrote past a 0.4.2-sized sk_fit_info");
     }
     CHECK(strlen(sk_fit_message(fit)) > 0, "empty message");
 
@@ -1072,15 +1082,13 @@ static void test_transfer(void) {
     CHECK_ERR(sk_hp_sweep_predict(sw, 1e11, 2e12, 0.9, &p, &lr_interval, &batch), SK_ERR_INVALID_ARGUMENT,
               "fitted along D = 1.0e10");
     {   /* A caller compiled against 0.4.0-0.4.3 (no support fields) gets the fields it has, nothing past. */
-        union { sk_hp_sweep_info i; unsigned char bytes[sizeof(sk_hp_sweep_info)]; } old;
-        memset(old.bytes, 0xAB, sizeof old.bytes);
-        old.i.struct_size = offsetof(sk_hp_sweep_info, lr_support_N);
-        CHECK(sk_hp_sweep_get_info(sw, &old.i) == SK_OK && old.i.lr_exponent_N == si.lr_exponent_N &&
-                  old.i.timescale_points == si.timescale_points,
+        sk_hp_sweep_info old;
+        as_earlier(&old, sizeof old, offsetof(sk_hp_sweep_info, lr_support_N));
+        CHECK(sk_hp_sweep_get_info(sw, &old) == SK_OK && old.lr_exponent_N == si.lr_exponent_N &&
+                  old.timescale_points == si.timescale_points,
               "0.4.3-sized sk_hp_sweep_info: %s", sk_last_error());
-        int untouched = 1;
-        for (size_t k = offsetof(sk_hp_sweep_info, lr_support_N); k < sizeof old.bytes; k++) untouched &= old.bytes[k] == 0xAB;
-        CHECK(untouched, "wrote past a 0.4.3-sized sk_hp_sweep_info");
+        CHECK(earlier_untouched(&old, sizeof old, offsetof(sk_hp_sweep_info, lr_support_N)),
+              "wrote past a 0.4.3-sized sk_hp_sweep_info");
     }
     sk_hp_sweep_cell cell = {.struct_size = sizeof cell};
     CHECK(sk_hp_sweep_cell_at(sw, 2, &cell) == SK_OK && cell.located == 1 && cell.N == 1e10, "cell");
