@@ -7,6 +7,7 @@ from __future__ import annotations
 import inspect
 import math
 import re
+import warnings
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
@@ -169,7 +170,9 @@ def _candidate_columns(data: Any, columns: Mapping[str, Any], observed: Any) -> 
         if name == skip:
             continue
         try:
-            np.asarray(_column(data, columns, name), dtype=np.float64)
+            with warnings.catch_warnings():     # a probe: complex columns are refused by name when converted
+                warnings.simplefilter("ignore")
+                np.asarray(_column(data, columns, name), dtype=np.float64)
         except OverflowError:
             pass                         # numbers beyond a double: an input, refused by name when converted
         except (TypeError, ValueError):
