@@ -1199,8 +1199,8 @@ SK_API int sk_transfer_adamw_timescale(double batch, double learning_rate, doubl
                                        double *out);
 
 /* Hyperparameter scaling laws fitted from your own sweep: per (N, D, batch) cell a parabola of the loss in ln lr
- * (vertex and a delta-method interval; cells with fewer than 3 learning rates, no convex minimum or a vertex
- * outside the swept range are kept but not used), then lr_opt = k N^a D^b through the best cell of each (N, D),
+ * near its best run (vertex and a delta-method interval; cells with fewer than 3 learning rates, no convex minimum
+ * or the best run at an end of the sweep are kept but not used: sk_hp_sweep_cell_note says why), then lr_opt = k N^a D^b through the best cell of each (N, D),
  * and batch_opt = k' N^a' D^b' where a (N, D) has 3+ batches with an interior optimum. An exponent whose variable
  * does not vary independently across the optima is NaN: where the optima lie on a line in (ln N, ln D) (one D,
  * one N, or a fixed D/N such as D = 20 N, each within 2 %), the law is fitted along that line alone, its
@@ -1254,6 +1254,13 @@ SK_API int sk_hp_sweep_get_info(const sk_hp_sweep *sweep, sk_hp_sweep_info *info
 /* Cell `index` (0 .. info.cells-1, sorted by N, D, batch). Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (index out
  * of range); SK_ERR_STRUCT_SIZE. */
 SK_API int sk_hp_sweep_cell_at(const sk_hp_sweep *sweep, size_t index, sk_hp_sweep_cell *cell);
+/* How cell `index` was read ("optimum located (parabola through the best of the learning rates and its
+ * neighbours, 5 of 7)"), or why it locates no optimum ("... the optimum lies outside the sweep, widen it"). A
+ * cell's vertex comes from its best learning rate and two neighbours on each side, or one on each side where
+ * that vertex lands more than half a grid step from the best run (one parabola through every run is dragged
+ * toward the gentle side of a lopsided or diverging sweep). Owned by the sweep; NULL for a NULL sweep or an index
+ * out of range. Since 0.4.4. */
+SK_API const char *sk_hp_sweep_cell_note(const sk_hp_sweep *sweep, size_t index);
 /* The fitted laws at (N, D): lr with its `confidence` interval (NaN ends without residual degrees of freedom)
  * and the batch (NaN without a batch law, or at a point more than 10 % off the batch law's support).
  * Errors: SK_ERR_NULL_POINTER; SK_ERR_INVALID_ARGUMENT (N or D not finite and > 0, confidence outside (0, 1), or

@@ -1,15 +1,18 @@
 import CScalingKit
 import ScalingKit
 
-/// The object behind an `sk_hp_sweep *`: the core result and its message as a C string. Immutable.
+/// The object behind an `sk_hp_sweep *`: the core result, its message and the cells' notes as C strings. Immutable.
 final class SweepHandle: CHandle {
     let result: HyperparameterSweep.Result
     private let strings = CStrings()
     let cMessage: UnsafeMutablePointer<CChar>
+    let cNotes: [UnsafeMutablePointer<CChar>]
 
     init(_ result: HyperparameterSweep.Result) {
         self.result = result
+        let strings = self.strings
         cMessage = strings.copy(result.message)
+        cNotes = result.cells.map { strings.copy($0.note) }
     }
 
     static let argumentName = "sweep"
@@ -85,6 +88,11 @@ public func sk_hp_sweep_cell_at(_ sweep: OpaquePointer?, _ index: Int, _ cell: U
             optimal_loss: c.optimalLoss ?? .nan)
         try writeVersioned(value, to: cell, "sk_hp_sweep_cell")
     }
+}
+
+@c @implementation
+public func sk_hp_sweep_cell_note(_ sweep: OpaquePointer?, _ index: Int) -> UnsafePointer<CChar>? {
+    entry((try? SweepHandle.borrow(sweep))?.cNotes, index)
 }
 
 @c @implementation

@@ -1093,6 +1093,9 @@ static void test_transfer(void) {
     sk_hp_sweep_cell cell = {.struct_size = sizeof cell};
     CHECK(sk_hp_sweep_cell_at(sw, 2, &cell) == SK_OK && cell.located == 1 && cell.N == 1e10, "cell");
     CHECK_ERR(sk_hp_sweep_cell_at(sw, 3, &cell), SK_ERR_LENGTH, "out of range");
+    CHECK(strcmp(sk_hp_sweep_cell_note(sw, 2), "optimum located (parabola through all 5 learning rates)") == 0,
+          "cell note: %s", sk_hp_sweep_cell_note(sw, 2));
+    CHECK(sk_hp_sweep_cell_note(sw, 3) == NULL && sk_hp_sweep_cell_note(NULL, 0) == NULL, "cell note out of range");
     sk_hp_sweep_free(sw);
     sk_hp_sweep_free(NULL);
     CHECK_ERR(sk_hp_sweep_fit(sN, sD, slr, sB, sL, NULL, 2, &sw), SK_ERR_INVALID_ARGUMENT, "no optimum can be located");

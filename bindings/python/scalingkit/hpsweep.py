@@ -29,6 +29,8 @@ class SweepCell(Result):
     #: The delta-method interval on the optimal learning rate (None without an optimum or degrees of freedom).
     interval: Optional[Interval]
     optimal_loss: Optional[float]
+    #: How the cell was read (which runs the parabola went through), or why it locates no optimum.
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,8 +99,10 @@ class HPSweepResult:
         for i in range(info.cells):
             c.struct_size = ffi.sizeof("sk_hp_sweep_cell")
             check(lib.sk_hp_sweep_cell_at(handle, i, c))
+            note = lib.sk_hp_sweep_cell_note(handle, i)
             cells.append(SweepCell(c.N, c.D, c.batch, c.weight_decay, c.runs, c.learning_rates, bool(c.located), optional(c.optimal_lr),
-                                   read_interval(c.interval), optional(c.optimal_loss)))
+                                   read_interval(c.interval), optional(c.optimal_loss),
+                                   ffi.string(note).decode() if note != ffi.NULL else ""))
         self.cells: Tuple[SweepCell, ...] = tuple(cells)
 
     def __del__(self):
@@ -183,6 +187,13 @@ class HPSweepResult:
 def fit_hp_sweep(data: Any = None, *, N: Any = None, D: Any = None, learning_rate: Any = None, batch: Any = None,
                  loss: Any = None, weight_decay: Any = None) -> HPSweepResult:
     """Fits η_opt(N, D) = k·N^a·D^b (and B_opt where 3+ batches per (N, D) locate it) from a sweep.
+
+    Each (N, D, batch) cell's optimum is the vertex of a parabola in ln η through its best learning rate and two
+    neighbours on each side, or one on each side where that vertex lands more than half a grid step from the best
+    run: real sweeps are lopsided and diverge at the top, which drags a parabola through every run toward the
+    gentle side (each ``SweepCell.note`` says which runs it used). A cell whose best run is at an end of the sweep
+    locates nothing. A sweep at one tokens-per-parameter ratio, one D or one N is fitted along that line and
+    predicts on it only (see :class:`SweepLaw`).
 
     Args:
         data: a DataFrame (or mapping) with columns ``N``, ``D``, ``learning_rate``, ``batch``, ``loss``; or pass

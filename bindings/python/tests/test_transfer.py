@@ -240,6 +240,11 @@ def test_sweep_cell_with_diverged_runs():
     r = scalingkit.fit_hp_sweep(N=np.full(7, 1e8), D=np.full(7, 2e9), learning_rate=lr, batch=np.full(7, 5e5), loss=loss)
     (cell,) = r.cells
     assert cell.optimal_lr == pytest.approx(1e-3, rel=1e-6) and cell.optimal_loss >= 2 - 1e-9
+    assert cell.note.startswith("optimum located (parabola through the best of the learning rates")
+    assert r.cells_frame()["note"][0] == cell.note
+    with pytest.raises(ScalingKitError, match="the optimum lies outside the sweep, widen it"):
+        scalingkit.fit_hp_sweep(N=np.full(7, 1e8), D=np.full(7, 2e9), learning_rate=lr, batch=np.full(7, 5e5),
+                                loss=2 - 0.01 * x)
 
 
 def test_sweep_errors():
