@@ -325,7 +325,9 @@ static void step_sweep(src *s) {
         sk_hp_sweep_info info = { .struct_size = ssize(s, sizeof info) };
         ok(sk_hp_sweep_get_info(sw, &info), "sk_hp_sweep_get_info");
         sk_hp_sweep_cell c = { .struct_size = sizeof c };
-        ok(sk_hp_sweep_cell_at(sw, u8(s) % 6, &c), "sk_hp_sweep_cell_at");
+        size_t k = u8(s) % 6;
+        if (ok(sk_hp_sweep_cell_at(sw, k, &c), "sk_hp_sweep_cell_at") == SK_OK && !sk_hp_sweep_cell_note(sw, k))
+            fail("a cell without a note", "sk_hp_sweep_cell_note", 0);
         double a, b;
         sk_interval lr_interval;
         if (ok(sk_hp_sweep_predict(sw, dbl(s), dbl(s), dbl(s), &a, &lr_interval, &b), "sk_hp_sweep_predict") == SK_OK) not_nan(a, "sk_hp_sweep_predict");
