@@ -506,6 +506,16 @@ def test_hp_sweep_at_one_tokens_per_parameter(tmp_path):
     assert out["learning_rate"]["support"] == "D = 20·N" and out["learning_rate"]["exponent_D"] is None
     r = run("hp-sweep", path, "--predict-n", "7e9", "--predict-d", "1.4e12")
     assert r.returncode != 0 and "fitted along D = 20·N" in r.stderr and "D/N = 200" in r.stderr
+    # A fifth size whose sweep stops short of its optimum: the cell is listed with its reason, in text and JSON.
+    short = [f"1e9,2e10,{1e-3 * 2 ** -k!r},5e5,{2 + 0.01 * k!r}" for k in range(5)]
+    path = write(tmp_path, "short.csv", "\n".join(lines + short) + "\n")
+    r = run("hp-sweep", path)
+    assert r.returncode == 0, r.stderr
+    assert "4 of 5 cells locate" in r.stdout
+    assert "no optimum at N = 1e+09, D = 2e+10, batch 5e+05: the best run has the largest of the swept learning rates" in r.stdout
+    cells = json.loads(run("hp-sweep", path, "--json").stdout)["cells"]
+    assert len(cells) == 5 and cells[-1]["optimal_lr"] is None and "widen it" in cells[-1]["note"]
+    assert cells[0]["note"].startswith("optimum located")
 
 
 def test_cbs_fit_matches_the_binding(tmp_path):

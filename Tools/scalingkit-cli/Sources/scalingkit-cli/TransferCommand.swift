@@ -206,9 +206,18 @@ struct HPSweepCommand: ParsableCommand {
                     out += ", \"prediction\": {\"N\": \(jsonNumber(predictN!)), \"D\": \(jsonNumber(predictD!)), \"learning_rate\": \(jsonNumber(p.0)), "
                         + "\"lower\": \(jsonNumber(p.1 ?? .nan)), \"upper\": \(jsonNumber(p.2 ?? .nan)), \"batch\": \(jsonNumber(p.3 ?? .nan))}"
                 }
+                out += ", \"cells\": [" + r.cells.map { c in
+                    "{\"N\": \(jsonNumber(c.parameters)), \"D\": \(jsonNumber(c.tokens)), \"batch\": \(jsonNumber(c.batch)), "
+                        + "\"weight_decay\": \(jsonNumber(c.weightDecay)), \"runs\": \(c.runs), "
+                        + "\"optimal_lr\": \(jsonNumber(c.optimalLearningRate ?? .nan)), \"note\": \(jsonString(c.note))}"
+                }.joined(separator: ", ") + "]"
                 print(out + "}")
             } else {
                 print(r.message)
+                // The cells that located no optimum, each with its reason (a sweep that stops short, a flat cell).
+                for c in r.cells where c.optimalLearningRate == nil {
+                    print(fmt("  no optimum at N = %.4g, D = %.4g, batch %.4g: ", c.parameters, c.tokens, c.batch) + c.note)
+                }
                 print("lr_opt = " + lawText(l))
                 if let tau = r.timescale { print(fmt("tau_opt = %.4g * (D/N)^%.4f (AdamW timescale B/(lr wd D))", tau.coefficient, tau.exponent)) }
                 if let b = r.batch { print("batch_opt = " + lawText(b, " tokens")) }
