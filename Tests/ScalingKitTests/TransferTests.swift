@@ -373,6 +373,11 @@ struct SweepOptimumTests {
         let exact = try Self.cell { 2 + 0.05 * $0 * $0 }
         #expect(abs(try #require(exact.optimalLearningRate) / 1e-3 - 1) < 1e-9 && exact.interval != nil)
         #expect(exact.note.contains("neighbours, 5 of 7"), "\(exact.note)")
+        // The best run second from the bottom: the window of 5 starts at the bottom, and its note still says so
+        // (the note had inferred "lopsided" from where the window started).
+        let low = try Self.cell { 2 + 0.05 * ($0 + 2 * log(2.0)) * ($0 + 2 * log(2.0)) }
+        #expect(abs(try #require(low.optimalLearningRate) / 0.25e-3 - 1) < 1e-9)
+        #expect(low.note.contains("neighbours, 5 of 7"), "\(low.note)")
     }
 
     @Test("the largest rates diverged (loss 7): the optimum of the runs that trained, not 0.46×")

@@ -53,13 +53,12 @@ extension HyperparameterSweep {
         }
         let wideLo = max(0, min(best - 2, distinct - 5)), wideHi = min(distinct - 1, wideLo + 4)
         let halfStep = (below: (levels[best] - levels[best - 1]) / 2, above: (levels[best + 1] - levels[best]) / 2)
-        var window = (lo: wideLo, hi: wideHi)
-        var found = parabola(wideLo, wideHi)
+        var found = parabola(wideLo, wideHi), narrowed = false
         if let (center, fit) = found, wideHi - wideLo > 2 {
             let (c1, c2) = (fit.coefficients[1], fit.coefficients[2])
             let u = center - c1 / (2 * c2)
             if !(c2 > 0 && u >= levels[best] - halfStep.below && u <= levels[best] + halfStep.above) {
-                window = (best - 1, best + 1)
+                narrowed = true
                 found = parabola(best - 1, best + 1)
             }
         }
@@ -75,11 +74,11 @@ extension HyperparameterSweep {
             interval = ConfidenceInterval(lower: center + u - t * v.squareRoot(), upper: center + u + t * v.squareRoot(),
                                           level: confidence)
         }
-        let used = window.hi - window.lo + 1
-        let note = used == distinct ? "optimum located (parabola through all \(distinct) \(what))"
-            : window.lo == best - 1 && wideHi - wideLo > 2
-                ? "optimum located (parabola through the best of the \(what) and one on each side: the \(wideHi - wideLo + 1) around it were lopsided)"
-                : "optimum located (parabola through the best of the \(what) and its neighbours, \(used) of \(distinct))"
+        let wide = wideHi - wideLo + 1
+        let note = narrowed
+            ? "optimum located (parabola through the best of the \(what) and one on each side: the \(wide) around it were lopsided)"
+            : wide == distinct ? "optimum located (parabola through all \(distinct) \(what))"
+            : "optimum located (parabola through the best of the \(what) and its neighbours, \(wide) of \(distinct))"
         return (center + u, interval, fit.coefficients[0] + c1 * u + c2 * u * u, distinct, note)
     }
 }
