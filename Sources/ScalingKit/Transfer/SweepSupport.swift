@@ -80,17 +80,10 @@ extension HyperparameterSweep {
             let n = parameters.map { "N = \(IsoFLOP.shortNumber($0))" }
             let d = tokens.map { t -> String in
                 if t.exponent == 0 { return "D = \(IsoFLOP.shortNumber(t.coefficient))" }
-                if t.exponent == 1 { return "D = \(Self.ratio(t.coefficient))·N" }
-                return "D = \(IsoFLOP.shortNumber(t.coefficient))·N^\((t.exponent * 1000).rounded() / 1000)"
+                if t.exponent == 1 { return "D = \(FitSearch.format(t.coefficient))·N" }
+                return "D = \(IsoFLOP.shortNumber(t.coefficient))·N^\(FitSearch.format(t.exponent))"
             }
             return [n, d].compactMap { $0 }.joined(separator: ", ")
-        }
-
-        /// A ratio such as D/N as people write it: 20, 0.5, 187.5 (two decimals), or 1.0e5 beyond.
-        static func ratio(_ x: Double) -> String {
-            guard x >= 0.01, x < 1e4 else { return IsoFLOP.shortNumber(x) }
-            let r = (x * 100).rounded() / 100
-            return r == r.rounded() ? "\(Int(r))" : "\(r)"
         }
 
         /// Refuses (N, D) off the support (by more than 10 %), naming the law, the support and the point.
@@ -102,7 +95,7 @@ extension HyperparameterSweep {
             throw ScalingKitError.invalid(
                 "the \(name) law was fitted along \(description) (every optimum of the sweep has it, so the sweep "
                 + "cannot tell how the other variable moves the \(name)): it predicts within 10 % of that only, "
-                + "not at N = \(IsoFLOP.shortNumber(N)), D = \(IsoFLOP.shortNumber(D)) (D/N = \(Self.ratio(D / N))); "
+                + "not at N = \(IsoFLOP.shortNumber(N)), D = \(IsoFLOP.shortNumber(D)) (D/N = \(FitSearch.format(D / N))); "
                 + "sweep other sizes or ratios, or predict on that line")
         }
     }

@@ -156,28 +156,25 @@ class HPSweepResult:
         ax = ax or plt.gca()
         located = [c for c in self.cells if c.located]
         law = self.learning_rate
-        if law.support_N is not None:               # one N: the law is in D
-            series, against = [located], "D"
-        elif law.support_D_exponent not in (None, 0.0):   # D on a line in N: one series along it
-            series, against = [located], "N"
-        else:
-            series, against = [[c for c in located if c.D == D] for D in sorted({c.D for c in located})], "N"
+        one_N = law.support_N is not None                                   # the law is in D
+        along = not one_N and law.support_D_exponent not in (None, 0.0)     # D on a line in N, e.g. a fixed D/N
+        series = ([located] if one_N or along
+                  else [[c for c in located if c.D == D] for D in sorted({c.D for c in located})])
+        against = "D" if one_N else "N"
         for cs in series:
             cs = sorted(cs, key=lambda c: getattr(c, against))
             y = np.array([c.optimal_lr for c in cs])
             lo = np.array([c.interval.lower if c.interval else c.optimal_lr for c in cs])
             hi = np.array([c.interval.upper if c.interval else c.optimal_lr for c in cs])
-            label = (f"N = {cs[0].N:.2g}" if law.support_N is not None else
-                     f"D = {cs[0].D:.2g}" if len(series) > 1 or law.support_D_exponent == 0.0 else "along the sweep's D(N)")
+            label = f"N = {cs[0].N:.2g}" if one_N else "along the sweep's D(N)" if along else f"D = {cs[0].D:.2g}"
             pts = ax.errorbar([getattr(c, against) for c in cs], y, yerr=[y - lo, hi - y], fmt="o", markersize=3,
                               label=label)
             grid = np.geomspace(getattr(cs[0], against), getattr(cs[-1], against), 50)
-            if law.support_N is not None:
+            if one_N:
                 points = [(law.support_N, d) for d in grid]
-            elif law.support_D_exponent not in (None, 0.0):
-                tokens = vectorised(lib.sk_power_law_evaluate, "N", grid, law.support_D_coefficient,
-                                    law.support_D_exponent)
-                points = list(zip(grid, tokens))
+            elif along:
+                points = list(zip(grid, vectorised(lib.sk_power_law_evaluate, "N", grid, law.support_D_coefficient,
+                                                   law.support_D_exponent)))
             else:
                 points = [(n, cs[0].D) for n in grid]
             ax.plot(grid, [self.predict(n, d)[0] for n, d in points], "-", color=pts[0].get_color())
