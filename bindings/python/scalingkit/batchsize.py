@@ -346,6 +346,12 @@ def fit_batch_law(x: Any, batch: Any, variable: str = "D"):
     ``bootstrap`` for intervals). Compare with the presets: Power Lines' exponents 0.383 (B_opt) and 0.462 (B_crit)
     in D, Step Law's 0.571, Kaplan's −1/0.21 in L."""
     from .laws import fit
-    if not str(variable).isidentifier():
+    if not isinstance(variable, str) or not variable.isidentifier():
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"variable must be a name like D, N, L or C (got {variable!r})")
-    return fit(f"k * {variable}^b", observed=batch, objective="squared", space="log", **{variable: x})
+    if variable in ("k", "b"):
+        # "k * k^b" would read k as the column and fit x^(1+b) with one parameter, without a word.
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"variable {variable!r} is a parameter of the law "
+                              "B = k·x^b; name the variable otherwise (D, N, L or C)")
+    # The column goes in as data, not as a keyword, so that a variable named like one of fit's own arguments
+    # ('space', 'weights', 'start') is a column and nothing else.
+    return fit(f"k * {variable}^b", {variable: x}, observed=batch, objective="squared", space="log")

@@ -186,6 +186,23 @@ def test_fit_batch_law_with_the_engine():
         scalingkit.fit_batch_law(D, B, variable="2x")
 
 
+@pytest.mark.parametrize("name", ["space", "objective", "observed", "weights", "start", "fixed", "law", "data", "seed"])
+def test_fit_batch_law_variable_named_like_an_argument_of_fit(name):
+    """The variable is a column whatever it is called: named like one of fit's own arguments, it used to collide
+    with them (a TypeError, numpy's truth-value error, or 'reads none of the data's columns')."""
+    D = np.logspace(9, 12, 8)
+    f = scalingkit.fit_batch_law(D, 0.58 * D ** 0.571, variable=name)
+    assert f.inputs == (name,) and f.params["b"] == pytest.approx(0.571, rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["k", "b"])
+def test_fit_batch_law_refuses_a_variable_named_like_its_parameters(name):
+    """'k * k^b' fitted x^(1+b) with one parameter and reported success (b = -0.76 for a true exponent 0.57)."""
+    D = np.logspace(9, 12, 8)
+    with pytest.raises(ScalingKitError, match="parameter of the law"):
+        scalingkit.fit_batch_law(D, 0.58 * D ** 0.571, variable=name)
+
+
 def _adaptive_reference(g, t, betas=(0.8, 0.9, 0.95, 0.98, 0.99, 0.995), kappa=1.5, confidence=0.95):
     """A plain numpy transcription of the default reading: bias-corrected EMAs of (g, t, g², t², gt) at six horizons,
     the delta-method standard error of log B_simple per horizon, Lepski's rule (keep the longest horizon within
