@@ -83,10 +83,10 @@ extern "C" {
 /* Semantic version of this header. */
 #define SK_VERSION_MAJOR 0
 #define SK_VERSION_MINOR 4
-#define SK_VERSION_PATCH 4
+#define SK_VERSION_PATCH 5
 /* MAJOR * 10000 + MINOR * 100 + PATCH, as in zstd. */
 #define SK_VERSION_NUMBER (SK_VERSION_MAJOR * 10000 + SK_VERSION_MINOR * 100 + SK_VERSION_PATCH)
-#define SK_VERSION_STRING "0.4.4"
+#define SK_VERSION_STRING "0.4.5"
 
 /* The ABI line (since 0.4.0): a program compiled against one release of a line runs against any later release of
  * the same line. Before 1.0 every minor version starts a new line ("0.MINOR") and may change struct layouts or
@@ -580,6 +580,9 @@ typedef struct sk_envelope_info {
     sk_interval b_interval;
     size_t points;                 /* compute values on the envelope */
     size_t sizes;                  /* distinct run sizes on it */
+    /* since 0.4.5 (a caller compiled against 0.4.0-0.4.4 passes the earlier struct_size and gets the fields above):
+     * stretches of consecutive compute values won by one size, the independent observations the intervals count */
+    size_t segments;
 } sk_envelope_info;
 
 /* Fills *options with the defaults above. Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE. */
@@ -587,8 +590,10 @@ SK_API int sk_envelope_options_init(sk_envelope_options *options, size_t struct_
 
 /* From n checkpoint rows (run[i] labels the run, N[i] its size, compute[i] the FLOPs so far, loss[i] the loss
  * there): at each compute value the run with the lowest loss (curves interpolated linearly in log compute), and
- * N_opt = k C^a, D_opt = k' C^b fitted through those points. Stderr and intervals are NaN with only 2 points, and
- * optimistic otherwise: the envelope's points are not independent. options may be NULL.
+ * N_opt = k C^a, D_opt = k' C^b fitted by least squares through those points (Hoffmann et al. 2022, §3.1). The
+ * points are not independent (one run is best over a stretch of compute), so the stderr and intervals count
+ * segments, not points: the regression's variance times points/segments (Kish's design effect), t with
+ * segments - 2 degrees of freedom; NaN below 3 segments. options may be NULL.
  * Set info->struct_size = sizeof(sk_envelope_info) first.
  * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH; SK_ERR_INVALID_ARGUMENT (a value <= 0 or not finite, a run with
  * two sizes, an envelope on fewer than 2 sizes, a bad option); SK_ERR_STRUCT_SIZE. */

@@ -121,6 +121,9 @@ public func sk_envelope_options_init(_ options: UnsafeMutablePointer<sk_envelope
     initVersioned("sk_envelope_options_init", options, structSize, "sk_envelope_options", defaultEnvelopeOptions)
 }
 
+/// sizeof(sk_envelope_info) in 0.4.0-0.4.4, before `segments`.
+private let envelopeInfoSize044 = MemoryLayout<sk_envelope_info>.offset(of: \sk_envelope_info.segments)!
+
 @c @implementation
 public func sk_envelope_fit(
     _ run: UnsafePointer<Double>?, _ N: UnsafePointer<Double>?, _ compute: UnsafePointer<Double>?,
@@ -132,7 +135,7 @@ public func sk_envelope_fit(
         let compute = try doubles(compute, n, "compute"), loss = try doubles(loss, n, "loss")
         let info = try nonNull(info, "info")
         let size = UnsafeRawPointer(info).load(as: Int.self)
-        try checkStructSize(size, expected: MemoryLayout<sk_envelope_info>.size, "sk_envelope_info")
+        try checkStructSize(size, known: [MemoryLayout<sk_envelope_info>.size, envelopeInfoSize044], "sk_envelope_info")
         var o = Envelope.Options()
         if let options {
             let c = try readVersioned(options, "sk_envelope_options", defaults: defaultEnvelopeOptions())
@@ -147,7 +150,7 @@ public func sk_envelope_fit(
             struct_size: size, a: a.exponent, a_stderr: a.standardError ?? .nan, n_coefficient: a.coefficient,
             a_interval: sk_interval(a.interval, level: a.confidence), b: b.exponent, b_stderr: b.standardError ?? .nan,
             d_coefficient: b.coefficient, b_interval: sk_interval(b.interval, level: b.confidence),
-            points: r.points.count, sizes: r.sizes)
-        try writeVersioned(value, to: info, size: size, "sk_envelope_info")
+            points: r.points.count, sizes: r.sizes, segments: r.segments)
+        try writeVersioned(value, to: info, size: size, "sk_envelope_info", earlierSizes: [envelopeInfoSize044])
     }
 }

@@ -121,6 +121,55 @@ struct EnvelopeTests {
         #expect(r.points.count > 100 && r.message.contains("envelope over"))
     }
 
+    /// The design-effect correction in closed form: variance × points/clusters, t with clusters − 2 dof.
+    @Test func clusteredIntervalClosedForm() throws {
+        let x = (0..<100).map { pow(10, 17 + Double($0) * 0.02) }
+        let y = x.enumerated().map { 1e-3 * pow($1, 0.5) * exp(0.01 * sin(Double($0))) }
+        let plain = try PowerLawFit(x: x, y: y)
+        let c = plain.clustered(10)
+        let se = try #require(plain.standardError), cse = try #require(c.standardError)
+        #expect(abs(cse / se - 10.0.squareRoot()) < 1e-12)
+        let t = StudentT.quantile(0.975, degreesOfFreedom: 8)
+        let i = try #require(c.interval)
+        #expect(abs((i.upper - c.exponent) - t * cse) < 1e-12 && c.exponent == plain.exponent)
+        #expect(plain.clustered(2).interval == nil && plain.clustered(2).standardError == nil)
+        #expect(plain.clustered(100).standardError == plain.standardError)
+    }
+
+    /// Runs of known law with a per-run loss offset (seed noise), 6–12 sizes over two decades: the regression's
+    /// interval through all envelope points covered the exponent in ~8 % of such sweeps (a simulation in numpy,
+    /// 300 sweeps); counting segments ~92 %. Here 60 sweeps, seeded.
+    @Test func intervalsCountSegmentsNotPoints() throws {
+        let law = ChinchillaLaw(E: 1.69, A: 406.4, B: 410.7, alpha: 0.34, beta: 0.28)
+        let truth = 0.28 / (0.34 + 0.28)
+        var rng = SplitMix64(seed: 5)
+        var covered = 0, coveredByPoints = 0, trials = 0
+        for _ in 0..<60 {
+            let k = 6 + Int(rng.uniform() * 7)
+            var run: [Double] = [], N: [Double] = [], C: [Double] = [], L: [Double] = []
+            for i in 0..<k {
+                let n = pow(10, 7.5 + 2 * Double(i) / Double(k - 1)) * exp(0.2 * (rng.uniform() - 0.5))
+                let offset = 0.01 * rng.normal()
+                for j in 0..<40 {
+                    let d = n * pow(10, -0.5 + 2.8 * Double(j) / 39)
+                    run.append(Double(i)); N.append(n); C.append(6 * n * d)
+                    L.append(law.loss(parameters: n, tokens: d) * exp(offset + 0.003 * rng.normal()))
+                }
+            }
+            guard let r = try? Envelope.fit(run: run, N: N, compute: C, loss: L), r.segments >= 3,
+                  let i = r.parameters.interval else { continue }
+            trials += 1
+            if i.lower <= truth && truth <= i.upper { covered += 1 }
+            let plain = try PowerLawFit(x: r.points.map(\.compute), y: r.points.map(\.parameters))
+            if let p = plain.interval, p.lower <= truth && truth <= p.upper { coveredByPoints += 1 }
+            #expect(r.segments < r.points.count && r.message.contains("segment"))
+        }
+        #expect(trials >= 50)
+        let coverage = Double(covered) / Double(trials), naive = Double(coveredByPoints) / Double(trials)
+        #expect(coverage >= 0.8, "coverage \(coverage) over \(trials) sweeps")
+        #expect(naive <= 0.3, "the regression's interval covered \(naive): the test no longer shows the problem")
+    }
+
     @Test func rejectsBadInput() {
         #expect(throws: ScalingKitError.self) { try Envelope.fit(run: [], N: [], compute: [], loss: []) }
         // Two sizes for one run.

@@ -8,8 +8,11 @@ import Darwin
 /// sizes), the lower envelope of loss over FLOPs — at each compute, the run with the lowest loss — and the power
 /// laws N_opt ∝ C^a and D_opt ∝ C^b fitted through the envelope (Hoffmann et al. used 1,500 log-spaced FLOP values).
 ///
-/// The exponents' t-intervals treat the envelope points as independent, which they are not (neighbouring compute
-/// values share a run): read them as optimistic; the bootstrap of an Approach-3 fit is the honest interval.
+/// The exponents are Hoffmann's least squares through every envelope point. Their intervals are not: neighbouring
+/// compute values share a run, so the points come in segments (stretches of compute where one size is best) that
+/// repeat one observation each. The intervals count segments, not points (`PowerLawFit.clustered`): on a typical
+/// envelope of ~1,500 points from ~10 segments they are ~10× wider than a regression's, and hold their level in
+/// simulation where the regression's covered the truth 3–12 % of the time.
 public enum Envelope {
     /// How the envelope is taken.
     public struct Options: Sendable, Equatable {
@@ -55,6 +58,9 @@ public enum Envelope {
         public var message: String
         /// Distinct model sizes among the envelope's points.
         public var sizes: Int { Set(points.map(\.parameters)).count }
+        /// Stretches of consecutive envelope points won by one size: the independent observations the intervals
+        /// count (a size that wins, loses and wins again makes two).
+        public var segments: Int { Envelope.segments(points) }
     }
 
     /// Runs Approach 1 on checkpoint rows: the run each row belongs to (any label; a run has one size), its size N,
@@ -115,10 +121,20 @@ public enum Envelope {
             throw ScalingKitError.invalid(
                 "the envelope is made of \(sizes.count) size(s) over \(points.count) compute values; the exponent needs 2 or more (more sizes, or overlapping curves)")
         }
+        let segments = Self.segments(points)
         let parameters = try PowerLawFit(x: points.map(\.compute), y: points.map(\.parameters), confidence: options.confidence)
+            .clustered(segments)
         let tokens = try PowerLawFit(x: points.map(\.compute), y: points.map(\.tokens), confidence: options.confidence)
-        let message = "envelope over \(points.count) compute values from \(sizes.count) of \(curves.count) runs: "
-            + "N_opt ∝ C^\((parameters.exponent * 10_000).rounded() / 10_000), D_opt ∝ C^\((tokens.exponent * 10_000).rounded() / 10_000)"
+            .clustered(segments)
+        let message = "envelope over \(points.count) compute values from \(sizes.count) of \(curves.count) runs in "
+            + "\(segments) segment(s): N_opt ∝ C^\((parameters.exponent * 10_000).rounded() / 10_000), "
+            + "D_opt ∝ C^\((tokens.exponent * 10_000).rounded() / 10_000)"
+            + (segments < 3 ? "; no interval (it needs 3 or more segments)" : "")
         return Result(points: points, parameters: parameters, tokens: tokens, message: message)
+    }
+
+    /// Maximal runs of consecutive points (in compute order) with one size.
+    static func segments(_ points: [Point]) -> Int {
+        zip(points, points.dropFirst()).reduce(points.isEmpty ? 0 : 1) { $0 + ($1.0.parameters != $1.1.parameters ? 1 : 0) }
     }
 }

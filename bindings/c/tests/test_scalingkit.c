@@ -904,6 +904,19 @@ static void test_isoflop(void) {
     sk_envelope_info env = {.struct_size = sizeof env};
     CHECK(sk_envelope_fit(run, en, ec, el, m, NULL, &env) == SK_OK && fabs(env.a - 0.5) < 0.03 && env.sizes > 5,
           "envelope a %g sizes %zu: %s", env.a, env.sizes, sk_last_error());
+    /* Its intervals count segments (stretches won by one size), not the ~1,500 points. */
+    CHECK(env.segments >= 3 && env.segments < env.points && env.a_interval.lower < env.a &&
+              env.a < env.a_interval.upper && fabs(env.b_stderr - env.a_stderr) < 1e-9 * env.a_stderr,
+          "envelope segments %zu of %zu points, a in [%g, %g]", env.segments, env.points, env.a_interval.lower,
+          env.a_interval.upper);
+    {   /* A caller compiled against 0.4.0-0.4.4 (no segments) gets the fields it has, nothing past. */
+        sk_envelope_info old;
+        as_earlier(&old, sizeof old, offsetof(sk_envelope_info, segments));
+        CHECK(sk_envelope_fit(run, en, ec, el, m, NULL, &old) == SK_OK && old.a == env.a && old.sizes == env.sizes,
+              "0.4.4-sized sk_envelope_info: %s", sk_last_error());
+        CHECK(earlier_untouched(&old, sizeof old, offsetof(sk_envelope_info, segments)),
+              "wrote past a 0.4.4-sized sk_envelope_info");
+    }
     sk_envelope_options eo;
     CHECK(sk_envelope_options_init(&eo, sizeof eo) == SK_OK && eo.grid_points == 1500, "envelope defaults");
     eo.exclude_edge_sizes = 3;

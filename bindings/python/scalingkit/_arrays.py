@@ -112,6 +112,24 @@ def as_finite(name: str, value: Any) -> float:
     return v
 
 
+def label_codes(name: str, labels: Any) -> np.ndarray:
+    """One int64 code per label (a run name, a model id: anything hashable), equal labels equal codes, in order of
+    first appearance. A missing label (None or NaN) is refused: it would silently form a group of its own."""
+    if isinstance(labels, (str, bytes)) or not hasattr(labels, "__iter__"):
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                              f"{name} must be one label per row (a column or sequence), got {type(labels).__name__}")
+    index: Dict[Any, int] = {}
+    codes = []
+    try:
+        for i, label in enumerate(labels):
+            if label is None or (isinstance(label, (float, np.floating)) and math.isnan(label)):
+                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"{name}[{i}] is missing ({label!r})")
+            codes.append(index.setdefault(label, len(index)))
+    except TypeError as e:
+        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"{name}: labels must be hashable ({e})") from None
+    return np.ascontiguousarray(codes, dtype=np.int64)
+
+
 def columns(data: Any, **given: Any) -> Tuple[Dict[str, Any], int]:
     """Each named column from its keyword or else from ``data`` (a DataFrame or mapping), as float64 arrays of one
     length."""

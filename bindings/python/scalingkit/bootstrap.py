@@ -7,7 +7,7 @@ from typing import Any, Dict, Optional, Tuple
 import numpy as np
 
 from ._results import FittedRange, Interval, Result, read_fitted, read_interval, warn_outside_fitted
-from ._arrays import as_number, as_size
+from ._arrays import as_number, as_size, label_codes
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 
@@ -109,23 +109,11 @@ def options(replicates: int, seed: int, confidence: float, threads: int, cluster
     o.confidence = as_number("confidence", confidence)
     o.threads = as_size("threads", threads)
     if clusters is not None:
-        codes = np.ascontiguousarray(_cluster_codes(clusters), dtype=np.int64)
+        codes = label_codes("clusters", clusters)
         o.clusters = ffi.cast("const long long *", ffi.from_buffer("int64_t[]", codes))
         o.clusters_len = codes.size
         return o, codes
     return o, None
-
-
-def _cluster_codes(labels: Any) -> list:
-    """One integer per label, equal labels equal codes (order of first appearance)."""
-    if isinstance(labels, (str, bytes)) or not hasattr(labels, "__iter__"):
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
-                              f"clusters must be one label per run (a column or sequence), got {type(labels).__name__}")
-    index: Dict[Any, int] = {}
-    try:
-        return [index.setdefault(label, len(index)) for label in labels]
-    except TypeError as e:
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"clusters: labels must be hashable ({e})") from None
 
 
 def wrap(raw_handle) -> Bootstrap:

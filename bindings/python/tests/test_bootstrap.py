@@ -146,7 +146,9 @@ def test_cluster_bootstrap_resamples_whole_models():
     (["a", "b"], "clusters has 2 labels for 220 runs"),
     (["same"] * 220, "at least 2"),
     ([[1], [2]] * 110, "labels must be hashable"),
-    ("run_name", "one label per run"),
+    ("run_name", "one label per row"),
+    (["a", "b", None] + ["c"] * 217, r"clusters\[2\] is missing"),
+    (["a", float("nan")] + ["c"] * 218, r"clusters\[1\] is missing"),
 ])
 def test_cluster_bootstrap_refuses_bad_labels(clusters, needle):
     pd = pytest.importorskip("pandas")
