@@ -120,14 +120,25 @@ def label_codes(name: str, labels: Any) -> np.ndarray:
                               f"{name} must be one label per row (a column or sequence), got {type(labels).__name__}")
     index: Dict[Any, int] = {}
     codes = []
-    try:
-        for i, label in enumerate(labels):
-            if label is None or (isinstance(label, (float, np.floating)) and math.isnan(label)):
-                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"{name}[{i}] is missing ({label!r})")
-            codes.append(index.setdefault(label, len(index)))
-    except TypeError as e:
-        raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"{name}: labels must be hashable ({e})") from None
+    for i, label in enumerate(labels):
+        try:
+            hash(label)
+        except TypeError as e:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"{name}: labels must be hashable ({e})") from None
+        if _missing(label):
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"{name}[{i}] is missing ({label!r})")
+        codes.append(index.setdefault(label, len(index)))
     return np.ascontiguousarray(codes, dtype=np.int64)
+
+
+def _missing(label: Any) -> bool:
+    """None, and what is unequal to itself: NaN, NaT, pandas' NA (whose comparison is NA, not a bool)."""
+    if label is None:
+        return True
+    try:
+        return bool(label != label)
+    except (TypeError, ValueError):
+        return True
 
 
 def columns(data: Any, **given: Any) -> Tuple[Dict[str, Any], int]:
