@@ -1245,10 +1245,11 @@ typedef struct sk_hp_sweep_cell {
 /* Fits n runs (N[i], D[i], lr[i], batch[i], loss[i], weight_decay[i]); weight_decay may be NULL. Learning-rate
  * cells share (N, D, batch, weight decay). Where the weight decay varies at a fixed (N, D, batch, lr), the loss is
  * fitted in ln tau, tau = batch/(lr wd D) (AdamW's timescale), and tau_opt = c (D/N)^m through the best such cell
- * of each (N, D) (Power Lines 2025). *out receives the result (release with sk_hp_sweep_free).
- * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH; SK_ERR_INVALID_ARGUMENT (a value not finite and > 0, a loss not
- * finite, a weight decay < 0, or no cell with 3+ learning rates and an interior minimum: no optimum can be
- * located). */
+ * of each (N, D) (Power Lines 2025). A loss of NaN or +inf is a run that diverged (since 0.4.5; refused before):
+ * its learning rate counts as swept and worse than any run that trained, and no parabola goes through it.
+ * *out receives the result (release with sk_hp_sweep_free).
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH; SK_ERR_INVALID_ARGUMENT (a value not finite and > 0, a loss of -inf,
+ * a weight decay < 0, or no cell with 3+ learning rates and an interior minimum: no optimum can be located). */
 SK_API int sk_hp_sweep_fit(const double *N, const double *D, const double *lr, const double *batch,
                            const double *loss, const double *weight_decay, size_t n, sk_hp_sweep **out);
 SK_API void sk_hp_sweep_free(sk_hp_sweep *sweep);

@@ -387,6 +387,41 @@ struct SweepOptimumTests {
         #expect(try #require(c.optimalLoss) >= 2 - 1e-9, "a vertex below every run's loss: \(c)")
     }
 
+    @Test("diverged runs logged as NaN or +inf: swept, worse than any run, never in a parabola")
+    func divergedAsNaN() throws {
+        // The two largest rates (4.9× and 9.8× the optimum) diverged, logged as NaN and +inf: the optimum of the
+        // runs that trained, as with loss 7.
+        let c = try Self.cell { $0 < 1 ? 2 + 0.05 * $0 * $0 : ($0 < 1.6 ? .nan : .infinity) }
+        #expect(abs(log(try #require(c.optimalLearningRate) / 1e-3)) < 1e-9, "\(c)")
+        #expect(c.note.contains("2 of the 7 learning rates diverged") && c.learningRates == 7, "\(c.note)")
+        // The best run's upper neighbour diverged: the optimum lies between them, which the sweep cannot resolve.
+        do {
+            _ = try Self.cell { $0 < 0.3 ? 2 + 0.05 * ($0 - 0.5) * ($0 - 0.5) : .nan }
+            Issue.record("a best run next to a diverged rate located an optimum")
+        } catch let e as ScalingKitError {
+            #expect(e.message.contains("next to a diverged value above it"), "\(e.message)")
+        }
+        // Every run diverged; a replicate that diverged makes its rate diverged; -inf is refused.
+        #expect(throws: ScalingKitError.self) { try Self.cell { _ in .nan } }
+        let lr = (-3...3).map { 1e-3 * pow(2, Double($0) + 0.3) }
+        let twice = lr + lr
+        var loss = twice.map { 2 + 0.05 * log($0 / 1e-3) * log($0 / 1e-3) }
+        loss[7 + 4] = .nan                                  // one seed at the rate above the best diverged
+        do {
+            _ = try HyperparameterSweep.fit(N: twice.map { _ in 1e8 }, D: twice.map { _ in 2e9 }, learningRate: twice,
+                                            batch: twice.map { _ in 5e5 }, loss: loss)
+            Issue.record("a rate where one seed diverged went into a parabola")
+        } catch let e as ScalingKitError {
+            #expect(e.message.contains("next to a diverged value above it"), "\(e.message)")
+        }
+        loss[7 + 4] = -.infinity
+        do {
+            _ = try HyperparameterSweep.fit(N: twice.map { _ in 1e8 }, D: twice.map { _ in 2e9 }, learningRate: twice,
+                                            batch: twice.map { _ in 5e5 }, loss: loss)
+            Issue.record("-inf accepted")
+        } catch let e as ScalingKitError { #expect(e.message.contains("loss[11] is -inf")) }
+    }
+
     @Test("the best run at an end of the sweep: no optimum, and the note says to widen it")
     func atTheEdge() throws {
         let c = try? Self.cell { 2 - 0.01 * $0 }

@@ -518,6 +518,23 @@ def test_hp_sweep_at_one_tokens_per_parameter(tmp_path):
     assert cells[0]["note"].startswith("optimum located")
 
 
+def test_hp_sweep_reads_diverged_runs(tmp_path):
+    """A diverged run's loss written empty (as pandas writes NaN), nan or inf: swept and worse than any run."""
+    lines = ["N,D,learning_rate,batch,loss"]
+    for N, top in ((1e8, ""), (3e8, "nan"), (1e9, "inf")):
+        opt = 0.3 * N ** -0.25
+        for i in range(-3, 4):
+            x = (i + 0.3) * 0.6931471805599453
+            lines.append(f"{N},{20 * N},{opt * 2 ** (i + 0.3)!r},256,{(2 + 0.05 * x * x)!r}" if i < 2 else
+                         f"{N},{20 * N},{opt * 2 ** (i + 0.3)!r},256,{top}")
+    path = write(tmp_path, "diverged.csv", "\n".join(lines) + "\n")
+    r = run("hp-sweep", path, "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["learning_rate"]["coefficient"] == pytest.approx(0.3, rel=1e-9)
+    assert all("2 of the 7 learning rates diverged" in c["note"] for c in out["cells"])
+
+
 def test_cbs_fit_matches_the_binding(tmp_path):
     scalingkit = pytest.importorskip("scalingkit")
     lines = ["batch,steps,target_loss"]

@@ -145,9 +145,12 @@ public enum HyperparameterSweep {
     /// weight decay λ of each run: where λ varies at a fixed (N, D, batch, η), the loss is fitted in ln τ with
     /// τ = B/(η·λ·D) (AdamW's timescale, Wang & Aitchison 2024) and τ_opt = c·(D/N)^m fitted through the optima
     /// (Bergsma et al. 2025, "Power Lines": τ_opt is a power law in tokens per parameter).
+    ///
+    /// A loss of NaN or +∞ is a run that diverged, as training logs record it: its rate counts as swept and worse
+    /// than every finite run, and no parabola goes through it (each cell's note counts them).
     /// - Throws: `ScalingKitError` for empty or mismatched arrays, values that are not finite and > 0 (the loss
-    ///   finite, weight decay ≥ 0), or a sweep where no cell has 3 learning rates with an interior minimum ("no
-    ///   optimum can be located").
+    ///   finite, NaN or +∞; weight decay ≥ 0), or a sweep where no cell has 3 learning rates with an interior
+    ///   minimum ("no optimum can be located").
     public static func fit(N: [Double], D: [Double], learningRate: [Double], batch: [Double], loss: [Double],
                            weightDecay: [Double]? = nil, confidence: Double = 0.95) throws -> Result {
         let n = N.count
@@ -162,7 +165,9 @@ public enum HyperparameterSweep {
                 throw ScalingKitError.invalid("\(name)[\(i)] must be finite and > 0 (got \(v[i]))")
             }
         }
-        if let i = loss.firstIndex(where: { !$0.isFinite }) { throw ScalingKitError.invalid("loss[\(i)] is not finite") }
+        if let i = loss.firstIndex(where: { $0 == -.infinity }) {
+            throw ScalingKitError.invalid("loss[\(i)] is -inf (NaN or +inf marks a diverged run; -inf is no loss)")
+        }
         if let i = lambda.firstIndex(where: { !($0.isFinite && $0 >= 0) }) {
             throw ScalingKitError.invalid("weight decay[\(i)] must be finite and >= 0 (got \(lambda[i]))")
         }

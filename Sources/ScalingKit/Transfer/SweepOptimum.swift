@@ -20,6 +20,11 @@ extension HyperparameterSweep {
     /// parabolic interpolation; Brent 1973, ch. 5), whose vertex stays within that bracket. Same simulation: −0.30
     /// and −0.001. The price is noise: on a true parabola with loss noise 0.01 the ln error's RMS grows from 0.03
     /// to 0.11, and a three-rate vertex has no interval.
+    ///
+    /// A non-finite loss (NaN, +∞) is a diverged run: its value is swept and worse than any finite one, so it can
+    /// bracket the best run (which is then not at the sweep's end), but no parabola goes through it, nor through a
+    /// value where any replicate diverged. A best run next to a diverged value locates nothing: the optimum lies
+    /// between them, closer than the sweep resolves.
     static func vertex(_ x: [Double], _ y: [Double], _ what: String, _ confidence: Double)
         -> (x: Double?, interval: ConfidenceInterval?, loss: Double?, distinct: Int, note: String)
     {
@@ -28,21 +33,36 @@ extension HyperparameterSweep {
         guard distinct >= 3 else {
             return (nil, nil, nil, distinct, "\(distinct) \(what): a parabola needs 3, so no optimum can be located")
         }
-        // Found by the robustness tests: losses equal to working precision left a curvature of rounding noise
-        // (~1e-17) that "located" an optimum. The loss must move across the sweep by more than that.
-        let level = max(y.map { abs($0) }.max()!, .leastNormalMagnitude)
-        guard y.max()! - y.min()! > 1e-12 * level else {
-            return (nil, nil, nil, distinct, "the loss does not vary with the \(what) here (no minimum)")
-        }
-        // The mean loss at each swept value (replicates, seeds); the best of them.
+        // The mean loss at each swept value (replicates, seeds), +∞ where any run diverged; the best of them.
         let means = levels.map { v -> Double in
             let at = zip(x, y).filter { $0.0 == v }.map(\.1)
-            return at.reduce(0, +) / Double(at.count)
+            return at.allSatisfy(\.isFinite) ? at.reduce(0, +) / Double(at.count) : .infinity
+        }
+        let divergedValues = means.filter { !$0.isFinite }.count
+        let diverged = divergedValues == 0 ? "" : "; \(divergedValues) of the \(distinct) \(what) diverged"
+        let finite = y.filter(\.isFinite)
+        guard divergedValues < distinct else {
+            return (nil, nil, nil, distinct, "every run diverged at all \(distinct) \(what)")
+        }
+        // Found by the robustness tests: losses equal to working precision left a curvature of rounding noise
+        // (~1e-17) that "located" an optimum. The loss must move across the sweep by more than that.
+        let level = max(finite.map { abs($0) }.max()!, .leastNormalMagnitude)
+        guard finite.max()! - finite.min()! > 1e-12 * level else {
+            return (nil, nil, nil, distinct, "the loss does not vary with the \(what) here (no minimum)")
         }
         let best = means.indices.min { means[$0] < means[$1] }!
         guard best > 0, best < distinct - 1 else {
             return (nil, nil, nil, distinct,
                     "the best run has the \(best == 0 ? "smallest" : "largest") of the swept \(what): the optimum lies outside the sweep, widen it")
+        }
+        // The stretch of values around the best where no run diverged: the parabolas stay inside it.
+        var finiteLo = best, finiteHi = best
+        while finiteLo > 0 && means[finiteLo - 1].isFinite { finiteLo -= 1 }
+        while finiteHi < distinct - 1 && means[finiteHi + 1].isFinite { finiteHi += 1 }
+        guard finiteLo < best, finiteHi > best else {
+            let side = finiteHi == best ? "above" : "below"
+            return (nil, nil, nil, distinct,
+                    "the best run is next to a diverged value \(side) it: the optimum lies between them, closer than the sweep resolves; sweep finer there\(diverged)")
         }
         /// The parabola through the runs at levels[lo...hi], centred for conditioning.
         func parabola(_ lo: Int, _ hi: Int) -> (center: Double, fit: LeastSquares)? {
@@ -51,7 +71,7 @@ extension HyperparameterSweep {
             return LeastSquares(rows: inside.map { [1, x[$0] - center, (x[$0] - center) * (x[$0] - center)] },
                                 y: inside.map { y[$0] }).map { (center, $0) }
         }
-        let wideLo = max(0, min(best - 2, distinct - 5)), wideHi = min(distinct - 1, wideLo + 4)
+        let wideLo = max(finiteLo, min(best - 2, finiteHi - 4)), wideHi = min(finiteHi, wideLo + 4)
         let halfStep = (below: (levels[best] - levels[best - 1]) / 2, above: (levels[best + 1] - levels[best]) / 2)
         var found = parabola(wideLo, wideHi), narrowed = false
         if let (center, fit) = found, wideHi - wideLo > 2 {
@@ -75,10 +95,11 @@ extension HyperparameterSweep {
                                           level: confidence)
         }
         let wide = wideHi - wideLo + 1
-        let note = narrowed
-            ? "optimum located (parabola through the best of the \(what) and one on each side: the \(wide) around it were lopsided)"
-            : wide == distinct ? "optimum located (parabola through all \(distinct) \(what))"
-            : "optimum located (parabola through the best of the \(what) and its neighbours, \(wide) of \(distinct))"
+        let note = (narrowed
+            ? "optimum located (parabola through the best of the \(what) and one on each side: the \(wide) around it were lopsided"
+            : wide == distinct ? "optimum located (parabola through all \(distinct) \(what)"
+            : "optimum located (parabola through the best of the \(what) and its neighbours, \(wide) of \(distinct)")
+            + diverged + ")"
         return (center + u, interval, fit.coefficients[0] + c1 * u + c2 * u * u, distinct, note)
     }
 }

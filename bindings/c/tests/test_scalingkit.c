@@ -1112,6 +1112,15 @@ static void test_transfer(void) {
     sk_hp_sweep_free(sw);
     sk_hp_sweep_free(NULL);
     CHECK_ERR(sk_hp_sweep_fit(sN, sD, slr, sB, sL, NULL, 2, &sw), SK_ERR_INVALID_ARGUMENT, "no optimum can be located");
+    /* Since 0.4.5 a NaN or +inf loss is a diverged run: each size's top rate diverged, and the other four locate. */
+    for (int i = 0; i < 3; i++) sL[5 * i + 4] = i == 1 ? INFINITY : NAN;
+    CHECK(sk_hp_sweep_fit(sN, sD, slr, sB, sL, NULL, 15, &sw) == SK_OK && sk_hp_sweep_get_info(sw, &si) == SK_OK &&
+              fabs(si.lr_exponent_N + 0.5) < 1e-9 && si.cells_located == 3 &&
+              strstr(sk_hp_sweep_cell_note(sw, 0), "1 of the 5 learning rates diverged") != NULL,
+          "sweep with diverged runs: %s", sw ? sk_hp_sweep_cell_note(sw, 0) : sk_last_error());
+    sk_hp_sweep_free(sw);
+    sL[4] = -INFINITY;
+    CHECK_ERR(sk_hp_sweep_fit(sN, sD, slr, sB, sL, NULL, 15, &sw), SK_ERR_INVALID_ARGUMENT, "loss[4] is -inf");
 
     /* Coordinate check: layer 0 flat, layer 1 grows as sqrt(width). */
     int64_t layer[6] = {0, 1, 0, 1, 0, 1}, step[6] = {0, 0, 0, 0, 0, 0};

@@ -189,8 +189,9 @@ def fit_hp_sweep(data: Any = None, *, N: Any = None, D: Any = None, learning_rat
     neighbours on each side, or one on each side where that vertex lands more than half a grid step from the best
     run: real sweeps are lopsided and diverge at the top, which drags a parabola through every run toward the
     gentle side (each ``SweepCell.note`` says which runs it used). A cell whose best run is at an end of the sweep
-    locates nothing. A sweep at one tokens-per-parameter ratio, one D or one N is fitted along that line and
-    predicts on it only (see :class:`SweepLaw`).
+    locates nothing. A loss of NaN or inf is a run that diverged, as training logs record it: its rate counts as
+    swept and worse than any run that trained, and no parabola goes through it. A sweep at one tokens-per-parameter
+    ratio, one D or one N is fitted along that line and predicts on it only (see :class:`SweepLaw`).
 
     Args:
         data: a DataFrame (or mapping) with columns ``N``, ``D``, ``learning_rate``, ``batch``, ``loss``; or pass

@@ -247,6 +247,27 @@ def test_sweep_cell_with_diverged_runs():
                                 loss=2 - 0.01 * x)
 
 
+def test_sweep_with_diverged_runs_logged_as_nan():
+    """Training logs record a diverged run's loss as NaN or inf; a DataFrame holding one used to refuse the whole
+    sweep ('loss[5] is not finite'), and dropping the row moved the best run to the sweep's end ('widen it')."""
+    pd = pytest.importorskip("pandas")
+    rows = []
+    for N in (1e8, 3e8, 1e9):
+        opt = 0.3 * N ** -0.25
+        for k, lr in enumerate(opt * 2.0 ** (np.arange(-3, 4) + 0.3)):
+            x = np.log(lr / opt)
+            loss = 2 + 0.05 * x * x if lr < 3 * opt else (np.nan if k % 2 else np.inf)
+            rows.append(dict(N=N, D=20 * N, learning_rate=lr, batch=256, loss=loss))
+    r = scalingkit.fit_hp_sweep(pd.DataFrame(rows))
+    assert r.learning_rate.coefficient == pytest.approx(0.3, rel=1e-9)
+    assert r.learning_rate.exponent_N == pytest.approx(-0.25, abs=1e-9)
+    assert all("2 of the 7 learning rates diverged" in c.note for c in r.cells)
+    # The best run's upper neighbour diverged: between them, finer than the sweep; said, not guessed.
+    cut = [dict(row, loss=np.nan) if row["learning_rate"] > 1.2 * 0.3 * row["N"] ** -0.25 else row for row in rows]
+    with pytest.raises(ScalingKitError, match="next to a diverged value above it"):
+        scalingkit.fit_hp_sweep(pd.DataFrame(cut))
+
+
 def test_sweep_errors():
     s = synthetic_sweep(0.0)
     one = s[3::7]

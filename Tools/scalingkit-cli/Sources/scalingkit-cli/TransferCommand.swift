@@ -165,7 +165,7 @@ struct HPSweepCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "hp-sweep",
         abstract: "Fit lr_opt = k N^a D^b (and the optimal batch) from a hyperparameter sweep; predict for a target.",
-        discussion: "Columns: N, D, learning_rate, batch (tokens), loss, and optionally weight_decay (then tau_opt(D/N) too). Example: scalingkit hp-sweep sweep.csv --predict-n 7e9 --predict-d 1.4e12")
+        discussion: "Columns: N, D, learning_rate, batch (tokens), loss (empty, nan or inf for a run that diverged), and optionally weight_decay (then tau_opt(D/N) too). Example: scalingkit hp-sweep sweep.csv --predict-n 7e9 --predict-d 1.4e12")
 
     @Argument var data: String
     @Option(name: .customLong("predict-n")) var predictN: Double?
@@ -177,7 +177,9 @@ struct HPSweepCommand: ParsableCommand {
             let t = try CSVTable(path: data)
             let wd = t.textColumn("weight_decay") == nil ? nil : try t.column("weight_decay")
             let r = try HyperparameterSweep.fit(N: try t.column("N"), D: try t.column("D"), learningRate: try t.column("learning_rate"),
-                                                batch: try t.column("batch"), loss: try t.column("loss"), weightDecay: wd)
+                                                batch: try t.column("batch"),
+                                                // An empty loss (as pandas writes NaN), nan or inf: a diverged run.
+                                                loss: try t.optionalColumn("loss").map { $0 ?? .nan }, weightDecay: wd)
             let prediction = try predictN.map { n -> (Double, Double?, Double?, Double?) in
                 guard let d = predictD else { throw CLIError(description: "--predict-n needs --predict-d") }
                 let p = try r.predict(parameters: n, tokens: d)
