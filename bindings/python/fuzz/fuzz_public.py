@@ -299,10 +299,12 @@ def hp_sweep(cols):
 
 @target(0.05)
 @given(st.lists(st.tuples(st.floats(1e6, 1e10), st.floats(1e8, 1e12)), min_size=1, max_size=4),
-       st.integers(3, 7), st.floats(0.0, 3.0), st.floats(0.0, 0.05), st.booleans(), number, number, anything)
-def hp_sweep_predict(cells, rates, lopsided, noise, ratio, N, D, confidence):
-    """Sweeps whose cells locate optima (lopsided bowls, noise, cells at one D/N or anywhere), then predictions
-    anywhere: on the law's support, off it (refused), or bad values."""
+       st.integers(3, 7), st.floats(0.0, 3.0), st.floats(0.0, 0.05), st.booleans(), number, number, anything,
+       st.one_of(st.none(), st.floats(-2.0, 3.0)), st.sampled_from([math.nan, math.inf, 7.0]))
+def hp_sweep_predict(cells, rates, lopsided, noise, ratio, N, D, confidence, diverge, diverged_loss):
+    """Sweeps whose cells locate optima (lopsided bowls, noise, cells at one D/N or anywhere, the rates above
+    ``diverge`` diverged as NaN, inf or a large loss), then predictions anywhere: on the law's support, off it
+    (refused), or bad values."""
     rng = np.random.default_rng(len(cells) * 7 + rates)
     cols: List[List[float]] = [[], [], [], [], []]
     for n, d in cells:
@@ -311,6 +313,8 @@ def hp_sweep_predict(cells, rates, lopsided, noise, ratio, N, D, confidence):
         for i in range(rates):
             x = (i - (rates - 1) / 2 + 0.3) * math.log(2)
             loss = 2 + 0.05 * x * x + lopsided * max(0.0, x) ** 3 + noise * rng.standard_normal()
+            if diverge is not None and x > diverge:
+                loss = diverged_loss
             for col, v in zip(cols, (n, d, best * math.exp(x), 5e5, loss)):
                 col.append(v)
     try:
