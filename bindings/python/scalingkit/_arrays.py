@@ -141,6 +141,20 @@ def _missing(label: Any) -> bool:
         return True
 
 
+def missing_column(name: str, data: Any) -> str:
+    """The message for a column neither passed nor in ``data``: the data's columns, so that 'lr' beside a missing
+    'learning_rate' is seen at once."""
+    message = f"'{name}' is missing: pass it, or a DataFrame with it"
+    try:
+        present = [str(c) for c in (data.keys() if hasattr(data, "keys") else [])]
+    except Exception:           # an object that only looks like a mapping: the plain message will do
+        present = []
+    if present:
+        shown = ", ".join(present[:20]) + (f", ... ({len(present) - 20} more)" if len(present) > 20 else "")
+        message += f" (the data has {shown}: pass {name}=data['...'] to use one of them)"
+    return message
+
+
 def columns(data: Any, **given: Any) -> Tuple[Dict[str, Any], int]:
     """Each named column from its keyword or else from ``data`` (a DataFrame or mapping), as float64 arrays of one
     length."""
@@ -148,7 +162,7 @@ def columns(data: Any, **given: Any) -> Tuple[Dict[str, Any], int]:
     for name, values in given.items():
         if values is None:
             if data is None or name not in data:
-                raise ScalingKitError(lib.SK_ERR_NULL_POINTER, f"'{name}' is missing: pass it, or a DataFrame with it")
+                raise ScalingKitError(lib.SK_ERR_NULL_POINTER, missing_column(name, data))
             values = data[name]
         arrays[name] = as_doubles(name, values)
     n = len(next(iter(arrays.values())))

@@ -7,7 +7,7 @@ from typing import Any, List, Optional, Tuple
 import numpy as np
 
 from ._results import Interval, Result, read_interval
-from ._arrays import as_number, as_size, columns, label_codes, optional, vectorised
+from ._arrays import as_number, as_size, columns, label_codes, missing_column, optional, vectorised
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
 from ._plots import log_axes
@@ -165,7 +165,7 @@ def envelope(data: Any = None, *, run: Any = None, N: Any = None, compute: Any =
     """
     if run is None:
         if data is None or "run" not in data:
-            raise ScalingKitError(lib.SK_ERR_NULL_POINTER, "'run' is missing: pass it, or a DataFrame with it")
+            raise ScalingKitError(lib.SK_ERR_NULL_POINTER, missing_column("run", data))
         run = data["run"]
     # Run labels are names as often as numbers: the core groups rows by equal labels, so any hashable label
     # becomes a code here.

@@ -275,6 +275,9 @@ def test_sweep_errors():
         scalingkit.fit_hp_sweep(N=one[:, 0], D=one[:, 1], learning_rate=one[:, 2], batch=one[:, 3], loss=one[:, 4])
     with pytest.raises(ScalingKitError, match="length mismatch"):
         scalingkit.fit_hp_sweep(N=[1, 2], D=[1], learning_rate=[1], batch=[1], loss=[1])
+    # A column under another name: the message lists the data's columns.
+    with pytest.raises(ScalingKitError, match=r"'learning_rate' is missing.*the data has N, D, lr, batch, loss"):
+        scalingkit.fit_hp_sweep({"N": [1.0], "D": [1.0], "lr": [1.0], "batch": [1.0], "loss": [1.0]})
 
 
 def test_coord_check_and_plot():
