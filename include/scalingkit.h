@@ -531,11 +531,12 @@ typedef struct sk_isoflop_budget {
 SK_API int sk_isoflop_options_init(sk_isoflop_options *options, size_t struct_size);
 
 /* Runs Approach 2 on n runs (N[i] parameters, D[i] tokens, final loss[i], nominal budget[i]; runs of one budget
- * share the exact same budget value). options may be NULL. On success *out receives a new result; release it
- * with sk_isoflop_free.
+ * share one budget value, to within rounding: values within 1e-6 relative are one budget, so 6 N D computed per
+ * run groups as it should; since 0.4.5, exact match before). options may be NULL. On success *out receives a new
+ * result; release it with sk_isoflop_free.
  * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (n == 0 or > SK_MAX_LENGTH); SK_ERR_INVALID_ARGUMENT (a NaN, Inf or
- * value <= 0, a bad option, fewer than 2 budgets with an interior minimum — the message lists every budget's
- * reason); SK_ERR_STRUCT_SIZE. */
+ * value <= 0, a bad option, two budgets closer than 5 % — one budget measured per run, not nominal — or fewer
+ * than 2 budgets with an interior minimum — the message lists every budget's reason); SK_ERR_STRUCT_SIZE. */
 SK_API int sk_isoflop_fit(const double *N, const double *D, const double *loss, const double *budget, size_t n,
                           const sk_isoflop_options *options, sk_isoflop **out);
 

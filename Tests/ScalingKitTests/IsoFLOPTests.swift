@@ -35,6 +35,29 @@ struct IsoFLOPTests {
         #expect(strict.parameters.exponent == r.parameters.exponent && strict.budgets.allSatisfy(\.used))
     }
 
+    /// Budgets computed per run as 6·N·D (no budget column, the natural thing to pass) differ by rounding: grouped
+    /// by exact value the 10 Llama 3 budgets became 26 and a moved to 0.4704. Within 1e-6 they are one budget; and
+    /// per-run budgets that differ by more (tokens actually seen) are refused, not split.
+    @Test func budgetsComputedPerRunGroupAsNominal() throws {
+        let s = try sweep("extract_llama_3", condition: "raw_loss")
+        let perRun = zip(s.N, s.D).map { 6 * $0 * $1 }
+        #expect(Set(perRun).count > 10)
+        let r = try IsoFLOP.fit(N: s.N, D: s.D, loss: s.loss, budget: perRun)
+        let nominal = try IsoFLOP.fit(N: s.N, D: s.D, loss: s.loss, budget: s.C)
+        #expect(r.budgets.count == 10 && abs(r.parameters.exponent - nominal.parameters.exponent) < 1e-9)
+        #expect(zip(r.budgets, nominal.budgets).allSatisfy { abs($0.compute / $1.compute - 1) < 1e-9 })
+        let float32 = perRun.map { Double(Float($0)) }
+        #expect(try IsoFLOP.fit(N: s.N, D: s.D, loss: s.loss, budget: float32).budgets.count == 10)
+        let jittered = perRun.enumerated().map { $1 * (1 + 0.002 * Double($0 % 5)) }
+        do {
+            _ = try IsoFLOP.fit(N: s.N, D: s.D, loss: s.loss, budget: jittered)
+            Issue.record("budgets 0.2 % apart were fitted as separate budgets")
+        } catch let e as ScalingKitError {
+            #expect(e.message.contains("the runs of one IsoFLOP budget must share one value"), "\(e.message)")
+            #expect(e.message.contains("budgets 6e+18 and 6.012e+18 differ by 0.2 %"), "\(e.message)")
+        }
+    }
+
     /// The same method on Epoch's Chinchilla points bucketed by budget: a = 0.4951, b = 0.5049 (Open-Athena);
     /// Hoffmann et al. report 0.49 / 0.51 for Approach 2.
     @Test func chinchillaExponents() throws {

@@ -77,10 +77,10 @@ public enum IsoFLOP {
         }
     }
 
-    /// Runs Approach 2 on runs labelled by their compute budget (runs of one budget share the same `budget` value;
-    /// it is the nominal budget, not necessarily 6ND).
-    /// - Throws: `ScalingKitError` for empty, mismatched or non-positive input, bad options, or fewer than 2
-    ///   budgets with an interior minimum.
+    /// Runs Approach 2 on runs labelled by their compute budget (runs of one budget share the same `budget` value,
+    /// to within rounding, 1e-6 relative; it is the nominal budget, not necessarily 6ND).
+    /// - Throws: `ScalingKitError` for empty, mismatched or non-positive input, bad options, budgets closer than
+    ///   5 % (one budget measured per run), or fewer than 2 budgets with an interior minimum.
     public static func fit(N: [Double], D: [Double], loss: [Double], budget: [Double],
                            options: Options = Options()) throws -> Result {
         try InputValidation.positiveColumns([("N", N), ("D", D), ("loss", loss), ("budget", budget)])
@@ -91,8 +91,7 @@ public enum IsoFLOP {
             throw ScalingKitError.invalid("confidence must be in (0, 1) (got \(options.confidence))")
         }
         var budgets: [Budget] = []
-        for c in Set(budget).sorted() {
-            let rows = budget.indices.filter { budget[$0] == c }
+        for (c, rows) in try budgetGroups(budget) {
             budgets.append(profile(compute: c, logN: rows.map { log10(N[$0]) }, logD: rows.map { log10(D[$0]) },
                                    loss: rows.map { loss[$0] }, options: options))
         }
@@ -111,6 +110,34 @@ public enum IsoFLOP {
             message += "; excluded " + excluded.map { "\(shortNumber($0.compute)) (\($0.note!))" }.joined(separator: ", ")
         }
         return Result(budgets: budgets, parameters: parameters, tokens: tokens, options: options, message: message)
+    }
+
+    /// The runs of each budget, in increasing compute. Values within 1e-6 of each other (relative) are one budget,
+    /// at their median: a budget computed per run as 6·N·D differs from run to run by rounding (~1e-16, or ~1e-7
+    /// stored as float32). Grouped by exact value, the Llama 3 extract's 10 budgets so computed became 26, several
+    /// with too few runs for a parabola, and a moved from 0.4632 to 0.4704 without a word.
+    ///
+    /// Budgets closer than 5 % are refused: an IsoFLOP design spaces its budgets by 1.5× or more (Hoffmann et al.
+    /// 2022 Fig. 3: 6e18 to 3e21 in 9 steps; Llama 3: 6e18, 1e19, 3e19, ...), so values that close are one budget
+    /// measured per run (from tokens actually seen, say), and no tolerance can tell where one budget ends.
+    static func budgetGroups(_ budget: [Double]) throws -> [(compute: Double, rows: [Int])] {
+        let order = budget.indices.sorted { budget[$0] < budget[$1] }
+        var groups: [[Int]] = []
+        for i in order {
+            if let last = groups.last?.last, budget[i] - budget[last] <= 1e-6 * budget[i] {
+                groups[groups.count - 1].append(i)
+            } else {
+                groups.append([i])
+            }
+        }
+        let result = groups.map { rows in (compute: budget[rows[rows.count / 2]], rows: rows) }
+        for (a, b) in zip(result, result.dropFirst()) where b.compute < 1.05 * a.compute {
+            throw ScalingKitError.invalid(
+                "budgets \(FitSearch.format(a.compute)) and \(FitSearch.format(b.compute)) differ by "
+                + "\(FitSearch.format(100 * (b.compute / a.compute - 1))) %: the runs of one IsoFLOP budget must share "
+                + "one value (its nominal budget, not each run's own 6·N·D); round the budgets or pass the nominal ones")
+        }
+        return result
     }
 
     /// One budget: parabolas in log10 N and log10 D, their vertices, and whether they are interior minima.

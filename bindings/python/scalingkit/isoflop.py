@@ -105,10 +105,12 @@ def isoflop(data: Any = None, *, N: Any = None, D: Any = None, loss: Any = None,
 
     Args:
         data: a DataFrame (or mapping) with columns ``N``, ``D``, ``loss`` and ``budget``; or pass the arrays.
-        budget: the nominal budget of each run (runs of one budget share the exact value).
+        budget: the nominal budget of each run. Runs of one budget share its value to within rounding (1e-6
+            relative, so ``6 * N * D`` computed per run groups as it should); budgets closer than 5 % are refused
+            as one budget measured per run.
 
     Raises:
-        ScalingKitError: for bad input, or fewer than 2 budgets with an interior minimum.
+        ScalingKitError: for bad input, budgets closer than 5 %, or fewer than 2 budgets with an interior minimum.
     """
     arrays, n = columns(data, N=N, D=D, loss=loss, budget=budget)
     opts = ffi.new("sk_isoflop_options *")
