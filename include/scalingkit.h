@@ -1132,12 +1132,25 @@ typedef struct sk_group_hparams {
     double learning_rate, weight_decay, init_std, epsilon;
 } sk_group_hparams;
 
+/* What sk_transfer kept of the proxy although the target differs from it by more than 2x (bits of
+ * sk_transfer_info.notes; sk_transfer_note_string describes each). muP transfers the learning rate across width,
+ * not across batch size or training horizon. */
+#define SK_TRANSFER_NOTE_BATCH_KEPT 1u    /* target batch differs, no batch rule: the learning rates ignore it */
+#define SK_TRANSFER_NOTE_HORIZON_KEPT 2u  /* target tokens differ, no horizon exponent: the rates ignore it */
+
 typedef struct sk_transfer_info {
     size_t struct_size;
     double residual_mult;        /* CompleteP m_L^-alpha; 1 without a depth rule */
     double beta1, beta2;         /* after the batch rule */
     double lr_scale;             /* what the batch and horizon rules multiply every learning rate by */
+    /* since 0.4.5 (a caller compiled against 0.4.0-0.4.4 passes the earlier struct_size and gets the fields above):
+     * SK_TRANSFER_NOTE_* bits, 0 when the transfer kept nothing it should say */
+    unsigned int notes;
 } sk_transfer_info;
+
+/* A static sentence describing one SK_TRANSFER_NOTE_* bit; NULL for anything else (0, several bits, unknown).
+ * Since 0.4.5. */
+SK_API const char *sk_transfer_note_string(unsigned int note);
 
 /* The multipliers of groups[0 .. n-1] into out[0 .. n-1]. options may be NULL for the defaults. Every
  * groups[i].struct_size and out[0].struct_size must be the current sizeof.

@@ -119,14 +119,30 @@ public func sk_transfer(_ groups: UnsafePointer<sk_param_group>?, _ n: Int, _ pr
                                       beta1: c.beta1, beta2: c.beta2, epsilon: c.epsilon, batchTokens: c.batch_tokens,
                                       tokens: c.tokens)
         let out = try checkOut(out)
-        if let info {
-            try checkStructSize(info.pointee.struct_size, expected: MemoryLayout<sk_transfer_info>.size, "sk_transfer_info")
+        let infoSize = info.map { UnsafeRawPointer($0).load(as: Int.self) }
+        if let infoSize {
+            try checkStructSize(infoSize, known: [MemoryLayout<sk_transfer_info>.size, transferInfoSize044], "sk_transfer_info")
         }
         let r = try core { try Transfer.plan(groups: specs, proxy: hp, targetBatchTokens: targetBatch, targetTokens: targetTokens, options: o) }
         for (i, g) in r.groups.enumerated() { write(g.rule, absolute: g, to: out + i) }
-        info?.pointee = sk_transfer_info(struct_size: MemoryLayout<sk_transfer_info>.size, residual_mult: r.residualMultiplier,
-                                         beta1: r.beta1, beta2: r.beta2, lr_scale: r.learningRateScale)
+        if let info, let infoSize {
+            let value = sk_transfer_info(struct_size: infoSize, residual_mult: r.residualMultiplier, beta1: r.beta1,
+                                         beta2: r.beta2, lr_scale: r.learningRateScale, notes: r.notes.rawValue)
+            try writeVersioned(value, to: info, size: infoSize, "sk_transfer_info", earlierSizes: [transferInfoSize044])
+        }
     }
+}
+
+/// sizeof(sk_transfer_info) in 0.4.0-0.4.4, before `notes`.
+private let transferInfoSize044 = MemoryLayout<sk_transfer_info>.offset(of: \sk_transfer_info.notes)!
+
+/// The core's sentence for each note, copied once into C strings that live as long as the library.
+private let transferNoteStrings: [UInt32: ImmortalCString] = Dictionary(uniqueKeysWithValues:
+    TransferNotes.each.map { ($0.rawValue, ImmortalCString($0.descriptions[0])) })
+
+@c @implementation
+public func sk_transfer_note_string(_ note: UInt32) -> UnsafePointer<CChar>? {
+    transferNoteStrings[note]?.pointer
 }
 
 @c @implementation

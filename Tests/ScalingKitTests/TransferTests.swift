@@ -193,6 +193,26 @@ struct TransferRulesTests {
         options.batchRule = .linear
         #expect(throws: ScalingKitError.self) { try Transfer.plan(groups: groups, proxy: proxy, targetBatchTokens: 1e6, targetTokens: 2e10, options: options) }
         #expect(throws: ScalingKitError.self) { try Transfer.plan(groups: [], proxy: proxy, targetBatchTokens: 1e6, targetTokens: 2e10) }
+        // What it kept: 10× the tokens without a horizon exponent (the batch had its rule).
+        #expect(r.notes == .horizonKept && r.notes.descriptions.count == 1)
+    }
+
+    /// μP moves the learning rate with width (CompleteP with depth), not with batch or horizon: a target that
+    /// differs by more than 2× in either, without a rule for it, keeps the proxy's rate and says so.
+    @Test func notesWhatItKept() throws {
+        let groups = [ParameterSpec(name: "h", shape: try WidthShape(base: [64, 64], target: [1024, 1024]))]
+        let proxy = ProxyHyperparameters(learningRate: 3e-3, batchTokens: 5e5, tokens: 1e9)
+        let both = try Transfer.plan(groups: groups, proxy: proxy, targetBatchTokens: 4e6, targetTokens: 1e11)
+        #expect(both.notes == [.batchKept, .horizonKept] && both.notes.descriptions.count == 2)
+        #expect(both.notes.descriptions[0].contains("no batch rule") && both.notes.descriptions[1].contains("no horizon exponent"))
+        // Within 2× either way: nothing to say; under half the tokens is as material as twice.
+        #expect(try Transfer.plan(groups: groups, proxy: proxy, targetBatchTokens: 1e6, targetTokens: 2e9).notes.isEmpty)
+        #expect(try Transfer.plan(groups: groups, proxy: proxy, targetBatchTokens: 5e5, targetTokens: 4e8).notes == .horizonKept)
+        var options = TransferOptions()
+        options.batchRule = .squareRoot
+        options.horizonExponent = 0.3
+        #expect(try Transfer.plan(groups: groups, proxy: proxy, targetBatchTokens: 4e6, targetTokens: 1e11, options: options).notes.isEmpty)
+        #expect(TransferNotes.each.map(\.rawValue) == [1, 2])
     }
 }
 

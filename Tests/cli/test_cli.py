@@ -452,11 +452,15 @@ def test_transfer_matches_the_binding():
     py = scalingkit.transfer(groups, proxy=dict(learning_rate=6e-3, weight_decay=0.1, batch_tokens=2.5e5, tokens=2e9),
                              target_batch_tokens=1e6, target_tokens=2e10, depth=(1, 4, 16), batch_rule="sqrt")
     assert out["residual_mult"] == py.residual_mult and out["lr_scale"] == py.lr_scale
+    # 10x the proxy's tokens and no horizon exponent: said, in both (the batch has its rule).
+    assert out["notes"] == list(py.notes) and len(py.notes) == 1 and "no horizon exponent" in py.notes[0]
     for cli, g in zip(out["groups"], py.groups):
         assert cli["name"] == g.name and cli["learning_rate"] == g.learning_rate and cli["weight_decay"] == g.weight_decay
         assert cli["init_std"] == g.init_std and cli["forward_mult"] == g.forward_mult
     text = run("transfer", GROUPS)
     assert text.returncode == 0 and "lm_head.weight" in text.stdout and "readout" in text.stdout
+    text = run("transfer", GROUPS, *TRANSFER)
+    assert "note: the target trains on more than 2x" in text.stdout
 
 
 def test_transfer_errors(tmp_path):

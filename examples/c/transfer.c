@@ -42,6 +42,10 @@ int main(void) {
                out[i].weight_decay, out[i].init_std, out[i].forward_mult);
     }
     printf("residual branches x %.4g, Adam betas (%.4g, %.4g)\n", info.residual_mult, info.beta1, info.beta2);
+    /* What the transfer kept although the target differs (here: 10x the tokens, no horizon exponent). */
+    for (unsigned bit = 1; bit != 0; bit <<= 1) {
+        if (info.notes & bit) printf("note: %s\n", sk_transfer_note_string(bit));
+    }
 
     double lr = 0, batch = 0;
     if (sk_hp_law("step_law", 8.1e8, 2e10, NAN, &lr, &batch) == SK_OK) {

@@ -7,6 +7,10 @@ The proxy: a GPT-2-style model of width 256 and 4 blocks, tuned at lr 6e-3, weig
 step over 2B tokens. The target: width 2048, 16 blocks, 1M tokens per step over 20B tokens. μP carries the
 learning rate across width, CompleteP (α = 1) across depth, Adam's square-root rule across batch size, and the
 weight decay holds AdamW's timescale B/(η·λ·D). The groups come from a CSV of shapes (examples/data).
+
+Nothing here carries the learning rate across the 10× longer horizon: the transfer says so (a TransferWarning, and
+``result.notes``). Fit the exponent from a sweep at two horizons (``fit_hp_sweep``'s ``exponent_D`` is its negative)
+and pass ``horizon_exponent``, or tune at the target's horizon.
 """
 import os
 
@@ -24,6 +28,8 @@ result = scalingkit.transfer(groups, proxy=proxy, target_batch_tokens=1e6, targe
 columns = ["role", "scaled_axes", "lr_mult", "learning_rate", "weight_decay", "init_std", "forward_mult"]
 print(result.to_frame()[columns].to_string(float_format=lambda x: f"{x:.4g}"))
 print(f"residual branches x {result.residual_mult:.4g}; Adam betas ({result.beta1:.4g}, {result.beta2:.4g})")
+for note in result.notes:
+    print("note:", note)
 
 # What the published laws would say for the target, for comparison.
 # 12·layers·width² = 8.1e8 non-embedding parameters; DeepSeek counts compute as M·D with M ≈ 6N FLOPs per token.

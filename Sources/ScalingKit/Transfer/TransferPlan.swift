@@ -85,6 +85,36 @@ public struct GroupHyperparameters: Sendable, Equatable {
     public var epsilon: Double
 }
 
+/// What a transfer kept of the proxy although the target run differs from it materially (by more than 2× either
+/// way): each a choice the caller made by default and should see. μP transfers the learning rate across width
+/// (and CompleteP across depth), not across batch size or training horizon: the optimal rate moves with both
+/// (Malladi et al. 2022 and Goyal et al. 2017 for the batch; Bjorck et al. 2024, η* ∝ D^−β, for the horizon).
+public struct TransferNotes: OptionSet, Sendable, Hashable {
+    /// The bits, as `sk_transfer_info.notes` carries them (SK_TRANSFER_NOTE_*).
+    public let rawValue: UInt32
+    /// The notes whose bits are set in `rawValue`.
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    /// The target batch differs from the proxy's and no batch rule is set: the learning rate ignores it.
+    public static let batchKept = TransferNotes(rawValue: 1)
+    /// The target's training tokens differ from the proxy's and no horizon exponent is set.
+    public static let horizonKept = TransferNotes(rawValue: 2)
+
+    /// Every note, one flag each, in flag order.
+    public static let each: [TransferNotes] = [.batchKept, .horizonKept]
+
+    /// One sentence per note, in flag order.
+    public var descriptions: [String] {
+        var out: [String] = []
+        if contains(.batchKept) {
+            out.append("the target batch differs from the proxy's by more than 2x and no batch rule is set: the learning rates ignore it (the optimal rate moves with the batch: set a batch rule, sqrt for Adam, or tune at the target batch)")
+        }
+        if contains(.horizonKept) {
+            out.append("the target trains on more than 2x (or under half) the proxy's tokens and no horizon exponent is set: the learning rates ignore it (the optimal rate falls as training lengthens, Bjorck et al. 2024: fit the exponent once, or tune at the target horizon)")
+        }
+        return out
+    }
+}
+
 /// A transfer's result: per-group values plus the global ones.
 public struct TransferResult: Sendable, Equatable {
     /// Per-group values, in the order the groups were given.
@@ -101,6 +131,8 @@ public struct TransferResult: Sendable, Equatable {
     public var batchTokens: Double
     /// Training tokens of the target run.
     public var tokens: Double
+    /// What the transfer kept although the target differs (see `TransferNotes`); empty when nothing.
+    public var notes: TransferNotes = []
 }
 
 extension Transfer {
@@ -149,7 +181,12 @@ extension Transfer {
                                         forwardMultiplier: r.forwardMultiplier,
                                         epsilon: proxy.epsilon * r.epsilonMultiplier * epsScale)
         }
+        var notes: TransferNotes = []
+        let material = { (ratio: Double) in ratio > 2 || ratio < 0.5 }
+        if options.batchRule == .none && material(kappa) { notes.insert(.batchKept) }
+        if options.horizonExponent == 0 && material(targetTokens / proxy.tokens) { notes.insert(.horizonKept) }
         return TransferResult(groups: results, residualMultiplier: options.depth?.residualMultiplier ?? 1, beta1: beta1,
-                              beta2: beta2, learningRateScale: scale, batchTokens: targetBatchTokens, tokens: targetTokens)
+                              beta2: beta2, learningRateScale: scale, batchTokens: targetBatchTokens, tokens: targetTokens,
+                              notes: notes)
     }
 }

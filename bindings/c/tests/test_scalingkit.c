@@ -999,6 +999,21 @@ static void test_transfer(void) {
               fabs(info.lr_scale - 2) < 1e-15 && fabs(out[0].learning_rate - 6e-3 / 16 * 2) < 1e-15 &&
               fabs(out[0].epsilon - 1e-8 / 16 / 4 / 2) < 1e-22 && fabs(out[0].init_std - 0.005) < 1e-15,
           "transfer: %s lr %g", sk_last_error(), out[0].learning_rate);
+    /* 10x the proxy's tokens and no horizon exponent: kept, and said (the batch has its rule). */
+    CHECK(info.notes == SK_TRANSFER_NOTE_HORIZON_KEPT &&
+              strstr(sk_transfer_note_string(SK_TRANSFER_NOTE_HORIZON_KEPT), "no horizon exponent") != NULL &&
+              strstr(sk_transfer_note_string(SK_TRANSFER_NOTE_BATCH_KEPT), "no batch rule") != NULL &&
+              sk_transfer_note_string(0) == NULL && sk_transfer_note_string(3) == NULL &&
+              sk_transfer_note_string(1u << 31) == NULL,
+          "transfer notes %u", info.notes);
+    {   /* A caller compiled against 0.4.0-0.4.4 (no notes) gets the fields it has, nothing past. */
+        sk_transfer_info old;
+        as_earlier(&old, sizeof old, offsetof(sk_transfer_info, notes));
+        CHECK(sk_transfer(g, 4, &proxy, 1e6, 2e10, &o, out, &old) == SK_OK && old.lr_scale == info.lr_scale,
+              "0.4.4-sized sk_transfer_info: %s", sk_last_error());
+        CHECK(earlier_untouched(&old, sizeof old, offsetof(sk_transfer_info, notes)),
+              "wrote past a 0.4.4-sized sk_transfer_info");
+    }
     o.batch_rule = SK_BATCH_LINEAR;
     CHECK_ERR(sk_transfer(g, 4, &proxy, 1e6, 2e10, &o, out, &info), SK_ERR_INVALID_ARGUMENT, "linear batch rule");
     o.batch_rule = 7;

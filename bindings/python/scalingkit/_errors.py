@@ -42,6 +42,13 @@ class ConvergenceWarning(UserWarning):
     the warning quotes. ``warnings.simplefilter("ignore", scalingkit.ConvergenceWarning)`` silences these alone."""
 
 
+class TransferWarning(UserWarning):
+    """A transfer that kept a proxy hyperparameter although the target run differs from the proxy's by more than
+    2x: a batch size without a batch rule, or a training horizon without a horizon exponent (``TransferResult.notes``
+    says which). μP transfers the learning rate across width, not across these.
+    ``warnings.simplefilter("ignore", scalingkit.TransferWarning)`` silences these alone."""
+
+
 def check(status: int) -> None:
     """Raises ScalingKitError with the thread's last error if `status` is not SK_OK."""
     if status != lib.SK_OK:

@@ -5,6 +5,7 @@ go in as plain tuples."""
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass, fields
 from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -12,7 +13,7 @@ import numpy as np
 
 from ._results import Result
 from ._arrays import as_finite, as_number, as_size, as_text
-from ._errors import ScalingKitError, check
+from ._errors import ScalingKitError, TransferWarning, check
 from ._ffi import ffi, lib
 from .enums import BatchRule, Optimizer, Parametrization, Role, UmupType, WeightDecayRule, label, parse
 
@@ -42,13 +43,15 @@ class GroupHyperparameters(Result):
 @dataclass(frozen=True)
 class TransferResult(Result):
     """Per-group hyperparameters for the target plus the global ones (residual multiplier, Adam betas after the
-    batch rule, and the factor batch and horizon rules apply to every learning rate)."""
+    batch rule, and the factor batch and horizon rules apply to every learning rate). ``notes``: what the transfer
+    kept although the target differs from the proxy by more than 2x (each also a :class:`TransferWarning`)."""
 
     groups: Tuple[GroupHyperparameters, ...]
     residual_mult: float = 1.0
     beta1: float = math.nan
     beta2: float = math.nan
     lr_scale: float = 1.0
+    notes: Tuple[str, ...] = ()
 
     def __getitem__(self, name: str) -> GroupHyperparameters:
         for g in self.groups:
@@ -219,8 +222,12 @@ def transfer(groups: Union[Iterable[Any], Any], *, proxy: Optional[Mapping[str, 
             learning_rate=o.learning_rate, weight_decay=o.weight_decay, init_std=o.init_std, epsilon=o.epsilon))
     if proxy is None:
         return TransferResult(groups=tuple(result))
+    notes = tuple(ffi.string(lib.sk_transfer_note_string(1 << k)).decode()
+                  for k in range(32) if info.notes & (1 << k) and lib.sk_transfer_note_string(1 << k) != ffi.NULL)
+    for note in notes:
+        warnings.warn(note, TransferWarning, stacklevel=2)
     return TransferResult(groups=tuple(result), residual_mult=info.residual_mult, beta1=info.beta1, beta2=info.beta2,
-                          lr_scale=info.lr_scale)
+                          lr_scale=info.lr_scale, notes=notes)
 
 
 def umup_lr_scale(mup_type: str, shape: Sequence[int], depth: int = 0, optimizer: str = "adam") -> float:

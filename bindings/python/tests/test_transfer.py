@@ -60,6 +60,26 @@ def test_umup_residual_taus_and_attention_scale():
         scalingkit.umup_residual_tau(4, 4)
 
 
+def test_transfer_says_what_it_kept():
+    """μP moves the learning rate with width only. A target batch 8x the proxy's without a batch rule, or 100x its
+    tokens without a horizon exponent, used to keep the proxy's rate without a word."""
+    import warnings
+    groups = [("h", (64, 64), (1024, 1024))]
+    proxy = dict(learning_rate=3e-3, batch_tokens=5e5, tokens=1e9)
+    with pytest.warns(scalingkit.TransferWarning) as caught:
+        r = scalingkit.transfer(groups, proxy=proxy, target_batch_tokens=4e6, target_tokens=1e11)
+    assert len(r.notes) == 2 and [str(w.message) for w in caught] == list(r.notes)
+    assert "no batch rule" in r.notes[0] and "no horizon exponent" in r.notes[1]
+    assert r["h"].learning_rate == pytest.approx(3e-3 / 16)          # kept, and now said
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        # Rules set, or the run within 2x: nothing to say.
+        assert scalingkit.transfer(groups, proxy=proxy, target_batch_tokens=4e6, target_tokens=1e11, batch_rule="sqrt",
+                                   horizon_exponent=0.3).notes == ()
+        assert scalingkit.transfer(groups, proxy=proxy, target_batch_tokens=1e6, target_tokens=2e9).notes == ()
+        assert scalingkit.transfer(groups).notes == ()
+
+
 def test_independent_weight_decay():
     proxy = dict(learning_rate=1e-2, weight_decay=0.1, batch_tokens=1e5, tokens=1e9)
     r = scalingkit.transfer([("h", (256, 64), (4096, 1024), None, True)], proxy=proxy, target_batch_tokens=4e5,
@@ -87,11 +107,13 @@ def test_transfer_in_one_call_and_optimizer_groups():
     groups = [("wte", (50304, 256), (50304, 2048), "input"), ("c_fc", (1024, 256), (8192, 2048), None, True),
               ("lm_head", (50304, 256), (50304, 2048), "readout")]
     proxy = dict(learning_rate=6e-3, weight_decay=0.1, init_std=0.02, batch_tokens=2.5e5, tokens=2e9)
-    r = scalingkit.transfer(groups, proxy=proxy, target_batch_tokens=1e6, target_tokens=2e10, depth=(1, 4, 16),
-                            batch_rule="sqrt")
-    assert r.residual_mult == pytest.approx(0.25) and r.lr_scale == pytest.approx(2.0)
+    with pytest.warns(scalingkit.TransferWarning, match="no horizon exponent"):
+        r = scalingkit.transfer(groups, proxy=proxy, target_batch_tokens=1e6, target_tokens=2e10, depth=(1, 4, 16),
+                                batch_rule="sqrt")
+    assert r.residual_mult == pytest.approx(0.25) and r.lr_scale == pytest.approx(2.0) and len(r.notes) == 1
     assert r["c_fc"].learning_rate == pytest.approx(6e-3 / 8 * 2) and r["lm_head"].forward_mult == pytest.approx(1 / 8)
-    held = scalingkit.transfer(groups, proxy=proxy, target_batch_tokens=1e6, target_tokens=2e10, hold_timescale=True)
+    with pytest.warns(scalingkit.TransferWarning):
+        held = scalingkit.transfer(groups, proxy=proxy, target_batch_tokens=1e6, target_tokens=2e10, hold_timescale=True)
     tau = scalingkit.adamw_timescale(2.5e5, 6e-3, 0.1, 2e9)
     for g in held.groups:
         assert scalingkit.adamw_timescale(1e6, g.learning_rate, g.weight_decay, 2e10) == pytest.approx(tau, rel=1e-12)

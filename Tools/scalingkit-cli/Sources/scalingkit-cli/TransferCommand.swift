@@ -134,7 +134,8 @@ struct TransferCommand: ParsableCommand {
         var out = "{\"library_version\": \(jsonString(ScalingKitVersion.string)), \"groups\": [\(groups)]"
         if let r = result {
             out += ", \"residual_mult\": \(jsonNumber(r.residualMultiplier)), \"beta1\": \(jsonNumber(r.beta1)), "
-                + "\"beta2\": \(jsonNumber(r.beta2)), \"lr_scale\": \(jsonNumber(r.learningRateScale))"
+                + "\"beta2\": \(jsonNumber(r.beta2)), \"lr_scale\": \(jsonNumber(r.learningRateScale)), "
+                + "\"notes\": [\(r.notes.descriptions.map(jsonString).joined(separator: ", "))]"
         }
         return out + "}"
     }
@@ -155,6 +156,7 @@ struct TransferCommand: ParsableCommand {
             lines.append("")
             lines.append(fmt("residual branches x %.4g; Adam betas (%.6g, %.6g); batch and horizon rules scale every learning rate by %.4g",
                              r.residualMultiplier, r.beta1, r.beta2, r.learningRateScale))
+            lines += r.notes.descriptions.map { "note: " + $0 }
         }
         return lines.joined(separator: "\n")
     }
