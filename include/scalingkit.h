@@ -1453,8 +1453,9 @@ SK_API int sk_cbs_tradeoff_fit(const double *batch, const double *steps, size_t 
                                sk_cbs_tradeoff *out);
 
 /* One fit per distinct target_loss[i] into fits[0 .. *count-1] (ascending loss), and Kaplan et al.'s
- * B_crit(L) = B_star / L^(1/alpha_B) through them (*b_star, *alpha_b; NaN with one target). Set
- * fits[0].struct_size first. Errors: as sk_cbs_tradeoff_fit; SK_ERR_LENGTH (capacity below the target count). */
+ * B_crit(L) = B_star / L^(1/alpha_B) through those whose fit is identified (*b_star, *alpha_b; NaN with fewer than
+ * 2 identified targets; since 0.4.5: before, every target went in, identified or not). Set fits[0].struct_size
+ * first. Errors: as sk_cbs_tradeoff_fit; SK_ERR_LENGTH (capacity below the target count). */
 SK_API int sk_cbs_tradeoff_fit_targets(const double *batch, const double *steps, const double *target_loss, size_t n,
                                        double confidence, sk_cbs_tradeoff *fits, size_t capacity, size_t *count,
                                        double *b_star, double *alpha_b);

@@ -227,6 +227,29 @@ struct BatchTradeoffTests {
         #expect(abs(try BatchLaw.kaplan.batchTokens(at: 3.8) / 2e8 * pow(3.8, 1 / 0.21) - 1) < 1e-12)
     }
 
+    /// A target whose grid does not straddle its B_crit (here L = 2, B_crit = 7.4e6 on a grid up to 8.4e6, with 3 %
+    /// noise) has a B_crit the law must not go through: it went in all the same before 0.4.5.
+    @Test func kaplanLawSkipsUnidentifiedTargets() throws {
+        var B: [Double] = [], S: [Double] = [], L: [Double] = []
+        var rng = SplitMix64(seed: 3)
+        for loss in [2.0, 3.3, 3.9, 4.4] {
+            let bc = 2e8 / pow(loss, 1 / 0.21)
+            for b in (0..<11).map({ 8192 * pow(2, Double($0)) }) {
+                B.append(b); S.append(5000 * (1 + bc / b) * exp(0.03 * rng.normal())); L.append(loss)
+            }
+        }
+        let r = try BatchTradeoff.fit(batch: B, steps: S, targetLoss: L)
+        #expect(r.fits.map(\.identified) == [false, true, true, true])
+        let law = try #require(r.law)
+        let identified = r.fits.filter(\.identified)
+        let through = try PowerLawFit(x: identified.map { $0.targetLoss! }, y: identified.map(\.criticalBatch))
+        #expect(law.fit.points == 3 && law.fit == through)
+        // One identified target is no law.
+        let two = B.indices.filter { L[$0] == 2.0 || L[$0] == 3.3 }
+        let one = try BatchTradeoff.fit(batch: two.map { B[$0] }, steps: two.map { S[$0] }, targetLoss: two.map { L[$0] })
+        #expect(one.fits.count == 2 && one.law == nil)
+    }
+
     @Test func definitionsAndConversions() throws {
         // The notes' §1.4: Zhang's CBS for B_crit = 2000 is 438.4 at B_ref = 32 and 707.2 at B_ref = 256.
         #expect(abs(try CriticalBatch.zhang(referenceBatch: 32, criticalBatch: 2000) - 438.4) < 1e-9)

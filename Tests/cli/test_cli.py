@@ -560,6 +560,13 @@ def test_cbs_fit_matches_the_binding(tmp_path):
         assert cli["zhang_cbs"] == pytest.approx(1.2 * 256 + 0.2 * f.critical_batch)
     text = run("cbs", "fit", path)
     assert text.returncode == 0 and "Kaplan et al." in text.stdout
+    assert out["kaplan"]["targets"] == 3
+    # A target whose grid does not reach 2 B_crit: listed, left out of the law, and the law says so.
+    extra = [f"{8192 * 2.0 ** k!r},{5000 * (1 + 2e8 / 2.0 ** (1 / 0.21) / (8192 * 2.0 ** k)) * (1 + 0.03 * (k % 3 - 1))!r},2.0"
+             for k in range(11)]
+    path = write(tmp_path, "mixed.csv", "\n".join(lines + extra) + "\n")
+    text = run("cbs", "fit", path)
+    assert text.returncode == 0 and "through the 3 of 4 targets whose B_crit is identified" in text.stdout, text.stdout
     bad = write(tmp_path, "bad.csv", "batch,steps\n32,100\n64,60\n")
     r = run("cbs", "fit", bad)
     assert r.returncode != 0 and "at least 3 batch sizes" in r.stderr

@@ -114,9 +114,11 @@ public enum BatchTradeoff {
         return fit
     }
 
-    /// One fit per target loss, then Kaplan et al. (2020, eq. 1.4)'s B_crit(L) = B*/L^(1/α_B) through the targets'
-    /// B_crit (a power law in L with exponent −1/α_B). `target[i]` labels the run's target loss.
-    /// - Throws: as `fit`, per target; `ScalingKitError` for fewer than 2 targets for the law.
+    /// One fit per target loss, then Kaplan et al. (2020, eq. 1.4)'s B_crit(L) = B*/L^(1/α_B) through the B_crit of
+    /// the targets whose fit is `identified` (a power law in L with exponent −1/α_B; its `points` say how many). A
+    /// target whose batch grid does not straddle its B_crit has no B_crit worth fitting a law through: it used to go
+    /// in all the same. `target[i]` labels the run's target loss.
+    /// - Throws: as `fit`, per target. The law is nil with fewer than 2 identified targets.
     public static func fit(batch: [Double], steps: [Double], targetLoss: [Double], confidence: Double = 0.95) throws
         -> (fits: [BatchTradeoffFit], law: (criticalBatchAtUnitLoss: Double, alphaB: Double, fit: PowerLawFit)?)
     {
@@ -131,8 +133,9 @@ public enum BatchTradeoff {
             let rows = targetLoss.indices.filter { targetLoss[$0] == L }
             return try fit(batch: rows.map { batch[$0] }, steps: rows.map { steps[$0] }, targetLoss: L, confidence: confidence)
         }
-        guard fits.count >= 2 else { return (fits, nil) }
-        let p = try PowerLawFit(x: fits.map { $0.targetLoss! }, y: fits.map(\.criticalBatch), confidence: confidence)
+        let identified = fits.filter(\.identified)
+        guard identified.count >= 2 else { return (fits, nil) }
+        let p = try PowerLawFit(x: identified.map { $0.targetLoss! }, y: identified.map(\.criticalBatch), confidence: confidence)
         return (fits, (p.coefficient, -1 / p.exponent, p))
     }
 }

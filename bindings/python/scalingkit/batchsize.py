@@ -242,15 +242,20 @@ def _tradeoff(t) -> BatchTradeoffFit:
 
 @dataclass(frozen=True)
 class KaplanBatchLaw(Result):
-    """B_crit(L) = b_star / L^(1/alpha_b) (Kaplan et al. 2020, eq. 1.4) through several targets' fits. b_star is an
-    extrapolation to L = 1: report B_crit at a loss inside the fitted range."""
+    """B_crit(L) = b_star / L^(1/alpha_b) (Kaplan et al. 2020, eq. 1.4) through the targets whose fit is
+    ``identified`` (their batch grid straddles B_crit). b_star is an extrapolation to L = 1: report B_crit at a loss
+    inside the fitted range. ``b_star`` and ``alpha_b`` are None when fewer than 2 targets are identified; every
+    target's fit is in ``fits`` either way."""
 
-    b_star: float
-    alpha_b: float
+    b_star: Optional[float]
+    alpha_b: Optional[float]
     fits: Tuple[BatchTradeoffFit, ...]
 
     def critical_batch(self, loss: Any) -> Any:
         """B_crit at a loss (a number or an array), evaluated by the core."""
+        if self.b_star is None or self.alpha_b is None:
+            raise ScalingKitError(lib.SK_ERR_UNSUPPORTED, "no B_crit(L) law: fewer than 2 targets have an identified "
+                                  "B_crit (see each fit's message)")
         return vectorised(lib.sk_cbs_kaplan_critical_batch, "loss", loss, self.b_star, self.alpha_b)
 
 
@@ -261,7 +266,8 @@ def fit_batch_tradeoff(data: Any = None, *, batch: Any = None, steps: Any = None
     Args:
         data: a DataFrame (or mapping) with columns ``batch``, ``steps`` and optionally ``target_loss``; or arrays.
         target_loss: labels the target each run reached; with several targets, a :class:`KaplanBatchLaw` comes back
-            with one fit per target, otherwise a single :class:`BatchTradeoffFit`.
+            with one fit per target (its law through the identified ones), otherwise a single
+            :class:`BatchTradeoffFit`.
 
     Raises:
         ScalingKitError: for fewer than 3 batch sizes, mismatched arrays or values ≤ 0.
@@ -285,9 +291,9 @@ def fit_batch_tradeoff(data: Any = None, *, batch: Any = None, steps: Any = None
     check(lib.sk_cbs_tradeoff_fit_targets(b, s, ffi.from_buffer("double[]", L), n, as_number("confidence", confidence),
                                           fits, capacity, count, b_star, alpha))
     out = tuple(_tradeoff(fits[i]) for i in range(count[0]))
-    if math.isnan(alpha[0]):
+    if len(out) == 1:
         return out[0]
-    return KaplanBatchLaw(b_star[0], alpha[0], out)
+    return KaplanBatchLaw(optional(b_star[0]), optional(alpha[0]), out)
 
 
 def convert_critical_batch(critical_batch: float, definition: str, *, theta: float = 0.2,

@@ -152,6 +152,18 @@ def test_tradeoff_targets_kaplan_law_and_errors():
     assert law.critical_batch(3.8) == pytest.approx(2e8 / 3.8 ** (1 / 0.21), rel=1e-6)
     low = scalingkit.fit_batch_tradeoff(batch=[8, 16, 32, 64], steps=[1000 * (1 + 2000 / b) for b in (8, 16, 32, 64)])
     assert not low.identified
+    # A target whose grid does not straddle its B_crit stays in fits but not in the law; with one identified
+    # target there is no law, and every fit still comes back (the first target alone came back before).
+    rng = np.random.default_rng(3)
+    extra = [(B, 5000 * (1 + 2e8 / 2.0 ** (1 / 0.21) / B) * np.exp(0.03 * rng.standard_normal()), 2.0)
+             for B in 8192 * 2.0 ** np.arange(11)]
+    mixed = scalingkit.fit_batch_tradeoff(pd.DataFrame(extra + rows, columns=["batch", "steps", "target_loss"]))
+    assert [f.identified for f in mixed.fits] == [False, True, True, True]
+    assert mixed.alpha_b == pytest.approx(0.21, abs=1e-6)
+    lone = scalingkit.fit_batch_tradeoff(pd.DataFrame(extra + rows[:11], columns=["batch", "steps", "target_loss"]))
+    assert len(lone.fits) == 2 and lone.b_star is None and lone.alpha_b is None
+    with pytest.raises(ScalingKitError, match="fewer than 2 targets have an identified"):
+        lone.critical_batch(3.0)
     with pytest.raises(ScalingKitError, match="at least 3 batch sizes"):
         scalingkit.fit_batch_tradeoff(batch=[32, 64], steps=[10, 5])
 

@@ -85,6 +85,12 @@ struct CBSFit: ParsableCommand {
             lines.append("")
             lines.append(fmt("Kaplan et al.: B_crit(L) = %.4g / L^(1/%.4f)  (B* extrapolates to L = 1: quote B_crit inside the targets' range)",
                              law.criticalBatchAtUnitLoss, law.alphaB))
+            if law.fit.points < fits.count {
+                lines.append("  through the \(law.fit.points) of \(fits.count) targets whose B_crit is identified")
+            }
+        } else if fits.count >= 2 {
+            lines.append("")
+            lines.append("no Kaplan law: fewer than 2 of the \(fits.count) targets have an identified B_crit")
         }
         return lines.joined(separator: "\n")
     }
@@ -102,7 +108,8 @@ struct CBSFit: ParsableCommand {
         }.joined(separator: ", ")
         var out = "{\"fits\": [\(items)]"
         if let law {
-            out += ", \"kaplan\": {\"b_star\": \(jsonNumber(law.criticalBatchAtUnitLoss)), \"alpha_b\": \(jsonNumber(law.alphaB))}"
+            out += ", \"kaplan\": {\"b_star\": \(jsonNumber(law.criticalBatchAtUnitLoss)), \"alpha_b\": \(jsonNumber(law.alphaB)), "
+                + "\"targets\": \(law.fit.points)}"
         }
         return out + "}"
     }
