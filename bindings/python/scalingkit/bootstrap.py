@@ -8,7 +8,7 @@ import numpy as np
 
 from ._results import FittedRange, Interval, Result, read_fitted, read_interval, warn_outside_fitted
 from ._arrays import as_number, as_size, label_codes
-from ._errors import ScalingKitError, check
+from ._errors import check
 from ._ffi import ffi, lib
 
 
