@@ -42,7 +42,8 @@ class ChinchillaFit(FitDiagnostics):
 
     def predict(self, N: ArrayLike, D: ArrayLike, *, interval: Optional[str] = None, level: float = 0.95):
         """The fitted loss L(N, D) for each pair; with ``interval="confidence"`` or ``"prediction"`` a
-        :class:`~scalingkit.PredictionIntervals` instead (see :meth:`scalingkit.LawFit.predict`)."""
+        :class:`~scalingkit.PredictionIntervals` instead (see :meth:`scalingkit.LawFit.predict`; rows count as
+        independent runs: for checkpoints of fewer runs, ``bootstrap(clusters=...)``)."""
         n_arr, d_arr = as_doubles("N", N), as_doubles("D", D)
         n = same_length(N=n_arr, D=d_arr)
         out = np.empty(n, dtype=np.float64)

@@ -93,7 +93,8 @@ class LawFit(FitDiagnostics):
         will fall, the runs' own scatter included) or ``interval="confidence"`` (where the mean law is): a
         :class:`PredictionIntervals` of nominal coverage ``level``, by the delta method with the fit's
         M-estimator covariance (see ``sk_fit_predict_interval`` in the C header for the model, its sources and
-        the coverage measured).
+        the coverage measured). The covariance treats rows as independent runs: where rows are checkpoints of
+        fewer runs, the intervals are too narrow, and ``bootstrap(clusters=run_labels)`` is the honest one.
         """
         arrays = [as_doubles(name, _column(data, columns, name)) for name in self.inputs]
         n = _common_length(arrays, self.inputs)
