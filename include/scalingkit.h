@@ -175,6 +175,13 @@ typedef struct sk_fit_info {
                                   1 - objective / (the fit's loss minimised by a constant), Koenker & Machado's
                                   (1999) R1, the R2 of squared residuals. Below 0.1 the fit is not converged ("no
                                   better than a constant": no trend found). NaN if every observation is equal */
+    /* since 0.4.5 (a caller compiled against 0.4.0-0.4.4 passes the earlier struct_size and gets the fields above):
+     * runs that share every input (one N and D) but whose observations differ by more than 2 % (max/min - 1), as
+     * replicate seeds do not: a table mixing datasets, loss definitions or a learning-rate sweep. 0, 0, NaN for
+     * none (and for multi-power fits); sk_fit_data_note says it in a sentence, which also ends the message */
+    size_t repeated_points;    /* distinct input points held by 2+ runs that disagree */
+    size_t repeated_runs;      /* the runs at those points */
+    double repeat_spread;      /* the largest max/min - 1 among them */
 } sk_fit_info;
 
 /* Fills *info with the fit's diagnostics.
@@ -185,6 +192,11 @@ SK_API int sk_fit_get_info(const sk_fit *fit, sk_fit_info *info);
 /* A sentence describing how the fit ended (convergence reason, starts tried and converged). Owned by the fit;
  * valid until sk_fit_free(fit). Returns "" if fit is NULL. */
 SK_API const char *sk_fit_message(const sk_fit *fit);
+
+/* Since 0.4.5. The note on runs that share every input but disagree (sk_fit_info.repeated_points > 0), "note: 261
+ * runs share 80 (N, D) point(s) with observations up to 10.6 % apart: ..."; "" without (or fit NULL). Owned by
+ * the fit; valid until sk_fit_free(fit). */
+SK_API const char *sk_fit_data_note(const sk_fit *fit);
 
 /* Since 0.4.0. A sentence describing the search that produced a law fit's starts: how they were laid out (grid
  * with its step, Latin hypercube with its seed, the law's own grid, or one start), the range of every searched

@@ -7,11 +7,14 @@ private func cInfo(_ d: FitDiagnostics, excluded: Int) -> sk_fit_info {
                 converged: d.converged ? 1 : 0, iterations: d.iterations, evaluations: d.evaluations, starts: d.starts,
                 starts_converged: d.startsConverged, starts_at_optimum: d.startsAtOptimum, points_used: d.pointsUsed,
                 points_excluded: excluded, starts_refined: d.startsRefined, relative_gradient: d.relativeGradient,
-                predicted_decrease: d.predictedDecrease, explained: d.explained)
+                predicted_decrease: d.predictedDecrease, explained: d.explained, repeated_points: d.repeated.points,
+                repeated_runs: d.repeated.runs, repeat_spread: d.repeated.spread)
 }
 
 /// sk_fit_info as 0.4.0–0.4.2 defined it: everything before `explained`.
 private let fitInfoSize042 = MemoryLayout<sk_fit_info>.offset(of: \sk_fit_info.explained)!
+/// sk_fit_info as 0.4.3–0.4.4 defined it: everything before `repeated_points`.
+private let fitInfoSize044 = MemoryLayout<sk_fit_info>.offset(of: \sk_fit_info.repeated_points)!
 
 /// What the `sk_fit_*` accessors read, the same for every kind of fit.
 struct FitSummary {
@@ -24,6 +27,8 @@ struct FitSummary {
     var message: String
     /// The search description of a law fit ("" otherwise).
     var search = ""
+    /// The note on runs that share every input but disagree ("" without).
+    var dataNote = ""
 }
 
 /// The object behind an `sk_fit *`: a core fit result, its `FitSummary` (read through: `handle.values`) and the C
@@ -42,7 +47,7 @@ final class FitHandle: CHandle {
     let summary: FitSummary
     /// C strings owned by the handle: the message, the search, parameter and input names.
     private let strings = CStrings()
-    let cMessage, cSearch: UnsafeMutablePointer<CChar>
+    let cMessage, cSearch, cDataNote: UnsafeMutablePointer<CChar>
     let cNames, cInputs: [UnsafeMutablePointer<CChar>]
 
     private init(_ law: Law, _ summary: FitSummary, chinchillaFit: ChinchillaFit? = nil) {
@@ -51,6 +56,7 @@ final class FitHandle: CHandle {
         self.chinchillaFit = chinchillaFit
         cMessage = strings.copy(summary.message)
         cSearch = strings.copy(summary.search)
+        cDataNote = strings.copy(summary.dataNote)
         cNames = strings.copies(summary.names)
         cInputs = strings.copies(summary.inputs)
     }
@@ -61,7 +67,8 @@ final class FitHandle: CHandle {
         self.init(.chinchilla(fit.law),
                   FitSummary(values: fit.law.parameterValues, names: ChinchillaLaw.parameterNames, inputs: ["N", "D"],
                              atBound: [Bool](repeating: false, count: 5), excluded: fit.excludedIndices,
-                             info: cInfo(fit.diagnostics, excluded: fit.excludedIndices.count), message: fit.message),
+                             info: cInfo(fit.diagnostics, excluded: fit.excludedIndices.count), message: fit.message,
+                             dataNote: fit.diagnostics.repeated.note(inputNames: ["N", "D"]) ?? ""),
                   chinchillaFit: fit)
     }
 
@@ -71,7 +78,8 @@ final class FitHandle: CHandle {
                              atBound: fit.law.parameters.map { fit.parametersAtBound.contains($0) },
                              excluded: fit.excludedIndices,
                              info: cInfo(fit.diagnostics, excluded: fit.excludedIndices.count), message: fit.message,
-                             search: fit.search.description))
+                             search: fit.search.description,
+                             dataNote: fit.diagnostics.repeated.note(inputNames: fit.law.inputs) ?? ""))
     }
 
     convenience init(multiPower fit: MultiPowerFit) {
@@ -122,8 +130,14 @@ public func sk_fit_get_info(_ fit: OpaquePointer?, _ info: UnsafeMutablePointer<
     guarded("sk_fit_get_info") { () throws(ScalingKitError) in
         let handle = try FitHandle.borrow(fit)
         let info = try nonNull(info, "info")
-        try writeVersioned(handle.info, to: info, "sk_fit_info", earlierSizes: [fitInfoSize042])
+        try writeVersioned(handle.info, to: info, "sk_fit_info", earlierSizes: [fitInfoSize042, fitInfoSize044])
     }
+}
+
+@c @implementation
+public func sk_fit_data_note(_ fit: OpaquePointer?) -> UnsafePointer<CChar>? {
+    guard let handle = try? FitHandle.borrow(fit) else { return emptyCString }
+    return UnsafePointer(handle.cDataNote)
 }
 
 @c @implementation

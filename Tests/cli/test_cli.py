@@ -24,6 +24,13 @@ def test_fit_text():
     assert "converged" in r.stdout and "compute-optimal" in r.stdout
 
 
+def test_fit_notes_a_mixed_table():
+    """A learning-rate sweep at each (N, D) fitted as one series: the message's note says so."""
+    r = run("fit", os.path.join(ROOT, "Tests", "data", "misfitting_last_ckpt.csv"))
+    assert r.returncode == 0, r.stderr
+    assert "note: 210 runs share 65 (N, D) point(s) with observations up to 10.58 % apart" in r.stdout
+
+
 def test_fit_json():
     r = run("fit", DATA, "--exclude-highest-loss", "5", "--budget", "5.76e23", "--budget", "1e25", "--json")
     assert r.returncode == 0, r.stderr

@@ -137,10 +137,13 @@ extension ChinchillaLaw {
         let flat = baseline.caveat
         if let flat { message = flat + "; " + message }
         let keptN = kept.map { N[$0] }, keptD = kept.map { D[$0] }
+        let repeated = RepeatedInputs(inputs: [keptN, keptD], observed: kept.map { loss[$0] })
+        if let note = repeated.note(inputNames: ["N", "D"]) { message += "; " + note }
         return ChinchillaFit(
             law: law,
             diagnostics: FitDiagnostics(outcome, converged: outcome.reason.isConverged && unidentified.isEmpty && flat == nil,
-                                        message: message, pointsUsed: kept.count, explained: baseline.explained),
+                                        message: message, pointsUsed: kept.count, explained: baseline.explained,
+                                        repeated: repeated),
             excludedIndices: excluded, options: options,
             fitted: FittedRange(parameters: keptN, tokens: keptD),
             covariance: unidentified.isEmpty

@@ -37,10 +37,14 @@ public struct FitDiagnostics: Sendable, Equatable {
     /// fit below 0.1 found no trend and is not converged ("no better than a constant"); NaN where every
     /// observation is equal.
     public var explained: Double
+    /// Runs that share every input but disagree by more than replicate seeds (mixed datasets, loss definitions or
+    /// a learning-rate sweep); `.none` for fits of loss curves. The message ends with a note when there are any.
+    public var repeated: RepeatedInputs
 
     /// The diagnostics of a multi-start outcome, with the fit's own verdict, message and point count.
     init(_ outcome: MultiStart.Outcome, converged: Bool, message: String, pointsUsed: Int,
-         relativeGradient: Double = .nan, predictedDecrease: Double = .nan, explained: Double) {
+         relativeGradient: Double = .nan, predictedDecrease: Double = .nan, explained: Double,
+         repeated: RepeatedInputs = .none) {
         objective = outcome.best.value
         gradientNorm = outcome.best.gradientNorm
         self.converged = converged
@@ -56,6 +60,7 @@ public struct FitDiagnostics: Sendable, Equatable {
         self.relativeGradient = relativeGradient
         self.predictedDecrease = predictedDecrease
         self.explained = explained
+        self.repeated = repeated
     }
 
     /// Field by field, with NaN equal to NaN in the measures a fit may not take (so that a fit equals itself).
@@ -66,7 +71,7 @@ public struct FitDiagnostics: Sendable, Equatable {
             && a.evaluations == b.evaluations && a.starts == b.starts && a.startsRefined == b.startsRefined
             && a.startsConverged == b.startsConverged && a.startsAtOptimum == b.startsAtOptimum
             && a.pointsUsed == b.pointsUsed && same(a.relativeGradient, b.relativeGradient)
-            && same(a.predictedDecrease, b.predictedDecrease) && same(a.explained, b.explained)
+            && same(a.predictedDecrease, b.predictedDecrease) && same(a.explained, b.explained) && a.repeated == b.repeated
     }
 }
 

@@ -204,10 +204,12 @@ extension ScalingLaw {
         if let flat { caveats.insert(flat, at: 0) }
         if !unidentified.isEmpty { message = Identifiability.message(unidentified, lookalikes: law.expression.columnLookalikes) + message }
         if !caveats.isEmpty { message = caveats.joined(separator: "; ") + "; " + message }
+        let repeated = RepeatedInputs(inputs: inputs.map { data[$0] ?? [] }, observed: observed)
+        if let note = repeated.note(inputNames: inputs) { message += "; " + note }
         let diagnostics = FitDiagnostics(
             outcome, converged: outcome.reason.isConverged && unidentified.isEmpty && stationary && confirmed && flat == nil,
             message: message, pointsUsed: observed.count, relativeGradient: relativeGradient,
-            predictedDecrease: predictedDecrease, explained: baseline.explained)
+            predictedDecrease: predictedDecrease, explained: baseline.explained, repeated: repeated)
         var result = LawFit(law: law, values: values, diagnostics: diagnostics,
                       parametersAtBound: atBound, fixedParameters: parameters.filter { options.fixed[$0] != nil },
                       options: options, search: p.search,

@@ -163,6 +163,36 @@ static void test_fit(void) {
         CHECK(old.struct_size == offsetof(sk_fit_info, explained), "struct_size rewritten: %zu", old.struct_size);
         CHECK(earlier_untouched(&old, sizeof old, offsetof(sk_fit_info, explained)), "wrote past a 0.4.2-sized sk_fit_info");
     }
+    {   /* Since 0.4.5: a caller compiled against 0.4.3-0.4.4 (no repeated_*) gets the fields it has, nothing past. */
+        sk_fit_info old;
+        as_earlier(&old, sizeof old, offsetof(sk_fit_info, repeated_points));
+        CHECK(sk_fit_get_info(fit, &old) == SK_OK && old.explained == info.explained, "0.4.4-sized sk_fit_info: %s",
+              sk_last_error());
+        CHECK(earlier_untouched(&old, sizeof old, offsetof(sk_fit_info, repeated_points)),
+              "wrote past a 0.4.4-sized sk_fit_info");
+    }
+    /* One run per (N, D): nothing repeated. */
+    CHECK(info.repeated_points == 0 && info.repeated_runs == 0 && isnan(info.repeat_spread) &&
+              strcmp(sk_fit_data_note(fit), "") == 0 && strcmp(sk_fit_data_note(NULL), "") == 0,
+          "repeated %zu %zu %g '%s'", info.repeated_points, info.repeated_runs, info.repeat_spread, sk_fit_data_note(fit));
+    {   /* The same 16 points again, 5 % higher (a second dataset in one table): counted, noted, still fitted. */
+        double N2[2 * NPTS], D2[2 * NPTS], L2[2 * NPTS];
+        for (int i = 0; i < NPTS; i++) {
+            N2[i] = N2[i + NPTS] = N[i];
+            D2[i] = D2[i + NPTS] = D[i];
+            L2[i] = L[i];
+            L2[i + NPTS] = 1.05 * L[i];
+        }
+        sk_fit *mixed = NULL;
+        sk_fit_info mi = {.struct_size = sizeof mi};
+        CHECK(sk_chinchilla_fit(N2, D2, L2, 2 * NPTS, &o, &mixed) == SK_OK && sk_fit_get_info(mixed, &mi) == SK_OK &&
+                  mi.repeated_points == NPTS && mi.repeated_runs == 2 * NPTS && fabs(mi.repeat_spread - 0.05) < 1e-12 &&
+                  strstr(sk_fit_data_note(mixed), "32 runs share 16 (N, D) point(s)") != NULL &&
+                  strstr(sk_fit_message(mixed), sk_fit_data_note(mixed)) != NULL,
+              "mixed table: %zu %zu %g '%s'", mi.repeated_points, mi.repeated_runs, mi.repeat_spread,
+              mixed ? sk_fit_data_note(mixed) : sk_last_error());
+        sk_fit_free(mixed);
+    }
     CHECK(strlen(sk_fit_message(fit)) > 0, "empty message");
 
     CHECK(sk_fit_param_count(fit) == 5, "count %zu", sk_fit_param_count(fit));

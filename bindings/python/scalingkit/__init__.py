@@ -19,7 +19,7 @@ if _os.environ.get("SCALINGKIT_LIBRARY"):
     _ctypes.CDLL(_os.environ["SCALINGKIT_LIBRARY"], mode=_ctypes.RTLD_GLOBAL)
 
 from ._ffi import ffi as _ffi, lib as _lib  # noqa: E402
-from ._errors import ConvergenceWarning, ExtrapolationWarning, ScalingKitError, TransferWarning  # noqa: E402
+from ._errors import ConvergenceWarning, DataWarning, ExtrapolationWarning, ScalingKitError, TransferWarning  # noqa: E402
 from ._results import FitDiagnostics  # noqa: E402
 from . import enums  # noqa: E402
 from .chinchilla import ChinchillaFit, ComputeOptimalPlan, fit_chinchilla  # noqa: E402
@@ -45,7 +45,7 @@ __version__ = _ffi.string(_lib.sk_version_string()).decode()
 __all__ = ["Bootstrap", "BootstrapPlan", "ChinchillaFit", "ComputeOptimalPlan", "Estimate", "FitDiagnostics", "FittedRange", "enums", "Holdout", "Interval", "IsoFLOPBudget", "IsoFLOPResult",
            "LawFit", "LeaveOneOut", "PowerLaw", "TransformerCount", "count_parameters", "isoflop",
            "EnvelopeResult", "envelope", "nearest_shapes",
-           "LossCurve", "MultiPowerFit", "PredictionErrors", "PredictionIntervals", "ConvergenceWarning", "ExtrapolationWarning", "ScalingKitError", "TransferWarning", "catalogue", "compare", "fit",
+           "LossCurve", "MultiPowerFit", "PredictionErrors", "PredictionIntervals", "ConvergenceWarning", "DataWarning", "ExtrapolationWarning", "ScalingKitError", "TransferWarning", "catalogue", "compare", "fit",
            "fit_chinchilla", "fit_multi_power", "holdout", "inference_aware", "InferenceAwarePlan", "library_version",
            "minimum_compute", "multi_power_predict", "at_tokens_per_parameter",
            "plan", "schedule_areas", "TimeAwareFrontier", "TimedPlan", "cheapest_within", "time_aware",

@@ -42,6 +42,13 @@ class ConvergenceWarning(UserWarning):
     the warning quotes. ``warnings.simplefilter("ignore", scalingkit.ConvergenceWarning)`` silences these alone."""
 
 
+class DataWarning(UserWarning):
+    """Runs that share every input of a fit (one N and D) but whose losses differ by more than replicate seeds do:
+    a table mixing datasets, loss definitions or every rate of a learning-rate sweep (``repeated_points`` on the fit
+    counts them). A scaling law is of one loss per point. ``warnings.simplefilter("ignore", scalingkit.DataWarning)``
+    silences these alone."""
+
+
 class TransferWarning(UserWarning):
     """A transfer that kept a proxy hyperparameter although the target run differs from the proxy's by more than
     2x: a batch size without a batch rule, or a training horizon without a horizon exponent (``TransferResult.notes``

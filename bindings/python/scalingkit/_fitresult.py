@@ -7,7 +7,7 @@ from typing import Any, Dict, Tuple
 
 import numpy as np
 
-from ._errors import ConvergenceWarning, ScalingKitError, check
+from ._errors import ConvergenceWarning, DataWarning, ScalingKitError, check
 from ._arrays import as_number
 from ._ffi import ffi, lib
 from ._results import Result
@@ -51,7 +51,12 @@ def read_fit(handle: Any) -> Tuple[Dict[str, float], Dict[str, Any]]:
         starts_refined=info.starts_refined, starts_converged=info.starts_converged,
         starts_at_optimum=info.starts_at_optimum, points_used=info.points_used,
         relative_gradient=info.relative_gradient, predicted_decrease=info.predicted_decrease,
-        explained=info.explained)
+        explained=info.explained, repeated_points=info.repeated_points, repeated_runs=info.repeated_runs,
+        repeat_spread=None if info.repeated_points == 0 else info.repeat_spread)
+    note = ffi.string(lib.sk_fit_data_note(handle)).decode("utf-8", "replace")
+    if note:
+        # Public fit functions reach here through one wrapper: stacklevel 4 is the caller's line.
+        warnings.warn(note[len("note: "):] if note.startswith("note: ") else note, DataWarning, stacklevel=4)
     return params, diagnostics
 
 

@@ -181,6 +181,14 @@ class FitDiagnostics(Result):
     #: R² for squared residuals). Below 0.1 the fit is not a success: "no better than a constant". NaN when every
     #: observation is equal.
     explained: float
+    #: Input points (one N and D) held by 2+ runs whose observations differ by more than 2 %, as replicate seeds do
+    #: not: a table mixing datasets, loss definitions or a learning-rate sweep (each fit also warns,
+    #: :class:`~scalingkit.DataWarning`, and its message ends with a note). 0 for none.
+    repeated_points: int
+    #: The runs at those points.
+    repeated_runs: int
+    #: The largest relative spread (max/min - 1) among them; None without.
+    repeat_spread: Optional[float]
 
     @property
     def fun(self) -> float:

@@ -160,3 +160,26 @@ def test_version():
     version = ".".join(re.search(rf"#define SK_VERSION_{k} (\d+)", text).group(1) for k in ("MAJOR", "MINOR", "PATCH"))
     assert scalingkit.__version__ == scalingkit.library_version() == version
     assert importlib.metadata.version("scalingkit") == version
+
+
+def test_a_table_mixing_runs_at_one_point_warns(full_fit):
+    """The Misfitting runs hold a learning-rate sweep at each (N, D): fitted as one series, every rate counts as a
+    run. The fit says so (DataWarning, the fields, the message's last sentence); Epoch's one run per point does not."""
+    import os
+    import warnings
+    pd = pytest.importorskip("pandas")
+    root = os.path.join(os.path.dirname(__file__), "..", "..", "..")
+    runs = pd.read_csv(os.path.join(root, "Tests", "data", "misfitting_last_ckpt.csv"))
+    with pytest.warns(scalingkit.DataWarning, match=r"210 runs share 65 \(N, D\) point\(s\)") as caught:
+        f = fit_chinchilla(runs)
+    assert caught[0].filename == __file__                     # the warning points at the caller's line
+    assert (f.repeated_points, f.repeated_runs) == (65, 210) and f.repeat_spread == pytest.approx(0.1058, abs=1e-4)
+    assert f.message.endswith("replicate seeds differ by less than 2 %")
+    with pytest.warns(scalingkit.DataWarning):
+        law = scalingkit.fit("E + A*N^-alpha + B*D^-beta", runs)
+    assert law.repeated_points == 65
+    best = runs.loc[runs.groupby(["N", "D"]).loss.idxmin()]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", scalingkit.DataWarning)
+        assert fit_chinchilla(best).repeated_points == 0       # one run per point: nothing to say
+    assert full_fit.repeated_points == 0 and full_fit.repeat_spread is None
