@@ -10,7 +10,11 @@ enum InputValidation {
         }
         for c in columns {
             for (i, v) in c.values.enumerated() {
-                if !v.isFinite { throw ScalingKitError.invalid("'\(c.name)'[\(i)] is not finite (\(v))") }
+                if !v.isFinite {
+                    // A NaN or infinite loss is how training logs record a run that diverged: say what to do.
+                    let hint = c.name == "loss" ? ": a run that diverged? A scaling law is of runs that trained; drop its row" : ""
+                    throw ScalingKitError.invalid("'\(c.name)'[\(i)] is not finite (\(v))\(hint)")
+                }
                 if v <= 0 { throw ScalingKitError.invalid("'\(c.name)'[\(i)] must be > 0 (got \(v))") }
             }
         }

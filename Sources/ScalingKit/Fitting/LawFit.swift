@@ -327,7 +327,9 @@ extension ScalingLaw {
             throw ScalingKitError.length("length mismatch: 'observed' has \(observed.count) values but '\(name)' has \(c.count)")
         }
         for (i, y) in observed.enumerated() {
-            guard y.isFinite else { throw ScalingKitError.invalid("'observed'[\(i)] is not finite (\(y))") }
+            guard y.isFinite else {
+                throw ScalingKitError.invalid("'observed'[\(i)] is not finite (\(y)): a run that diverged? A scaling law is of runs that trained; drop its row")
+            }
             if options.loss.space == .log || (options.predictsLog ?? predictsLog), y <= 0 {
                 throw ScalingKitError.invalid("'observed'[\(i)] must be > 0 for log residuals (got \(y))")
             }

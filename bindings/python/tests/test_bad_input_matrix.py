@@ -24,7 +24,8 @@ ROWS = [
     # fitting
     ("fit_chinchilla: empty", lambda f: sk.fit_chinchilla([], [], []), "no data"),
     ("fit_chinchilla: mismatched", lambda f: sk.fit_chinchilla(N, D[:3], L), "length"),
-    ("fit_chinchilla: NaN loss", lambda f: sk.fit_chinchilla(N, D, NAN_L), "not finite"),
+    ("fit_chinchilla: NaN loss", lambda f: sk.fit_chinchilla(N, D, NAN_L), "not finite .*a run that diverged"),
+    ("fit: NaN loss", lambda f: sk.fit("chinchilla", N=N, D=D, loss=NAN_L), "not finite .*a run that diverged"),
     ("fit_chinchilla: negative N", lambda f: sk.fit_chinchilla(-N, D, L), "must be > 0"),
     ("fit_chinchilla: text", lambda f: sk.fit_chinchilla(["a"] * 6, D, L), "not numeric"),
     ("fit: unknown law", lambda f: sk.fit("chinchila", N=N, D=D, loss=L), "chinchila"),
