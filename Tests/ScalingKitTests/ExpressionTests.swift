@@ -33,6 +33,9 @@ struct FormulaParserTests {
         ("1e999", "is not a valid number"),
         ("1.2.3", "is not a valid number"),
         ("a + é", "unexpected character"),
+        ("E + A*N^-α", "names are ASCII letters, digits and '_' (alpha, not α)"),
+        ("L = E + A*N^-alpha", "at position 2: unexpected character '=': give the right-hand side alone"),
+        ("loss ~ E + A*N^-alpha", "unexpected character '~': give the right-hand side alone"),
     ]
 
     @Test(arguments: errors.indices)

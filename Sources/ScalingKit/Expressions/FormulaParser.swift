@@ -88,8 +88,11 @@ enum Lexer {
                 out.append(Token(kind: .symbol(String(c)), position: start, text: String(c)))
                 i += 1
             } else {
+                // The two mistakes users make most: an equation instead of its right-hand side, and Greek names.
+                let hint = c == "=" || c == "~" ? ": give the right-hand side alone, as in 'E + A*N^-alpha'"
+                    : c.value > 127 ? ": names are ASCII letters, digits and '_' (alpha, not α)" : ""
                 throw ScalingKitError.invalid(
-                    "formula: at position \(start): unexpected character '\(c.escaped(asASCII: true))'")
+                    "formula: at position \(start): unexpected character '\(c.escaped(asASCII: true))'\(hint)")
             }
         }
         out.append(Token(kind: .end, position: s.count, text: "end of formula"))
