@@ -177,7 +177,8 @@ typedef struct sk_fit_info {
                                   better than a constant": no trend found). NaN if every observation is equal */
     /* since 0.4.5 (a caller compiled against 0.4.0-0.4.4 passes the earlier struct_size and gets the fields above):
      * runs that share every input (one N and D) but whose observations differ by more than 2 % (max/min - 1), as
-     * replicate seeds do not: a table mixing datasets, loss definitions or a learning-rate sweep. 0, 0, NaN for
+     * replicate seeds do not: a table mixing datasets, loss definitions, a learning-rate sweep, or (for a law
+     * of compute) sizes at one budget. 0, 0, NaN for
      * none (and for multi-power fits); sk_fit_data_note says it in a sentence, which also ends the message */
     size_t repeated_points;    /* distinct input points held by 2+ runs that disagree */
     size_t repeated_runs;      /* the runs at those points */

@@ -1,6 +1,7 @@
 /// Runs that share every input of a law (one N and one D) but whose observations disagree by more than replicate
 /// seeds do: the signature of a table that mixes what one scaling law should not — several datasets or loss
-/// definitions, or every rate of a learning-rate sweep — fitted as if each row were one more run of one series.
+/// definitions, every rate of a learning-rate sweep, or (for a law of compute alone) every size trained at one
+/// budget — fitted as if each row were one more run of one series.
 ///
 /// Why the core looks: 4 of the 6 public sweeps this project ships hold such rows, and each fitted without a word.
 /// Open-Athena's Llama 3 extract (raw and exp loss at each of its 133 points, up to 188 % apart), Marin 2026 (three
@@ -60,8 +61,9 @@ public struct RepeatedInputs: Sendable, Equatable {
         guard points > 0 else { return nil }
         let at = inputNames.count == 1 ? inputNames[0] : "(" + inputNames.joined(separator: ", ") + ")"
         return "note: \(runs) runs share \(points) \(at) point(s) with observations up to "
-            + "\(FitSearch.format(100 * spread)) % apart: a table mixing datasets, loss definitions or a learning-rate "
-            + "sweep? A scaling law is of one loss per point (the best run's, or each series fitted on its own); "
-            + "replicate seeds differ by less than \(FitSearch.format(100 * Self.tolerance)) %"
+            + "\(FitSearch.format(100 * spread)) % apart: runs that differ in what the law does not see (dataset, loss "
+            + "definition, learning rate, or model size at one compute)? A scaling law is of one loss per point (the "
+            + "best run's, or each series fitted on its own); replicate seeds differ by less than "
+            + "\(FitSearch.format(100 * Self.tolerance)) %"
     }
 }

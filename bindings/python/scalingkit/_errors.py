@@ -44,9 +44,9 @@ class ConvergenceWarning(UserWarning):
 
 class DataWarning(UserWarning):
     """Runs that share every input of a fit (one N and D) but whose losses differ by more than replicate seeds do:
-    a table mixing datasets, loss definitions or every rate of a learning-rate sweep (``repeated_points`` on the fit
-    counts them). A scaling law is of one loss per point. ``warnings.simplefilter("ignore", scalingkit.DataWarning)``
-    silences these alone."""
+    a table mixing datasets, loss definitions, every rate of a learning-rate sweep, or (for a law of compute) sizes
+    at one budget (``repeated_points`` on the fit counts them). A scaling law is of one loss per point.
+    ``warnings.simplefilter("ignore", scalingkit.DataWarning)`` silences these alone."""
 
 
 class TransferWarning(UserWarning):
