@@ -1452,7 +1452,10 @@ typedef struct sk_cbs_tradeoff {
     size_t struct_size;
     double target_loss;          /* NaN for a single unlabelled target */
     double min_steps, min_examples, critical_batch;
-    sk_interval critical_batch_interval;   /* Student-t, n - 2 dof; NaN ends with 3 points and an exact fit */
+    sk_interval critical_batch_interval;   /* Student-t, n - 2 dof; NaN ends with 3 points and an exact fit, and
+                                              (since 0.4.5) where B_crit is a bound of the search, not an estimate:
+                                              steps that never fall (below 1e-3 x the smallest batch) or fall as 1/B
+                                              throughout (above 1e3 x the largest) */
     sk_interval min_steps_interval, min_examples_interval;
     double rms_log_residual;
     size_t points;
@@ -1461,7 +1464,8 @@ typedef struct sk_cbs_tradeoff {
 
 /* Fits steps[i] steps needed at batch[i] (3+ distinct batches). Set out->struct_size first.
  * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH; SK_ERR_INVALID_ARGUMENT (values not finite and > 0, fewer than 3
- * batch sizes, confidence outside (0, 1)); SK_ERR_STRUCT_SIZE. */
+ * batch sizes, confidence outside (0, 1), or, since 0.4.5, steps that rise with the batch: log-log slope > 0 at
+ * t > 2, as when examples B x S are passed as steps); SK_ERR_STRUCT_SIZE. */
 SK_API int sk_cbs_tradeoff_fit(const double *batch, const double *steps, size_t n, double confidence,
                                sk_cbs_tradeoff *out);
 

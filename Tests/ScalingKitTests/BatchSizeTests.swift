@@ -213,6 +213,28 @@ struct BatchTradeoffTests {
         #expect(throws: ScalingKitError.self) { try BatchTradeoff.fit(batch: [32, 64, -1], steps: [10, 5, 3]) }
     }
 
+    /// Found as a user: examples (B·S) passed as steps, and steps that never fall, each gave a "B_crit" at the
+    /// search's bound (0.032 for a grid from 32) with a confident interval.
+    @Test func boundsAndRisingStepsAreNotEstimates() throws {
+        let grid: [Double] = [32, 64, 128, 256, 512, 1024, 2048, 4096]
+        let steps = grid.map { 1000 * (1 + 500 / $0) }
+        do {
+            _ = try BatchTradeoff.fit(batch: grid, steps: zip(grid, steps).map { $0 * $1 }, targetLoss: 3.2)
+            Issue.record("examples passed as steps were fitted")
+        } catch let e as ScalingKitError {
+            #expect(e.message.contains("target loss 3.2: the steps rise with the batch size"), "\(e.message)")
+            #expect(e.message.contains("were examples or tokens (batch × steps) passed as steps?"))
+        }
+        let flat = try BatchTradeoff.fit(batch: grid, steps: grid.map { _ in 1000 })
+        #expect(!flat.identified && flat.criticalBatchInterval == nil && flat.minimumStepsInterval == nil)
+        #expect(flat.message.contains("B_crit lies below the batch grid's reach") && flat.message.contains("not an estimate"))
+        let linear = try BatchTradeoff.fit(batch: grid, steps: grid.map { 1e6 / $0 })
+        #expect(!linear.identified && linear.criticalBatchInterval == nil && linear.message.contains("above the batch grid's reach"))
+        // The honest fit of the same sweep is untouched.
+        let fit = try BatchTradeoff.fit(batch: grid, steps: steps)
+        #expect(fit.identified && abs(fit.criticalBatch / 500 - 1) < 1e-6 && fit.criticalBatchInterval != nil)
+    }
+
     /// Several targets: Kaplan's B_crit(L) = B*/L^(1/α_B) recovered from its own curve (case C2's generator).
     @Test func kaplanLawAcrossTargets() throws {
         var B: [Double] = [], S: [Double] = [], L: [Double] = []

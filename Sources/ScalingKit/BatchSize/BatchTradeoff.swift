@@ -49,8 +49,13 @@ public enum BatchTradeoff {
     /// Least squares of ln S − ln S_min − ln(1 + B_crit/B): for a given B_crit, ln S_min is the mean residual in
     /// closed form, so the fit is a one-dimensional search over ln B_crit (scan, then golden section), and the
     /// covariance of (ln S_min, ln B_crit) is σ²(JᵀJ)⁻¹ at the optimum.
-    /// - Throws: `ScalingKitError` for fewer than 3 distinct batch sizes, mismatched arrays, or values that are not
-    ///   finite and > 0.
+    ///
+    /// Where the least squares put B_crit at an end of its search (10⁻³ × the smallest batch, 10³ × the largest),
+    /// B_crit is a bound the sweep cannot move, not an estimate: the intervals are nil and the message says which
+    /// side. Steps that rise with the batch contradict the form (S falls in B): they are refused, naming the likely
+    /// cause (examples or tokens, B·S, passed as steps).
+    /// - Throws: `ScalingKitError` for fewer than 3 distinct batch sizes, mismatched arrays, values that are not
+    ///   finite and > 0, or steps that rise with the batch (log-log slope > 0 with t > 2).
     public static func fit(batch: [Double], steps: [Double], targetLoss: Double? = nil, confidence: Double = 0.95) throws -> BatchTradeoffFit {
         guard batch.count == steps.count else { throw ScalingKitError.length("\(batch.count) batch sizes but \(steps.count) step counts") }
         for (name, v) in [("batch", batch), ("steps", steps)] {
@@ -64,6 +69,15 @@ public enum BatchTradeoff {
         guard confidence > 0, confidence < 1 else { throw ScalingKitError.invalid("confidence must be in (0, 1)") }
         let n = batch.count
         let logS = steps.map { log($0) }
+        // S = S_min(1 + B_crit/B) falls with B: steps that rise with it (the log-log slope positive at t > 2) are not
+        // a trade-off. Found as a user: examples (B·S) passed as steps fitted "B_crit = 0.032" with an interval.
+        if let slope = try? PowerLawFit(x: batch, y: steps), slope.exponent > 0,
+           let se = slope.standardError, se == 0 || slope.exponent / se > 2 {
+            let target = targetLoss.map { "target loss \(FitSearch.format($0)): " } ?? ""
+            throw ScalingKitError.invalid(
+                "\(target)the steps rise with the batch size (log-log slope +\(FitSearch.format(slope.exponent))), but "
+                + "S = S_min(1 + B_crit/B) falls with it: were examples or tokens (batch × steps) passed as steps?")
+        }
         func intercept(_ c: Double) -> Double {
             var s = 0.0
             for i in 0..<n { s += logS[i] - log1p(exp(c) / batch[i]) }
@@ -79,9 +93,10 @@ public enum BatchTradeoff {
         let lo = log(batch.min()!) - log(1000), hi = log(batch.max()!) + log(1000)
         let xs = (0..<401).map { lo + (hi - lo) * Double($0) / 400 }
         let c: Double
+        var edge: Bool?
         switch try Planner.refineMinimum(xs, xs.map(ssr), tolerance: 1e-12, ssr) {
         case .minimum(let x): c = x
-        case .atEdge(let low): c = low ? lo : hi
+        case .atEdge(let low): c = low ? lo : hi; edge = low
         case .none: throw ScalingKitError.invalid("the trade-off curve could not be evaluated (internal)")
         }
         let a = intercept(c)
@@ -96,7 +111,7 @@ public enum BatchTradeoff {
                                    confidence: confidence, points: n, rmsLogResidual: (sumSquares / Double(n)).squareRoot(),
                                    identified: identified, message: "")
         let det = jtj[0] * jtj[2] - jtj[1] * jtj[1]
-        if n > 2, det > 1e-12 * jtj[0] * jtj[2] {
+        if edge == nil, n > 2, det > 1e-12 * jtj[0] * jtj[2] {
             let sigma2 = sumSquares / Double(n - 2)
             let vaa = sigma2 * jtj[2] / det, vcc = sigma2 * jtj[0] / det, vac = -sigma2 * jtj[1] / det
             let t = StudentT.quantile(0.5 + 0.5 * confidence, degreesOfFreedom: Double(n - 2))
@@ -107,6 +122,12 @@ public enum BatchTradeoff {
             fit.criticalBatchInterval = interval(c, vcc)
             fit.minimumStepsInterval = interval(a, vaa)
             fit.minimumExamplesInterval = interval(a + c, vaa + vcc + 2 * vac)
+        }
+        if let low = edge {
+            fit.message = low
+                ? "warning: the steps do not fall with the batch: B_crit lies below the batch grid's reach (under 1e-3 × its smallest batch, \(FitSearch.format(batch.min()!))); \(FitSearch.format(Bc)) is the search's bound, not an estimate, and has no interval"
+                : "warning: the steps fall as 1/B throughout: B_crit lies above the batch grid's reach (over 1e3 × its largest batch, \(FitSearch.format(batch.max()!))); \(FitSearch.format(Bc)) is the search's bound, not an estimate, and has no interval"
+            return fit
         }
         fit.message = identified
             ? "fitted on \(n) points; the batch grid straddles B_crit"

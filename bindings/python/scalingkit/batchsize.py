@@ -201,7 +201,9 @@ class GradientNoiseScale:
 @dataclass(frozen=True)
 class BatchTradeoffFit(Result):
     """S = S_min (1 + B_crit/B) fitted in log space (McCandlish et al. 2018, eq. 2.11), with Student-t intervals.
-    ``identified`` is False when the batch grid does not straddle B_crit (then B_crit is not pinned down)."""
+    ``identified`` is False when the batch grid does not straddle B_crit (then B_crit is not pinned down); the
+    intervals are None too where B_crit is only a bound of the search (steps that never fall with the batch, or
+    fall as 1/B throughout)."""
 
     target_loss: Optional[float]
     min_steps: float
@@ -270,7 +272,8 @@ def fit_batch_tradeoff(data: Any = None, *, batch: Any = None, steps: Any = None
             :class:`BatchTradeoffFit`.
 
     Raises:
-        ScalingKitError: for fewer than 3 batch sizes, mismatched arrays or values ≤ 0.
+        ScalingKitError: for fewer than 3 batch sizes, mismatched arrays, values ≤ 0, or steps that rise with the
+            batch (examples, batch × steps, passed as steps?).
     """
     if target_loss is None and data is not None and "target_loss" in data:
         target_loss = data["target_loss"]

@@ -166,6 +166,12 @@ def test_tradeoff_targets_kaplan_law_and_errors():
         lone.critical_batch(3.0)
     with pytest.raises(ScalingKitError, match="at least 3 batch sizes"):
         scalingkit.fit_batch_tradeoff(batch=[32, 64], steps=[10, 5])
+    # Examples (batch x steps) passed as steps: refused with the likely cause, not fitted at the search's bound.
+    grid = 32 * 2.0 ** np.arange(8)
+    with pytest.raises(ScalingKitError, match=r"steps rise with the batch size .*were examples or tokens"):
+        scalingkit.fit_batch_tradeoff(batch=grid, steps=grid * 1000 * (1 + 500 / grid))
+    flat = scalingkit.fit_batch_tradeoff(batch=grid, steps=np.full(8, 1000.0))
+    assert not flat.identified and flat.critical_batch_interval is None
 
 
 def test_definitions_laws_schedule():
