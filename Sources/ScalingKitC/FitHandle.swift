@@ -45,7 +45,7 @@ final class FitHandle: CHandle {
     /// The full Chinchilla result (needed to bootstrap it).
     let chinchillaFit: ChinchillaFit?
     let summary: FitSummary
-    /// C strings owned by the handle: the message, the search, parameter and input names.
+    /// C strings owned by the handle: the message, the search, the data note, parameter and input names.
     private let strings = CStrings()
     let cMessage, cSearch, cDataNote: UnsafeMutablePointer<CChar>
     let cNames, cInputs: [UnsafeMutablePointer<CChar>]
