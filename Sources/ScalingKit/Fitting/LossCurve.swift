@@ -41,8 +41,11 @@ public struct LossCurve: Sendable, Equatable {
             }
             // The multi-power law raises post-warmup rates to −γ.
             guard s < warmupSteps || eta > 0 else {
+                // Found as a user: a linear warmup from 0 (the usual one) with the default warmupSteps = 0.
+                let hint = s < learningRates.count - 1 && learningRates[s + 1] > 0
+                    ? " (a warmup that starts from 0? pass its length as warmup steps, or start it at the first step's rate)" : ""
                 throw ScalingKitError.invalid(
-                    "\(label): learning rate at step \(s) is 0 after warmup; the multi-power law needs rates > 0 there")
+                    "\(label): learning rate at step \(s) is 0 after warmup; the multi-power law needs rates > 0 there\(hint)")
             }
         }
         guard !query.isEmpty else { throw ScalingKitError.length("\(label): no steps") }

@@ -82,6 +82,9 @@ def test_start_values_and_bad_input():
         (lambda: multi_power_predict({"L0": 1}, c.learning_rates, c.steps), "lacks"),
         (lambda: multi_power_predict(PUBLISHED, c.learning_rates, [0]), "infinite"),
         (lambda: multi_power_predict(PUBLISHED, np.r_[c.learning_rates[:-1], np.nan], c.steps), "finite"),
+        # A linear warmup from 0 with the default warmup_steps = 0: refused, saying what to pass.
+        (lambda: multi_power_predict(PUBLISHED, np.r_[np.linspace(0, 3e-4, 100), np.full(3000, 3e-4)], [500]),
+         r"step 0 is 0 after warmup.*a warmup that starts from 0\? pass its length as warmup steps"),
     ]
     for call, needle in cases:
         with pytest.raises(ScalingKitError, match=needle):
