@@ -4,7 +4,7 @@ The model and loop are written the way Karpathy's nanoGPT writes them: input and
 weight initialised at std 0.02 (residual projections at 0.02/√(2·n_layer)), AdamW with a decay group and a
 no-decay group (parameters of fewer than 2 dimensions), a warm-up + cosine schedule that sets the learning rate
 every iteration, gradient accumulation over micro-batches, and gradient clipping. What ScalingKit adds is marked
-"ScalingKit:". The data are the characters of this repository's README (local text: nothing is downloaded).
+"ScalingKit:". The data are the characters of examples/data/nanogpt_corpus.txt (local text: nothing is downloaded).
 
     python examples/python/nanogpt_mup.py                    # train the 256-wide model from the 64-wide proxy's
                                                              # hyperparameters, logging B_simple
@@ -99,8 +99,10 @@ class GPT(nn.Module):
 
 
 def corpus() -> torch.Tensor:
-    """The README's characters as token ids (a character-level vocabulary, as nanoGPT's shakespeare_char)."""
-    text = open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()
+    """A frozen text's characters as token ids (a character-level vocabulary, as nanoGPT's shakespeare_char):
+    examples/data/nanogpt_corpus.txt, so that editing the README does not move the results."""
+    with open(os.path.join(ROOT, "examples", "data", "nanogpt_corpus.txt"), encoding="utf-8") as f:
+        text = f.read()
     chars = sorted(set(text))
     return torch.tensor([chars.index(c) for c in text], dtype=torch.long), len(chars)
 
