@@ -194,9 +194,9 @@ SK_API int sk_fit_get_info(const sk_fit *fit, sk_fit_info *info);
  * valid until sk_fit_free(fit). Returns "" if fit is NULL. */
 SK_API const char *sk_fit_message(const sk_fit *fit);
 
-/* Since 0.4.5. The note on runs that share every input but disagree (sk_fit_info.repeated_points > 0), "note: 261
- * runs share 80 (N, D) point(s) with observations up to 10.6 % apart: ..."; "" without (or fit NULL). Owned by
- * the fit; valid until sk_fit_free(fit). */
+/* Since 0.4.5. The note on runs that share every input but disagree (sk_fit_info.repeated_points > 0), "261 runs
+ * share 80 (N, D) point(s) with observations up to 10.6 % apart: ..."; "" without (or fit NULL). The message ends
+ * with it after "; note: ". Owned by the fit; valid until sk_fit_free(fit). */
 SK_API const char *sk_fit_data_note(const sk_fit *fit);
 
 /* Since 0.4.0. A sentence describing the search that produced a law fit's starts: how they were laid out (grid

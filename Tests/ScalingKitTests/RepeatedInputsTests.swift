@@ -11,7 +11,7 @@ struct RepeatedInputsTests {
         let L: [Double] = [3.0, 3.03, 2.5, 2.55, 2.625, 2.2, 2.0, 2.06]
         let r = RepeatedInputs(inputs: [N, D], observed: L)
         #expect(r.points == 2 && r.runs == 5 && abs(r.spread - 0.05) < 1e-12)
-        #expect(r.note(inputNames: ["N", "D"])!.hasPrefix("note: 5 runs share 2 (N, D) point(s) with observations up to 5 % apart"))
+        #expect(r.note(inputNames: ["N", "D"])!.hasPrefix("5 runs share 2 (N, D) point(s) with observations up to 5 % apart"))
         #expect(RepeatedInputs(inputs: [N], observed: L).note(inputNames: ["N"])!.contains(" N point(s)"))
         let distinct = RepeatedInputs(inputs: [N, N.indices.map(Double.init)], observed: L)
         #expect(distinct == .none && distinct.note(inputNames: ["N", "D"]) == nil)

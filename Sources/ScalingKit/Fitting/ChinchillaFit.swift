@@ -138,7 +138,7 @@ extension ChinchillaLaw {
         if let flat { message = flat + "; " + message }
         let keptN = kept.map { N[$0] }, keptD = kept.map { D[$0] }
         let repeated = RepeatedInputs(inputs: [keptN, keptD], observed: kept.map { loss[$0] })
-        if let note = repeated.note(inputNames: ["N", "D"]) { message += "; " + note }
+        if let note = repeated.note(inputNames: ["N", "D"]) { message += "; note: " + note }
         return ChinchillaFit(
             law: law,
             diagnostics: FitDiagnostics(outcome, converged: outcome.reason.isConverged && unidentified.isEmpty && flat == nil,

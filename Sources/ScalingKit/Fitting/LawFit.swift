@@ -205,7 +205,7 @@ extension ScalingLaw {
         if !unidentified.isEmpty { message = Identifiability.message(unidentified, lookalikes: law.expression.columnLookalikes) + message }
         if !caveats.isEmpty { message = caveats.joined(separator: "; ") + "; " + message }
         let repeated = RepeatedInputs(inputs: inputs.map { data[$0] ?? [] }, observed: observed)
-        if let note = repeated.note(inputNames: inputs) { message += "; " + note }
+        if let note = repeated.note(inputNames: inputs) { message += "; note: " + note }
         let diagnostics = FitDiagnostics(
             outcome, converged: outcome.reason.isConverged && unidentified.isEmpty && stationary && confirmed && flat == nil,
             message: message, pointsUsed: observed.count, relativeGradient: relativeGradient,

@@ -56,11 +56,12 @@ public struct RepeatedInputs: Sendable, Equatable {
         self.init(points: points, runs: runs, spread: spread)
     }
 
-    /// The sentence a fit's message ends with, naming the inputs ("(N, D)"); nil with no repeated points.
+    /// The sentence a fit's message ends with (after "note: "), naming the inputs ("(N, D)"); nil with no repeated
+    /// points.
     public func note(inputNames: [String]) -> String? {
         guard points > 0 else { return nil }
         let at = inputNames.count == 1 ? inputNames[0] : "(" + inputNames.joined(separator: ", ") + ")"
-        return "note: \(runs) runs share \(points) \(at) point(s) with observations up to "
+        return "\(runs) runs share \(points) \(at) point(s) with observations up to "
             + "\(FitSearch.format(100 * spread)) % apart: runs that differ in what the law does not see (dataset, loss "
             + "definition, learning rate, or model size at one compute)? A scaling law is of one loss per point (the "
             + "best run's, or each series fitted on its own); replicate seeds differ by less than "

@@ -56,7 +56,7 @@ def read_fit(handle: Any) -> Tuple[Dict[str, float], Dict[str, Any]]:
     note = ffi.string(lib.sk_fit_data_note(handle)).decode("utf-8", "replace")
     if note:
         # Public fit functions reach here through one wrapper: stacklevel 4 is the caller's line.
-        warnings.warn(note[len("note: "):] if note.startswith("note: ") else note, DataWarning, stacklevel=4)
+        warnings.warn(note, DataWarning, stacklevel=4)
     return params, diagnostics
 
 
