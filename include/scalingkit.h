@@ -83,10 +83,10 @@ extern "C" {
 /* Semantic version of this header. */
 #define SK_VERSION_MAJOR 0
 #define SK_VERSION_MINOR 4
-#define SK_VERSION_PATCH 5
+#define SK_VERSION_PATCH 6
 /* MAJOR * 10000 + MINOR * 100 + PATCH, as in zstd. */
 #define SK_VERSION_NUMBER (SK_VERSION_MAJOR * 10000 + SK_VERSION_MINOR * 100 + SK_VERSION_PATCH)
-#define SK_VERSION_STRING "0.4.5"
+#define SK_VERSION_STRING "0.4.6"
 
 /* The ABI line (since 0.4.0): a program compiled against one release of a line runs against any later release of
  * the same line. Before 1.0 every minor version starts a new line ("0.MINOR") and may change struct layouts or
@@ -1448,6 +1448,7 @@ SK_API int sk_gns_read(const sk_gns *gns, int64_t group, sk_gns_reading *out);
 SK_API int sk_gns_reset(sk_gns *gns);
 
 /* The steps-vs-batch trade-off S = S_min (1 + B_crit / B) (McCandlish et al. 2018, eq. 2.11), fitted in log space. */
+#define SK_TRADEOFF_MESSAGE_SIZE 384   /* bytes of sk_cbs_tradeoff.message, its NUL included (since 0.4.6) */
 typedef struct sk_cbs_tradeoff {
     size_t struct_size;
     double target_loss;          /* NaN for a single unlabelled target */
@@ -1460,6 +1461,11 @@ typedef struct sk_cbs_tradeoff {
     double rms_log_residual;
     size_t points;
     int identified;              /* 0: the batch grid does not straddle B_crit (no batch <= B_crit/2 or >= 2 B_crit) */
+    /* since 0.4.6 (a caller compiled against 0.4.0-0.4.5 passes the earlier struct_size and gets the fields above;
+     * in an array, sk_cbs_tradeoff_fit_targets then strides by that size) */
+    char message[SK_TRADEOFF_MESSAGE_SIZE]; /* what the fit found, NUL-terminated UTF-8, cut at a character boundary
+                                  if longer: "fitted on 6 points; ...", or "warning: ..." where B_crit is not
+                                  identified or is a bound of the search (which side, and why) */
 } sk_cbs_tradeoff;
 
 /* Fits steps[i] steps needed at batch[i] (3+ distinct batches). Set out->struct_size first.
@@ -1472,7 +1478,7 @@ SK_API int sk_cbs_tradeoff_fit(const double *batch, const double *steps, size_t 
 /* One fit per distinct target_loss[i] into fits[0 .. *count-1] (ascending loss), and Kaplan et al.'s
  * B_crit(L) = B_star / L^(1/alpha_B) through those whose fit is identified (*b_star, *alpha_b; NaN with fewer than
  * 2 identified targets; since 0.4.5: before, every target went in, identified or not). Set fits[0].struct_size
- * first. Errors: as sk_cbs_tradeoff_fit; SK_ERR_LENGTH (capacity below the target count). */
+ * first: the array's elements are that many bytes apart (sizeof(sk_cbs_tradeoff) of the caller's header). Errors: as sk_cbs_tradeoff_fit; SK_ERR_LENGTH (capacity below the target count). */
 SK_API int sk_cbs_tradeoff_fit_targets(const double *batch, const double *steps, const double *target_loss, size_t n,
                                        double confidence, sk_cbs_tradeoff *fits, size_t capacity, size_t *count,
                                        double *b_star, double *alpha_b);

@@ -206,3 +206,17 @@ func enumCase<T>(_ value: Int32, _ cases: [T], _ name: String) throws(ScalingKit
     }
     return cases[Int(value)]
 }
+
+/// Copies `text` into a fixed `char[N]` of the header as NUL-terminated UTF-8, cut at a character boundary when it
+/// does not fit (so a reader never meets half a character).
+func copyCString(_ text: String, into buffer: UnsafeMutableRawBufferPointer) {
+    guard buffer.count > 0 else { return }
+    var bytes = Array(text.utf8.prefix(buffer.count - 1))
+    if bytes.count < text.utf8.count {
+        // Drop continuation bytes (10xxxxxx) and the lead byte they followed.
+        while let last = bytes.last, last & 0xC0 == 0x80 { bytes.removeLast() }
+        if let last = bytes.last, last & 0x80 != 0 { bytes.removeLast() }
+    }
+    buffer.initializeMemory(as: UInt8.self, repeating: 0)
+    buffer.copyBytes(from: bytes)
+}

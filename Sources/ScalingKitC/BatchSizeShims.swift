@@ -152,14 +152,29 @@ public func sk_gns_reset(_ gns: OpaquePointer?) -> Int32 {
 // MARK: - Trade-off and conversions
 
 private func cTradeoff(_ f: BatchTradeoffFit) -> sk_cbs_tradeoff {
-    sk_cbs_tradeoff(
-        struct_size: MemoryLayout<sk_cbs_tradeoff>.size, target_loss: f.targetLoss ?? .nan, min_steps: f.minimumSteps,
-        min_examples: f.minimumExamples, critical_batch: f.criticalBatch,
-        critical_batch_interval: sk_interval(f.criticalBatchInterval, level: f.confidence),
-        min_steps_interval: sk_interval(f.minimumStepsInterval, level: f.confidence),
-        min_examples_interval: sk_interval(f.minimumExamplesInterval, level: f.confidence),
-        rms_log_residual: f.rmsLogResidual, points: f.points, identified: f.identified ? 1 : 0)
+    var t = sk_cbs_tradeoff()   // zeroed, `message` included
+    t.struct_size = MemoryLayout<sk_cbs_tradeoff>.size
+    t.target_loss = f.targetLoss ?? .nan
+    t.min_steps = f.minimumSteps
+    t.min_examples = f.minimumExamples
+    t.critical_batch = f.criticalBatch
+    t.critical_batch_interval = sk_interval(f.criticalBatchInterval, level: f.confidence)
+    t.min_steps_interval = sk_interval(f.minimumStepsInterval, level: f.confidence)
+    t.min_examples_interval = sk_interval(f.minimumExamplesInterval, level: f.confidence)
+    t.rms_log_residual = f.rmsLogResidual
+    t.points = f.points
+    t.identified = f.identified ? 1 : 0
+    withUnsafeMutableBytes(of: &t.message) { copyCString(f.message, into: $0) }
+    return t
 }
+
+/// sizeof(sk_cbs_tradeoff) in 0.4.0-0.4.5, before `message`: its offset rounded up to the struct's alignment (the
+/// old struct ended in `int identified` and padding, where `message` now begins).
+private let tradeoffSize045: Int = {
+    let end = MemoryLayout<sk_cbs_tradeoff>.offset(of: \sk_cbs_tradeoff.message)!
+    let align = MemoryLayout<sk_cbs_tradeoff>.alignment
+    return (end + align - 1) / align * align
+}()
 
 @c @implementation
 public func sk_cbs_tradeoff_fit(_ batch: UnsafePointer<Double>?, _ steps: UnsafePointer<Double>?, _ n: Int,
@@ -167,9 +182,10 @@ public func sk_cbs_tradeoff_fit(_ batch: UnsafePointer<Double>?, _ steps: Unsafe
     guarded("sk_cbs_tradeoff_fit") { () throws(ScalingKitError) in
         let b = try doubles(batch, n, "batch"), s = try doubles(steps, n, "steps")
         let out = try nonNull(out, "out")
-        try checkStructSize(out.pointee.struct_size, expected: MemoryLayout<sk_cbs_tradeoff>.size, "sk_cbs_tradeoff")
+        let size = UnsafeRawPointer(out).load(as: Int.self)
+        try checkStructSize(size, known: [MemoryLayout<sk_cbs_tradeoff>.size, tradeoffSize045], "sk_cbs_tradeoff")
         let f = try core { try BatchTradeoff.fit(batch: b, steps: s, confidence: confidence) }
-        out.pointee = cTradeoff(f)
+        try writeVersioned(cTradeoff(f), to: out, size: size, "sk_cbs_tradeoff", earlierSizes: [tradeoffSize045])
     }
 }
 
@@ -183,12 +199,17 @@ public func sk_cbs_tradeoff_fit_targets(_ batch: UnsafePointer<Double>?, _ steps
         let b = try doubles(batch, n, "batch"), s = try doubles(steps, n, "steps"), L = try doubles(target, n, "target_loss")
         let fits = try nonNull(fits, "fits"), count = try nonNull(count, "count")
         let bStar = try nonNull(bStar, "b_star"), alphaB = try nonNull(alphaB, "alpha_b")
-        try checkStructSize(fits.pointee.struct_size, expected: MemoryLayout<sk_cbs_tradeoff>.size, "sk_cbs_tradeoff")
+        // The caller's element size: an array built against an earlier header is strided by its own sizeof.
+        let size = UnsafeRawPointer(fits).load(as: Int.self)
+        try checkStructSize(size, known: [MemoryLayout<sk_cbs_tradeoff>.size, tradeoffSize045], "sk_cbs_tradeoff")
         let r = try core { try BatchTradeoff.fit(batch: b, steps: s, targetLoss: L, confidence: confidence) }
         guard r.fits.count <= capacity else {
             throw ScalingKitError(.invalidLength, "capacity \(UInt(bitPattern: capacity)) is below the \(r.fits.count) targets")
         }
-        for (i, f) in r.fits.enumerated() { fits[i] = cTradeoff(f) }
+        for (i, f) in r.fits.enumerated() {
+            let element = (UnsafeMutableRawPointer(fits) + i * size).assumingMemoryBound(to: sk_cbs_tradeoff.self)
+            try writeVersioned(cTradeoff(f), to: element, size: size, "sk_cbs_tradeoff", earlierSizes: [tradeoffSize045])
+        }
         count.pointee = r.fits.count
         bStar.pointee = r.law?.criticalBatchAtUnitLoss ?? .nan
         alphaB.pointee = r.law?.alphaB ?? .nan

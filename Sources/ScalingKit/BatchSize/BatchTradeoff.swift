@@ -131,7 +131,7 @@ public enum BatchTradeoff {
         }
         fit.message = identified
             ? "fitted on \(n) points; the batch grid straddles B_crit"
-            : "warning: the batch grid (\(batch.min()!) to \(batch.max()!)) does not straddle B_crit = \(Bc) (needs a batch <= B_crit/2 and one >= 2 B_crit): B_crit is not identified and its interval may exclude the truth"
+            : "warning: the batch grid (\(FitSearch.format(batch.min()!)) to \(FitSearch.format(batch.max()!))) does not straddle B_crit = \(FitSearch.format(Bc)) (needs a batch <= B_crit/2 and one >= 2 B_crit): B_crit is not identified and its interval may exclude the truth"
         return fit
     }
 

@@ -1266,6 +1266,34 @@ static void test_batch_size(void) {
     CHECK(sk_cbs_tradeoff_fit_targets(B2, S2, L2, 12, 0.95, fits, 2, &nf, &bstar, &alpha) == SK_OK && nf == 2 &&
               fabs(alpha - 0.21) < 1e-6 && fits[0].target_loss == 3.5, "targets: %s %g", sk_last_error(), alpha);
     CHECK_ERR(sk_cbs_tradeoff_fit_targets(B2, S2, L2, 12, 0.95, fits, 1, &nf, &bstar, &alpha), SK_ERR_LENGTH, "capacity");
+    /* Since 0.4.6 each fit says what it found: straddled here; a grid that ends below B_crit is a warning. */
+    CHECK(strncmp(t.message, "fitted on 6 points", 18) == 0 && strncmp(fits[1].message, "fitted on 6 points", 18) == 0,
+          "trade-off message '%s' '%s'", t.message, fits[1].message);
+    {
+        double Bl[4] = {64, 128, 256, 512}, Sl[4];
+        for (int i = 0; i < 4; i++) Sl[i] = 1000 * (1 + 2000 / Bl[i]);
+        sk_cbs_tradeoff low = {.struct_size = sizeof low};
+        CHECK(sk_cbs_tradeoff_fit(Bl, Sl, 4, 0.95, &low) == SK_OK && low.identified == 0 &&
+                  strstr(low.message, "warning: the batch grid (64 to 512) does not straddle B_crit = 2000") == low.message,
+              "unidentified message '%s'", low.message);
+    }
+    {   /* A caller compiled against 0.4.0-0.4.5 (no message): its array is strided by its own, smaller sizeof. */
+        /* 0.4.5's sizeof: up to `identified`, padded to the struct's alignment (where `message` now begins). */
+        enum { OLD = (offsetof(sk_cbs_tradeoff, message) + sizeof(double) - 1) / sizeof(double) * sizeof(double) };
+        _Alignas(sk_cbs_tradeoff) unsigned char old[2 * OLD + 64];
+        memset(old, 0xA5, sizeof old);
+        size_t size = OLD;
+        memcpy(old, &size, sizeof size);
+        CHECK(sk_cbs_tradeoff_fit_targets(B2, S2, L2, 12, 0.95, (sk_cbs_tradeoff *)(void *)old, 2, &nf, &bstar, &alpha)
+                  == SK_OK && nf == 2, "0.4.5-sized array: %s", sk_last_error());
+        sk_cbs_tradeoff second;
+        memcpy(&second, old + OLD, OLD);
+        CHECK(second.struct_size == OLD && second.target_loss == 4.0 && second.critical_batch == fits[1].critical_batch,
+              "second element at the caller's stride: %zu %g", second.struct_size, second.target_loss);
+        int untouched = 1;
+        for (size_t i = 2 * OLD; i < sizeof old; i++) untouched &= old[i] == 0xA5;
+        CHECK(untouched, "wrote past a 0.4.5-sized array of 2");
+    }
 
     double v = 0, rs = 0, re = 0, eff = 0;
     CHECK(sk_cbs_convert(SK_CBS_ZHANG, 2000, 0.2, 32, &v) == SK_OK && fabs(v - 438.4) < 1e-9, "Zhang CBS %g", v);

@@ -28,6 +28,9 @@ def header_cdef(path: str) -> str:
             continue
         out.append(re.sub(r'SK_DEPRECATED\("[^"]*"\)\s*', "", line.replace("SK_API ", "")))
     cdef = "\n".join(out)
+    # Array sizes named by an integer macro (char message[SK_TRADEOFF_MESSAGE_SIZE]): cffi wants the number.
+    for name, value in re.findall(r"^#define (SK_\w+_SIZE) (\d+)\b", text, flags=re.M):
+        cdef = cdef.replace(f"[{name}]", f"[{value}]") + f"\n#define {name} {value}"
     # Integer macros cffi can read as "...": values come from the compiler at build time.
     for name in ("SK_VERSION_MAJOR", "SK_VERSION_MINOR", "SK_VERSION_PATCH", "SK_VERSION_NUMBER"):
         cdef += f"\n#define {name} ..."

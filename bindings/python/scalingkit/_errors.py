@@ -1,7 +1,24 @@
 """Errors raised by the binding."""
 from __future__ import annotations
 
+import os
+import sys
+import warnings
+
 from ._ffi import ffi, lib
+
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def warn(message: str, category: type) -> None:
+    """``warnings.warn`` attributed to the first frame outside this package: the user's line however many of the
+    package's functions lie between (a fixed ``stacklevel`` points into the package when a public function reaches
+    the warning through one more wrapper, as ``fit_batch_law`` reaches ``fit``). From a hook or callback run by
+    torch, Lightning or a Trainer it is that framework's line: the user's is not on the stack."""
+    frame, level = sys._getframe(0), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
 
 _NAMES = {
     lib.SK_ERR_NULL_POINTER: "SK_ERR_NULL_POINTER",
@@ -39,7 +56,7 @@ class ExtrapolationWarning(UserWarning):
 class ConvergenceWarning(UserWarning):
     """A plan or a bootstrap read from a fit that did not converge (``success`` False: not identified, no better
     than a constant, stalled, or its optimum not confirmed by a second start): it inherits the fit's doubt, which
-    the warning quotes. ``warnings.simplefilter("ignore", scalingkit.ConvergenceWarning)`` silences these alone."""
+    the warning quotes. Also a batch trade-off whose B_crit the sweep does not pin down (``success`` False). ``warnings.simplefilter("ignore", scalingkit.ConvergenceWarning)`` silences these alone."""
 
 
 class DataWarning(UserWarning):

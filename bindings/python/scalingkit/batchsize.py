@@ -10,7 +10,7 @@ from typing import Any, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ._results import Interval, Result, read_interval
-from ._errors import ScalingKitError, check
+from ._errors import ConvergenceWarning, ScalingKitError, check, warn
 from ._arrays import as_doubles, as_number, as_size, as_text, columns, optional, vectorised
 from ._ffi import ffi, lib
 from .enums import BatchUnit, Construction, CriticalBatchDefinition, Preconditioning, Smoothing, label, parse
@@ -215,6 +215,14 @@ class BatchTradeoffFit(Result):
     rms_log_residual: float
     points: int
     identified: bool
+    #: What the fit found, from the core: "fitted on 6 points; ..." or "warning: ..." where B_crit is not identified
+    #: or is a bound of the search (a :class:`~scalingkit.ConvergenceWarning` quotes it when the fit is made).
+    message: str = ""
+
+    @property
+    def success(self) -> bool:
+        """True when B_crit is an estimate the sweep pins down: identified, with an interval."""
+        return self.identified and self.critical_batch_interval is not None
 
     def steps(self, batch: Any) -> Any:
         """S_min (1 + B_crit/B) at a batch size (a number or an array), evaluated by the core."""
@@ -236,10 +244,19 @@ class BatchTradeoffFit(Result):
 
 
 def _tradeoff(t) -> BatchTradeoffFit:
-    return BatchTradeoffFit(optional(t.target_loss), t.min_steps, t.min_examples, t.critical_batch,
-                            read_interval(t.critical_batch_interval), read_interval(t.min_steps_interval),
-                            read_interval(t.min_examples_interval), t.rms_log_residual, t.points,
-                            bool(t.identified))
+    fit = BatchTradeoffFit(optional(t.target_loss), t.min_steps, t.min_examples, t.critical_batch,
+                           read_interval(t.critical_batch_interval), read_interval(t.min_steps_interval),
+                           read_interval(t.min_examples_interval), t.rms_log_residual, t.points,
+                           bool(t.identified), ffi.string(t.message).decode("utf-8", "replace"))
+    return fit
+
+
+def _warn_unpinned(fits: Sequence[BatchTradeoffFit]) -> None:
+    """A ConvergenceWarning quoting each fit whose B_crit the sweep does not pin down, at the user's line."""
+    for fit in fits:
+        if not fit.success:
+            target = "" if fit.target_loss is None else f"target loss {fit.target_loss:.4g}: "
+            warn(target + fit.message, ConvergenceWarning)
 
 
 @dataclass(frozen=True)
@@ -283,7 +300,9 @@ def fit_batch_tradeoff(data: Any = None, *, batch: Any = None, steps: Any = None
         t = ffi.new("sk_cbs_tradeoff *")
         t.struct_size = ffi.sizeof("sk_cbs_tradeoff")
         check(lib.sk_cbs_tradeoff_fit(b, s, n, as_number("confidence", confidence), t))
-        return _tradeoff(t)
+        fit = _tradeoff(t)
+        _warn_unpinned([fit])
+        return fit
     L = columns(None, target_loss=target_loss)[0]["target_loss"]
     if len(L) != n:
         raise ScalingKitError(lib.SK_ERR_LENGTH, f"length mismatch: 'target_loss' has {len(L)}, the others {n}")
@@ -294,6 +313,7 @@ def fit_batch_tradeoff(data: Any = None, *, batch: Any = None, steps: Any = None
     check(lib.sk_cbs_tradeoff_fit_targets(b, s, ffi.from_buffer("double[]", L), n, as_number("confidence", confidence),
                                           fits, capacity, count, b_star, alpha))
     out = tuple(_tradeoff(fits[i]) for i in range(count[0]))
+    _warn_unpinned(out)
     if len(out) == 1:
         return out[0]
     return KaplanBatchLaw(optional(b_star[0]), optional(alpha[0]), out)

@@ -150,17 +150,25 @@ def test_tradeoff_targets_kaplan_law_and_errors():
     law = scalingkit.fit_batch_tradeoff(pd.DataFrame(rows, columns=["batch", "steps", "target_loss"]))
     assert law.alpha_b == pytest.approx(0.21, abs=1e-6) and len(law.fits) == 3
     assert law.critical_batch(3.8) == pytest.approx(2e8 / 3.8 ** (1 / 0.21), rel=1e-6)
-    low = scalingkit.fit_batch_tradeoff(batch=[8, 16, 32, 64], steps=[1000 * (1 + 2000 / b) for b in (8, 16, 32, 64)])
-    assert not low.identified
+    assert all(f.success and f.message.startswith("fitted on 11 points") for f in law.fits)
+    # A grid that ends below B_crit: fitted, but the caller's line gets a warning quoting the core's message.
+    with pytest.warns(scalingkit.ConvergenceWarning, match=r"^warning: the batch grid \(8 to 64\) does not straddle "
+                      r"B_crit = 2000 .*not identified") as caught:
+        low = scalingkit.fit_batch_tradeoff(batch=[8, 16, 32, 64], steps=[1000 * (1 + 2000 / b) for b in (8, 16, 32, 64)])
+    assert not low.identified and not low.success and low.message == str(caught[0].message)
+    assert caught[0].filename == __file__
     # A target whose grid does not straddle its B_crit stays in fits but not in the law; with one identified
     # target there is no law, and every fit still comes back (the first target alone came back before).
     rng = np.random.default_rng(3)
     extra = [(B, 5000 * (1 + 2e8 / 2.0 ** (1 / 0.21) / B) * np.exp(0.03 * rng.standard_normal()), 2.0)
              for B in 8192 * 2.0 ** np.arange(11)]
-    mixed = scalingkit.fit_batch_tradeoff(pd.DataFrame(extra + rows, columns=["batch", "steps", "target_loss"]))
+    with pytest.warns(scalingkit.ConvergenceWarning, match="^target loss 2: warning: the batch grid") as caught:
+        mixed = scalingkit.fit_batch_tradeoff(pd.DataFrame(extra + rows, columns=["batch", "steps", "target_loss"]))
+    assert len(caught) == 1 and caught[0].filename == __file__
     assert [f.identified for f in mixed.fits] == [False, True, True, True]
     assert mixed.alpha_b == pytest.approx(0.21, abs=1e-6)
-    lone = scalingkit.fit_batch_tradeoff(pd.DataFrame(extra + rows[:11], columns=["batch", "steps", "target_loss"]))
+    with pytest.warns(scalingkit.ConvergenceWarning):
+        lone = scalingkit.fit_batch_tradeoff(pd.DataFrame(extra + rows[:11], columns=["batch", "steps", "target_loss"]))
     assert len(lone.fits) == 2 and lone.b_star is None and lone.alpha_b is None
     with pytest.raises(ScalingKitError, match="fewer than 2 targets have an identified"):
         lone.critical_batch(3.0)
@@ -170,7 +178,8 @@ def test_tradeoff_targets_kaplan_law_and_errors():
     grid = 32 * 2.0 ** np.arange(8)
     with pytest.raises(ScalingKitError, match=r"steps rise with the batch size .*were examples or tokens"):
         scalingkit.fit_batch_tradeoff(batch=grid, steps=grid * 1000 * (1 + 500 / grid))
-    flat = scalingkit.fit_batch_tradeoff(batch=grid, steps=np.full(8, 1000.0))
+    with pytest.warns(scalingkit.ConvergenceWarning, match="the steps do not fall with the batch.*no interval"):
+        flat = scalingkit.fit_batch_tradeoff(batch=grid, steps=np.full(8, 1000.0))
     assert not flat.identified and flat.critical_batch_interval is None
 
 
