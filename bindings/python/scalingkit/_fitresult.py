@@ -1,13 +1,12 @@
 """Reading an sk_fit handle: shared by every fit wrapper."""
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any, Dict, Tuple
 
 import numpy as np
 
-from ._errors import ConvergenceWarning, DataWarning, ScalingKitError, check
+from ._errors import ConvergenceWarning, DataWarning, ScalingKitError, check, warn
 from ._arrays import as_number
 from ._ffi import ffi, lib
 from ._results import Result
@@ -26,13 +25,11 @@ def fit_handle(fit: Any):
     return handle
 
 
-def warn_unconverged(fit: Any, doing: str, result: str, stacklevel: int = 4) -> None:
+def warn_unconverged(fit: Any, doing: str, result: str) -> None:
     """One :class:`~scalingkit.ConvergenceWarning` when ``fit`` did not converge, quoting its message: what is
-    read from it (``result``: a plan, bootstrap intervals) inherits its doubt. ``stacklevel`` 4 is the user's line
-    for a public function that calls this through one helper (``fit_handle``); 3 for one that calls it directly."""
+    read from it (``result``: a plan, bootstrap intervals) inherits its doubt. At the user's line."""
     if getattr(fit, "success", True) is False:
-        warnings.warn(f"{doing} a fit that did not converge, so {result} inherits its doubt: {fit.message}",
-                      ConvergenceWarning, stacklevel=stacklevel)
+        warn(f"{doing} a fit that did not converge, so {result} inherits its doubt: {fit.message}", ConvergenceWarning)
 
 
 def read_fit(handle: Any) -> Tuple[Dict[str, float], Dict[str, Any]]:
@@ -55,8 +52,7 @@ def read_fit(handle: Any) -> Tuple[Dict[str, float], Dict[str, Any]]:
         repeat_spread=None if info.repeated_points == 0 else info.repeat_spread)
     note = ffi.string(lib.sk_fit_data_note(handle)).decode("utf-8", "replace")
     if note:
-        # Public fit functions reach here through one wrapper: stacklevel 4 is the caller's line.
-        warnings.warn(note, DataWarning, stacklevel=4)
+        warn(note, DataWarning)
     return params, diagnostics
 
 

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import warnings
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ._errors import ExtrapolationWarning, check
+from ._errors import ExtrapolationWarning, check, warn
 from ._ffi import ffi
 
 
@@ -137,7 +136,7 @@ def plan_at_budget(p: Any) -> str:
 
 
 def warn_outside_fitted(plans: Sequence[Any], head: Callable[[Any], str] = plan_at_budget,
-                        tail: str = SPLIT_FROM_FORM, stacklevel: int = 3) -> None:
+                        tail: str = SPLIT_FROM_FORM) -> None:
     """One :class:`ExtrapolationWarning` for the plans whose D/N lies outside the fitted runs' ratios (the core's
     ``ratio_within_fitted``): ``head(plan)`` names the first, ``tail`` says what the plan then rests on. Every kind
     of plan (compute-optimal, bootstrap, inference-aware, time-aware) warns through here."""
@@ -146,8 +145,8 @@ def warn_outside_fitted(plans: Sequence[Any], head: Callable[[Any], str] = plan_
         p = outside[0]
         lo, hi = p.fitted.tokens_per_parameter
         more = f" (and {len(outside) - 1} more)" if len(outside) > 1 else ""
-        warnings.warn(f"{head(p)}{more}, outside the fitted runs' D/N range [{lo:.3g}, {hi:.3g}]: {tail} "
-                      f"({type(p).__name__}.ratio_within_fitted)", ExtrapolationWarning, stacklevel=stacklevel)
+        warn(f"{head(p)}{more}, outside the fitted runs' D/N range [{lo:.3g}, {hi:.3g}]: {tail} "
+             f"({type(p).__name__}.ratio_within_fitted)", ExtrapolationWarning)
 
 
 @dataclass(frozen=True)

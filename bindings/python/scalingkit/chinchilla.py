@@ -63,7 +63,7 @@ class ChinchillaFit(FitDiagnostics):
         then resample whole clusters: rows that are checkpoints of one run are not independent, and resampling them
         as such understates every interval."""
         N, D, loss = self._data
-        warn_unconverged(self, "bootstrapping", "every interval", stacklevel=3)
+        warn_unconverged(self, "bootstrapping", "every interval")
         out = ffi.new("sk_bootstrap **")
         opts, _codes = _bootstrap.options(replicates, seed, confidence, threads, clusters)
         check(lib.sk_chinchilla_bootstrap(ffi.from_buffer("double[]", N), ffi.from_buffer("double[]", D),
@@ -115,7 +115,7 @@ def fit_chinchilla(
 
     Args:
         N, D, loss: parameters, training tokens and final loss per run (1-D, same length, finite, > 0).
-            ``N`` may instead be a pandas DataFrame with columns ``N``, ``D`` and ``loss``.
+            ``N`` may instead be a pandas DataFrame (or a mapping) with columns ``N``, ``D`` and ``loss``.
         huber_delta: δ of the Huber loss on log residuals (Hoffmann et al. use 1e-3).
         exclude_highest_loss: drop this many highest-loss runs first (Besiroglu et al. drop 5 of 245).
         max_iterations: L-BFGS iterations per start.
@@ -133,15 +133,18 @@ def fit_chinchilla(
     Raises:
         ScalingKitError: (a ``ValueError``) on empty, mismatched, non-finite or non-positive input or bad options.
     """
-    if D is None and loss is None and hasattr(N, "columns"):
+    if D is None and loss is None and (hasattr(N, "columns") or isinstance(N, Mapping)):
+        # A DataFrame, or a mapping of columns as fit() and the other fitters take.
         frame = N
-        missing = [c for c in ("N", "D", "loss") if c not in frame.columns]
+        names = list(frame.columns) if hasattr(frame, "columns") else list(frame.keys())
+        missing = [c for c in ("N", "D", "loss") if c not in names]
         if missing:
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
-                                  f"DataFrame lacks column(s) {missing}; columns are {list(frame.columns)}")
+                                  f"{type(frame).__name__} lacks column(s) {missing}; columns are {names}")
         N, D, loss = frame["N"], frame["D"], frame["loss"]
     if D is None or loss is None:
-        raise ScalingKitError(lib.SK_ERR_NULL_POINTER, "pass N, D and loss (or one DataFrame with those columns)")
+        raise ScalingKitError(lib.SK_ERR_NULL_POINTER,
+                              "pass N, D and loss (or one DataFrame or mapping with those columns)")
 
     n_arr, d_arr, l_arr = as_doubles("N", N), as_doubles("D", D), as_doubles("loss", loss)
     n = same_length(N=n_arr, D=d_arr, loss=l_arr)

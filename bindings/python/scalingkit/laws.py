@@ -74,7 +74,7 @@ class LawFit(FitDiagnostics):
         fixed parameters stay fixed). Deterministic for a given ``seed``. ``clusters``: one label per row (the
         model a checkpoint belongs to) to resample whole clusters, as :meth:`ChinchillaFit.bootstrap`."""
         p = self._problem
-        warn_unconverged(self, "bootstrapping", "every interval", stacklevel=3)
+        warn_unconverged(self, "bootstrapping", "every interval")
         out = ffi.new("sk_bootstrap **")
         opts, _codes = _bootstrap.options(replicates, seed, confidence, threads, clusters)
         check(lib.sk_law_bootstrap(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n, p.opts,

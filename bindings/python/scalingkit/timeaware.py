@@ -50,8 +50,7 @@ def _timed(p) -> TimedPlan:
 def _warn_outside_fitted(plans: Sequence[TimedPlan]) -> None:
     """The warning of :func:`scalingkit.plan`, for timed plans whose D_min/N (where the law is read) is outside."""
     warn_outside_fitted(plans, lambda p: f"the time-aware plan N = {p.N:.3g}, D_min = {p.D_min:.3g} reads the law",
-                        "there the N/D trade-off that places it is the law's functional form, not the data",
-                        stacklevel=4)
+                        "there the N/D trade-off that places it is the law's functional form, not the data")
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import functools
 import math
-import warnings
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.distributed as dist
 from torch import nn
 
-from ._errors import ScalingKitError
+from ._errors import ScalingKitError, warn
 from ._arrays import as_number, as_size
 from ._ffi import lib
 from .batchsize import GradientNoiseScale, NoiseScaleReading
@@ -141,8 +140,8 @@ def _rules(model: nn.Module, base: Union[nn.Module, Shapes], delta: Union[None, 
     _fixed_axes(model, readouts, base_shapes, params, delta_shapes)
     if parametrization != "standard" and delta_shapes is None and all(
             tuple(p.shape) == tuple(base_shapes[n]) for n, p in params.items()):
-        warnings.warn("scalingkit.torch: the base has the target's shapes, so every μP multiplier is 1; pass the "
-                      "proxy model (or its shapes) the hyperparameters were tuned at", stacklevel=3)
+        warn("scalingkit.torch: the base has the target's shapes, so every μP multiplier is 1; pass the proxy model "
+             "(or its shapes) the hyperparameters were tuned at", UserWarning)
     groups = [dict(name=n, base=base_shapes[n], target=tuple(p.shape),
                    delta=delta_shapes[n] if delta_shapes is not None else None,
                    role="readout" if n in readouts else None, in_residual_block=in_block(n))
@@ -305,8 +304,8 @@ def apply_init(model: nn.Module, base: Union[nn.Module, Shapes], *, delta: Union
             scale = output_mult * mult
             handles.append(module.register_forward_pre_hook(lambda m, args, s=scale: (args[0] * s,) + tuple(args[1:])))
     if not readouts:
-        warnings.warn("scalingkit.torch.apply_init: no readout found (name it with readout=[...]); the output layer "
-                      "keeps hidden-layer rules and no 1/width forward multiplier", stacklevel=2)
+        warn("scalingkit.torch.apply_init: no readout found (name it with readout=[...]); the output layer keeps "
+             "hidden-layer rules and no 1/width forward multiplier", UserWarning)
     return handles
 
 
@@ -680,9 +679,9 @@ class AccumulationNoiseScale(_Cadence):
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, "the model is sharded by FSDP: use "
                                   "scalingkit.torch.FSDPNoiseScale, which reads the norms from FSDP's reduce-scatter")
         if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
-            warnings.warn(f"torch.distributed has {dist.get_world_size()} processes: AccumulationNoiseScale measures "
-                          "this process's gradients alone; if they are averaged across processes (DDP, FSDP) use "
-                          "DDPNoiseScale or FSDPNoiseScale", stacklevel=2)
+            warn(f"torch.distributed has {dist.get_world_size()} processes: AccumulationNoiseScale measures this "
+                 "process's gradients alone; if they are averaged across processes (DDP, FSDP) use DDPNoiseScale or "
+                 "FSDPNoiseScale", UserWarning)
         self.params = _trainable(model)
         if not hasattr(self.params[0], "register_post_accumulate_grad_hook"):
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
@@ -848,9 +847,9 @@ class AccumulationNoiseScale(_Cadence):
                 self._rearm(k)
                 if not (skip_short or self._warned_early):
                     self._warned_early = True
-                    warnings.warn(f"scalingkit.torch.AccumulationNoiseScale: a step of {k} micro-batches after one "
-                                  "of more is left out (its big-batch norm is taken at the micro-batch the previous "
-                                  "step ended on); counted in early_steps", stacklevel=2)
+                    warn(f"scalingkit.torch.AccumulationNoiseScale: a step of {k} micro-batches after one of more "
+                         "is left out (its big-batch norm is taken at the micro-batch the previous step ended on); "
+                         "counted in early_steps", UserWarning)
                 return
             missing = [i for i in self._large if self._count[i] and i not in self._latest]
             if missing:
@@ -861,10 +860,10 @@ class AccumulationNoiseScale(_Cadence):
                 if not self._warned_partial:
                     self._warned_partial = True
                     names = ", ".join(f"{self._names[i]} ({self._count[i]} of {k})" for i in missing[:3])
-                    warnings.warn(f"scalingkit.torch.AccumulationNoiseScale: {names} got gradients in fewer of this "
-                                  "step's micro-batches than the step before, none at the last: the step is left out "
-                                  "(its big-batch norm would miss them), counted in partial_steps; from now on their "
-                                  "norm is taken at every micro-batch", stacklevel=2)
+                    warn(f"scalingkit.torch.AccumulationNoiseScale: {names} got gradients in fewer of this step's "
+                         "micro-batches than the step before, none at the last: the step is left out (its big-batch "
+                         "norm would miss them), counted in partial_steps; from now on their norm is taken at every "
+                         "micro-batch", UserWarning)
                 self._rearm(k, missing)
                 return
             self._fold(everything=True)     # the last micro-batch's small parameters

@@ -5,7 +5,6 @@ go in as plain tuples."""
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass, fields
 from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -13,7 +12,7 @@ import numpy as np
 
 from ._results import Result
 from ._arrays import as_finite, as_number, as_size, as_text
-from ._errors import ScalingKitError, TransferWarning, check
+from ._errors import ScalingKitError, TransferWarning, check, warn
 from ._ffi import ffi, lib
 from .enums import BatchRule, Optimizer, Parametrization, Role, UmupType, WeightDecayRule, label, parse
 
@@ -225,7 +224,7 @@ def transfer(groups: Union[Iterable[Any], Any], *, proxy: Optional[Mapping[str, 
     notes = tuple(ffi.string(lib.sk_transfer_note_string(1 << k)).decode()
                   for k in range(32) if info.notes & (1 << k) and lib.sk_transfer_note_string(1 << k) != ffi.NULL)
     for note in notes:
-        warnings.warn(note, TransferWarning, stacklevel=2)
+        warn(note, TransferWarning)
     return TransferResult(groups=tuple(result), residual_mult=info.residual_mult, beta1=info.beta1, beta2=info.beta2,
                           lr_scale=info.lr_scale, notes=notes)
 
