@@ -96,6 +96,10 @@ class BuildExtWithNative(build_ext):
     def run(self):
         if not os.path.exists(BUNDLED):
             build_native_library()
+        # cffi's generated C source takes macro values (the version, "...") from the compiler and so does not change
+        # when only they do: without the header as a dependency a stale extension survives a version bump.
+        for ext in self.extensions:
+            ext.depends = list(ext.depends) + [os.path.join(ROOT, "include", "scalingkit.h")]
         super().run()
 
 
