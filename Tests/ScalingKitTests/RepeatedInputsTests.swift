@@ -13,6 +13,12 @@ struct RepeatedInputsTests {
         #expect(r.points == 2 && r.runs == 5 && abs(r.spread - 0.05) < 1e-12)
         #expect(r.note(inputNames: ["N", "D"])!.hasPrefix("5 runs share 2 (N, D) point(s) with observations up to 5 % apart"))
         #expect(RepeatedInputs(inputs: [N], observed: L).note(inputNames: ["N"])!.contains(" N point(s)"))
+        // The unseen difference a law's inputs suggest comes first: tokens for a law of N alone, and so on.
+        let one = RepeatedInputs(inputs: [N], observed: L)
+        #expect(one.note(inputNames: ["N"])!.contains("does not see (training tokens, dataset, loss definition, or learning rate)"))
+        #expect(one.note(inputNames: ["D"])!.contains("does not see (model size, dataset,"))
+        #expect(one.note(inputNames: ["C"])!.contains("does not see (model size at one compute, dataset,"))
+        #expect(r.note(inputNames: ["N", "D"])!.contains("does not see (dataset, loss definition, or learning rate)"))
         let distinct = RepeatedInputs(inputs: [N, N.indices.map(Double.init)], observed: L)
         #expect(distinct == .none && distinct.note(inputNames: ["N", "D"]) == nil)
     }

@@ -61,10 +61,18 @@ public struct RepeatedInputs: Sendable, Equatable {
     public func note(inputNames: [String]) -> String? {
         guard points > 0 else { return nil }
         let at = inputNames.count == 1 ? inputNames[0] : "(" + inputNames.joined(separator: ", ") + ")"
+        // The likeliest unseen difference first: a law of N alone through runs of several D (Kaplan's L(N) on a
+        // Chinchilla grid: 140 runs at 54 sizes of Epoch's table, 77.5 % apart), of D alone through several N, of
+        // compute alone through every size trained at one budget.
+        let names = Set(inputNames)
+        var unseen = ["dataset", "loss definition", "learning rate"]
+        if names.contains("N") && !names.contains("D") { unseen.insert("training tokens", at: 0) }
+        if names.contains("D") && !names.contains("N") { unseen.insert("model size", at: 0) }
+        if names.contains("C") && !names.contains("N") { unseen.insert("model size at one compute", at: 0) }
         return "\(runs) runs share \(points) \(at) point(s) with observations up to "
-            + "\(FitSearch.format(100 * spread)) % apart: runs that differ in what the law does not see (dataset, loss "
-            + "definition, learning rate, or model size at one compute)? A scaling law is of one loss per point (the "
-            + "best run's, or each series fitted on its own); replicate seeds differ by less than "
+            + "\(FitSearch.format(100 * spread)) % apart: runs that differ in what the law does not see ("
+            + unseen.dropLast().joined(separator: ", ") + ", or \(unseen.last!))? A scaling law is of one loss per "
+            + "point (the best run's, or each series fitted on its own); replicate seeds differ by less than "
             + "\(FitSearch.format(100 * Self.tolerance)) %"
     }
 }
