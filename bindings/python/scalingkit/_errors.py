@@ -54,9 +54,10 @@ class ExtrapolationWarning(UserWarning):
 
 
 class ConvergenceWarning(UserWarning):
-    """A plan or a bootstrap read from a fit that did not converge (``success`` False: not identified, no better
-    than a constant, stalled, or its optimum not confirmed by a second start): it inherits the fit's doubt, which
-    the warning quotes. Also a batch trade-off whose B_crit the sweep does not pin down (``success`` False). ``warnings.simplefilter("ignore", scalingkit.ConvergenceWarning)`` silences these alone."""
+    """A plan, a prediction or a bootstrap read from a fit that did not converge (``success`` False: not
+    identified, no better than a constant, stalled, or its optimum not confirmed by a second start): it inherits the
+    fit's doubt, which the warning quotes. Also a batch trade-off whose B_crit the sweep does not pin down
+    (``success`` False). ``warnings.simplefilter("ignore", scalingkit.ConvergenceWarning)`` silences these alone."""
 
 
 class DataWarning(UserWarning):

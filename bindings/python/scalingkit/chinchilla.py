@@ -43,9 +43,11 @@ class ChinchillaFit(FitDiagnostics):
     def predict(self, N: ArrayLike, D: ArrayLike, *, interval: Optional[str] = None, level: float = 0.95):
         """The fitted loss L(N, D) for each pair; with ``interval="confidence"`` or ``"prediction"`` a
         :class:`~scalingkit.PredictionIntervals` instead (see :meth:`scalingkit.LawFit.predict`; rows count as
-        independent runs: for checkpoints of fewer runs, ``bootstrap(clusters=...)``)."""
+        independent runs: for checkpoints of fewer runs, ``bootstrap(clusters=...)``). A ConvergenceWarning first
+        if the fit did not converge."""
         n_arr, d_arr = as_doubles("N", N), as_doubles("D", D)
         n = same_length(N=n_arr, D=d_arr)
+        warn_unconverged(self, "predicting from", "every prediction")
         out = np.empty(n, dtype=np.float64)
         if interval is not None:
             return predict_intervals(self._handle, [n_arr, d_arr], n, interval, level)

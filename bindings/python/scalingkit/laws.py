@@ -89,7 +89,8 @@ class LawFit(FitDiagnostics):
                 **columns: Any) -> Union[np.ndarray, "PredictionIntervals"]:
         """The law's prediction for new inputs, given as a DataFrame/mapping with the input columns or as keywords.
 
-        Without ``interval``: an array of predictions. With ``interval="prediction"`` (where one new run's loss
+        A :class:`~scalingkit.ConvergenceWarning` first if the fit did not converge (``success`` False): every
+        prediction inherits its doubt. Without ``interval``: an array of predictions. With ``interval="prediction"`` (where one new run's loss
         will fall, the runs' own scatter included) or ``interval="confidence"`` (where the mean law is): a
         :class:`PredictionIntervals` of nominal coverage ``level``, by the delta method with the fit's
         M-estimator covariance (see ``sk_fit_predict_interval`` in the C header for the model, its sources and
@@ -98,6 +99,7 @@ class LawFit(FitDiagnostics):
         """
         arrays = [as_doubles(name, _column(data, columns, name)) for name in self.inputs]
         n = _common_length(arrays, self.inputs)
+        warn_unconverged(self, "predicting from", "every prediction")
         if interval is not None:
             return _intervals(self._handle, arrays, n, interval, level)
         ptrs = ffi.new("double *[]", [ffi.from_buffer("double[]", a) for a in arrays])

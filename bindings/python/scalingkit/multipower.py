@@ -15,7 +15,7 @@ from ._results import FitDiagnostics
 from ._arrays import as_counts, as_doubles, as_number, as_size, optimizer_settings, set_optimizer_options
 from ._errors import ScalingKitError, check
 from ._ffi import ffi, lib
-from ._fitresult import read_fit
+from ._fitresult import read_fit, warn_unconverged
 
 PARAMETERS = ("L0", "A", "alpha", "B", "C", "beta", "gamma")
 
@@ -97,7 +97,9 @@ class MultiPowerFit(FitDiagnostics):
         return self.params[name]
 
     def predict(self, learning_rates: Any, steps: Any, warmup_steps: int = 0) -> np.ndarray:
-        """The loss curve of a run with this schedule, at ``steps``."""
+        """The loss curve of a run with this schedule, at ``steps`` (a ConvergenceWarning first if the fit did not
+        converge: every prediction inherits its doubt)."""
+        warn_unconverged(self, "predicting from", "every prediction")
         return multi_power_predict(self.params, learning_rates, steps, warmup_steps)
 
     def plot(self, curves: Sequence[Union[LossCurve, Mapping[str, Any]]], ax: Any = None, labels: Optional[Sequence[str]] = None):

@@ -35,6 +35,17 @@ def test_each_public_path_warns_at_the_callers_line():
     fit = scalingkit.fit_chinchilla(dict(N=N, D=D, loss=L))
     said = caught_here(lambda: scalingkit.plan(fit, 1e30))
     assert any(issubclass(w.category, scalingkit.ExtrapolationWarning) for w in said)
+    # A prediction from a fit that did not converge ('d' fitted as a parameter: the data have 'D').
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        unidentified = scalingkit.fit("E + A*N^-alpha + B*d^-beta", dict(N=N, D=D, loss=L))
+    assert not unidentified.success
+    said = caught_here(lambda: unidentified.predict(N=[7e10]))
+    assert [w.category for w in said] == [scalingkit.ConvergenceWarning]
+    assert str(said[0].message).startswith("predicting from a fit that did not converge, so every prediction")
+    with pytest.warns(scalingkit.ConvergenceWarning), \
+            pytest.raises(scalingkit.ScalingKitError, match="no intervals for this fit: its covariance does not exist"):
+        unidentified.predict(N=[7e10], interval="prediction")       # refused outright: no covariance
     # A batch trade-off whose grid ends below B_crit; a transfer that keeps the proxy's batch.
     caught_here(lambda: scalingkit.fit_batch_tradeoff(batch=[8, 16, 32, 64], steps=[1000 * (1 + 2000 / b) for b in (8, 16, 32, 64)]))
     caught_here(lambda: scalingkit.transfer([("h", (64, 64), (1024, 1024))], proxy=dict(learning_rate=3e-3, batch_tokens=5e5, tokens=1e9),
