@@ -18,9 +18,12 @@ def fit_handle(fit: Any):
     takes its fit through here, so a fit that did not converge is warned about once per plan call
     (:class:`~scalingkit.ConvergenceWarning`, pointing at the caller's line), whichever planner reads it."""
     handle = getattr(fit, "_handle", None)
-    if handle is None:
+    # Other results hold handles too (a Bootstrap's sk_bootstrap *, a sweep's, a torch hook's): only an sk_fit *
+    # is a fit. cffi's own TypeError named neither the argument nor what to pass.
+    if not isinstance(handle, ffi.CData) or ffi.typeof(handle) is not ffi.typeof("sk_fit *"):
+        hint = " (a bootstrap plans with its own .plan(compute))" if type(fit).__name__ == "Bootstrap" else ""
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
-                              f"plan needs a fit from fit_chinchilla or fit (got {type(fit).__name__})")
+                              f"plan needs a fit from fit_chinchilla or fit (got {type(fit).__name__}){hint}")
     warn_unconverged(fit, "planning from", "the plan")
     return handle
 

@@ -80,6 +80,13 @@ def test_bootstrap_intervals_on_a_numerical_plan(chinchilla_data):
     point = scalingkit.plan(law, 1e23)
     assert p["N"].estimate == pytest.approx(point.N, rel=1e-9) and point.N in p["N"].interval
     assert p["a"].estimate in p["a"].interval
+    # Results that hold other handles are not fits: a clear error, not cffi's TypeError (found as a user:
+    # plan(bootstrap, C) raised "initializer for ctype 'struct sk_fit *' must be a pointer to same type").
+    with pytest.raises(ScalingKitError, match=r"needs a fit .*\(got Bootstrap\) \(a bootstrap plans with its own"):
+        scalingkit.plan(b, 1e23)
+    for other in (scalingkit.GradientNoiseScale(), scalingkit.fit_multi_power):
+        with pytest.raises(ScalingKitError, match="needs a fit"):
+            scalingkit.minimum_compute(other, 2.0)
 
 
 def test_results_convert_to_dicts_and_frames(fits):
