@@ -183,6 +183,15 @@ typedef struct sk_fit_info {
     size_t repeated_points;    /* distinct input points held by 2+ runs that disagree */
     size_t repeated_runs;      /* the runs at those points */
     double repeat_spread;      /* the largest max/min - 1 among them */
+    /* since 0.4.6 (a caller compiled against 0.4.5 passes the earlier struct_size and gets the fields above): runs
+     * whose residual (in the fit's space) lies more than 12 robust standard deviations, 1.4826 x the median
+     * absolute deviation of the used runs' residuals, from their median: runs the law does not describe, which
+     * pull every parameter (on Hoffmann et al.'s 245 runs, 4 at D/N < 0.5 lie 13-45 off and move the plan at
+     * 5.76e23 FLOPs from 17.9 to 6.8 tokens per parameter). 0 and NaN for none, fewer than 8 runs, and
+     * multi-power fits; sk_fit_outliers lists them; sk_fit_data_note says it in a sentence */
+    size_t outlying_runs;      /* how many */
+    double outlier_score;      /* the largest distance among them, in robust standard deviations */
+    int outliers_highest;      /* 1 if they are exactly the highest-loss runs used (exclude_highest_loss removes them) */
 } sk_fit_info;
 
 /* Fills *info with the fit's diagnostics.
@@ -194,9 +203,11 @@ SK_API int sk_fit_get_info(const sk_fit *fit, sk_fit_info *info);
  * valid until sk_fit_free(fit). Returns "" if fit is NULL. */
 SK_API const char *sk_fit_message(const sk_fit *fit);
 
-/* Since 0.4.5. The note on runs that share every input but disagree (sk_fit_info.repeated_points > 0), "261 runs
- * share 80 (N, D) point(s) with observations up to 10.6 % apart: ..."; "" without (or fit NULL). The message ends
- * with it after "; note: ". Owned by the fit; valid until sk_fit_free(fit). */
+/* Since 0.4.5. The notes on the fit's data, joined by "; ": runs that share every input but disagree
+ * (sk_fit_info.repeated_points > 0), "261 runs share 80 (N, D) point(s) with observations up to 10.6 % apart: ...",
+ * and (since 0.4.6) outlying runs (sk_fit_info.outlying_runs > 0), "4 run(s) lie up to 45.2 robust standard
+ * deviations off the law (rows 0, 1, 2, 3; ...": ""  with neither (or fit NULL). The message ends with each after
+ * "; note: ". Owned by the fit; valid until sk_fit_free(fit). */
 SK_API const char *sk_fit_data_note(const sk_fit *fit);
 
 /* Since 0.4.0. A sentence describing the search that produced a law fit's starts: how they were laid out (grid
@@ -230,6 +241,12 @@ SK_API size_t sk_fit_excluded_count(const sk_fit *fit);
  * Errors: SK_ERR_NULL_POINTER if fit is NULL, or if indices is NULL while len > 0;
  * SK_ERR_LENGTH if len != sk_fit_excluded_count(fit). */
 SK_API int sk_fit_excluded(const sk_fit *fit, size_t *indices, size_t len);
+
+/* Since 0.4.6. Copies the 0-based rows of the outlying runs (sk_fit_info.outlying_runs of them), ascending, into
+ * rows[0 .. len-1]: rows of the data passed to the fit, excluded rows counted.
+ * Errors: SK_ERR_NULL_POINTER if fit is NULL, or if rows is NULL while len > 0;
+ * SK_ERR_LENGTH if len != sk_fit_info.outlying_runs. */
+SK_API int sk_fit_outliers(const sk_fit *fit, size_t *rows, size_t len);
 
 /* The number of inputs (data columns) the fitted law reads: 2 for Chinchilla (N, D). 0 if fit is NULL. */
 SK_API size_t sk_fit_input_count(const sk_fit *fit);

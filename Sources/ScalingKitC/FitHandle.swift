@@ -8,13 +8,17 @@ private func cInfo(_ d: FitDiagnostics, excluded: Int) -> sk_fit_info {
                 starts_converged: d.startsConverged, starts_at_optimum: d.startsAtOptimum, points_used: d.pointsUsed,
                 points_excluded: excluded, starts_refined: d.startsRefined, relative_gradient: d.relativeGradient,
                 predicted_decrease: d.predictedDecrease, explained: d.explained, repeated_points: d.repeated.points,
-                repeated_runs: d.repeated.runs, repeat_spread: d.repeated.spread)
+                repeated_runs: d.repeated.runs, repeat_spread: d.repeated.spread,
+                outlying_runs: d.outlying.rows.count, outlier_score: d.outlying.largest,
+                outliers_highest: d.outlying.highestObserved ? 1 : 0)
 }
 
 /// sk_fit_info as 0.4.0–0.4.2 defined it: everything before `explained`.
 private let fitInfoSize042 = MemoryLayout<sk_fit_info>.offset(of: \sk_fit_info.explained)!
 /// sk_fit_info as 0.4.3–0.4.4 defined it: everything before `repeated_points`.
 private let fitInfoSize044 = MemoryLayout<sk_fit_info>.offset(of: \sk_fit_info.repeated_points)!
+/// sk_fit_info as 0.4.5 defined it: everything before `outlying_runs`.
+private let fitInfoSize045 = MemoryLayout<sk_fit_info>.offset(of: \sk_fit_info.outlying_runs)!
 
 /// What the `sk_fit_*` accessors read, the same for every kind of fit.
 struct FitSummary {
@@ -23,11 +27,13 @@ struct FitSummary {
     var inputs: [String]
     var atBound: [Bool]
     var excluded: [Int]
+    /// Rows of the outlying runs.
+    var outliers: [Int] = []
     var info: sk_fit_info
     var message: String
     /// The search description of a law fit ("" otherwise).
     var search = ""
-    /// The note on runs that share every input but disagree ("" without).
+    /// The notes on the data: runs that share every input but disagree, outlying runs ("" without).
     var dataNote = ""
 }
 
@@ -67,8 +73,9 @@ final class FitHandle: CHandle {
         self.init(.chinchilla(fit.law),
                   FitSummary(values: fit.law.parameterValues, names: ChinchillaLaw.parameterNames, inputs: ["N", "D"],
                              atBound: [Bool](repeating: false, count: 5), excluded: fit.excludedIndices,
+                             outliers: fit.diagnostics.outlying.rows,
                              info: cInfo(fit.diagnostics, excluded: fit.excludedIndices.count), message: fit.message,
-                             dataNote: fit.diagnostics.repeated.note(inputNames: ["N", "D"]) ?? ""),
+                             dataNote: fit.diagnostics.dataNote(inputNames: ["N", "D"]) ?? ""),
                   chinchillaFit: fit)
     }
 
@@ -76,10 +83,10 @@ final class FitHandle: CHandle {
         self.init(.general(fit),
                   FitSummary(values: fit.values, names: fit.law.parameters, inputs: fit.law.inputs,
                              atBound: fit.law.parameters.map { fit.parametersAtBound.contains($0) },
-                             excluded: fit.excludedIndices,
+                             excluded: fit.excludedIndices, outliers: fit.diagnostics.outlying.rows,
                              info: cInfo(fit.diagnostics, excluded: fit.excludedIndices.count), message: fit.message,
                              search: fit.search.description,
-                             dataNote: fit.diagnostics.repeated.note(inputNames: fit.law.inputs) ?? ""))
+                             dataNote: fit.diagnostics.dataNote(inputNames: fit.law.inputs) ?? ""))
     }
 
     convenience init(multiPower fit: MultiPowerFit) {
@@ -130,7 +137,7 @@ public func sk_fit_get_info(_ fit: OpaquePointer?, _ info: UnsafeMutablePointer<
     guarded("sk_fit_get_info") { () throws(ScalingKitError) in
         let handle = try FitHandle.borrow(fit)
         let info = try nonNull(info, "info")
-        try writeVersioned(handle.info, to: info, "sk_fit_info", earlierSizes: [fitInfoSize042, fitInfoSize044])
+        try writeVersioned(handle.info, to: info, "sk_fit_info", earlierSizes: [fitInfoSize042, fitInfoSize044, fitInfoSize045])
     }
 }
 
@@ -194,6 +201,14 @@ public func sk_fit_excluded(_ fit: OpaquePointer?, _ indices: UnsafeMutablePoint
     guarded("sk_fit_excluded") { () throws(ScalingKitError) in
         let handle = try FitHandle.borrow(fit)
         try copyOut(handle.excluded, to: indices, len, argument: "indices", "the fit excluded \(handle.excluded.count) points")
+    }
+}
+
+@c @implementation
+public func sk_fit_outliers(_ fit: OpaquePointer?, _ rows: UnsafeMutablePointer<Int>?, _ len: Int) -> Int32 {
+    guarded("sk_fit_outliers") { () throws(ScalingKitError) in
+        let handle = try FitHandle.borrow(fit)
+        try copyOut(handle.outliers, to: rows, len, argument: "rows", "the fit has \(handle.outliers.count) outlying runs")
     }
 }
 

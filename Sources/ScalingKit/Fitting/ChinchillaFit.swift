@@ -139,11 +139,16 @@ extension ChinchillaLaw {
         let keptN = kept.map { N[$0] }, keptD = kept.map { D[$0] }
         let repeated = RepeatedInputs(inputs: [keptN, keptD], observed: kept.map { loss[$0] })
         if let note = repeated.note(inputNames: ["N", "D"]) { message += "; note: " + note }
+        // Log residuals, the fit's own space, of the runs used.
+        let residuals = N.indices.map { log(loss[$0]) - log(law.loss(parameters: N[$0], tokens: D[$0])) }
+        var outlying = OutlyingRuns(residuals: residuals, used: kept, observed: loss)
+        outlying.alreadyExcluded = excluded.count
+        if let note = outlying.note() { message += "; note: " + note }
         return ChinchillaFit(
             law: law,
             diagnostics: FitDiagnostics(outcome, converged: outcome.reason.isConverged && unidentified.isEmpty && flat == nil,
                                         message: message, pointsUsed: kept.count, explained: baseline.explained,
-                                        repeated: repeated),
+                                        repeated: repeated, outlying: outlying),
             excludedIndices: excluded, options: options,
             fitted: FittedRange(parameters: keptN, tokens: keptD),
             covariance: unidentified.isEmpty

@@ -40,11 +40,14 @@ public struct FitDiagnostics: Sendable, Equatable {
     /// Runs that share every input but disagree by more than replicate seeds (mixed datasets, loss definitions or
     /// a learning-rate sweep); `.none` for fits of loss curves. The message ends with a note when there are any.
     public var repeated: RepeatedInputs
+    /// Runs whose residual lies more than 12 robust standard deviations off the law (runs it does not describe);
+    /// `.none` for fits of loss curves. The message ends with a note when there are any.
+    public var outlying: OutlyingRuns
 
     /// The diagnostics of a multi-start outcome, with the fit's own verdict, message and point count.
     init(_ outcome: MultiStart.Outcome, converged: Bool, message: String, pointsUsed: Int,
          relativeGradient: Double = .nan, predictedDecrease: Double = .nan, explained: Double,
-         repeated: RepeatedInputs = .none) {
+         repeated: RepeatedInputs = .none, outlying: OutlyingRuns = .none) {
         objective = outcome.best.value
         gradientNorm = outcome.best.gradientNorm
         self.converged = converged
@@ -61,6 +64,14 @@ public struct FitDiagnostics: Sendable, Equatable {
         self.predictedDecrease = predictedDecrease
         self.explained = explained
         self.repeated = repeated
+        self.outlying = outlying
+    }
+
+    /// The notes on the data a fit's message ends with, joined by "; " (each after "note: " in the message): runs
+    /// that share every input but disagree, then outlying runs; nil with neither. `inputNames` names the law's inputs.
+    public func dataNote(inputNames: [String]) -> String? {
+        let notes = [repeated.note(inputNames: inputNames), outlying.note()].compactMap { $0 }
+        return notes.isEmpty ? nil : notes.joined(separator: "; ")
     }
 
     /// Field by field, with NaN equal to NaN in the measures a fit may not take (so that a fit equals itself).
@@ -72,6 +83,7 @@ public struct FitDiagnostics: Sendable, Equatable {
             && a.startsConverged == b.startsConverged && a.startsAtOptimum == b.startsAtOptimum
             && a.pointsUsed == b.pointsUsed && same(a.relativeGradient, b.relativeGradient)
             && same(a.predictedDecrease, b.predictedDecrease) && same(a.explained, b.explained) && a.repeated == b.repeated
+            && a.outlying == b.outlying
     }
 }
 

@@ -137,6 +137,14 @@ extension ScalingLaw {
             var result = try fit(data: kept.data, observed: kept.observed, options: inner)
             result.options = options
             result.excludedIndices = excluded
+            // Outlying rows as rows of the caller's data, not of the kept rows the inner fit saw.
+            if let before = result.diagnostics.outlying.note() {
+                let dropped = Set(excluded)
+                let keptRows = observed.indices.filter { !dropped.contains($0) }
+                result.diagnostics.outlying.rows = result.diagnostics.outlying.rows.map { keptRows[$0] }
+                result.diagnostics.outlying.alreadyExcluded = excluded.count
+                result.diagnostics.message = result.diagnostics.message.replacing(before, with: result.diagnostics.outlying.note()!)
+            }
             return result
         }
         let p = try prepare(data: data, observed: observed, options: options)
@@ -206,10 +214,21 @@ extension ScalingLaw {
         if !caveats.isEmpty { message = caveats.joined(separator: "; ") + "; " + message }
         let repeated = RepeatedInputs(inputs: inputs.map { data[$0] ?? [] }, observed: observed)
         if let note = repeated.note(inputNames: inputs) { message += "; note: " + note }
+        // Residuals in the fit's space (log or linear) of the runs with weight > 0.
+        let predicted = (try? law.evaluate(parameters: values, columns: inputs.map { data[$0] ?? [] })) ?? []
+        let residuals = predicted.count == observed.count
+            ? observed.indices.map { options.loss.space == .log ? log(observed[$0]) - log(predicted[$0]) : observed[$0] - predicted[$0] }
+            : []
+        let used = observed.indices.filter { (options.weights?[$0] ?? 1) > 0 }
+        // Rounding never counts: 1e-8 relative, in log space directly, in linear space of the typical observation.
+        let floor = options.loss.space == .log ? 1e-8 : 1e-8 * OutlyingRuns.median(used.map { abs(observed[$0]) })
+        let outlying = residuals.isEmpty || used.isEmpty ? .none
+            : OutlyingRuns(residuals: residuals, used: used, observed: observed, floor: floor)
+        if let note = outlying.note() { message += "; note: " + note }
         let diagnostics = FitDiagnostics(
             outcome, converged: outcome.reason.isConverged && unidentified.isEmpty && stationary && confirmed && flat == nil,
             message: message, pointsUsed: observed.count, relativeGradient: relativeGradient,
-            predictedDecrease: predictedDecrease, explained: baseline.explained, repeated: repeated)
+            predictedDecrease: predictedDecrease, explained: baseline.explained, repeated: repeated, outlying: outlying)
         var result = LawFit(law: law, values: values, diagnostics: diagnostics,
                       parametersAtBound: atBound, fixedParameters: parameters.filter { options.fixed[$0] != nil },
                       options: options, search: p.search,

@@ -171,6 +171,34 @@ static void test_fit(void) {
         CHECK(earlier_untouched(&old, sizeof old, offsetof(sk_fit_info, repeated_points)),
               "wrote past a 0.4.4-sized sk_fit_info");
     }
+    {   /* Since 0.4.6: a caller compiled against 0.4.5 (no outlying_*) gets the fields it has, nothing past. */
+        sk_fit_info old;
+        as_earlier(&old, sizeof old, offsetof(sk_fit_info, outlying_runs));
+        CHECK(sk_fit_get_info(fit, &old) == SK_OK && old.repeated_points == info.repeated_points,
+              "0.4.5-sized sk_fit_info: %s", sk_last_error());
+        CHECK(earlier_untouched(&old, sizeof old, offsetof(sk_fit_info, outlying_runs)), "wrote past a 0.4.5-sized sk_fit_info");
+    }
+    /* Noise-free runs: no run is off the law (rounding never counts). */
+    CHECK(info.outlying_runs == 0 && isnan(info.outlier_score) && info.outliers_highest == 0 &&
+              sk_fit_outliers(fit, NULL, 0) == SK_OK,
+          "outlying %zu %g", info.outlying_runs, info.outlier_score);
+    {   /* One run 50 % high among runs with 1 % noise: 10+ robust SDs off, listed, noted, still fitted. */
+        double Lo[NPTS];
+        for (int i = 0; i < NPTS; i++) Lo[i] = L[i] * (1 + 0.01 * sin(1.7 * i));
+        Lo[9] *= 1.5;
+        sk_fit *off = NULL;
+        sk_fit_info oi = {.struct_size = sizeof oi};
+        size_t rows[1] = {99};
+        CHECK(sk_chinchilla_fit(N, D, Lo, NPTS, &o, &off) == SK_OK && sk_fit_get_info(off, &oi) == SK_OK &&
+                  oi.outlying_runs == 1 && oi.outlier_score > 10 && sk_fit_outliers(off, rows, 1) == SK_OK && rows[0] == 9 &&
+                  strstr(sk_fit_data_note(off), "1 run(s) lie up to") == sk_fit_data_note(off) &&
+                  strstr(sk_fit_message(off), sk_fit_data_note(off)) != NULL,
+              "outlier: %zu %g row %zu '%s'", oi.outlying_runs, oi.outlier_score, rows[0],
+              off ? sk_fit_data_note(off) : sk_last_error());
+        CHECK_ERR(sk_fit_outliers(off, rows, 0), SK_ERR_LENGTH, "outlying runs");
+        CHECK_ERR(sk_fit_outliers(NULL, rows, 1), SK_ERR_NULL_POINTER, "fit");
+        sk_fit_free(off);
+    }
     /* One run per (N, D): nothing repeated. */
     CHECK(info.repeated_points == 0 && info.repeated_runs == 0 && isnan(info.repeat_spread) &&
               strcmp(sk_fit_data_note(fit), "") == 0 && strcmp(sk_fit_data_note(NULL), "") == 0,

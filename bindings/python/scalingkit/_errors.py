@@ -63,7 +63,9 @@ class ConvergenceWarning(UserWarning):
 class DataWarning(UserWarning):
     """Runs that share every input of a fit (one N and D) but whose losses differ by more than replicate seeds do:
     a table mixing datasets, loss definitions, every rate of a learning-rate sweep, or (for a law of compute) sizes
-    at one budget (``repeated_points`` on the fit counts them). A scaling law is of one loss per point.
+    at one budget (``repeated_points`` on the fit counts them). A scaling law is of one loss per point. Also runs
+    whose residual lies more than 12 robust standard deviations off the law (``outlier_rows``): runs it does not
+    describe, which pull every parameter.
     ``warnings.simplefilter("ignore", scalingkit.DataWarning)`` silences these alone."""
 
 

@@ -52,19 +52,26 @@ def read_fit(handle: Any) -> Tuple[Dict[str, float], Dict[str, Any]]:
         starts_at_optimum=info.starts_at_optimum, points_used=info.points_used,
         relative_gradient=info.relative_gradient, predicted_decrease=info.predicted_decrease,
         explained=info.explained, repeated_points=info.repeated_points, repeated_runs=info.repeated_runs,
-        repeat_spread=None if info.repeated_points == 0 else info.repeat_spread)
+        repeat_spread=None if info.repeated_points == 0 else info.repeat_spread,
+        outlier_rows=read_rows(lib.sk_fit_outliers, handle, info.outlying_runs),
+        outlier_score=None if info.outlying_runs == 0 else info.outlier_score,
+        outliers_highest=bool(info.outliers_highest))
     note = ffi.string(lib.sk_fit_data_note(handle)).decode("utf-8", "replace")
     if note:
         warn(note, DataWarning)
     return params, diagnostics
 
 
+def read_rows(getter: Any, handle: Any, count: int) -> Tuple[int, ...]:
+    """``count`` row indices from an ``sk_fit_*(fit, size_t *rows, size_t len)`` getter."""
+    rows = ffi.new("size_t[]", max(1, count))
+    check(getter(handle, rows if count else ffi.NULL, count))
+    return tuple(int(rows[i]) for i in range(count))
+
+
 def read_excluded(handle: Any) -> Tuple[int, ...]:
     """The rows the fit's exclude_highest_loss removed (0-based, ascending)."""
-    count = lib.sk_fit_excluded_count(handle)
-    rows = ffi.new("size_t[]", max(1, count))
-    check(lib.sk_fit_excluded(handle, rows if count else ffi.NULL, count))
-    return tuple(int(rows[i]) for i in range(count))
+    return read_rows(lib.sk_fit_excluded, handle, lib.sk_fit_excluded_count(handle))
 
 
 def predict_intervals(handle, arrays, n: int, interval: str, level: Any) -> "PredictionIntervals":

@@ -188,6 +188,14 @@ class FitDiagnostics(Result):
     repeated_runs: int
     #: The largest relative spread (max/min - 1) among them; None without.
     repeat_spread: Optional[float]
+    #: Rows (0-based, of the data passed to the fit) of runs whose residual lies more than 12 robust standard
+    #: deviations (1.4826 x the median absolute deviation) off the law: runs it does not describe, which pull every
+    #: parameter (each fit also warns, :class:`~scalingkit.DataWarning`). Empty for none.
+    outlier_rows: Tuple[int, ...]
+    #: The largest distance among them, in robust standard deviations; None without.
+    outlier_score: Optional[float]
+    #: True when they are exactly the highest-loss runs used (``exclude_highest_loss=len(outlier_rows)`` drops them).
+    outliers_highest: bool
 
     @property
     def fun(self) -> float:

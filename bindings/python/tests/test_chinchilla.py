@@ -1,4 +1,6 @@
 """The Chinchilla fit through the Python binding, against published numbers and scipy run side by side."""
+import warnings
+
 import numpy as np
 import pytest
 
@@ -174,12 +176,37 @@ def test_a_table_mixing_runs_at_one_point_warns(full_fit):
         f = fit_chinchilla(runs)
     assert caught[0].filename == __file__                     # the warning points at the caller's line
     assert (f.repeated_points, f.repeated_runs) == (65, 210) and f.repeat_spread == pytest.approx(0.1058, abs=1e-4)
-    assert f.message.endswith("replicate seeds differ by less than 2 %")
+    assert "replicate seeds differ by less than 2 %" in f.message
     with pytest.warns(scalingkit.DataWarning):
         law = scalingkit.fit("E + A*N^-alpha + B*D^-beta", runs)
     assert law.repeated_points == 65
     best = runs.loc[runs.groupby(["N", "D"]).loss.idxmin()]
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        assert fit_chinchilla(best).repeated_points == 0       # one run per point: nothing to say of that
+    assert not [w for w in said if "runs share" in str(w.message)]
+    assert full_fit.repeated_points == 0 and full_fit.repeat_spread is None
+
+
+def test_runs_far_off_the_law_are_named(full_fit):
+    """Epoch's table: the 4 highest-loss runs (D/N < 0.5) lie 13-45 robust standard deviations off the default fit
+    and halve its tokens per parameter at Chinchilla's budget. The default fit used to say nothing; it now names
+    them (fields and DataWarning), and the fit without them (Besiroglu et al.'s) has nothing to say."""
+    import os
+    pd = pytest.importorskip("pandas")
+    runs = pd.read_csv(os.path.join(os.path.dirname(__file__), "..", "..", "..", "examples", "data", "chinchilla_epoch.csv"))
+    with pytest.warns(scalingkit.DataWarning, match=r"^4 run\(s\) lie up to 45\.\d+ robust standard deviations off the law "
+                      r"\(rows 0, 1, 2, 3; .*they are the 4 highest-loss run\(s\): compare the fit that excludes") as said:
+        f = fit_chinchilla(runs)
+    assert said[0].filename == __file__
+    assert f.outlier_rows == (0, 1, 2, 3) and f.outliers_highest and f.outlier_score == pytest.approx(45.2, abs=0.1)
+    assert f.message.endswith(str(said[0].message))
+    assert full_fit.outlier_rows == () and full_fit.outlier_score is None and not full_fit.outliers_highest
     with warnings.catch_warnings():
         warnings.simplefilter("error", scalingkit.DataWarning)
-        assert fit_chinchilla(best).repeated_points == 0       # one run per point: nothing to say
-    assert full_fit.repeated_points == 0 and full_fit.repeat_spread is None
+        besiroglu = fit_chinchilla(runs, exclude_highest_loss=5)
+    assert besiroglu.outlier_rows == ()
+    # A law fit reports rows of the caller's data, excluded rows counted.
+    with pytest.warns(scalingkit.DataWarning, match=r"\(rows 2; .*left: compare the fit that excludes the 4 highest"):
+        law = scalingkit.fit("chinchilla", runs, exclude_highest_loss=3)
+    assert law.excluded == (0, 1, 3) and law.outlier_rows == (2,)
