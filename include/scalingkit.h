@@ -1492,6 +1492,17 @@ typedef struct sk_cbs_tradeoff {
 SK_API int sk_cbs_tradeoff_fit(const double *batch, const double *steps, size_t n, double confidence,
                                sk_cbs_tradeoff *out);
 
+/* Since 0.4.6. The step at which one run's logged loss curve (loss[i] at steps[i], steps strictly increasing and
+ * >= 0, losses finite and > 0) reaches target: the curve made non-increasing by least squares (pool adjacent
+ * violators, which averages the noise that makes a first crossing come early), its crossing interpolated linearly
+ * between the logged steps around it; the input of sk_cbs_tradeoff_fit, one call per run and target.
+ * *reached: 1 (reached, *step set); 0 (not within the logged steps: the run needed more; *step NaN); -1 (at or
+ * before the first logged step, too easy a target for this log; *step NaN).
+ * Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (n = 0); SK_ERR_INVALID_ARGUMENT (steps not increasing, a loss not
+ * finite and > 0, named "a run that diverged?" for NaN or inf, a target not finite and > 0). */
+SK_API int sk_cbs_steps_to_target(const double *steps, const double *loss, size_t n, double target, double *step,
+                                  int *reached);
+
 /* One fit per distinct target_loss[i] into fits[0 .. *count-1] (ascending loss), and Kaplan et al.'s
  * B_crit(L) = B_star / L^(1/alpha_B) through those whose fit is identified (*b_star, *alpha_b; NaN with fewer than
  * 2 identified targets; since 0.4.5: before, every target went in, identified or not). Set fits[0].struct_size

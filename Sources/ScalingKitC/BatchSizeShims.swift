@@ -217,6 +217,21 @@ public func sk_cbs_tradeoff_fit_targets(_ batch: UnsafePointer<Double>?, _ steps
 }
 
 @c @implementation
+public func sk_cbs_steps_to_target(_ steps: UnsafePointer<Double>?, _ loss: UnsafePointer<Double>?, _ n: Int,
+                                   _ target: Double, _ step: UnsafeMutablePointer<Double>?,
+                                   _ reached: UnsafeMutablePointer<Int32>?) -> Int32 {
+    guarded("sk_cbs_steps_to_target") { () throws(ScalingKitError) in
+        let s = try doubles(steps, n, "steps"), l = try doubles(loss, n, "loss")
+        let step = try nonNull(step, "step"), reached = try nonNull(reached, "reached")
+        switch try core({ try StepsToTarget.crossing(steps: s, loss: l, target: target) }) {
+        case .reached(let at): (step.pointee, reached.pointee) = (at, 1)
+        case .notReached: (step.pointee, reached.pointee) = (.nan, 0)
+        case .atFirstStep: (step.pointee, reached.pointee) = (.nan, -1)
+        }
+    }
+}
+
+@c @implementation
 public func sk_cbs_convert(_ definition: Int32, _ criticalBatch: Double, _ theta: Double, _ reference: Double,
                            _ out: UnsafeMutablePointer<Double>?) -> Int32 {
     guarded("sk_cbs_convert") { () throws(ScalingKitError) in

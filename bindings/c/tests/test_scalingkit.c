@@ -1294,6 +1294,18 @@ static void test_batch_size(void) {
     CHECK(sk_cbs_tradeoff_fit_targets(B2, S2, L2, 12, 0.95, fits, 2, &nf, &bstar, &alpha) == SK_OK && nf == 2 &&
               fabs(alpha - 0.21) < 1e-6 && fits[0].target_loss == 3.5, "targets: %s %g", sk_last_error(), alpha);
     CHECK_ERR(sk_cbs_tradeoff_fit_targets(B2, S2, L2, 12, 0.95, fits, 1, &nf, &bstar, &alpha), SK_ERR_LENGTH, "capacity");
+    {   /* Since 0.4.6: steps to a target from a logged curve; the dip at step 20 is pooled, not taken. */
+        double st[6] = {0, 10, 20, 30, 40, 50}, lo[6] = {4, 3, 1.9, 2.6, 2.2, 1.8}, at = 0;
+        int reached = 7;
+        CHECK(sk_cbs_steps_to_target(st, lo, 6, 2.0, &at, &reached) == SK_OK && reached == 1 && fabs(at - 45) < 1e-12,
+              "steps to target %d %g", reached, at);
+        CHECK(sk_cbs_steps_to_target(st, lo, 6, 1.0, &at, &reached) == SK_OK && reached == 0 && isnan(at), "not reached");
+        CHECK(sk_cbs_steps_to_target(st, lo, 6, 5.0, &at, &reached) == SK_OK && reached == -1 && isnan(at), "at first");
+        lo[3] = NAN;
+        CHECK_ERR(sk_cbs_steps_to_target(st, lo, 6, 2.0, &at, &reached), SK_ERR_INVALID_ARGUMENT, "a run that diverged?");
+        CHECK_ERR(sk_cbs_steps_to_target(st, lo, 0, 2.0, &at, &reached), SK_ERR_LENGTH, "n");
+        CHECK_ERR(sk_cbs_steps_to_target(st, lo, 6, 2.0, NULL, &reached), SK_ERR_NULL_POINTER, "step");
+    }
     /* Since 0.4.6 each fit says what it found: straddled here; a grid that ends below B_crit is a warning. */
     CHECK(strncmp(t.message, "fitted on 6 points", 18) == 0 && strncmp(fits[1].message, "fitted on 6 points", 18) == 0,
           "trade-off message '%s' '%s'", t.message, fits[1].message);

@@ -287,6 +287,7 @@ def rules(a, b, c, d, e, f, umup_type, name):
 def batch_tradeoff(batch, steps, target, confidence):
     call(sk.fit_batch_tradeoff, batch=batch, steps=steps, confidence=confidence)
     call(sk.fit_batch_tradeoff, batch=batch, steps=steps, target_loss=target)
+    call(sk.steps_to_target, run=target, batch=batch, step=steps, loss=batch, targets=confidence)
 
 
 @target(0.05)

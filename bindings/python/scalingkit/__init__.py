@@ -37,7 +37,7 @@ from .transfer import (AdamHyperparameters, GroupHyperparameters, Hyperparameter
                        umup_lr_scale, umup_residual_tau, umup_weight_decay)
 from .batchsize import (BatchCost, BatchTradeoffFit, GradientNoiseScale, KaplanBatchLaw, NoiseScaleReading,  # noqa: E402
                         batch_cost, batch_law, batch_schedule, convert_critical_batch, fit_batch_law,
-                        fit_batch_tradeoff)
+                        fit_batch_tradeoff, StepsToTarget, steps_to_target)
 from .hpsweep import (CoordLayer, HPSweepResult, SweepCell, SweepLaw, TimescaleLaw, coord_check, fit_hp_sweep,  # noqa: E402
                       plot_coord_check)
 
@@ -53,7 +53,8 @@ __all__ = ["Bootstrap", "BootstrapPlan", "ChinchillaFit", "ComputeOptimalPlan", 
            "adamw_timescale", "attention_scale", "umup_residual_tau", "hp_law", "optimal_learning_rate", "transfer", "umup_lr_scale", "umup_weight_decay", "CoordLayer",
            "HPSweepResult", "SweepCell", "SweepLaw", "TimescaleLaw", "coord_check", "fit_hp_sweep", "plot_coord_check",
            "BatchCost", "BatchTradeoffFit", "GradientNoiseScale", "KaplanBatchLaw", "NoiseScaleReading", "batch_cost",
-           "batch_law", "batch_schedule", "convert_critical_batch", "fit_batch_law", "fit_batch_tradeoff"]
+           "batch_law", "batch_schedule", "convert_critical_batch", "fit_batch_law", "fit_batch_tradeoff",
+           "StepsToTarget", "steps_to_target"]
 
 if _lib.sk_version_number() != _lib.SK_VERSION_NUMBER:
     raise ImportError(f"scalingkit was built against header {_lib.SK_VERSION_NUMBER} "

@@ -10,8 +10,8 @@ from typing import Any, List, Optional, Sequence, Tuple
 import numpy as np
 
 from ._results import Interval, Result, read_interval
-from ._errors import ConvergenceWarning, ScalingKitError, check, warn
-from ._arrays import as_doubles, as_number, as_size, as_text, columns, optional, vectorised
+from ._errors import ConvergenceWarning, DataWarning, ScalingKitError, check, warn
+from ._arrays import as_doubles, as_number, as_size, as_text, columns, label_codes, missing_column, optional, vectorised
 from ._ffi import ffi, lib
 from .enums import BatchUnit, Construction, CriticalBatchDefinition, Preconditioning, Smoothing, label, parse
 from ._plots import log_axes
@@ -276,6 +276,105 @@ class KaplanBatchLaw(Result):
             raise ScalingKitError(lib.SK_ERR_UNSUPPORTED, "no B_crit(L) law: fewer than 2 targets have an identified "
                                   "B_crit (see each fit's message)")
         return vectorised(lib.sk_cbs_kaplan_critical_batch, "loss", loss, self.b_star, self.alpha_b)
+
+
+@dataclass(frozen=True)
+class StepsToTarget(Result):
+    """Steps each run needed to reach each target loss (:func:`steps_to_target`), one row per (run, target) reached:
+    a mapping of columns ``run``, ``batch``, ``steps``, ``target_loss`` that :func:`fit_batch_tradeoff` takes as is
+    (``fit_batch_tradeoff(table)``), or ``to_frame()`` for a DataFrame. ``not_reached`` lists the (run, target)
+    pairs whose curve never got there within its logged steps (the run needed more: left out, not counted as its
+    last step); ``at_first_step`` those already there at the first logged step (too easy a target for the log)."""
+
+    run: Tuple[Any, ...]
+    batch: np.ndarray
+    steps: np.ndarray
+    target_loss: np.ndarray
+    not_reached: Tuple[Tuple[Any, float], ...]
+    at_first_step: Tuple[Tuple[Any, float], ...]
+
+    _COLUMNS = ("run", "batch", "steps", "target_loss")
+
+    def keys(self) -> Tuple[str, ...]:
+        return self._COLUMNS
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._COLUMNS
+
+    def __getitem__(self, name: str) -> Any:
+        if name not in self._COLUMNS:
+            raise KeyError(name)
+        return getattr(self, name)
+
+    def to_frame(self):
+        """The reached rows as a pandas DataFrame (columns run, batch, steps, target_loss)."""
+        import pandas as pd
+        return pd.DataFrame({k: list(self.run) if k == "run" else getattr(self, k) for k in self._COLUMNS})
+
+
+def steps_to_target(data: Any = None, *, targets: Any, run: Any = None, batch: Any = None, step: Any = None,
+                    loss: Any = None) -> StepsToTarget:
+    """Steps each run of a batch-size sweep needed to reach each target loss, from the runs' logged loss curves:
+    the input of :func:`fit_batch_tradeoff`.
+
+    Each run's curve is made non-increasing by least squares (pool adjacent violators) before its crossing of the
+    target is interpolated between the logged steps around it (the core's ``sk_cbs_steps_to_target``): the first
+    logged step below a target comes early on a noisy curve, and earliest on the noisiest, small-batch runs.
+
+    Args:
+        data: a DataFrame (or mapping) with columns ``run`` (any label), ``batch`` (one value per run), ``step``
+            and ``loss`` (one row per logged step); or pass the arrays.
+        targets: one target loss or several.
+
+    Returns:
+        StepsToTarget: one row per (run, target) reached. Pairs never reached, or already reached at the first
+        logged step, are left out and warned about (:class:`~scalingkit.DataWarning`).
+
+    Raises:
+        ScalingKitError: for mismatched or missing columns, a run with two batch sizes, steps that do not increase
+            within a run, or a loss that is not finite and > 0 (a diverged run: cut its curve there).
+    """
+    if run is None:
+        if data is None or "run" not in data:
+            raise ScalingKitError(lib.SK_ERR_NULL_POINTER, missing_column("run", data))
+        run = data["run"]
+    cols, n = columns(data, batch=batch, step=step, loss=loss)
+    codes = label_codes("run", run)
+    if len(codes) != n:
+        raise ScalingKitError(lib.SK_ERR_LENGTH, f"length mismatch: 'run' has {len(codes)}, the others {n}")
+    labels = list(dict.fromkeys(run))
+    goals = as_doubles("targets", np.atleast_1d(np.asarray(targets, dtype=object)))
+    step_out, reached = ffi.new("double *"), ffi.new("int *")
+    rows: list = []
+    missed: list = []
+    early: list = []
+    for code, name in enumerate(labels):
+        idx = np.flatnonzero(codes == code)
+        b = cols["batch"][idx]
+        if np.any(b != b[0]):
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                  f"run {name!r} has batch sizes {b.min():g} and {b.max():g}: one batch per run")
+        st, lo = np.ascontiguousarray(cols["step"][idx]), np.ascontiguousarray(cols["loss"][idx])
+        for target in goals:
+            try:
+                check(lib.sk_cbs_steps_to_target(ffi.from_buffer("double[]", st), ffi.from_buffer("double[]", lo),
+                                                 len(idx), float(target), step_out, reached))
+            except ScalingKitError as e:
+                raise ScalingKitError(e.status, f"run {name!r}: {e.message}") from None
+            if reached[0] == 1:
+                rows.append((name, float(b[0]), step_out[0], float(target)))
+            else:
+                (missed if reached[0] == 0 else early).append((name, float(target)))
+    for pairs, what in ((missed, "never reach their target within their logged steps (they needed more: left out, "
+                                 "not counted at their last step; log longer runs or pick a higher target)"),
+                        (early, "reach their target at or before their first logged step (too easy a target for "
+                                "the log: left out)")):
+        if pairs:
+            shown = ", ".join(f"{r!r} at {t:g}" for r, t in pairs[:6]) + (", ..." if len(pairs) > 6 else "")
+            warn(f"{len(pairs)} (run, target) pair(s) {what}: {shown}", DataWarning)
+    return StepsToTarget(run=tuple(r[0] for r in rows), batch=np.array([r[1] for r in rows]),
+                         steps=np.array([r[2] for r in rows]), target_loss=np.array([r[3] for r in rows]),
+                         not_reached=tuple(missed), at_first_step=tuple(early))
 
 
 def fit_batch_tradeoff(data: Any = None, *, batch: Any = None, steps: Any = None, target_loss: Any = None,

@@ -307,3 +307,45 @@ def test_readings_say_what_they_are():
     GradientNoiseScale(beta=0.9)                               # beta alone means an EMA
     with pytest.raises(ScalingKitError, match="learning rate"):
         gns.update(2.0, 1.0, 16, 64, lr=-1e-3)
+
+
+def test_steps_to_target_from_curves_recovers_the_critical_batch():
+    """A batch sweep's logged curves (McCandlish's model: a run at batch B progresses as S / (1 + B_crit/B); noise
+    shrinking as 1/sqrt(B)) into the trade-off. The first logged step under the target comes early on the noisy,
+    small-batch runs and put B_crit near 400 (truth 2000) with an interval excluding it; the monotone fit's crossing
+    recovers it within its interval."""
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    rows = []
+    for B in 128 * 2 ** np.arange(9):
+        steps = np.arange(10, 40001, 10)
+        loss = 2 + 3 * (steps / (1 + 2000 / B) + 50) ** -0.5 + 0.02 * np.sqrt(256 / B) * rng.standard_normal(steps.size)
+        rows += [(f"b{B}", B, s, v) for s, v in zip(steps, loss)]
+    runs = pd.DataFrame(rows, columns=["run", "batch", "step", "loss"])
+    table = scalingkit.steps_to_target(runs, targets=[2.1, 2.15])
+    assert len(table.run) == 18 and table.not_reached == () and table.at_first_step == ()
+    law = scalingkit.fit_batch_tradeoff(table)                 # the table is a mapping of its columns
+    for fit in law.fits:
+        assert fit.success and 2000 in fit.critical_batch_interval
+        assert fit.critical_batch == pytest.approx(2000, rel=0.1)
+    first = runs[runs.loss <= 2.1].groupby("run").step.min()
+    naive = scalingkit.fit_batch_tradeoff(batch=runs.groupby("run").batch.first()[first.index].values, steps=first.values)
+    assert naive.critical_batch < 600 and 2000 not in naive.critical_batch_interval
+    assert list(table.to_frame().columns) == ["run", "batch", "steps", "target_loss"]
+
+
+def test_steps_to_target_says_what_it_left_out():
+    runs = dict(run=["a"] * 4 + ["b"] * 4, batch=[64] * 4 + [256] * 4, step=[0, 10, 20, 30] * 2,
+                loss=[4, 3, 2, 1.5, 4, 3.5, 3.2, 3.0])
+    with pytest.warns(scalingkit.DataWarning, match=r"1 \(run, target\) pair\(s\) never reach .*'b' at 2\.5") as said:
+        table = scalingkit.steps_to_target(runs, targets=2.5)
+    assert said[0].filename == __file__
+    assert table.run == ("a",) and table.steps[0] == pytest.approx(15) and table.not_reached == (("b", 2.5),)
+    with pytest.warns(scalingkit.DataWarning, match="at or before their first logged step"):
+        assert scalingkit.steps_to_target(runs, targets=5.0).at_first_step == (("a", 5.0), ("b", 5.0))
+    with pytest.raises(ScalingKitError, match="run 'a' has batch sizes 64 and 65"):
+        scalingkit.steps_to_target(dict(runs, batch=[64, 64, 64, 65] + [256] * 4), targets=2.5)
+    with pytest.raises(ScalingKitError, match=r"run 'a': .*a run that diverged\?"):
+        scalingkit.steps_to_target(dict(runs, loss=[4, np.nan, 2, 1.5, 4, 3.5, 3.2, 3.0]), targets=2.5)
+    with pytest.raises(ScalingKitError, match="'run' is missing"):
+        scalingkit.steps_to_target({k: v for k, v in runs.items() if k != "run"}, targets=2.5)
