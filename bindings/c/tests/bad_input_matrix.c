@@ -134,6 +134,15 @@ int main(void) {
         &(sk_cbs_tradeoff){.struct_size = sizeof(sk_cbs_tradeoff)}), SK_ERR_INVALID_ARGUMENT, "at least 3 batch sizes");
     ROW("trade-off: confidence 1", sk_cbs_tradeoff_fit((double[]){32, 64, 128}, (double[]){10, 5, 3}, 3, 1.0,
         &(sk_cbs_tradeoff){.struct_size = sizeof(sk_cbs_tradeoff)}), SK_ERR_INVALID_ARGUMENT, "confidence");
+    ROW("steps to target: n = SIZE_MAX", sk_cbs_steps_to_target((double[]){0, 1}, (double[]){3, 2}, SIZE_MAX, 2.5,
+        &(double){0}, &(int){0}), SK_ERR_LENGTH, "SK_MAX_LENGTH");
+    ROW("steps to target: steps fall", sk_cbs_steps_to_target((double[]){1, 0}, (double[]){3, 2}, 2, 2.5, &(double){0},
+        &(int){0}), SK_ERR_INVALID_ARGUMENT, "steps must increase");
+    ROW("steps to target: inf target", sk_cbs_steps_to_target((double[]){0, 1}, (double[]){3, 2}, 2, INFINITY,
+        &(double){0}, &(int){0}), SK_ERR_INVALID_ARGUMENT, "target loss");
+    ROW("steps to target: NULL reached", sk_cbs_steps_to_target((double[]){0, 1}, (double[]){3, 2}, 2, 2.5, &(double){0},
+        NULL), SK_ERR_NULL_POINTER, "reached");
+    ROW("fit outliers: NULL fit", sk_fit_outliers(NULL, (size_t[1]){0}, 1), SK_ERR_NULL_POINTER, "fit");
     ROW("cbs convert: definition 9", sk_cbs_convert(9, 2000, 0.2, 256, &(double){0}), SK_ERR_INVALID_ARGUMENT, "definition");
     ROW("cbs law: unknown", sk_cbs_law("power_lines", 1e12, &(double){0}), SK_ERR_INVALID_ARGUMENT, "unknown batch law");
     ROW("cbs schedule: max < min", sk_cbs_schedule(0.58, 0.571, 1e12, 1024, 512, 1, (double[64]){0}, (double[64]){0}, 64,
