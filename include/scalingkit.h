@@ -1503,6 +1503,19 @@ SK_API int sk_cbs_tradeoff_fit(const double *batch, const double *steps, size_t 
 SK_API int sk_cbs_steps_to_target(const double *steps, const double *loss, size_t n, double target, double *step,
                                   int *reached);
 
+/* Since 0.4.6. Steps to every target for every run of a sweep logged as one table (sk_cbs_steps_to_target per run):
+ * run[i] labels row i's run (any int64; runs taken in order of first appearance, each run's rows in table order,
+ * steps increasing), batch[i] its batch size (one per run), step[i] and loss[i] one logged point. Writes one entry
+ * per (run, target), runs in that order and targets in the given order, into out_run, out_batch, out_steps and
+ * out_reached [0 .. *count-1] (*count = runs x n_targets; entry k is for targets[k % n_targets]): out_steps NaN and
+ * out_reached 0 or -1 where sk_cbs_steps_to_target says so. The reached entries are sk_cbs_tradeoff_fit_targets's
+ * input. Errors: SK_ERR_NULL_POINTER; SK_ERR_LENGTH (n or n_targets 0; capacity below *count: pass n x n_targets
+ * if the run count is unknown); SK_ERR_INVALID_ARGUMENT (a run with two batch sizes, or what
+ * sk_cbs_steps_to_target refuses, with the run's label in the message). */
+SK_API int sk_cbs_steps_table(const int64_t *run, const double *batch, const double *step, const double *loss, size_t n,
+                              const double *targets, size_t n_targets, int64_t *out_run, double *out_batch,
+                              double *out_steps, int *out_reached, size_t capacity, size_t *count);
+
 /* One fit per distinct target_loss[i] into fits[0 .. *count-1] (ascending loss), and Kaplan et al.'s
  * B_crit(L) = B_star / L^(1/alpha_B) through those whose fit is identified (*b_star, *alpha_b; NaN with fewer than
  * 2 identified targets; since 0.4.5: before, every target went in, identified or not). Set fits[0].struct_size

@@ -232,6 +232,38 @@ public func sk_cbs_steps_to_target(_ steps: UnsafePointer<Double>?, _ loss: Unsa
 }
 
 @c @implementation
+public func sk_cbs_steps_table(_ run: UnsafePointer<Int64>?, _ batch: UnsafePointer<Double>?, _ step: UnsafePointer<Double>?,
+                               _ loss: UnsafePointer<Double>?, _ n: Int, _ targets: UnsafePointer<Double>?, _ nTargets: Int,
+                               _ outRun: UnsafeMutablePointer<Int64>?, _ outBatch: UnsafeMutablePointer<Double>?,
+                               _ outSteps: UnsafeMutablePointer<Double>?, _ outReached: UnsafeMutablePointer<Int32>?,
+                               _ capacity: Int, _ count: UnsafeMutablePointer<Int>?) -> Int32 {
+    guarded("sk_cbs_steps_table") { () throws(ScalingKitError) in
+        let rows = try checkedLength(n, "n")
+        let labels = UnsafeBufferPointer(start: try nonNull(run, "run"), count: rows).map { Int(truncatingIfNeeded: $0) }
+        let b = try doubles(batch, n, "batch"), s = try doubles(step, n, "step"), l = try doubles(loss, n, "loss")
+        let t = try doubles(targets, nTargets, "targets", lengthName: "n_targets")
+        let outRun = try nonNull(outRun, "out_run"), outBatch = try nonNull(outBatch, "out_batch")
+        let outSteps = try nonNull(outSteps, "out_steps"), outReached = try nonNull(outReached, "out_reached")
+        let count = try nonNull(count, "count")
+        let entries = try core { try StepsToTarget.table(run: labels, batch: b, step: s, loss: l, targets: t) }
+        guard entries.count <= capacity else {
+            throw ScalingKitError(.invalidLength, "capacity \(UInt(bitPattern: capacity)) is below the \(entries.count) (run, target) pairs")
+        }
+        for (k, e) in entries.enumerated() {
+            outRun[k] = Int64(e.run)
+            outBatch[k] = e.batch
+            outSteps[k] = e.steps ?? .nan
+            switch e.crossing {
+            case .reached: outReached[k] = 1
+            case .notReached: outReached[k] = 0
+            case .atFirstStep: outReached[k] = -1
+            }
+        }
+        count.pointee = entries.count
+    }
+}
+
+@c @implementation
 public func sk_cbs_convert(_ definition: Int32, _ criticalBatch: Double, _ theta: Double, _ reference: Double,
                            _ out: UnsafeMutablePointer<Double>?) -> Int32 {
     guarded("sk_cbs_convert") { () throws(ScalingKitError) in

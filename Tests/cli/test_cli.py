@@ -664,3 +664,30 @@ def test_plot_writes_png(tmp_path):
     assert near((0xd6, 0x27, 0x28)) > 300                          # the frontier line, in the second
     assert near((0, 0, 0)) > 1000                                  # frame, ticks and text
     assert os.path.getsize(out) < 200_000                          # compressed, not stored
+
+
+def test_cbs_fit_from_loss_curves_matches_the_binding(tmp_path):
+    """Logged curves of a batch sweep (run, batch, step, loss) into the trade-off: the CLI's --target reads the
+    steps to each target as scalingkit.steps_to_target does (the core's StepsToTarget), and lists what it left out."""
+    scalingkit = pytest.importorskip("scalingkit")
+    import math
+    lines, rows = ["run,batch,step,loss"], []
+    for j, B in enumerate(128 * 2 ** k for k in range(7)):
+        for s in range(20, 12001, 20):
+            loss = 2 + 3 * (s / (1 + 2000 / B) + 50) ** -0.5 + 0.01 * math.sin(0.7 * s + j)
+            rows.append((f"b{B}", B, s, loss))
+            lines.append(f"b{B},{B},{s},{loss!r}")
+    path = write(tmp_path, "curves.csv", "\n".join(lines) + "\n")
+    r = run("cbs", "fit", path, "--target", "2.1", "--target", "2.06", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    with pytest.warns(scalingkit.DataWarning, match="never reach"):
+        table = scalingkit.steps_to_target(dict(zip(("run", "batch", "step", "loss"), zip(*rows))), targets=[2.1, 2.06])
+    py = scalingkit.fit_batch_tradeoff(table)
+    assert [f["critical_batch"] for f in out["fits"]] == [f.critical_batch for f in py.fits]
+    text = run("cbs", "fit", path, "--target", "2.1", "--target", "2.06")
+    assert text.returncode == 0
+    assert [f"note: run {r} at target {t:g}: not reached within its logged steps (left out)"
+            for r, t in table.not_reached] == [l for l in text.stdout.splitlines() if l.startswith("note: run")]
+    bad = run("cbs", "fit", path, "--target", "2.1", "--loss-column", "los")
+    assert bad.returncode != 0 and "no column 'los'" in bad.stderr

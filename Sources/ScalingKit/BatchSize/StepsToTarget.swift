@@ -63,3 +63,63 @@ public enum StepsToTarget {
         return zip(means, counts).flatMap { Array(repeating: $0.0, count: $0.1) }
     }
 }
+
+extension StepsToTarget {
+    /// One (run, target) pair of a sweep and where the run's curve meets the target.
+    public struct Entry: Sendable, Equatable {
+        /// The run's label code (as given).
+        public var run: Int
+        /// Its batch size.
+        public var batch: Double
+        /// The target loss.
+        public var targetLoss: Double
+        /// `.reached(steps)`, or why there is no step count.
+        public var crossing: Crossing
+        /// The steps to the target when reached, else nil.
+        public var steps: Double? {
+            if case .reached(let s) = crossing { return s }
+            return nil
+        }
+    }
+
+    /// Steps to every target for every run of a sweep logged as one table: `run[i]` labels row i's run (any code;
+    /// runs are taken in order of first appearance, each run's rows in table order), `batch[i]` its batch size,
+    /// `step[i]` and `loss[i]` one logged point. One entry per (run, target), runs in that order and targets in the
+    /// given order. The reached entries are the input of `BatchTradeoff.fit(batch:steps:targetLoss:)`; the others
+    /// say why they are left out.
+    /// - Throws: `ScalingKitError` for mismatched or empty columns, no target, a run with two batch sizes or a
+    ///   batch that is not finite and > 0, or what `crossing` refuses in a run (named by its code).
+    public static func table(run: [Int], batch: [Double], step: [Double], loss: [Double], targets: [Double]) throws
+        -> [Entry]
+    {
+        guard !run.isEmpty else { throw ScalingKitError.length("the sweep is empty") }
+        guard batch.count == run.count, step.count == run.count, loss.count == run.count else {
+            throw ScalingKitError.length("\(run.count) run labels, \(batch.count) batch sizes, \(step.count) steps and \(loss.count) losses")
+        }
+        guard !targets.isEmpty else { throw ScalingKitError.length("no target loss") }
+        var order: [Int] = [], rowsOf: [Int: [Int]] = [:]
+        for i in run.indices {
+            if rowsOf[run[i]] == nil { order.append(run[i]) }
+            rowsOf[run[i], default: []].append(i)
+        }
+        var entries: [Entry] = []
+        for code in order {
+            let idx = rowsOf[code]!
+            let b = batch[idx[0]]
+            if let other = idx.first(where: { batch[$0] != b }) {
+                throw ScalingKitError.invalid("run \(code) has batch sizes \(FitSearch.format(b)) and \(FitSearch.format(batch[other])): one batch per run")
+            }
+            guard b.isFinite, b > 0 else { throw ScalingKitError.invalid("run \(code): batch must be finite and > 0 (got \(b))") }
+            let steps = idx.map { step[$0] }, losses = idx.map { loss[$0] }
+            for target in targets {
+                do {
+                    entries.append(Entry(run: code, batch: b, targetLoss: target,
+                                         crossing: try crossing(steps: steps, loss: losses, target: target)))
+                } catch let e as ScalingKitError {
+                    throw ScalingKitError(e.code, "run \(code): \(e.message)")
+                }
+            }
+        }
+        return entries
+    }
+}

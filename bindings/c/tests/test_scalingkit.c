@@ -1305,6 +1305,20 @@ static void test_batch_size(void) {
         CHECK_ERR(sk_cbs_steps_to_target(st, lo, 6, 2.0, &at, &reached), SK_ERR_INVALID_ARGUMENT, "a run that diverged?");
         CHECK_ERR(sk_cbs_steps_to_target(st, lo, 0, 2.0, &at, &reached), SK_ERR_LENGTH, "n");
         CHECK_ERR(sk_cbs_steps_to_target(st, lo, 6, 2.0, NULL, &reached), SK_ERR_NULL_POINTER, "step");
+        /* The whole sweep in one call: two runs (labels 7, 3) at two targets. */
+        int64_t run[6] = {7, 7, 7, 3, 3, 3}, orun[4];
+        double b[6] = {64, 64, 64, 256, 256, 256}, s6[6] = {0, 10, 20, 0, 10, 20}, l6[6] = {4, 3, 2, 4, 3.5, 3.2};
+        double tg[2] = {2.5, 5}, ob[4], os[4];
+        int orc[4];
+        size_t count = 0;
+        CHECK(sk_cbs_steps_table(run, b, s6, l6, 6, tg, 2, orun, ob, os, orc, 4, &count) == SK_OK && count == 4 &&
+                  orun[0] == 7 && orun[2] == 3 && os[0] == 15 && orc[0] == 1 && orc[1] == -1 && orc[2] == 0 &&
+                  isnan(os[2]) && ob[2] == 256,
+              "steps table %zu %s", count, sk_last_error());
+        CHECK_ERR(sk_cbs_steps_table(run, b, s6, l6, 6, tg, 2, orun, ob, os, orc, 3, &count), SK_ERR_LENGTH, "capacity");
+        b[2] = 65;
+        CHECK_ERR(sk_cbs_steps_table(run, b, s6, l6, 6, tg, 2, orun, ob, os, orc, 4, &count), SK_ERR_INVALID_ARGUMENT,
+                  "run 7 has batch sizes 64 and 65");
     }
     /* Since 0.4.6 each fit says what it found: straddled here; a grid that ends below B_crit is a warning. */
     CHECK(strncmp(t.message, "fitted on 6 points", 18) == 0 && strncmp(fits[1].message, "fitted on 6 points", 18) == 0,

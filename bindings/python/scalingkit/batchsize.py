@@ -4,6 +4,7 @@ laws and a CBS-following schedule."""
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any, List, Optional, Sequence, Tuple
 
@@ -342,29 +343,31 @@ def steps_to_target(data: Any = None, *, targets: Any, run: Any = None, batch: A
     codes = label_codes("run", run)
     if len(codes) != n:
         raise ScalingKitError(lib.SK_ERR_LENGTH, f"length mismatch: 'run' has {len(codes)}, the others {n}")
-    labels = list(dict.fromkeys(run))
+    labels = list(dict.fromkeys(run))                      # code k is labels[k]: first appearance, as label_codes
     goals = as_doubles("targets", np.atleast_1d(np.asarray(targets, dtype=object)))
-    step_out, reached = ffi.new("double *"), ffi.new("int *")
-    rows: list = []
-    missed: list = []
-    early: list = []
-    for code, name in enumerate(labels):
-        idx = np.flatnonzero(codes == code)
-        b = cols["batch"][idx]
-        if np.any(b != b[0]):
-            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
-                                  f"run {name!r} has batch sizes {b.min():g} and {b.max():g}: one batch per run")
-        st, lo = np.ascontiguousarray(cols["step"][idx]), np.ascontiguousarray(cols["loss"][idx])
-        for target in goals:
-            try:
-                check(lib.sk_cbs_steps_to_target(ffi.from_buffer("double[]", st), ffi.from_buffer("double[]", lo),
-                                                 len(idx), float(target), step_out, reached))
-            except ScalingKitError as e:
-                raise ScalingKitError(e.status, f"run {name!r}: {e.message}") from None
-            if reached[0] == 1:
-                rows.append((name, float(b[0]), step_out[0], float(target)))
-            else:
-                (missed if reached[0] == 0 else early).append((name, float(target)))
+    capacity = max(1, len(labels) * len(goals))
+    out_run, out_batch = np.empty(capacity, dtype=np.int64), np.empty(capacity)
+    out_steps, out_reached = np.empty(capacity), np.empty(capacity, dtype=np.intc)
+    count = ffi.new("size_t *")
+    try:
+        check(lib.sk_cbs_steps_table(ffi.cast("int64_t *", ffi.from_buffer("int64_t[]", codes)),
+                                     *(ffi.from_buffer("double[]", cols[k]) for k in ("batch", "step", "loss")), n,
+                                     ffi.from_buffer("double[]", goals), len(goals),
+                                     ffi.cast("int64_t *", ffi.from_buffer("int64_t[]", out_run, require_writable=True)),
+                                     ffi.from_buffer("double[]", out_batch, require_writable=True),
+                                     ffi.from_buffer("double[]", out_steps, require_writable=True),
+                                     ffi.cast("int *", ffi.from_buffer("int[]", out_reached, require_writable=True)),
+                                     capacity, count))
+    except ScalingKitError as e:
+        # The core names runs by code: give the caller's label back.
+        message = re.sub(r"run (\d+)", lambda m: f"run {labels[int(m.group(1))]!r}", e.message, count=1)
+        raise ScalingKitError(e.status, message) from None
+    k = np.arange(count[0])
+    hit = out_reached[k] == 1
+    target_of = goals[k % len(goals)]
+    entries = [(labels[out_run[i]], float(target_of[i])) for i in k]
+    missed = tuple(entries[i] for i in k if out_reached[i] == 0)
+    early = tuple(entries[i] for i in k if out_reached[i] == -1)
     for pairs, what in ((missed, "never reach their target within their logged steps (they needed more: left out, "
                                  "not counted at their last step; log longer runs or pick a higher target)"),
                         (early, "reach their target at or before their first logged step (too easy a target for "
@@ -372,9 +375,9 @@ def steps_to_target(data: Any = None, *, targets: Any, run: Any = None, batch: A
         if pairs:
             shown = ", ".join(f"{r!r} at {t:g}" for r, t in pairs[:6]) + (", ..." if len(pairs) > 6 else "")
             warn(f"{len(pairs)} (run, target) pair(s) {what}: {shown}", DataWarning)
-    return StepsToTarget(run=tuple(r[0] for r in rows), batch=np.array([r[1] for r in rows]),
-                         steps=np.array([r[2] for r in rows]), target_loss=np.array([r[3] for r in rows]),
-                         not_reached=tuple(missed), at_first_step=tuple(early))
+    return StepsToTarget(run=tuple(labels[c] for c in out_run[k][hit]), batch=out_batch[k][hit].copy(),
+                         steps=out_steps[k][hit].copy(), target_loss=target_of[hit].copy(),
+                         not_reached=missed, at_first_step=early)
 
 
 def fit_batch_tradeoff(data: Any = None, *, batch: Any = None, steps: Any = None, target_loss: Any = None,

@@ -23,12 +23,22 @@ struct CBSFit: ParsableCommand {
         Columns: batch and steps, and optionally target_loss (then one fit per target and Kaplan et al.'s \\
         B_crit(L) = B*/L^(1/alpha_B) across them). Also prints Zhang et al.'s 20%-over-linear CBS from \\
         --reference-batch. Example: scalingkit cbs fit sweep.csv --reference-batch 256
+
+        With --target (repeatable), the CSV holds the runs' logged loss curves instead (columns run, batch, step, \\
+        loss; one row per logged step): the steps each run needed to reach each target are read from its curve \\
+        made non-increasing by least squares, then fitted. Runs that never reach a target are left out and listed. \\
+        Example: scalingkit cbs fit curves.csv --target 2.1 --target 2.15
         """)
 
     @Argument(help: "CSV with one run per row.") var data: String
     @Option(name: .customLong("batch-column")) var batchColumn = "batch"
     @Option(name: .customLong("steps-column")) var stepsColumn = "steps"
     @Option(name: .customLong("target-column")) var targetColumn = "target_loss"
+    @Option(name: .customLong("target"), help: "A target loss: the CSV holds loss curves (run, batch, step, loss). Repeatable.")
+    var targets: [Double] = []
+    @Option(name: .customLong("run-column")) var runColumn = "run"
+    @Option(name: .customLong("step-column")) var stepColumn = "step"
+    @Option(name: .customLong("loss-column")) var lossColumn = "loss"
     @Option(help: "Confidence of the intervals.") var confidence = 0.95
     @Option(help: "Reference batch for Zhang et al.'s CBS (theta = 0.2).") var referenceBatch: Double?
     @Flag var json = false
@@ -37,20 +47,43 @@ struct CBSFit: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let t = try CSVTable(path: data)
-            let batch = try t.column(batchColumn), steps = try t.column(stepsColumn)
+            var batch: [Double], steps: [Double], targetLosses: [Double]?
+            var left: [String] = []
+            if targets.isEmpty {
+                (batch, steps) = (try t.column(batchColumn), try t.column(stepsColumn))
+                targetLosses = t.textColumn(targetColumn) != nil ? try t.column(targetColumn) : nil
+            } else {
+                // Runs by label (their codes in order of first appearance), each curve read by the core.
+                let codes = try t.labelCodes(runColumn)
+                let names = t.textColumn(runColumn).map { column in
+                    codes.indices.reduce(into: [Int: String]()) { $0[codes[$1]] = $0[codes[$1]] ?? column[$1] }
+                } ?? [:]
+                let entries = try StepsToTarget.table(run: codes, batch: try t.column(batchColumn),
+                                                      step: try t.column(stepColumn), loss: try t.column(lossColumn),
+                                                      targets: targets)
+                let reached = entries.filter { $0.steps != nil }
+                (batch, steps) = (reached.map(\.batch), reached.map { $0.steps! })
+                targetLosses = targets.count > 1 ? reached.map(\.targetLoss) : nil
+                for e in entries where e.steps == nil {
+                    left.append("note: run \(names[e.run] ?? String(e.run)) at target \(fmt("%g", e.targetLoss)): "
+                                + (e.crossing == .notReached ? "not reached within its logged steps (left out)"
+                                                             : "reached at or before its first logged step (left out)"))
+                }
+            }
             var fits: [BatchTradeoffFit]
             var law: (criticalBatchAtUnitLoss: Double, alphaB: Double, fit: PowerLawFit)?
-            if t.textColumn(targetColumn) != nil {
-                let r = try BatchTradeoff.fit(batch: batch, steps: steps, targetLoss: try t.column(targetColumn), confidence: confidence)
+            if let targetLosses {
+                let r = try BatchTradeoff.fit(batch: batch, steps: steps, targetLoss: targetLosses, confidence: confidence)
                 fits = r.fits
                 law = r.law
             } else {
-                fits = [try BatchTradeoff.fit(batch: batch, steps: steps, confidence: confidence)]
+                fits = [try BatchTradeoff.fit(batch: batch, steps: steps, targetLoss: targets.first, confidence: confidence)]
             }
             let zhang = try referenceBatch.map { b in try fits.map { try CriticalBatch.zhang(referenceBatch: b, criticalBatch: $0.criticalBatch) } }
             print(json ? Self.json(fits, law, zhang) : Self.text(fits, law, zhang, referenceBatch))
+            if !left.isEmpty && !json { print(left.joined(separator: "\n")) }
             if let plot {
-                let targets = t.textColumn(targetColumn) != nil ? try t.column(targetColumn) : nil
+                let targets = targetLosses
                 var p = Chart(title: "steps to target against batch size: S = S_min (1 + B_crit / B)", xLabel: "batch size",
                                 yLabel: "steps")
                 for (k, f) in fits.enumerated() {
