@@ -142,6 +142,15 @@ int main(void) {
         &(double){0}, &(int){0}), SK_ERR_INVALID_ARGUMENT, "target loss");
     ROW("steps to target: NULL reached", sk_cbs_steps_to_target((double[]){0, 1}, (double[]){3, 2}, 2, 2.5, &(double){0},
         NULL), SK_ERR_NULL_POINTER, "reached");
+    ROW("steps table: n = SIZE_MAX", sk_cbs_steps_table((int64_t[]){1, 1}, (double[]){8, 8}, (double[]){0, 1},
+        (double[]){3, 2}, SIZE_MAX, (double[]){2.5}, 1, (int64_t[2]){0}, (double[2]){0}, (double[2]){0}, (int[2]){0}, 2,
+        &(size_t){0}), SK_ERR_LENGTH, "SK_MAX_LENGTH");
+    ROW("steps table: no targets", sk_cbs_steps_table((int64_t[]){1, 1}, (double[]){8, 8}, (double[]){0, 1},
+        (double[]){3, 2}, 2, (double[]){2.5}, 0, (int64_t[2]){0}, (double[2]){0}, (double[2]){0}, (int[2]){0}, 2,
+        &(size_t){0}), SK_ERR_LENGTH, "n_targets");
+    ROW("steps table: NULL count", sk_cbs_steps_table((int64_t[]){1, 1}, (double[]){8, 8}, (double[]){0, 1},
+        (double[]){3, 2}, 2, (double[]){2.5}, 1, (int64_t[2]){0}, (double[2]){0}, (double[2]){0}, (int[2]){0}, 2, NULL),
+        SK_ERR_NULL_POINTER, "count");
     ROW("fit outliers: NULL fit", sk_fit_outliers(NULL, (size_t[1]){0}, 1), SK_ERR_NULL_POINTER, "fit");
     ROW("cbs convert: definition 9", sk_cbs_convert(9, 2000, 0.2, 256, &(double){0}), SK_ERR_INVALID_ARGUMENT, "definition");
     ROW("cbs law: unknown", sk_cbs_law("power_lines", 1e12, &(double){0}), SK_ERR_INVALID_ARGUMENT, "unknown batch law");
