@@ -480,13 +480,16 @@ def compare(laws: Sequence[str], data: Any = None, *, split: Union[str, Sequence
     """Fit several laws (catalogue names or formulas) on the same runs below ``threshold`` and rank them by their
     held-out RMSE on the runs at or above it, best first (the core's rule, ``sk_law_rank``: an exact tie goes to
     the law with fewer parameters, a non-finite RMSE ranks last). Returns a pandas DataFrame indexed by law when
-    pandas is installed, else a list of dicts."""
+    pandas is installed, else a list of dicts. A law whose fit did not converge is ranked too (``converged`` False
+    in its row) and raises a :class:`~scalingkit.ConvergenceWarning` naming it."""
     laws = list(laws)
     if not laws:
         raise ScalingKitError(lib.SK_ERR_LENGTH, "'laws' is empty: nothing to compare")
     rows = []
     for law in laws:
         h = holdout(law, data, split=split, threshold=threshold, **kwargs)
+        # A law whose fit did not converge is ranked all the same (its row says converged=False): say so.
+        warn_unconverged(h.fit, f"ranking {law!r} from", "its held-out error")
         rows.append({"law": law, "rmse": h.errors.rmse, "max_relative_error": h.errors.max_relative_error,
                      "mean_relative_error": h.errors.mean_relative_error, "objective": h.fit.objective,
                      "parameters": len(h.fit.params), "converged": h.fit.success, "fit": h.fit})

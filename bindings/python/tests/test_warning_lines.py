@@ -46,6 +46,11 @@ def test_each_public_path_warns_at_the_callers_line():
     with pytest.warns(scalingkit.ConvergenceWarning), \
             pytest.raises(scalingkit.ScalingKitError, match="no intervals for this fit: its covariance does not exist"):
         unidentified.predict(N=[7e10], interval="prediction")       # refused outright: no covariance
+    # compare() ranks a law that did not converge like any other: its row says so, and now a warning names it.
+    said = caught_here(lambda: scalingkit.compare(["E + A*N^-alpha + B*d^-beta", "chinchilla"], dict(N=N, D=D, loss=L),
+                                                  split=N * D, threshold=np.quantile(N * D, 0.75)))
+    unconverged = [str(w.message) for w in said if issubclass(w.category, scalingkit.ConvergenceWarning)]
+    assert len(unconverged) == 1 and unconverged[0].startswith("ranking 'E + A*N^-alpha + B*d^-beta' from a fit that")
     # A batch trade-off whose grid ends below B_crit; a transfer that keeps the proxy's batch.
     caught_here(lambda: scalingkit.fit_batch_tradeoff(batch=[8, 16, 32, 64], steps=[1000 * (1 + 2000 / b) for b in (8, 16, 32, 64)]))
     caught_here(lambda: scalingkit.transfer([("h", (64, 64), (1024, 1024))], proxy=dict(learning_rate=3e-3, batch_tokens=5e5, tokens=1e9),
