@@ -134,19 +134,20 @@ extension ScalingLaw {
             var inner = options
             inner.excludeHighestLoss = 0
             inner.weights = kept.weights
-            var result = try fit(data: kept.data, observed: kept.observed, options: inner)
+            let dropped = Set(excluded)
+            var result = try fit(data: kept.data, observed: kept.observed, options: inner,
+                                 rows: observed.indices.filter { !dropped.contains($0) }, excluded: excluded.count)
             result.options = options
             result.excludedIndices = excluded
-            // Outlying rows as rows of the caller's data, not of the kept rows the inner fit saw.
-            if let before = result.diagnostics.outlying.note() {
-                let dropped = Set(excluded)
-                let keptRows = observed.indices.filter { !dropped.contains($0) }
-                result.diagnostics.outlying.rows = result.diagnostics.outlying.rows.map { keptRows[$0] }
-                result.diagnostics.outlying.alreadyExcluded = excluded.count
-                result.diagnostics.message = result.diagnostics.message.replacing(before, with: result.diagnostics.outlying.note()!)
-            }
             return result
         }
+        return try fit(data: data, observed: observed, options: options, rows: nil, excluded: 0)
+    }
+
+    /// The fit itself, on rows that are `rows` of the caller's data (nil: all of them, in order) after `excluded`
+    /// highest-loss runs were dropped: what the notes say of outlying runs is in the caller's terms.
+    private func fit(data: [String: [Double]], observed: [Double], options: LawFitOptions, rows: [Int]?,
+                     excluded: Int) throws -> LawFit {
         let p = try prepare(data: data, observed: observed, options: options)
         let (law, free, lower, upper) = (p.law, p.free, p.lower, p.upper)
         var outcome: MultiStart.Outcome
@@ -222,8 +223,10 @@ extension ScalingLaw {
         let used = observed.indices.filter { (options.weights?[$0] ?? 1) > 0 }
         // Rounding never counts: 1e-8 relative, in log space directly, in linear space of the typical observation.
         let floor = options.loss.space == .log ? 1e-8 : 1e-8 * OutlyingRuns.median(used.map { abs(observed[$0]) })
-        let outlying = residuals.isEmpty || used.isEmpty ? .none
+        var outlying = residuals.isEmpty || used.isEmpty ? .none
             : OutlyingRuns(residuals: residuals, used: used, observed: observed, floor: floor)
+        if let rows { outlying.rows = outlying.rows.map { rows[$0] } }
+        outlying.alreadyExcluded = excluded
         if let note = outlying.note() { message += "; note: " + note }
         let diagnostics = FitDiagnostics(
             outcome, converged: outcome.reason.isConverged && unidentified.isEmpty && stationary && confirmed && flat == nil,
