@@ -239,7 +239,7 @@ public func sk_cbs_steps_table(_ run: UnsafePointer<Int64>?, _ batch: UnsafePoin
                                _ capacity: Int, _ count: UnsafeMutablePointer<Int>?) -> Int32 {
     guarded("sk_cbs_steps_table") { () throws(ScalingKitError) in
         let rows = try checkedLength(n, "n")
-        let labels = UnsafeBufferPointer(start: try nonNull(run, "run"), count: rows).map { Int(truncatingIfNeeded: $0) }
+        let labels = Array(UnsafeBufferPointer(start: try nonNull(run, "run"), count: rows))
         let b = try doubles(batch, n, "batch"), s = try doubles(step, n, "step"), l = try doubles(loss, n, "loss")
         let t = try doubles(targets, nTargets, "targets", lengthName: "n_targets")
         let outRun = try nonNull(outRun, "out_run"), outBatch = try nonNull(outBatch, "out_batch")
@@ -250,7 +250,7 @@ public func sk_cbs_steps_table(_ run: UnsafePointer<Int64>?, _ batch: UnsafePoin
             throw ScalingKitError(.invalidLength, "capacity \(UInt(bitPattern: capacity)) is below the \(entries.count) (run, target) pairs")
         }
         for (k, e) in entries.enumerated() {
-            outRun[k] = Int64(e.run)
+            outRun[k] = e.run
             outBatch[k] = e.batch
             outSteps[k] = e.steps ?? .nan
             switch e.crossing {

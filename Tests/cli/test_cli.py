@@ -691,3 +691,7 @@ def test_cbs_fit_from_loss_curves_matches_the_binding(tmp_path):
             for r, t in table.not_reached] == [l for l in text.stdout.splitlines() if l.startswith("note: run")]
     bad = run("cbs", "fit", path, "--target", "2.1", "--loss-column", "los")
     assert bad.returncode != 0 and "no column 'los'" in bad.stderr
+    # A run is named by its label in the CSV, not by an internal number.
+    two = write(tmp_path, "two.csv", "run,batch,step,loss\nalpha,64,0,4\nalpha,65,10,3\nalpha,64,20,2\n")
+    bad = run("cbs", "fit", two, "--target", "2.5")
+    assert bad.returncode != 0 and "run alpha has batch sizes 64 and 65" in bad.stderr, bad.stderr

@@ -66,9 +66,9 @@ public enum StepsToTarget {
 
 extension StepsToTarget {
     /// One (run, target) pair of a sweep and where the run's curve meets the target.
-    public struct Entry: Sendable, Equatable {
-        /// The run's label code (as given).
-        public var run: Int
+    public struct Entry<Run: Hashable & Sendable>: Sendable, Equatable {
+        /// The run's label (as given).
+        public var run: Run
         /// Its batch size.
         public var batch: Double
         /// The target loss.
@@ -82,27 +82,28 @@ extension StepsToTarget {
         }
     }
 
-    /// Steps to every target for every run of a sweep logged as one table: `run[i]` labels row i's run (any code;
-    /// runs are taken in order of first appearance, each run's rows in table order), `batch[i]` its batch size,
+    /// Steps to every target for every run of a sweep logged as one table: `run[i]` labels row i's run (a name, an
+    /// id: messages name the run by it; runs are taken in order of first appearance, each run's rows in table
+    /// order), `batch[i]` its batch size,
     /// `step[i]` and `loss[i]` one logged point. One entry per (run, target), runs in that order and targets in the
     /// given order. The reached entries are the input of `BatchTradeoff.fit(batch:steps:targetLoss:)`; the others
     /// say why they are left out.
     /// - Throws: `ScalingKitError` for mismatched or empty columns, no target, a run with two batch sizes or a
-    ///   batch that is not finite and > 0, or what `crossing` refuses in a run (named by its code).
-    public static func table(run: [Int], batch: [Double], step: [Double], loss: [Double], targets: [Double]) throws
-        -> [Entry]
+    ///   batch that is not finite and > 0, or what `crossing` refuses in a run (named by its label).
+    public static func table<Run: Hashable & Sendable>(run: [Run], batch: [Double], step: [Double], loss: [Double],
+                                                      targets: [Double]) throws -> [Entry<Run>]
     {
         guard !run.isEmpty else { throw ScalingKitError.length("the sweep is empty") }
         guard batch.count == run.count, step.count == run.count, loss.count == run.count else {
             throw ScalingKitError.length("\(run.count) run labels, \(batch.count) batch sizes, \(step.count) steps and \(loss.count) losses")
         }
         guard !targets.isEmpty else { throw ScalingKitError.length("no target loss") }
-        var order: [Int] = [], rowsOf: [Int: [Int]] = [:]
+        var order: [Run] = [], rowsOf: [Run: [Int]] = [:]
         for i in run.indices {
             if rowsOf[run[i]] == nil { order.append(run[i]) }
             rowsOf[run[i], default: []].append(i)
         }
-        var entries: [Entry] = []
+        var entries: [Entry<Run>] = []
         for code in order {
             let idx = rowsOf[code]!
             let b = batch[idx[0]]

@@ -53,19 +53,15 @@ struct CBSFit: ParsableCommand {
                 (batch, steps) = (try t.column(batchColumn), try t.column(stepsColumn))
                 targetLosses = t.textColumn(targetColumn) != nil ? try t.column(targetColumn) : nil
             } else {
-                // Runs by label (their codes in order of first appearance), each curve read by the core.
-                let codes = try t.labelCodes(runColumn)
-                let names = t.textColumn(runColumn).map { column in
-                    codes.indices.reduce(into: [Int: String]()) { $0[codes[$1]] = $0[codes[$1]] ?? column[$1] }
-                } ?? [:]
-                let entries = try StepsToTarget.table(run: codes, batch: try t.column(batchColumn),
+                // Runs by their label as written, each curve read by the core.
+                let entries = try StepsToTarget.table(run: try t.labels(runColumn), batch: try t.column(batchColumn),
                                                       step: try t.column(stepColumn), loss: try t.column(lossColumn),
                                                       targets: targets)
                 let reached = entries.filter { $0.steps != nil }
                 (batch, steps) = (reached.map(\.batch), reached.map { $0.steps! })
                 targetLosses = targets.count > 1 ? reached.map(\.targetLoss) : nil
                 for e in entries where e.steps == nil {
-                    left.append("note: run \(names[e.run] ?? String(e.run)) at target \(fmt("%g", e.targetLoss)): "
+                    left.append("note: run \(e.run) at target \(fmt("%g", e.targetLoss)): "
                                 + (e.crossing == .notReached ? "not reached within its logged steps (left out)"
                                                              : "reached at or before its first logged step (left out)"))
                 }

@@ -130,13 +130,17 @@ struct CSVTable {
 }
 
 extension CSVTable {
+    /// Column `name` as labels: its text as written, spaces trimmed (a run's or a model's name).
+    func labels(_ name: String) throws -> [String] {
+        let index = try columnIndex(name)
+        return rows.map { $0[index].trimmingSpaces() }
+    }
+
     /// Column `name` as labels (text compared as written, spaces trimmed): equal labels, equal codes, numbered in
     /// order of first appearance (for a cluster column such as a model's name).
     func labelCodes(_ name: String) throws -> [Int] {
-        let index = try columnIndex(name)
         var codes: [String: Int] = [:]
-        return rows.map { row in
-            let label = row[index].trimmingSpaces()
+        return try labels(name).map { label in
             if let c = codes[label] { return c }
             codes[label] = codes.count
             return codes.count - 1

@@ -3,10 +3,7 @@ import ScalingKit
 
 extension CSVTable {
     /// The text cells of column `name`, or nil if the table has no such column.
-    func textColumn(_ name: String) -> [String]? {
-        guard let i = try? columnIndex(name) else { return nil }
-        return rows.map { $0[i].trimmingSpaces() }
-    }
+    func textColumn(_ name: String) -> [String]? { try? labels(name) }
 }
 
 /// `scalingkit transfer`: per-group hyperparameters for a target model from a tuned proxy.
