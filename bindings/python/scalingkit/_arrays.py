@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
@@ -115,6 +115,11 @@ def as_finite(name: str, value: Any) -> float:
 def label_codes(name: str, labels: Any) -> np.ndarray:
     """One int64 code per label (a run name, a model id: anything hashable), equal labels equal codes, in order of
     first appearance. A missing label (None or NaN) is refused: it would silently form a group of its own."""
+    return codes_and_labels(name, labels)[0]
+
+
+def codes_and_labels(name: str, labels: Any) -> Tuple[np.ndarray, List[Any]]:
+    """:func:`label_codes` and the distinct labels by code (code k is ``distinct[k]``)."""
     if isinstance(labels, (str, bytes)) or not hasattr(labels, "__iter__"):
         raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                               f"{name} must be one label per row (a column or sequence), got {type(labels).__name__}")
@@ -128,7 +133,7 @@ def label_codes(name: str, labels: Any) -> np.ndarray:
         if _missing(label):
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT, f"{name}[{i}] is missing ({label!r})")
         codes.append(index.setdefault(label, len(index)))
-    return np.ascontiguousarray(codes, dtype=np.int64)
+    return np.ascontiguousarray(codes, dtype=np.int64), list(index)
 
 
 def _missing(label: Any) -> bool:

@@ -12,7 +12,7 @@ import numpy as np
 
 from ._results import Interval, Result, read_interval
 from ._errors import ConvergenceWarning, DataWarning, ScalingKitError, check, warn
-from ._arrays import as_doubles, as_number, as_size, as_text, columns, label_codes, missing_column, optional, vectorised
+from ._arrays import as_doubles, as_number, as_size, as_text, columns, codes_and_labels, missing_column, optional, vectorised
 from ._ffi import ffi, lib
 from .enums import BatchUnit, Construction, CriticalBatchDefinition, Preconditioning, Smoothing, label, parse
 from ._plots import log_axes
@@ -245,11 +245,10 @@ class BatchTradeoffFit(Result):
 
 
 def _tradeoff(t) -> BatchTradeoffFit:
-    fit = BatchTradeoffFit(optional(t.target_loss), t.min_steps, t.min_examples, t.critical_batch,
-                           read_interval(t.critical_batch_interval), read_interval(t.min_steps_interval),
-                           read_interval(t.min_examples_interval), t.rms_log_residual, t.points,
-                           bool(t.identified), ffi.string(t.message).decode("utf-8", "replace"))
-    return fit
+    return BatchTradeoffFit(optional(t.target_loss), t.min_steps, t.min_examples, t.critical_batch,
+                            read_interval(t.critical_batch_interval), read_interval(t.min_steps_interval),
+                            read_interval(t.min_examples_interval), t.rms_log_residual, t.points,
+                            bool(t.identified), ffi.string(t.message).decode("utf-8", "replace"))
 
 
 def _warn_unpinned(fits: Sequence[BatchTradeoffFit]) -> None:
@@ -340,10 +339,9 @@ def steps_to_target(data: Any = None, *, targets: Any, run: Any = None, batch: A
             raise ScalingKitError(lib.SK_ERR_NULL_POINTER, missing_column("run", data))
         run = data["run"]
     cols, n = columns(data, batch=batch, step=step, loss=loss)
-    codes = label_codes("run", run)
+    codes, labels = codes_and_labels("run", run)           # code k is labels[k]
     if len(codes) != n:
         raise ScalingKitError(lib.SK_ERR_LENGTH, f"length mismatch: 'run' has {len(codes)}, the others {n}")
-    labels = list(dict.fromkeys(run))                      # code k is labels[k]: first appearance, as label_codes
     goals = as_doubles("targets", np.atleast_1d(np.asarray(targets, dtype=object)))
     capacity = max(1, len(labels) * len(goals))
     out_run, out_batch = np.empty(capacity, dtype=np.int64), np.empty(capacity)
