@@ -97,6 +97,46 @@ struct CompiledExpressionTests {
         #expect(s.nodes.filter { $0.op == .exp }.count == 1)
     }
 
+    /// A column that makes the formula undefined is named with its values, and a negative count is suspected of
+    /// having overflowed (6·N·D in int64 is negative past 9.2e18, which a pandas user meets at 5e8 × 1e10 × 6).
+    @Test func undefinedPointNamesTheInputs() throws {
+        let e = try CompiledExpression("E + A*C^-alpha", inputs: ["C"])
+        #expect {
+            _ = try BoundExpression(e, columns: [[3e18, -1.03e18, -2e18, 0]])
+        } throws: { error in
+            let m = "\(error)"
+            return m.contains("data point 1 (C = -1.03e+18)") && m.contains("'C' is negative at 2 of 4 points")
+                && m.contains("'C' is zero at 1 of 4 points") && m.contains("overflowed")
+        }
+        // Zeros alone are not an overflow.
+        let l = try CompiledExpression("a*log(D/N)", inputs: ["N", "D"])
+        #expect {
+            _ = try BoundExpression(l, columns: [[2.0, 0], [5.0, 0]])
+        } throws: { error in
+            let m = "\(error)"
+            return m.contains("(N = 0, D = 0)") && m.contains("'D' is zero at 1 of 2 points") && !m.contains("overflowed")
+        }
+    }
+
+    /// A checkpoint logged at step 0 (D = 0) makes D^-β infinite: the fit is refused, naming the point, where it
+    /// used to wander to β < 0 (0^+β = 0 is finite) and report a stall with sign-flipped parameters.
+    @Test func fitRefusesAPointWhereTheLawIsInfinite() throws {
+        let D = [0, 1e9, 2e9, 4e9, 8e9, 1.6e10, 3.2e10]
+        let loss = D.map { 2 + 50 * pow(Swift.max($0, 1), -0.2) }
+        let law = try ScalingLaw(formula: "E + A*D^-alpha", inputs: ["D"])
+        #expect {
+            _ = try law.fit(data: ["D": D], observed: loss)
+        } throws: { error in
+            let m = "\(error)"
+            return m.contains("infinite at data point 0 (D = 0)") && m.contains("leave it out")
+                && m.contains("'D' is zero at 1 of 7 points") && m.contains("step 0")
+        }
+        // Without that point the same law fits, and predicting at D = 0 still says what the law says (+∞).
+        let fit = try law.fit(data: ["D": Array(D.dropFirst())], observed: Array(loss.dropFirst()))
+        #expect(fit.converged)
+        #expect(try law.evaluate(parameters: fit.values, columns: [[0]])[0] == .infinity)
+    }
+
     @Test func valueMatchesTheFormula() throws {
         let e = try CompiledExpression("E + A*N^-alpha + B*D^-beta", inputs: ["N", "D"])
         let N = [1e8, 3e9], D = [2e9, 5e11]

@@ -57,15 +57,53 @@ public struct BoundExpression: Sendable {
             for (j, k) in expression.hoisted.enumerated() {
                 let v = slots[k]
                 guard !v.isNaN else {
-                    throw ScalingKitError.invalid(
-                        "formula '\(expression.formula)' is undefined at data point \(i) (a parameter-free part is NaN, "
-                        + "for example the log of a non-positive input)")
+                    throw Self.unusablePoint(expression, columns: columns, at: i)
                 }
                 values[i * h + j] = v
             }
         }
         hoistedValues = values
         batched = BatchedTape(expression, hoistedValues: values, count: count)
+    }
+
+    /// The first point at which a parameter-free part of the formula is ±∞ (a log or a negative power of zero, an
+    /// overflow), nil if none. Binding allows it, since a prediction there is what the law says; a fit cannot use
+    /// such a point: its objective is infinite wherever the law is, and finite only where a sign flips (α < 0 in
+    /// D^-α at D = 0), so the optimiser would wander there and report a stall.
+    func firstInfinitePoint() -> Int? {
+        let h = expression.hoisted.count
+        guard h > 0, let k = hoistedValues.firstIndex(where: { $0.isInfinite }) else { return nil }
+        return k / h
+    }
+
+    /// The error for a point where a parameter-free part of the formula is NaN (`undefined`) or ±∞ in a fit
+    /// (`infinite`). It shows the inputs there and counts the zero and negative values of each input, because the
+    /// usual cause is a column that is not what the formula assumes: a checkpoint logged at step 0 (D = 0), or a
+    /// negative count (an integer product that overflowed, as pandas' int64 does at 6·N·D past 9.2e18).
+    static func unusablePoint(_ expression: CompiledExpression, columns: [[Double]], at i: Int,
+                              infinite: Bool = false) -> ScalingKitError {
+        let values = zip(expression.inputs, columns).map { "\($0) = \(FitSearch.format($1[i]))" }
+        var counts: [String] = []
+        var negative = false, zero = false
+        for (name, column) in zip(expression.inputs, columns) {
+            let below = column.count(where: { $0 < 0 }), zeros = column.count(where: { $0 == 0 })
+            negative = negative || below > 0
+            zero = zero || zeros > 0
+            if below > 0 { counts.append("'\(name)' is negative at \(below) of \(column.count) points") }
+            if zeros > 0 { counts.append("'\(name)' is zero at \(zeros) of \(column.count) points") }
+        }
+        var guesses: [String] = []
+        if zero { guesses.append("a checkpoint logged at step 0?") }
+        if negative { guesses.append("a count that overflowed, such as 6*N*D computed in 64-bit integers?") }
+        let cause = counts.isEmpty
+            ? (infinite ? "for example the log of zero or an overflow" : "for example the log of a non-positive input")
+            : counts.joined(separator: ", ") + (guesses.isEmpty ? "" : " (\(guesses.joined(separator: " ")))")
+        let at = values.isEmpty ? "" : " (\(values.joined(separator: ", ")))"
+        return infinite
+            ? .invalid("formula '\(expression.formula)' is infinite at data point \(i)\(at), so a fit cannot use that "
+                       + "point: leave it out; \(cause)")
+            : .invalid("formula '\(expression.formula)' is undefined at data point \(i)\(at): a parameter-free part "
+                       + "is NaN; \(cause)")
     }
 
     /// Σᵢ φᵢ(vᵢ) and its gradient with respect to every parameter, evaluated block by block (see `BatchedTape`);

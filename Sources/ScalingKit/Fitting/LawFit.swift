@@ -403,6 +403,9 @@ extension ScalingLaw {
         }
 
         let bound = try BoundExpression(expression, columns: columns)
+        if let i = bound.firstInfinitePoint() {
+            throw BoundExpression.unusablePoint(expression, columns: columns, at: i, infinite: true)
+        }
         let isLog = free.map { law.logScaled.contains(parameters[$0]) }
         let objective = LawObjective(
             bound: bound, observed: observed, logObserved: observed.map { $0 > 0 ? log($0) : .nan },

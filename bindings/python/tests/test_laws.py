@@ -123,6 +123,25 @@ def test_observed_must_be_positive_in_log_space():
         scalingkit.fit("kaplan_n", N=N, loss=loss)
 
 
+def test_a_step_zero_checkpoint_or_an_overflowed_compute_column_is_named():
+    # A user's frame with a checkpoint logged at step 0: D^-alpha is infinite there. The fit used to wander to
+    # alpha < 0 (where 0^+alpha is finite) and report a stall with sign-flipped E and A.
+    D = np.array([0, 1e9, 2e9, 4e9, 8e9, 1.6e10, 3.2e10])
+    loss = 2 + 50 * np.maximum(D, 1) ** -0.2
+    with pytest.raises(ScalingKitError, match=r"infinite at data point 0 \(D = 0\).*'D' is zero at 1 of 7 points"):
+        scalingkit.fit("E + A*D^-alpha", {"D": D, "loss": loss})
+    ok = scalingkit.fit("E + A*D^-alpha", {"D": D[1:], "loss": loss[1:]})
+    assert ok.success and ok.params["alpha"] == pytest.approx(0.2, rel=1e-4)
+    # pandas computes 6*N*D in int64: past 9.2e18 it wraps to negative values. The error says so.
+    import pandas as pd
+    frame = pd.DataFrame({"N": np.array([5e8, 1e9, 2e9], dtype=np.int64),
+                          "D": np.array([1e10, 2e10, 4e10], dtype=np.int64), "loss": [3.0, 2.8, 2.6]})
+    frame["C"] = 6 * frame.N * frame.D
+    assert (frame.C < 0).any()
+    with pytest.raises(ScalingKitError, match=r"'C' is negative at \d of 3 points \(.*overflowed"):
+        scalingkit.fit("E + A*C^-alpha", frame)
+
+
 def test_latin_hypercube_starts():
     N, loss = kaplan_runs()
     f = scalingkit.fit("kaplan_n", N=N, loss=loss, random_starts=32, seed=5)
