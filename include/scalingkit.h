@@ -83,10 +83,10 @@ extern "C" {
 /* Semantic version of this header. */
 #define SK_VERSION_MAJOR 0
 #define SK_VERSION_MINOR 4
-#define SK_VERSION_PATCH 6
+#define SK_VERSION_PATCH 7
 /* MAJOR * 10000 + MINOR * 100 + PATCH, as in zstd. */
 #define SK_VERSION_NUMBER (SK_VERSION_MAJOR * 10000 + SK_VERSION_MINOR * 100 + SK_VERSION_PATCH)
-#define SK_VERSION_STRING "0.4.6"
+#define SK_VERSION_STRING "0.4.7"
 
 /* The ABI line (since 0.4.0): a program compiled against one release of a line runs against any later release of
  * the same line. Before 1.0 every minor version starts a new line ("0.MINOR") and may change struct layouts or
@@ -192,6 +192,17 @@ typedef struct sk_fit_info {
     size_t outlying_runs;      /* how many */
     double outlier_score;      /* the largest distance among them, in robust standard deviations */
     int outliers_highest;      /* 1 if they are exactly the highest-loss runs used (exclude_highest_loss removes them) */
+    /* since 0.4.7 (a caller compiled against 0.4.6 passes the earlier struct_size and gets the fields above): what
+     * the outlying runs do to the fit. The fit is run again without them (at weight 0) and each parameter's move
+     * is divided by its standard error in the fit with them (DFBETAS for the group, Belsley, Kuh & Welsch 1980;
+     * log-scaled parameters in log). Above 2 the refit leaves the fit's own 95 % interval: on Hoffmann et al.'s
+     * 245 runs the 4 outlying ones move beta 0.453 -> 0.371, 13 standard errors, and a 0.565 -> 0.516, 5.7. NaN
+     * and -1 without outlying runs, or where the refit did not converge or the fit has no covariance */
+    double outlier_influence;          /* the largest move, in standard errors */
+    double outlier_influence_without;  /* that parameter's value without the outlying runs */
+    double outlier_allocation_without; /* Chinchilla fits: a = beta/(alpha+beta) without them (NaN for law fits) */
+    double outlier_allocation_shift;   /* Chinchilla fits: a's move, in its delta-method standard errors */
+    int outlier_influence_param;       /* index (sk_fit_param_name) of the parameter that moves most */
 } sk_fit_info;
 
 /* Fills *info with the fit's diagnostics.

@@ -1,16 +1,23 @@
 import CScalingKit
 import ScalingKit
 
-/// `FitDiagnostics` as the C struct: the one mapping every fit's info goes through.
-private func cInfo(_ d: FitDiagnostics, excluded: Int) -> sk_fit_info {
-    sk_fit_info(struct_size: MemoryLayout<sk_fit_info>.size, objective: d.objective, gradient_norm: d.gradientNorm,
+/// `FitDiagnostics` as the C struct: the one mapping every fit's info goes through. `names`: the handle's parameter
+/// names, in which the most-moved parameter is given by index.
+private func cInfo(_ d: FitDiagnostics, excluded: Int, names: [String]) -> sk_fit_info {
+    let influence = d.outlying.influence, allocation = influence?.allocation
+    return sk_fit_info(struct_size: MemoryLayout<sk_fit_info>.size, objective: d.objective, gradient_norm: d.gradientNorm,
                 converged: d.converged ? 1 : 0, iterations: d.iterations, evaluations: d.evaluations, starts: d.starts,
                 starts_converged: d.startsConverged, starts_at_optimum: d.startsAtOptimum, points_used: d.pointsUsed,
                 points_excluded: excluded, starts_refined: d.startsRefined, relative_gradient: d.relativeGradient,
                 predicted_decrease: d.predictedDecrease, explained: d.explained, repeated_points: d.repeated.points,
                 repeated_runs: d.repeated.runs, repeat_spread: d.repeated.spread,
                 outlying_runs: d.outlying.rows.count, outlier_score: d.outlying.largest,
-                outliers_highest: d.outlying.highestObserved ? 1 : 0)
+                outliers_highest: d.outlying.highestObserved ? 1 : 0,
+                outlier_influence: influence?.largest.standardErrors ?? .nan,
+                outlier_influence_without: influence?.largest.withoutRuns ?? .nan,
+                outlier_allocation_without: allocation?.withoutRuns ?? .nan,
+                outlier_allocation_shift: allocation?.standardErrors ?? .nan,
+                outlier_influence_param: influence.flatMap { names.firstIndex(of: $0.largest.parameter) }.map(Int32.init) ?? -1)
 }
 
 /// sk_fit_info as 0.4.0–0.4.2 defined it: everything before `explained`.
@@ -19,6 +26,9 @@ private let fitInfoSize042 = MemoryLayout<sk_fit_info>.offset(of: \sk_fit_info.e
 private let fitInfoSize044 = MemoryLayout<sk_fit_info>.offset(of: \sk_fit_info.repeated_points)!
 /// sk_fit_info as 0.4.5 defined it: everything before `outlying_runs`.
 private let fitInfoSize045 = MemoryLayout<sk_fit_info>.offset(of: \sk_fit_info.outlying_runs)!
+/// sk_fit_info as 0.4.6 defined it: everything before `outlier_influence` (a double, so its offset is the old
+/// struct's size with the padding after `outliers_highest`).
+private let fitInfoSize046 = MemoryLayout<sk_fit_info>.offset(of: \sk_fit_info.outlier_influence)!
 
 /// What the `sk_fit_*` accessors read, the same for every kind of fit.
 struct FitSummary {
@@ -74,8 +84,9 @@ final class FitHandle: CHandle {
                   FitSummary(values: fit.law.parameterValues, names: ChinchillaLaw.parameterNames, inputs: ["N", "D"],
                              atBound: [Bool](repeating: false, count: 5), excluded: fit.excludedIndices,
                              outliers: fit.diagnostics.outlying.rows,
-                             info: cInfo(fit.diagnostics, excluded: fit.excludedIndices.count), message: fit.message,
-                             dataNote: fit.diagnostics.dataNote(inputNames: ["N", "D"]) ?? ""),
+                             info: cInfo(fit.diagnostics, excluded: fit.excludedIndices.count,
+                                         names: ChinchillaLaw.parameterNames),
+                             message: fit.message, dataNote: fit.diagnostics.dataNote(inputNames: ["N", "D"]) ?? ""),
                   chinchillaFit: fit)
     }
 
@@ -84,8 +95,8 @@ final class FitHandle: CHandle {
                   FitSummary(values: fit.values, names: fit.law.parameters, inputs: fit.law.inputs,
                              atBound: fit.law.parameters.map { fit.parametersAtBound.contains($0) },
                              excluded: fit.excludedIndices, outliers: fit.diagnostics.outlying.rows,
-                             info: cInfo(fit.diagnostics, excluded: fit.excludedIndices.count), message: fit.message,
-                             search: fit.search.description,
+                             info: cInfo(fit.diagnostics, excluded: fit.excludedIndices.count, names: fit.law.parameters),
+                             message: fit.message, search: fit.search.description,
                              dataNote: fit.diagnostics.dataNote(inputNames: fit.law.inputs) ?? ""))
     }
 
@@ -94,7 +105,7 @@ final class FitHandle: CHandle {
         self.init(.multiPower(fit),
                   FitSummary(values: fit.law.parameterValues, names: names, inputs: [],
                              atBound: names.map { fit.parametersAtBound.contains($0) }, excluded: [],
-                             info: cInfo(fit.diagnostics, excluded: 0), message: fit.message))
+                             info: cInfo(fit.diagnostics, excluded: 0, names: names), message: fit.message))
     }
 
     static let argumentName = "fit"
@@ -137,7 +148,7 @@ public func sk_fit_get_info(_ fit: OpaquePointer?, _ info: UnsafeMutablePointer<
     guarded("sk_fit_get_info") { () throws(ScalingKitError) in
         let handle = try FitHandle.borrow(fit)
         let info = try nonNull(info, "info")
-        try writeVersioned(handle.info, to: info, "sk_fit_info", earlierSizes: [fitInfoSize042, fitInfoSize044, fitInfoSize045])
+        try writeVersioned(handle.info, to: info, "sk_fit_info", earlierSizes: [fitInfoSize042, fitInfoSize044, fitInfoSize045, fitInfoSize046])
     }
 }
 

@@ -121,6 +121,13 @@ extension ChinchillaLaw {
     /// - Complexity: O(starts × iterations × runs); deterministic whatever `options.threads` is.
     public static func fit(N: [Double], D: [Double], loss: [Double],
                            options: ChinchillaFitOptions = ChinchillaFitOptions()) throws -> ChinchillaFit {
+        try fit(N: N, D: D, loss: loss, options: options, influence: true)
+    }
+
+    /// `influence`: refit without the outlying runs, if any, to measure how far they move the fit; false for that
+    /// refit itself.
+    static func fit(N: [Double], D: [Double], loss: [Double], options: ChinchillaFitOptions,
+                    influence: Bool) throws -> ChinchillaFit {
         let (objective, excluded, kept) = try prepare(N: N, D: D, loss: loss, options: options)
         let grid = options.grid
         let outcome = try MultiStart.run(objective, starts: (0..<grid.count).map(grid.point),
@@ -143,6 +150,27 @@ extension ChinchillaLaw {
         let residuals = N.indices.map { log(loss[$0]) - log(law.loss(parameters: N[$0], tokens: D[$0])) }
         var outlying = OutlyingRuns(residuals: residuals, used: kept, observed: loss)
         outlying.alreadyExcluded = excluded.count
+        let prepared = unidentified.isEmpty
+            ? ChinchillaFit.prepared(N: keptN, D: keptD, loss: kept.map { loss[$0] }, options: options) : nil
+        let covariance = prepared?.covariance(at: prepared!.coordinates(of: law.catalogueValues), held: [])
+        if influence, !outlying.rows.isEmpty, let prepared, let covariance {
+            // The same fit on the runs it used less the outlying ones.
+            let outliers = Set(outlying.rows), rest = kept.filter { !outliers.contains($0) }
+            var plain = options
+            plain.excludeHighestLoss = 0
+            if let refit = try? fit(N: rest.map { N[$0] }, D: rest.map { D[$0] }, loss: rest.map { loss[$0] },
+                                    options: plain, influence: false), refit.converged {
+                let names = prepared.free.map { prepared.law.parameters[$0] }
+                let before = law.catalogueValues, after = refit.law.catalogueValues
+                outlying.influence = OutlierInfluence(
+                    names: names, valuesBefore: prepared.free.map { before[$0] },
+                    valuesAfter: prepared.free.map { after[$0] }, before: prepared.coordinates(of: before),
+                    after: prepared.coordinates(of: after), covariance: covariance)
+                outlying.influence?.allocation = OutlierInfluence.allocation(
+                    names: names, alpha: (law.alpha, refit.law.alpha), beta: (law.beta, refit.law.beta),
+                    covariance: covariance)
+            }
+        }
         if let note = outlying.note() { message += "; note: " + note }
         return ChinchillaFit(
             law: law,
@@ -151,8 +179,6 @@ extension ChinchillaLaw {
                                         repeated: repeated, outlying: outlying),
             excludedIndices: excluded, options: options,
             fitted: FittedRange(parameters: keptN, tokens: keptD),
-            covariance: unidentified.isEmpty
-                ? ChinchillaFit.covariance(law: law, N: keptN, D: keptD, loss: kept.map { loss[$0] }, options: options)
-                : nil)
+            covariance: covariance)
     }
 }

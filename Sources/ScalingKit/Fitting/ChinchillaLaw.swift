@@ -20,6 +20,10 @@ public struct ChinchillaLaw: Sendable, Equatable, Hashable {
     /// Exponent β of the data term.
     public var beta: Double
 
+    /// The constants in the catalogue's `chinchilla` law order (E, A, α, B, β), as `ScalingLaw.named("chinchilla")`
+    /// takes them.
+    var catalogueValues: [Double] { [E, A, alpha, B, beta] }
+
     /// A law with the given constants (not checked here; `computeOptimal` rejects non-positive ones).
     public init(E: Double, A: Double, B: Double, alpha: Double, beta: Double) {
         self.E = E; self.A = A; self.B = B; self.alpha = alpha; self.beta = beta

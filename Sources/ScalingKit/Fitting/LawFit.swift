@@ -146,8 +146,10 @@ extension ScalingLaw {
 
     /// The fit itself, on rows that are `rows` of the caller's data (nil: all of them, in order) after `excluded`
     /// highest-loss runs were dropped: what the notes say of outlying runs is in the caller's terms.
+    /// `influence`: refit without the outlying runs, if any, to measure how far they move it (`OutlierInfluence`);
+    /// false for that refit itself.
     private func fit(data: [String: [Double]], observed: [Double], options: LawFitOptions, rows: [Int]?,
-                     excluded: Int) throws -> LawFit {
+                     excluded: Int, influence: Bool = true) throws -> LawFit {
         let p = try prepare(data: data, observed: observed, options: options)
         let (law, free, lower, upper) = (p.law, p.free, p.lower, p.upper)
         var outcome: MultiStart.Outcome
@@ -225,6 +227,22 @@ extension ScalingLaw {
         let floor = options.loss.space == .log ? 1e-8 : 1e-8 * OutlyingRuns.median(used.map { abs(observed[$0]) })
         var outlying = residuals.isEmpty || used.isEmpty ? .none
             : OutlyingRuns(residuals: residuals, used: used, observed: observed, floor: floor)
+        let covariance = unidentified.isEmpty ? p.covariance(at: outcome.best.x, held: Set(heldCoordinates)) : nil
+        if influence, !outlying.rows.isEmpty, let covariance {
+            // The same fit with the outlying runs at weight 0; a refit that fails or does not converge leaves the
+            // influence unknown.
+            var without = options
+            var weights = options.weights ?? [Double](repeating: 1, count: observed.count)
+            for i in outlying.rows { weights[i] = 0 }
+            without.weights = weights
+            if let refit = try? fit(data: data, observed: observed, options: without, rows: nil, excluded: 0,
+                                    influence: false), refit.converged {
+                outlying.influence = OutlierInfluence(
+                    names: free.map { parameters[$0] }, valuesBefore: free.map { values[$0] },
+                    valuesAfter: free.map { refit.values[$0] }, before: outcome.best.x,
+                    after: p.coordinates(of: refit.values), covariance: covariance)
+            }
+        }
         if let rows { outlying.rows = outlying.rows.map { rows[$0] } }
         outlying.alreadyExcluded = excluded
         if let note = outlying.note() { message += "; note: " + note }
@@ -235,7 +253,7 @@ extension ScalingLaw {
         var result = LawFit(law: law, values: values, diagnostics: diagnostics,
                       parametersAtBound: atBound, fixedParameters: parameters.filter { options.fixed[$0] != nil },
                       options: options, search: p.search,
-                      covariance: unidentified.isEmpty ? p.covariance(at: outcome.best.x, held: Set(heldCoordinates)) : nil)
+                      covariance: covariance)
         if let N = data["N"], let D = data["D"] {
             result.fitted = FittedRange(parameters: N, tokens: D, weights: options.weights)
         }

@@ -10,7 +10,8 @@
 /// 11.3, 11.7). Beyond 12: Epoch's 4 runs (a = β/(α+β) 0.565 → 0.516 without them, D/N at 1e23 FLOPs 8.5 → 18.1),
 /// 2 of the MassiveText IsoFLOP extract (0.562 → 0.547, D/N 9.2 → 11.5), 3 of the Misfitting sweep's best runs
 /// (0.829 → 0.826), 1 of Gadre's RedPajama series. It is a note, not a refusal: whether such a run belongs is the
-/// caller's call (`excludeHighestLoss` drops the highest-loss runs, or weights).
+/// caller's call (`excludeHighestLoss` drops the highest-loss runs, or weights). Whether it matters is measured:
+/// the fit is run again without the flagged runs (`influence`, `OutlierInfluence`).
 public struct OutlyingRuns: Sendable, Equatable {
     /// Robust standard deviations from the median residual beyond which a run is outlying.
     public static let threshold = 12.0
@@ -25,6 +26,9 @@ public struct OutlyingRuns: Sendable, Equatable {
     public var highestObserved: Bool
     /// Highest-loss runs the fit had already excluded (its `excludeHighestLoss`), for the note's advice.
     public var alreadyExcluded = 0
+    /// How far a refit without the outlying runs moves the fit; nil with none, or where the refit or the fit's
+    /// covariance is unavailable.
+    public var influence: OutlierInfluence?
 
     /// No outlying runs.
     public static let none = OutlyingRuns(rows: [], largest: .nan, highestObserved: false)
@@ -32,6 +36,7 @@ public struct OutlyingRuns: Sendable, Equatable {
     /// Field by field, NaN equal to NaN.
     public static func == (a: Self, b: Self) -> Bool {
         a.rows == b.rows && a.highestObserved == b.highestObserved && a.alreadyExcluded == b.alreadyExcluded
+            && a.influence == b.influence
             && (a.largest == b.largest || (a.largest.isNaN && b.largest.isNaN))
     }
 
@@ -67,11 +72,12 @@ public struct OutlyingRuns: Sendable, Equatable {
         let shown = rows.prefix(8).map(String.init).joined(separator: ", ") + (rows.count > 8 ? ", ..." : "")
         let action = highestObserved
             ? "they are the \(rows.count) highest-loss run(s)" + (alreadyExcluded > 0 ? " left" : "")
-                + ": compare the fit that excludes the \(alreadyExcluded + rows.count) highest-loss runs"
-            : "compare the fit without them (weight 0)"
+                + ": the fit that excludes the \(alreadyExcluded + rows.count) highest-loss runs leaves them out"
+            : "weight 0 leaves them out"
         return "\(rows.count) run(s) lie up to \(FitSearch.format(largest)) robust standard deviations off the law "
             + "(rows \(shown); more than \(FitSearch.format(Self.threshold)) is more than noise): runs the law does not "
             + "describe (far from converged, too few tokens per parameter, broken) pull every parameter; \(action)"
+            + (influence.map { "; \($0.clause)" } ?? "")
     }
 
     static func median(_ x: [Double]) -> Double {

@@ -203,13 +203,10 @@ extension ChinchillaFit {
         return options
     }
 
-    /// The covariance of the catalogue's `chinchilla` law at this fit's optimum, on the runs it used.
-    static func covariance(law l: ChinchillaLaw, N: [Double], D: [Double], loss: [Double],
-                           options: ChinchillaFitOptions) -> FitCovariance? {
-        guard let law = try? ScalingLaw.named("chinchilla"),
-              let p = try? law.prepare(data: ["N": N, "D": D], observed: loss, options: lawOptions(options),
-                                       withStarts: false)
-        else { return nil }
-        return p.covariance(at: p.coordinates(of: [l.E, l.A, l.alpha, l.B, l.beta]), held: [])
+    /// The catalogue's `chinchilla` law prepared on the runs a fit used, for its covariance at the fit's optimum
+    /// (`ChinchillaLaw.catalogueValues`) and the coordinates of refits.
+    static func prepared(N: [Double], D: [Double], loss: [Double], options: ChinchillaFitOptions) -> ScalingLaw.Prepared? {
+        guard let law = try? ScalingLaw.named("chinchilla") else { return nil }
+        return try? law.prepare(data: ["N": N, "D": D], observed: loss, options: lawOptions(options), withStarts: false)
     }
 }

@@ -178,10 +178,21 @@ static void test_fit(void) {
               "0.4.5-sized sk_fit_info: %s", sk_last_error());
         CHECK(earlier_untouched(&old, sizeof old, offsetof(sk_fit_info, outlying_runs)), "wrote past a 0.4.5-sized sk_fit_info");
     }
+    {   /* Since 0.4.7: a caller compiled against 0.4.6 (no outlier_influence*) gets the fields it has, nothing past.
+         * Its sizeof ended in int outliers_highest and padding: the offset of the double that follows. */
+        sk_fit_info old;
+        as_earlier(&old, sizeof old, offsetof(sk_fit_info, outlier_influence));
+        CHECK(sk_fit_get_info(fit, &old) == SK_OK && old.outliers_highest == info.outliers_highest,
+              "0.4.6-sized sk_fit_info: %s", sk_last_error());
+        CHECK(earlier_untouched(&old, sizeof old, offsetof(sk_fit_info, outlier_influence)),
+              "wrote past a 0.4.6-sized sk_fit_info");
+    }
     /* Noise-free runs: no run is off the law (rounding never counts). */
     CHECK(info.outlying_runs == 0 && isnan(info.outlier_score) && info.outliers_highest == 0 &&
-              sk_fit_outliers(fit, NULL, 0) == SK_OK,
-          "outlying %zu %g", info.outlying_runs, info.outlier_score);
+              sk_fit_outliers(fit, NULL, 0) == SK_OK && isnan(info.outlier_influence) &&
+              isnan(info.outlier_influence_without) && isnan(info.outlier_allocation_without) &&
+              isnan(info.outlier_allocation_shift) && info.outlier_influence_param == -1,
+          "outlying %zu %g influence %g", info.outlying_runs, info.outlier_score, info.outlier_influence);
     {   /* One run 50 % high among runs with 1 % noise: 10+ robust SDs off, listed, noted, still fitted. */
         double Lo[NPTS];
         for (int i = 0; i < NPTS; i++) Lo[i] = L[i] * (1 + 0.01 * sin(1.7 * i));
@@ -195,6 +206,15 @@ static void test_fit(void) {
                   strstr(sk_fit_message(off), sk_fit_data_note(off)) != NULL,
               "outlier: %zu %g row %zu '%s'", oi.outlying_runs, oi.outlier_score, rows[0],
               off ? sk_fit_data_note(off) : sk_last_error());
+        /* Since 0.4.7: how far the refit without it moves the fit, by parameter index, in standard errors; the
+         * allocation exponent a = beta/(alpha+beta) too. The message says it in words. */
+        CHECK(oi.outlier_influence > 0 && isfinite(oi.outlier_influence) && oi.outlier_influence_param >= 0 &&
+                  (size_t)oi.outlier_influence_param < sk_fit_param_count(off) && isfinite(oi.outlier_influence_without) &&
+                  oi.outlier_allocation_without > 0 && oi.outlier_allocation_without < 1 &&
+                  oi.outlier_allocation_shift >= 0 && strstr(sk_fit_message(off), "without them ") != NULL &&
+                  strstr(sk_fit_message(off), sk_fit_param_name(off, (size_t)oi.outlier_influence_param)) != NULL,
+              "influence %g param %d without %g a %g (%g)", oi.outlier_influence, oi.outlier_influence_param,
+              oi.outlier_influence_without, oi.outlier_allocation_without, oi.outlier_allocation_shift);
         CHECK_ERR(sk_fit_outliers(off, rows, 0), SK_ERR_LENGTH, "outlying runs");
         CHECK_ERR(sk_fit_outliers(NULL, rows, 1), SK_ERR_NULL_POINTER, "fit");
         sk_fit_free(off);

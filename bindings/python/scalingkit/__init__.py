@@ -20,7 +20,7 @@ if _os.environ.get("SCALINGKIT_LIBRARY"):
 
 from ._ffi import ffi as _ffi, lib as _lib  # noqa: E402
 from ._errors import ConvergenceWarning, DataWarning, ExtrapolationWarning, ScalingKitError, TransferWarning  # noqa: E402
-from ._results import FitDiagnostics  # noqa: E402
+from ._results import FitDiagnostics, OutlierInfluence  # noqa: E402
 from . import enums  # noqa: E402
 from .chinchilla import ChinchillaFit, ComputeOptimalPlan, fit_chinchilla  # noqa: E402
 from .laws import (Holdout, LawFit, LeaveOneOut, PredictionErrors, PredictionIntervals, catalogue, compare, fit, holdout,  # noqa: E402
@@ -42,7 +42,7 @@ from .hpsweep import (CoordLayer, HPSweepResult, SweepCell, SweepLaw, TimescaleL
                       plot_coord_check)
 
 __version__ = _ffi.string(_lib.sk_version_string()).decode()
-__all__ = ["Bootstrap", "BootstrapPlan", "ChinchillaFit", "ComputeOptimalPlan", "Estimate", "FitDiagnostics", "FittedRange", "enums", "Holdout", "Interval", "IsoFLOPBudget", "IsoFLOPResult",
+__all__ = ["Bootstrap", "BootstrapPlan", "ChinchillaFit", "ComputeOptimalPlan", "Estimate", "FitDiagnostics", "FittedRange", "OutlierInfluence", "enums", "Holdout", "Interval", "IsoFLOPBudget", "IsoFLOPResult",
            "LawFit", "LeaveOneOut", "PowerLaw", "TransformerCount", "count_parameters", "isoflop",
            "EnvelopeResult", "envelope", "nearest_shapes",
            "LossCurve", "MultiPowerFit", "PredictionErrors", "PredictionIntervals", "ConvergenceWarning", "DataWarning", "ExtrapolationWarning", "ScalingKitError", "TransferWarning", "catalogue", "compare", "fit",

@@ -1,15 +1,16 @@
 """Reading an sk_fit handle: shared by every fit wrapper."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import numpy as np
 
 from ._errors import ConvergenceWarning, DataWarning, ScalingKitError, check, warn
 from ._arrays import as_number
 from ._ffi import ffi, lib
-from ._results import Result
+from ._results import OutlierInfluence, Result
 from .enums import IntervalKind, label, parse
 
 
@@ -55,11 +56,23 @@ def read_fit(handle: Any) -> Tuple[Dict[str, float], Dict[str, Any]]:
         repeat_spread=None if info.repeated_points == 0 else info.repeat_spread,
         outlier_rows=read_rows(lib.sk_fit_outliers, handle, info.outlying_runs),
         outlier_score=None if info.outlying_runs == 0 else info.outlier_score,
-        outliers_highest=bool(info.outliers_highest))
+        outliers_highest=bool(info.outliers_highest), outlier_influence=_influence(info, params))
     note = ffi.string(lib.sk_fit_data_note(handle)).decode("utf-8", "replace")
     if note:
         warn(note, DataWarning)
     return params, diagnostics
+
+
+def _influence(info: Any, params: Dict[str, float]) -> Optional[OutlierInfluence]:
+    """sk_fit_info's outlier_* fields (since 0.4.7) as an OutlierInfluence; None where the fit has none."""
+    if info.outlier_influence_param < 0:
+        return None
+    name = list(params)[info.outlier_influence_param]
+    allocation = not math.isnan(info.outlier_allocation_shift)
+    return OutlierInfluence(parameter=name, standard_errors=info.outlier_influence, with_runs=params[name],
+                            without_runs=info.outlier_influence_without,
+                            allocation_without=info.outlier_allocation_without if allocation else None,
+                            allocation_shift=info.outlier_allocation_shift if allocation else None)
 
 
 def read_rows(getter: Any, handle: Any, count: int) -> Tuple[int, ...]:

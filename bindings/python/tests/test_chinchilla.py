@@ -196,17 +196,26 @@ def test_runs_far_off_the_law_are_named(full_fit):
     pd = pytest.importorskip("pandas")
     runs = pd.read_csv(os.path.join(os.path.dirname(__file__), "..", "..", "..", "examples", "data", "chinchilla_epoch.csv"))
     with pytest.warns(scalingkit.DataWarning, match=r"^4 run\(s\) lie up to 45\.\d+ robust standard deviations off the law "
-                      r"\(rows 0, 1, 2, 3; .*they are the 4 highest-loss run\(s\): compare the fit that excludes") as said:
+                      r"\(rows 0, 1, 2, 3; .*they are the 4 highest-loss run\(s\): the fit that excludes the 4 highest-loss runs "
+                      r"leaves them out; without them B .*beta 0\.453 → 0\.3708 .*beyond its 95 % interval$") as said:
         f = fit_chinchilla(runs)
     assert said[0].filename == __file__
     assert f.outlier_rows == (0, 1, 2, 3) and f.outliers_highest and f.outlier_score == pytest.approx(45.2, abs=0.1)
     assert f.message.endswith(str(said[0].message))
+    # They decide it: the refit without them moves B and beta by 13+ standard errors, and the allocation exponent
+    # 0.565 -> 0.516 by 5.7 (the core's OutlierInfluence, through sk_fit_info).
+    moved = f.outlier_influence
+    assert moved.parameter == "B" and moved.standard_errors > 10 and moved.material
+    assert moved.with_runs == f.params["B"] and moved.without_runs == pytest.approx(2311, rel=1e-3)
+    assert moved.allocation_without == pytest.approx(0.5164, abs=1e-3) and moved.allocation_shift > 4
+    assert full_fit.outlier_influence is None
     assert full_fit.outlier_rows == () and full_fit.outlier_score is None and not full_fit.outliers_highest
     with warnings.catch_warnings():
         warnings.simplefilter("error", scalingkit.DataWarning)
         besiroglu = fit_chinchilla(runs, exclude_highest_loss=5)
     assert besiroglu.outlier_rows == ()
     # A law fit reports rows of the caller's data, excluded rows counted.
-    with pytest.warns(scalingkit.DataWarning, match=r"\(rows 2; .*left: compare the fit that excludes the 4 highest"):
+    with pytest.warns(scalingkit.DataWarning, match=r"\(rows 2; .*left: the fit that excludes the 4 highest-loss runs leaves them out"):
         law = scalingkit.fit("chinchilla", runs, exclude_highest_loss=3)
     assert law.excluded == (0, 1, 3) and law.outlier_rows == (2,)
+    assert law.outlier_influence.allocation_without is None and law.outlier_influence.parameter in law.params
