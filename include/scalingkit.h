@@ -596,7 +596,8 @@ SK_API int sk_isoflop_budget_at(const sk_isoflop *result, size_t index, sk_isofl
  * sk_isoflop_free. Returns "" for a NULL result or an index out of range. */
 SK_API const char *sk_isoflop_budget_note(const sk_isoflop *result, size_t index);
 
-/* One line: the exponents, budgets used, and the excluded budgets with reasons. Owned by the result. */
+/* One line: the exponents, budgets used, and the excluded budgets with reasons. Owned by the result. Returns ""
+ * for a NULL result. */
 SK_API const char *sk_isoflop_message(const sk_isoflop *result);
 
 /* Releases a result; NULL is a no-op. */
@@ -1308,7 +1309,8 @@ typedef struct sk_hp_sweep_cell {
 SK_API int sk_hp_sweep_fit(const double *N, const double *D, const double *lr, const double *batch,
                            const double *loss, const double *weight_decay, size_t n, sk_hp_sweep **out);
 SK_API void sk_hp_sweep_free(sk_hp_sweep *sweep);
-/* Message of the fit: how many cells located an optimum, what entered the laws. Owned by the sweep. */
+/* Message of the fit: how many cells located an optimum, what entered the laws. Owned by the sweep. Returns ""
+ * for a NULL sweep (NULL before 0.4.7, unlike every other message accessor). */
 SK_API const char *sk_hp_sweep_message(const sk_hp_sweep *sweep);
 /* Set info->struct_size first. Errors: SK_ERR_NULL_POINTER; SK_ERR_STRUCT_SIZE. */
 SK_API int sk_hp_sweep_get_info(const sk_hp_sweep *sweep, sk_hp_sweep_info *info);

@@ -40,7 +40,7 @@ public func sk_hp_sweep_free(_ sweep: OpaquePointer?) {
 
 @c @implementation
 public func sk_hp_sweep_message(_ sweep: OpaquePointer?) -> UnsafePointer<CChar>? {
-    guard let h = try? SweepHandle.borrow(sweep) else { return nil }
+    guard let h = try? SweepHandle.borrow(sweep) else { return emptyCString }
     return UnsafePointer(h.cMessage)
 }
 

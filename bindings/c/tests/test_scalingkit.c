@@ -1175,6 +1175,8 @@ static void test_transfer(void) {
               si.cells == 3 && si.cells_located == 3 && si.has_batch_law == 0 && si.has_timescale_law == 0 &&
               isnan(si.timescale_exponent),
           "sweep law: %g %s", si.lr_exponent_N, sk_hp_sweep_message(sw));
+    /* Since 0.4.7 a NULL sweep's message is "" as every other message accessor's (it was NULL: printf crashed). */
+    CHECK(sk_hp_sweep_message(NULL) != NULL && strcmp(sk_hp_sweep_message(NULL), "") == 0, "NULL sweep message");
     double p;
     sk_interval lr_interval;
     CHECK(sk_hp_sweep_predict(sw, 1e11, 1e10, 0.9, &p, &lr_interval, &batch) == SK_OK &&
