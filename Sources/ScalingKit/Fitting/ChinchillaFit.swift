@@ -152,7 +152,7 @@ extension ChinchillaLaw {
         outlying.alreadyExcluded = excluded.count
         let prepared = unidentified.isEmpty
             ? ChinchillaFit.prepared(N: keptN, D: keptD, loss: kept.map { loss[$0] }, options: options) : nil
-        let covariance = prepared?.covariance(at: prepared!.coordinates(of: law.catalogueValues), held: [])
+        let covariance = prepared.flatMap { $0.covariance(at: $0.coordinates(of: law.catalogueValues), held: []) }
         if influence, !outlying.rows.isEmpty, let prepared, let covariance {
             // The same fit on the runs it used less the outlying ones.
             let outliers = Set(outlying.rows), rest = kept.filter { !outliers.contains($0) }

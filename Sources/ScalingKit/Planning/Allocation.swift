@@ -73,8 +73,13 @@ public struct LossSurface: Sendable {
         }
         let other = law.inputs.filter { !["N", "D", "C"].contains($0) }
         guard other.isEmpty, law.inputs.contains("N"), law.inputs.contains("D") else {
+            // Plans read C = 6ND, so the inputs must be parameters and tokens by name; a law of the same quantities
+            // under other names (params, tokens) is a rename away, which the error says.
             throw ScalingKitError(.unsupported,
-                "planning needs a law of N and D (optionally C = 6ND); '\(law.formula)' reads \(law.inputs.joined(separator: ", "))")
+                "planning needs a law of N and D (optionally C = 6ND); '\(law.formula)' reads "
+                + law.inputs.joined(separator: ", ")
+                + (other.isEmpty ? "" : ": if \(other.joined(separator: " and ")) count parameters or tokens, fit the same "
+                   + "formula with that column named N (parameters) or D (tokens)"))
         }
         kind = .law(law, values)
     }

@@ -168,6 +168,15 @@ def test_a_fit_on_counts_in_millions_and_billions_is_refused_by_the_planners(chi
             call()
 
 
+def test_a_law_of_params_and_tokens_is_told_to_name_them_N_and_D(chinchilla_data):
+    # A user's own column names: the fit is fine, the plan cannot know these are the counts C = 6ND reads.
+    N, D, L = chinchilla_data
+    law = scalingkit.fit("E + A/params^alpha + B/tokens^beta", params=N, tokens=D, loss=L)
+    with pytest.raises(ScalingKitError, match=r"reads params, tokens: if params and tokens count parameters or "
+                                              r"tokens, fit the same formula with that column named N \(parameters\)"):
+        scalingkit.plan(law, 1e22)
+
+
 def test_planning_from_an_unconverged_fit_warns_whichever_planner(fits):
     """Every planner takes its fit through one door, which warns (ConvergenceWarning, at the caller's line, quoting
     the fit's message) when the fit did not converge, and so does a bootstrap of it; a converged fit plans without
