@@ -987,6 +987,9 @@ typedef struct sk_prediction_errors {
 
 /* Extrapolation test: fits `law` on the runs with split[i] < threshold and scores its predictions on the runs with
  * split[i] >= threshold. split is any per-run quantity (compute, N, D; n values) and need not be an input.
+ * Runs the options leave out are left out of both sides (since 0.4.7; before, of the training side alone):
+ * exclude_highest_loss drops the highest-loss runs of all n before the split, and runs of weight 0 are neither
+ * fitted nor scored. The training fit's sk_fit_excluded lists rows of all n.
  * Set errors->struct_size first. If fit_out is not NULL it receives the training fit (release with sk_fit_free).
  * Errors: as sk_law_fit; SK_ERR_NULL_POINTER (split, errors); SK_ERR_LENGTH (no run on one side);
  * SK_ERR_INVALID_ARGUMENT (a non-finite split value or threshold); SK_ERR_STRUCT_SIZE. */

@@ -187,6 +187,25 @@ struct ValidationTests {
         #expect(abs(e.maxRelativeError - 0.1) < 1e-15 && abs(e.meanRelativeError - 0.1) < 1e-15)
     }
 
+    /// `excludeHighestLoss` cleans the whole table before the split; it used to apply to the training side alone,
+    /// dropping good small runs and scoring the broken large ones (Epoch's 5 highest-loss runs have N ≥ 2·10⁹).
+    @Test func holdoutLeavesExcludedRunsOutOfBothSides() throws {
+        let d = try TestData.chinchilla()
+        var options = LawFitOptions()
+        options.excludeHighestLoss = 5
+        let law = try ScalingLaw.named("chinchilla")
+        let h = try law.holdout(data: ["N": d.N, "D": d.D], observed: d.loss, split: d.N, threshold: 2e9, options: options)
+        #expect(h.fit.excludedIndices == [0, 1, 2, 3, 4] && h.fit.options.excludeHighestLoss == 5)
+        #expect(Set(h.trainIndices + h.testIndices) == Set(5..<d.N.count))
+        #expect(h.testIndices.count == d.N.indices.filter { $0 >= 5 && d.N[$0] >= 2e9 }.count)
+        #expect(h.errors.rmse < 0.03)
+        // The same as fitting the cleaned table.
+        let keep = Array(5..<d.N.count)
+        let clean = try law.holdout(data: ["N": keep.map { d.N[$0] }, "D": keep.map { d.D[$0] }],
+                                    observed: keep.map { d.loss[$0] }, split: keep.map { d.N[$0] }, threshold: 2e9)
+        #expect(abs(clean.errors.rmse - h.errors.rmse) <= 1e-9 * h.errors.rmse)
+    }
+
     @Test func holdoutRejectsEmptySides() throws {
         let law = try ScalingLaw.named("kaplan_n")
         let N = [1e7, 1e8, 1e9], y = [3.0, 2.8, 2.6]

@@ -148,8 +148,8 @@ extension ScalingLaw {
     /// highest-loss runs were dropped: what the notes say of outlying runs is in the caller's terms.
     /// `influence`: refit without the outlying runs, if any, to measure how far they move it (`OutlierInfluence`);
     /// false for that refit itself.
-    private func fit(data: [String: [Double]], observed: [Double], options: LawFitOptions, rows: [Int]?,
-                     excluded: Int, influence: Bool = true) throws -> LawFit {
+    func fit(data: [String: [Double]], observed: [Double], options: LawFitOptions, rows: [Int]?,
+             excluded: Int, influence: Bool = true) throws -> LawFit {
         let p = try prepare(data: data, observed: observed, options: options)
         let (law, free, lower, upper) = (p.law, p.free, p.lower, p.upper)
         var outcome: MultiStart.Outcome

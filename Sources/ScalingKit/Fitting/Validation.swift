@@ -67,7 +67,12 @@ public struct LeaveOneOutValidation: Sendable {
 extension ScalingLaw {
     /// Fits on the runs with `split[i] < threshold` and scores the runs with `split[i] ≥ threshold`.
     ///
-    /// `split` is any per-run quantity (compute, N, D); it need not be an input of the law.
+    /// `split` is any per-run quantity (compute, N, D); it need not be an input of the law. Runs the options leave
+    /// out are left out of both sides: `excludeHighestLoss` drops the highest-loss runs of the whole table before
+    /// the split (as Besiroglu et al. clean the data; applied to the training side alone it dropped that many
+    /// good small runs and scored the broken ones: on Epoch's table split at N = 2·10⁹, the 5 highest-loss runs
+    /// have N ≥ 2.6·10⁹), and runs of weight 0 are neither fitted nor scored. The fit's `excludedIndices` and
+    /// outlying rows are rows of the caller's table.
     /// - Throws: `ScalingKitError` if `split` does not match the runs or is not finite, if either side is empty,
     ///   or for anything `fit` rejects.
     public func holdout(data: [String: [Double]], observed: [Double], split: [Double], threshold: Double,
@@ -77,16 +82,28 @@ extension ScalingLaw {
         }
         if let i = split.firstIndex(where: { !$0.isFinite }) { throw ScalingKitError.invalid("'split'[\(i)] is not finite") }
         guard threshold.isFinite else { throw ScalingKitError.invalid("threshold must be finite (got \(threshold))") }
-        let train = split.indices.filter { split[$0] < threshold }, test = split.indices.filter { split[$0] >= threshold }
-        guard !test.isEmpty else { throw ScalingKitError.length("no run has split >= \(threshold): nothing to score") }
-        guard !train.isEmpty else { throw ScalingKitError.length("no run has split < \(threshold): nothing to fit") }
+        if let w = options.weights, w.count != observed.count {
+            throw ScalingKitError.length("weights has \(w.count) values for \(observed.count) runs")
+        }
+        let excluded = options.excludeHighestLoss == 0 ? [] : try Self.highestRows(observed, options.excludeHighestLoss)
+        let dropped = Set(excluded)
+        let kept = split.indices.filter { !dropped.contains($0) && (options.weights?[$0] ?? 1) != 0 }
+        let train = kept.filter { split[$0] < threshold }, test = kept.filter { split[$0] >= threshold }
+        let left = excluded.isEmpty && kept.count == split.count ? "" : " (of the runs not excluded or weighted 0)"
+        guard !test.isEmpty else { throw ScalingKitError.length("no run has split >= \(threshold)\(left): nothing to score") }
+        guard !train.isEmpty else { throw ScalingKitError.length("no run has split < \(threshold)\(left): nothing to fit") }
         func rows(_ idx: [Int]) -> [String: [Double]] { data.mapValues { c in idx.map { c[$0] } } }
         for (name, c) in data where c.count != observed.count {
             throw ScalingKitError.length("length mismatch: 'observed' has \(observed.count) values but '\(name)' has \(c.count)")
         }
         var trainOptions = options
         trainOptions.weights = options.weights.map { w in train.map { w[$0] } }
-        let fit = try self.fit(data: rows(train), observed: train.map { observed[$0] }, options: trainOptions)
+        trainOptions.excludeHighestLoss = 0
+        // Rows of the caller's table in what the fit says of outlying runs.
+        var fit = try self.fit(data: rows(train), observed: train.map { observed[$0] }, options: trainOptions,
+                               rows: train, excluded: excluded.count)
+        fit.options = options
+        fit.excludedIndices = excluded
         let predicted = try fit.predict(rows(test))
         return HoldoutValidation(fit: fit, threshold: threshold, trainIndices: train, testIndices: test,
                                  predictions: predicted,

@@ -458,7 +458,9 @@ def holdout(law: str, data: Any = None, *, split: Union[str, Sequence[float], np
     """Extrapolation test: fit ``law`` on the runs with ``split < threshold`` and score the runs at or above it.
 
     ``split`` is a column name of ``data`` (for example ``"C"``) or an array, one value per run; it need not be an
-    input of the law. Other keyword arguments are those of :func:`fit`.
+    input of the law. Other keyword arguments are those of :func:`fit`. Runs they leave out are left out of both
+    sides: ``exclude_highest_loss`` drops the highest-loss runs of the whole table before the split (since 0.4.7),
+    and runs of weight 0 are neither fitted nor scored.
     """
     split_values = as_doubles("split", _column(data, kwargs, split) if isinstance(split, str) else split)
     kwargs = {k: v for k, v in kwargs.items() if not (isinstance(split, str) and k == split)}

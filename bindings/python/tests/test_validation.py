@@ -32,6 +32,24 @@ def test_compare_ranks_by_heldout_rmse(epoch):
     assert ranked.rmse.is_monotonic_increasing
 
 
+def test_excluded_runs_are_left_out_of_both_sides_of_a_holdout(chinchilla_data, epoch):
+    """exclude_highest_loss cleans the table before the split. It used to apply to the training side alone: on
+    Epoch's table split at N = 2e9 it dropped 5 good small runs and scored the 5 broken ones (N >= 2e9), which made
+    the held-out RMSE 0.245 for Chinchilla and ranked kaplan_nd (0.225) above it; cleaned, it is 0.027 and first."""
+    N, D, L = chinchilla_data
+    full = pd.DataFrame({"N": N, "D": D, "C": 6 * N * D, "loss": L})
+    h = scalingkit.holdout("chinchilla", full, split="N", threshold=2e9, exclude_highest_loss=5)
+    same = scalingkit.holdout("chinchilla", epoch, split="N", threshold=2e9)
+    assert h.fit.excluded == (0, 1, 2, 3, 4) and h.train_count == same.train_count and h.test_count == same.test_count
+    assert h.errors.rmse == pytest.approx(same.errors.rmse, rel=1e-9) and h.errors.rmse < 0.03
+    # Weight 0 leaves a run out of both sides the same way.
+    weights = np.where(full.index.isin([0, 1, 2, 3, 4]), 0.0, 1.0)
+    w = scalingkit.holdout("chinchilla", full, split="N", threshold=2e9, weights=weights)
+    assert w.test_count == same.test_count and w.errors.rmse == pytest.approx(same.errors.rmse, rel=1e-6)
+    ranked = scalingkit.compare(["kaplan_nd", "chinchilla"], full, split="N", threshold=2e9, exclude_highest_loss=5)
+    assert list(ranked.index) == ["chinchilla", "kaplan_nd"]
+
+
 def test_leave_one_out_on_exact_data():
     N = np.logspace(6, 10, 12)
     loss = (8.8e13 / N) ** 0.076
