@@ -432,7 +432,10 @@ SK_API int sk_plan_allocate(const sk_fit *fit, double compute, sk_allocation *ou
 /* The least compute whose compute-optimal allocation reaches `target_loss`, and that allocation (bisection on
  * ln C to 1e-14 relative).
  * Errors: as sk_plan_allocate, and SK_ERR_INVALID_ARGUMENT for a target the law does not reach below 1e40 FLOPs
- * (at or below its irreducible loss). */
+ * (at or below its irreducible loss) or, since 0.4.7, one within the 95 % confidence interval of the law's loss at
+ * 1e40 FLOPs (its floor, from the fit's covariance): the runs do not say whether any compute reaches it (on the
+ * Epoch runs, E = 1.817 in [1.79, 1.85], and 1.82 used to "need" 3.7e33 FLOPs). sk_plan_inference_aware and
+ * sk_plan_time_aware refuse such a target the same way. */
 SK_API int sk_plan_minimum_compute(const sk_fit *fit, double target_loss, sk_allocation *out);
 
 /* The allocation of `compute` FLOPs at a fixed tokens_per_param M (N = sqrt(C / (6 M)), D = M N) and its loss:

@@ -171,6 +171,30 @@ struct PlannerTests {
         #expect(throws: ScalingKitError.self) { try Planner.minimumCompute(surface, targetLoss: .nan) }
     }
 
+    /// A target inside the confidence interval of the fitted floor is refused: on Epoch's runs (the 5 highest-loss
+    /// excluded) E = 1.817 with the floor's interval [1.79, 1.85], and a target of 1.82 "needed" 3.7e33 FLOPs
+    /// (N = 8e15, 10¹¹ times the largest run) without a word. Above the interval it plans; a bare law (no fit, no
+    /// covariance) plans as before.
+    @Test func minimumComputeRefusesATargetWithinTheFloorsInterval() throws {
+        let d = try TestData.chinchilla()
+        var options = ChinchillaFitOptions()
+        options.excludeHighestLoss = 5
+        let fit = try ChinchillaLaw.fit(N: d.N, D: d.D, loss: d.loss, options: options)
+        let surface = LossSurface(fit)
+        let floor = try fit.predict(parameters: [1e20], tokens: [1e20], interval: .confidence).interval(at: 0)
+        #expect(floor.lower < fit.law.E && fit.law.E < floor.upper && floor.upper - floor.lower > 0.02)
+        do {
+            _ = try Planner.minimumCompute(surface, targetLoss: 1.82)
+            Issue.record("a target within the floor's interval was planned")
+        } catch {
+            #expect("\(error)".contains("lies within the 95 % confidence interval of the law's floor"))
+        }
+        #expect(throws: ScalingKitError.self) { try Planner.inferenceAware(surface, loss: 1.82, inferenceTokens: 1e12) }
+        let above = try Planner.minimumCompute(surface, targetLoss: floor.upper + 0.01)
+        #expect(above.loss <= floor.upper + 0.01 + 1e-9)
+        #expect(try Planner.minimumCompute(LossSurface(fit.law), targetLoss: 1.82).compute > 1e30)
+    }
+
     @Test func refusesLawsWithoutAnOptimum() throws {
         let law = try ScalingLaw.named("chinchilla")
         let values = law.parameters.map { ["E": 1.8, "A": 400, "B": 2000, "alpha": -0.1, "beta": 0.37][$0]! }

@@ -48,6 +48,9 @@ public struct LossSurface: Sendable {
     public var fitted: FittedRange? = nil
     /// FLOPs per parameter per token: C = k·N·D (6: forward and backward, Kaplan et al. 2020 §2.1).
     public var flopsPerParameterToken: Double = 6
+    /// The fit's 95 % confidence interval of the mean law at inputs by name (N, D, C), from its covariance; nil for
+    /// a bare law, or where the fit has no covariance. The least-compute planner asks it where the law's floor is.
+    var confidence: (@Sendable ([String: [Double]]) -> ConfidenceInterval?)? = nil
 
     /// The surface of a Chinchilla law (closed-form optimum).
     public init(_ law: ChinchillaLaw) { kind = .chinchilla(law) }
@@ -56,6 +59,9 @@ public struct LossSurface: Sendable {
     public init(_ fit: ChinchillaFit) {
         self.init(fit.law)
         fitted = fit.fitted
+        confidence = { data in
+            try? fit.predict(parameters: data["N"] ?? [], tokens: data["D"] ?? [], interval: .confidence).interval(at: 0)
+        }
     }
 
     /// The surface of a law fit over N and D, carrying the span of its runs into every plan.
@@ -63,6 +69,7 @@ public struct LossSurface: Sendable {
     public init(_ fit: LawFit) throws {
         try self.init(law: fit.law, values: fit.values)
         fitted = fit.fitted
+        confidence = { data in try? fit.predict(data, interval: .confidence).interval(at: 0) }
     }
 
     /// A law over inputs N and D (and optionally C = k·N·D) with its fitted parameter values.
@@ -89,15 +96,14 @@ public struct LossSurface: Sendable {
         switch kind {
         case .chinchilla(let law): return try law.losses(parameters: N, tokens: D)
         case .law(let law, let values):
-            let columns = law.inputs.map { name -> [Double] in
-                switch name {
-                case "N": return N
-                case "D": return D
-                default: return zip(N, D).map { flopsPerParameterToken * $0 * $1 }
-                }
-            }
-            return try law.evaluate(parameters: values, columns: columns)
+            let columns = inputs(parameters: N, tokens: D)
+            return try law.evaluate(parameters: values, columns: law.inputs.map { columns[$0] ?? [] })
         }
+    }
+
+    /// The law's inputs by name at (N, D): N, D and C = k·N·D.
+    func inputs(parameters N: [Double], tokens D: [Double]) -> [String: [Double]] {
+        ["N": N, "D": D, "C": zip(N, D).map { flopsPerParameterToken * $0 * $1 }]
     }
 
     /// The loss at `parameters` N and `tokens` D.
@@ -208,8 +214,9 @@ public enum Planner {
 
     /// The least compute whose optimal allocation reaches `targetLoss`, with that allocation: bisection on ln C (to
     /// 1e-14 relative) of the compute-optimal loss, which falls monotonically with C.
-    /// - Throws: `ScalingKitError` for a non-finite target, or one the law does not reach below 10⁴⁰ FLOPs (at or
-    ///   below its irreducible loss).
+    /// - Throws: `ScalingKitError` for a non-finite target, one the law does not reach below 10⁴⁰ FLOPs (at or
+    ///   below its irreducible loss), or, for a surface from a fit, one within the 95 % confidence interval of the
+    ///   law's loss at 10⁴⁰ FLOPs (its floor): there the compute is decided by the floor's uncertainty.
     public static func minimumCompute(_ surface: LossSurface, targetLoss: Double) throws -> ComputePlan {
         guard targetLoss.isFinite else { throw ScalingKitError.invalid("target loss must be finite (got \(targetLoss))") }
         var lo = log(surface.flopsPerParameterToken) + 1, hi = log(1e40)
@@ -217,6 +224,17 @@ public enum Planner {
         guard far.loss <= targetLoss else {
             throw ScalingKitError.invalid(
                 "the law does not reach loss \(targetLoss) below 1e40 FLOPs (its loss there is \(far.loss)); is the target at or below the irreducible loss?")
+        }
+        // The law's floor is an estimate too. A target inside its confidence interval may lie below the true floor,
+        // and the compute to reach it is set by that uncertainty alone: on Epoch's runs, E = 1.817 and a target of
+        // 1.82 "needs" 3.7e33 FLOPs (N = 8e15), 10¹¹ times the largest run.
+        if let floor = surface.confidence?(surface.inputs(parameters: [far.parameters], tokens: [far.tokens])),
+           floor.upper >= targetLoss {
+            throw ScalingKitError.invalid(
+                "loss \(FitSearch.format(targetLoss)) lies within the \(FitSearch.format(100 * floor.level)) % confidence "
+                + "interval of the law's floor (its loss at 1e40 FLOPs), [\(FitSearch.format(floor.lower)), "
+                + "\(FitSearch.format(floor.upper))]: the runs do not say whether any compute reaches it, so no plan is "
+                + "given; a target above \(FitSearch.format(floor.upper)) is planned")
         }
         // At tiny budgets the optimum can sit below N = 1 (outside the scan): count that as "not reached".
         func reaches(_ logC: Double) -> Bool {

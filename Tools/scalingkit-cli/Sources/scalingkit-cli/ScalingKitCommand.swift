@@ -346,14 +346,9 @@ extension Fit {
             extras.planIntervals = try extras.plans.map { try b.plan(law: fit.law, compute: $0.compute, threads: threads) }
         }
         if let split = holdoutSplit, let threshold = holdoutThreshold {
-            // The held-out test runs on the rows the fit kept (the exclusion is not redrawn inside the training side).
-            let keep = Set(y.indices).subtracting(fit.excludedIndices).sorted()
-            func kept(_ v: [Double]) -> [Double] { keep.map { v[$0] } }
-            var holdoutOptions = options
-            holdoutOptions.excludeHighestLoss = 0
-            extras.holdout = try scalingLaw.holdout(data: columns.mapValues(kept), observed: kept(y),
-                                                    split: kept(try table.column(split)), threshold: threshold,
-                                                    options: holdoutOptions)
+            // The core leaves the excluded runs out of both sides (the highest-loss runs of the whole table).
+            extras.holdout = try scalingLaw.holdout(data: columns, observed: y, split: try table.column(split),
+                                                    threshold: threshold, options: options)
         }
         print(json ? FitReport.json(fit, data: data, rows: y.count, extras: extras)
                    : FitReport.text(fit, data: data, rows: y.count, extras: extras))
