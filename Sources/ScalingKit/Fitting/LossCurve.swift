@@ -51,8 +51,16 @@ public struct LossCurve: Sendable, Equatable {
         guard !query.isEmpty else { throw ScalingKitError.length("\(label): no steps") }
         for (i, s) in query.enumerated() {
             guard s >= warmupSteps, s < learningRates.count else {
+                // Found as a user: a logged run exports the learning rate only where it logged the loss, one rate
+                // per step of `query` instead of one per optimizer step.
+                let perLogged = learningRates.count == query.count && (query.max() ?? 0) >= learningRates.count
+                let hint = perLogged
+                    ? ": the schedule has one rate per logged step (\(learningRates.count) of them), but it needs one per "
+                      + "optimizer step from step 0 (\((query.max() ?? 0) + 1) here): a log keeps the rate only where it "
+                      + "logged the loss; rebuild the schedule, or interpolate the logged rates at every step"
+                    : ""
                 throw ScalingKitError.invalid(
-                    "\(label): step[\(i)] = \(s) is outside \(warmupSteps)..<\(learningRates.count) (after warmup, within the schedule)")
+                    "\(label): step[\(i)] = \(s) is outside \(warmupSteps)..<\(learningRates.count) (after warmup, within the schedule)\(hint)")
             }
         }
         if warmupSteps == 0, query.contains(0) {

@@ -85,6 +85,9 @@ def test_start_values_and_bad_input():
         # A linear warmup from 0 with the default warmup_steps = 0: refused, saying what to pass.
         (lambda: multi_power_predict(PUBLISHED, np.r_[np.linspace(0, 3e-4, 100), np.full(3000, 3e-4)], [500]),
          r"step 0 is 0 after warmup.*a warmup that starts from 0\? pass its length as warmup steps"),
+        # A logged run's export: the rate only where the loss was logged, one per logged step.
+        (lambda: fit_multi_power([LossCurve(c.learning_rates[c.steps], c.steps, c.loss)]),
+         r"the schedule has one rate per logged step \(57 of them\), but it needs one per optimizer step from step 0"),
     ]
     for call, needle in cases:
         with pytest.raises(ScalingKitError, match=needle):
