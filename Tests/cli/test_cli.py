@@ -43,6 +43,27 @@ def test_fit_json():
     assert out["method"]["huber_delta"] == 1e-3 and len(out["method"]["grid"]["a"]) == 6
 
 
+def test_fit_json_carries_the_notes_on_the_data_as_the_binding_does():
+    """Runs far off the law and what leaving them out does, as JSON fields named as FitDiagnostics names them."""
+    scalingkit = pytest.importorskip("scalingkit")
+    pd = pytest.importorskip("pandas")
+    out = json.loads(run("fit", DATA, "--json").stdout)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same = scalingkit.fit_chinchilla(pd.read_csv(DATA))
+    assert out["outlier_rows"] == list(same.outlier_rows) == [0, 1, 2, 3] and out["outliers_highest"] is True
+    assert out["outlier_score"] == pytest.approx(same.outlier_score, rel=1e-9)
+    moved, expected = dict(out["outlier_influence"]), same.outlier_influence.to_dict()
+    assert moved.pop("parameter") == expected.pop("parameter") == "B"
+    assert moved == pytest.approx(expected, rel=1e-9)
+    assert out["repeated_points"] == 0 and out["repeat_spread"] is None
+    clean = json.loads(run("fit", DATA, "--exclude-highest-loss", "5", "--json").stdout)
+    assert clean["outlier_rows"] == [] and clean["outlier_score"] is None and clean["outlier_influence"] is None
+    law = json.loads(run("fit", DATA, "--formula", "E + A/N^alpha + B/D^beta", "--json").stdout)
+    assert law["outlier_rows"] == [0, 1, 2, 3] and law["outlier_influence"]["allocation_without"] is None
+
+
 def write(tmp_path, name, content):
     p = tmp_path / name
     p.write_bytes(content if isinstance(content, bytes) else content.encode())

@@ -254,6 +254,23 @@ struct Extras {
 }
 
 enum FitReport {
+    /// The notes on the data as JSON fields, named as the Python binding's `FitDiagnostics` names them: runs that
+    /// share every input but disagree, runs far off the law and what leaving them out does (null where none).
+    static func dataJSON(_ d: FitDiagnostics) -> String {
+        let o = d.outlying
+        let influence = o.influence.map { i in
+            "{\"parameter\": \(jsonString(i.largest.parameter)), \"standard_errors\": \(jsonNumber(i.largest.standardErrors)), "
+                + "\"with_runs\": \(jsonNumber(i.largest.withRuns)), \"without_runs\": \(jsonNumber(i.largest.withoutRuns)), "
+                + "\"allocation_without\": \(i.allocation.map { jsonNumber($0.withoutRuns) } ?? "null"), "
+                + "\"allocation_shift\": \(i.allocation.map { jsonNumber($0.standardErrors) } ?? "null")}"
+        } ?? "null"
+        return "\"repeated_points\": \(d.repeated.points), \"repeated_runs\": \(d.repeated.runs), "
+            + "\"repeat_spread\": \(d.repeated.points == 0 ? "null" : jsonNumber(d.repeated.spread)), "
+            + "\"outlier_rows\": [\(o.rows.map(String.init).joined(separator: ", "))], "
+            + "\"outlier_score\": \(o.rows.isEmpty ? "null" : jsonNumber(o.largest)), "
+            + "\"outliers_highest\": \(o.highestObserved), \"outlier_influence\": \(influence)"
+    }
+
     /// "explained = 0.952   " for the objective line (R¹ against one constant), nothing when every loss is equal.
     static func explained(_ share: Double) -> String {
         share.isNaN ? "" : fmt("explained = %.3f   ", share)
@@ -315,6 +332,7 @@ enum FitReport {
         "points_used": \(fit.pointsUsed), "excluded_rows": [\(fit.excludedIndices.map(String.init).joined(separator: ", "))], \
         "parameters": {\(params)}, "objective": \(jsonNumber(fit.objective)), \
         "gradient_norm": \(jsonNumber(fit.gradientNorm)), "explained": \(jsonNumber(fit.explained)), "converged": \(fit.converged), \
+        \(dataJSON(fit.diagnostics)), \
         "message": \(jsonString(fit.message)), "iterations": \(fit.iterations), "evaluations": \(fit.evaluations), \
         "starts": \(fit.starts), "starts_refined": \(fit.startsRefined), "starts_converged": \(fit.startsConverged), \
         "starts_at_optimum": \(fit.startsAtOptimum), "method": {"loss": "huber on log residuals", "huber_delta": \(jsonNumber(fit.options.huberDelta)), \
@@ -366,7 +384,7 @@ extension FitReport {
         "objective": \(jsonNumber(fit.objective)), "gradient_norm": \(jsonNumber(fit.gradientNorm)), \
         "converged": \(fit.converged), "message": \(jsonString(fit.message)), "iterations": \(fit.iterations), \
         "relative_gradient": \(jsonNumber(fit.relativeGradient)), "predicted_decrease": \(jsonNumber(fit.predictedDecrease)), \
-        "explained": \(jsonNumber(fit.explained)), \
+        "explained": \(jsonNumber(fit.explained)), \(dataJSON(fit.diagnostics)), \
         "search": \(jsonString(fit.search.description)), \
         "evaluations": \(fit.evaluations), "starts": \(fit.starts), "starts_refined": \(fit.startsRefined), \
         "starts_converged": \(fit.startsConverged), "starts_at_optimum": \(fit.startsAtOptimum), \
