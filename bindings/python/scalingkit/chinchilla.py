@@ -76,15 +76,17 @@ class ChinchillaFit(FitDiagnostics):
     def plot(self, N: ArrayLike, D: ArrayLike, loss: ArrayLike, *, extrapolate_to: Optional[float] = None,
              bootstrap: Any = None, ax: Any = None):
         """The runs' loss against compute with the fitted compute-optimal frontier, extrapolated to
-        ``extrapolate_to`` FLOPs with the bootstrap's band if given; returns the matplotlib Axes."""
+        ``extrapolate_to`` FLOPs with the bootstrap's band if given; the excluded runs crossed out and those far off
+        the law ringed when these are the fit's own runs. Returns the matplotlib Axes."""
         from ._plots import fit_against_data
         return fit_against_data(self, N, D, loss, extrapolate_to=extrapolate_to, bootstrap=bootstrap, ax=ax)
 
     def plot_residuals(self, N: ArrayLike, D: ArrayLike, loss: ArrayLike, ax: Any = None):
-        """Log residuals against compute 6ND; returns the Axes."""
+        """Log residuals against compute 6ND, the excluded and outlying runs marked when these are the fit's own
+        runs; returns the Axes."""
         from ._plots import residuals
         N, D = np.asarray(N, float), np.asarray(D, float)
-        return residuals(loss, self.predict(N, D), 6 * N * D, "training compute C = 6ND (FLOPs)", ax)
+        return residuals(loss, self.predict(N, D), 6 * N * D, "training compute C = 6ND (FLOPs)", ax, fit=self)
 
     def compute_optimal(self, compute: float) -> ComputeOptimalPlan:
         """The (N, D) that minimise the fitted loss for ``compute`` FLOPs under C = 6ND."""

@@ -110,20 +110,26 @@ class LawFit(FitDiagnostics):
 
     def plot(self, data: Any = None, *, observed: Any, x: Optional[str] = None, ax: Any = None, **columns: Any):
         """Observed against fitted values (a parity plot on log axes) — or, with ``x`` naming an input, both against
-        that input. For laws of N and D, ``ChinchillaFit.plot``-style frontiers come from ``scalingkit.plan``."""
+        that input; the excluded runs crossed out and those far off the law ringed when these are the fit's own runs.
+        For laws of N and D, ``ChinchillaFit.plot``-style frontiers come from ``scalingkit.plan``."""
         import matplotlib.pyplot as plt
         ax = ax or plt.gca()
         y = np.asarray(observed if not isinstance(observed, str) else _column(data, columns, observed), float)
         fitted = self.predict(data, **columns)
+        from ._plots import mark_rows
         if x is None:
             lo, hi = min(y.min(), fitted.min()), max(y.max(), fitted.max())
             ax.scatter(fitted, y, s=10)
+            mark_rows(ax, self, fitted, y)
             ax.plot([lo, hi], [lo, hi], "-", color="black", linewidth=0.8)
             ax.set_xlabel("fitted")
             ax.set_ylabel("observed")
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize="small")
         else:
             xs = np.asarray(_column(data, columns, x), float)
             ax.scatter(xs, y, s=10, label="observed")
+            mark_rows(ax, self, xs, y)
             order = np.argsort(xs)
             ax.plot(xs[order], fitted[order], ".", markersize=3, label="fitted")
             ax.set_xlabel(x)
@@ -135,10 +141,11 @@ class LawFit(FitDiagnostics):
         return ax
 
     def plot_residuals(self, data: Any = None, *, observed: Any, x: str, ax: Any = None, **columns: Any):
-        """Log residuals against the input ``x``; returns the Axes."""
+        """Log residuals against the input ``x``, the excluded and outlying runs marked when these are the fit's own
+        runs; returns the Axes."""
         from ._plots import residuals
         y = observed if not isinstance(observed, str) else _column(data, columns, observed)
-        return residuals(y, self.predict(data, **columns), _column(data, columns, x), x, ax)
+        return residuals(y, self.predict(data, **columns), _column(data, columns, x), x, ax, fit=self)
 
 
 def _column(data: Any, columns: Mapping[str, Any], name: str) -> Any:

@@ -37,6 +37,35 @@ def test_fit_plots(tmp_path, chinchilla_data):
     render(tmp_path, "law_residuals", lambda ax: law.plot_residuals(N=N, D=D, observed=L, x="D", ax=ax))
 
 
+def test_plots_mark_the_excluded_and_the_outlying_runs(tmp_path, chinchilla_data):
+    """The fit's own table: excluded runs crossed out, runs far off the law ringed and labelled; another table
+    (here a subset) is not marked, since the fit's row indices do not point into it."""
+    import warnings
+    N, D, L = chinchilla_data
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        default = scalingkit.fit_chinchilla(N, D, L)
+        law = scalingkit.fit("chinchilla", N=N, D=D, loss=L)
+    cleaned = scalingkit.fit_chinchilla(N, D, L, exclude_highest_loss=5)
+
+    def labels(ax):
+        return ax.get_legend_handles_labels()[1]
+
+    ax = render(tmp_path, "marked", lambda ax: default.plot(N, D, L, ax=ax))
+    assert "far off the law (up to 45.2 robust SDs)" in labels(ax) and "excluded" not in labels(ax)
+    ax = render(tmp_path, "marked_residuals", lambda ax: default.plot_residuals(N, D, L, ax=ax))
+    ringed = [c for c in ax.collections if c.get_label().startswith("far off")]
+    assert len(ringed) == 1 and len(ringed[0].get_offsets()) == 4
+    ax = render(tmp_path, "excluded", lambda ax: cleaned.plot(N, D, L, ax=ax))
+    assert "excluded" in labels(ax)
+    crossed = [c for c in ax.collections if c.get_label() == "excluded"]
+    assert len(crossed[0].get_offsets()) == 5
+    ax = render(tmp_path, "law_marked", lambda ax: law.plot(N=N, D=D, observed=L, ax=ax))
+    assert any(label.startswith("far off the law") for label in labels(ax))
+    ax = render(tmp_path, "subset", lambda ax: default.plot_residuals(N[10:], D[10:], L[10:], ax=ax))
+    assert not any(label.startswith("far off") for label in labels(ax))
+
+
 def test_batch_and_transfer_plots(tmp_path):
     gns = scalingkit.GradientNoiseScale(smoothing="cumulative", history=True)
     rng = np.random.default_rng(0)
