@@ -223,13 +223,44 @@ class CoordLayer(Result):
     verdict: str
 
 
-def coord_check(layer: Any, width: Any, step: Any, rms: Any, threshold: float = 0.25) -> List[CoordLayer]:
+#: Column names a coordinate-check table may use: this package's, then ``mup.get_coord_data``'s
+#: (``module``, ``width``, ``t``, ``l1``: the mean |activation|, whose slope against width is the RMS's).
+_COORD_COLUMNS = (("layer", "module"), ("width",), ("step", "t"), ("rms", "l1"))
+
+
+def _coord_records(layer: Any, width: Any, step: Any, rms: Any) -> Tuple[Any, Any, Any, Any]:
+    """The four per-record columns, from the arrays, or from a table (DataFrame or mapping) passed as ``layer``
+    with the columns of :data:`_COORD_COLUMNS`."""
+    if width is not None or step is not None or rms is not None or not hasattr(layer, "keys"):
+        missing = [name for name, v in (("width", width), ("step", step), ("rms", rms)) if v is None]
+        if missing:
+            raise ScalingKitError(lib.SK_ERR_NULL_POINTER, f"{', '.join(missing)} missing: pass layer, width, step "
+                                  "and rms per record, or one table (mup.get_coord_data's DataFrame) alone")
+        return layer, width, step, rms
+    keys = [str(k) for k in layer.keys()]
+    found = []
+    for names in _COORD_COLUMNS:
+        name = next((n for n in names if n in keys), None)
+        if name is None:
+            raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                  f"the table has no column {' or '.join(repr(n) for n in names)} (it has "
+                                  f"{', '.join(keys)}): pass layer, width, step, rms, or mup.get_coord_data's "
+                                  "module, width, t, l1")
+        found.append(layer[name])
+    return tuple(found)  # type: ignore[return-value]
+
+
+def coord_check(layer: Any, width: Any = None, step: Any = None, rms: Any = None,
+                threshold: float = 0.25) -> List[CoordLayer]:
     """μP's coordinate check (TP5; ``mup.coord_check``) on recorded activation RMS values.
 
     Args:
-        layer: per record a layer label (any hashable: names or indices); width, step, rms: per record.
+        layer: per record a layer label (any hashable: names or indices); width, step, rms: per record. Or a
+            table alone (a DataFrame or mapping) with columns ``layer``, ``width``, ``step``, ``rms`` — or the
+            DataFrame ``mup.get_coord_data`` returns (``module``, ``width``, ``t``, ``l1``), as it is.
         threshold: |slope| above which a layer is flagged.
     """
+    layer, width, step, rms = _coord_records(layer, width, step, rms)
     sequence = isinstance(layer, (list, tuple)) or (hasattr(layer, "__len__") and hasattr(layer, "tolist")
                                                     and np.ndim(layer) == 1)
     labels = list(layer) if sequence else None
@@ -254,10 +285,12 @@ def coord_check(layer: Any, width: Any, step: Any, rms: Any, threshold: float = 
     return [CoordLayer(order[k], worst[k], label(CoordVerdict(verdict[k]))) for k in range(count[0])]
 
 
-def plot_coord_check(layer: Any, width: Any, step: Any, rms: Any, ax: Any = None):
-    """RMS against width per layer at the last recorded step, log-log (the picture of ``mup``'s coord check)."""
+def plot_coord_check(layer: Any, width: Any = None, step: Any = None, rms: Any = None, ax: Any = None):
+    """RMS against width per layer at the last recorded step, log-log (the picture of ``mup``'s coord check); takes
+    what :func:`coord_check` takes, a table from ``mup.get_coord_data`` too."""
     import matplotlib.pyplot as plt
     ax = ax or plt.gca()
+    layer, width, step, rms = _coord_records(layer, width, step, rms)
     layer, width, step, rms = list(layer), np.asarray(width, float), np.asarray(step), np.asarray(rms, float)
     last = step.max()
     for name in dict.fromkeys(layer):

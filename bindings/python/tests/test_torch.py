@@ -779,3 +779,43 @@ def test_accumulation_experts_unused_in_some_micro_batches():
         run(step, schedule)
         assert gns.last_squared_norms == pytest.approx(run.last, rel=1e-12)
     assert gns.read().measurements == 6 and gns.partial_steps == 1
+
+
+def test_coord_check_reads_mups_coord_data_as_it_is():
+    """mup.get_coord_data's DataFrame (module, width, t, l1) goes into scalingkit.coord_check unchanged: a μP MLP
+    (MuReadout, set_base_shapes) is stable at every layer, the same MLP in SP grows (its readout by ~1.4)."""
+    from mup.coord_check import get_coord_data
+
+    class Net(nn.Module):
+        def __init__(self, w, mu):
+            super().__init__()
+            self.fc1, self.fc2 = nn.Linear(32, w), nn.Linear(w, w)
+            self.out = mup.MuReadout(w, 10) if mu else nn.Linear(w, 10)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.fc2(torch.relu(self.fc1(x)))))
+
+    def models(mu):
+        def make(w):
+            def build():
+                torch.manual_seed(w)
+                m = Net(w, mu)
+                mup.set_base_shapes(m, Net(64, mu) if mu else None, delta=Net(128, mu) if mu else None)
+                return m
+            return build
+        return {w: make(w) for w in (64, 128, 256, 512)}
+
+    torch.manual_seed(0)
+    batches = [(torch.randn(64, 32), torch.randint(0, 10, (64,)))] * 4
+    verdicts = {}
+    for mu in (True, False):
+        frame = get_coord_data(models(mu), batches, optimizer="adam", lr=1e-2, mup=mu, nsteps=3, cuda=False,
+                               nseeds=2, show_progress=False)
+        assert {"module", "width", "t", "l1"} <= set(frame.columns)
+        verdicts[mu] = {c.layer: (c.verdict, c.worst_slope) for c in scalingkit.coord_check(frame)}
+    assert all(v == "stable" for v, _ in verdicts[True].values()), verdicts[True]
+    assert verdicts[False]["out"][0] == "grows" and verdicts[False]["out"][1] > 1
+    with pytest.raises(scalingkit.ScalingKitError, match=r"no column 'rms' or 'l1'"):
+        scalingkit.coord_check(frame.drop(columns=["l1"]))
+    with pytest.raises(scalingkit.ScalingKitError, match=r"step, rms missing"):
+        scalingkit.coord_check(["a", "a"], [64, 128])
