@@ -135,6 +135,17 @@ struct CompiledExpressionTests {
         let fit = try law.fit(data: ["D": Array(D.dropFirst())], observed: Array(loss.dropFirst()))
         #expect(fit.converged)
         #expect(try law.evaluate(parameters: fit.values, columns: [[0]])[0] == .infinity)
+        // Where the value is finite the gradient is not: the rectified fine-tuning law's D^β is 0 at D = 0 for
+        // β > 0, but ∂/∂β = D^β·ln D is 0·(−∞). A zero-shot run (D = 0) made the fit stall ("a Newton step would
+        // lower the objective by a relative inf"); it is refused the same way, and the law fits without it.
+        let rectified = try ScalingLaw.named("finetune_rectified")
+        let Dft = [0, 200, 400, 800, 1600, 3200, 6400, 12800, 25600, 51200.0]
+        let Lft = Dft.map { 300 / (1000 + pow($0, 0.7)) + 1.5 }
+        #expect {
+            _ = try rectified.fit(data: ["D": Dft], observed: Lft)
+        } throws: { "\($0)".contains("infinite at data point 0 (D = 0): a parameter-free part is ±∞") }
+        let fitted = try rectified.fit(data: ["D": Array(Dft.dropFirst())], observed: Array(Lft.dropFirst()))
+        #expect(fitted.converged && abs(fitted["beta"]! - 0.7) < 1e-6)
     }
 
     @Test func valueMatchesTheFormula() throws {

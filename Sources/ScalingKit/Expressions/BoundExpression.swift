@@ -66,18 +66,16 @@ public struct BoundExpression: Sendable {
         batched = BatchedTape(expression, hoistedValues: values, count: count)
     }
 
-    /// The first point at which a parameter-free part of the formula is ±∞ (a log or a negative power of zero, an
-    /// overflow), nil if none. Binding allows it, since a prediction there is what the law says; a fit cannot use
-    /// such a point: its objective is infinite wherever the law is, and finite only where a sign flips (α < 0 in
-    /// D^-α at D = 0), so the optimiser would wander there and report a stall.
-    func firstInfinitePoint() -> Int? {
+    /// The points at which a parameter-free part of the formula is ±∞ (a log or a power of zero, an overflow).
+    /// Binding allows them, since a prediction there is what the law says; a fit refuses them (`ScalingLaw.fit`).
+    func infinitePoints() -> [Int] {
         let h = expression.hoisted.count
-        guard h > 0, let k = hoistedValues.firstIndex(where: { $0.isInfinite }) else { return nil }
-        return k / h
+        guard h > 0 else { return [] }
+        return (0..<count).filter { i in (0..<h).contains { hoistedValues[i * h + $0].isInfinite } }
     }
 
-    /// The error for a point where a parameter-free part of the formula is NaN (`undefined`) or ±∞ in a fit
-    /// (`infinite`). It shows the inputs there and counts the zero and negative values of each input, because the
+    /// The error for a point where a parameter-free part of the formula is NaN, or (`infinite`) ±∞ in a fit. It
+    /// shows the inputs there and counts the zero and negative values of each input, because the
     /// usual cause is a column that is not what the formula assumes: a checkpoint logged at step 0 (D = 0), or a
     /// negative count (an integer product that overflowed, as pandas' int64 does at 6·N·D past 9.2e18).
     static func unusablePoint(_ expression: CompiledExpression, columns: [[Double]], at i: Int,
@@ -99,11 +97,13 @@ public struct BoundExpression: Sendable {
             ? (infinite ? "for example the log of zero or an overflow" : "for example the log of a non-positive input")
             : counts.joined(separator: ", ") + (guesses.isEmpty ? "" : " (\(guesses.joined(separator: " ")))")
         let at = values.isEmpty ? "" : " (\(values.joined(separator: ", ")))"
-        return infinite
-            ? .invalid("formula '\(expression.formula)' is infinite at data point \(i)\(at), so a fit cannot use that "
-                       + "point: leave it out; \(cause)")
-            : .invalid("formula '\(expression.formula)' is undefined at data point \(i)\(at): a parameter-free part "
-                       + "is NaN; \(cause)")
+        if infinite {
+            return .invalid("formula '\(expression.formula)' is infinite at data point \(i)\(at): a parameter-free part is "
+                            + "±∞ (a log or a power of zero, or an overflow), where neither the law nor its gradient is "
+                            + "finite for most parameter values, so a fit cannot use that point: leave it out; \(cause)")
+        }
+        return .invalid("formula '\(expression.formula)' is undefined at data point \(i)\(at): a parameter-free part "
+                        + "is NaN; \(cause)")
     }
 
     /// Σᵢ φᵢ(vᵢ) and its gradient with respect to every parameter, evaluated block by block (see `BatchedTape`);

@@ -421,7 +421,12 @@ extension ScalingLaw {
         }
 
         let bound = try BoundExpression(expression, columns: columns)
-        if let i = bound.firstInfinitePoint() {
+        // A point where a parameter-free part is ±∞ (a log or power of zero) cannot be fitted: the objective is
+        // infinite wherever the law is and finite only where a sign flips (D^−α at D = 0 is +∞ for α > 0, 0 for
+        // α < 0: the fit wandered to α < 0 and reported a stall with sign-flipped E and A), and where the value is
+        // finite its gradient is 0·(−∞) (D^β·ln D at D = 0: the rectified fine-tuning law with a zero-shot run
+        // stalled on "a Newton step would lower the objective by a relative inf").
+        if let i = bound.infinitePoints().first {
             throw BoundExpression.unusablePoint(expression, columns: columns, at: i, infinite: true)
         }
         let isLog = free.map { law.logScaled.contains(parameters[$0]) }
