@@ -66,12 +66,13 @@ public struct BoundExpression: Sendable {
         batched = BatchedTape(expression, hoistedValues: values, count: count)
     }
 
-    /// The points at which a parameter-free part of the formula is ±∞ (a log or a power of zero, an overflow).
-    /// Binding allows them, since a prediction there is what the law says; a fit refuses them (`ScalingLaw.fit`).
-    func infinitePoints() -> [Int] {
+    /// The first point at which a parameter-free part of the formula is ±∞ (a log or a power of zero, an overflow),
+    /// nil if none. Binding allows such points, since a prediction there is what the law says; a fit refuses them
+    /// (`ScalingLaw.fit`).
+    func firstInfinitePoint() -> Int? {
         let h = expression.hoisted.count
-        guard h > 0 else { return [] }
-        return (0..<count).filter { i in (0..<h).contains { hoistedValues[i * h + $0].isInfinite } }
+        guard h > 0, let k = hoistedValues.firstIndex(where: { $0.isInfinite }) else { return nil }
+        return k / h
     }
 
     /// The error for a point where a parameter-free part of the formula is NaN, or (`infinite`) ±∞ in a fit. It

@@ -160,14 +160,10 @@ extension ChinchillaLaw {
             plain.excludeHighestLoss = 0
             if let refit = try? fit(N: rest.map { N[$0] }, D: rest.map { D[$0] }, loss: rest.map { loss[$0] },
                                     options: plain, influence: false), refit.converged {
-                let names = prepared.free.map { prepared.law.parameters[$0] }
-                let before = law.catalogueValues, after = refit.law.catalogueValues
-                outlying.influence = OutlierInfluence(
-                    names: names, valuesBefore: prepared.free.map { before[$0] },
-                    valuesAfter: prepared.free.map { after[$0] }, before: prepared.coordinates(of: before),
-                    after: prepared.coordinates(of: after), covariance: covariance)
+                outlying.influence = OutlierInfluence(prepared, before: law.catalogueValues,
+                                                      after: refit.law.catalogueValues, covariance: covariance)
                 outlying.influence?.allocation = OutlierInfluence.allocation(
-                    names: names, alpha: (law.alpha, refit.law.alpha), beta: (law.beta, refit.law.beta),
+                    prepared, alpha: (law.alpha, refit.law.alpha), beta: (law.beta, refit.law.beta),
                     covariance: covariance)
             }
         }

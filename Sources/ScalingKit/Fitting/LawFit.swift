@@ -237,10 +237,7 @@ extension ScalingLaw {
             without.weights = weights
             if let refit = try? fit(data: data, observed: observed, options: without, rows: nil, excluded: 0,
                                     influence: false), refit.converged {
-                outlying.influence = OutlierInfluence(
-                    names: free.map { parameters[$0] }, valuesBefore: free.map { values[$0] },
-                    valuesAfter: free.map { refit.values[$0] }, before: outcome.best.x,
-                    after: p.coordinates(of: refit.values), covariance: covariance)
+                outlying.influence = OutlierInfluence(p, before: values, after: refit.values, covariance: covariance)
             }
         }
         if let rows { outlying.rows = outlying.rows.map { rows[$0] } }
@@ -426,7 +423,7 @@ extension ScalingLaw {
         // α < 0: the fit wandered to α < 0 and reported a stall with sign-flipped E and A), and where the value is
         // finite its gradient is 0·(−∞) (D^β·ln D at D = 0: the rectified fine-tuning law with a zero-shot run
         // stalled on "a Newton step would lower the objective by a relative inf").
-        if let i = bound.infinitePoints().first {
+        if let i = bound.firstInfinitePoint() {
             throw BoundExpression.unusablePoint(expression, columns: columns, at: i, infinite: true)
         }
         let isLog = free.map { law.logScaled.contains(parameters[$0]) }

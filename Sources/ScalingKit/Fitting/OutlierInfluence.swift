@@ -38,18 +38,19 @@ public struct OutlierInfluence: Sendable, Equatable {
     /// The largest shift.
     public var largest: Shift { shifts[0] }
 
-    /// The shifts between two optimiser points `before` and `after` (one coordinate per free parameter, `names[k]`,
-    /// natural values `valuesBefore`/`valuesAfter`) in standard errors from `covariance`; nil when no coordinate has
-    /// a positive, finite variance.
-    init?(names: [String], valuesBefore: [Double], valuesAfter: [Double], before: [Double], after: [Double],
-          covariance: FitCovariance) {
+    /// The shifts from the full parameter vector `before` to `after` of the law `prepared` fits, measured in its
+    /// optimiser coordinates in standard errors from `covariance` (over those coordinates); nil when no coordinate
+    /// has a positive, finite variance.
+    init?(_ prepared: ScalingLaw.Prepared, before: [Double], after: [Double], covariance: FitCovariance) {
+        let x0 = prepared.coordinates(of: before), x1 = prepared.coordinates(of: after)
         let q = covariance.coordinates.count
         var shifts: [Shift] = []
         for (i, k) in covariance.coordinates.enumerated() {
             let variance = covariance.matrix[i * q + i]
-            guard variance > 0, variance.isFinite, after[k].isFinite else { continue }
-            shifts.append(Shift(parameter: names[k], withRuns: valuesBefore[k], withoutRuns: valuesAfter[k],
-                                standardErrors: abs(after[k] - before[k]) / variance.squareRoot()))
+            guard variance > 0, variance.isFinite, x1[k].isFinite else { continue }
+            let j = prepared.free[k]
+            shifts.append(Shift(parameter: prepared.law.parameters[j], withRuns: before[j], withoutRuns: after[j],
+                                standardErrors: abs(x1[k] - x0[k]) / variance.squareRoot()))
         }
         guard !shifts.isEmpty else { return nil }
         self.shifts = shifts.sorted { $0.standardErrors > $1.standardErrors }
@@ -73,13 +74,15 @@ public struct OutlierInfluence: Sendable, Equatable {
     }
 
     /// The allocation exponent's shift between two Chinchilla fits, with the delta-method standard error from
-    /// `covariance` over `names` (coordinates named "alpha" and "beta", not log-scaled); nil where either is
-    /// held or the variance is not positive.
-    static func allocation(names: [String], alpha: (Double, Double), beta: (Double, Double),
+    /// `covariance` over the coordinates of `prepared` (those of "alpha" and "beta", not log-scaled); nil where
+    /// either is held or the variance is not positive.
+    static func allocation(_ prepared: ScalingLaw.Prepared, alpha: (Double, Double), beta: (Double, Double),
                            covariance: FitCovariance) -> Shift? {
         let q = covariance.coordinates.count
-        guard let i = covariance.coordinates.firstIndex(where: { names[$0] == "alpha" }),
-              let j = covariance.coordinates.firstIndex(where: { names[$0] == "beta" }) else { return nil }
+        func coordinate(_ name: String) -> Int? {
+            covariance.coordinates.firstIndex { prepared.law.parameters[prepared.free[$0]] == name }
+        }
+        guard let i = coordinate("alpha"), let j = coordinate("beta") else { return nil }
         let (a0, b0) = (alpha.0, beta.0), s = a0 + b0
         // ∂a/∂α = −β/(α+β)², ∂a/∂β = α/(α+β)².
         let ga = -b0 / (s * s), gb = a0 / (s * s)
