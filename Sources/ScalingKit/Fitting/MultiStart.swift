@@ -90,8 +90,10 @@ struct MultiStart {
                 if better(bestAny) { bestAny = i }
             }
             refined += chunk.count
-            if let w = bestConverged ?? bestAny, let best = results[w]?.value,
-               reachedOptimum(results, best) >= screening.confirmations { break }
+            if let w = bestConverged ?? bestAny, let best = results[w],
+               reachedOptimum(results, best.value, exact: best.reason == .objectiveNegligible) >= screening.confirmations {
+                break
+            }
         } while screened && refined < order.count
 
         guard let winner = bestConverged ?? bestAny, let first = results[winner] else {
@@ -104,7 +106,9 @@ struct MultiStart {
         evaluations += polished.evaluations
         let final = polished.value <= first.value ? polished : first
         let reason = polished.converged ? polished.reason : first.reason
-        let atOptimum = reachedOptimum(results, final.value)
+        // The polish of an exact fit stops at once on its gradient test, so exactness is the winning start's.
+        let atOptimum = reachedOptimum(results, final.value,
+                                       exact: first.reason == .objectiveNegligible || final.reason == .objectiveNegligible)
         var message = bestConverged == nil ? "no start converged; polishing the lowest: \(reason.message)" : reason.message
         if screened {
             message += "; screened \(starts.count) starts by their objective, refined the best \(refined): "
@@ -117,9 +121,15 @@ struct MultiStart {
                        startsConverged: convergedCount, startsAtOptimum: atOptimum)
     }
 
-    /// Refined starts that ended within `optimumTolerance` (relative) of `best`.
-    private static func reachedOptimum(_ results: [OptimizationResult?], _ best: Double) -> Int {
+    /// Refined starts that ended within `optimumTolerance` (relative) of `best`, or, when `best` is an exact fit,
+    /// at an exact fit themselves: every fit objective is a sum of losses ≥ 0, so two exact fits are both at the
+    /// global minimum, though their rounding residues (10⁻³⁰ against 10⁻²⁸) differ by far more than any relative
+    /// tolerance. Without this a law fitted to noise-free data (a closed-form check) was "not confirmed".
+    private static func reachedOptimum(_ results: [OptimizationResult?], _ best: Double, exact: Bool) -> Int {
         let threshold = best + optimumTolerance * abs(best)
-        return results.reduce(0) { $0 + (($1?.value).map { $0 <= threshold } == true ? 1 : 0) }
+        return results.reduce(0) { count, r in
+            guard let r else { return count }
+            return count + (r.value <= threshold || (exact && r.reason == .objectiveNegligible) ? 1 : 0)
+        }
     }
 }
