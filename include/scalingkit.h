@@ -738,7 +738,7 @@ SK_API int sk_law_from_name(const char *name, sk_law **out);
 SK_API const char *sk_law_catalogue(void);
 
 /* A law from a formula string, for example "E + A*N^-alpha + B*D^-beta", with + - * / ^ (or **), exp, log, sqrt,
- * min, max, logsumexp, parentheses and numbers. inputs[0 .. n_inputs-1] name the data columns that may appear;
+ * min, max, logsumexp (log10, log2, ln and pow(x, p) are accepted and rewritten in those), parentheses and numbers. inputs[0 .. n_inputs-1] name the data columns that may appear;
  * those the formula uses become the law's inputs (sk_law_input_name), and every other name in the formula is a
  * parameter, in order of first appearance. Parameters start unbounded from the single value 1 unless the
  * fit options say otherwise. At most 4096 characters and 64 levels of nesting.

@@ -26,6 +26,10 @@ struct FormulaParserTests {
         ("a b", "at position 2: expected an operator or the end of the formula, found 'b'"),
         ("1 +* 2", "at position 3: expected a number"),
         ("foo(1)", "at position 0: unknown function 'foo'"),
+        ("sin(N)", "functions are exp, log, sqrt, min, max, logsumexp, log10, log2, ln, pow"),
+        ("pow(a)", "pow takes 2 argument(s), got 1"),
+        ("log10(a, b)", "log10 takes 1 argument(s), got 2"),
+        ("ln(a", "expected ',' or ')' to close the arguments of ln"),
         ("min(a)", "min takes 2 argument(s), got 1"),
         ("exp(a, b)", "exp takes 1 argument(s), got 2"),
         ("log(a", "expected ',' or ')' to close the arguments of log"),
@@ -48,6 +52,26 @@ struct FormulaParserTests {
             #expect(e.code == .invalidArgument)
             #expect(e.message.contains(needle), "'\(text)': \(e.message)")
         } catch { Issue.record("\(error)") }
+    }
+
+    /// NumPy's and papers' spellings are written in the core functions at parse time, so a formula copied from a
+    /// notebook (`a + b*log10(C)`, `pow(N, -alpha)`) fits as typed and every later stage sees one vocabulary.
+    @Test func commonSpellingsAreSugar() throws {
+        #expect(try FormulaParser.parse("pow(N, -alpha)")
+                == .binary(.power, .identifier("N", position: 4), .negate(.identifier("alpha", position: 8))))
+        #expect(try FormulaParser.parse("ln(C)") == .call(.log, [.identifier("C", position: 3)], position: 0))
+        let law = try ScalingLaw(formula: "k + log10(x) + log2(x) + ln(x) + pow(x, 3)", inputs: ["x"])
+        let v = try law.evaluate(parameters: [0], columns: [[8, 100]])
+        #expect(abs(v[0] - (log10(8.0) + 3 + log(8.0) + 512)) < 1e-12)
+        #expect(abs(v[1] - (2 + log2(100.0) + log(100.0) + 1e6)) < 1e-6)
+        // A loss-vs-compute line typed in base 10 fits to its slope in base 10: b₁₀ = b_e · ln 10.
+        let C = [1e18, 3e18, 1e19, 3e19, 1e20, 3e20, 1e21]
+        let loss = C.map { 7.5 - 0.12 * log10($0) }
+        let fit10 = try ScalingLaw(formula: "a + b*log10(C)", inputs: ["C"]).fit(data: ["C": C], observed: loss)
+        let fitE = try ScalingLaw(formula: "a + b*log(C)", inputs: ["C"]).fit(data: ["C": C], observed: loss)
+        #expect(fit10.converged && fitE.converged)
+        #expect(abs(fit10.values[1] + 0.12) < 1e-6, "\(fit10.values)")
+        #expect(abs(fit10.values[1] - fitE.values[1] * log(10.0)) < 1e-6)
     }
 
     @Test func hostileInputIsBounded() {

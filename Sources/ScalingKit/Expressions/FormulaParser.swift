@@ -9,6 +9,8 @@
 ///     power   := primary (('^' | '**') unary)?
 ///     primary := number | name | name '(' expr (',' expr)* ')' | '(' expr ')'
 ///
+/// `log10`, `log2`, `ln` and `pow` are rewritten in `log` and `^` as they are read (`Parser.Sugar`).
+///
 /// Hostile input is bounded: at most `maxLength` characters and `maxDepth` nested sub-expressions, checked before
 /// recursion can exhaust the stack. Errors name the position and what was expected.
 public enum FormulaParser {
@@ -187,9 +189,10 @@ private struct Parser {
             return .number(v)
         case let .name(name):
             guard isSymbol("(") else { return .identifier(name, position: t.position) }
+            if let sugar = Sugar(rawValue: name) { return try call(sugar, at: t, depth: depth) }
             guard let f = ExpressionNode.Function(rawValue: name) else {
                 throw ScalingKitError.invalid("formula: at position \(t.position): unknown function '\(name)'; "
-                    + "functions are \(ExpressionNode.Function.allCases.map(\.rawValue).joined(separator: ", "))")
+                    + "functions are \(Parser.functionNames)")
             }
             index += 1
             var args = [try expression(depth: depth + 1)]
@@ -210,6 +213,40 @@ private struct Parser {
             return inner
         default:
             throw error(at: t, expected: "a number, a name, a function call or '('")
+        }
+    }
+
+    /// Spellings users type from NumPy and papers, written in terms of the core functions at parse time, so that
+    /// every later stage (compilation, structure analysis, gradients) sees only those: `log10(x)` = log x / ln 10,
+    /// `log2(x)` = log x / ln 2, `ln(x)` = log x, `pow(x, p)` = x^p.
+    enum Sugar: String, CaseIterable {
+        case log10, log2, ln, pow
+    }
+
+    /// Every function name a formula may call, for error messages.
+    static var functionNames: String {
+        (ExpressionNode.Function.allCases.map(\.rawValue) + Sugar.allCases.map(\.rawValue)).joined(separator: ", ")
+    }
+
+    private mutating func call(_ sugar: Sugar, at t: Token, depth: Int) throws -> ExpressionNode {
+        index += 1
+        var args = [try expression(depth: depth + 1)]
+        while isSymbol(",") {
+            index += 1
+            args.append(try expression(depth: depth + 1))
+        }
+        try expect(")", "',' or ')' to close the arguments of \(sugar.rawValue)")
+        let want = sugar == .pow ? 2 : 1
+        guard args.count == want else {
+            throw ScalingKitError.invalid(
+                "formula: at position \(t.position): \(sugar.rawValue) takes \(want) argument(s), got \(args.count)")
+        }
+        let log = ExpressionNode.call(.log, [args[0]], position: t.position)
+        switch sugar {
+        case .ln: return log
+        case .log10: return .binary(.divide, log, .number(2.302585092994046))
+        case .log2: return .binary(.divide, log, .number(0.6931471805599453))
+        case .pow: return .binary(.power, args[0], args[1])
         }
     }
 }

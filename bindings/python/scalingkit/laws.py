@@ -350,7 +350,7 @@ def fit(
 
     Args:
         law: a catalogue name (see :func:`catalogue`, for example ``"chinchilla"``) or a formula such as
-            ``"E + A*N^-alpha + B*D^-beta"`` (``+ - * / ^``, exp, log, sqrt, min, max, logsumexp).
+            ``"E + A*N^-alpha + B*D^-beta"`` (``+ - * / ^``, exp, log, sqrt, min, max, logsumexp; log10, log2, ln, pow).
         data: a pandas DataFrame or a mapping of column name → values. Columns can also be passed as keywords.
         observed: the column (name) or array with the measured value per run, default ``"loss"``.
         inputs: for a formula, the names that are data columns; default: every numeric column the formula names.
