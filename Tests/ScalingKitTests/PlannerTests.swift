@@ -172,7 +172,7 @@ struct PlannerTests {
     }
 
     /// A target inside the confidence interval of the fitted floor is refused: on Epoch's runs (the 5 highest-loss
-    /// excluded) E = 1.817 with the floor's interval [1.79, 1.85], and a target of 1.82 "needed" 3.7e33 FLOPs
+    /// excluded) E = 1.817 with the floor's interval [1.767, 1.869], and a target of 1.82 "needed" 3.7e33 FLOPs
     /// (N = 8e15, 10¹¹ times the largest run) without a word. Above the interval it plans; a bare law (no fit, no
     /// covariance) plans as before.
     @Test func minimumComputeRefusesATargetWithinTheFloorsInterval() throws {

@@ -160,6 +160,7 @@ extension ChinchillaLaw {
             plain.excludeHighestLoss = 0
             if let refit = try? fit(N: rest.map { N[$0] }, D: rest.map { D[$0] }, loss: rest.map { loss[$0] },
                                     options: plain, influence: false), refit.converged {
+                let covariance = refit.covariance ?? covariance
                 outlying.influence = OutlierInfluence(prepared, before: law.catalogueValues,
                                                       after: refit.law.catalogueValues, covariance: covariance)
                 outlying.influence?.allocation = OutlierInfluence.allocation(

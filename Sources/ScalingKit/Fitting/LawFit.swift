@@ -237,7 +237,8 @@ extension ScalingLaw {
             without.weights = weights
             if let refit = try? fit(data: data, observed: observed, options: without, rows: nil, excluded: 0,
                                     influence: false), refit.converged {
-                outlying.influence = OutlierInfluence(p, before: values, after: refit.values, covariance: covariance)
+                outlying.influence = OutlierInfluence(p, before: values, after: refit.values,
+                                                       covariance: refit.covariance ?? covariance)
             }
         }
         if let rows { outlying.rows = outlying.rows.map { rows[$0] } }

@@ -152,11 +152,11 @@ def warn_outside_fitted(plans: Sequence[Any], head: Callable[[Any], str] = plan_
 @dataclass(frozen=True)
 class OutlierInfluence(Result):
     """What a fit's outlying runs do to it (``FitDiagnostics.outlier_influence``; the core's ``OutlierInfluence``):
-    the fit is run again without them and each parameter's move is divided by its standard error in the fit with
-    them (DFBETAS for the group; log-scaled parameters in log). Above 2 the refit leaves the fit's own 95 %
+    the fit is run again without them and each parameter's move is divided by its standard error in that refit
+    (DFBETAS for the group; log-scaled parameters in log). Above 2 the refit leaves the fit's own 95 %
     interval, which assumes independent runs (on checkpoints of a few runs it is too narrow: read the values too).
-    On Hoffmann et al.'s 245 runs the 4 outlying ones move beta 0.453 -> 0.371 (13 standard errors) and the
-    allocation exponent 0.565 -> 0.516 (5.7); the message lists every move beyond 2."""
+    On Hoffmann et al.'s 245 runs the 4 outlying ones move beta 0.453 -> 0.371 (5.1 standard errors) and the
+    allocation exponent 0.565 -> 0.516 (2.7); the message lists every move beyond 2."""
 
     #: The parameter that moves most.
     parameter: str
