@@ -189,24 +189,14 @@ private struct Parser {
             return .number(v)
         case let .name(name):
             guard isSymbol("(") else { return .identifier(name, position: t.position) }
-            if let sugar = Sugar(rawValue: name) { return try call(sugar, at: t, depth: depth) }
+            if let sugar = Sugar(rawValue: name) {
+                return try Self.desugar(sugar, arguments(of: name, at: t, arity: sugar.arity, depth: depth), position: t.position)
+            }
             guard let f = ExpressionNode.Function(rawValue: name) else {
                 throw ScalingKitError.invalid("formula: at position \(t.position): unknown function '\(name)'; "
                     + "functions are \(Parser.functionNames)")
             }
-            index += 1
-            var args = [try expression(depth: depth + 1)]
-            while isSymbol(",") {
-                index += 1
-                args.append(try expression(depth: depth + 1))
-            }
-            try expect(")", "',' or ')' to close the arguments of \(name)")
-            guard f.arity.contains(args.count) else {
-                let want = f.arity.count == 1 ? "\(f.arity.lowerBound)" : "\(f.arity.lowerBound) to \(f.arity.upperBound)"
-                throw ScalingKitError.invalid(
-                    "formula: at position \(t.position): \(name) takes \(want) argument(s), got \(args.count)")
-            }
-            return .call(f, args, position: t.position)
+            return .call(f, try arguments(of: name, at: t, arity: f.arity, depth: depth), position: t.position)
         case .symbol("("):
             let inner = try expression(depth: depth + 1)
             try expect(")", "')'")
@@ -221,6 +211,8 @@ private struct Parser {
     /// `log2(x)` = log x / ln 2, `ln(x)` = log x, `pow(x, p)` = x^p.
     enum Sugar: String, CaseIterable {
         case log10, log2, ln, pow
+
+        var arity: ClosedRange<Int> { self == .pow ? 2...2 : 1...1 }
     }
 
     /// Every function name a formula may call, for error messages.
@@ -228,20 +220,26 @@ private struct Parser {
         (ExpressionNode.Function.allCases.map(\.rawValue) + Sugar.allCases.map(\.rawValue)).joined(separator: ", ")
     }
 
-    private mutating func call(_ sugar: Sugar, at t: Token, depth: Int) throws -> ExpressionNode {
+    /// The arguments of a call of `name` (whose token is `t`), from its '(' to its ')', checked against `arity`.
+    private mutating func arguments(of name: String, at t: Token, arity: ClosedRange<Int>, depth: Int) throws -> [ExpressionNode] {
         index += 1
         var args = [try expression(depth: depth + 1)]
         while isSymbol(",") {
             index += 1
             args.append(try expression(depth: depth + 1))
         }
-        try expect(")", "',' or ')' to close the arguments of \(sugar.rawValue)")
-        let want = sugar == .pow ? 2 : 1
-        guard args.count == want else {
+        try expect(")", "',' or ')' to close the arguments of \(name)")
+        guard arity.contains(args.count) else {
+            let want = arity.count == 1 ? "\(arity.lowerBound)" : "\(arity.lowerBound) to \(arity.upperBound)"
             throw ScalingKitError.invalid(
-                "formula: at position \(t.position): \(sugar.rawValue) takes \(want) argument(s), got \(args.count)")
+                "formula: at position \(t.position): \(name) takes \(want) argument(s), got \(args.count)")
         }
-        let log = ExpressionNode.call(.log, [args[0]], position: t.position)
+        return args
+    }
+
+    /// The sugar's meaning in the core functions.
+    private static func desugar(_ sugar: Sugar, _ args: [ExpressionNode], position: Int) -> ExpressionNode {
+        let log = ExpressionNode.call(.log, [args[0]], position: position)
         switch sugar {
         case .ln: return log
         case .log10: return .binary(.divide, log, .number(2.302585092994046))
