@@ -1279,7 +1279,8 @@ typedef struct sk_hp_sweep sk_hp_sweep;
 
 typedef struct sk_hp_sweep_info {
     size_t struct_size;
-    double lr_coefficient, lr_exponent_N, lr_exponent_D, lr_stderr_N, lr_stderr_D;
+    double lr_coefficient, lr_exponent_N, lr_exponent_D, lr_stderr_N, lr_stderr_D;  /* stderr: the larger of OLS's
+                                   and White's HC1 (since 0.4.8), also in sk_hp_sweep_predict's interval */
     size_t lr_points;
     int has_batch_law;           /* 0: batch_* are NaN */
     double batch_coefficient, batch_exponent_N, batch_exponent_D;

@@ -267,7 +267,7 @@ public enum HyperparameterSweep {
         var k = 1
         func next() -> (Double, Double?) {
             defer { k += 1 }
-            return (fit.coefficients[k], fit.covariance.map { $0[k * rows[0].count + k].squareRoot() })
+            return (fit.coefficients[k], fit.standardError(k))
         }
         let a = inN ? next() : nil, b = inD ? next() : nil
         return Law(coefficient: exp(fit.coefficients[0]), exponentN: a?.0, exponentD: b?.0, standardErrorN: a?.1 ?? nil,

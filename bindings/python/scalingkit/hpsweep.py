@@ -46,6 +46,7 @@ class SweepLaw(Result):
     coefficient: float
     exponent_N: Optional[float]
     exponent_D: Optional[float]
+    #: Standard errors of the exponents: the larger of OLS's σ²(XᵀX)⁻¹ and White's HC1 (since 0.4.8).
     stderr_N: Optional[float] = None
     stderr_D: Optional[float] = None
     points: int = 0

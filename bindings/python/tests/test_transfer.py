@@ -198,6 +198,30 @@ def test_sweep_recovers_step_law():
     assert lr in interval and interval.level == 0.95
 
 
+def test_sweep_law_standard_errors_match_numpy():
+    """The η_opt law's exponents' standard errors, recomputed in numpy from the cells' optima: OLS of ln η on
+    (1, ln N, ln D), the larger of σ²(XᵀX)⁻¹ and White's HC1 sandwich (since 0.4.8)."""
+    r = scalingkit.fit_hp_sweep(**dict(zip(["N", "D", "learning_rate", "batch", "loss"], synthetic_sweep(2e-3, seed=3).T)))
+    # The law goes through one optimum per (N, D): that of its cell (batch) with the lowest optimal loss.
+    best = {}
+    for c in (c for c in r.cells if c.located):
+        if (c.N, c.D) not in best or c.optimal_loss < best[c.N, c.D].optimal_loss:
+            best[c.N, c.D] = c
+    cells = list(best.values())
+    X = np.array([[1.0, math.log(c.N), math.log(c.D)] for c in cells])
+    y = np.log([c.optimal_lr for c in cells])
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    e = y - X @ beta
+    n, p = X.shape
+    inverse = np.linalg.inv(X.T @ X)
+    textbook = inverse * (e @ e) / (n - p)
+    hc1 = inverse @ (X.T * e**2) @ X @ inverse * n / (n - p)
+    se = np.sqrt(np.maximum(np.diag(textbook), np.diag(hc1)))
+    law = r.learning_rate
+    assert (law.exponent_N, law.exponent_D) == pytest.approx(tuple(beta[1:]), rel=1e-9)
+    assert (law.stderr_N, law.stderr_D) == pytest.approx(tuple(se[1:]), rel=1e-7)
+
+
 def test_sweep_fits_the_weight_decay_timescale():
     rows = []
     for N in (1e8, 4e8):
