@@ -502,7 +502,8 @@ extension ScalingLaw {
             throw ScalingKitError.invalid("exclude_highest_loss must leave a run: 0 ..< \(observed.count) (got \(count))")
         }
         if let i = observed.firstIndex(where: { !$0.isFinite }) {
-            throw ScalingKitError.invalid("observed[\(i)] is not finite (\(observed[i]))")
+            throw ScalingKitError.invalid("'observed'[\(i)] is not finite (\(observed[i])): a run that diverged? A scaling "
+                + "law is of runs that trained; drop its row")
         }
         return highestLossRows(observed, count: count)
     }

@@ -88,6 +88,17 @@ def test_bad_input(kwargs, needle):
     assert needle in str(info.value), str(info.value)
 
 
+@pytest.mark.parametrize("exclude", [0, 2])
+def test_a_diverged_run_is_named_with_what_to_do(exclude):
+    """A NaN loss (a run that diverged) says the same with or without exclude_highest_loss, which ranks the losses
+    first and used to say only "observed[3] is not finite (nan)"."""
+    N, loss = kaplan_runs()
+    loss = np.array(loss, dtype=float)
+    loss[3] = np.nan
+    with pytest.raises(ScalingKitError, match=r"'observed'\[3\] is not finite \(nan\): a run that diverged\?.*drop its row"):
+        scalingkit.fit("kaplan_n", {"N": N, "loss": loss}, exclude_highest_loss=exclude)
+
+
 def test_a_catalogue_law_on_differently_named_columns_lists_them():
     N, loss = kaplan_runs()
     with pytest.raises(ScalingKitError, match=r"no data for input 'N'; the data have 'params', 'final_loss': rename a "
