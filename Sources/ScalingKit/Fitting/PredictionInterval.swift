@@ -89,13 +89,19 @@ struct FitCovariance: Sendable, Equatable {
 extension ScalingLaw.Prepared {
     /// The covariance at optimiser point `x`, or nil where the Jacobian is singular or there are no spare runs.
     func covariance(at x: [Double], held: Set<Int>) -> FitCovariance? {
-        let n = objective.residualCount, m = objective.dimension
-        var r = [Double](repeating: 0, count: n), J = [Double](repeating: 0, count: n * m)
+        let all = objective.residualCount, m = objective.dimension
+        var rAll = [Double](repeating: 0, count: all), JAll = [Double](repeating: 0, count: all * m)
         x.withUnsafeBufferPointer { xb in
-            r.withUnsafeMutableBufferPointer { rb in
-                J.withUnsafeMutableBufferPointer { jb in objective.evaluate(xb, residuals: rb, jacobian: jb) }
+            rAll.withUnsafeMutableBufferPointer { rb in
+                JAll.withUnsafeMutableBufferPointer { jb in objective.evaluate(xb, residuals: rb, jacobian: jb) }
             }
         }
+        // Runs at weight 0 (left out by the caller, or as outlying for the influence refit) are not runs of this
+        // fit: counted, their zero residuals shrank s² and the MAD and inflated the degrees of freedom.
+        let used = (0..<all).filter { (objective.weights?[$0] ?? 1) > 0 }
+        let n = used.count
+        let r = used.map { rAll[$0] }
+        let J = used.flatMap { i in JAll[(i * m)..<((i + 1) * m)] }
         let open = (0..<m).filter { !held.contains($0) }
         let q = open.count, dof = n - q
         guard dof > 0, r.allSatisfy(\.isFinite), J.allSatisfy(\.isFinite) else { return nil }

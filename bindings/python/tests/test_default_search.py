@@ -81,6 +81,20 @@ def test_prediction_and_confidence_intervals(epoch):
         f.predict(at, interval="prediction", level=95)
 
 
+def test_runs_at_weight_zero_do_not_narrow_the_intervals(epoch):
+    """Weight 0 leaves a run out: the intervals equal those of the fit without its rows. They used to count its
+    zero residual, which shrank the scatter and inflated the degrees of freedom (half the runs at weight 0:
+    intervals about 1/sqrt(2) as wide)."""
+    at = {"N": [7e10], "D": [1.4e12]}
+    w = np.where(np.arange(len(epoch)) % 2 == 0, 1.0, 0.0)
+    weighted = scalingkit.fit("chinchilla", epoch, weights=w)
+    subset = scalingkit.fit("chinchilla", epoch[w > 0].reset_index(drop=True))
+    assert weighted.params == pytest.approx(subset.params, rel=1e-6)
+    for kind in ("confidence", "prediction"):
+        a, b = weighted.predict(at, interval=kind), subset.predict(at, interval=kind)
+        assert (a.lower[0], a.upper[0]) == pytest.approx((b.lower[0], b.upper[0]), rel=1e-6), kind
+
+
 def test_prediction_interval_coverage_on_synthetic_sweeps():
     """A quick coverage check through Python (the Swift suite runs 600 sweeps): 200 sweeps of a power law with
     known log-normal scatter; a nominal 95 % prediction interval covers a fresh run 90-99 % of the time."""
