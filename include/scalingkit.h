@@ -301,7 +301,8 @@ typedef enum sk_interval_kind {
  * larger of the model-based variance, from kappa (J'WJ)^-1 (Huber 1981, sec. 7.6), and the sandwich's, from
  * A^-1 B A^-1 n/(n-p) (Huber 1967; White 1980; since 0.4.8: it holds when runs scatter unequally or the law is an
  * approximation; on the Epoch table the model-based standard error of E was half the bootstrap's); a Student t
- * quantile with n_runs - n_params degrees of freedom and, for SK_INTERVAL_PREDICTION, the residual variance of a
+ * quantile with n_runs - n_params degrees of freedom (clusters - 1 with sk_law_fit_options.clusters, whose
+ * sandwich then sums by cluster) and, for SK_INTERVAL_PREDICTION, the residual variance of a
  * new run (Seber & Wild 2003, sec. 5.3); in log space the ends are exp-mapped, so they are asymmetric around the
  * estimate. Parameters fixed or on a bound are treated as known. Coverage measured on simulated sweeps (95 %
  * nominal): prediction 95.7-96.3 %; confidence of the mean 96.5 % with the squared loss, 94.0-95.2 % with the
@@ -837,6 +838,16 @@ typedef struct sk_law_fit_options {
                                       sk_chinchilla_options does (ties to the earlier row; sk_fit_excluded lists
                                       them; bootstrap and leave-one-out leave them out too); < n; default 0 */
     sk_optimizer_options optimizer; /* iterations, tolerances, threads, start screening (see sk_search) */
+    /* since 0.4.8 (a caller compiled against 0.4.0-0.4.7 passes the earlier struct_size: every row its own run).
+     * One label per run (clusters_len = n) for rows that are not independent runs, such as checkpoints (the
+     * model each belongs to). The covariance behind sk_fit_predict_interval, the outlier influence and the
+     * planners' floor check is then cluster-robust (Liang & Zeger 1986; CR1 scaling and a t quantile with
+     * clusters - 1 degrees of freedom, Cameron & Miller 2015): on simulated runs of 8 checkpoints each, a nominal
+     * 95 % interval covered 92 % with 12 runs and 96 % with 24, against 65-69 % counting rows as runs. NULL and 0:
+     * every row its own run. Needs at least 2 clusters among the runs used; reliable from about 20. sk_bootstrap
+     * takes its own sk_bootstrap_options.clusters. */
+    const long long *clusters;
+    size_t clusters_len;
 } sk_law_fit_options;
 
 /* Fills *options with the defaults above; pass sizeof(sk_law_fit_options).

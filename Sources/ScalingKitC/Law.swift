@@ -116,7 +116,8 @@ private func defaultLawOptions() -> sk_law_fit_options {
 
 @c @implementation
 public func sk_law_fit_options_init(_ options: UnsafeMutablePointer<sk_law_fit_options>?, _ structSize: Int) -> Int32 {
-    initVersioned("sk_law_fit_options_init", options, structSize, "sk_law_fit_options", defaultLawOptions)
+    initVersioned("sk_law_fit_options_init", options, structSize, "sk_law_fit_options",
+                  earlierSizes: [lawFitOptionsSize047], defaultLawOptions)
 }
 
 /// A per-parameter array: (NULL, 0) → nil; otherwise exactly one entry per parameter.
@@ -131,10 +132,13 @@ private func perParameter(_ p: UnsafePointer<Double>?, _ n: Int, _ name: String,
     return values
 }
 
+/// sizeof(sk_law_fit_options) in 0.4.0–0.4.7, before the clusters were added.
+private let lawFitOptionsSize047 = MemoryLayout<sk_law_fit_options>.offset(of: \sk_law_fit_options.clusters)!
+
 func convertLawOptions(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw, runs: Int) throws(ScalingKitError) -> LawFitOptions {
     var o = LawFitOptions()
     guard let p else { return o }
-    let c = try readVersioned(p, "sk_law_fit_options", defaults: defaultLawOptions())
+    let c = try readVersioned(p, "sk_law_fit_options", defaults: defaultLawOptions(), earlierSizes: [lawFitOptionsSize047])
     // The case tables list each enum's values in order (SK_LOSS_HUBER = 0, SK_SPACE_LOG = 0, SK_METHOD_LBFGS = 0).
     let kind = try enumCase(c.loss, [FitLoss.Kind.huber(delta: c.huber_delta), .squared], "options.loss (an sk_loss)")
     let space = try enumCase(c.space, [FitLoss.Space.log, .linear], "options.space (an sk_residual_space)")
@@ -144,6 +148,12 @@ func convertLawOptions(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw,
             throw ScalingKitError(.invalidLength, "'weights_len' is \(w.count) for \(runs) runs")
         }
         o.weights = w
+    }
+    if c.clusters_len > 0 || c.clusters != nil {
+        let labels = try nonNull(c.clusters, "clusters")
+        let n = try checkedLength(c.clusters_len, "clusters_len")
+        guard n == runs else { throw ScalingKitError(.invalidLength, "'clusters_len' is \(n) for \(runs) runs") }
+        o.clusters = (0..<n).map { Int(labels[$0]) }
     }
     let names = law.parameters
     if let fixed = try perParameter(c.fixed, c.fixed_len, "fixed", names) {

@@ -11,6 +11,13 @@ public struct LawFitOptions: Sendable {
     public var loss: FitLoss = .hoffmann
     /// Per-run weights (≥ 0, finite, not all 0); nil = all 1.
     public var weights: [Double]? = nil
+    /// One label per run saying which rows are not independent (the model a checkpoint belongs to); nil = every row
+    /// its own run. With labels the fit's covariance is cluster-robust (Liang & Zeger 1986; Cameron & Miller 2015,
+    /// J. Human Resources 50(2), §II.C and §VI): its intervals, the outlier influence and the planners' floor check
+    /// then count clusters, not rows, and use a t quantile with clusters − 1 degrees of freedom. Checkpoints of one
+    /// run share its seed, data order and schedule; counted as independent runs they gave intervals several
+    /// times too narrow. The bootstrap takes its own `BootstrapOptions.clusters`.
+    public var clusters: [Int]? = nil
     /// Parameters held at a value instead of fitted (for example a pinned irreducible loss).
     public var fixed: [String: Double] = [:]
     /// Overrides of the law's default bounds.
@@ -134,6 +141,7 @@ extension ScalingLaw {
             var inner = options
             inner.excludeHighestLoss = 0
             inner.weights = kept.weights
+            inner.clusters = options.clusters.map { Self.keeping($0, observed.count, without: excluded) }
             let dropped = Set(excluded)
             var result = try fit(data: kept.data, observed: kept.observed, options: inner,
                                  rows: observed.indices.filter { !dropped.contains($0) }, excluded: excluded.count)
@@ -381,6 +389,16 @@ extension ScalingLaw {
             }
             guard w.contains(where: { $0 > 0 }) else { throw ScalingKitError.invalid("all weights are 0") }
         }
+        if let labels = options.clusters {
+            guard labels.count == observed.count else {
+                throw ScalingKitError.length("'clusters' has \(labels.count) labels for \(observed.count) runs")
+            }
+            let used = Set(labels.indices.filter { (options.weights?[$0] ?? 1) > 0 }.map { labels[$0] })
+            guard used.count >= 2 else {
+                throw ScalingKitError.invalid("the runs used lie in \(used.count) cluster(s): a cluster-robust covariance "
+                    + "needs at least 2 (and is reliable from about 20)")
+            }
+        }
 
         var law = self
         for (name, v) in options.lowerBounds { law.lowerBounds[try index(of: name, "lower bound")] = v }
@@ -519,6 +537,14 @@ extension ScalingLaw {
         return (data.mapValues(rows), rows(observed), weights.map(rows))
     }
 
+    /// `labels` without the rows `excluded` (labels of another length than `runs` are passed on whole, for the fit to
+    /// report the mismatch).
+    static func keeping(_ labels: [Int], _ runs: Int, without excluded: [Int]) -> [Int] {
+        guard labels.count == runs else { return labels }
+        let drop = Set(excluded)
+        return labels.indices.filter { !drop.contains($0) }.map { labels[$0] }
+    }
+
     /// The fit as it ran on its kept rows: the data without `fit.excludedIndices` and the fit without the rule, for
     /// the bootstrap and leave-one-out (which resample or leave out kept runs only).
     func keptProblem(data: [String: [Double]], observed: [Double], fit: LawFit)
@@ -529,6 +555,7 @@ extension ScalingLaw {
         var inner = fit
         inner.options.excludeHighestLoss = 0
         inner.options.weights = kept.weights
+        inner.options.clusters = fit.options.clusters.map { Self.keeping($0, observed.count, without: fit.excludedIndices) }
         inner.excludedIndices = []
         return (kept.data, kept.observed, inner)
     }

@@ -50,6 +50,10 @@ public struct PredictionIntervals: Sendable, Equatable {
 ///   an approximation, which real sweeps are: on the Epoch table the model-based standard error of E was 0.0137,
 ///   half of Besiroglu et al.'s bootstrap 0.0257; the sandwich gives 0.0258.
 ///
+/// With `LawFitOptions.clusters` the sandwich's B sums scores by cluster (Liang & Zeger 1986; Cameron & Miller
+/// 2015, §VI: CR1 scaling and a t quantile with G − 1 degrees of freedom), for rows that are checkpoints of fewer
+/// runs.
+///
 /// For Huber's loss with a small δ (Hoffmann's 10⁻³ ≈ least absolute deviations), ψ' is smoothed with a uniform
 /// kernel of Silverman's bandwidth 1.06·σ̂·n^(−1/5) (σ̂ = 1.4826·MAD), since few residuals fall inside δ itself.
 /// Means use n − p in place of n (p: parameters not fixed or on a bound, which are treated as known).
@@ -136,14 +140,40 @@ extension ScalingLaw.Prepared {
         }
         guard let inverse = Self.inverse(gram { _ in 1 }, q) else { return nil }
         let model = inverse.map { $0 * kappa }
-        // Sandwich A⁻¹ B A⁻¹ · n/(n − p).
+        // Sandwich A⁻¹ B A⁻¹ · n/(n − p); with clusters B = Σ_g s_g s_gᵀ over the clusters' score sums
+        // s_g = Σ_{i∈g} ψᵢJᵢ, scaled by G/(G − 1) · (n − 1)/(n − p) (CR1; Cameron & Miller 2015, §VI.B).
+        let labels = options.clusters.map { c in used.map { c[$0] } }
+        // Grouped in label order, so that the sums run in the same order in every process (Swift seeds its hashing).
+        let groups = labels.map { l in
+            Dictionary(grouping: 0..<n, by: { l[$0] }).sorted { $0.key < $1.key }.map(\.value)
+        }
         var sandwich: [Double]?
         if let a = Self.inverse(gram { slope[$0] }, q) {
-            let b = gram { psi[$0] * psi[$0] }, scale = Double(n) / Double(dof)
+            var b: [Double], scale: Double
+            if let groups {
+                b = [Double](repeating: 0, count: q * q)
+                var score = [Double](repeating: 0, count: q)
+                for members in groups {
+                    for k in 0..<q { score[k] = members.reduce(0) { $0 + psi[$1] * J[$1 * m + open[k]] } }
+                    for k in 0..<q { for l in 0..<q { b[k * q + l] += score[k] * score[l] } }
+                }
+                let G = Double(groups.count)
+                scale = G / (G - 1) * Double(n - 1) / Double(dof)
+            } else {
+                b = gram { psi[$0] * psi[$0] }
+                scale = Double(n) / Double(dof)
+            }
             var ab = [Double](repeating: 0, count: q * q), out = ab
             for i in 0..<q { for j in 0..<q { for k in 0..<q { ab[i * q + j] += a[i * q + k] * b[k * q + j] } } }
             for i in 0..<q { for j in 0..<q { for k in 0..<q { out[i * q + j] += ab[i * q + k] * a[k * q + j] } } }
             sandwich = out.allSatisfy(\.isFinite) ? out.map { $0 * scale } : nil
+        }
+        // With clusters the t quantile counts clusters (G − 1 degrees of freedom; Cameron & Miller 2015, §VI.D),
+        // and without a sandwich there is no interval that counts them.
+        if let groups {
+            guard sandwich != nil, groups.count >= 2 else { return nil }
+            return FitCovariance(coordinates: open, matrix: model, sandwich: sandwich, residualScale: s2.squareRoot(),
+                                 degreesOfFreedom: min(dof, groups.count - 1))
         }
         return FitCovariance(coordinates: open, matrix: model, sandwich: sandwich, residualScale: s2.squareRoot(),
                              degreesOfFreedom: dof)

@@ -98,6 +98,7 @@ extension ScalingLaw {
         }
         var trainOptions = options
         trainOptions.weights = options.weights.map { w in train.map { w[$0] } }
+        trainOptions.clusters = options.clusters.map { c in c.count == observed.count ? train.map { c[$0] } : c }
         trainOptions.excludeHighestLoss = 0
         // Rows of the caller's table in what the fit says of outlying runs.
         var fit = try self.fit(data: rows(train), observed: train.map { observed[$0] }, options: trainOptions,

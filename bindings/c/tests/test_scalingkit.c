@@ -468,6 +468,63 @@ static void test_laws(void) {
     CHECK(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit) == SK_OK, "lm: %s", sk_last_error());
     sk_fit_free(fit);
     fit = NULL;
+
+    /* Since 0.4.8: rows that are checkpoints of a few runs carry cluster labels; the intervals then count runs
+     * (wider here: each run's checkpoints share an offset), a 0.4.7-sized struct is still accepted (and its
+     * bytes past the old end are not read), and bad labels are refused. */
+    {
+        enum { RUNS = 4, CKPT = 6, M = RUNS * CKPT };
+        double cd[M], cl[M];
+        long long labels[M];
+        for (int r = 0; r < RUNS; r++) {
+            for (int k = 0; k < CKPT; k++) {
+                int i = r * CKPT + k;
+                cd[i] = 1e8 * pow(2.0, k);
+                cl[i] = (1.9 + 410 * pow(cd[i], -0.28)) * exp(0.02 * sin(3.0 * r + 1.0) + 0.002 * sin(7.0 * i));
+                labels[i] = 100 + r;
+            }
+        }
+        const char *dname[] = {"D"};
+        const double *ccols[] = {cd};
+        sk_law *dl = NULL;
+        CHECK(sk_law_from_formula("E + B*D^-beta", dname, 1, &dl) == SK_OK, "%s", sk_last_error());
+        sk_law_fit_options co;
+        sk_law_fit_options_init(&co, sizeof co);
+        CHECK(co.clusters == NULL && co.clusters_len == 0, "clusters default");
+        sk_fit *rows = NULL, *runs = NULL;
+        CHECK(sk_law_fit(dl, ccols, 1, cl, M, &co, &rows) == SK_OK, "rows: %s", sk_last_error());
+        co.clusters = labels; co.clusters_len = M;
+        CHECK(sk_law_fit(dl, ccols, 1, cl, M, &co, &runs) == SK_OK, "clusters: %s", sk_last_error());
+        double at[] = {2e9}, e1, l1, u1, e2, l2, u2;
+        const double *atc[] = {at};
+        CHECK(sk_fit_predict_interval(rows, atc, 1, 1, SK_INTERVAL_CONFIDENCE, 0.95, &e1, &l1, &u1) == SK_OK &&
+              sk_fit_predict_interval(runs, atc, 1, 1, SK_INTERVAL_CONFIDENCE, 0.95, &e2, &l2, &u2) == SK_OK,
+              "cluster intervals: %s", sk_last_error());
+        CHECK(fabs(e1 - e2) < 1e-9 && u2 - l2 > u1 - l1, "clustered interval [%g, %g] vs rows [%g, %g]", l2, u2, l1, u1);
+        sk_fit_free(runs);
+        runs = NULL;
+        struct { sk_law_fit_options o; unsigned char canary[16]; } old047;
+        memset(&old047, 0xAB, sizeof old047);
+        sk_law_fit_options_init(&old047.o, offsetof(sk_law_fit_options, clusters));
+        CHECK(old047.canary[0] == 0xAB && old047.o.struct_size == offsetof(sk_law_fit_options, clusters),
+              "0.4.7-sized init wrote past its end");
+        CHECK(sk_law_fit(dl, ccols, 1, cl, M, &old047.o, &runs) == SK_OK, "0.4.7-sized options: %s", sk_last_error());
+        double e3, l3, u3;
+        CHECK(sk_fit_predict_interval(runs, atc, 1, 1, SK_INTERVAL_CONFIDENCE, 0.95, &e3, &l3, &u3) == SK_OK &&
+              l3 == l1 && u3 == u1, "0.4.7-sized options read clusters");
+        sk_fit_free(runs);
+        runs = NULL;
+        co.clusters_len = 3;
+        CHECK_ERR(sk_law_fit(dl, ccols, 1, cl, M, &co, &runs), SK_ERR_LENGTH, "'clusters_len' is 3 for 24 runs");
+        co.clusters = NULL; co.clusters_len = M;
+        CHECK_ERR(sk_law_fit(dl, ccols, 1, cl, M, &co, &runs), SK_ERR_NULL_POINTER, "clusters");
+        for (int i = 0; i < M; i++) labels[i] = 7;
+        co.clusters = labels;
+        CHECK_ERR(sk_law_fit(dl, ccols, 1, cl, M, &co, &runs), SK_ERR_INVALID_ARGUMENT, "lie in 1 cluster(s)");
+        CHECK(runs == NULL, "no fit on error");
+        sk_fit_free(rows);
+        sk_law_free(dl);
+    }
     w = o; w.space = -1;
     CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "(an sk_residual_space)");
     double fixed[3] = {NAN, NAN, NAN};
