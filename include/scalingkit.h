@@ -889,8 +889,8 @@ typedef struct sk_bootstrap_options {
      * of each run, clusters[i] for row i of the data given to the fit (for example the model a checkpoint belongs
      * to), clusters_len = n. Replicates then draw whole clusters with replacement and keep every row of each draw
      * (the cluster bootstrap; Davison & Hinkley 1997, sec. 3.8): checkpoints of one run are not independent runs,
-     * and resampling them as such understates every interval. NULL (default) resamples rows. Read during the
-     * bootstrap call only. */
+     * and resampling them as such understates every interval. NULL (default) resamples rows, or, since 0.4.8, the
+     * fit's own sk_law_fit_options.clusters where it was given some. Read during the bootstrap call only. */
     const long long *clusters;
     size_t clusters_len;
 } sk_bootstrap_options;

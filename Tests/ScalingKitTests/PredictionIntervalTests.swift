@@ -146,6 +146,15 @@ struct PredictionIntervalTests {
         options.excludeHighestLoss = 1
         let fit = try law.fit(data: ["D": D], observed: y, options: options)
         #expect(fit.options.clusters?.count == 12 && fit.covariance?.degreesOfFreedom == 3)
+        // The fit's bootstrap resamples its clusters unless told otherwise.
+        var boot = BootstrapOptions()
+        boot.replicates = 50
+        let implicit = try law.bootstrap(data: ["D": D], observed: y, fit: fit, options: boot)
+        boot.clusters = options.clusters
+        let explicit = try law.bootstrap(data: ["D": D], observed: y, fit: fit, options: boot)
+        boot.clusters = Array(0..<12)
+        let rows = try law.bootstrap(data: ["D": D], observed: y, fit: fit, options: boot)
+        #expect(implicit.samples == explicit.samples && implicit.samples != rows.samples)
     }
 
     @Test func badRequestsAreRefused() throws {

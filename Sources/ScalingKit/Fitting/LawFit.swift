@@ -475,12 +475,19 @@ extension ScalingLaw {
 
     /// Nonparametric bootstrap of a fit of this law (Efron & Tibshirani 1993): resample the runs (as multinomial
     /// weights on the fit's own objective), refit each resample from the fit's optimum with the fit's options, and
-    /// summarise the refits. Fixed parameters stay fixed.
+    /// summarise the refits. Fixed parameters stay fixed. Without `options.clusters` a fit given
+    /// `LawFitOptions.clusters` resamples its clusters: rows it was told are not independent are not resampled as if
+    /// they were.
     /// - Throws: `ScalingKitError` for data or options that do not match the fit, or bad bootstrap options.
     public func bootstrap(data: [String: [Double]], observed: [Double], fit: LawFit,
                           options: BootstrapOptions = BootstrapOptions()) throws -> Bootstrap {
         guard fit.law.formula == formula, fit.law.inputs == inputs else {
             throw ScalingKitError.invalid("the fit is of '\(fit.law.formula)', not of '\(formula)'")
+        }
+        if options.clusters == nil, let labels = fit.options.clusters {
+            var clustered = options
+            clustered.clusters = labels
+            return try bootstrap(data: data, observed: observed, fit: fit, options: clustered)
         }
         if let kept = keptProblem(data: data, observed: observed, fit: fit) {
             return try bootstrap(data: kept.data, observed: kept.observed, fit: kept.fit,

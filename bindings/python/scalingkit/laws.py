@@ -72,7 +72,8 @@ class LawFit(FitDiagnostics):
                   threads: int = 0, clusters: Any = None) -> "_bootstrap.Bootstrap":
         """Nonparametric bootstrap of this fit (resampled runs, refitted from this optimum with this fit's options;
         fixed parameters stay fixed). Deterministic for a given ``seed``. ``clusters``: one label per row (the
-        model a checkpoint belongs to) to resample whole clusters, as :meth:`ChinchillaFit.bootstrap`."""
+        model a checkpoint belongs to) to resample whole clusters, as :meth:`ChinchillaFit.bootstrap`; by default
+        the fit's own ``clusters`` (since 0.4.8), else rows."""
         p = self._problem
         warn_unconverged(self, "bootstrapping", "every interval")
         out = ffi.new("sk_bootstrap **")
