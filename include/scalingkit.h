@@ -354,6 +354,12 @@ typedef struct sk_chinchilla_options {
     const double *start_b;       /* default {0, 5, 10, 15, 20, 25} */
     size_t start_b_len;
     sk_optimizer_options optimizer; /* iterations, tolerances, threads, start screening (defaults above) */
+    /* since 0.4.8 (a caller compiled against 0.4.0-0.4.7 passes the earlier struct_size: every row its own run).
+     * One label per run (clusters_len = n) for rows that are not independent runs, as in sk_law_fit_options: the
+     * covariance behind sk_fit_predict_interval, the outlier influence and the floor check is then cluster-robust.
+     * sk_chinchilla_bootstrap takes its own sk_bootstrap_options.clusters. */
+    const long long *clusters;
+    size_t clusters_len;
 } sk_chinchilla_options;
 
 /* Fills *options with the defaults above and sets options->struct_size = struct_size. Pass

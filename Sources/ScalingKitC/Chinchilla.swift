@@ -14,14 +14,18 @@ private func defaultOptions() -> sk_chinchilla_options {
 
 @c @implementation
 public func sk_chinchilla_options_init(_ options: UnsafeMutablePointer<sk_chinchilla_options>?, _ structSize: Int) -> Int32 {
-    initVersioned("sk_chinchilla_options_init", options, structSize, "sk_chinchilla_options", defaultOptions)
+    initVersioned("sk_chinchilla_options_init", options, structSize, "sk_chinchilla_options",
+                  earlierSizes: [chinchillaOptionsSize047], defaultOptions)
 }
+
+/// sizeof(sk_chinchilla_options) in 0.4.0–0.4.7, before the clusters were added.
+private let chinchillaOptionsSize047 = MemoryLayout<sk_chinchilla_options>.offset(of: \sk_chinchilla_options.clusters)!
 
 /// Converts C options to core options (validating what only C can get wrong; the core validates the rest).
 private func convert(_ p: UnsafePointer<sk_chinchilla_options>?) throws(ScalingKitError) -> ChinchillaFitOptions {
     var options = ChinchillaFitOptions()
     guard let p else { return options }
-    let c = try readVersioned(p, "sk_chinchilla_options", defaults: defaultOptions())
+    let c = try readVersioned(p, "sk_chinchilla_options", defaults: defaultOptions(), earlierSizes: [chinchillaOptionsSize047])
     options.huberDelta = c.huber_delta
     options.excludeHighestLoss = try optionCount(c.exclude_highest_loss, "exclude_highest_loss")
     try c.optimizer.apply(to: &options.optimizer, threads: &options.threads, screening: &options.screening)
@@ -32,6 +36,11 @@ private func convert(_ p: UnsafePointer<sk_chinchilla_options>?) throws(ScalingK
         e: try optionalAxis(c.start_e, c.start_e_len, "start_e") ?? g.e,
         a: try optionalAxis(c.start_a, c.start_a_len, "start_a") ?? g.a,
         b: try optionalAxis(c.start_b, c.start_b_len, "start_b") ?? g.b)
+    if c.clusters_len > 0 || c.clusters != nil {
+        let labels = try nonNull(c.clusters, "clusters")
+        let n = try checkedLength(c.clusters_len, "clusters_len")
+        options.clusters = (0..<n).map { Int(labels[$0]) }
+    }
     return options
 }
 

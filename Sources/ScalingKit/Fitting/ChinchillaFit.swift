@@ -22,6 +22,10 @@ public struct ChinchillaFitOptions: Sendable, Equatable {
     public var screening: StartScreening = StartScreening()
     /// Worker threads for the starts; 0 = one per core. The result does not depend on it.
     public var threads: Int = 0
+    /// One label per run for rows that are not independent runs (checkpoints: the model each belongs to); nil =
+    /// every row its own run. The covariance behind the intervals, the outlier influence and the planners' floor
+    /// check is then cluster-robust, as `LawFitOptions.clusters` makes it. The bootstrap takes its own labels.
+    public var clusters: [Int]? = nil
 
     /// The defaults above (Hoffmann et al.'s Huber loss and grid, as run by Besiroglu et al. 2024).
     public init() {}
@@ -129,6 +133,19 @@ extension ChinchillaLaw {
     static func fit(N: [Double], D: [Double], loss: [Double], options: ChinchillaFitOptions,
                     influence: Bool) throws -> ChinchillaFit {
         let (objective, excluded, kept) = try prepare(N: N, D: D, loss: loss, options: options)
+        // The labels of the runs used, checked before the search (the covariance's own check would come too late).
+        var covarianceOptions = options
+        if let labels = options.clusters {
+            guard labels.count == N.count else {
+                throw ScalingKitError.length("'clusters' has \(labels.count) labels for \(N.count) runs")
+            }
+            covarianceOptions.clusters = kept.map { labels[$0] }
+            let used = Set(covarianceOptions.clusters!)
+            guard used.count >= 2 else {
+                throw ScalingKitError.invalid("the runs used lie in \(used.count) cluster(s): a cluster-robust covariance "
+                    + "needs at least 2 (and is reliable from about 20)")
+            }
+        }
         let grid = options.grid
         let outcome = try MultiStart.run(objective, starts: (0..<grid.count).map(grid.point),
                                          optimizer: options.optimizer, screening: options.screening,
@@ -151,13 +168,14 @@ extension ChinchillaLaw {
         var outlying = OutlyingRuns(residuals: residuals, used: kept, observed: loss)
         outlying.alreadyExcluded = excluded.count
         let prepared = unidentified.isEmpty
-            ? ChinchillaFit.prepared(N: keptN, D: keptD, loss: kept.map { loss[$0] }, options: options) : nil
+            ? ChinchillaFit.prepared(N: keptN, D: keptD, loss: kept.map { loss[$0] }, options: covarianceOptions) : nil
         let covariance = prepared.flatMap { $0.covariance(at: $0.coordinates(of: law.catalogueValues), held: []) }
         if influence, !outlying.rows.isEmpty, let prepared, let covariance {
             // The same fit on the runs it used less the outlying ones.
             let outliers = Set(outlying.rows), rest = kept.filter { !outliers.contains($0) }
             var plain = options
             plain.excludeHighestLoss = 0
+            plain.clusters = options.clusters.map { labels in rest.map { labels[$0] } }
             if let refit = try? fit(N: rest.map { N[$0] }, D: rest.map { D[$0] }, loss: rest.map { loss[$0] },
                                     options: plain, influence: false), refit.converged {
                 let covariance = refit.covariance ?? covariance

@@ -282,6 +282,7 @@ extension ChinchillaFit {
     static func lawOptions(_ o: ChinchillaFitOptions) -> LawFitOptions {
         var options = LawFitOptions()
         options.loss = FitLoss(.huber(delta: o.huberDelta))
+        options.clusters = o.clusters
         return options
     }
 

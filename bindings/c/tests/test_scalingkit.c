@@ -524,6 +524,19 @@ static void test_laws(void) {
         CHECK(runs == NULL, "no fit on error");
         sk_fit_free(rows);
         sk_law_free(dl);
+        /* The Chinchilla engine takes labels the same way; its 0.4.7-sized options are still accepted. */
+        sk_chinchilla_options ch;
+        CHECK(sk_chinchilla_options_init(&ch, sizeof ch) == SK_OK && ch.clusters == NULL && ch.clusters_len == 0,
+              "chinchilla clusters default");
+        struct { sk_chinchilla_options o; unsigned char canary[16]; } ch047;
+        memset(&ch047, 0xAB, sizeof ch047);
+        CHECK(sk_chinchilla_options_init(&ch047.o, offsetof(sk_chinchilla_options, clusters)) == SK_OK &&
+              ch047.canary[0] == 0xAB, "0.4.7-sized chinchilla options");
+        long long two[2] = {1, 2};
+        ch.clusters = two; ch.clusters_len = 2;
+        sk_fit *cf = NULL;
+        CHECK_ERR(sk_chinchilla_fit(N, D, L, NPTS, &ch, &cf), SK_ERR_LENGTH, "'clusters' has 2 labels for");
+        CHECK(cf == NULL, "no chinchilla fit on error");
     }
     w = o; w.space = -1;
     CHECK_ERR(sk_law_fit(law, columns, 2, L, NPTS, &w, &fit), SK_ERR_INVALID_ARGUMENT, "(an sk_residual_space)");

@@ -10,7 +10,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from ._results import ComputeOptimalPlan, FitDiagnostics, allocate, warn_outside_fitted
-from ._arrays import as_doubles, as_number, as_size, same_length, set_optimizer_options
+from ._arrays import as_doubles, as_number, as_size, label_codes, same_length, set_optimizer_options
 from . import bootstrap as _bootstrap
 from ._errors import ScalingKitError, check
 from ._fitresult import fit_handle, predict_intervals, read_excluded, read_fit, warn_unconverged
@@ -110,6 +110,7 @@ def fit_chinchilla(
     grid: Optional[Mapping[str, Sequence[float]]] = None,
     screen: Optional[int] = None,
     confirmations: Optional[int] = None,
+    clusters: Any = None,
 ) -> ChinchillaFit:
     """Fit ``L(N, D) = E + A/N^alpha + B/D^beta`` to training runs.
 
@@ -130,6 +131,10 @@ def fit_chinchilla(
         screen, confirmations: start screening: evaluate the objective at every start, run L-BFGS from the best
             ``screen`` starts (batches of that size) until ``confirmations`` of them agree on the optimum.
             ``None`` keeps the library default (64 and 4); ``screen=0`` runs every start, as Hoffmann et al. did.
+        clusters: one label per run (or, with a DataFrame, the name of one of its columns) for rows that are not
+            independent runs, such as checkpoints (the model each belongs to): the fit's intervals, outlier
+            influence and floor check then use a cluster-robust covariance, as :func:`scalingkit.fit`'s
+            ``clusters``. :meth:`ChinchillaFit.bootstrap` takes its own ``clusters``.
 
     Returns:
         ChinchillaFit.
@@ -146,6 +151,11 @@ def fit_chinchilla(
             raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
                                   f"{type(frame).__name__} lacks column(s) {missing}; columns are {names}")
         N, D, loss = frame["N"], frame["D"], frame["loss"]
+        if isinstance(clusters, str):
+            if clusters not in names:
+                raise ScalingKitError(lib.SK_ERR_INVALID_ARGUMENT,
+                                      f"clusters: no column '{clusters}'; columns are {names}")
+            clusters = frame[clusters]
     if D is None or loss is None:
         raise ScalingKitError(lib.SK_ERR_NULL_POINTER,
                               "pass N, D and loss (or one DataFrame or mapping with those columns)")
@@ -169,6 +179,12 @@ def fit_chinchilla(
         keep_alive.append(arr)
         setattr(opts, f"start_{axis}", ffi.from_buffer("double[]", arr))
         setattr(opts, f"start_{axis}_len", len(arr))
+
+    if clusters is not None:
+        codes = label_codes("clusters", clusters)
+        keep_alive.append(codes)
+        opts.clusters = ffi.cast("const long long *", ffi.from_buffer("int64_t[]", codes))
+        opts.clusters_len = len(codes)
 
     out = ffi.new("sk_fit **")
     check(lib.sk_chinchilla_fit(ffi.from_buffer("double[]", n_arr), ffi.from_buffer("double[]", d_arr),

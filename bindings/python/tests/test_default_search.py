@@ -115,6 +115,16 @@ def test_checkpoints_are_counted_as_runs_with_clusters():
     assert runs.config["clustered"] and not rows.config["clustered"]
     c = same.predict(at, interval="confidence")
     assert (c.lower[0], c.upper[0]) == (b.lower[0], b.upper[0])
+    # The dedicated Chinchilla engine takes the same labels and gives the same interval.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", scalingkit.DataWarning)
+        engine = scalingkit.fit_chinchilla(g, clusters="run_name")
+    e = engine.predict(at["N"], at["D"], interval="confidence")
+    assert (e.lower[0], e.upper[0]) == pytest.approx((b.lower[0], b.upper[0]), rel=1e-6)
+    with pytest.raises(ScalingKitError, match="'clusters' has 2 labels for 220 runs"):
+        scalingkit.fit_chinchilla(g, clusters=["a", "b"])
+    with pytest.raises(ScalingKitError, match="clusters: no column 'run'"):
+        scalingkit.fit_chinchilla(g, clusters="run")
     with pytest.raises(ScalingKitError, match="'clusters_len' is 3 for 220 runs"):
         scalingkit.fit("chinchilla", g, clusters=["a", "b", "c"])
     with pytest.raises(ScalingKitError, match="lie in 1 cluster"):
