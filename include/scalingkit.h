@@ -357,7 +357,7 @@ typedef struct sk_chinchilla_options {
     /* since 0.4.8 (a caller compiled against 0.4.0-0.4.7 passes the earlier struct_size: every row its own run).
      * One label per run (clusters_len = n) for rows that are not independent runs, as in sk_law_fit_options: the
      * covariance behind sk_fit_predict_interval, the outlier influence and the floor check is then cluster-robust.
-     * sk_chinchilla_bootstrap takes its own sk_bootstrap_options.clusters. */
+     * sk_chinchilla_bootstrap resamples these clusters unless sk_bootstrap_options.clusters gives others. */
     const long long *clusters;
     size_t clusters_len;
 } sk_chinchilla_options;
@@ -850,8 +850,8 @@ typedef struct sk_law_fit_options {
      * planners' floor check is then cluster-robust (Liang & Zeger 1986; CR1 scaling and a t quantile with
      * clusters - 1 degrees of freedom, Cameron & Miller 2015): on simulated runs of 8 checkpoints each, a nominal
      * 95 % interval covered 92 % with 12 runs and 96 % with 24, against 65-69 % counting rows as runs. NULL and 0:
-     * every row its own run. Needs at least 2 clusters among the runs used; reliable from about 20. sk_bootstrap
-     * takes its own sk_bootstrap_options.clusters. */
+     * every row its own run. Needs at least 2 clusters among the runs used; reliable from about 20. sk_law_bootstrap
+     * resamples these clusters unless sk_bootstrap_options.clusters gives others. */
     const long long *clusters;
     size_t clusters_len;
 } sk_law_fit_options;

@@ -24,7 +24,8 @@ public struct ChinchillaFitOptions: Sendable, Equatable {
     public var threads: Int = 0
     /// One label per run for rows that are not independent runs (checkpoints: the model each belongs to); nil =
     /// every row its own run. The covariance behind the intervals, the outlier influence and the planners' floor
-    /// check is then cluster-robust, as `LawFitOptions.clusters` makes it. The bootstrap takes its own labels.
+    /// check is then cluster-robust, as `LawFitOptions.clusters` makes it. The bootstrap resamples these clusters
+    /// unless given its own.
     public var clusters: [Int]? = nil
 
     /// The defaults above (Hoffmann et al.'s Huber loss and grid, as run by Besiroglu et al. 2024).
@@ -86,10 +87,13 @@ extension ChinchillaLaw {
 
     /// Nonparametric bootstrap of a Chinchilla fit (Efron & Tibshirani 1993; as Besiroglu et al. 2024 do with 4,000
     /// replicates): resample the runs the fit used, refit each resample from the fit's optimum with the fit's
-    /// options, and summarise the converged refits.
+    /// options, and summarise the converged refits. Without `options.clusters` a fit given
+    /// `ChinchillaFitOptions.clusters` resamples its clusters.
     /// - Throws: `ScalingKitError` for data that differ from the fit's, or bad options.
     public static func bootstrap(N: [Double], D: [Double], loss: [Double], fit: ChinchillaFit,
                                  options: BootstrapOptions = BootstrapOptions()) throws -> Bootstrap {
+        var options = options
+        if options.clusters == nil { options.clusters = fit.options.clusters }
         let (objective, _, kept) = try prepare(N: N, D: D, loss: loss, options: fit.options)
         guard kept.count == fit.pointsUsed else {
             throw ScalingKitError.length("the data have \(kept.count) usable runs but the fit used \(fit.pointsUsed): pass the fit's data")
@@ -136,15 +140,8 @@ extension ChinchillaLaw {
         // The labels of the runs used, checked before the search (the covariance's own check would come too late).
         var covarianceOptions = options
         if let labels = options.clusters {
-            guard labels.count == N.count else {
-                throw ScalingKitError.length("'clusters' has \(labels.count) labels for \(N.count) runs")
-            }
+            try FitCovariance.check(clusters: labels, runs: N.count, used: kept)
             covarianceOptions.clusters = kept.map { labels[$0] }
-            let used = Set(covarianceOptions.clusters!)
-            guard used.count >= 2 else {
-                throw ScalingKitError.invalid("the runs used lie in \(used.count) cluster(s): a cluster-robust covariance "
-                    + "needs at least 2 (and is reliable from about 20)")
-            }
         }
         let grid = options.grid
         let outcome = try MultiStart.run(objective, starts: (0..<grid.count).map(grid.point),

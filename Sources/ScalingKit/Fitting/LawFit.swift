@@ -16,7 +16,7 @@ public struct LawFitOptions: Sendable {
     /// J. Human Resources 50(2), §II.C and §VI): its intervals, the outlier influence and the planners' floor check
     /// then count clusters, not rows, and use a t quantile with clusters − 1 degrees of freedom. Checkpoints of one
     /// run share its seed, data order and schedule; counted as independent runs they gave intervals several
-    /// times too narrow. The bootstrap takes its own `BootstrapOptions.clusters`.
+    /// times too narrow. The bootstrap resamples these clusters unless `BootstrapOptions.clusters` gives others.
     public var clusters: [Int]? = nil
     /// Parameters held at a value instead of fitted (for example a pinned irreducible loss).
     public var fixed: [String: Double] = [:]
@@ -390,14 +390,8 @@ extension ScalingLaw {
             guard w.contains(where: { $0 > 0 }) else { throw ScalingKitError.invalid("all weights are 0") }
         }
         if let labels = options.clusters {
-            guard labels.count == observed.count else {
-                throw ScalingKitError.length("'clusters' has \(labels.count) labels for \(observed.count) runs")
-            }
-            let used = Set(labels.indices.filter { (options.weights?[$0] ?? 1) > 0 }.map { labels[$0] })
-            guard used.count >= 2 else {
-                throw ScalingKitError.invalid("the runs used lie in \(used.count) cluster(s): a cluster-robust covariance "
-                    + "needs at least 2 (and is reliable from about 20)")
-            }
+            try FitCovariance.check(clusters: labels, runs: observed.count,
+                                    used: observed.indices.filter { (options.weights?[$0] ?? 1) > 0 })
         }
 
         var law = self

@@ -82,6 +82,19 @@ struct FitCovariance: Sendable, Equatable {
         return max(model, form(sandwich))
     }
 
+    /// Checks cluster labels where they enter a fit: one per run, and at least 2 clusters among the rows `used`.
+    /// - Throws: `ScalingKitError` naming the count that is wrong.
+    static func check(clusters labels: [Int], runs: Int, used: [Int]) throws {
+        guard labels.count == runs else {
+            throw ScalingKitError.length("'clusters' has \(labels.count) labels for \(runs) runs")
+        }
+        let distinct = Set(used.map { labels[$0] }).count
+        guard distinct >= 2 else {
+            throw ScalingKitError.invalid("the runs used lie in \(distinct) cluster(s): a cluster-robust covariance "
+                + "needs at least 2 (and is reliable from about 20)")
+        }
+    }
+
     /// The variance of coordinate `i` (an index into `coordinates`).
     func variance(at i: Int) -> Double {
         var g = [Double](repeating: 0, count: coordinates.count)

@@ -61,9 +61,9 @@ class ChinchillaFit(FitDiagnostics):
         """Nonparametric bootstrap: resample the runs, refit each resample from this optimum with this fit's
         options (Besiroglu et al. 2024 use 4,000 replicates). Deterministic for a given ``seed``.
 
-        ``clusters``: one label per row of the fit's data (the model a checkpoint belongs to, a run id). Replicates
-        then resample whole clusters: rows that are checkpoints of one run are not independent, and resampling them
-        as such understates every interval."""
+        ``clusters``: one label per row of the fit's data (the model a checkpoint belongs to, a run id); by default
+        the fit's own ``clusters`` (since 0.4.8), else rows. Replicates then resample whole clusters: rows that are
+        checkpoints of one run are not independent, and resampling them as such understates every interval."""
         N, D, loss = self._data
         warn_unconverged(self, "bootstrapping", "every interval")
         out = ffi.new("sk_bootstrap **")
@@ -134,7 +134,7 @@ def fit_chinchilla(
         clusters: one label per run (or, with a DataFrame, the name of one of its columns) for rows that are not
             independent runs, such as checkpoints (the model each belongs to): the fit's intervals, outlier
             influence and floor check then use a cluster-robust covariance, as :func:`scalingkit.fit`'s
-            ``clusters``. :meth:`ChinchillaFit.bootstrap` takes its own ``clusters``.
+            ``clusters``. :meth:`ChinchillaFit.bootstrap` resamples these clusters unless given its own.
 
     Returns:
         ChinchillaFit.

@@ -399,8 +399,8 @@ def fit(
             (:meth:`LawFit.predict`), its outlier influence and the planners' floor check then count clusters,
             not rows: a cluster-robust covariance (Liang & Zeger 1986; Cameron & Miller 2015) with clusters − 1
             degrees of freedom. Simulated runs of 8 checkpoints each: 92 % coverage of a nominal 95 % with 12 runs,
-            96 % with 24, against 65-69 % counting rows. Needs 2 clusters; reliable from about 20. The bootstrap
-            takes its own ``clusters``.
+            96 % with 24, against 65-69 % counting rows. Needs 2 clusters; reliable from about 20. The fit's
+            bootstrap resamples these clusters unless given its own.
 
     Returns:
         LawFit.

@@ -121,6 +121,11 @@ def test_checkpoints_are_counted_as_runs_with_clusters():
         engine = scalingkit.fit_chinchilla(g, clusters="run_name")
     e = engine.predict(at["N"], at["D"], interval="confidence")
     assert (e.lower[0], e.upper[0]) == pytest.approx((b.lower[0], b.upper[0]), rel=1e-6)
+    # Both engines' bootstraps resample the fit's clusters unless told otherwise.
+    assert np.array_equal(engine.bootstrap(20, seed=3).samples,
+                          engine.bootstrap(20, seed=3, clusters=g["run_name"]).samples)
+    assert np.array_equal(runs.bootstrap(20, seed=3).samples, runs.bootstrap(20, seed=3, clusters=g["run_name"]).samples)
+    assert not np.array_equal(runs.bootstrap(20, seed=3).samples, rows.bootstrap(20, seed=3).samples)
     with pytest.raises(ScalingKitError, match="'clusters' has 2 labels for 220 runs"):
         scalingkit.fit_chinchilla(g, clusters=["a", "b"])
     with pytest.raises(ScalingKitError, match="clusters: no column 'run'"):
