@@ -140,7 +140,7 @@ struct Fit: ParsableCommand {
     @Option(help: "Bootstrap replicates for confidence intervals (0 = none; Besiroglu et al. 2024 use 4000).")
     var bootstrap = 0
 
-    @Option(help: "With --bootstrap: resample whole clusters named by this column (the model or run each row is a checkpoint of) instead of rows.")
+    @Option(help: "Rows that are not independent runs: this column names the run or model each row is a checkpoint of. The fit's intervals (--predict) and outlier influence then use a cluster-robust covariance, and --bootstrap resamples whole clusters instead of rows.")
     var clusterColumn: String?
 
     @Option(help: "Seed of the bootstrap resampling and of --random-starts.")
@@ -178,7 +178,6 @@ struct Fit: ParsableCommand {
         }
         guard gridStep.isFinite, gridStep > 0 else { throw ValidationError("--grid-step must be finite and > 0") }
         guard bootstrap == 0 || bootstrap >= 2 else { throw ValidationError("--bootstrap must be 0 or >= 2") }
-        guard clusterColumn == nil || bootstrap > 0 else { throw ValidationError("--cluster-column goes with --bootstrap") }
         guard (holdoutSplit == nil) == (holdoutThreshold == nil) else {
             throw ValidationError("--holdout-split and --holdout-threshold go together")
         }
@@ -213,6 +212,7 @@ struct Fit: ParsableCommand {
         options.huberDelta = huberDelta
         options.threads = threads
         options.screening = StartScreening(refine: screen, confirmations: confirmations)
+        options.clusters = try clusterColumn.map { try table.labelCodes($0) }
         let fit = try ChinchillaLaw.fit(N: N, D: D, loss: loss, options: options)
         let surface = LossSurface(fit)
         // Chinchilla's budget is planned by default; from runs whose N and D are too small to be counts that plan
@@ -296,6 +296,7 @@ extension Fit {
         options.gridStep = gridStep
         options.method = method == "lm" ? .levenbergMarquardt : .lbfgs
         options.seed = seed
+        options.clusters = try clusterColumn.map { try table.labelCodes($0) }
         for item in fixed {
             let (name, value) = try keyValue(item, "--fix")
             guard let v = Double(value) else { throw CLIError(description: "--fix \(item): '\(value)' is not a number") }
