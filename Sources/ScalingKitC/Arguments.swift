@@ -20,6 +20,15 @@ func checkedLength(_ n: Int, _ name: String, allowZero: Bool = false) throws(Sca
     return n
 }
 
+/// Cluster labels from an options struct's `clusters`/`clusters_len`: (NULL, 0) → nil; otherwise `n` labels, the
+/// pointer checked.
+func optionalLabels(_ p: UnsafePointer<Int64>?, _ n: Int) throws(ScalingKitError) -> [Int]? {
+    guard n > 0 || p != nil else { return nil }
+    let labels = try nonNull(p, "clusters")
+    let count = try checkedLength(n, "clusters_len")
+    return (0..<count).map { Int(labels[$0]) }
+}
+
 /// Copies `n` doubles from a C array after checking the pointer and the count.
 func doubles(_ p: UnsafePointer<Double>?, _ n: Int, _ name: String, lengthName: String = "n")
     throws(ScalingKitError) -> [Double]

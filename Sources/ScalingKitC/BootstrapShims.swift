@@ -36,11 +36,7 @@ private func convert(_ p: UnsafePointer<sk_bootstrap_options>?) throws(ScalingKi
     o.seed = UInt64(c.seed)
     o.confidence = c.confidence
     o.threads = try optionCount(c.threads, "threads")
-    if c.clusters_len > 0 || c.clusters != nil {
-        let labels = try nonNull(c.clusters, "clusters")
-        let n = try checkedLength(c.clusters_len, "clusters_len")
-        o.clusters = (0..<n).map { Int(labels[$0]) }
-    }
+    o.clusters = try optionalLabels(c.clusters, c.clusters_len)
     return o
 }
 

@@ -36,11 +36,7 @@ private func convert(_ p: UnsafePointer<sk_chinchilla_options>?) throws(ScalingK
         e: try optionalAxis(c.start_e, c.start_e_len, "start_e") ?? g.e,
         a: try optionalAxis(c.start_a, c.start_a_len, "start_a") ?? g.a,
         b: try optionalAxis(c.start_b, c.start_b_len, "start_b") ?? g.b)
-    if c.clusters_len > 0 || c.clusters != nil {
-        let labels = try nonNull(c.clusters, "clusters")
-        let n = try checkedLength(c.clusters_len, "clusters_len")
-        options.clusters = (0..<n).map { Int(labels[$0]) }
-    }
+    options.clusters = try optionalLabels(c.clusters, c.clusters_len)
     return options
 }
 

@@ -149,11 +149,11 @@ func convertLawOptions(_ p: UnsafePointer<sk_law_fit_options>?, law: ScalingLaw,
         }
         o.weights = w
     }
-    if c.clusters_len > 0 || c.clusters != nil {
-        let labels = try nonNull(c.clusters, "clusters")
-        let n = try checkedLength(c.clusters_len, "clusters_len")
-        guard n == runs else { throw ScalingKitError(.invalidLength, "'clusters_len' is \(n) for \(runs) runs") }
-        o.clusters = (0..<n).map { Int(labels[$0]) }
+    if let labels = try optionalLabels(c.clusters, c.clusters_len) {
+        guard labels.count == runs else {
+            throw ScalingKitError(.invalidLength, "'clusters_len' is \(labels.count) for \(runs) runs")
+        }
+        o.clusters = labels
     }
     let names = law.parameters
     if let fixed = try perParameter(c.fixed, c.fixed_len, "fixed", names) {

@@ -137,11 +137,12 @@ extension ScalingLaw {
                     options: LawFitOptions = LawFitOptions()) throws -> LawFit {
         if options.excludeHighestLoss != 0 {
             let excluded = try Self.highestRows(observed, options.excludeHighestLoss)
-            let kept = Self.keeping(data: data, observed: observed, weights: options.weights, without: excluded)
+            let kept = Self.keeping(data: data, observed: observed, weights: options.weights, clusters: options.clusters,
+                                    without: excluded)
             var inner = options
             inner.excludeHighestLoss = 0
             inner.weights = kept.weights
-            inner.clusters = options.clusters.map { Self.keeping($0, observed.count, without: excluded) }
+            inner.clusters = kept.clusters
             let dropped = Set(excluded)
             var result = try fit(data: kept.data, observed: kept.observed, options: inner,
                                  rows: observed.indices.filter { !dropped.contains($0) }, excluded: excluded.count)
@@ -527,23 +528,16 @@ extension ScalingLaw {
         return highestLossRows(observed, count: count)
     }
 
-    /// The data, observations and weights without the rows `excluded` (columns of another length are passed on
-    /// whole, for the fit to report the mismatch).
-    static func keeping(data: [String: [Double]], observed: [Double], weights: [Double]?, without excluded: [Int])
-        -> (data: [String: [Double]], observed: [Double], weights: [Double]?)
+    /// The data, observations, weights and cluster labels without the rows `excluded` (columns of another length
+    /// are passed on whole, for the fit to report the mismatch).
+    static func keeping(data: [String: [Double]], observed: [Double], weights: [Double]?, clusters: [Int]?,
+                        without excluded: [Int])
+        -> (data: [String: [Double]], observed: [Double], weights: [Double]?, clusters: [Int]?)
     {
         let drop = Set(excluded)
         let keep = observed.indices.filter { !drop.contains($0) }
-        func rows(_ c: [Double]) -> [Double] { c.count == observed.count ? keep.map { c[$0] } : c }
-        return (data.mapValues(rows), rows(observed), weights.map(rows))
-    }
-
-    /// `labels` without the rows `excluded` (labels of another length than `runs` are passed on whole, for the fit to
-    /// report the mismatch).
-    static func keeping(_ labels: [Int], _ runs: Int, without excluded: [Int]) -> [Int] {
-        guard labels.count == runs else { return labels }
-        let drop = Set(excluded)
-        return labels.indices.filter { !drop.contains($0) }.map { labels[$0] }
+        func rows<T>(_ c: [T]) -> [T] { c.count == observed.count ? keep.map { c[$0] } : c }
+        return (data.mapValues(rows), rows(observed), weights.map(rows), clusters.map(rows))
     }
 
     /// The fit as it ran on its kept rows: the data without `fit.excludedIndices` and the fit without the rule, for
@@ -552,11 +546,12 @@ extension ScalingLaw {
         -> (data: [String: [Double]], observed: [Double], fit: LawFit)?
     {
         guard !fit.excludedIndices.isEmpty else { return nil }
-        let kept = Self.keeping(data: data, observed: observed, weights: fit.options.weights, without: fit.excludedIndices)
+        let kept = Self.keeping(data: data, observed: observed, weights: fit.options.weights,
+                                clusters: fit.options.clusters, without: fit.excludedIndices)
         var inner = fit
         inner.options.excludeHighestLoss = 0
         inner.options.weights = kept.weights
-        inner.options.clusters = fit.options.clusters.map { Self.keeping($0, observed.count, without: fit.excludedIndices) }
+        inner.options.clusters = kept.clusters
         inner.excludedIndices = []
         return (kept.data, kept.observed, inner)
     }

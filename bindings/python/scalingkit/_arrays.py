@@ -112,6 +112,16 @@ def as_finite(name: str, value: Any) -> float:
     return v
 
 
+def set_clusters(opts: Any, labels: Any) -> np.ndarray:
+    """Points an options struct's ``clusters``/``clusters_len`` (sk_bootstrap_options, sk_law_fit_options,
+    sk_chinchilla_options) at the codes of ``labels``; returns the codes, which the caller keeps alive through the
+    C call."""
+    codes = label_codes("clusters", labels)
+    opts.clusters = ffi.cast("const long long *", ffi.from_buffer("int64_t[]", codes))
+    opts.clusters_len = codes.size
+    return codes
+
+
 def label_codes(name: str, labels: Any) -> np.ndarray:
     """One int64 code per label (a run name, a model id: anything hashable), equal labels equal codes, in order of
     first appearance. A missing label (None or NaN) is refused: it would silently form a group of its own."""

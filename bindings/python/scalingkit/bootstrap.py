@@ -7,7 +7,7 @@ from typing import Any, Dict, Optional, Tuple
 import numpy as np
 
 from ._results import FittedRange, Interval, Result, read_fitted, read_interval, warn_outside_fitted
-from ._arrays import as_number, as_size, label_codes
+from ._arrays import as_number, as_size, set_clusters
 from ._errors import check
 from ._ffi import ffi, lib
 
@@ -108,12 +108,7 @@ def options(replicates: int, seed: int, confidence: float, threads: int, cluster
     o.seed = as_size("seed", seed)
     o.confidence = as_number("confidence", confidence)
     o.threads = as_size("threads", threads)
-    if clusters is not None:
-        codes = label_codes("clusters", clusters)
-        o.clusters = ffi.cast("const long long *", ffi.from_buffer("int64_t[]", codes))
-        o.clusters_len = codes.size
-        return o, codes
-    return o, None
+    return o, None if clusters is None else set_clusters(o, clusters)
 
 
 def wrap(raw_handle) -> Bootstrap:

@@ -10,7 +10,7 @@ from typing import Any, Mapping, Optional, Sequence, Union
 import numpy as np
 
 from ._results import ComputeOptimalPlan, FitDiagnostics, allocate, warn_outside_fitted
-from ._arrays import as_doubles, as_number, as_size, label_codes, same_length, set_optimizer_options
+from ._arrays import as_doubles, as_number, as_size, same_length, set_clusters, set_optimizer_options
 from . import bootstrap as _bootstrap
 from ._errors import ScalingKitError, check
 from ._fitresult import fit_handle, predict_intervals, read_excluded, read_fit, warn_unconverged
@@ -181,10 +181,7 @@ def fit_chinchilla(
         setattr(opts, f"start_{axis}_len", len(arr))
 
     if clusters is not None:
-        codes = label_codes("clusters", clusters)
-        keep_alive.append(codes)
-        opts.clusters = ffi.cast("const long long *", ffi.from_buffer("int64_t[]", codes))
-        opts.clusters_len = len(codes)
+        keep_alive.append(set_clusters(opts, clusters))
 
     out = ffi.new("sk_fit **")
     check(lib.sk_chinchilla_fit(ffi.from_buffer("double[]", n_arr), ffi.from_buffer("double[]", d_arr),

@@ -16,7 +16,7 @@ import numpy as np
 
 from ._results import FitDiagnostics, Result
 from . import bootstrap as _bootstrap
-from ._arrays import (as_doubles, as_finite, as_number, as_size, as_text, label_codes, optimizer_settings,
+from ._arrays import (as_doubles, as_finite, as_number, as_size, as_text, optimizer_settings, set_clusters,
                       set_optimizer_options)
 from ._errors import ScalingKitError, check
 from ._fitresult import PredictionIntervals, predict_intervals as _intervals, read_excluded, read_fit, warn_unconverged
@@ -270,10 +270,7 @@ def _problem(arguments: Mapping[str, Any]) -> _Problem:
         opts.weights, opts.weights_len = ffi.from_buffer("double[]", w), len(w)
     if args.clusters is not None:
         labels = _column(data, {}, args.clusters) if isinstance(args.clusters, str) else args.clusters
-        codes = label_codes("clusters", labels)
-        keep.append(codes)
-        opts.clusters = ffi.cast("const long long *", ffi.from_buffer("int64_t[]", codes))
-        opts.clusters_len = len(codes)
+        keep.append(set_clusters(opts, labels))
     if args.fixed:
         # NaN means "fitted" in the C array, so a NaN given here would silently fit the parameter.
         opts.fixed, opts.fixed_len = per_parameter(args.fixed, "fixed values", lambda v: as_finite("fixed value", v)), len(param_names)
