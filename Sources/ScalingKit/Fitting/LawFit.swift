@@ -270,20 +270,7 @@ extension ScalingLaw {
     /// L-BFGS from `best` on the objective seen through `AffinePreconditioned`, when no coordinate is at a bound
     /// and the Hessian there is positive definite; the result if it is no worse and inside the bounds.
     static func whitenedPolish(_ p: Prepared, from best: OptimizationResult) -> OptimizationResult? {
-        let x = best.x
-        for k in x.indices where x[k] <= p.lower[k] + 1e-8 * (1 + abs(p.lower[k]))
-            || x[k] >= p.upper[k] - 1e-8 * (1 + abs(p.upper[k])) { return nil }
-        guard let whitened = AffinePreconditioned(p.objective, at: x) else { return nil }
-        var r = LBFGS(dimension: x.count, options: p.options.optimizer)
-            .minimize(whitened, from: [Double](repeating: 0, count: x.count))
-        r.x = whitened.point(r.x)
-        guard r.value.isFinite, r.value <= best.value,
-              r.x.indices.allSatisfy({ r.x[$0] >= p.lower[$0] && r.x[$0] <= p.upper[$0] }) else { return nil }
-        // Report the gradient in the fit's own coordinates.
-        var g = [Double](repeating: 0, count: x.count)
-        _ = r.x.withUnsafeBufferPointer { xp in g.withUnsafeMutableBufferPointer { p.objective.evaluate(xp, gradient: $0) } }
-        r.gradientNorm = g.map(abs).max() ?? 0
-        return r
+        AffinePreconditioned.polish(p.objective, from: best, options: p.options.optimizer, lower: p.lower, upper: p.upper)
     }
 
     /// Everything a fit and its bootstrap share: validated data and options, the objective over the free

@@ -90,13 +90,14 @@ struct MultiStart {
                 if better(bestAny) { bestAny = i }
             }
             refined += chunk.count
-            if let w = bestConverged ?? bestAny, let best = results[w],
+            // Screening stops once the winner is confirmed; not while a start that did not converge lies below it.
+            if let w = winner(bestConverged, bestAny, results), w == bestConverged ?? bestAny, let best = results[w],
                reachedOptimum(results, best.value, exact: best.reason == .objectiveNegligible) >= screening.confirmations {
                 break
             }
         } while screened && refined < order.count
 
-        guard let winner = bestConverged ?? bestAny, let first = results[winner] else {
+        guard let winner = winner(bestConverged, bestAny, results), let first = results[winner] else {
             throw ScalingKitError.invalid(
                 "the objective is not finite at any of the \(starts.count) starting points (check the law's domain, "
                 + "bounds and starting grid against the data)")
@@ -107,9 +108,19 @@ struct MultiStart {
         let final = polished.value <= first.value ? polished : first
         let reason = polished.converged ? polished.reason : first.reason
         // The polish of an exact fit stops at once on its gradient test, so exactness is the winning start's.
-        let atOptimum = reachedOptimum(results, final.value,
+        let atOptimum = reachedOptimum(results, final.value, winner: winner,
                                        exact: first.reason == .objectiveNegligible || final.reason == .objectiveNegligible)
-        var message = bestConverged == nil ? "no start converged; polishing the lowest: \(reason.message)" : reason.message
+        var message = reason.message
+        if bestConverged == nil {
+            message = "no start converged; polishing the lowest: \(reason.message)"
+        } else if winner != bestConverged, let c = bestConverged, let stalled = results[c] {
+            // A start still descending when it ran out of iterations went below the best "converged" one: that one
+            // had stalled, not reached a minimum (found on the multi-power law's flat valley, where it claimed
+            // success 0.01 of loss away on a new schedule).
+            message = "the lowest start (objective \(IsoFLOP.shortNumber(first.value))) had not converged but ended below "
+                + "the best converged one (\(IsoFLOP.shortNumber(stalled.value))), which had stalled; polished the lowest: "
+                + reason.message
+        }
         if screened {
             message += "; screened \(starts.count) starts by their objective, refined the best \(refined): "
                 + "\(convergedCount) converged, \(atOptimum) reached the optimum"
@@ -121,15 +132,31 @@ struct MultiStart {
                        startsConverged: convergedCount, startsAtOptimum: atOptimum)
     }
 
-    /// Refined starts that ended within `optimumTolerance` (relative) of `best`, or, when `best` is an exact fit,
+    /// The start to polish: the lowest converged one (as Besiroglu et al. 2024 keep only `result.success`), unless
+    /// one that did not converge ended lower by more than `optimumTolerance`. A start still descending when its
+    /// iterations ran out is evidence that the converged one stalled in a flat valley, not that it is the minimum;
+    /// the polish, a fresh run with a full budget, then decides whether the lower point converges.
+    private static func winner(_ bestConverged: Int?, _ bestAny: Int?, _ results: [OptimizationResult?]) -> Int? {
+        // An exact fit is at the global minimum (every objective is a sum of losses >= 0); below it is only rounding.
+        guard let c = bestConverged, let a = bestAny, let converged = results[c], let lowest = results[a],
+              converged.reason != .objectiveNegligible else {
+            return bestConverged ?? bestAny
+        }
+        return lowest.value < converged.value - optimumTolerance * abs(converged.value) ? a : c
+    }
+
+    /// The winning start (its polish reached `best`, though the start itself may have ended above it), plus the other
+    /// refined starts that ended within `optimumTolerance` (relative) of `best`, or, when `best` is an exact fit,
     /// at an exact fit themselves: every fit objective is a sum of losses ≥ 0, so two exact fits are both at the
     /// global minimum, though their rounding residues (10⁻³⁰ against 10⁻²⁸) differ by far more than any relative
     /// tolerance. Without this a law fitted to noise-free data (a closed-form check) was "not confirmed".
-    private static func reachedOptimum(_ results: [OptimizationResult?], _ best: Double, exact: Bool) -> Int {
-        let threshold = best + optimumTolerance * abs(best)
-        return results.reduce(0) { count, r in
-            guard let r else { return count }
-            return count + (r.value <= threshold || (exact && r.reason == .objectiveNegligible) ? 1 : 0)
+    private static func reachedOptimum(_ results: [OptimizationResult?], _ best: Double, winner: Int? = nil,
+                                       exact: Bool) -> Int {
+        // Two-sided: a start that ended further below `best` did not reach it; it went past it.
+        let tolerance = optimumTolerance * abs(best)
+        return results.indices.reduce(0) { count, i in
+            guard let r = results[i] else { return count }
+            return count + (i == winner || abs(r.value - best) <= tolerance || (exact && r.reason == .objectiveNegligible) ? 1 : 0)
         }
     }
 }
