@@ -83,10 +83,10 @@ extern "C" {
 /* Semantic version of this header. */
 #define SK_VERSION_MAJOR 0
 #define SK_VERSION_MINOR 4
-#define SK_VERSION_PATCH 8
+#define SK_VERSION_PATCH 9
 /* MAJOR * 10000 + MINOR * 100 + PATCH, as in zstd. */
 #define SK_VERSION_NUMBER (SK_VERSION_MAJOR * 10000 + SK_VERSION_MINOR * 100 + SK_VERSION_PATCH)
-#define SK_VERSION_STRING "0.4.8"
+#define SK_VERSION_STRING "0.4.9"
 
 /* The ABI line (since 0.4.0): a program compiled against one release of a line runs against any later release of
  * the same line. Before 1.0 every minor version starts a new line ("0.MINOR") and may change struct layouts or
@@ -323,7 +323,9 @@ typedef struct sk_optimizer_options {
     size_t max_iterations;       /* L-BFGS iterations per start; >= 1; default 1000 */
     double gradient_tolerance;   /* stop a start when the relative gradient max|g_i|·max(|x_i|,1)/|f| <= this;
                                     >= 0; default 1e-10 */
-    double function_tolerance;   /* stop when the relative decrease of the objective <= this; >= 0; 1e-14 */
+    double function_tolerance;   /* stop when the relative decrease of the objective <= this; >= 0; 1e-14
+                                    (0 for sk_mpl_fit since 0.4.9: the multi-power law's valleys need steps of
+                                    less progress than that, and 1e-14 stalled on Luo et al.'s curves) */
     size_t threads;              /* worker threads; 0 = one per core (default) */
     size_t screen_refine;        /* starts refined per batch, best initial objective first; 0 = run every start
                                     (exhaustive). Default 64 for sk_chinchilla_fit and sk_law_fit (grids of up to

@@ -78,6 +78,9 @@ struct MultiPowerLawTests {
     /// test short): an objective no worse than theirs (they ran 200 AdamW steps), and held-out errors within 30 %
     /// of theirs. Measured: the full Huber optimum predicts the six other schedules slightly worse (PredE 0.00137
     /// on all points) than their early-stopped parameters (0.00110): the tighter fit leans on the training shapes.
+    /// One start, however good, is not a confirmed optimum (as for a law fit; before 0.4.9 it said converged).
+    /// The default fit, eight starts, reaches the same optimum: bindings/python/tests/test_multi_power.py (not
+    /// here, where the sanitizer runs repeat it at many times the cost).
     @Test func fitOnThreeSchedulesPredictsSixOthers() throws {
         let train = try Self.training.map { name -> LossCurve in
             let c = Self.fromStepZero(try MPLData.curve(name))
@@ -88,7 +91,9 @@ struct MultiPowerLawTests {
         var options = MultiPowerFitOptions()
         for (name, value) in zip(MultiPowerLaw.parameterNames, Self.published.parameterValues) { options.startGrid[name] = [value] }
         let fit = try MultiPowerLaw.fit(curves: train, options: options)
-        #expect(fit.converged && fit.starts == 1 && fit.pointsUsed == 86 + 86 + 48)
+        #expect(!fit.converged && fit.starts == 1 && fit.pointsUsed == 86 + 86 + 48)
+        #expect(fit.diagnostics.message.hasPrefix("only 1 start reached this optimum"), "\(fit.diagnostics.message)")
+        #expect(fit.predictedDecrease <= LawFit.decreaseTolerance, "stationary: \(fit.predictedDecrease)")
         let objective = MultiPowerObjective(
             curves: train.map { MultiPowerObjective.Curve($0, steps: $0.steps, loss: $0.loss) }, huber: Huber(delta: 1e-3))
             .value(at: Self.published.parameterValues)

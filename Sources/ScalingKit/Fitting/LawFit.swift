@@ -202,14 +202,11 @@ extension ScalingLaw {
         let (relativeGradient, predictedDecrease) = p.stationarity(at: outcome.best.x)
         let stationary = outcome.reason == .objectiveNegligible || (predictedDecrease.isNaN
             ? relativeGradient <= LawFit.stationarityTolerance : predictedDecrease <= LawFit.decreaseTolerance)
-        let confirmed = outcome.startsAtOptimum >= 2
+        // An exact fit is the global minimum (the objective is a sum of losses >= 0): nothing to confirm.
+        let confirmed = outcome.startsAtOptimum >= 2 || outcome.reason == .objectiveNegligible
         var caveats: [String] = []
         if outcome.reason.isConverged && !stationary {
-            caveats.append(predictedDecrease.isNaN
-                ? "stalled: the optimiser stopped, but the relative gradient is \(FitSearch.format(relativeGradient)) "
-                  + "(convergence needs <= \(FitSearch.format(LawFit.stationarityTolerance)))"
-                : "stalled: the optimiser stopped, but a Newton step would lower the objective by a relative "
-                  + "\(FitSearch.format(predictedDecrease)) (convergence needs <= \(FitSearch.format(LawFit.decreaseTolerance)))")
+            caveats.append(Stationarity.stall((relativeGradient, predictedDecrease)))
         }
         if !confirmed {
             caveats.append(options.search == .single
@@ -293,40 +290,10 @@ extension ScalingLaw {
         func atLower(_ v: Double, _ k: Int) -> Bool { v <= lower[k] + 1e-10 * (1 + abs(lower[k])) }
         func atUpper(_ v: Double, _ k: Int) -> Bool { v >= upper[k] - 1e-10 * (1 + abs(upper[k])) }
 
-        /// Stationarity at `x`: (relative gradient, predicted relative decrease). The gradient is projected onto the
-        /// bounds (a coordinate at a bound whose gradient points outward is stationary: the KKT sign). The relative
-        /// gradient is max |gₖ|·max(|xₖ|, 1)/|f| (Dennis & Schnabel 1983, §7.2); the predicted decrease is the Newton
-        /// decrement ½ gᵀH⁻¹g / |f| (Boyd & Vandenberghe 2004, §9.5.1) over the coordinates not held by a bound,
-        /// NaN where the Hessian is not positive definite there.
+        /// Stationarity at `x`: (relative gradient, predicted relative decrease); see `Stationarity`.
         func stationarity(at x: [Double]) -> (relativeGradient: Double, predictedDecrease: Double) {
-            var g = [Double](repeating: 0, count: x.count)
-            let f = x.withUnsafeBufferPointer { xp in g.withUnsafeMutableBufferPointer { objective.evaluate(xp, gradient: $0) } }
-            guard f.isFinite else { return (.infinity, .infinity) }
-            var worst = 0.0
-            var held = [Bool](repeating: false, count: x.count)
-            for k in x.indices {
-                var gk = g[k]
-                if atLower(x[k], k) { gk = min(gk, 0); held[k] = gk == 0 }
-                if atUpper(x[k], k) { gk = max(gk, 0); held[k] = gk == 0 }
-                guard gk.isFinite else { return (.infinity, .infinity) }
-                g[k] = gk
-                worst = max(worst, abs(gk) * max(abs(x[k]), 1))
-            }
-            let scale = abs(f)
-            let relative = f == 0 ? (worst == 0 ? 0 : .infinity) : worst / scale
-            let open = x.indices.filter { !held[$0] }
-            guard !open.isEmpty, scale > 0 else { return (relative, 0) }
-            // The Hessian over the open coordinates, by the same central differences the preconditioner uses.
-            let reduced = Restricted(base: objective, at: x, coordinates: open)
-            guard let whitened = AffinePreconditioned(reduced, at: open.map { x[$0] }) else { return (relative, .nan) }
-            let n = open.count
-            var decrement = 0.0
-            for j in 0..<n {
-                var s = 0.0
-                for i in 0...j { s += whitened.transform[i * n + j] * g[open[i]] }
-                decrement += s * s
-            }
-            return (relative, 0.5 * decrement / scale)
+            let s = Stationarity(objective, at: x, lower: lower, upper: upper)
+            return (s.relativeGradient, s.predictedDecrease)
         }
 
         /// Optimiser coordinates of a full parameter vector.

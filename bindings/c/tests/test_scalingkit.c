@@ -947,7 +947,8 @@ static void test_multi_power(void) {
     CHECK(loss_a[OBS - 1] < loss_a[0] && loss_a[0] > 2.5, "a falling curve above L0: %g .. %g", loss_a[0], loss_a[OBS - 1]);
 
     sk_mpl_options o;
-    CHECK(sk_mpl_options_init(&o, sizeof o) == SK_OK && o.huber_delta == 1e-3 && o.optimizer.screen_refine == 4, "mpl defaults");
+    CHECK(sk_mpl_options_init(&o, sizeof o) == SK_OK && o.huber_delta == 1e-3 && o.optimizer.screen_refine == 4
+          && o.optimizer.function_tolerance == 0, "mpl defaults (no stop on a small change of f since 0.4.9)");
     sk_fit *fit = NULL;
     CHECK(sk_mpl_fit(curves, 2, &o, &fit) == SK_OK, "mpl fit: %s", sk_last_error());
     if (fit) {
