@@ -212,8 +212,13 @@ def test_bootstrap_resamples_whole_clusters():
         out = run("fit", gemstones, "--predict", "N=7e10,D=1.4e12", *extra)
         assert out.returncode == 0, out.stderr
         lo, hi = re.search(r"mean \[([0-9.e+-]+), ([0-9.e+-]+)\]", out.stdout).groups()
+        # The report says what the intervals count.
+        assert ("cluster-robust over the 22 values of 'run_name', t with 21 degrees of freedom" in out.stdout) == bool(extra)
         return float(hi) - float(lo)
     assert interval("--cluster-column", "run_name") > 1.3 * interval()
+    j = json.loads(run("fit", gemstones, "--predict", "N=7e10,D=1.4e12", "--cluster-column", "run_name", "--json").stdout)
+    assert j["predictions"]["clusters"] == {"column": "run_name", "count": 22}
+    assert j["predictions"]["degrees_of_freedom"] == 21
     assert "no column 'model'" in run("fit", gemstones, "--bootstrap", "20", "--cluster-column", "model").stderr
 
 

@@ -21,6 +21,9 @@ struct Extras {
     var timeAware: [(frontier: TimeAwareFrontier, days: Double?, plan: TimedPlan?)] = []
     /// Predictions at --predict points: the inputs, and the 95 % confidence and prediction intervals.
     var predictions: [(inputs: [(String, Double)], confidence: PredictionIntervals, prediction: PredictionIntervals)] = []
+    /// With --cluster-column: the column and how many clusters the intervals count (the covariance is then
+    /// cluster-robust with clusters − 1 degrees of freedom, which the report says beside the intervals).
+    var clusters: (column: String, count: Int)?
     /// Lines saying what the report leaves out and why (a default plan not made).
     var notes: [String] = []
 
@@ -29,7 +32,9 @@ struct Extras {
         if !notes.isEmpty { lines += [""] + notes.map { "note: " + $0 } }
         if !predictions.isEmpty {
             lines.append("")
-            lines.append("predictions (95% intervals: confidence of the mean law; prediction of a new run's value):")
+            lines.append("predictions (95% intervals: confidence of the mean law; prediction of a new run's value"
+                         + (clusters.map { c in "; cluster-robust over the \(c.count) values of '\(c.column)', "
+                             + "t with \(predictions[0].confidence.degreesOfFreedom) degrees of freedom" } ?? "") + "):")
             for p in predictions {
                 let at = p.inputs.map { "\($0.0)=" + fmt("%.4g", $0.1) }.joined(separator: " ")
                 lines.append("  " + at + fmt("   %.5g   mean [%.5g, %.5g]   new run [%.5g, %.5g]", p.confidence.estimate[0],
@@ -178,7 +183,9 @@ struct Extras {
                 + "\"confidence\": [\(jsonNumber(p.confidence.lower[0])), \(jsonNumber(p.confidence.upper[0]))], "
                 + "\"prediction\": [\(jsonNumber(p.prediction.lower[0])), \(jsonNumber(p.prediction.upper[0]))]}"
         }
-        return ", \"predictions\": {\"level\": 0.95, \"points\": [\(items.joined(separator: ", "))]}"
+        let clustered = clusters.map { "{\"column\": \(jsonString($0.column)), \"count\": \($0.count)}" } ?? "null"
+        return ", \"predictions\": {\"level\": 0.95, \"clusters\": \(clustered), "
+            + "\"degrees_of_freedom\": \(predictions[0].confidence.degreesOfFreedom), \"points\": [\(items.joined(separator: ", "))]}"
     }
 
     private func otherJSON() -> String {

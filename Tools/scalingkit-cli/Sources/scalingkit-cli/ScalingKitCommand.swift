@@ -321,6 +321,10 @@ extension Fit {
         let fit = try scalingLaw.fit(data: columns, observed: y, options: options)
         var extras = Extras()
         extras.excludedRows = fit.excludedIndices
+        if let column = clusterColumn, let labels = options.clusters {
+            extras.clusters = (column, Set(fit.excludedIndices.isEmpty ? labels
+                : labels.indices.filter { !fit.excludedIndices.contains($0) }.map { labels[$0] }).count)
+        }
         for item in predictAt {
             var point: [(String, Double)] = []
             for pair in item.split(separator: ",") {
