@@ -36,6 +36,18 @@ def test_reaches_published_optimum(full_fit):
         assert rel(getattr(f, k), EPOCH[k]) < 1e-4, k
     for k in ("A", "B"):                      # 3 significant digits: the surface is flat along A and B
         assert rel(getattr(f, k), EPOCH[k]) < 1e-3, k
+    # Converged as a law fit is (since 0.4.9): stationary by the Newton decrement, confirmed by several starts.
+    assert f.predicted_decrease <= 1e-10 and f.starts_at_optimum >= 2
+
+
+def test_one_start_is_not_a_confirmed_optimum(chinchilla_data):
+    """As for a law fit: one start, however well it converges, did not check the global optimum (before 0.4.9 the
+    Chinchilla engine said success)."""
+    N, D, L = chinchilla_data
+    f = fit_chinchilla(N, D, L, exclude_highest_loss=5,
+                       grid={"a": [6.0], "b": [7.0], "e": [0.5], "alpha": [0.3], "beta": [0.3]})
+    assert f.starts == 1 and not f.success
+    assert f.message.startswith("only 1 start reached this optimum: not confirmed as the global one")
 
 
 def test_explained_against_scipy(chinchilla_data, full_fit):

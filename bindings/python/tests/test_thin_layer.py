@@ -65,8 +65,9 @@ def test_every_fit_shares_one_diagnostics_base_with_scipy_aliases():
         assert f.fun == f.objective and f.nit == f.iterations and f.nfev == f.evaluations
         np.testing.assert_array_equal(f.x, list(f.params.values()))
     assert issubclass(sk.MultiPowerFit, FitDiagnostics)
-    # The law fit measures stationarity; the dedicated Chinchilla engine does not (NaN, not a made-up 0).
-    assert np.isfinite(fits[1].relative_gradient) and np.isnan(fits[0].relative_gradient)
+    # Both engines measure stationarity (the dedicated Chinchilla engine since 0.4.9; NaN before, not a made-up 0).
+    # (On these noise-free runs both fits are exact, where relative measures divide by ~1e-31 and say nothing.)
+    assert all(np.isfinite(f.relative_gradient) and np.isfinite(f.predicted_decrease) for f in fits)
 
 
 def test_highest_loss_exclusion_is_one_rule_for_every_law():
