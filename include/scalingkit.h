@@ -165,11 +165,12 @@ typedef struct sk_fit_info {
     size_t points_excluded;  /* data points removed by the exclusion option */
     /* since 0.3.0 */
     size_t starts_refined;   /* starts run to convergence (fewer than `starts` when screening stopped early) */
-    /* since 0.4.0 (sk_law_fit; NaN for other fits) */
+    /* since 0.4.0 (sk_law_fit; since 0.4.9 also sk_chinchilla_fit and sk_mpl_fit, NaN from them before) */
     double relative_gradient;  /* max |projected gradient_k| * max(|x_k|, 1) / |objective| at the optimum */
     double predicted_decrease; /* relative decrease a Newton step would still make, g'H^-1 g / (2 |objective|);
-                                  NaN where the Hessian is not positive definite. A law fit converges only if this
-                                  is <= 1e-10 (else, only if relative_gradient <= 1e-5) and two starts agree */
+                                  NaN where the Hessian is not positive definite. A fit converges only if this
+                                  is <= 1e-10 (else, only if relative_gradient <= 1e-5) and two starts agree (or
+                                  the fit is exact); for sk_chinchilla_fit and sk_mpl_fit since 0.4.9 */
     /* since 0.4.3 (a caller compiled against 0.4.0-0.4.2 passes the earlier struct_size and gets the fields above) */
     double explained;          /* share of the objective one constant for every run leaves that the law removes:
                                   1 - objective / (the fit's loss minimised by a constant), Koenker & Machado's

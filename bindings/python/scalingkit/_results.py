@@ -199,10 +199,10 @@ class FitDiagnostics(Result):
     starts_converged: int
     starts_at_optimum: int
     points_used: int
-    #: max |projected gradient| * max(|x|, 1) / |objective| at the optimum (NaN where the fit does not measure it).
+    #: max |projected gradient| * max(|x|, 1) / |objective| at the optimum (every fit measures it since 0.4.9).
     relative_gradient: float
     #: The relative decrease a Newton step would still make at the optimum (NaN where the Hessian is not positive
-    #: definite or the fit does not measure it).
+    #: definite). A fit converges only if it is <= 1e-10 (else only if relative_gradient <= 1e-5).
     predicted_decrease: float
     #: The share of the objective one constant for every run leaves that the law removes (Koenker & Machado's R¹;
     #: R² for squared residuals). Below 0.1 the fit is not a success: "no better than a constant". NaN when every
