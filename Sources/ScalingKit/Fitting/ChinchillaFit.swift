@@ -152,22 +152,12 @@ extension ChinchillaLaw {
         // Issue 8: a sweep that cannot identify the law (every run at one N, say) is reported, not passed off.
         let unidentified = objective.unidentified(at: x).map { ["A", "B", "E", "alpha", "beta"][$0] }
         var message = unidentified.isEmpty ? outcome.message : Identifiability.message(unidentified) + outcome.message
-        // Converged as a law fit is (issue 14): at a stationary point, reached by two starts (an exact fit needs no
-        // confirmation). The dedicated engine used to take the optimiser's word for it.
+        // Converged as a law fit is (issue 14); the dedicated engine used to take the optimiser's word for it.
         let unbounded = [Double](repeating: -.infinity, count: x.count)
-        let measures = Stationarity(objective, at: x, lower: unbounded, upper: unbounded.map { -$0 })
-        let exact = outcome.reason == .objectiveNegligible
-        let stationary = exact || (measures.predictedDecrease.isNaN
-            ? measures.relativeGradient <= LawFit.stationarityTolerance
-            : measures.predictedDecrease <= LawFit.decreaseTolerance)
-        let confirmed = exact || outcome.startsAtOptimum >= 2
-        var caveats: [String] = []
-        if outcome.reason.isConverged && !stationary { caveats.append(Stationarity.stall(measures)) }
-        if !confirmed {
-            caveats.append("only \(outcome.startsAtOptimum) start reached this optimum: not confirmed as the global one "
-                + "(more starts: a finer grid, or screen=0)")
-        }
-        if !caveats.isEmpty { message = caveats.joined(separator: "; ") + "; " + message }
+        let verdict = ConvergenceVerdict(outcome, measures: Stationarity(objective, at: x, lower: unbounded,
+                                                                          upper: unbounded.map { -$0 }),
+                                         widen: "more starts: a finer grid, or screen=0")
+        message = verdict.prefixing(message)
         // A converged fit that does no better than one constant (two series mixed in one table) found no trend.
         let baseline = ConstantBaseline(fitted: outcome.best.value, observations: objective.logL, weights: nil,
                                         loss: FitLoss(.huber(delta: options.huberDelta)))
@@ -202,11 +192,10 @@ extension ChinchillaLaw {
         if let note = outlying.note() { message += "; note: " + note }
         return ChinchillaFit(
             law: law,
-            diagnostics: FitDiagnostics(outcome, converged: outcome.reason.isConverged && stationary && confirmed
-                                            && unidentified.isEmpty && flat == nil,
+            diagnostics: FitDiagnostics(outcome, converged: verdict.converged && unidentified.isEmpty && flat == nil,
                                         message: message, pointsUsed: kept.count,
-                                        relativeGradient: measures.relativeGradient,
-                                        predictedDecrease: measures.predictedDecrease, explained: baseline.explained,
+                                        relativeGradient: verdict.measures.relativeGradient,
+                                        predictedDecrease: verdict.measures.predictedDecrease, explained: baseline.explained,
                                         repeated: repeated, outlying: outlying),
             excludedIndices: excluded, options: options,
             fitted: FittedRange(parameters: keptN, tokens: keptD),

@@ -197,23 +197,10 @@ extension ScalingLaw {
         // Issue 8: parameters the data leave free (all runs at one N, say) make the fit unconverged, with the reason.
         let unidentified = p.objective.unidentified(at: outcome.best.x).map { parameters[free[$0]] }
             .filter { !atBound.contains($0) }
-        // Issue 14: convergence needs a stationary point (a stop on a small change of f with a large gradient is a
-        // stall) that at least two starts reached (otherwise the global optimum was not checked).
-        let (relativeGradient, predictedDecrease) = p.stationarity(at: outcome.best.x)
-        let stationary = outcome.reason == .objectiveNegligible || (predictedDecrease.isNaN
-            ? relativeGradient <= LawFit.stationarityTolerance : predictedDecrease <= LawFit.decreaseTolerance)
-        // An exact fit is the global minimum (the objective is a sum of losses >= 0): nothing to confirm.
-        let confirmed = outcome.startsAtOptimum >= 2 || outcome.reason == .objectiveNegligible
-        var caveats: [String] = []
-        if outcome.reason.isConverged && !stationary {
-            caveats.append(Stationarity.stall((relativeGradient, predictedDecrease)))
-        }
-        if !confirmed {
-            caveats.append(options.search == .single
-                ? "one start: the global optimum was not checked"
-                : "only \(outcome.startsAtOptimum) start reached this optimum: not confirmed as the global one "
-                  + "(widen the search: more randomStarts, a finer gridStep or wider bounds)")
-        }
+        // Issue 14: convergence needs a stationary point that at least two starts reached (`ConvergenceVerdict`).
+        let verdict = ConvergenceVerdict(outcome, measures: p.stationarity(at: outcome.best.x),
+                                         widen: "widen the search: more randomStarts, a finer gridStep or wider bounds")
+        var caveats = verdict.caveats
         // A fit no better than one constant for every run found no trend, however well its optimiser converged.
         let baseline = ConstantBaseline(fitted: outcome.best.value, observations: p.objective.targets,
                                         weights: p.objective.weights, loss: options.loss)
@@ -251,9 +238,10 @@ extension ScalingLaw {
         outlying.alreadyExcluded = excluded
         if let note = outlying.note() { message += "; note: " + note }
         let diagnostics = FitDiagnostics(
-            outcome, converged: outcome.reason.isConverged && unidentified.isEmpty && stationary && confirmed && flat == nil,
-            message: message, pointsUsed: observed.count, relativeGradient: relativeGradient,
-            predictedDecrease: predictedDecrease, explained: baseline.explained, repeated: repeated, outlying: outlying)
+            outcome, converged: verdict.converged && unidentified.isEmpty && flat == nil,
+            message: message, pointsUsed: observed.count, relativeGradient: verdict.measures.relativeGradient,
+            predictedDecrease: verdict.measures.predictedDecrease, explained: baseline.explained, repeated: repeated,
+            outlying: outlying)
         var result = LawFit(law: law, values: values, diagnostics: diagnostics,
                       parametersAtBound: atBound, fixedParameters: parameters.filter { options.fixed[$0] != nil },
                       options: options, search: p.search,
@@ -290,11 +278,8 @@ extension ScalingLaw {
         func atLower(_ v: Double, _ k: Int) -> Bool { v <= lower[k] + 1e-10 * (1 + abs(lower[k])) }
         func atUpper(_ v: Double, _ k: Int) -> Bool { v >= upper[k] - 1e-10 * (1 + abs(upper[k])) }
 
-        /// Stationarity at `x`: (relative gradient, predicted relative decrease); see `Stationarity`.
-        func stationarity(at x: [Double]) -> (relativeGradient: Double, predictedDecrease: Double) {
-            let s = Stationarity(objective, at: x, lower: lower, upper: upper)
-            return (s.relativeGradient, s.predictedDecrease)
-        }
+        /// The stationarity measures at `x` (see `Stationarity`).
+        func stationarity(at x: [Double]) -> Stationarity { Stationarity(objective, at: x, lower: lower, upper: upper) }
 
         /// Optimiser coordinates of a full parameter vector.
         func coordinates(of values: [Double]) -> [Double] {

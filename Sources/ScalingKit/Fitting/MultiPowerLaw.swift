@@ -170,24 +170,11 @@ extension MultiPowerLaw {
         let atBound = parameterNames.indices.filter { x[$0] <= 0 }.map { parameterNames[$0] }
         var message = outcome.message
         if !atBound.isEmpty { message += "; on a bound: \(atBound.joined(separator: ", "))" }
-        // Converged as a law fit is (issue 14): at a stationary point, reached by two starts (or an exact fit, which
-        // is the global minimum). Found on Luo et al.'s 25M curves: the default fit stopped on a small change of the
-        // objective 0.9 % above the optimum a start at the published parameters reaches, and said converged.
-        let measures = Stationarity(objective, at: x, lower: lower, upper: upper)
-        let exact = outcome.reason == .objectiveNegligible
-        let stationary = exact || (measures.predictedDecrease.isNaN
-            ? measures.relativeGradient <= LawFit.stationarityTolerance
-            : measures.predictedDecrease <= LawFit.decreaseTolerance)
-        let confirmed = exact || outcome.startsAtOptimum >= 2
-        var caveats: [String] = []
-        if outcome.reason.isConverged && !stationary {
-            caveats.append(Stationarity.stall(measures))
-        }
-        if !confirmed {
-            caveats.append("only \(outcome.startsAtOptimum) start reached this optimum: not confirmed as the global one "
-                + "(more starts: screen=0, or a start grid)")
-        }
-        if !caveats.isEmpty { message = caveats.joined(separator: "; ") + "; " + message }
+        // Converged as a law fit is (issue 14). Found on Luo et al.'s 25M curves: the default fit stopped on a small
+        // change of the objective 0.9 % above the optimum a start at the published parameters reaches, and said so.
+        let verdict = ConvergenceVerdict(outcome, measures: Stationarity(objective, at: x, lower: lower, upper: upper),
+                                         widen: "more starts: screen=0, or a start grid")
+        message = verdict.prefixing(message)
         // As every fit: one that does no better than a constant loss found no curve to follow.
         let baseline = ConstantBaseline(fitted: outcome.best.value, observations: objective.curves.flatMap(\.logLoss),
                                         weights: nil, loss: FitLoss(.huber(delta: options.huberDelta)))
@@ -195,9 +182,9 @@ extension MultiPowerLaw {
         if let flat { message = flat + "; " + message }
         return MultiPowerFit(
             law: MultiPowerLaw(x),
-            diagnostics: FitDiagnostics(outcome, converged: outcome.reason.isConverged && stationary && confirmed && flat == nil,
-                                        message: message, pointsUsed: points, relativeGradient: measures.relativeGradient,
-                                        predictedDecrease: measures.predictedDecrease, explained: baseline.explained),
+            diagnostics: FitDiagnostics(outcome, converged: verdict.converged && flat == nil,
+                                        message: message, pointsUsed: points, relativeGradient: verdict.measures.relativeGradient,
+                                        predictedDecrease: verdict.measures.predictedDecrease, explained: baseline.explained),
             parametersAtBound: atBound, options: options)
     }
 }

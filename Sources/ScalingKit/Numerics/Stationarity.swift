@@ -46,19 +46,56 @@ struct Stationarity {
         self.init(relativeGradient: relative, predictedDecrease: 0.5 * decrement / scale)
     }
 
-    /// The caveat a fit's message opens with when its optimiser stopped at a point these measures call a stall.
-    static func stall(_ m: (relativeGradient: Double, predictedDecrease: Double)) -> String {
-        m.predictedDecrease.isNaN
-            ? "stalled: the optimiser stopped, but the relative gradient is \(FitSearch.format(m.relativeGradient)) "
-              + "(convergence needs <= \(FitSearch.format(LawFit.stationarityTolerance)))"
-            : "stalled: the optimiser stopped, but a Newton step would lower the objective by a relative "
-              + "\(FitSearch.format(m.predictedDecrease)) (convergence needs <= \(FitSearch.format(LawFit.decreaseTolerance)))"
+    /// Whether these measures make a point stationary: the Newton decrement within `LawFit.decreaseTolerance`, or,
+    /// where the Hessian is not positive definite, the relative gradient within `LawFit.stationarityTolerance`.
+    var stationary: Bool {
+        predictedDecrease.isNaN ? relativeGradient <= LawFit.stationarityTolerance : predictedDecrease <= LawFit.decreaseTolerance
     }
 
-    static func stall(_ m: Stationarity) -> String { stall((m.relativeGradient, m.predictedDecrease)) }
+    /// The caveat a fit's message opens with when its optimiser stopped at a point these measures call a stall.
+    var stall: String {
+        predictedDecrease.isNaN
+            ? "stalled: the optimiser stopped, but the relative gradient is \(FitSearch.format(relativeGradient)) "
+              + "(convergence needs <= \(FitSearch.format(LawFit.stationarityTolerance)))"
+            : "stalled: the optimiser stopped, but a Newton step would lower the objective by a relative "
+              + "\(FitSearch.format(predictedDecrease)) (convergence needs <= \(FitSearch.format(LawFit.decreaseTolerance)))"
+    }
 
     private init(relativeGradient: Double, predictedDecrease: Double) {
         self.relativeGradient = relativeGradient
         self.predictedDecrease = predictedDecrease
+    }
+}
+
+/// Issue 14's convergence rule, one for every fit (law, Chinchilla, multi-power): the optimiser met a convergence
+/// test, at a point the `Stationarity` measures call stationary (a stop on a small change of f with a large
+/// gradient is a stall), that at least two starts reached (one start never checked the global optimum). An exact
+/// fit is the global minimum, since every objective is a sum of losses >= 0: it is stationary and confirmed.
+struct ConvergenceVerdict {
+    /// The stationarity measures at the fit's optimum.
+    var measures: Stationarity
+    /// Whether all three hold.
+    var converged: Bool
+    /// What failed, in words, for the front of the fit's message.
+    var caveats: [String] = []
+
+    /// - Parameter widen: how to widen this fit's search, said when the optimum was not confirmed.
+    init(_ outcome: MultiStart.Outcome, measures: Stationarity, widen: String) {
+        self.measures = measures
+        let exact = outcome.reason == .objectiveNegligible
+        let stationary = exact || measures.stationary
+        let confirmed = exact || outcome.startsAtOptimum >= 2
+        if outcome.reason.isConverged && !stationary { caveats.append(measures.stall) }
+        if !confirmed {
+            caveats.append(outcome.starts == 1
+                ? "one start: the global optimum was not checked"
+                : "only \(outcome.startsAtOptimum) start reached this optimum: not confirmed as the global one (\(widen))")
+        }
+        converged = outcome.reason.isConverged && stationary && confirmed
+    }
+
+    /// `message` with the caveats in front, if any.
+    func prefixing(_ message: String) -> String {
+        caveats.isEmpty ? message : caveats.joined(separator: "; ") + "; " + message
     }
 }

@@ -85,7 +85,7 @@ def test_start_values_and_bad_input():
     truth, curves = synthetic()
     one = fit_multi_power(curves[:2], start={k: [v] for k, v in truth.items()})
     # One start, even at the truth, does not confirm a global optimum (as for a law fit).
-    assert one.starts == 1 and not one.success and one.message.startswith("only 1 start reached this optimum")
+    assert one.starts == 1 and not one.success and one.message.startswith("one start: the global optimum was not checked")
     assert one.predicted_decrease <= 1e-10
     c = curves[0]
     cases = [
