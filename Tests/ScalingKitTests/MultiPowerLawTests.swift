@@ -171,15 +171,12 @@ struct MultiPowerLawTests {
     /// now polished instead, and the law comes back exactly.
     @Test func aStalledStartDoesNotWinOverALowerOneStillDescending() throws {
         let truth = MultiPowerLaw(L0: 2.8, A: 0.6, alpha: 0.45, B: 400, C: 2, beta: 0.55, gamma: 0.6)
+        // A cosine to 3e-5, a constant 3e-4, and (held out) a WSD decay over the last 800 steps; 100 of warmup.
+        func cosine(_ s: Int) -> Double { 3e-5 + 1.35e-4 * (1 + cos(Double.pi * Double(s - 100) / 3900)) }
+        func wsd(_ s: Int) -> Double { s < 3200 ? 3e-4 : 3e-4 * (1 - Double(s - 3200) / 800) + 1e-6 }
+        let shapes: [(Int) -> Double] = [cosine, { _ in 3e-4 }, wsd]
         func schedule(_ kind: Int) -> [Double] {
-            (0..<4000).map { s -> Double in
-                if s < 100 { return 3e-4 * Double(s + 1) / 100 }
-                switch kind {
-                case 0: return 3e-5 + 1.35e-4 * (1 + cos(Double.pi * Double(s - 100) / 3900))
-                case 1: return 3e-4
-                default: return s < 3200 ? 3e-4 : 3e-4 * (1 - Double(s - 3200) / 800) + 1e-6
-                }
-            }
+            (0..<4000).map { s -> Double in s < 100 ? 3e-4 * Double(s + 1) / 100 : shapes[kind](s) }
         }
         let steps = Array(stride(from: 200, to: 4000, by: 50))
         let curves = try (0..<2).map { k in
