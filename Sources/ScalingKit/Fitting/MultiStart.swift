@@ -2,7 +2,7 @@
 ///
 /// Shared by every fit. Which starts run is decided by `StartScreening`. Winner: the lowest objective among
 /// converged starts (as Besiroglu et al. 2024 keep only `result.success`), ties to the lowest start index; if none
-/// converged, the lowest overall. The winner is then polished by one fresh run of the local solver (new history),
+/// converged, or one that did not converge ended lower (the converged one then stalled), the lowest overall. The winner is then polished by one fresh run of the local solver (new history),
 /// so the answer does not depend on the path that found it. Batches have a fixed size, so the result is the same
 /// for any thread count.
 struct MultiStart {
