@@ -36,6 +36,7 @@ import torch
 import torch.nn.functional as F
 
 import scalingkit.torch as skt
+from scalingkit import ScalingKitError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLE = os.path.join(HERE, "..", "..", "..", "examples", "python", "nanogpt_mup.py")
@@ -92,12 +93,23 @@ class ScalingKit(Variant):
         super().__init__(*args)
         self.gns = self.estimator(self.model, micro_batch=MICRO * BLOCK, batch_unit="tokens", every=self.every)
 
+    def after(self, rate: float) -> None:
+        self.gns.step(lr=rate)
+
+    def check(self) -> None:
+        """Every measured step reached the estimator: a loop that never calls step() would time hooks alone."""
+        steps = len([t for ts in self.times.values() for t in ts])
+        expected = -(-steps // self.every)
+        try:
+            measured = self.gns.read().measurements
+        except ScalingKitError:                 # "no measurements yet"
+            measured = 0
+        if measured != expected:
+            raise RuntimeError(f"{self.name}: {measured} measurements after {steps} steps, expected {expected}")
+
 
 class ScalingKitEvery(ScalingKit):
     every = EVERY
-
-    def after(self, rate: float) -> None:
-        self.gns.step(lr=rate)
 
 
 class AdaptDL(Variant):
@@ -157,6 +169,9 @@ def bench(width: int, steps: int, nano) -> List[tuple]:
                 v.step(pool[i % len(pool)], 0)
     finally:
         gc.enable()
+    for v in variants:
+        if isinstance(v, ScalingKit):
+            v.check()
     plain = variants[0].times[0]
     rng = random.Random(0)
     rows = []
@@ -206,6 +221,7 @@ def inside(width: int, steps: int, nano) -> float:
     spent[0] = 0.0
     for i in range(steps):
         v.step(pool[i % len(pool)], 0)
+    v.check()
     return spent[0] / sum(v.times[0])
 
 

@@ -37,7 +37,8 @@ def test_the_loop_keeps_the_mup_multipliers_and_streams_the_noise_scale(capsys):
 
 def test_the_overhead_benchmark_runs():
     """bench_torch_gns.py on this example, a few steps at width 64 (peers not installed here are skipped): the
-    script must keep working, with finite timings and ScalingKit's share of a step between 0 and 50 %."""
+    script must keep working, with finite timings and ScalingKit's share of a step between 0 and 50 %, and every
+    ScalingKit variant must have fed the estimator once per measured step (``bench`` and ``inside`` check it)."""
     sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "benchmarks"))
     import bench_torch_gns
     rows = bench_torch_gns.bench(64, 8, nanogpt_mup)
