@@ -73,3 +73,46 @@ public func sk_mpl_predict(_ params: UnsafePointer<Double>?, _ nParams: Int, _ c
         for (i, v) in predicted.enumerated() { out[i] = v }
     }
 }
+
+@c @implementation
+public func sk_mpl_leave_one_out(_ curves: UnsafePointer<sk_loss_curve>?, _ nCurves: Int,
+                                 _ options: UnsafePointer<sk_mpl_options>?,
+                                 _ predictions: UnsafePointer<UnsafeMutablePointer<Double>?>?,
+                                 _ perCurve: UnsafeMutablePointer<sk_prediction_errors>?,
+                                 _ errors: UnsafeMutablePointer<sk_prediction_errors>?,
+                                 _ fits: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
+    guarded("sk_mpl_leave_one_out") { () throws(ScalingKitError) in
+        let errors = try nonNull(errors, "errors")
+        try checkStructSize(errors.pointee.struct_size, known: [MemoryLayout<sk_prediction_errors>.size],
+                            "sk_prediction_errors")
+        let curves = try nonNull(curves, "curves")
+        let count = try checkedLength(nCurves, "n_curves")
+        var converted: [LossCurve] = []
+        for i in 0..<count { converted.append(try convert(curves[i], "curves[\(i)]", withLoss: true)) }
+        var outputs: [UnsafeMutablePointer<Double>] = []
+        if let predictions {
+            for i in 0..<count { outputs.append(try nonNull(predictions[i], "predictions[\(i)]")) }
+        }
+        if let perCurve {
+            for i in 0..<count {
+                try checkStructSize(perCurve[i].struct_size, known: [MemoryLayout<sk_prediction_errors>.size],
+                                    "per_curve[\(i)] (sk_prediction_errors)")
+            }
+        }
+        let options = try convert(options)
+        let result = try core { try MultiPowerLaw.leaveOneCurveOut(curves: converted, options: options) }
+        for (c, held) in result.curves.enumerated() {
+            if !outputs.isEmpty { for (i, v) in held.predictions.enumerated() { outputs[c][i] = v } }
+            if let perCurve {
+                try write(held.errors, fitted: held.fitted, failed: held.predicted ? 0 : 1,
+                          to: perCurve + c)
+            }
+        }
+        try write(result.errors, fitted: count - 1, failed: result.failed, to: errors)
+        if let fits {       // last: nothing after it can fail, so no handle is left to leak
+            for (c, held) in result.curves.enumerated() {
+                fits[c] = held.fit.map { FitHandle(multiPower: $0).retainedPointer() }
+            }
+        }
+    }
+}

@@ -1,12 +1,13 @@
 import CScalingKit
 import ScalingKit
 
-/// The errors and the counts the core computed, in the caller's version of the struct.
-private func write(_ e: PredictionErrors, fitted: Int, failed: Int,
-                   to p: UnsafeMutablePointer<sk_prediction_errors>) throws(ScalingKitError) {
-    let value = sk_prediction_errors(struct_size: MemoryLayout<sk_prediction_errors>.size, count: e.count,
-                                     rmse: e.rmse, max_relative_error: e.maxRelativeError,
-                                     mean_relative_error: e.meanRelativeError, fitted: fitted, failed: failed)
+/// The errors and the counts the core computed, in the caller's version of the struct; none scored (nil): count 0
+/// and NaN scores.
+func write(_ e: PredictionErrors?, fitted: Int, failed: Int,
+           to p: UnsafeMutablePointer<sk_prediction_errors>) throws(ScalingKitError) {
+    let value = sk_prediction_errors(struct_size: MemoryLayout<sk_prediction_errors>.size, count: e?.count ?? 0,
+                                     rmse: e?.rmse ?? .nan, max_relative_error: e?.maxRelativeError ?? .nan,
+                                     mean_relative_error: e?.meanRelativeError ?? .nan, fitted: fitted, failed: failed)
     try writeVersioned(value, to: p, size: p.pointee.struct_size, "sk_prediction_errors")
 }
 

@@ -102,33 +102,11 @@ extension MultiPowerLaw {
     /// - Throws: `ScalingKitError` for no curves, invalid schedules, steps or losses, fewer than 7 observations,
     ///   schedules that never decrease (then B, C, β, γ are not identified), or bad options.
     public static func fit(curves: [LossCurve], options: MultiPowerFitOptions = MultiPowerFitOptions()) throws -> MultiPowerFit {
-        guard !curves.isEmpty else { throw ScalingKitError.length("no loss curves") }
-        for (c, curve) in curves.enumerated() {
-            try curve.validateSchedule("curve \(c)", steps: curve.steps)
-            guard curve.loss.count == curve.steps.count else {
-                throw ScalingKitError.length("curve \(c): \(curve.steps.count) steps but \(curve.loss.count) losses")
-            }
-            if let i = curve.loss.firstIndex(where: { !$0.isFinite || $0 <= 0 }) {
-                throw ScalingKitError.invalid("curve \(c): loss[\(i)] must be finite and > 0 (got \(curve.loss[i]))")
-            }
-        }
-        try InputValidation.positiveFinite(options.huberDelta, "huber delta")
-        try InputValidation.optimizer(options.optimizer)
-        try options.screening.validate()
-        guard options.threads >= 0 else { throw ScalingKitError.invalid("threads must be >= 0 (got \(options.threads))") }
+        try validate(curves, options)
+        if let problem = identificationProblem(curves) { throw problem }
         let points = curves.reduce(0) { $0 + $1.steps.count }
-        guard points >= parameterNames.count else {
-            throw ScalingKitError.length("\(points) observations for 7 parameters: the fit is not identified")
-        }
         let prepared = curves.map { MultiPowerObjective.Curve($0, steps: $0.steps, loss: $0.loss) }
-        let largestDrop = curves.map { c in
-            let eta = c.learningRates[c.warmupSteps...]
-            return eta.max()! - eta.min()!
-        }.max()!
-        guard prepared.contains(where: { !$0.changes.isEmpty }), largestDrop > 0 else {
-            throw ScalingKitError.invalid(
-                "no curve's learning rate changes after warmup: B, C, beta and gamma are not identified (fit L0 + A*S1^-alpha instead)")
-        }
+        let largestDrop = largestDecrease(curves)
 
         // The default grid, scaled to the data (a loss drop of 10–50 % of the observed range for the full decrease).
         let losses = curves.flatMap(\.loss)
@@ -186,5 +164,44 @@ extension MultiPowerLaw {
                                         message: message, pointsUsed: points, relativeGradient: verdict.measures.relativeGradient,
                                         predictedDecrease: verdict.measures.predictedDecrease, explained: baseline.explained),
             parametersAtBound: atBound, options: options)
+    }
+    /// Checks the curves and options a fit takes (schedules, steps, losses; Huber δ, optimizer, screening, threads).
+    static func validate(_ curves: [LossCurve], _ options: MultiPowerFitOptions) throws {
+        guard !curves.isEmpty else { throw ScalingKitError.length("no loss curves") }
+        for (c, curve) in curves.enumerated() {
+            try curve.validateSchedule("curve \(c)", steps: curve.steps)
+            guard curve.loss.count == curve.steps.count else {
+                throw ScalingKitError.length("curve \(c): \(curve.steps.count) steps but \(curve.loss.count) losses")
+            }
+            if let i = curve.loss.firstIndex(where: { !$0.isFinite || $0 <= 0 }) {
+                throw ScalingKitError.invalid("curve \(c): loss[\(i)] must be finite and > 0 (got \(curve.loss[i]))")
+            }
+        }
+        try InputValidation.positiveFinite(options.huberDelta, "huber delta")
+        try InputValidation.optimizer(options.optimizer)
+        try options.screening.validate()
+        guard options.threads >= 0 else { throw ScalingKitError.invalid("threads must be >= 0 (got \(options.threads))") }
+    }
+
+    /// Why valid curves cannot determine the 7 parameters, or nil: fewer than 7 observations, or no rate that
+    /// changes after warmup (then B, C, β and γ, the decay terms, are not identified).
+    static func identificationProblem(_ curves: [LossCurve]) -> ScalingKitError? {
+        let points = curves.reduce(0) { $0 + $1.steps.count }
+        guard points >= parameterNames.count else {
+            return ScalingKitError.length("\(points) observations for 7 parameters: the fit is not identified")
+        }
+        guard largestDecrease(curves) > 0 else {
+            return ScalingKitError.invalid(
+                "no curve's learning rate changes after warmup: B, C, beta and gamma are not identified (fit L0 + A*S1^-alpha instead)")
+        }
+        return nil
+    }
+
+    /// The largest range of a curve's rate after warmup (the scale of the default B starts).
+    static func largestDecrease(_ curves: [LossCurve]) -> Double {
+        curves.map { c in
+            let eta = c.learningRates[c.warmupSteps...]
+            return eta.max()! - eta.min()!
+        }.max() ?? 0
     }
 }

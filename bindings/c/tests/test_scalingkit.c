@@ -991,6 +991,50 @@ static void test_multi_power(void) {
     CHECK_ERR(sk_mpl_fit(&flat, 1, NULL, &fit), SK_ERR_INVALID_ARGUMENT, "not identified");
     o.optimizer.screen_confirmations = 0;
     CHECK_ERR(sk_mpl_fit(curves, 2, &o, &fit), SK_ERR_INVALID_ARGUMENT, "confirmations");
+
+    /* Leave-one-curve-out (since 0.4.10): each curve predicted by the law refitted to the other two, from two starts
+     * near the truth (the test is of the validation, not of the search); noise-free, so each refit recovers it. */
+    CHECK(sk_mpl_options_init(&o, sizeof o) == SK_OK, "mpl defaults");
+    const double start_values[8] = {2.3, 2.4, 0.6, 0.45, 400, 2, 0.6, 0.6};
+    const size_t start_counts[7] = {2, 1, 1, 1, 1, 1, 1};
+    o.start_values = start_values; o.start_counts = start_counts; o.start_counts_len = 7;
+    double held_a[OBS], held_b[OBS], held_c[OBS];
+    double *held[3] = {held_a, held_b, held_c};
+    const double *measured[3] = {loss_a, loss_b, loss_c};
+    sk_prediction_errors per[3], all;
+    for (int c = 0; c < 3; c++) per[c].struct_size = sizeof per[c];
+    all.struct_size = sizeof all;
+    sk_fit *refits[3] = {NULL, NULL, NULL};
+    CHECK(sk_mpl_leave_one_out(curves, 3, &o, held, per, &all, refits) == SK_OK, "mpl leave one out: %s", sk_last_error());
+    double mean = 0, worst = 0;
+    for (int c = 0; c < 3; c++) {
+        CHECK(per[c].count == OBS && per[c].fitted == 2 * OBS && per[c].failed == 0, "curve %d predicted: %zu %zu %zu",
+              c, per[c].count, per[c].fitted, per[c].failed);
+        for (int i = 0; i < OBS; i++) worst = fmax(worst, fabs(held[c][i] / measured[c][i] - 1));
+        mean += per[c].mean_relative_error / 3;
+        double q[7] = {0};
+        sk_fit_info refit_info;
+        refit_info.struct_size = sizeof refit_info;
+        CHECK(refits[c] && sk_fit_get_info(refits[c], &refit_info) == SK_OK && refit_info.converged == 1
+              && sk_fit_params(refits[c], q, 7) == SK_OK && fabs(q[0] / truth[0] - 1) < 1e-6,
+              "refit without curve %d: L0 %g", c, q[0]);
+        sk_fit_free(refits[c]);
+    }
+    CHECK(worst < 1e-6, "held-out curves to rounding: worst relative error %g", worst);
+    CHECK(all.count == 3 && all.fitted == 2 && all.failed == 0 && all.mean_relative_error == mean,
+          "pooled: %zu curves, PredE %g (mean of the curves' %g)", all.count, all.mean_relative_error, mean);
+    /* Two runs constant after warmup: no rate ever decreases, so no refit is made and nothing is predicted. */
+    sk_loss_curve flats[2] = {flat, flat};
+    refits[0] = refits[1] = (sk_fit *)&all;     /* must be overwritten: NULL where no refit was made */
+    CHECK(sk_mpl_leave_one_out(flats, 2, NULL, NULL, per, &all, refits) == SK_OK, "flat: %s", sk_last_error());
+    CHECK(all.count == 0 && all.failed == 2 && isnan(all.rmse) && per[0].fitted == 0 && per[1].failed == 1
+          && refits[0] == NULL && refits[1] == NULL, "nothing predicted: %zu %zu", all.count, all.failed);
+    CHECK_ERR(sk_mpl_leave_one_out(curves, 1, NULL, NULL, NULL, &all, NULL), SK_ERR_LENGTH, "2 or more");
+    CHECK_ERR(sk_mpl_leave_one_out(curves, 3, NULL, NULL, NULL, NULL, NULL), SK_ERR_NULL_POINTER, "'errors'");
+    double *missing[3] = {held_a, NULL, held_c};
+    CHECK_ERR(sk_mpl_leave_one_out(curves, 3, NULL, missing, NULL, &all, NULL), SK_ERR_NULL_POINTER, "predictions[1]");
+    per[2].struct_size = 3;
+    CHECK_ERR(sk_mpl_leave_one_out(curves, 3, NULL, NULL, per, &all, NULL), SK_ERR_STRUCT_SIZE, "per_curve[2]");
 }
 
 /* IsoFLOP profiles (Approach 2) on a symmetric synthetic surface (alpha = beta: a = b = 0.5). */

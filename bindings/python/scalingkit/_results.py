@@ -246,3 +246,27 @@ class FitDiagnostics(Result):
     def x(self) -> np.ndarray:
         """The parameter values in the law's order (scipy's ``x``); ``params`` has them by name."""
         return np.array(list(getattr(self, "params").values()), dtype=float)
+
+
+@dataclass(frozen=True)
+class PredictionErrors(Result):
+    """Errors of predictions on runs the law was not fitted to (``sk_prediction_errors``)."""
+
+    count: int
+    rmse: float
+    max_relative_error: float
+    mean_relative_error: float
+
+
+def errors_struct(n: int = 0) -> Any:
+    """A new ``sk_prediction_errors`` (an array of ``n`` when ``n`` > 0) with ``struct_size`` set."""
+    e = ffi.new("sk_prediction_errors[]", n) if n else ffi.new("sk_prediction_errors *")
+    for item in (e if n else [e[0]]):
+        item.struct_size = ffi.sizeof("sk_prediction_errors")
+    return e
+
+
+def read_errors(e: Any) -> PredictionErrors:
+    """An ``sk_prediction_errors`` as :class:`PredictionErrors`."""
+    return PredictionErrors(count=e.count, rmse=e.rmse, max_relative_error=e.max_relative_error,
+                            mean_relative_error=e.mean_relative_error)

@@ -14,7 +14,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from ._results import FitDiagnostics, Result
+from ._results import FitDiagnostics, PredictionErrors, Result, errors_struct, read_errors
 from . import bootstrap as _bootstrap
 from ._arrays import (as_doubles, as_finite, as_number, as_size, as_text, optimizer_settings, set_clusters,
                       set_optimizer_options)
@@ -61,12 +61,12 @@ class LawFit(FitDiagnostics):
         """Each run predicted by the law refitted without it (warm-started from this optimum)."""
         p = self._problem
         predictions = np.empty(p.n, dtype=np.float64)
-        errors = _errors_struct()
+        errors = errors_struct()
         check(lib.sk_law_leave_one_out(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n,
                                        p.opts, self._handle,
                                        ffi.from_buffer("double[]", predictions, require_writable=True), errors))
         return LeaveOneOut(predictions=predictions, failed=errors.failed,
-                           errors=_prediction_errors(errors))
+                           errors=read_errors(errors))
 
     def bootstrap(self, replicates: int = 1000, *, seed: int = 0, confidence: float = 0.95,
                   threads: int = 0, clusters: Any = None) -> "_bootstrap.Bootstrap":
@@ -426,16 +426,6 @@ def _wrap_fit(fit_handle, p: _Problem) -> "LawFit":
 
 
 @dataclass(frozen=True)
-class PredictionErrors(Result):
-    """Errors of predictions on runs the law was not fitted to."""
-
-    count: int
-    rmse: float
-    max_relative_error: float
-    mean_relative_error: float
-
-
-@dataclass(frozen=True)
 class Holdout(Result):
     """A fit on the runs below a threshold, scored on the runs at or above it."""
 
@@ -453,17 +443,6 @@ class LeaveOneOut(Result):
     predictions: np.ndarray
     failed: int
     errors: PredictionErrors
-
-
-def _errors_struct():
-    e = ffi.new("sk_prediction_errors *")
-    e.struct_size = ffi.sizeof("sk_prediction_errors")
-    return e
-
-
-def _prediction_errors(e) -> PredictionErrors:
-    return PredictionErrors(count=e.count, rmse=e.rmse, max_relative_error=e.max_relative_error,
-                            mean_relative_error=e.mean_relative_error)
 
 
 def _fit_arguments(law: str, data: Any, kwargs: Mapping[str, Any]) -> Dict[str, Any]:
@@ -488,14 +467,14 @@ def holdout(law: str, data: Any = None, *, split: Union[str, Sequence[float], np
     p = _problem(_fit_arguments(law, data, kwargs))
     if len(split_values) != p.n:
         raise ScalingKitError(lib.SK_ERR_LENGTH, f"'split' has {len(split_values)} values for {p.n} runs")
-    errors = _errors_struct()
+    errors = errors_struct()
     out = ffi.new("sk_fit **")
     t = as_number("threshold", threshold)
     check(lib.sk_law_holdout(p.law, p.columns(), len(p.arrays), ffi.from_buffer("double[]", p.y), p.n,
                              ffi.from_buffer("double[]", split_values), t, p.opts, errors, out))
     fit_result = _wrap_fit(ffi.gc(out[0], lib.sk_fit_free), p)
     return Holdout(fit=fit_result, threshold=t, train_count=errors.fitted, test_count=errors.count,
-                   errors=_prediction_errors(errors))
+                   errors=read_errors(errors))
 
 
 def compare(laws: Sequence[str], data: Any = None, *, split: Union[str, Sequence[float], np.ndarray],

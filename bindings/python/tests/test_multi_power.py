@@ -81,6 +81,62 @@ def test_fit_predicts_an_unseen_schedule():
     assert again.params == fit.params
 
 
+def test_leave_one_curve_out_matches_refits_made_by_hand():
+    """Each curve predicted by the law refitted to the other two: the same numbers as fit_multi_power on the other
+    curves and predict (an independent path), and errors as numpy computes them; PredE pooled as a mean over
+    curves, rmse and the worst error over all points."""
+    _, curves = synthetic()
+    curves = curves[:3]
+    v = scalingkit.leave_one_curve_out(curves)
+    assert isinstance(v, scalingkit.CurveValidation) and len(v.curves) == 3
+    means, residuals, relative = [], [], []
+    for i, held in enumerate(v.curves):
+        others = [c for j, c in enumerate(curves) if j != i]
+        by_hand = fit_multi_power(others)
+        assert held.fit is not None and held.fit.params == by_hand.params
+        assert held.fitted == by_hand.points_used == 2 * 57
+        c = curves[i]
+        if not by_hand.success:
+            assert not held.predicted and np.isnan(held.predictions).all() and held.errors is None
+            assert held.reason.startswith("the refit to the other curves did not converge: ") and by_hand.message in held.reason
+            continue
+        expected = by_hand.predict(c.learning_rates, c.steps)
+        np.testing.assert_array_equal(held.predictions, expected)
+        rel = np.abs(expected - c.loss) / c.loss
+        assert held.predicted and held.reason is None and held.errors.count == len(c.steps)
+        assert held.errors.mean_relative_error == pytest.approx(rel.mean(), rel=1e-12)
+        assert held.errors.max_relative_error == pytest.approx(rel.max(), rel=1e-12)
+        assert held.errors.rmse == pytest.approx(np.sqrt(np.mean((expected - c.loss) ** 2)), rel=1e-12)
+        means.append(rel.mean()); residuals.append(expected - c.loss); relative.append(rel)
+    assert means, "no curve was predicted"
+    assert v.failed == 3 - len(means) and v.errors.count == len(means)
+    assert v.errors.mean_relative_error == pytest.approx(np.mean(means), rel=1e-12)
+    assert v.errors.max_relative_error == pytest.approx(np.max(np.concatenate(relative)), rel=1e-12)
+    assert v.errors.rmse == pytest.approx(np.sqrt(np.mean(np.concatenate(residuals) ** 2)), rel=1e-12)
+    assert v.errors.mean_relative_error < 1e-3     # noise of 1e-4 relative, the true law
+    frame = v.to_frame()
+    assert list(frame.curve) == [0, 1, 2] and frame.predicted.sum() == len(means)
+
+
+def test_leave_one_curve_out_says_what_it_cannot_predict():
+    """Two runs constant after warmup: no rate decreases, so neither is predicted, and the reason says why; one
+    curve leaves nothing to hold out."""
+    lr = np.where(np.arange(400) < 10, 1e-3 * (np.arange(400) + 1) / 10, 1e-3)
+    steps = np.arange(20, 400, 20)
+    flat = LossCurve(lr, steps, 3 + 2 / np.sqrt(steps), warmup_steps=10)
+    v = scalingkit.leave_one_curve_out([flat, flat])
+    assert v.failed == 2 and v.errors is None
+    for held in v.curves:
+        assert not held.predicted and held.fit is None and held.fitted == 0 and np.isnan(held.predictions).all()
+        assert "cannot identify the law" in held.reason
+    with pytest.raises(ScalingKitError, match="2 or more"):
+        scalingkit.leave_one_curve_out([flat])
+    with pytest.raises(ScalingKitError, match="screem"):          # options are fit_multi_power's, and only those
+        scalingkit.leave_one_curve_out([flat, flat], screem=0)
+    with pytest.raises(ScalingKitError, match="loss"):
+        scalingkit.leave_one_curve_out([flat, LossCurve(lr, steps, -np.ones(len(steps)), warmup_steps=10)])
+
+
 def test_start_values_and_bad_input():
     truth, curves = synthetic()
     one = fit_multi_power(curves[:2], start={k: [v] for k, v in truth.items()})
