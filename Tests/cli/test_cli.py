@@ -279,6 +279,40 @@ def test_fit_curves_predicts_an_unseen_schedule(tmp_path):
     assert text.returncode == 0 and "L0     = 2.5" in text.stdout
 
 
+def test_fit_curves_leave_one_out(tmp_path):
+    """--leave-one-out: each run predicted by the law refitted to the others, as the Python binding's
+    leave_one_curve_out gives it for the same curves; text and JSON."""
+    import numpy as np
+    scalingkit = pytest.importorskip("scalingkit")
+    shapes = [lambda s: 3e-5 + 1.35e-4 * (1 + np.cos(np.pi * (s - 100) / 2900)),
+              lambda s: np.where(s < 1500, 3e-4, 9e-5),
+              lambda s: np.where(s < 2500, 3e-4, 3e-4 - 2.7e-4 * (s - 2500) / 500)]
+    paths = [_mpl_run(tmp_path, f"run{i}.csv", shape) for i, shape in enumerate(shapes)]
+    r = run("fit-curves", *paths, "--warmup-steps", "100", "--leave-one-out", "--json")
+    assert r.returncode == 0, r.stderr
+    held = json.loads(r.stdout)["leave_one_out"]
+    s = np.arange(3000)
+    steps = np.arange(150, 3000, 50)
+    curves = []
+    for shape in shapes:
+        lr = np.where(s < 100, 3e-4 * (s + 1) / 100, shape(s))
+        loss = scalingkit.multi_power_predict([2.5, 0.6, 0.45, 400, 2, 0.6, 0.6], lr, steps, warmup_steps=100)
+        curves.append(scalingkit.LossCurve(lr, steps, loss, warmup_steps=100))
+    v = scalingkit.leave_one_curve_out(curves)
+    assert [c["predicted"] for c in held["curves"]] == [h.predicted for h in v.curves]
+    assert held["failed"] == v.failed and [c["data"] for c in held["curves"]] == paths
+    assert all(c["fitted"] == 2 * 57 for c in held["curves"])
+    if v.errors is None:
+        assert held["errors"] is None
+    else:
+        assert held["errors"]["mean_relative_error"] == pytest.approx(v.errors.mean_relative_error, rel=1e-12)
+    text = run("fit-curves", *paths, "--warmup-steps", "100", "--leave-one-out")
+    assert text.returncode == 0 and "leave one run out" in text.stdout
+    assert text.stdout.count(f"{tmp_path}") >= 3
+    one = run("fit-curves", paths[0], "--warmup-steps", "100", "--leave-one-out")
+    assert one.returncode != 0 and "2 or more" in one.stderr
+
+
 @pytest.mark.parametrize("content,needle", [
     ("step,lr,loss\n0,1e-3,\n2,1e-3,3.0\n", "step is 2.0, expected 1"),
     ("step,loss\n0,3.0\n", "no column 'lr'"),

@@ -13,7 +13,10 @@ struct FitCurves: ParsableCommand {
         Each CSV is one run with columns step, lr, loss: one row per optimiser step from step 0 (the schedule \
         is summed over every step), with loss left empty where it was not measured.
 
-        Example: scalingkit fit-curves cosine.csv constant.csv --predict wsd.csv
+        --leave-one-out also predicts each run from the law refitted to the others (Luo et al.'s test of the \
+        law; one more fit per run): the honest measure of its error on a schedule it has not seen.
+
+        Example: scalingkit fit-curves cosine.csv constant.csv wsd.csv --leave-one-out
         """)
 
     @Argument(help: "CSV files of the runs to fit (columns step, lr, loss).")
@@ -22,6 +25,10 @@ struct FitCurves: ParsableCommand {
     @Option(name: .customLong("predict"), parsing: .singleValue,
             help: "A run (same format) to predict from the fit and score where it has losses; repeatable.")
     var predict: [String] = []
+
+    @Flag(name: .customLong("leave-one-out"),
+          help: "Also predict each run from the law refitted to the other runs, and score it (2 or more runs).")
+    var leaveOneOut = false
 
     @Option(help: "Steps of warmup; the law's time starts there (0: the whole schedule, Luo et al.'s convention).")
     var warmupSteps = 0
@@ -57,7 +64,8 @@ struct FitCurves: ParsableCommand {
             let predicted = try fit.law.predict(learningRates: c.learningRates, warmupSteps: c.warmupSteps, steps: c.steps)
             scores.append((path, c.loss.isEmpty ? nil : try PredictionErrors(scoring: predicted, against: c.loss)))
         }
-        print(json ? jsonReport(fit, scores) : textReport(fit, scores))
+        let validation = leaveOneOut ? try MultiPowerLaw.leaveOneCurveOut(curves: curves, options: options) : nil
+        print(json ? jsonReport(fit, scores, validation) : textReport(fit, scores, validation))
     }
 
     /// Reads one run: steps 0, 1, 2, … in order, a rate on every row, the loss where present.
@@ -74,7 +82,8 @@ struct FitCurves: ParsableCommand {
         return LossCurve(learningRates: lr, warmupSteps: warmupSteps, steps: observed, loss: observed.map { loss[$0]! })
     }
 
-    private func textReport(_ fit: MultiPowerFit, _ scores: [(String, PredictionErrors?)]) -> String {
+    private func textReport(_ fit: MultiPowerFit, _ scores: [(String, PredictionErrors?)],
+                            _ validation: CurveValidation?) -> String {
         var lines = ["ScalingKit \(ScalingKitVersion.string): multi-power law fit  (\(MultiPowerLaw.citation))",
                      "data:    \(runs.joined(separator: ", ")): \(fit.pointsUsed) measured losses; warmup steps \(warmupSteps)",
                      fmt("method:  Huber delta=%g on log residuals, L-BFGS from %d of %d starts", huberDelta, fit.startsRefined, fit.starts),
@@ -93,17 +102,49 @@ struct FitCurves: ParsableCommand {
                 lines.append("predicted \(path): no measured loss to score")
             }
         }
+        if let validation {
+            lines.append("")
+            lines.append("leave one run out (each predicted by the law refitted to the other runs):")
+            for (path, held) in zip(runs, validation.curves) {
+                if let e = held.errors {
+                    lines.append("  \(path): " + fmt("RMSE %.5f, max relative error %.5f, mean relative error %.5f (%d losses)",
+                                                     e.rmse, e.maxRelativeError, e.meanRelativeError, e.count))
+                } else {
+                    lines.append("  \(path): not predicted: \(held.failure ?? "")")
+                }
+            }
+            if let e = validation.errors {
+                lines.append(fmt("  over the %d runs predicted: PredE (mean over runs of the mean relative error) %.5f, ",
+                                 e.count, e.meanRelativeError)
+                             + fmt("max relative error %.5f, RMSE %.5f", e.maxRelativeError, e.rmse))
+            } else {
+                lines.append("  no run was predicted")
+            }
+        }
         return lines.joined(separator: "\n")
     }
 
-    private func jsonReport(_ fit: MultiPowerFit, _ scores: [(String, PredictionErrors?)]) -> String {
+    /// A PredictionErrors as a JSON object, or null.
+    private func errorsJSON(_ e: PredictionErrors?) -> String {
+        guard let e else { return "null" }
+        return "{\"count\": \(e.count), \"rmse\": \(jsonNumber(e.rmse)), "
+            + "\"max_relative_error\": \(jsonNumber(e.maxRelativeError)), \"mean_relative_error\": \(jsonNumber(e.meanRelativeError))}"
+    }
+
+    private func jsonReport(_ fit: MultiPowerFit, _ scores: [(String, PredictionErrors?)],
+                            _ validation: CurveValidation?) -> String {
         let params = zip(MultiPowerLaw.parameterNames, fit.law.parameterValues)
             .map { "\(jsonString($0)): \(jsonNumber($1))" }.joined(separator: ", ")
-        let predictions = scores.map { path, e -> String in
-            guard let e else { return "{\"data\": \(jsonString(path)), \"errors\": null}" }
-            return "{\"data\": \(jsonString(path)), \"errors\": {\"count\": \(e.count), \"rmse\": \(jsonNumber(e.rmse)), "
-                + "\"max_relative_error\": \(jsonNumber(e.maxRelativeError)), \"mean_relative_error\": \(jsonNumber(e.meanRelativeError))}}"
-        }.joined(separator: ", ")
+        let predictions = scores.map { path, e in "{\"data\": \(jsonString(path)), \"errors\": \(errorsJSON(e))}" }
+            .joined(separator: ", ")
+        var heldOut = "null"
+        if let validation {
+            let curves = zip(runs, validation.curves).map { path, held in
+                "{\"data\": \(jsonString(path)), \"predicted\": \(held.predicted), \"fitted\": \(held.fitted), "
+                    + "\"errors\": \(errorsJSON(held.errors)), \"failure\": \(held.failure.map(jsonString) ?? "null")}"
+            }.joined(separator: ", ")
+            heldOut = "{\"curves\": [\(curves)], \"errors\": \(errorsJSON(validation.errors)), \"failed\": \(validation.failed)}"
+        }
         return """
         {"scalingkit_version": \(jsonString(ScalingKitVersion.string)), "law": "multi_power", \
         "citation": \(jsonString(MultiPowerLaw.citation)), "data": [\(runs.map(jsonString).joined(separator: ", "))], \
@@ -114,7 +155,7 @@ struct FitCurves: ParsableCommand {
         "evaluations": \(fit.evaluations), "starts": \(fit.starts), "starts_refined": \(fit.startsRefined), \
         "at_bound": [\(fit.parametersAtBound.map(jsonString).joined(separator: ", "))], \
         "method": {"loss": "huber on log residuals", "huber_delta": \(jsonNumber(huberDelta)), "screen": \(screen)}, \
-        "predictions": [\(predictions)]}
+        "predictions": [\(predictions)], "leave_one_out": \(heldOut)}
         """
     }
 }
