@@ -106,7 +106,7 @@ extension MultiPowerLaw {
         if let problem = identificationProblem(curves) { throw problem }
         let points = curves.reduce(0) { $0 + $1.steps.count }
         let prepared = curves.map { MultiPowerObjective.Curve($0, steps: $0.steps, loss: $0.loss) }
-        let largestDrop = largestDecrease(curves)
+        let largestDrop = largestRateRange(curves)
 
         // The default grid, scaled to the data (a loss drop of 10–50 % of the observed range for the full decrease).
         let losses = curves.flatMap(\.loss)
@@ -165,6 +165,7 @@ extension MultiPowerLaw {
                                         predictedDecrease: verdict.measures.predictedDecrease, explained: baseline.explained),
             parametersAtBound: atBound, options: options)
     }
+
     /// Checks the curves and options a fit takes (schedules, steps, losses; Huber δ, optimizer, screening, threads).
     static func validate(_ curves: [LossCurve], _ options: MultiPowerFitOptions) throws {
         guard !curves.isEmpty else { throw ScalingKitError.length("no loss curves") }
@@ -190,15 +191,16 @@ extension MultiPowerLaw {
         guard points >= parameterNames.count else {
             return ScalingKitError.length("\(points) observations for 7 parameters: the fit is not identified")
         }
-        guard largestDecrease(curves) > 0 else {
+        guard largestRateRange(curves) > 0 else {
             return ScalingKitError.invalid(
                 "no curve's learning rate changes after warmup: B, C, beta and gamma are not identified (fit L0 + A*S1^-alpha instead)")
         }
         return nil
     }
 
-    /// The largest range of a curve's rate after warmup (the scale of the default B starts).
-    static func largestDecrease(_ curves: [LossCurve]) -> Double {
+    /// The largest range (max − min) of a curve's rate after warmup: 0 where no rate changes; it scales the default
+    /// B starts.
+    static func largestRateRange(_ curves: [LossCurve]) -> Double {
         curves.map { c in
             let eta = c.learningRates[c.warmupSteps...]
             return eta.max()! - eta.min()!
