@@ -52,7 +52,7 @@ public struct FitDiagnostics: Sendable, Equatable {
         gradientNorm = outcome.best.gradientNorm
         self.converged = converged
         reason = outcome.reason
-        self.message = message
+        self.message = converged ? message : TerminationReason.overruled(message)
         iterations = outcome.iterations
         evaluations = outcome.evaluations
         starts = outcome.starts

@@ -23,16 +23,27 @@ public enum TerminationReason: String, Sendable, Equatable, CaseIterable {
         self == .gradientTolerance || self == .functionTolerance || self == .objectiveNegligible || self == .precisionLimit
     }
 
-    /// A sentence for people.
-    public var message: String {
+    /// A sentence for people: the verdict ("converged" or "stopped") and the test the optimiser stopped on.
+    public var message: String { (isConverged ? "converged: " : "stopped: ") + test }
+
+    /// The test the optimiser stopped on, without a verdict.
+    var test: String {
         switch self {
-        case .gradientTolerance: "converged: relative gradient below tolerance"
-        case .functionTolerance: "converged: relative reduction of the objective below tolerance"
-        case .objectiveNegligible: "converged: objective negligible (an exact fit to working precision)"
-        case .precisionLimit: "converged: stationary to working precision (no further decrease representable)"
-        case .maxIterations: "stopped: iteration limit reached before convergence"
-        case .lineSearchFailed: "stopped: line search found no decrease (precision limit or non-smooth point)"
-        case .nonFiniteStart: "stopped: objective is not finite at the starting point"
+        case .gradientTolerance: "relative gradient below tolerance"
+        case .functionTolerance: "relative reduction of the objective below tolerance"
+        case .objectiveNegligible: "objective negligible (an exact fit to working precision)"
+        case .precisionLimit: "stationary to working precision (no further decrease representable)"
+        case .maxIterations: "iteration limit reached before convergence"
+        case .lineSearchFailed: "line search found no decrease (precision limit or non-smooth point)"
+        case .nonFiniteStart: "objective is not finite at the starting point"
+        }
+    }
+
+    /// `message` with the optimiser's "converged: …" relabelled where the fit's own checks overrule it (a stall, an
+    /// unconfirmed or unidentified optimum, no trend): a message that opens "stalled" must not also say "converged".
+    static func overruled(_ message: String) -> String {
+        allCases.filter(\.isConverged).reduce(message) { text, reason in
+            text.replacing(reason.message, with: "the optimiser stopped on its test: " + reason.test)
         }
     }
 }
