@@ -83,10 +83,10 @@ extern "C" {
 /* Semantic version of this header. */
 #define SK_VERSION_MAJOR 0
 #define SK_VERSION_MINOR 4
-#define SK_VERSION_PATCH 10
+#define SK_VERSION_PATCH 11
 /* MAJOR * 10000 + MINOR * 100 + PATCH, as in zstd. */
 #define SK_VERSION_NUMBER (SK_VERSION_MAJOR * 10000 + SK_VERSION_MINOR * 100 + SK_VERSION_PATCH)
-#define SK_VERSION_STRING "0.4.10"
+#define SK_VERSION_STRING "0.4.11"
 
 /* The ABI line (since 0.4.0): a program compiled against one release of a line runs against any later release of
  * the same line. Before 1.0 every minor version starts a new line ("0.MINOR") and may change struct layouts or
@@ -218,8 +218,10 @@ SK_API const char *sk_fit_message(const sk_fit *fit);
 /* Since 0.4.5. The notes on the fit's data, joined by "; ": runs that share every input but disagree
  * (sk_fit_info.repeated_points > 0), "261 runs share 80 (N, D) point(s) with observations up to 10.6 % apart: ...",
  * and (since 0.4.6) outlying runs (sk_fit_info.outlying_runs > 0), "4 run(s) lie up to 45.2 robust standard
- * deviations off the law (rows 0, 1, 2, 3; ...": ""  with neither (or fit NULL). The message ends with each after
- * "; note: ". Owned by the fit; valid until sk_fit_free(fit). */
+ * deviations off the law (rows 0, 1, 2, 3; ...", and (since 0.4.11, multi-power fits) parameters whose standard
+ * error at the optimum (Huber's M-estimator covariance) exceeds their value, "weakly determined: C = 0.3536 ±
+ * 0.4055 (...": the curves fix a combination of them, not each value; "" with none of these (or fit NULL). The
+ * message ends with each after "; note: ". Owned by the fit; valid until sk_fit_free(fit). */
 SK_API const char *sk_fit_data_note(const sk_fit *fit);
 
 /* Since 0.4.0. A sentence describing the search that produced a law fit's starts: how they were laid out (grid

@@ -2,6 +2,6 @@
 public enum ScalingKitVersion {
     public static let major = 0
     public static let minor = 4
-    public static let patch = 10
+    public static let patch = 11
     public static var string: String { "\(major).\(minor).\(patch)" }
 }

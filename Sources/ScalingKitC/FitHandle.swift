@@ -105,7 +105,8 @@ final class FitHandle: CHandle {
         self.init(.multiPower(fit),
                   FitSummary(values: fit.law.parameterValues, names: names, inputs: [],
                              atBound: names.map { fit.parametersAtBound.contains($0) }, excluded: [],
-                             info: cInfo(fit.diagnostics, excluded: 0, names: names), message: fit.message))
+                             info: cInfo(fit.diagnostics, excluded: 0, names: names), message: fit.message,
+                             dataNote: fit.weaklyDetermined.note() ?? ""))
     }
 
     static let argumentName = "fit"

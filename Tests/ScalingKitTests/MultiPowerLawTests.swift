@@ -162,6 +162,17 @@ struct MultiPowerLawTests {
         let worst = zip(predicted, test.loss).map { abs($0 / $1 - 1) }.max()!
         #expect(worst < 1e-3, "worst held-out relative error \(worst)")
         #expect(abs(fit.law.L0 / truth.L0 - 1) < 0.02 && abs(fit.law.alpha / truth.alpha - 1) < 0.05)
+        #expect(fit.weaklyDetermined == .none && !fit.diagnostics.message.contains("weakly determined"), "\(fit.weaklyDetermined)")
+
+        // Without the cosine, a constant run and one step down leave C and γ entering almost only through C·η^(−γ)
+        // at one post-drop rate: the fit says which values the curves do not fix (it found C = 37 ± 721, γ = 0.28 ±
+        // 2.1, correlation −0.999997 with the Python test's noise).
+        let fold = try MultiPowerLaw.fit(curves: [try curve(1), try curve(2)])
+        let weak = fold.weaklyDetermined.parameters
+        #expect(weak.map(\.name) == ["C", "gamma"], "\(fold.weaklyDetermined)")
+        #expect(weak.allSatisfy { $0.standardError > abs($0.value) && $0.correlation < -0.999 })
+        #expect(weak.map(\.partner) == ["gamma", "C"])
+        #expect(fold.diagnostics.message.contains("; note: weakly determined: C = "), "\(fold.diagnostics.message)")
     }
 
     /// Noise-free curves under a cosine and a constant schedule, default options. Found by using it: the best

@@ -249,14 +249,16 @@ def test_levenberg_marquardt_and_random_starts():
     assert rs["starts"] == 20 and rs["converged"] is True
 
 
-def _mpl_run(tmp_path, name, shape, params=(2.5, 0.6, 0.45, 400, 2, 0.6, 0.6)):
-    """A synthetic run (one row per step, loss every 50 steps) from the multi-power law itself."""
+def _mpl_run(tmp_path, name, shape, params=(2.5, 0.6, 0.45, 400, 2, 0.6, 0.6), noise=None):
+    """A synthetic run (one row per step, loss every 50 steps) from the multi-power law itself, times ``1 + noise``."""
     import numpy as np
     scalingkit = pytest.importorskip("scalingkit")
     s = np.arange(3000)
     lr = np.where(s < 100, 3e-4 * (s + 1) / 100, shape(s))
     steps = np.arange(150, 3000, 50)
     loss = scalingkit.multi_power_predict(list(params), lr, steps, warmup_steps=100)
+    if noise is not None:
+        loss = loss * (1 + noise)
     cells = [""] * 3000
     for t, v in zip(steps, loss):
         cells[t] = repr(float(v))
@@ -275,8 +277,35 @@ def test_fit_curves_predicts_an_unseen_schedule(tmp_path):
     assert out["law"] == "multi_power" and out["converged"] is True and out["points_used"] == 2 * 57
     assert set(out["parameters"]) == {"L0", "A", "alpha", "B", "C", "beta", "gamma"}
     assert out["predictions"][0]["errors"]["max_relative_error"] < 1e-3
+    assert out["weakly_determined"] == []
     text = run("fit-curves", cosine, drop, "--warmup-steps", "100")
     assert text.returncode == 0 and "L0     = 2.5" in text.stdout
+
+
+def test_fit_curves_names_weakly_determined_parameters(tmp_path):
+    """A constant run and one step down, with noise: C and gamma enter almost only through C·η^(−γ). The JSON lists
+    them as the Python binding's fit of the same data names them in its message."""
+    import numpy as np
+    scalingkit = pytest.importorskip("scalingkit")
+    rng = np.random.default_rng(1)
+    runs = [_mpl_run(tmp_path, name, shape, noise=2e-4 * (rng.random(57) - 0.5))
+            for name, shape in [("constant.csv", lambda s: np.full(len(s), 3e-4)),
+                                ("drop.csv", lambda s: np.where(s < 1500, 3e-4, 9e-5))]]
+    r = run("fit-curves", *runs, "--warmup-steps", "100", "--json")
+    assert r.returncode == 0, r.stderr
+    weak = json.loads(r.stdout)["weakly_determined"]
+    assert [w["name"] for w in weak] == ["C", "gamma"] and [w["partner"] for w in weak] == ["gamma", "C"]
+    assert all(w["standard_error"] > abs(w["value"]) and w["correlation"] < -0.99 for w in weak)
+    curves = []
+    for path in runs:
+        table = np.genfromtxt(path, delimiter=",", names=True)
+        seen = ~np.isnan(table["loss"])
+        curves.append(scalingkit.LossCurve(table["lr"], table["step"][seen].astype(int), table["loss"][seen], 100))
+    with pytest.warns(scalingkit.DataWarning, match="weakly determined"):
+        fit = scalingkit.fit_multi_power(curves)
+    for w in weak:
+        assert w["value"] == pytest.approx(fit[w["name"]], rel=1e-9)
+        assert f"{w['name']} = {w['value']:.4g} ± {w['standard_error']:.4g}" in fit.message
 
 
 def test_fit_curves_leave_one_out(tmp_path):

@@ -92,6 +92,9 @@ public struct MultiPowerFit: Sendable, DiagnosedFit {
     public var diagnostics: FitDiagnostics
     /// Parameters on their lower bound (0).
     public var parametersAtBound: [String]
+    /// Free parameters whose standard error at the optimum exceeds their value: the curves fix a combination, not
+    /// each value (the message ends with a note naming them).
+    public var weaklyDetermined: WeaklyDetermined
     /// The options the fit ran with.
     public var options: MultiPowerFitOptions
 }
@@ -158,12 +161,17 @@ extension MultiPowerLaw {
                                         weights: nil, loss: FitLoss(.huber(delta: options.huberDelta)))
         let flat = baseline.caveat
         if let flat { message = flat + "; " + message }
+        let (residuals, jacobian) = objective.residuals(at: x)
+        let weak = WeaklyDetermined(values: x, residuals: residuals, jacobian: jacobian,
+                                    free: parameterNames.indices.filter { x[$0] > 0 }, names: parameterNames,
+                                    huber: objective.huber)
+        if let note = weak.note() { message += "; note: " + note }
         return MultiPowerFit(
             law: MultiPowerLaw(x),
             diagnostics: FitDiagnostics(outcome, converged: verdict.converged && flat == nil,
                                         message: message, pointsUsed: points, relativeGradient: verdict.measures.relativeGradient,
                                         predictedDecrease: verdict.measures.predictedDecrease, explained: baseline.explained),
-            parametersAtBound: atBound, options: options)
+            parametersAtBound: atBound, weaklyDetermined: weak, options: options)
     }
 
     /// Checks the curves and options a fit takes (schedules, steps, losses; Huber δ, optimizer, screening, threads).

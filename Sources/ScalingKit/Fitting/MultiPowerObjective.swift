@@ -150,6 +150,28 @@ struct MultiPowerObjective: DifferentiableObjective, Sendable {
         }
         return f
     }
+
+    /// The log residuals ln L̂ − ln L at `x`, curve by curve, and their Jacobian (row-major, 7 columns) from the
+    /// analytic derivatives of `predict`; empty where a prediction is not positive and finite.
+    func residuals(at x: [Double]) -> (residuals: [Double], jacobian: [Double]) {
+        var r: [Double] = [], J: [Double] = []
+        let valid = withUnsafeTemporaryAllocation(of: Double.self, capacity: max(maxChanges, 1)) { scaled in
+            x.withUnsafeBufferPointer { p in
+                for curve in curves {
+                    Self.scaleRates(curve, gamma: x[6], into: scaled)
+                    for (i, t) in curve.times.enumerated() {
+                        var d = (0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0)
+                        let prediction = Self.predict(p, curve: curve, t: t, scaled: UnsafeBufferPointer(scaled), gradient: &d)
+                        guard prediction > 0, prediction.isFinite else { return false }
+                        r.append(log(prediction) - curve.logLoss[i])
+                        J += [d.0, d.1, d.2, d.3, d.4, d.5, d.6].map { $0 / prediction }
+                    }
+                }
+                return true
+            }
+        }
+        return valid ? (r, J) : ([], [])
+    }
 }
 
 extension DifferentiableObjective {

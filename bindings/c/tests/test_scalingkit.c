@@ -958,6 +958,8 @@ static void test_multi_power(void) {
         double p[7];
         CHECK(sk_fit_params(fit, p, 7) == SK_OK && strcmp(sk_fit_param_name(fit, 6), "gamma") == 0, "mpl params");
         CHECK(info.converged == 1 && info.starts == 8 && info.points_used == 2 * OBS, "mpl info %d %zu", info.converged, info.starts);
+        /* Noise-free curves determine every parameter: no "weakly determined" note (since 0.4.11). */
+        CHECK(strcmp(sk_fit_data_note(fit), "") == 0, "mpl data note '%s'", sk_fit_data_note(fit));
         /* The third schedule was not fitted: its curve is predicted to 1e-3 relative. */
         CHECK(sk_mpl_predict(p, 7, &curves[2], pred) == SK_OK, "predict held-out");
         double worst = 0;

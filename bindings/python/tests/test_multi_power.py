@@ -81,6 +81,46 @@ def test_fit_predicts_an_unseen_schedule():
     assert again.params == fit.params
 
 
+def test_weakly_determined_parameters_are_named():
+    """Without the cosine, a constant run and one step down leave C and gamma entering almost only through
+    C·η^(−γ): the fit warns (DataWarning) and its message names them, with standard errors above their values that
+    agree with least squares' s²(JᵀJ)⁻¹ from a numerical Jacobian of the log residuals (every residual lies in the
+    Huber loss's quadratic region, where Huber's covariance is that). The full set names none."""
+    import re
+    import warnings
+    _, curves = synthetic()
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        full = fit_multi_power(curves[:3])
+    assert "weakly determined" not in full.message
+    assert not [w for w in said if issubclass(w.category, scalingkit.DataWarning)]
+    fold = curves[1:3]
+    with pytest.warns(scalingkit.DataWarning, match="weakly determined: C = "):
+        fit = fit_multi_power(fold)
+    said = dict(re.findall(r"(\w+) = ([-0-9.e+]+ ± [-0-9.e+]+)", fit.message.split("weakly determined: ")[1]))
+    assert sorted(said) == ["C", "gamma"], fit.message
+    x = np.array([fit[p] for p in scalingkit.multipower.PARAMETERS])
+
+    def residuals(v):
+        return np.concatenate([np.log(multi_power_predict(v, c.learning_rates, c.steps) / c.loss) for c in fold])
+
+    r = residuals(x)
+    J = np.empty((len(r), 7))
+    for k in range(7):
+        h = 1e-6 * max(abs(x[k]), 1e-3)
+        up, down = x.copy(), x.copy()
+        up[k] += h
+        down[k] -= h
+        J[:, k] = (residuals(up) - residuals(down)) / (2 * h)
+    free = [k for k in range(7) if x[k] > 0]
+    cov = r @ r / (len(r) - len(free)) * np.linalg.inv(J[:, free].T @ J[:, free])
+    se = dict(zip([scalingkit.multipower.PARAMETERS[k] for k in free], np.sqrt(np.diag(cov))))
+    for name, text in said.items():
+        value, error = map(float, text.split(" ± "))
+        assert value == pytest.approx(fit[name], rel=1e-3)
+        assert error == pytest.approx(se[name], rel=1e-2) and error > abs(value)
+
+
 def test_leave_one_curve_out_matches_refits_made_by_hand():
     """Each curve predicted by the law refitted to the other two: the same numbers as fit_multi_power on the other
     curves and predict (an independent path), and errors as numpy computes them; PredE pooled as a mean over

@@ -145,6 +145,11 @@ struct FitCurves: ParsableCommand {
             }.joined(separator: ", ")
             heldOut = "{\"curves\": [\(curves)], \"errors\": \(errorsJSON(validation.errors)), \"failed\": \(validation.failed)}"
         }
+        let weak = fit.weaklyDetermined.parameters.map { q in
+            "{\"name\": \(jsonString(q.name)), \"value\": \(jsonNumber(q.value)), "
+                + "\"standard_error\": \(jsonNumber(q.standardError)), \"partner\": \(q.partner.map(jsonString) ?? "null"), "
+                + "\"correlation\": \(jsonNumber(q.correlation))}"
+        }.joined(separator: ", ")
         return """
         {"scalingkit_version": \(jsonString(ScalingKitVersion.string)), "law": "multi_power", \
         "citation": \(jsonString(MultiPowerLaw.citation)), "data": [\(runs.map(jsonString).joined(separator: ", "))], \
@@ -153,7 +158,7 @@ struct FitCurves: ParsableCommand {
         "converged": \(fit.converged), "message": \(jsonString(fit.message)), "iterations": \(fit.iterations), \
         "explained": \(jsonNumber(fit.explained)), \
         "evaluations": \(fit.evaluations), "starts": \(fit.starts), "starts_refined": \(fit.startsRefined), \
-        "at_bound": [\(fit.parametersAtBound.map(jsonString).joined(separator: ", "))], \
+        "at_bound": [\(fit.parametersAtBound.map(jsonString).joined(separator: ", "))], "weakly_determined": [\(weak)], \
         "method": {"loss": "huber on log residuals", "huber_delta": \(jsonNumber(huberDelta)), "screen": \(screen)}, \
         "predictions": [\(predictions)], "leave_one_out": \(heldOut)}
         """
