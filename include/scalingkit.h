@@ -262,6 +262,30 @@ SK_API int sk_fit_excluded(const sk_fit *fit, size_t *indices, size_t len);
  * SK_ERR_LENGTH if len != sk_fit_info.outlying_runs. */
 SK_API int sk_fit_outliers(const sk_fit *fit, size_t *rows, size_t len);
 
+/* Since 0.4.11. A parameter that a multi-power fit's curves leave weakly determined: its standard error at the
+ * optimum (Huber's M-estimator covariance, from the Jacobian of the log residuals) exceeds |value|. The curves fix a
+ * combination of such parameters, not each value, and the fit can still predict well: validate its predictions on
+ * held-out curves (sk_mpl_leave_one_out) rather than read these values. sk_fit_data_note says the same in words.
+ * Residuals along a loss curve are autocorrelated, so the standard error is if anything too small. */
+typedef struct sk_weak_param {
+    size_t struct_size;      /* set to sizeof(sk_weak_param) before the call */
+    int param;               /* index (sk_fit_param_name) of the parameter */
+    int partner;             /* index of the free parameter most correlated with it, where |correlation| >= 0.9;
+                                -1 for none */
+    double value;            /* its fitted value */
+    double standard_error;   /* its standard error, > |value| */
+    double correlation;      /* with the partner; NaN for none */
+} sk_weak_param;
+
+/* Since 0.4.11. The number of weakly determined parameters (sk_weak_param). 0 for law and Chinchilla fits, for a
+ * multi-power fit whose curves determine every free parameter, and if fit is NULL. */
+SK_API size_t sk_fit_weak_param_count(const sk_fit *fit);
+
+/* Since 0.4.11. Weakly determined parameter `index` (0 .. sk_fit_weak_param_count(fit)-1, in parameter order)
+ * into *param. Errors: SK_ERR_NULL_POINTER if fit or param is NULL; SK_ERR_LENGTH if index is out of range;
+ * SK_ERR_STRUCT_SIZE. */
+SK_API int sk_fit_weak_param_at(const sk_fit *fit, size_t index, sk_weak_param *param);
+
 /* The number of inputs (data columns) the fitted law reads: 2 for Chinchilla (N, D). 0 if fit is NULL. */
 SK_API size_t sk_fit_input_count(const sk_fit *fit);
 

@@ -43,8 +43,11 @@ struct FitSummary {
     var message: String
     /// The search description of a law fit ("" otherwise).
     var search = ""
-    /// The notes on the data: runs that share every input but disagree, outlying runs ("" without).
+    /// The notes on the data: runs that share every input but disagree, outlying runs, weakly determined
+    /// parameters ("" without).
     var dataNote = ""
+    /// Weakly determined parameters (multi-power fits), as the header's struct.
+    var weak: [sk_weak_param] = []
 }
 
 /// The object behind an `sk_fit *`: a core fit result, its `FitSummary` (read through: `handle.values`) and the C
@@ -106,7 +109,14 @@ final class FitHandle: CHandle {
                   FitSummary(values: fit.law.parameterValues, names: names, inputs: [],
                              atBound: names.map { fit.parametersAtBound.contains($0) }, excluded: [],
                              info: cInfo(fit.diagnostics, excluded: 0, names: names), message: fit.message,
-                             dataNote: fit.weaklyDetermined.note() ?? ""))
+                             dataNote: fit.weaklyDetermined.note() ?? "",
+                             weak: fit.weaklyDetermined.parameters.map { q in
+                                 sk_weak_param(struct_size: MemoryLayout<sk_weak_param>.size,
+                                               param: Int32(names.firstIndex(of: q.name) ?? -1),
+                                               partner: Int32(q.partner.flatMap { names.firstIndex(of: $0) } ?? -1),
+                                               value: q.value, standard_error: q.standardError,
+                                               correlation: q.correlation)
+                             }))
     }
 
     static let argumentName = "fit"
@@ -221,6 +231,23 @@ public func sk_fit_outliers(_ fit: OpaquePointer?, _ rows: UnsafeMutablePointer<
     guarded("sk_fit_outliers") { () throws(ScalingKitError) in
         let handle = try FitHandle.borrow(fit)
         try copyOut(handle.outliers, to: rows, len, argument: "rows", "the fit has \(handle.outliers.count) outlying runs")
+    }
+}
+
+@c @implementation
+public func sk_fit_weak_param_count(_ fit: OpaquePointer?) -> Int {
+    (try? FitHandle.borrow(fit))?.weak.count ?? 0
+}
+
+@c @implementation
+public func sk_fit_weak_param_at(_ fit: OpaquePointer?, _ index: Int, _ param: UnsafeMutablePointer<sk_weak_param>?) -> Int32 {
+    guarded("sk_fit_weak_param_at") { () throws(ScalingKitError) in
+        let weak = try FitHandle.borrow(fit).weak
+        let param = try nonNull(param, "param")
+        guard index >= 0, index < weak.count else {
+            throw ScalingKitError(.invalidLength, "index \(UInt(bitPattern: index)) is out of range (\(weak.count) weakly determined parameters)")
+        }
+        try writeVersioned(weak[index], to: param, "sk_weak_param")
     }
 }
 

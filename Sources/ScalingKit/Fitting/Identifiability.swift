@@ -67,13 +67,15 @@ enum Identifiability {
 
     /// The sentence a fit's message starts with when `names` are not identified.
     /// `lookalikes`: parameters that differ from a data column only in case (`CompiledExpression.columnLookalikes`);
-    /// an unidentified one is named first, as the likely cause.
-    static func message(_ names: [String], lookalikes: [String: String] = [:]) -> String {
+    /// an unidentified one is named first, as the likely cause. `advice`: what would identify them (by default,
+    /// more varied inputs or fixed parameters).
+    static func message(_ names: [String], lookalikes: [String: String] = [:], advice: String? = nil) -> String {
         let list = names.joined(separator: ", ")
         let typos = names.compactMap { p in lookalikes[p].map { "'\(p)' is fitted as a parameter, but the data have the column '\($0)'" } }
         let hint = typos.isEmpty ? "" : " (\(typos.joined(separator: "; ")): names are case-sensitive; write the column's name)"
+        let fix = advice ?? "vary the inputs more, or fix \(names.count == 1 ? "it" : "some")"
         return "not identified: the data do not determine \(list)\(hint) (\(names.count == 1 ? "its" : "their") effect on the "
-            + "predictions is a combination of the other parameters'; vary the inputs more, or fix \(names.count == 1 ? "it" : "some")); "
+            + "predictions is a combination of the other parameters'; \(fix)); "
     }
 }
 

@@ -152,6 +152,8 @@ int main(void) {
         (double[]){3, 2}, 2, (double[]){2.5}, 1, (int64_t[2]){0}, (double[2]){0}, (double[2]){0}, (int[2]){0}, 2, NULL),
         SK_ERR_NULL_POINTER, "count");
     ROW("fit outliers: NULL fit", sk_fit_outliers(NULL, (size_t[1]){0}, 1), SK_ERR_NULL_POINTER, "fit");
+    ROW("weak param: NULL fit", sk_fit_weak_param_at(NULL, 0, &(sk_weak_param){.struct_size = sizeof(sk_weak_param)}),
+        SK_ERR_NULL_POINTER, "fit");
     ROW("cbs convert: definition 9", sk_cbs_convert(9, 2000, 0.2, 256, &(double){0}), SK_ERR_INVALID_ARGUMENT, "definition");
     ROW("cbs law: unknown", sk_cbs_law("power_lines", 1e12, &(double){0}), SK_ERR_INVALID_ARGUMENT, "unknown batch law");
     ROW("cbs schedule: max < min", sk_cbs_schedule(0.58, 0.571, 1e12, 1024, 512, 1, (double[64]){0}, (double[64]){0}, 64,

@@ -27,7 +27,7 @@ from .laws import (Holdout, LawFit, LeaveOneOut, PredictionErrors, PredictionInt
                    schedule_areas)
 from .bootstrap import Bootstrap, BootstrapPlan, Estimate  # noqa: E402
 from ._results import FittedRange, Interval  # noqa: E402
-from .multipower import (CurveValidation, HeldOutCurve, LossCurve, MultiPowerFit, fit_multi_power,  # noqa: E402
+from .multipower import (CurveValidation, HeldOutCurve, LossCurve, MultiPowerFit, WeakParameter, fit_multi_power,  # noqa: E402
                          leave_one_curve_out, multi_power_predict)
 from .planning import InferenceAwarePlan, at_tokens_per_parameter, inference_aware, minimum_compute, plan  # noqa: E402
 from .isoflop import EnvelopeResult, IsoFLOPBudget, IsoFLOPResult, PowerLaw, envelope, isoflop  # noqa: E402
@@ -46,7 +46,7 @@ __version__ = _ffi.string(_lib.sk_version_string()).decode()
 __all__ = ["Bootstrap", "BootstrapPlan", "ChinchillaFit", "ComputeOptimalPlan", "Estimate", "FitDiagnostics", "FittedRange", "OutlierInfluence", "enums", "Holdout", "Interval", "IsoFLOPBudget", "IsoFLOPResult",
            "LawFit", "LeaveOneOut", "PowerLaw", "TransformerCount", "count_parameters", "isoflop",
            "EnvelopeResult", "envelope", "nearest_shapes",
-           "LossCurve", "MultiPowerFit", "CurveValidation", "HeldOutCurve", "leave_one_curve_out", "PredictionErrors", "PredictionIntervals", "ConvergenceWarning", "DataWarning", "ExtrapolationWarning", "ScalingKitError", "TransferWarning", "catalogue", "compare", "fit",
+           "LossCurve", "MultiPowerFit", "WeakParameter", "CurveValidation", "HeldOutCurve", "leave_one_curve_out", "PredictionErrors", "PredictionIntervals", "ConvergenceWarning", "DataWarning", "ExtrapolationWarning", "ScalingKitError", "TransferWarning", "catalogue", "compare", "fit",
            "fit_chinchilla", "fit_multi_power", "holdout", "inference_aware", "InferenceAwarePlan", "library_version",
            "minimum_compute", "multi_power_predict", "at_tokens_per_parameter",
            "plan", "schedule_areas", "TimeAwareFrontier", "TimedPlan", "cheapest_within", "time_aware",

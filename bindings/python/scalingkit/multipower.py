@@ -85,11 +85,31 @@ def multi_power_predict(params: Union[Mapping[str, float], Sequence[float]], lea
 
 
 @dataclass(frozen=True)
+class WeakParameter(Result):
+    """A parameter a multi-power fit's curves leave weakly determined (the core's ``WeaklyDetermined.Parameter``,
+    C's ``sk_weak_param``): its standard error at the optimum, from Huber's M-estimator covariance, exceeds its
+    value. The curves fix a combination of such parameters, not each value; the fit may still predict well, so
+    validate its predictions on held-out curves (:func:`leave_one_curve_out`) rather than read the value. Residuals
+    along a loss curve are autocorrelated, which makes the standard error if anything too small."""
+
+    name: str
+    value: float
+    standard_error: float
+    #: The free parameter most correlated with it, where that correlation is at least 0.9 in size; None otherwise.
+    partner: Optional[str] = None
+    #: That correlation; None without a partner.
+    correlation: Optional[float] = None
+
+
+@dataclass(frozen=True)
 class MultiPowerFit(FitDiagnostics):
-    """A fitted multi-power law with the diagnostics of its fit (:class:`FitDiagnostics`)."""
+    """A fitted multi-power law with the diagnostics of its fit (:class:`FitDiagnostics`). ``weakly_determined``
+    maps the parameters the curves do not fix one by one to a :class:`WeakParameter` (the fit also warns,
+    :class:`~scalingkit.DataWarning`); empty when the curves determine every free parameter (since 0.4.11)."""
 
     params: Dict[str, float]
     at_bound: Tuple[str, ...] = ()
+    weakly_determined: Dict[str, WeakParameter] = field(default_factory=dict)
     config: Dict[str, Any] = field(default_factory=dict)
     citation: str = ("Luo et al. 2025, A Multi-Power Law for Loss Curve Prediction Across Learning Rate Schedules "
                      "(ICLR), eq. 5-6")
@@ -199,7 +219,21 @@ def _wrap(handle: Any, opts: Any, start: Optional[Mapping[str, Sequence[float]]]
               "start": {k: list(v) for k, v in (start or {}).items()},
               "warmup_steps": [c.warmup_steps if isinstance(c, LossCurve) else c.get("warmup_steps", 0) for c in curves],
               "scalingkit_version": ffi.string(lib.sk_version_string()).decode()}
-    return MultiPowerFit(params=params, at_bound=at_bound, config=config, **diagnostics)
+    return MultiPowerFit(params=params, at_bound=at_bound, weakly_determined=_weak(handle), config=config, **diagnostics)
+
+
+def _weak(handle: Any) -> Dict[str, WeakParameter]:
+    """The fit's ``sk_weak_param`` entries by parameter name."""
+    out = {}
+    for i in range(lib.sk_fit_weak_param_count(handle)):
+        w = ffi.new("sk_weak_param *")
+        w.struct_size = ffi.sizeof("sk_weak_param")
+        check(lib.sk_fit_weak_param_at(handle, i, w))
+        partner = None if w.partner < 0 else PARAMETERS[w.partner]
+        out[PARAMETERS[w.param]] = WeakParameter(name=PARAMETERS[w.param], value=w.value,
+                                                 standard_error=w.standard_error, partner=partner,
+                                                 correlation=None if partner is None else w.correlation)
+    return out
 
 
 @dataclass(frozen=True)

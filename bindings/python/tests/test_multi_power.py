@@ -92,7 +92,7 @@ def test_weakly_determined_parameters_are_named():
     with warnings.catch_warnings(record=True) as said:
         warnings.simplefilter("always")
         full = fit_multi_power(curves[:3])
-    assert "weakly determined" not in full.message
+    assert "weakly determined" not in full.message and full.weakly_determined == {}
     assert not [w for w in said if issubclass(w.category, scalingkit.DataWarning)]
     fold = curves[1:3]
     with pytest.warns(scalingkit.DataWarning, match="weakly determined: C = "):
@@ -119,6 +119,14 @@ def test_weakly_determined_parameters_are_named():
         value, error = map(float, text.split(" ± "))
         assert value == pytest.approx(fit[name], rel=1e-3)
         assert error == pytest.approx(se[name], rel=1e-2) and error > abs(value)
+    assert sorted(fit.weakly_determined) == ["C", "gamma"]
+    for name, weak in fit.weakly_determined.items():
+        assert isinstance(weak, scalingkit.WeakParameter) and weak.name == name and weak.value == fit[name]
+        assert weak.standard_error == pytest.approx(se[name], rel=1e-2)
+        assert weak.partner == ("gamma" if name == "C" else "C")
+        i, j = (free.index(scalingkit.multipower.PARAMETERS.index(n)) for n in (name, weak.partner))
+        assert weak.correlation == pytest.approx(cov[i, j] / np.sqrt(cov[i, i] * cov[j, j]), abs=1e-4)
+    assert "weakly_determined" in fit.to_dict() and len(fit.to_frame()) == 1
 
 
 def test_leave_one_curve_out_matches_refits_made_by_hand():
