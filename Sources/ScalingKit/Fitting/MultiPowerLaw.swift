@@ -158,7 +158,8 @@ extension MultiPowerLaw {
         let (residuals, jacobian) = objective.residuals(at: x)
         let free = parameterNames.indices.filter { x[$0] > 0 }
         let unidentified = residuals.isEmpty ? [] : Identifiability.unidentified(
-            jacobian: jacobian.indices.filter { free.contains($0 % 7) }.map { jacobian[$0] }, rows: residuals.count,
+            jacobian: jacobian.indices.filter { free.contains($0 % parameterNames.count) }.map { jacobian[$0] },
+            rows: residuals.count,
             columns: free.count).map { parameterNames[free[$0]] }
         if !unidentified.isEmpty {
             message = Identifiability.message(unidentified, advice: "add curves whose learning rate changes to other "

@@ -21,7 +21,7 @@ public struct WeaklyDetermined: Sendable, Equatable {
         public var name: String
         /// Its fitted value.
         public var value: Double
-        /// Its standard error from the curvature at the optimum (larger than |value|).
+        /// Its standard error at the optimum, from Huber's covariance (larger than |value|).
         public var standardError: Double
         /// The free parameter it is most correlated with, where that correlation is at least 0.9 in size.
         public var partner: String?
